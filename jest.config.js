@@ -1,0 +1,31 @@
+// Two projects: `unit` needs nothing running; `integration` brings the real stack up
+// through the project's own stack script (jest global setup) and reuses servers that already run.
+const transform = {
+  '^.+\\.(t|j)s$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  ],
+};
+const ignore = ['/node_modules/', '/.data/'];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      transform,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/**/*.test.ts'],
+      testPathIgnorePatterns: [...ignore, '\\.integration\\.test\\.ts$', '<rootDir>/test/'],
+    },
+    {
+      displayName: 'integration',
+      transform,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/**/*.integration.test.ts', '<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ignore,
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      slowTestThreshold: 30,
+    },
+  ],
+};

@@ -1,0 +1,82 @@
+import { MongoClient, MongoServerError } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../../infra/config';
+import { isAlive, runningPid } from '../../scripts/stack/processes';
+import { serverPidFile } from '../../scripts/stack/servers/server';
+import { loadStackSettings } from '../../scripts/stack/settings';
+import { up } from '../../scripts/stack/stack';
+
+/**
+ * The MongoDB-compatible store must give what the whole system relies on: unique keys,
+ * single-document atomic updates under concurrency, and acknowledged writes that survive a crash.
+ */
+describe('MongoDB-compatible store (stack)', () => {
+  const config = loadConfig();
+  const settings = loadStackSettings();
+  const dbName = `stack_test_${randomUUID().slice(0, 8)}`;
+  let client: MongoClient;
+
+  const connect = async () => {
+    client = new MongoClient(config.mongo.url, { serverSelectionTimeoutMS: 30_000 });
+    await client.connect();
+  };
+
+  beforeAll(connect);
+  afterAll(async () => {
+    await client.db(dbName).dropDatabase();
+    await client.close();
+  });
+
+  it('inserts and finds documents, and a unique index refuses a duplicate with code 11000', async () => {
+    const items = client.db(dbName).collection<{ _id: string; sku: string; qty: string }>('items');
+    await items.createIndex({ sku: 1 }, { unique: true });
+    await items.insertOne({ _id: 'a', sku: 'BTC', qty: '1.5' });
+    expect(await items.findOne({ sku: 'BTC' })).toEqual({ _id: 'a', sku: 'BTC', qty: '1.5' });
+    const duplicate = await items.insertOne({ _id: 'b', sku: 'BTC', qty: '2' }).catch((e: unknown) => e);
+    expect(duplicate).toBeInstanceOf(MongoServerError);
+    expect((duplicate as MongoServerError).code).toBe(11000);
+    expect(await items.countDocuments()).toBe(1);
+  });
+
+  it('applies 50 concurrent guarded updates of one document without losing or overdrawing any', async () => {
+    const accounts = client.db(dbName).collection<{ _id: string; available: number; counter: number; version: number }>('accounts');
+    await accounts.insertOne({ _id: 'acct', available: 30, counter: 0, version: 0 });
+
+    const increments = await Promise.all(Array.from({ length: 50 }, () => accounts.updateOne({ _id: 'acct' }, { $inc: { counter: 1 } })));
+    expect(increments.every((r) => r.modifiedCount === 1)).toBe(true);
+
+    // 50 holds of 1 against 30 available, each conditional on enough being left: exactly 30 win.
+    const holds = await Promise.all(
+      Array.from({ length: 50 }, () => accounts.updateOne({ _id: 'acct', available: { $gte: 1 } }, { $inc: { available: -1 } })),
+    );
+    expect(holds.filter((r) => r.modifiedCount === 1)).toHaveLength(30);
+
+    // 50 version compare-and-set writers that retry on conflict: every one lands exactly once.
+    const casWriter = async () => {
+      for (;;) {
+        const current = await accounts.findOne({ _id: 'acct' });
+        const result = await accounts.updateOne({ _id: 'acct', version: current!.version }, { $set: { version: current!.version + 1 } });
+        if (result.modifiedCount === 1) return;
+      }
+    };
+    await Promise.all(Array.from({ length: 50 }, casWriter));
+
+    expect(await accounts.findOne({ _id: 'acct' })).toEqual({ _id: 'acct', available: 0, counter: 50, version: 50 });
+  }, 60_000);
+
+  it('keeps every acknowledged write after kill -9 of the store', async () => {
+    const events = client.db(dbName).collection<{ _id: number }>('events');
+    for (let i = 0; i < 300; i += 1) await events.insertOne({ _id: i });
+    await Promise.all(Array.from({ length: 200 }, (_, i) => events.insertOne({ _id: 300 + i })));
+
+    const pid = runningPid(serverPidFile(settings, 'mongo'));
+    expect(pid).toBeDefined();
+    process.kill(pid!, 'SIGKILL');
+    while (isAlive(pid!)) await new Promise((resolve) => setTimeout(resolve, 50));
+    await client.close(true);
+
+    await up(settings, () => undefined, ['mongo']);
+    await connect();
+    expect(await client.db(dbName).collection('events').countDocuments()).toBe(500);
+  }, 90_000);
+});
