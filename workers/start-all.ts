@@ -1,18 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { loadConfig } from '../infra/config';
+import { MongoAccountStore } from '../infra/mongo/account-store';
+import { MongoApiKeyStore } from '../infra/mongo/api-key-store';
+import { connectMongo, ensureIndexes } from '../infra/mongo/client';
+import { DEMO_ACCOUNTS, DEMO_BALANCES, seedDemoAccounts } from '../infra/mongo/demo-accounts';
 import { up } from '../scripts/stack/stack';
-import { loadStackSettings } from '../scripts/stack/settings';
+import { loadStackSettings, REPO_ROOT } from '../scripts/stack/settings';
 
-/** `npm start`: brings the local stack up (provisioning it on first run) and prints where things are. */
+/**
+ * `npm start`: the whole system on one machine. Brings the local stack up (provisioning it on the
+ * first run), seeds the demo accounts, runs each service as its own process with prefixed output,
+ * prints where everything is, and on Ctrl-C stops the services cleanly (the stack keeps running).
+ */
+const SERVICES = [
+  { name: 'worker', script: 'workers/worker.ts', ready: 'worker.ready' },
+  { name: 'api', script: 'workers/api.ts', ready: 'api.ready' },
+] as const;
+
+function run(name: string, script: string, onLine: (line: string) => void): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, script)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  let partial = '';
+  const forward = (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      console.log(`[${name}] ${line}`);
+      onLine(line);
+    }
+  };
+  child.stdout?.on('data', forward);
+  child.stderr?.on('data', forward);
+  return child;
+}
+
 async function main(): Promise<void> {
   const settings = loadStackSettings();
+  const config = loadConfig();
   await up(settings, (line) => console.log(`[stack] ${line}`));
+
+  const mongo = await connectMongo(config.mongo);
+  await ensureIndexes(mongo.db);
+  await seedDemoAccounts({ accounts: new MongoAccountStore(mongo.db), apiKeys: new MongoApiKeyStore(mongo.db), env: config.env });
+  await mongo.client.close();
+
+  const children: ChildProcess[] = [];
+  const ready = SERVICES.map(
+    (service) =>
+      new Promise<void>((resolve, reject) => {
+        const child = run(service.name, service.script, (line) => {
+          if (line.includes(service.ready)) resolve();
+        });
+        child.on('exit', (code, signal) => {
+          reject(new Error(`${service.name} exited (${code ?? signal})`));
+          if (!stopping) shutdown(1);
+        });
+        children.push(child);
+      }),
+  );
+
+  let stopping = false;
+  const shutdown = (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('[start] stopping services (the stack keeps running; `npm run stack -- down` stops it)');
+    for (const child of children) child.kill('SIGTERM');
+    void Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.on('exit', resolve))))).then(() =>
+      process.exit(code),
+    );
+  };
+  process.on('SIGINT', () => shutdown(0));
+  process.on('SIGTERM', () => shutdown(0));
+
+  await Promise.all(ready);
+  const api = `http://localhost:${config.api.port}`;
   console.log(`
-crypto-oms stack is up
-  Temporal UI   http://localhost:${settings.ports.temporalUi}
-  Temporal gRPC 127.0.0.1:${settings.ports.temporal}
-  Kafka         127.0.0.1:${settings.ports.kafka}
-  Redis         redis://127.0.0.1:${settings.ports.redis}
-  MongoDB       mongodb://127.0.0.1:${settings.ports.mongo}
-stop with: npm run stack -- down`);
+crypto-oms is running
+  Order API     ${api}/api/orders
+  API docs      ${api}/docs   (OpenAPI: ${api}/openapi.json)
+  Temporal UI   http://localhost:${settings.ports.temporalUi}   (filter: OrderStatus="ACCEPTED")
+  Kafka ${config.kafka.brokers.join(',')}  Redis ${config.redis.url}  MongoDB ${config.mongo.url}/${config.mongo.db}
+  Demo API keys ${DEMO_ACCOUNTS.map((d) => `${d.apiKey} (${d.accountId})`).join(', ')}; each starts with ${Object.entries(DEMO_BALANCES)
+    .map(([asset, amount]) => `${amount} ${asset}`)
+    .join(' and ')}
+Ctrl-C stops the services; \`npm run stack -- down\` stops the servers.`);
 }
 
 main().catch((error: unknown) => {

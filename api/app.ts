@@ -1,0 +1,70 @@
+import { Scalar } from '@scalar/hono-api-reference';
+import { Hono } from 'hono';
+import { openAPIRouteHandler } from 'hono-openapi';
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../domain/errors';
+import type { AppEnv } from './context';
+import type { ApiDeps } from './deps';
+import { errorResponse, handleError } from './errors';
+import { createHealthRoutes } from './routes/health';
+import { createOrderRoutes } from './routes/orders';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The order API: one factory, dependencies passed in, routes grouped per resource. */
+export function createApp(deps: ApiDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const given = c.req.header('X-Request-Id');
+    const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
+    c.set('requestId', requestId);
+    c.set('logger', deps.logger.child({ requestId }));
+    c.header('X-Request-Id', requestId);
+    await next();
+  });
+  app.onError(handleError);
+  app.notFound((c) => errorResponse(c, new DomainError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
+
+  app.route('/', createHealthRoutes(deps.readiness));
+
+  // Authentication: `Authorization: Bearer <key>` or `X-API-Key: <key>`, mapped to an account.
+  app.use('/api/*', async (c, next) => {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('Authorization') ?? '')?.[1];
+    const key = bearer ?? c.req.header('X-API-Key');
+    if (key === undefined || key === '') {
+      throw new DomainError('UNAUTHENTICATED', 'an API key is required: Authorization: Bearer <key> or X-API-Key: <key>');
+    }
+    const accountId = await deps.apiKeys.findAccountId(key);
+    if (accountId === null) throw new DomainError('UNAUTHENTICATED', 'unknown API key');
+    c.set('accountId', accountId);
+    c.set('logger', c.var.logger.child({ accountId }));
+    await next();
+  });
+  app.route('/api/orders', createOrderRoutes(deps));
+
+  app.get(
+    '/openapi.json',
+    openAPIRouteHandler(app, {
+      documentation: {
+        info: {
+          title: 'crypto-oms order API',
+          version: '1.0.0',
+          description:
+            'Place, get, list and cancel orders. Every order is a durable Temporal workflow. Prices and quantities are decimal strings. Errors share one envelope: { error: { code, message, details, requestId } }.',
+        },
+        servers: [{ url: '/' }],
+        components: {
+          securitySchemes: {
+            bearer: { type: 'http', scheme: 'bearer', description: 'API key, e.g. demo-alice-key' },
+            apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          },
+        },
+        security: [{ bearer: [] }, { apiKey: [] }],
+      },
+    }),
+  );
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'crypto-oms order API' }));
+
+  return app;
+}

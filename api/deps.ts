@@ -1,0 +1,25 @@
+import type { SymbolRegistry } from '../domain/symbols';
+import type { EventPublisher } from '../infra/kafka/event-publisher';
+import type { Logger } from '../infra/logger';
+import type { ApiKeyStore } from '../infra/mongo/api-key-store';
+import type { OrderStore } from '../infra/mongo/order-store';
+import type { IdempotencyStore } from '../infra/redis/idempotency-store';
+import type { PendingOrderCache } from '../infra/redis/pending-order-cache';
+import type { OrderWorkflowGateway } from '../infra/temporal/order-workflows';
+
+/** Everything the order API needs, passed in by its composition root (workers/api.ts) or a test. */
+export interface ApiDeps {
+  logger: Logger;
+  orders: OrderStore;
+  apiKeys: ApiKeyStore;
+  idempotency: IdempotencyStore;
+  pendingOrders: PendingOrderCache;
+  publisher: EventPublisher;
+  workflows: OrderWorkflowGateway;
+  symbols: SymbolRegistry;
+  maxBodyBytes: number;
+  idempotencyTtlSeconds: number;
+  /** Each dependency's name and a probe that resolves when it answers. */
+  readiness: Record<string, () => Promise<void>>;
+  clock?: () => Date;
+}

@@ -1,0 +1,80 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import * as v from 'valibot';
+import { DomainError, isDomainError, type ErrorCode } from '../domain/errors';
+import type { AppEnv } from './context';
+
+/** One exhaustive mapping from error code to HTTP status: 4xx for the caller's mistakes, 5xx for ours. */
+export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  INVALID_DECIMAL: 400,
+  TOO_PRECISE: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNKNOWN_SYMBOL: 400,
+  SYMBOL_HALTED: 400,
+  INVALID_PRICE_TICK: 400,
+  INVALID_QUANTITY_LOT: 400,
+  QUANTITY_TOO_SMALL: 400,
+  QUANTITY_TOO_LARGE: 400,
+  NOTIONAL_TOO_SMALL: 400,
+  PRICE_REQUIRED: 400,
+  PRICE_NOT_ALLOWED: 400,
+  EXPIRE_AT_REQUIRED: 400,
+  EXPIRE_AT_NOT_ALLOWED: 400,
+  EXPIRE_AT_IN_PAST: 400,
+  POST_ONLY_REQUIRES_LIMIT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  IDEMPOTENCY_KEY_REQUIRED: 400,
+  IDEMPOTENCY_KEY_INVALID: 400,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  IDEMPOTENCY_KEY_IN_FLIGHT: 409,
+  RATE_LIMITED: 429,
+  ORDER_NOT_FOUND: 404,
+  ORDER_TERMINAL: 409,
+  DUPLICATE_FILL: 409,
+  OVERFILL: 409,
+  INVALID_TRANSITION: 409,
+  INSUFFICIENT_BALANCE: 422,
+  MAX_ORDER_NOTIONAL_EXCEEDED: 422,
+  MAX_OPEN_ORDERS_EXCEEDED: 422,
+  MAX_POSITION_EXCEEDED: 422,
+  PRICE_OUT_OF_BAND: 422,
+  MARKET_DATA_UNAVAILABLE: 422,
+  NOT_FOUND: 404,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL_ERROR: 500,
+};
+
+export const ErrorEnvelopeSchema = v.object({
+  error: v.object({
+    code: v.pipe(v.string(), v.description('stable SCREAMING_SNAKE error code')),
+    message: v.string(),
+    details: v.optional(v.record(v.string(), v.unknown())),
+    requestId: v.string(),
+  }),
+});
+export type ErrorEnvelope = v.InferOutput<typeof ErrorEnvelopeSchema>;
+
+export function errorEnvelope(error: DomainError, requestId: string): ErrorEnvelope {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details === undefined ? {} : { details: error.details }),
+      requestId,
+    },
+  };
+}
+
+export function errorResponse(c: Context<AppEnv>, error: DomainError): Response {
+  return c.json(errorEnvelope(error, c.var.requestId), HTTP_STATUS[error.code]);
+}
+
+/** The app's onError: known errors keep their code; anything else is a logged 500 with a generic message. */
+export function handleError(error: Error, c: Context<AppEnv>): Response {
+  if (isDomainError(error)) return errorResponse(c, error);
+  c.var.logger.error({ err: error, path: c.req.path }, 'request.failed');
+  return errorResponse(c, new DomainError('INTERNAL_ERROR', 'internal error; the request id identifies it in our logs'));
+}

@@ -1,0 +1,221 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { describeRoute, resolver } from 'hono-openapi';
+import * as v from 'valibot';
+import { DomainError } from '../../domain/errors';
+import { OrderViewSchema, type OrderCreatedEvent } from '../../domain/events';
+import { isTerminal, newOrder, ORDER_STATUSES, toOrderView, type OrderView } from '../../domain/order';
+import { fromOrderSnapshot, toOrderSnapshot, type OrderSnapshot } from '../../domain/order-snapshot';
+import { normalizeSymbol } from '../../domain/symbols';
+import { TOPICS } from '../../infra/kafka/topics';
+import type { AppEnv } from '../context';
+import type { ApiDeps } from '../deps';
+import { ErrorEnvelopeSchema, errorResponse } from '../errors';
+import { deriveOrderId, fingerprint } from '../order-id';
+import { parseJsonBody, parsePlaceOrder, PlaceOrderBodySchema } from '../order-request';
+
+const IDEMPOTENCY_KEY = /^[\w.:-]{1,128}$/;
+
+const errorResponses = (codes: Record<number, string>) =>
+  Object.fromEntries(
+    Object.entries(codes).map(([status, description]) => [
+      status,
+      { description, content: { 'application/json': { schema: resolver(ErrorEnvelopeSchema) } } },
+    ]),
+  );
+
+const orderResponse = (description: string) => ({ description, content: { 'application/json': { schema: resolver(OrderViewSchema) } } });
+
+const ListQuerySchema = v.strictObject({
+  status: v.optional(v.picklist(ORDER_STATUSES)),
+  symbol: v.optional(v.string()),
+  limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,3}$/, 'must be an integer 1-500'), v.transform(Number), v.minValue(1), v.maxValue(500)), '100'),
+  cursor: v.optional(v.pipe(v.string(), v.maxLength(512))),
+});
+
+const OrderListSchema = v.object({ orders: v.array(OrderViewSchema), nextCursor: v.nullable(v.string()) });
+
+const CancelResponseSchema = v.object({
+  orderId: v.string(),
+  status: v.picklist(ORDER_STATUSES),
+  cancelRequested: v.literal(true),
+});
+
+function idempotencyKey(c: Context<AppEnv>): string {
+  const key = c.req.header('Idempotency-Key') ?? c.req.header('X-Idempotency-Key');
+  if (key === undefined || key === '') {
+    throw new DomainError('IDEMPOTENCY_KEY_REQUIRED', 'the Idempotency-Key header is required on POST /api/orders');
+  }
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new DomainError('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1-128 characters of letters, digits, _ . : -');
+  }
+  return key;
+}
+
+/** The order routes: place, get, list, cancel. Every route acts only on the caller's own orders. */
+export function createOrderRoutes(deps: ApiDeps) {
+  const app = new Hono<AppEnv>();
+  const now = deps.clock ?? (() => new Date());
+
+  /** Mongo first, then the workflow, then the stored request: a GET right after a 202 never 404s. */
+  const findOrder = async (accountId: string, orderId: string): Promise<{ view: OrderView; pending: OrderSnapshot | null } | null> => {
+    const stored = await deps.orders.getForAccount(accountId, orderId);
+    if (stored) return { view: stored, pending: null };
+    const live = await deps.workflows.query(orderId);
+    if (live) return live.accountId === accountId ? { view: live, pending: null } : null;
+    const cached = await deps.pendingOrders.get(orderId);
+    if (cached === undefined) return null;
+    const snapshot = JSON.parse(cached) as OrderSnapshot;
+    return snapshot.accountId === accountId ? { view: toOrderView(fromOrderSnapshot(snapshot)), pending: snapshot } : null;
+  };
+
+  const notFound = (orderId: string) => new DomainError('ORDER_NOT_FOUND', `no order ${orderId} for this account`, { orderId });
+
+  app.post(
+    '/',
+    describeRoute({
+      summary: 'Place an order',
+      description:
+        'Validates the order and the symbol rules, enforces the idempotency key, publishes OrderCreated to Kafka and answers 202 with status NEW once Kafka acknowledged. Risk runs in the order workflow: follow the order with GET.',
+      tags: ['orders'],
+      parameters: [
+        { name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source }, description: 'X-Idempotency-Key is accepted too' },
+      ],
+      requestBody: { required: true, content: { 'application/json': { schema: resolver(PlaceOrderBodySchema) } } },
+      responses: {
+        202: orderResponse('Accepted for processing (status NEW); a replay of the same key returns the first response'),
+        ...errorResponses({
+          400: 'Invalid body, symbol, decimal or missing idempotency key',
+          401: 'Missing or unknown API key',
+          409: 'A request with this idempotency key is still in flight',
+          413: 'Body over the size limit',
+          422: 'Idempotency key reused with a different body',
+          503: 'Kafka did not acknowledge; nothing was stored, retry with the same key',
+        }),
+      },
+    }),
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: (c) => errorResponse(c as Context<AppEnv>, new DomainError('PAYLOAD_TOO_LARGE', `the body is over ${deps.maxBodyBytes} bytes`)),
+    }),
+    async (c) => {
+      const accountId = c.var.accountId;
+      const key = idempotencyKey(c);
+      const createdAt = now().toISOString();
+      const request = parsePlaceOrder(parseJsonBody(await c.req.text()), deps.symbols, createdAt);
+
+      const begun = await deps.idempotency.begin(accountId, key, fingerprint(request));
+      if (begun.state === 'in-flight') {
+        throw new DomainError('IDEMPOTENCY_KEY_IN_FLIGHT', 'a request with this Idempotency-Key is still being processed; retry shortly');
+      }
+      if (begun.state === 'mismatch') {
+        throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
+      }
+      if (begun.state === 'completed') {
+        c.header('Idempotent-Replayed', 'true');
+        return c.json(begun.response.body as OrderView, begun.response.status as 202);
+      }
+
+      const orderId = deriveOrderId(accountId, key);
+      const order = newOrder({ ...request.terms, orderId, clientOrderId: request.clientOrderId ?? orderId, accountId, symbol: request.symbol, createdAt });
+      const view = toOrderView(order);
+      const event: OrderCreatedEvent = { eventId: `${orderId}:created`, eventType: 'OrderCreated', occurredAt: createdAt, version: 1, orderId, order: view };
+      try {
+        await deps.publisher.publish(TOPICS.orders, [{ key: orderId, value: JSON.stringify(event) }]);
+      } catch (error) {
+        // Nothing was published: free the key so the client may retry with it.
+        await deps.idempotency.abandon(accountId, key, begun.token);
+        c.var.logger.error({ err: error, orderId }, 'order.publish_failed');
+        throw new DomainError('SERVICE_UNAVAILABLE', 'the order could not be queued; nothing was stored, retry with the same Idempotency-Key');
+      }
+      await deps.pendingOrders.put(orderId, JSON.stringify(toOrderSnapshot(order)), deps.idempotencyTtlSeconds).catch((error: unknown) => {
+        c.var.logger.warn({ err: error, orderId }, 'order.pending_cache_failed');
+      });
+      await deps.idempotency.complete(accountId, key, begun.token, { status: 202, body: view });
+      c.var.logger.info({ orderId, accountId, symbol: view.symbol, side: view.side, quantity: view.quantity, price: view.price }, 'order.placed');
+      return c.json(view, 202);
+    },
+  );
+
+  app.get(
+    '/',
+    describeRoute({
+      summary: "List the caller's orders",
+      description: 'Newest first; filter by status and symbol; cursor pagination (pass nextCursor back as cursor).',
+      tags: ['orders'],
+      parameters: [
+        { name: 'status', in: 'query', schema: { type: 'string', enum: [...ORDER_STATUSES] } },
+        { name: 'symbol', in: 'query', schema: { type: 'string' } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+        { name: 'cursor', in: 'query', schema: { type: 'string' } },
+      ],
+      responses: {
+        200: { description: 'A page of orders', content: { 'application/json': { schema: resolver(OrderListSchema) } } },
+        ...errorResponses({ 400: 'Invalid filter, limit or cursor', 401: 'Missing or unknown API key' }),
+      },
+    }),
+    async (c) => {
+      const parsed = v.safeParse(ListQuerySchema, c.req.query());
+      if (!parsed.success) {
+        const issues = parsed.issues.map((issue) => ({ path: v.getDotPath(issue) ?? '(query)', message: issue.message }));
+        throw new DomainError('VALIDATION_FAILED', `${issues[0]?.path}: ${issues[0]?.message}`, { issues });
+      }
+      const { status, symbol, limit, cursor } = parsed.output;
+      const canonicalSymbol = symbol === undefined ? undefined : normalizeSymbol(symbol);
+      if (symbol !== undefined && canonicalSymbol === undefined) throw new DomainError('UNKNOWN_SYMBOL', `unknown symbol ${symbol}`);
+      const page = await deps.orders.listForAccount(c.var.accountId, {
+        limit,
+        ...(status === undefined ? {} : { status }),
+        ...(canonicalSymbol === undefined ? {} : { symbol: canonicalSymbol }),
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      return c.json(page, 200);
+    },
+  );
+
+  app.get(
+    '/:orderId',
+    describeRoute({
+      summary: 'Get one order',
+      tags: ['orders'],
+      responses: { 200: orderResponse('The order'), ...errorResponses({ 401: 'Missing or unknown API key', 404: 'No such order for this account' }) },
+    }),
+    async (c) => {
+      const orderId = c.req.param('orderId');
+      const found = await findOrder(c.var.accountId, orderId);
+      if (!found) throw notFound(orderId);
+      return c.json(found.view, 200);
+    },
+  );
+
+  const cancel = async (c: Context<AppEnv>) => {
+    const orderId = c.req.param('orderId') ?? '';
+    const found = await findOrder(c.var.accountId, orderId);
+    if (!found) throw notFound(orderId);
+    const terminal = () =>
+      new DomainError('ORDER_TERMINAL', `order ${orderId} is ${found.view.status} and cannot be cancelled`, { orderId, status: found.view.status });
+    if (isTerminal(found.view.status)) throw terminal();
+    const outcome = await deps.workflows.requestCancel(orderId, { reason: 'cancelled by the trader' }, found.pending ?? undefined);
+    if (outcome !== 'signalled') {
+      const latest = (await findOrder(c.var.accountId, orderId)) ?? found;
+      throw new DomainError('ORDER_TERMINAL', `order ${orderId} is ${latest.view.status} and cannot be cancelled`, { orderId, status: latest.view.status });
+    }
+    c.var.logger.info({ orderId }, 'order.cancel_requested');
+    return c.json({ orderId, status: found.view.status, cancelRequested: true as const }, 202);
+  };
+
+  const cancelDoc = describeRoute({
+    summary: 'Cancel an order',
+    description:
+      'Signals the order workflow to cancel (signal-with-start if the workflow does not exist yet). 202 means the cancel was delivered; follow the order with GET until it is CANCELLED (or FILLED if a fill won the race).',
+    tags: ['orders'],
+    responses: {
+      202: { description: 'Cancel requested', content: { 'application/json': { schema: resolver(CancelResponseSchema) } } },
+      ...errorResponses({ 401: 'Missing or unknown API key', 404: 'No such order for this account', 409: 'The order is already in a terminal state' }),
+    },
+  });
+  app.post('/:orderId/cancel', cancelDoc, cancel);
+  app.delete('/:orderId', cancelDoc, cancel);
+
+  return app;
+}

@@ -1,0 +1,80 @@
+// The stable error codes of the whole system. Clients branch on these, so a code is never renamed or reused;
+// the HTTP status for each code is decided in api/, not here.
+export const ErrorCode = {
+  // request shape
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  MALFORMED_JSON: 'MALFORMED_JSON',
+  INVALID_DECIMAL: 'INVALID_DECIMAL',
+  TOO_PRECISE: 'TOO_PRECISE',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  // symbol and order rules
+  UNKNOWN_SYMBOL: 'UNKNOWN_SYMBOL',
+  SYMBOL_HALTED: 'SYMBOL_HALTED',
+  INVALID_PRICE_TICK: 'INVALID_PRICE_TICK',
+  INVALID_QUANTITY_LOT: 'INVALID_QUANTITY_LOT',
+  QUANTITY_TOO_SMALL: 'QUANTITY_TOO_SMALL',
+  QUANTITY_TOO_LARGE: 'QUANTITY_TOO_LARGE',
+  NOTIONAL_TOO_SMALL: 'NOTIONAL_TOO_SMALL',
+  PRICE_REQUIRED: 'PRICE_REQUIRED',
+  PRICE_NOT_ALLOWED: 'PRICE_NOT_ALLOWED',
+  EXPIRE_AT_REQUIRED: 'EXPIRE_AT_REQUIRED',
+  EXPIRE_AT_NOT_ALLOWED: 'EXPIRE_AT_NOT_ALLOWED',
+  EXPIRE_AT_IN_PAST: 'EXPIRE_AT_IN_PAST',
+  POST_ONLY_REQUIRES_LIMIT: 'POST_ONLY_REQUIRES_LIMIT',
+  // authentication and idempotency
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  IDEMPOTENCY_KEY_REQUIRED: 'IDEMPOTENCY_KEY_REQUIRED',
+  IDEMPOTENCY_KEY_INVALID: 'IDEMPOTENCY_KEY_INVALID',
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
+  IDEMPOTENCY_KEY_IN_FLIGHT: 'IDEMPOTENCY_KEY_IN_FLIGHT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  // order lifecycle
+  ORDER_NOT_FOUND: 'ORDER_NOT_FOUND',
+  ORDER_TERMINAL: 'ORDER_TERMINAL',
+  DUPLICATE_FILL: 'DUPLICATE_FILL',
+  OVERFILL: 'OVERFILL',
+  INVALID_TRANSITION: 'INVALID_TRANSITION',
+  // risk
+  INSUFFICIENT_BALANCE: 'INSUFFICIENT_BALANCE',
+  MAX_ORDER_NOTIONAL_EXCEEDED: 'MAX_ORDER_NOTIONAL_EXCEEDED',
+  MAX_OPEN_ORDERS_EXCEEDED: 'MAX_OPEN_ORDERS_EXCEEDED',
+  MAX_POSITION_EXCEEDED: 'MAX_POSITION_EXCEEDED',
+  PRICE_OUT_OF_BAND: 'PRICE_OUT_OF_BAND',
+  MARKET_DATA_UNAVAILABLE: 'MARKET_DATA_UNAVAILABLE',
+  // generic
+  NOT_FOUND: 'NOT_FOUND',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const ERROR_CODES: readonly ErrorCode[] = Object.freeze(Object.values(ErrorCode));
+
+const errorCodeSet: ReadonlySet<string> = new Set(ERROR_CODES);
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && errorCodeSet.has(value);
+}
+
+/**
+ * An expected business failure with a stable code. The type parameter lets a narrower error
+ * (e.g. DecimalError) promise which codes it can carry.
+ */
+export class DomainError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
+  // `declare`: a plain field would be defined as undefined even when no details are given.
+  declare readonly details?: Record<string, unknown>;
+
+  constructor(code: C, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    if (details !== undefined) this.details = details;
+  }
+}
+
+export function isDomainError(value: unknown): value is DomainError {
+  return value instanceof DomainError;
+}

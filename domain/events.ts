@@ -1,0 +1,75 @@
+import * as v from 'valibot';
+import { tryParseDecimal } from './decimal';
+import { ORDER_SIDES, ORDER_STATUSES, ORDER_TYPES, parseIsoTimestamp, TIME_IN_FORCES } from './order';
+
+/**
+ * The events on Kafka, validated with these same schemas by producer and consumer
+ * (DESIGN.md, Contracts: a common envelope `{ eventId, eventType, occurredAt, version, orderId?, ...payload }`).
+ */
+export const DecimalStringSchema = v.pipe(
+  v.string(),
+  v.check((text) => tryParseDecimal(text).ok, 'must be a decimal string'),
+);
+
+export const IsoTimestampSchema = v.pipe(
+  v.string(),
+  v.check((text) => parseIsoTimestamp(text) !== undefined, 'must be an ISO-8601 timestamp with a zone'),
+);
+
+const IdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
+
+export const OrderViewSchema = v.object({
+  orderId: IdSchema,
+  clientOrderId: v.nullable(v.string()),
+  accountId: IdSchema,
+  symbol: v.string(),
+  side: v.picklist(ORDER_SIDES),
+  type: v.picklist(ORDER_TYPES),
+  quantity: DecimalStringSchema,
+  price: v.nullable(DecimalStringSchema),
+  timeInForce: v.picklist(TIME_IN_FORCES),
+  expireAt: v.nullable(IsoTimestampSchema),
+  postOnly: v.boolean(),
+  status: v.picklist(ORDER_STATUSES),
+  filledQuantity: DecimalStringSchema,
+  averagePrice: v.nullable(DecimalStringSchema),
+  fees: DecimalStringSchema,
+  rejectReason: v.nullable(v.string()),
+  cancelRequested: v.boolean(),
+  version: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  createdAt: IsoTimestampSchema,
+  updatedAt: IsoTimestampSchema,
+});
+
+const envelope = {
+  eventId: IdSchema,
+  occurredAt: IsoTimestampSchema,
+  version: v.pipe(v.number(), v.integer(), v.minValue(1)),
+};
+
+/** Published by the order API to `orders` (key orderId) once the request is validated. */
+export const OrderCreatedEventSchema = v.object({
+  ...envelope,
+  eventType: v.literal('OrderCreated'),
+  orderId: IdSchema,
+  order: OrderViewSchema,
+});
+export type OrderCreatedEvent = v.InferOutput<typeof OrderCreatedEventSchema>;
+
+/** Published by the order workflow to `executions` (key orderId) on every transition. */
+export const ExecutionReportSchema = v.object({
+  ...envelope,
+  eventType: v.literal('ExecutionReport'),
+  orderId: IdSchema,
+  accountId: IdSchema,
+  status: v.picklist(ORDER_STATUSES),
+  previousStatus: v.nullable(v.picklist(ORDER_STATUSES)),
+  order: OrderViewSchema,
+  reason: v.optional(v.string()),
+});
+export type ExecutionReport = v.InferOutput<typeof ExecutionReportSchema>;
+
+/** Event ids are derived, not random, so a retried publish carries the same id and readers can dedupe. */
+export function orderEventId(orderId: string, version: number): string {
+  return `${orderId}:${version}`;
+}

@@ -1,0 +1,258 @@
+import type { EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from '../logger';
+import type { EventPublisher, OutgoingMessage } from './event-publisher';
+import { PoisonMessageError } from './poison-message';
+
+export { PoisonMessageError, parseMessage, type MessageIssue } from './poison-message';
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string;
+  /** Header values as UTF-8; a header repeated in one message keeps its last value. */
+  headers: Record<string, string>;
+  timestamp: string;
+}
+
+export type MessageHandler = (message: ConsumedMessage) => Promise<void>;
+
+export interface ConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topic: string;
+  logger: Logger;
+  handle: MessageHandler;
+  dlqTopic: string;
+  publisher: EventPublisher;
+  /** Where a group without committed offsets starts. Default true: a new group must not skip orders. */
+  fromBeginning?: boolean;
+  /** Backoff between attempts at a message whose handler failed transiently. */
+  retry?: { initialMs?: number; maxMs?: number };
+  /** Resolved offsets are committed at least this often within a batch, and always at its end. */
+  commitIntervalMs?: number;
+  /** Longest wait of an idle fetch (and so of stop() on an idle consumer). */
+  maxWaitTimeMs?: number;
+  /** Partitions handled at once; order within a partition always holds. */
+  partitionsConsumedConcurrently?: number;
+}
+
+export interface RunningConsumer {
+  /** Stops intake, lets the message in hand finish, commits what was processed, leaves the group. */
+  stop(): Promise<void>;
+}
+
+/** Header names describing why and from where a message was dead-lettered. */
+export const DLQ_HEADERS = {
+  reason: 'dlq-reason',
+  details: 'dlq-details',
+  topic: 'dlq-original-topic',
+  partition: 'dlq-original-partition',
+  offset: 'dlq-original-offset',
+  timestamp: 'dlq-original-timestamp',
+  groupId: 'dlq-consumer-group',
+  failedAt: 'dlq-failed-at',
+} as const;
+
+/**
+ * Runs `handle` for every message of `topic`, in order per partition, committing an offset only after its
+ * handler finished: a crash means redelivery, never loss, so handlers must be idempotent. A PoisonMessageError
+ * sends the message to `dlqTopic` and moves on; any other error retries the same message with capped
+ * exponential backoff for as long as it takes, because skipping it would lose it.
+ */
+export async function startConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
+  const { kafka, groupId, topic } = options;
+  const logger = options.logger.child({ component: 'kafka-consumer', groupId, topic });
+  const stopping = new AbortController();
+  const consumer = kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    // An idle fetch long-polls this long, and stop() waits for it: 1 s instead of kafkajs's 5 s keeps
+    // shutdown quick for one cheap empty fetch per second.
+    maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
+  });
+  consumer.on(consumer.events.CRASH, (event) => {
+    // kafkajs rejoins by itself after a crash (restartOnFailure); the log says why it happened.
+    logger.error({ err: event.payload.error, restart: event.payload.restart }, 'kafka_consumer_crashed');
+  });
+
+  const processor = new MessageProcessor(options, logger, stopping.signal);
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      // Only offsets resolved below (handled, or dead-lettered) are ever committed.
+      eachBatchAutoResolve: false,
+      autoCommit: true,
+      autoCommitInterval: options.commitIntervalMs ?? 1_000,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => processor.processBatch(payload),
+    });
+  } catch (error) {
+    await consumer.disconnect();
+    throw error;
+  }
+  logger.info('kafka_consumer_started');
+
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopped ??= (async () => {
+        stopping.abort();
+        // disconnect() waits for the batch in hand; kafkajs commits its resolved offsets before leaving.
+        await consumer.disconnect();
+        logger.info('kafka_consumer_stopped');
+      })();
+      return stopped;
+    },
+  };
+}
+
+class MessageProcessor {
+  private readonly initialMs: number;
+  private readonly maxMs: number;
+
+  constructor(
+    private readonly options: ConsumerOptions,
+    private readonly logger: Logger,
+    private readonly stopping: AbortSignal,
+  ) {
+    this.initialMs = options.retry?.initialMs ?? 200;
+    this.maxMs = options.retry?.maxMs ?? 30_000;
+  }
+
+  async processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const active = (): boolean => payload.isRunning() && !payload.isStale() && !this.stopping.aborted;
+    const heartbeat = (): Promise<void> => payload.heartbeat();
+    for (const raw of batch.messages) {
+      if (!active()) return;
+      const message = toConsumedMessage(batch.topic, batch.partition, raw);
+      const done = await this.processWithRetry(message, heartbeat, active);
+      // Stopped while retrying: the message stays uncommitted and is redelivered to whoever consumes next.
+      if (!done) return;
+      payload.resolveOffset(raw.offset);
+      await payload.commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+  }
+
+  private async processWithRetry(message: ConsumedMessage, heartbeat: () => Promise<void>, active: () => boolean): Promise<boolean> {
+    let poison: PoisonMessageError | undefined;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        // Once found poisonous, only the dead-lettering is retried; the handler is not run again.
+        poison ??= await this.runHandler(message);
+        if (poison !== undefined) await this.deadLetter(message, poison);
+        return true;
+      } catch (error) {
+        if (!active()) return false;
+        const delayMs = this.backoff(attempt);
+        this.logger.warn(
+          { err: error, partition: message.partition, offset: message.offset, key: message.key, attempt, delayMs },
+          poison === undefined ? 'kafka_message_retry' : 'kafka_dead_letter_retry',
+        );
+        await this.wait(delayMs, heartbeat);
+        if (!active()) return false;
+      }
+    }
+  }
+
+  /** Resolves to the PoisonMessageError if the handler refused the message; transient errors propagate. */
+  private async runHandler(message: ConsumedMessage): Promise<PoisonMessageError | undefined> {
+    try {
+      await this.options.handle(message);
+      return undefined;
+    } catch (error) {
+      if (error instanceof PoisonMessageError) return error;
+      throw error;
+    }
+  }
+
+  private async deadLetter(message: ConsumedMessage, poison: PoisonMessageError): Promise<void> {
+    const headers: Record<string, string> = {
+      ...message.headers,
+      [DLQ_HEADERS.reason]: truncate(poison.reason, 1_000),
+      [DLQ_HEADERS.topic]: message.topic,
+      [DLQ_HEADERS.partition]: String(message.partition),
+      [DLQ_HEADERS.offset]: message.offset,
+      [DLQ_HEADERS.timestamp]: message.timestamp,
+      [DLQ_HEADERS.groupId]: this.options.groupId,
+      [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+    };
+    if (poison.details !== undefined) headers[DLQ_HEADERS.details] = truncate(safeJson(poison.details), 4_000);
+    // A keyless message gets its coordinates as key, so keyless poison does not pile onto one partition.
+    const dlqMessage: OutgoingMessage = {
+      key: message.key ?? `${message.topic}:${message.partition}:${message.offset}`,
+      value: message.value,
+      headers,
+    };
+    await this.options.publisher.publish(this.options.dlqTopic, [dlqMessage]);
+    this.logger.error(
+      { partition: message.partition, offset: message.offset, key: message.key, reason: poison.reason, dlqTopic: this.options.dlqTopic },
+      'kafka_message_dead_lettered',
+    );
+  }
+
+  private backoff(attempt: number): number {
+    const exponential = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(attempt - 1, 30));
+    // ±20 % jitter so consumers that failed together do not retry in lockstep.
+    return Math.round(Math.min(this.maxMs, exponential * (0.8 + Math.random() * 0.4)));
+  }
+
+  /** Sleeps between attempts, heartbeating so the group does not evict us; a stop() wakes it at once. */
+  private async wait(ms: number, heartbeat: () => Promise<void>): Promise<void> {
+    const until = Date.now() + ms;
+    for (let left = ms; left > 0 && !this.stopping.aborted; left = until - Date.now()) {
+      await sleep(Math.min(left, 1_000), this.stopping);
+      await heartbeat();
+    }
+  }
+}
+
+function toConsumedMessage(topic: string, partition: number, raw: KafkaMessage): ConsumedMessage {
+  return {
+    topic,
+    partition,
+    offset: raw.offset,
+    key: raw.key === null ? null : raw.key.toString('utf8'),
+    // A tombstone (null value) reaches the handler as '' and fails its parsing like any other bad value.
+    value: raw.value === null ? '' : raw.value.toString('utf8'),
+    headers: decodeHeaders(raw.headers),
+    timestamp: raw.timestamp,
+  };
+}
+
+function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const decoded: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    if (last !== undefined) decoded[name] = last.toString();
+  }
+  return decoded;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

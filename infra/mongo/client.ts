@@ -1,0 +1,38 @@
+import { MongoClient, type Db, type IndexDescription } from 'mongodb';
+
+/** The collections of the system (DESIGN.md, Contracts: Mongo). */
+export const COLLECTIONS = {
+  orders: 'orders',
+  orderEvents: 'order_events',
+  accounts: 'accounts',
+  apiKeys: 'api_keys',
+} as const;
+
+/**
+ * Every index, in one place so each process creates the same set at start-up. Names are explicit so
+ * a changed key under an old name fails loudly instead of piling up a second index.
+ */
+const INDEXES: Record<string, IndexDescription[]> = {
+  [COLLECTIONS.orders]: [
+    // listForAccount: newest first with orderId (_id) as the tie-breaker of the keyset cursor
+    { key: { accountId: 1, createdAt: -1, _id: -1 }, name: 'account_created' },
+    { key: { accountId: 1, status: 1, createdAt: -1 }, name: 'account_status_created' },
+    // Not unique: clientOrderId is the trader's label, and the store ignores partial filters (INFRA.md).
+    { key: { accountId: 1, clientOrderId: 1 }, name: 'account_client_order_id' },
+  ],
+  [COLLECTIONS.orderEvents]: [{ key: { orderId: 1, version: 1 }, name: 'order_version', unique: true }],
+};
+
+export async function connectMongo(config: { url: string; db: string }): Promise<{ client: MongoClient; db: Db }> {
+  // A bounded server selection, so a process whose store is down fails start-up instead of hanging.
+  const client = new MongoClient(config.url, { serverSelectionTimeoutMS: 15_000 });
+  await client.connect();
+  return { client, db: client.db(config.db) };
+}
+
+/** Creates every index; creating an existing index with the same definition is a no-op, so every process may call it. */
+export async function ensureIndexes(db: Db): Promise<void> {
+  for (const [collection, indexes] of Object.entries(INDEXES)) {
+    await db.collection(collection).createIndexes(indexes);
+  }
+}

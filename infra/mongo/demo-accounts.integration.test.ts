@@ -1,0 +1,58 @@
+import type { Db, MongoClient } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import { parseDecimal } from '../../domain/decimal';
+import { loadConfig } from '../config';
+import { MongoAccountStore } from './account-store';
+import { MongoApiKeyStore } from './api-key-store';
+import { COLLECTIONS, connectMongo, ensureIndexes } from './client';
+import { DEMO_ALICE, DEMO_BOB, seedDemoAccounts } from './demo-accounts';
+
+describe('seedDemoAccounts (real store)', () => {
+  const dbName = `test_${randomUUID().slice(0, 8)}`;
+  let client: MongoClient | undefined;
+  let db: Db;
+  let accounts: MongoAccountStore;
+  let apiKeys: MongoApiKeyStore;
+
+  beforeAll(async () => {
+    ({ client, db } = await connectMongo({ url: loadConfig().mongo.url, db: dbName }));
+    await ensureIndexes(db);
+    accounts = new MongoAccountStore(db);
+    apiKeys = new MongoApiKeyStore(db);
+  });
+  afterAll(async () => {
+    // Guarded: when connecting failed, the connection error is the one worth reading.
+    if (client === undefined) return;
+    await db.dropDatabase();
+    await client.close();
+  });
+
+  it('is refused in production and writes nothing', async () => {
+    await expect(seedDemoAccounts({ accounts, apiKeys, env: 'production' })).rejects.toThrow(/production/);
+    expect(await db.collection(COLLECTIONS.accounts).countDocuments()).toBe(0);
+    expect(await db.collection(COLLECTIONS.apiKeys).countDocuments()).toBe(0);
+  });
+
+  it('creates alice and bob with their keys and balances', async () => {
+    await seedDemoAccounts({ accounts, apiKeys, env: 'development' });
+
+    expect(await apiKeys.findAccountId('demo-alice-key')).toBe('demo-alice');
+    expect(await apiKeys.findAccountId('demo-bob-key')).toBe('demo-bob');
+    for (const demo of [DEMO_ALICE, DEMO_BOB]) {
+      expect(await accounts.getBalances(demo.accountId)).toEqual([
+        { asset: 'BTC', total: '2', available: '2', held: '0' },
+        { asset: 'USD', total: '100000', available: '100000', held: '0' },
+      ]);
+    }
+  });
+
+  it('is idempotent and leaves balances that moved since alone', async () => {
+    await accounts.placeHold({ accountId: DEMO_ALICE.accountId, orderId: 'o-1', asset: 'USD', amount: parseDecimal('250') });
+    await seedDemoAccounts({ accounts, apiKeys, env: 'test' });
+    await seedDemoAccounts({ accounts, apiKeys, env: 'test' });
+
+    expect(await db.collection(COLLECTIONS.accounts).countDocuments()).toBe(2);
+    expect(await db.collection(COLLECTIONS.apiKeys).countDocuments()).toBe(2);
+    expect(await accounts.getBalances(DEMO_ALICE.accountId)).toContainEqual({ asset: 'USD', total: '100000', available: '99750', held: '250' });
+  });
+});

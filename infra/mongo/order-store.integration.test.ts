@@ -1,0 +1,222 @@
+import type { Db, MongoClient } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import { parseDecimal } from '../../domain/decimal';
+import { DomainError } from '../../domain/errors';
+import { newOrder, toOrderView, type OrderStatus, type OrderView } from '../../domain/order';
+import { loadConfig } from '../config';
+import { COLLECTIONS, connectMongo, ensureIndexes } from './client';
+import { MongoOrderStore } from './order-store';
+
+function orderView(overrides: Partial<OrderView> & { orderId: string }): OrderView {
+  const base = toOrderView(
+    newOrder({
+      orderId: overrides.orderId,
+      clientOrderId: overrides.orderId,
+      accountId: 'acct-1',
+      symbol: 'BTC-USD',
+      side: 'BUY',
+      type: 'LIMIT',
+      quantity: parseDecimal('0.5'),
+      price: parseDecimal('30000.25'),
+      timeInForce: 'GTC',
+      expireAt: null,
+      postOnly: false,
+      createdAt: '2026-01-01T00:00:00.000Z',
+    }),
+  );
+  return { ...base, ...overrides };
+}
+
+const transition = (previousStatus: OrderStatus | null) => ({ previousStatus, eventType: 'ExecutionReport', occurredAt: '2026-01-01T00:00:01.000Z' });
+
+describe('MongoOrderStore (real store)', () => {
+  const dbName = `test_${randomUUID().slice(0, 8)}`;
+  let client: MongoClient | undefined;
+  let db: Db;
+  let store: MongoOrderStore;
+
+  beforeAll(async () => {
+    ({ client, db } = await connectMongo({ url: loadConfig().mongo.url, db: dbName }));
+    await ensureIndexes(db);
+    store = new MongoOrderStore(db);
+  });
+  afterAll(async () => {
+    // Guarded: when connecting failed, the connection error is the one worth reading.
+    if (client === undefined) return;
+    await db.dropDatabase();
+    await client.close();
+  });
+
+  describe('recordTransition', () => {
+    it('stores the order with decimal strings and reads it back, per account', async () => {
+      const order = orderView({ orderId: 'o-read' });
+      expect(await store.recordTransition(order, transition(null))).toEqual({ applied: true });
+
+      expect(await store.get('o-read')).toEqual(order);
+      expect(await store.getForAccount('acct-1', 'o-read')).toEqual(order);
+      expect(await store.getForAccount('acct-other', 'o-read')).toBeNull();
+      expect(await store.get('missing')).toBeNull();
+      const raw = await db.collection(COLLECTIONS.orders).findOne({ _id: 'o-read' as never });
+      expect(raw).toMatchObject({ _id: 'o-read', quantity: '0.5', price: '30000.25', version: 1 });
+    });
+
+    it('ignores an older version arriving after a newer one, but still records its audit entry', async () => {
+      const v1 = orderView({ orderId: 'o-stale' });
+      const v2 = { ...v1, status: 'ACCEPTED' as const, version: 2, updatedAt: '2026-01-01T00:00:02.000Z' };
+      const v3 = { ...v2, status: 'PENDING_CANCEL' as const, cancelRequested: true, version: 3 };
+
+      expect(await store.recordTransition(v3, transition('ACCEPTED'))).toEqual({ applied: true });
+      expect(await store.recordTransition(v2, transition('NEW'))).toEqual({ applied: false });
+      expect(await store.recordTransition(v1, transition(null))).toEqual({ applied: false });
+
+      expect(await store.get('o-stale')).toEqual(v3);
+      expect((await store.events('o-stale')).map((e) => e.version)).toEqual([1, 2, 3]);
+    });
+
+    it('is idempotent: the same call twice writes one event and leaves the state as it was', async () => {
+      const v1 = orderView({ orderId: 'o-twice' });
+      const v2 = { ...v1, status: 'ACCEPTED' as const, version: 2 };
+      await store.recordTransition(v1, transition(null));
+      const event = { ...transition('NEW'), details: { reason: 'risk ok' } };
+      expect(await store.recordTransition(v2, event)).toEqual({ applied: true });
+      expect(await store.recordTransition(v2, event)).toEqual({ applied: false });
+
+      expect(await store.get('o-twice')).toEqual(v2);
+      const events = await store.events('o-twice');
+      expect(events).toHaveLength(2);
+      expect(events[1]).toEqual({
+        eventId: 'o-twice:2',
+        orderId: 'o-twice',
+        accountId: 'acct-1',
+        version: 2,
+        status: 'ACCEPTED',
+        previousStatus: 'NEW',
+        eventType: 'ExecutionReport',
+        occurredAt: '2026-01-01T00:00:01.000Z',
+        order: v2,
+        details: { reason: 'risk ok' },
+      });
+      expect(events[0]).not.toHaveProperty('details');
+    });
+
+    it('stores only the OrderView fields even when given a richer object', async () => {
+      const order = { ...orderView({ orderId: 'o-rich' }), fillIds: ['f1'], filledNotional: '0' };
+      await store.recordTransition(order, transition(null));
+      const raw = await db.collection(COLLECTIONS.orders).findOne({ _id: 'o-rich' as never });
+      expect(raw).not.toHaveProperty('fillIds');
+      expect(raw).not.toHaveProperty('filledNotional');
+    });
+
+    it('ends at the newest version with every event when writers of versions 1..20 race in random order', async () => {
+      const versions = Array.from({ length: 20 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
+      const base = orderView({ orderId: 'o-race' });
+      const results = await Promise.all(
+        versions.map((version) => store.recordTransition({ ...base, version, updatedAt: `2026-01-01T00:00:${String(version).padStart(2, '0')}.000Z` }, transition(null))),
+      );
+
+      expect(results.some((r) => r.applied)).toBe(true);
+      const stored = await store.get('o-race');
+      expect(stored?.version).toBe(20);
+      expect(stored?.updatedAt).toBe('2026-01-01T00:00:20.000Z');
+      expect((await store.events('o-race')).map((e) => e.version)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(await db.collection(COLLECTIONS.orders).countDocuments({ _id: 'o-race' as never })).toBe(1);
+    });
+
+    it('refuses a version that is not a positive integer', async () => {
+      await expect(store.recordTransition(orderView({ orderId: 'o-bad', version: 0 }), transition(null))).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
+    });
+  });
+
+  describe('listForAccount', () => {
+    const account = 'acct-list';
+    const statuses: OrderStatus[] = ['NEW', 'ACCEPTED', 'FILLED'];
+    const symbols = ['BTC-USD', 'ETH-USD'];
+    const all: OrderView[] = [];
+
+    beforeAll(async () => {
+      // 37 orders; every timestamp is shared by three orders so the orderId tie-breaker matters.
+      for (let i = 0; i < 37; i++) {
+        const second = String(Math.floor(i / 3)).padStart(2, '0');
+        all.push(
+          orderView({
+            orderId: `list-${String(i).padStart(3, '0')}`,
+            accountId: account,
+            status: statuses[i % 3]!,
+            symbol: symbols[i % 2]!,
+            createdAt: `2026-02-01T00:00:${second}.000Z`,
+          }),
+        );
+      }
+      await Promise.all(all.map((o) => store.recordTransition(o, transition(null))));
+      await store.recordTransition(orderView({ orderId: 'list-other-account', accountId: 'acct-else' }), transition(null));
+    });
+
+    const newestFirst = (orders: OrderView[]) =>
+      [...orders].sort((a, b) => (a.createdAt === b.createdAt ? (a.orderId < b.orderId ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
+
+    async function walk(options: { status?: OrderStatus; symbol?: string; limit: number }) {
+      const seen: OrderView[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page = await store.listForAccount(account, { ...options, ...(cursor === null ? {} : { cursor }) });
+        expect(page.orders.length).toBeLessThanOrEqual(options.limit);
+        seen.push(...page.orders);
+        cursor = page.nextCursor;
+        pages += 1;
+      } while (cursor !== null);
+      return { seen, pages };
+    }
+
+    it('returns the newest first and walks every page without duplicates or gaps', async () => {
+      const { seen, pages } = await walk({ limit: 5 });
+      expect(seen.map((o) => o.orderId)).toEqual(newestFirst(all).map((o) => o.orderId));
+      expect(pages).toBe(8);
+      expect(seen.every((o) => o.accountId === account)).toBe(true);
+    });
+
+    it('has no next cursor when the last page is exactly full', async () => {
+      const first = await store.listForAccount(account, { limit: 37 });
+      expect(first.orders).toHaveLength(37);
+      expect(first.nextCursor).toBeNull();
+    });
+
+    it('filters by status and symbol, also across pages', async () => {
+      const { seen } = await walk({ status: 'ACCEPTED', symbol: 'ETH-USD', limit: 2 });
+      const expected = newestFirst(all.filter((o) => o.status === 'ACCEPTED' && o.symbol === 'ETH-USD'));
+      expect(expected.length).toBeGreaterThan(2);
+      expect(seen.map((o) => o.orderId)).toEqual(expected.map((o) => o.orderId));
+
+      const filled = await store.listForAccount(account, { status: 'FILLED', limit: 500 });
+      expect(filled.orders.map((o) => o.orderId)).toEqual(newestFirst(all.filter((o) => o.status === 'FILLED')).map((o) => o.orderId));
+    });
+
+    it('refuses an invalid cursor and a limit out of range with VALIDATION_FAILED', async () => {
+      const garbage = ['not a cursor!', 'eyJ4Ijox', Buffer.from('{"a":1}').toString('base64url'), Buffer.from('[1,2]').toString('base64url'), ''];
+      for (const cursor of garbage) {
+        const error: unknown = await store.listForAccount(account, { limit: 5, cursor }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(DomainError);
+        expect(error).toMatchObject({ code: 'VALIDATION_FAILED' });
+      }
+      for (const limit of [0, 501, 1.5]) {
+        await expect(store.listForAccount(account, { limit })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      }
+    });
+  });
+
+  it('ensureIndexes is idempotent and creates the listing and audit indexes', async () => {
+    await ensureIndexes(db);
+    const orderIndexes = await db.collection(COLLECTIONS.orders).indexes();
+    expect(orderIndexes.map((i) => i.key)).toEqual(
+      expect.arrayContaining([
+        { accountId: 1, createdAt: -1, _id: -1 },
+        { accountId: 1, status: 1, createdAt: -1 },
+        { accountId: 1, clientOrderId: 1 },
+      ]),
+    );
+    const eventIndex = (await db.collection(COLLECTIONS.orderEvents).indexes()).find((i) => i.name === 'order_version');
+    expect(eventIndex).toMatchObject({ key: { orderId: 1, version: 1 }, unique: true });
+  });
+});

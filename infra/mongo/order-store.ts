@@ -1,0 +1,215 @@
+import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import { DomainError } from '../../domain/errors';
+import { orderEventId } from '../../domain/events';
+import type { OrderStatus, OrderView } from '../../domain/order';
+import { COLLECTIONS } from './client';
+
+export interface TransitionEvent {
+  previousStatus: OrderStatus | null;
+  eventType: string;
+  occurredAt: string;
+  details?: Record<string, unknown>;
+}
+
+/** One entry of the append-only audit trail: the order as it was at `version`. */
+export interface OrderEventRecord extends TransitionEvent {
+  /** `${orderId}:${version}`, the same id the Kafka events carry. */
+  eventId: string;
+  orderId: string;
+  accountId: string;
+  version: number;
+  status: OrderStatus;
+  order: OrderView;
+}
+
+export interface ListOrdersOptions {
+  status?: OrderStatus;
+  symbol?: string;
+  /** 1..500 */
+  limit: number;
+  /** The nextCursor of the previous page. */
+  cursor?: string;
+}
+
+export interface OrderPage {
+  orders: OrderView[];
+  nextCursor: string | null;
+}
+
+export interface OrderStore {
+  /** Versioned, idempotent: safe to repeat (activity retries); a stale version never overwrites a newer one. */
+  recordTransition(order: OrderView, event: TransitionEvent): Promise<{ applied: boolean }>;
+  get(orderId: string): Promise<OrderView | null>;
+  /** The order only when it belongs to the account. */
+  getForAccount(accountId: string, orderId: string): Promise<OrderView | null>;
+  /** Newest first; throws DomainError VALIDATION_FAILED for a bad limit or cursor. */
+  listForAccount(accountId: string, options: ListOrdersOptions): Promise<OrderPage>;
+  /** The audit trail of one order, oldest first. */
+  events(orderId: string): Promise<OrderEventRecord[]>;
+}
+
+type OrderDoc = OrderView & { _id: string };
+type OrderEventDoc = Omit<OrderEventRecord, 'eventId'> & { _id: string };
+
+export const MAX_LIST_LIMIT = 500;
+const DUPLICATE_KEY = 11000;
+
+export class MongoOrderStore implements OrderStore {
+  private readonly orders: Collection<OrderDoc>;
+  private readonly orderEvents: Collection<OrderEventDoc>;
+
+  constructor(db: Db) {
+    this.orders = db.collection<OrderDoc>(COLLECTIONS.orders);
+    this.orderEvents = db.collection<OrderEventDoc>(COLLECTIONS.orderEvents);
+  }
+
+  async recordTransition(order: OrderView, event: TransitionEvent): Promise<{ applied: boolean }> {
+    if (!Number.isInteger(order.version) || order.version < 1) {
+      throw new DomainError('VALIDATION_FAILED', `order version must be a positive integer, got ${order.version}`);
+    }
+    const view = viewFields(order);
+    const applied = await this.upsertIfNewer(view);
+    // Recorded whether or not the current state moved: a retry after a crash between the two writes,
+    // or a version that lost a race to a newer one, still belongs in the trail. The unique _id keeps it single.
+    await ignoreDuplicate(
+      this.orderEvents.insertOne({
+        _id: orderEventId(order.orderId, order.version),
+        orderId: order.orderId,
+        accountId: order.accountId,
+        version: order.version,
+        status: order.status,
+        previousStatus: event.previousStatus,
+        eventType: event.eventType,
+        occurredAt: event.occurredAt,
+        order: view,
+        ...(event.details === undefined ? {} : { details: event.details }),
+      }),
+    );
+    return { applied };
+  }
+
+  async get(orderId: string): Promise<OrderView | null> {
+    return toView(await this.orders.findOne({ _id: orderId }));
+  }
+
+  async getForAccount(accountId: string, orderId: string): Promise<OrderView | null> {
+    return toView(await this.orders.findOne({ _id: orderId, accountId }));
+  }
+
+  async listForAccount(accountId: string, options: ListOrdersOptions): Promise<OrderPage> {
+    const { limit } = options;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+      throw new DomainError('VALIDATION_FAILED', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`, { limit });
+    }
+    const filter: Filter<OrderDoc> = { accountId };
+    if (options.status !== undefined) filter.status = options.status;
+    if (options.symbol !== undefined) filter.symbol = options.symbol;
+    if (options.cursor !== undefined) {
+      // Keyset: strictly after the last row of the previous page in (createdAt desc, _id desc) order,
+      // so inserts between pages never shift rows into duplicates or gaps the way skip/offset would.
+      const after = decodeCursor(options.cursor);
+      filter.$or = [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.orderId } }];
+    }
+    // One extra row tells whether another page exists without a count query.
+    const docs = await this.orders.find(filter).sort({ createdAt: -1, _id: -1 }).limit(limit + 1).toArray();
+    const page = docs.slice(0, limit).map((doc) => stripId(doc));
+    const last = page.at(-1);
+    const nextCursor = docs.length > limit && last !== undefined ? encodeCursor(last) : null;
+    return { orders: page, nextCursor };
+  }
+
+  async events(orderId: string): Promise<OrderEventRecord[]> {
+    const docs = await this.orderEvents.find({ orderId }).sort({ version: 1 }).toArray();
+    return docs.map(({ _id, ...rest }) => ({ eventId: _id, ...rest }));
+  }
+
+  /** True when this version became the current state. */
+  private async upsertIfNewer(order: OrderView): Promise<boolean> {
+    const doc: OrderDoc = { _id: order.orderId, ...order };
+    const newerThanStored = { _id: order.orderId, version: { $lt: order.version } };
+    try {
+      const result = await this.orders.replaceOne(newerThanStored, doc, { upsert: true });
+      return result.matchedCount + result.upsertedCount === 1;
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    // The upsert's insert collided with an existing document. That is either a newer/equal version
+    // (stale write: not applied) or a concurrent first insert of an older version that won the race;
+    // the document exists now, so a plain conditional replace tells which.
+    const retry = await this.orders.replaceOne(newerThanStored, doc);
+    return retry.matchedCount === 1;
+  }
+}
+
+/** Exactly the OrderView fields: a caller passing a richer object (a snapshot) must not leak bookkeeping into the store. */
+function viewFields(o: OrderView): OrderView {
+  return {
+    orderId: o.orderId,
+    clientOrderId: o.clientOrderId,
+    accountId: o.accountId,
+    symbol: o.symbol,
+    side: o.side,
+    type: o.type,
+    quantity: o.quantity,
+    price: o.price,
+    timeInForce: o.timeInForce,
+    expireAt: o.expireAt,
+    postOnly: o.postOnly,
+    status: o.status,
+    filledQuantity: o.filledQuantity,
+    averagePrice: o.averagePrice,
+    fees: o.fees,
+    rejectReason: o.rejectReason,
+    cancelRequested: o.cancelRequested,
+    version: o.version,
+    createdAt: o.createdAt,
+    updatedAt: o.updatedAt,
+  };
+}
+
+function toView(doc: OrderDoc | null): OrderView | null {
+  return doc === null ? null : stripId(doc);
+}
+
+function stripId({ _id: _ignored, ...view }: OrderDoc): OrderView {
+  return view;
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+}
+
+async function ignoreDuplicate(write: Promise<unknown>): Promise<void> {
+  try {
+    await write;
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+  }
+}
+
+interface CursorPosition {
+  createdAt: string;
+  orderId: string;
+}
+
+const CURSOR_TEXT = /^[A-Za-z0-9_-]{1,1024}$/;
+
+function encodeCursor(order: OrderView): string {
+  return Buffer.from(JSON.stringify([order.createdAt, order.orderId]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): CursorPosition {
+  const invalid = () => new DomainError('VALIDATION_FAILED', 'invalid cursor: pass back the nextCursor of a previous page', { cursor });
+  // Node's base64 decoder skips characters it does not know, so the alphabet is checked first.
+  if (!CURSOR_TEXT.test(cursor)) throw invalid();
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 2) throw invalid();
+  const [createdAt, orderId] = decoded as unknown[];
+  if (typeof createdAt !== 'string' || typeof orderId !== 'string' || createdAt === '' || orderId === '') throw invalid();
+  return { createdAt, orderId };
+}

@@ -1,0 +1,32 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger';
+
+/**
+ * One ioredis connection per process. It reconnects forever with a capped backoff; while it is down,
+ * commands fail after a few reconnect attempts instead of queueing for long, so an HTTP request answers
+ * 503 quickly. Connection errors are logged here: an EventEmitter 'error' without a listener would crash.
+ */
+export function createRedis(url: string, logger: Logger): Redis {
+  const log = logger.child({ component: 'redis' });
+  const redis = new Redis(url, {
+    connectTimeout: 5_000,
+    maxRetriesPerRequest: 2,
+    retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2_000),
+    // After a failover (ElastiCache), the old primary answers READONLY: reconnect and resend the command.
+    reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
+    // Commands issued in the same event-loop turn by concurrent requests share one round trip.
+    enableAutoPipelining: true,
+  });
+  let failures = 0;
+  redis.on('error', (error: Error) => {
+    failures += 1;
+    log.error({ err: error, consecutiveFailures: failures }, 'redis_error');
+  });
+  redis.on('ready', () => {
+    if (failures > 0) log.info({ afterFailures: failures }, 'redis_reconnected');
+    else log.debug('redis_ready');
+    failures = 0;
+  });
+  redis.on('reconnecting', (delayMs: number) => log.debug({ delayMs }, 'redis_reconnecting'));
+  return redis;
+}

@@ -1,0 +1,110 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { OrderView } from '../../domain/order';
+import type { OrderSnapshot } from '../../domain/order-snapshot';
+import type { CancelRequest, OrderLifecycleInput } from '../../workflows/order-lifecycle';
+import { AccountIdKey, OrderStatusKey, OrderTypeKey, SideKey, SymbolKey } from '../../workflows/search-attributes';
+
+export const ORDER_WORKFLOW_TYPE = 'orderLifecycle';
+const QUERY_DEADLINE_MS = 2_000;
+
+function isDeadlineExceeded(error: unknown): boolean {
+  // gRPC status 4 (DEADLINE_EXCEEDED), possibly wrapped by the SDK.
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if ((e as { code?: unknown }).code === 4) return true;
+  }
+  return false;
+}
+
+export function orderWorkflowId(orderId: string): string {
+  return `order-${orderId}`;
+}
+
+/** What the API and the consumers need of the order workflows, so tests of them can pass a fake. */
+export interface OrderWorkflowGateway {
+  /** Starts the order's workflow; 'duplicate' when it exists or existed (REJECT_DUPLICATE). */
+  start(order: OrderSnapshot): Promise<'started' | 'duplicate'>;
+  /**
+   * Signals cancel. With `startFrom`, a workflow that does not exist yet is started from that order
+   * (signal-with-start), so a cancel that overtakes the OrderCreated event still wins.
+   */
+  requestCancel(orderId: string, request: CancelRequest, startFrom?: OrderSnapshot): Promise<'signalled' | 'closed' | 'not-found'>;
+  /** The running or finished workflow's view of the order, or null when there is no such workflow. */
+  query(orderId: string): Promise<OrderView | null>;
+}
+
+export class TemporalOrderWorkflowGateway implements OrderWorkflowGateway {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  private startOptions(order: OrderSnapshot) {
+    const input: OrderLifecycleInput = { order };
+    return {
+      taskQueue: this.taskQueue,
+      workflowId: orderWorkflowId(order.orderId),
+      args: [input] as [OrderLifecycleInput],
+      // The default policy lets a finished order's id start again; a redelivered event must not.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+      typedSearchAttributes: [
+        { key: OrderStatusKey, value: order.status },
+        { key: SymbolKey, value: order.symbol },
+        { key: AccountIdKey, value: order.accountId },
+        { key: SideKey, value: order.side },
+        { key: OrderTypeKey, value: order.type },
+      ],
+      staticSummary: `${order.side} ${order.quantity} ${order.symbol} ${order.price === null ? 'MARKET' : `@ ${order.price}`} (${order.timeInForce})`,
+      staticDetails: `account ${order.accountId}, client order id ${order.clientOrderId ?? '-'}, created ${order.createdAt}`,
+    };
+  }
+
+  async start(order: OrderSnapshot): Promise<'started' | 'duplicate'> {
+    try {
+      await this.client.workflow.start(ORDER_WORKFLOW_TYPE, this.startOptions(order));
+      return 'started';
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return 'duplicate';
+      throw error;
+    }
+  }
+
+  async requestCancel(orderId: string, request: CancelRequest, startFrom?: OrderSnapshot): Promise<'signalled' | 'closed' | 'not-found'> {
+    try {
+      if (startFrom) {
+        await this.client.workflow.signalWithStart(ORDER_WORKFLOW_TYPE, { ...this.startOptions(startFrom), signal: 'cancel', signalArgs: [request] });
+      } else {
+        await this.client.workflow.getHandle(orderWorkflowId(orderId)).signal('cancel', request);
+      }
+      return 'signalled';
+    } catch (error) {
+      // signal-with-start on a finished order is refused by REJECT_DUPLICATE; a plain signal to a
+      // finished (or unknown) workflow is "not found".
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
+      if (error instanceof WorkflowNotFoundError) return (await this.exists(orderId)) ? 'closed' : 'not-found';
+      throw error;
+    }
+  }
+
+  private async exists(orderId: string): Promise<boolean> {
+    try {
+      await this.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  async query(orderId: string): Promise<OrderView | null> {
+    try {
+      // Bounded: with no worker polling, a query waits for one; the caller has other places to look.
+      return await this.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+        this.client.workflow.getHandle(orderWorkflowId(orderId)).query<OrderView>('getOrder'),
+      );
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return null;
+      if (isDeadlineExceeded(error)) return null;
+      throw error;
+    }
+  }
+}

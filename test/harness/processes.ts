@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../scripts/stack/settings';
+
+/** A process of the system (API, worker, ...) run the way production runs it: its own Node process. */
+export interface SystemProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly logFile: string;
+  /** Resolves with the exit code (or signal) when the process ends. */
+  readonly exited: Promise<number | string>;
+  /** Lines the process printed so far (stdout and stderr). */
+  output(): string;
+  kill(signal: NodeJS.Signals): void;
+  /** SIGTERM, then wait for a clean exit (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<number | string>;
+}
+
+export function startSystemProcess(name: string, script: string, env: Record<string, string>): SystemProcess {
+  const logDir = join(REPO_ROOT, '.data', 'logs', 'tests');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `${name}-${Date.now()}.log`);
+  const log = createWriteStream(logFile);
+  // `node --import tsx` keeps it one process, so a kill -9 hits the process itself, not a wrapper.
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, script)], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let buffer = '';
+  const collect = (chunk: Buffer) => {
+    buffer += chunk.toString();
+    log.write(chunk);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => {
+      log.end();
+      resolve(code ?? signal ?? 'unknown');
+    });
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${script}`);
+  const pid = child.pid;
+  return {
+    name,
+    pid,
+    logFile,
+    exited,
+    output: () => buffer,
+    kill: (signal) => {
+      child.kill(signal);
+    },
+    async stop(graceMs = 20_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}
+
+/** Waits until `check` passes, polling; fails with `what` and the process output after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Waits for a line containing `marker` in the process output (e.g. a pino message such as "worker.ready"). */
+export function waitForOutput(proc: SystemProcess, marker: string, timeoutMs = 60_000): Promise<void> {
+  return eventually(
+    `${proc.name} to print "${marker}" (log: ${proc.logFile})`,
+    async () => {
+      const exitedEarly = await Promise.race([proc.exited.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
+      if (exitedEarly) throw new Error(`${proc.name} exited:\n${proc.output().slice(-3000)}`);
+      return proc.output().includes(marker) ? true : undefined;
+    },
+    timeoutMs,
+    100,
+  ).then(() => undefined);
+}

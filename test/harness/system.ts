@@ -1,0 +1,152 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Db, MongoClient } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { parseDecimal } from '../../domain/decimal';
+import { loadConfig } from '../../infra/config';
+import { MongoAccountStore } from '../../infra/mongo/account-store';
+import { MongoApiKeyStore } from '../../infra/mongo/api-key-store';
+import { connectMongo, ensureIndexes } from '../../infra/mongo/client';
+import { MongoOrderStore } from '../../infra/mongo/order-store';
+import { eventually, startSystemProcess, waitForOutput, type SystemProcess } from './processes';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * The order system as separate processes (API and worker) on the real stack, isolated from other
+ * test files by its own Mongo database and Temporal task queue. Tests talk HTTP to it like a client.
+ */
+export class TestSystem {
+  readonly env: Record<string, string>;
+  readonly config = loadConfig();
+  api?: SystemProcess;
+  worker?: SystemProcess;
+  mongo!: { client: MongoClient; db: Db };
+  temporal!: Client;
+  orders!: MongoOrderStore;
+  accounts!: MongoAccountStore;
+  apiKeys!: MongoApiKeyStore;
+  readonly baseUrl: string;
+
+  private constructor(
+    readonly name: string,
+    readonly port: number,
+  ) {
+    this.env = {
+      MONGO_DB: `test_${name}_${randomUUID().slice(0, 8)}`,
+      TEMPORAL_TASK_QUEUE: `orders-test-${name}-${randomUUID().slice(0, 8)}`,
+      API_PORT: String(port),
+      OMS_ENV: 'test',
+    };
+    this.baseUrl = `http://127.0.0.1:${port}`;
+  }
+
+  static async create(name: string): Promise<TestSystem> {
+    const system = new TestSystem(name, await freePort());
+    system.mongo = await connectMongo({ url: system.config.mongo.url, db: system.env.MONGO_DB! });
+    await ensureIndexes(system.mongo.db);
+    system.orders = new MongoOrderStore(system.mongo.db);
+    system.accounts = new MongoAccountStore(system.mongo.db);
+    system.apiKeys = new MongoApiKeyStore(system.mongo.db);
+    system.temporal = new Client({ connection: await Connection.connect({ address: system.config.temporal.address }) });
+    return system;
+  }
+
+  get taskQueue(): string {
+    return this.env.TEMPORAL_TASK_QUEUE!;
+  }
+
+  async startWorker(): Promise<SystemProcess> {
+    this.worker = startSystemProcess(`${this.name}-worker`, 'workers/worker.ts', this.env);
+    await waitForOutput(this.worker, 'worker.ready');
+    return this.worker;
+  }
+
+  async startApi(): Promise<SystemProcess> {
+    this.api = startSystemProcess(`${this.name}-api`, 'workers/api.ts', this.env);
+    await waitForOutput(this.api, 'api.ready');
+    return this.api;
+  }
+
+  /** A fresh account with its own API key and the given balances (decimal strings). */
+  async createAccount(balances: Record<string, string>): Promise<{ accountId: string; apiKey: string }> {
+    const accountId = `acct-${randomUUID().slice(0, 8)}`;
+    const apiKey = `key-${randomUUID()}`;
+    await this.accounts.createAccount({
+      accountId,
+      name: accountId,
+      balances: Object.fromEntries(Object.entries(balances).map(([asset, amount]) => [asset, parseDecimal(amount)])),
+    });
+    await this.apiKeys.addKey({ rawKey: apiKey, accountId, label: 'test' });
+    return { accountId, apiKey };
+  }
+
+  async request(method: string, path: string, options: { apiKey?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}) {
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    if (options.apiKey !== undefined) headers.Authorization = `Bearer ${options.apiKey}`;
+    let body: string | undefined;
+    if (options.rawBody !== undefined) body = options.rawBody;
+    else if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+    const text = await response.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, headers: response.headers, text, json };
+  }
+
+  placeOrder(apiKey: string, body: unknown, idempotencyKey: string = randomUUID()) {
+    return this.request('POST', '/api/orders', { apiKey, body, headers: { 'Idempotency-Key': idempotencyKey } });
+  }
+
+  /** Polls GET until the order reaches `status`. */
+  waitForStatus(apiKey: string, orderId: string, status: string, timeoutMs = 30_000) {
+    return eventually(
+      `order ${orderId} to be ${status}`,
+      async () => {
+        const response = await this.request('GET', `/api/orders/${orderId}`, { apiKey });
+        return response.json?.status === status ? response.json : undefined;
+      },
+      timeoutMs,
+    );
+  }
+
+  async balances(accountId: string): Promise<Record<string, { total: string; available: string; held: string }>> {
+    const rows = (await this.accounts.getBalances(accountId)) ?? [];
+    return Object.fromEntries(rows.map((r) => [r.asset, { total: r.total, available: r.available, held: r.held }]));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.api?.stop(), this.worker?.stop()]);
+    await this.mongo.db.dropDatabase().catch(() => undefined);
+    await this.mongo.client.close();
+    await this.temporal.connection.close();
+  }
+}
+
+/** The sum of the end offsets of a topic's partitions: unchanged means nothing was published to it. */
+export async function topicEndOffset(topic: string): Promise<bigint> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({ clientId: 'test-offsets', brokers: [...loadConfig().kafka.brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + BigInt(p.high), 0n);
+  } finally {
+    await admin.disconnect();
+  }
+}

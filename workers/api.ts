@@ -1,0 +1,81 @@
+import { serve } from '@hono/node-server';
+import { createApp } from '../api/app';
+import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
+import { loadConfig } from '../infra/config';
+import { createKafka } from '../infra/kafka/client';
+import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
+import { createLogger } from '../infra/logger';
+import { MongoApiKeyStore } from '../infra/mongo/api-key-store';
+import { connectMongo, ensureIndexes } from '../infra/mongo/client';
+import { MongoOrderStore } from '../infra/mongo/order-store';
+import { createRedis } from '../infra/redis/client';
+import { RedisIdempotencyStore } from '../infra/redis/idempotency-store';
+import { RedisPendingOrderCache } from '../infra/redis/pending-order-cache';
+import { connectTemporal } from '../infra/temporal/client';
+import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
+import { onShutdownSignal } from './shutdown';
+
+/** The order API process. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ name: 'api', level: config.logLevel });
+
+  const mongo = await connectMongo(config.mongo);
+  await ensureIndexes(mongo.db);
+  const redis = createRedis(config.redis.url, logger);
+  const kafka = createKafka(config.kafka, logger);
+  const publisher = new KafkaEventPublisher(kafka, logger);
+  await publisher.start();
+  const client = await connectTemporal(config.temporal);
+
+  const app = createApp({
+    logger,
+    orders: new MongoOrderStore(mongo.db),
+    apiKeys: new MongoApiKeyStore(mongo.db),
+    idempotency: new RedisIdempotencyStore(redis, { ttlSeconds: config.api.idempotencyTtlSeconds }),
+    pendingOrders: new RedisPendingOrderCache(redis),
+    publisher,
+    workflows: new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue),
+    symbols: new SymbolRegistry(DEFAULT_SYMBOLS),
+    maxBodyBytes: config.api.maxBodyBytes,
+    idempotencyTtlSeconds: config.api.idempotencyTtlSeconds,
+    readiness: {
+      mongo: async () => {
+        await mongo.db.command({ ping: 1 });
+      },
+      redis: async () => {
+        await redis.ping();
+      },
+      temporal: async () => {
+        await client.workflowService.getSystemInfo({});
+      },
+      kafka: async () => {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          await admin.describeCluster();
+        } finally {
+          await admin.disconnect();
+        }
+      },
+    },
+  });
+
+  const server = serve({ fetch: app.fetch, hostname: config.api.host, port: config.api.port }, (info) => {
+    logger.info({ url: `http://${config.api.host}:${info.port}` }, 'api.ready');
+  });
+
+  onShutdownSignal(logger, async () => {
+    // Stop accepting connections and let in-flight requests finish, then close the clients.
+    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    await publisher.stop();
+    await client.connection.close();
+    redis.disconnect();
+    await mongo.client.close();
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+import type { Logger } from '../infra/logger';
+
+/**
+ * Runs `stop` once on SIGINT/SIGTERM, then exits. A second signal while stopping forces the exit,
+ * so an operator is never stuck behind a hung drain.
+ */
+export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'shutdown.forced');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutdown.begin');
+    stop().then(
+      () => {
+        logger.info('shutdown.done');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown.failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handle);
+  process.on('SIGTERM', handle);
+}

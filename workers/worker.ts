@@ -1,0 +1,86 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createOrderActivities } from '../activities/order-activities';
+import { OrderCreatedEventSchema } from '../domain/events';
+import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
+import { loadConfig } from '../infra/config';
+import { createKafka } from '../infra/kafka/client';
+import { parseMessage, startConsumer } from '../infra/kafka/consumer';
+import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
+import { dlqTopic, TOPICS } from '../infra/kafka/topics';
+import { createLogger } from '../infra/logger';
+import { MongoAccountStore } from '../infra/mongo/account-store';
+import { connectMongo, ensureIndexes } from '../infra/mongo/client';
+import { MongoOrderStore } from '../infra/mongo/order-store';
+import { connectTemporal } from '../infra/temporal/client';
+import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
+import { createOrderIntake } from './order-intake';
+import { onShutdownSignal } from './shutdown';
+
+export const ORDER_PROCESSOR_GROUP = 'order-processor-group';
+
+/**
+ * The worker process: the Temporal worker for the `orders` task queue (order workflows and their
+ * activities) and the Kafka consumer of `orders` that starts one workflow per order.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ name: 'worker', level: config.logLevel });
+
+  const mongo = await connectMongo(config.mongo);
+  await ensureIndexes(mongo.db);
+  const kafka = createKafka(config.kafka, logger);
+  const publisher = new KafkaEventPublisher(kafka, logger);
+  await publisher.start();
+  const client = await connectTemporal(config.temporal);
+  const workflows = new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue);
+
+  const activities = createOrderActivities({
+    orders: new MongoOrderStore(mongo.db),
+    accounts: new MongoAccountStore(mongo.db),
+    publisher,
+    symbols: new SymbolRegistry(DEFAULT_SYMBOLS),
+  });
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowsPath: require.resolve('../workflows/index'),
+    activities,
+  });
+  const running = worker.run();
+
+  const intake = createOrderIntake({ workflows, logger });
+  const consumer = await startConsumer({
+    kafka,
+    groupId: ORDER_PROCESSOR_GROUP,
+    topic: TOPICS.orders,
+    dlqTopic: dlqTopic(TOPICS.orders),
+    publisher,
+    logger,
+    handle: async (message) => {
+      await intake(parseMessage(OrderCreatedEventSchema, message.value));
+    },
+  });
+  logger.info({ taskQueue: config.temporal.taskQueue, group: ORDER_PROCESSOR_GROUP }, 'worker.ready');
+
+  onShutdownSignal(logger, async () => {
+    // Stop intake first, then let running activities finish, then close the clients they use.
+    await consumer.stop();
+    worker.shutdown();
+    await running;
+    await publisher.stop();
+    await connection.close();
+    await client.connection.close();
+    await mongo.client.close();
+  });
+  await running.catch((error: unknown) => {
+    logger.fatal({ err: error }, 'worker.crashed');
+    process.exit(1);
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
