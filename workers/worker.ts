@@ -14,9 +14,8 @@ import { MongoOrderStore } from '../infra/mongo/order-store';
 import { connectTemporal } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
 import { createOrderIntake } from './order-intake';
+import { ORDER_PROCESSOR_GROUP } from './order-processor-group';
 import { onShutdownSignal } from './shutdown';
-
-export const ORDER_PROCESSOR_GROUP = 'order-processor-group';
 
 /**
  * The worker process: the Temporal worker for the `orders` task queue (order workflows and their

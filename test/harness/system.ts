@@ -150,3 +150,42 @@ export async function topicEndOffset(topic: string): Promise<bigint> {
     await admin.disconnect();
   }
 }
+
+/** Each partition's end offset now, to read later only what was published after this point. */
+export async function topicOffsets(topic: string): Promise<Array<{ partition: number; offset: string }>> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({ clientId: 'test-offsets', brokers: [...loadConfig().kafka.brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.high }));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Reads `topic` from the given offsets until `done` says the collected values suffice. */
+export async function readTopicFrom(
+  topic: string,
+  from: Array<{ partition: number; offset: string }>,
+  done: (values: string[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<string[]> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const kafka = new Kafka({ clientId: 'test-reader', brokers: [...loadConfig().kafka.brokers], logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `test-reader-${randomUUID()}` });
+  const values: string[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: false });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        values.push(message.value?.toString() ?? '');
+      },
+    });
+    for (const { partition, offset } of from) consumer.seek({ topic, partition, offset });
+    await eventually(`enough messages on ${topic}`, async () => (done(values) ? true : undefined), timeoutMs, 200);
+    return values;
+  } finally {
+    await consumer.disconnect();
+  }
+}
