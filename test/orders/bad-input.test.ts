@@ -88,6 +88,25 @@ describe('order API: bad input', () => {
     expect([response.status, response.json.error.code]).toEqual([404, 'NOT_FOUND']);
   });
 
+  it('documents every route in /openapi.json from the same schemas that validate, and serves /docs', async () => {
+    const doc = await system.request('GET', '/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.json.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.json.paths).sort()).toEqual(['/api/orders', '/api/orders/{orderId}', '/api/orders/{orderId}/cancel', '/health', '/ready']);
+    expect(Object.keys(doc.json.paths['/api/orders'])).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(Object.keys(doc.json.paths['/api/orders/{orderId}'])).toEqual(expect.arrayContaining(['get', 'delete']));
+    const body = doc.json.paths['/api/orders'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(body.properties)).toEqual(
+      expect.arrayContaining(['symbol', 'side', 'type', 'orderType', 'quantity', 'price', 'timeInForce', 'expireAt', 'postOnly', 'clientOrderId']),
+    );
+    expect(body.properties.quantity.type).toBe('string');
+    expect(body.additionalProperties).toBe(false);
+    expect(Object.keys(doc.json.paths['/api/orders'].post.responses)).toEqual(expect.arrayContaining(['202', '400', '401', '409', '413', '422', '503']));
+    const docs = await system.request('GET', '/docs');
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-type')).toContain('text/html');
+  });
+
   it('published nothing and stored nothing for any of them', async () => {
     expect(await topicEndOffset(TOPICS.orders)).toBe(offsetBefore);
     const page = await system.orders.listForAccount(accountId, { limit: 10 });
