@@ -1,0 +1,403 @@
+import type {
+  BookLevel,
+  BookSnapshot,
+  CancelReason,
+  EngineEvent,
+  EngineOrder,
+  MatchingEngineOptions,
+  OrderState,
+  RejectReason,
+  SelfTradePrevention,
+  Side,
+} from './engine-types';
+import { createOrderEntry, filledQuantity, type OrderEntry } from './order-entry';
+import { OrderIndex } from './order-index';
+import { BookSide, type PriceLevel } from './price-levels';
+
+export type * from './engine-types';
+
+const DEFAULT_SELF_TRADE_PREVENTION: SelfTradePrevention = 'CANCEL_TAKER';
+
+/**
+ * Price-time priority matching for one symbol. Pure and synchronous: each call returns the events it
+ * caused, in order, each numbered by an engine-wide sequence. No clocks, no randomness, no I/O.
+ *
+ * Rules worth knowing:
+ * - Trades happen at the maker's price. A LIMIT takes while the opposite best is at or better than its limit.
+ * - Self-trade prevention applies between orders of the same accountId (default CANCEL_TAKER: the incoming
+ *   order is the one being decided now, so it is the one stopped; resting quotes are never silently removed).
+ * - Checks that reject (post-only, FOK, MARKET without liquidity) run before anything changes, so a REJECTED
+ *   order leaves the book and every other order exactly as they were. A rejected order is not ACCEPTED.
+ * - MARKET is rejected NO_LIQUIDITY when nothing could trade for it (empty opposite side, or under
+ *   self-trade prevention only the account's own orders); once accepted it always trades something.
+ * - FOK counts the quantity it could really take, skipping or stopping at own orders as the
+ *   self-trade-prevention policy would, and rejects unless that covers the whole order.
+ * - MARKET takes any time in force: FOK means all or nothing, anything else behaves as IOC. Post-only is
+ *   for LIMIT GTC/GTD only (with IOC/FOK it could never do anything), else INVALID_ORDER.
+ * - Orders rejected as INVALID_ORDER are not remembered (the same input always gets the same answer);
+ *   every other order, final or not, is kept for getOrder, so a repeated orderId is a DUPLICATE_ORDER_ID.
+ *   Memory therefore grows with the number of orders (~150 bytes each); nothing is forgotten.
+ */
+export class MatchingEngine {
+  private readonly bids = new BookSide('BUY');
+  private readonly asks = new BookSide('SELL');
+  private readonly orders = new OrderIndex();
+  private readonly selfTradePrevention: SelfTradePrevention;
+  private sequence = 0;
+  private trades = 0;
+
+  constructor(
+    readonly symbol: string,
+    options: MatchingEngineOptions = {},
+  ) {
+    this.selfTradePrevention = options.selfTradePrevention ?? DEFAULT_SELF_TRADE_PREVENTION;
+  }
+
+  get selfTradePreventionPolicy(): SelfTradePrevention {
+    return this.selfTradePrevention;
+  }
+
+  /** Trades executed so far (the last tradeId's number). */
+  get tradeCount(): number {
+    return this.trades;
+  }
+
+  /** Sequence of the last event emitted (0 before any). */
+  get lastSequence(): number {
+    return this.sequence;
+  }
+
+  submit(order: EngineOrder): EngineEvent[] {
+    const out: EngineEvent[] = [];
+    const orderId = order.orderId;
+    const accountId = typeof order.accountId === 'string' ? order.accountId : '';
+    if (typeof orderId !== 'string' || orderId.length === 0) {
+      this.pushRejected(out, '', accountId, 'INVALID_ORDER', 'orderId must be a non-empty string');
+      return out;
+    }
+    if (this.orders.get(orderId) !== undefined) {
+      this.pushRejected(out, orderId, accountId, 'DUPLICATE_ORDER_ID', 'orderId is already known');
+      return out;
+    }
+    const invalid = validationError(order);
+    if (invalid !== null) {
+      this.pushRejected(out, orderId, accountId, 'INVALID_ORDER', invalid);
+      return out;
+    }
+
+    const entry = createOrderEntry(
+      orderId,
+      accountId,
+      order.side,
+      order.type,
+      order.type === 'LIMIT' ? order.price : null,
+      order.quantity,
+      order.timeInForce,
+      order.postOnly,
+    );
+    const opposite = entry.side === 'BUY' ? this.asks : this.bids;
+    const limit = entry.price;
+
+    if (entry.postOnly) {
+      const best = opposite.best();
+      if (best !== undefined && crosses(entry.side, limit, best.price)) {
+        return this.rejectEntry(out, entry, 'POST_ONLY_WOULD_TAKE', 'post-only order would take liquidity');
+      }
+    }
+    if (entry.timeInForce === 'FOK') {
+      if (this.fillableQuantity(opposite, entry, entry.quantity) < entry.quantity) {
+        return this.rejectEntry(out, entry, 'FOK_CANNOT_FILL', 'not enough crossing quantity to fill completely');
+      }
+    } else if (entry.type === 'MARKET' && this.fillableQuantity(opposite, entry, 1n) === 0n) {
+      return this.rejectEntry(out, entry, 'NO_LIQUIDITY', 'no liquidity to take');
+    }
+
+    this.orders.add(entry);
+    out.push({
+      type: 'ACCEPTED',
+      sequence: ++this.sequence,
+      orderId,
+      accountId,
+      side: entry.side,
+      orderType: entry.type,
+      price: entry.price,
+      quantity: entry.quantity,
+      timeInForce: entry.timeInForce,
+      postOnly: entry.postOnly,
+    });
+
+    const stoppedBySelfTrade = this.match(entry, opposite, out);
+
+    if (entry.remaining === 0n) {
+      entry.status = 'FILLED';
+    } else if (stoppedBySelfTrade) {
+      this.cancelEntry(out, entry, 'SELF_TRADE_PREVENTION');
+    } else if (entry.type === 'MARKET') {
+      this.cancelEntry(out, entry, 'MARKET_REMAINDER');
+    } else if (entry.timeInForce === 'IOC' || entry.timeInForce === 'FOK') {
+      // FOK never gets here: its pre-check guarantees a complete fill.
+      this.cancelEntry(out, entry, 'IOC_REMAINDER');
+    } else {
+      entry.status = entry.remaining === entry.quantity ? 'OPEN' : 'PARTIALLY_FILLED';
+      const own = entry.side === 'BUY' ? this.bids : this.asks;
+      const level = own.getOrCreate(entry.price as bigint);
+      level.append(entry);
+      this.pushDelta(out, entry.side, level);
+    }
+    return out;
+  }
+
+  /** Cancels a resting order (reason USER). */
+  cancel(orderId: string): EngineEvent[] {
+    const out: EngineEvent[] = [];
+    const entry = this.restingEntry(out, orderId, 'CANCEL');
+    if (entry === undefined) return out;
+    const level = this.unrest(entry);
+    this.cancelEntry(out, entry, 'USER');
+    this.pushDelta(out, entry.side, level);
+    return out;
+  }
+
+  /** Expires a resting order; the caller owns the clock (GTD expiry). */
+  expire(orderId: string): EngineEvent[] {
+    const out: EngineEvent[] = [];
+    const entry = this.restingEntry(out, orderId, 'EXPIRE');
+    if (entry === undefined) return out;
+    const level = this.unrest(entry);
+    const remaining = entry.remaining;
+    entry.cancelled = remaining;
+    entry.remaining = 0n;
+    entry.status = 'EXPIRED';
+    out.push({ type: 'EXPIRED', sequence: ++this.sequence, orderId, accountId: entry.accountId, remaining });
+    this.pushDelta(out, entry.side, level);
+    return out;
+  }
+
+  getOrder(orderId: string): OrderState | undefined {
+    const e = this.orders.get(orderId);
+    if (e === undefined) return undefined;
+    return {
+      orderId: e.orderId,
+      accountId: e.accountId,
+      side: e.side,
+      type: e.type,
+      price: e.price,
+      timeInForce: e.timeInForce,
+      postOnly: e.postOnly,
+      status: e.status,
+      quantity: e.quantity,
+      filledQuantity: filledQuantity(e),
+      remaining: e.remaining,
+      cancelledQuantity: e.cancelled,
+      reason: e.reason,
+    };
+  }
+
+  snapshot(depth = Number.POSITIVE_INFINITY): BookSnapshot {
+    return { bids: this.bids.snapshot(depth), asks: this.asks.snapshot(depth), sequence: this.sequence };
+  }
+
+  bestBid(): BookLevel | undefined {
+    return levelView(this.bids.best());
+  }
+
+  bestAsk(): BookLevel | undefined {
+    return levelView(this.asks.best());
+  }
+
+  /**
+   * Takes from the opposite side while it crosses. Returns true when self-trade prevention stopped the taker.
+   * One BOOK_DELTA per level touched, after that level's trades and cancels.
+   */
+  private match(taker: OrderEntry, opposite: BookSide, out: EngineEvent[]): boolean {
+    const levels = opposite.levels;
+    const policy = this.selfTradePrevention;
+    const limit = taker.price;
+    while (taker.remaining > 0n) {
+      const level = levels[levels.length - 1];
+      if (level === undefined || !crosses(taker.side, limit, level.price)) return false;
+      let changed = false;
+      let stopped = false;
+      let maker = level.head;
+      while (maker !== null && taker.remaining > 0n) {
+        const next = maker.next;
+        if (maker.accountId === taker.accountId) {
+          if (policy !== 'CANCEL_TAKER') {
+            level.remove(maker);
+            this.cancelEntry(out, maker, 'SELF_TRADE_PREVENTION');
+            changed = true;
+          }
+          if (policy !== 'CANCEL_MAKER') {
+            stopped = true;
+            break;
+          }
+        } else {
+          this.trade(out, level, maker, taker);
+          changed = true;
+        }
+        maker = next;
+      }
+      if (changed) {
+        this.pushDelta(out, opposite.side, level);
+        if (level.orderCount === 0) levels.pop();
+      }
+      if (stopped) return true;
+    }
+    return false;
+  }
+
+  private trade(out: EngineEvent[], level: PriceLevel, maker: OrderEntry, taker: OrderEntry): void {
+    const quantity = maker.remaining < taker.remaining ? maker.remaining : taker.remaining;
+    maker.remaining -= quantity;
+    taker.remaining -= quantity;
+    level.quantity -= quantity;
+    if (maker.remaining === 0n) {
+      level.remove(maker);
+      maker.status = 'FILLED';
+    } else {
+      maker.status = 'PARTIALLY_FILLED';
+    }
+    out.push({
+      type: 'TRADE',
+      sequence: ++this.sequence,
+      tradeId: `${this.symbol}-${++this.trades}`,
+      price: level.price,
+      quantity,
+      makerOrderId: maker.orderId,
+      makerAccountId: maker.accountId,
+      takerOrderId: taker.orderId,
+      takerAccountId: taker.accountId,
+      takerSide: taker.side,
+      makerRemaining: maker.remaining,
+      takerRemaining: taker.remaining,
+    });
+  }
+
+  /**
+   * How much the taker could really trade, counting at most up to `needed`: walks crossing orders in
+   * priority order exactly as `match` would, skipping own orders under CANCEL_MAKER and stopping at the first
+   * one otherwise.
+   */
+  private fillableQuantity(opposite: BookSide, taker: OrderEntry, needed: bigint): bigint {
+    const levels = opposite.levels;
+    const skipOwn = this.selfTradePrevention === 'CANCEL_MAKER';
+    let sum = 0n;
+    for (let i = levels.length - 1; i >= 0; i--) {
+      const level = levels[i] as PriceLevel;
+      if (!crosses(taker.side, taker.price, level.price)) break;
+      for (let maker = level.head; maker !== null; maker = maker.next) {
+        if (maker.accountId === taker.accountId) {
+          if (skipOwn) continue;
+          return sum;
+        }
+        sum += maker.remaining;
+        if (sum >= needed) return sum;
+      }
+    }
+    return sum;
+  }
+
+  private restingEntry(out: EngineEvent[], orderId: string, request: 'CANCEL' | 'EXPIRE'): OrderEntry | undefined {
+    const entry = this.orders.get(orderId);
+    if (entry !== undefined && entry.level !== null) return entry;
+    out.push({
+      type: 'CANCEL_REJECTED',
+      sequence: ++this.sequence,
+      orderId,
+      request,
+      reason: entry === undefined ? 'UNKNOWN_ORDER' : 'ORDER_NOT_OPEN',
+      status: entry === undefined ? null : entry.status,
+    });
+    return undefined;
+  }
+
+  /** Takes a resting order off the book, dropping its level if it was the last order there. */
+  private unrest(entry: OrderEntry): PriceLevel {
+    const level = entry.level as PriceLevel;
+    level.remove(entry);
+    if (level.orderCount === 0) (entry.side === 'BUY' ? this.bids : this.asks).removeLevel(level);
+    return level;
+  }
+
+  private cancelEntry(out: EngineEvent[], entry: OrderEntry, reason: CancelReason): void {
+    const remaining = entry.remaining;
+    // An order is closed once, so nothing was cancelled before.
+    entry.cancelled = remaining;
+    entry.remaining = 0n;
+    entry.status = 'CANCELLED';
+    entry.reason = reason;
+    out.push({
+      type: 'CANCELLED',
+      sequence: ++this.sequence,
+      orderId: entry.orderId,
+      accountId: entry.accountId,
+      remaining,
+      reason,
+    });
+  }
+
+  private rejectEntry(out: EngineEvent[], entry: OrderEntry, reason: RejectReason, message: string): EngineEvent[] {
+    entry.cancelled = entry.quantity;
+    entry.remaining = 0n;
+    entry.status = 'REJECTED';
+    entry.reason = reason;
+    this.orders.add(entry);
+    this.pushRejected(out, entry.orderId, entry.accountId, reason, message);
+    return out;
+  }
+
+  private pushRejected(
+    out: EngineEvent[],
+    orderId: string,
+    accountId: string,
+    reason: RejectReason,
+    message: string,
+  ): void {
+    out.push({ type: 'REJECTED', sequence: ++this.sequence, orderId, accountId, reason, message });
+  }
+
+  private pushDelta(out: EngineEvent[], side: Side, level: PriceLevel): void {
+    out.push({
+      type: 'BOOK_DELTA',
+      sequence: ++this.sequence,
+      side,
+      price: level.price,
+      quantity: level.quantity,
+      orderCount: level.orderCount,
+    });
+  }
+}
+
+/** Whether a taker on `side` with `limit` (null = market) may trade against a resting price. */
+function crosses(side: Side, limit: bigint | null, restingPrice: bigint): boolean {
+  if (limit === null) return true;
+  return side === 'BUY' ? restingPrice <= limit : restingPrice >= limit;
+}
+
+function levelView(level: PriceLevel | undefined): BookLevel | undefined {
+  if (level === undefined) return undefined;
+  return { price: level.price, quantity: level.quantity, orderCount: level.orderCount };
+}
+
+/** Orders may come from a wire decoder, so every field is checked at run time, not only by the type. */
+function validationError(order: EngineOrder): string | null {
+  const { accountId, side, type, price, quantity, timeInForce, postOnly } = order;
+  if (typeof accountId !== 'string' || accountId.length === 0) return 'accountId must be a non-empty string';
+  if (side !== 'BUY' && side !== 'SELL') return 'side must be BUY or SELL';
+  if (typeof quantity !== 'bigint' || quantity <= 0n) return 'quantity must be a bigint greater than 0';
+  if (timeInForce !== 'GTC' && timeInForce !== 'IOC' && timeInForce !== 'FOK' && timeInForce !== 'GTD') {
+    return 'timeInForce must be GTC, IOC, FOK or GTD';
+  }
+  if (typeof postOnly !== 'boolean') return 'postOnly must be a boolean';
+  if (type === 'LIMIT') {
+    if (typeof price !== 'bigint' || price <= 0n) return 'LIMIT price must be a bigint greater than 0';
+    if (postOnly && timeInForce !== 'GTC' && timeInForce !== 'GTD') return 'post-only needs GTC or GTD';
+    return null;
+  }
+  if (type === 'MARKET') {
+    if (price !== null && price !== undefined) return 'MARKET order must not have a price';
+    if (postOnly) return 'post-only is for LIMIT orders only';
+    return null;
+  }
+  return 'type must be LIMIT or MARKET';
+}
