@@ -57,6 +57,10 @@ async function main(): Promise<void> {
     dlqTopic: dlqTopic(TOPICS.orders),
     publisher,
     logger,
+    onFatal: (error) => {
+      logger.fatal({ err: error }, 'worker.consumer_dead');
+      process.exit(1);
+    },
     handle: async (message) => {
       await intake(parseMessage(OrderCreatedEventSchema, message.value));
     },

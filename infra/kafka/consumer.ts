@@ -36,6 +36,13 @@ export interface ConsumerOptions {
   maxWaitTimeMs?: number;
   /** Partitions handled at once; order within a partition always holds. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * How long the group waits for a silent member before giving its partitions to others. Shorter than
+   * kafkajs's 30 s so a killed worker's orders move to a live one quickly; heartbeats run every 1/10 of it.
+   */
+  sessionTimeoutMs?: number;
+  /** Called when kafkajs gives up on the consumer (a crash it will not restart from): the process should exit. */
+  onFatal?: (error: Error) => void;
 }
 
 export interface RunningConsumer {
@@ -71,10 +78,14 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     // An idle fetch long-polls this long, and stop() waits for it: 1 s instead of kafkajs's 5 s keeps
     // shutdown quick for one cheap empty fetch per second.
     maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
+    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+    heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 10_000) / 10)),
   });
   consumer.on(consumer.events.CRASH, (event) => {
-    // kafkajs rejoins by itself after a crash (restartOnFailure); the log says why it happened.
+    // kafkajs rejoins by itself after most crashes (restartOnFailure); the log says why it happened.
     logger.error({ err: event.payload.error, restart: event.payload.restart }, 'kafka_consumer_crashed');
+    // Without a restart the consumer is dead while the process looks alive: let the owner exit.
+    if (!event.payload.restart) options.onFatal?.(event.payload.error);
   });
 
   const processor = new MessageProcessor(options, logger, stopping.signal);

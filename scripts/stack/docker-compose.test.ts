@@ -8,8 +8,10 @@ import { SERVERS } from './stack';
 
 interface ComposeService {
   image?: string;
+  build?: string;
   command?: string[];
   ports?: string[];
+  environment?: Record<string, string>;
 }
 
 /** docker-compose.yml must offer the same servers on the same ports as the local stack script. */
@@ -36,6 +38,17 @@ describe('docker-compose.yml', () => {
       const published = compose.services[service]?.ports ?? [];
       for (const port of ports) expect(published).toContain(`127.0.0.1:${port}:${port}`);
     }
+  });
+
+  it('runs the API and the worker from the Dockerfile against the compose servers', () => {
+    for (const name of ['api', 'worker']) {
+      const service = compose.services[name];
+      expect(service?.build).toBe('.');
+      expect(service?.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', KAFKA_BROKERS: 'kafka:29092', REDIS_URL: 'redis://redis:6379', MONGO_URL: 'mongodb://mongo:27017' });
+    }
+    expect(compose.services.api?.command).toEqual(['workers/api.ts']);
+    expect(compose.services.worker?.command).toEqual(['workers/worker.ts']);
+    expect(compose.services.api?.ports).toContain('127.0.0.1:5000:5000');
   });
 
   it('registers the order search attributes and creates every topic', () => {

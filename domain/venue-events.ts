@@ -1,0 +1,73 @@
+import * as v from 'valibot';
+import { DecimalStringSchema, IsoTimestampSchema } from './events';
+import { ORDER_SIDES } from './order';
+
+/**
+ * What the venue tells the order system (Kafka `venue-reports`, key orderId) and the market
+ * (`price-feeds`, key symbol). Validated with these schemas by the venue and by every consumer.
+ */
+const IdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
+const Sequence = v.pipe(v.number(), v.integer(), v.minValue(1));
+
+export const VenueReportBodySchema = v.variant('type', [
+  /** The order is live at the venue (resting or about to match). */
+  v.object({ type: v.literal('ACCEPTED') }),
+  v.object({ type: v.literal('REJECTED'), reason: v.string() }),
+  v.object({
+    type: v.literal('FILL'),
+    /** Unique per order per execution: `${tradeId}:${orderId}`. */
+    fillId: IdSchema,
+    tradeId: IdSchema,
+    side: v.picklist(ORDER_SIDES),
+    price: DecimalStringSchema,
+    quantity: DecimalStringSchema,
+    liquidity: v.picklist(['MAKER', 'TAKER']),
+    /** What is still open at the venue after this fill. */
+    remaining: DecimalStringSchema,
+  }),
+  v.object({ type: v.literal('CANCELLED'), reason: v.string(), remaining: DecimalStringSchema }),
+  v.object({ type: v.literal('EXPIRED'), remaining: DecimalStringSchema }),
+]);
+
+export const VenueReportSchema = v.object({
+  eventId: IdSchema,
+  eventType: v.literal('VenueReport'),
+  occurredAt: IsoTimestampSchema,
+  /** The venue's per-order report number, 1, 2, ...: readers can detect a gap or a redelivery. */
+  version: Sequence,
+  orderId: IdSchema,
+  accountId: IdSchema,
+  symbol: v.string(),
+  report: VenueReportBodySchema,
+});
+export type VenueReport = v.InferOutput<typeof VenueReportSchema>;
+export type VenueReportBody = v.InferOutput<typeof VenueReportBodySchema>;
+
+export const PublicTradeSchema = v.object({
+  eventId: IdSchema,
+  eventType: v.literal('PublicTrade'),
+  occurredAt: IsoTimestampSchema,
+  /** The venue's sequence for this symbol's public feed (trades and book deltas share it). */
+  version: Sequence,
+  symbol: v.string(),
+  tradeId: IdSchema,
+  price: DecimalStringSchema,
+  quantity: DecimalStringSchema,
+  takerSide: v.picklist(ORDER_SIDES),
+});
+
+export const BookDeltaSchema = v.object({
+  eventId: IdSchema,
+  eventType: v.literal('BookDelta'),
+  occurredAt: IsoTimestampSchema,
+  version: Sequence,
+  symbol: v.string(),
+  side: v.picklist(ORDER_SIDES),
+  price: DecimalStringSchema,
+  /** The new total at this price; "0" removes the level. */
+  quantity: DecimalStringSchema,
+  orderCount: v.pipe(v.number(), v.integer(), v.minValue(0)),
+});
+
+export const PriceFeedEventSchema = v.variant('eventType', [PublicTradeSchema, BookDeltaSchema]);
+export type PriceFeedEvent = v.InferOutput<typeof PriceFeedEventSchema>;
