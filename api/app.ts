@@ -1,28 +1,19 @@
 import { Scalar } from '@scalar/hono-api-reference';
 import { Hono } from 'hono';
 import { openAPIRouteHandler } from 'hono-openapi';
-import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors';
+import { requestContext } from '../infra/http/context';
+import { errorResponse, handleError } from '../infra/http/errors';
+import { createHealthRoutes } from '../infra/http/health';
 import type { AppEnv } from './context';
 import type { ApiDeps } from './deps';
-import { errorResponse, handleError } from './errors';
-import { createHealthRoutes } from './routes/health';
 import { createOrderRoutes } from './routes/orders';
-
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** The order API: one factory, dependencies passed in, routes grouped per resource. */
 export function createApp(deps: ApiDeps) {
   const app = new Hono<AppEnv>();
 
-  app.use(async (c, next) => {
-    const given = c.req.header('X-Request-Id');
-    const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
-    c.set('requestId', requestId);
-    c.set('logger', deps.logger.child({ requestId }));
-    c.header('X-Request-Id', requestId);
-    await next();
-  });
+  app.use(requestContext(deps.logger));
   app.onError(handleError);
   app.notFound((c) => errorResponse(c, new DomainError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
 

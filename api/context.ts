@@ -1,10 +1,8 @@
-import type { Logger } from '../infra/logger';
+import type { ServiceEnv } from '../infra/http/context';
 
-/** The typed Hono context of the order API. */
+/** The typed Hono context of the order API: the shared one plus the authenticated account. */
 export interface AppEnv {
-  Variables: {
-    requestId: string;
-    logger: Logger;
+  Variables: ServiceEnv['Variables'] & {
     accountId: string;
   };
 }

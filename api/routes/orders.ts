@@ -10,7 +10,7 @@ import { normalizeSymbol } from '../../domain/symbols';
 import { TOPICS } from '../../infra/kafka/topics';
 import type { AppEnv } from '../context';
 import type { ApiDeps } from '../deps';
-import { ErrorEnvelopeSchema, errorResponse } from '../errors';
+import { ErrorEnvelopeSchema, errorResponse } from '../../infra/http/errors';
 import { deriveOrderId, fingerprint } from '../order-id';
 import { parseJsonBody, parsePlaceOrder, PlaceOrderBodySchema } from '../order-request';
 

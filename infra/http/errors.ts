@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as v from 'valibot';
-import { DomainError, isDomainError, type ErrorCode } from '../domain/errors';
-import type { AppEnv } from './context';
+import { DomainError, isDomainError, type ErrorCode } from '../../domain/errors';
+import type { ServiceEnv } from './context';
 
-/** One exhaustive mapping from error code to HTTP status: 4xx for the caller's mistakes, 5xx for ours. */
+/** One exhaustive mapping, shared by every service, from error code to HTTP status: 4xx for the caller's mistakes, 5xx for ours. */
 export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
@@ -68,13 +68,14 @@ export function errorEnvelope(error: DomainError, requestId: string): ErrorEnvel
   };
 }
 
-export function errorResponse(c: Context<AppEnv>, error: DomainError): Response {
-  return c.json(errorEnvelope(error, c.var.requestId), HTTP_STATUS[error.code]);
+export function errorResponse<E extends ServiceEnv>(c: Context<E>, error: DomainError): Response {
+  const vars = c.var as ServiceEnv['Variables'];
+  return c.json(errorEnvelope(error, vars.requestId), HTTP_STATUS[error.code]);
 }
 
 /** The app's onError: known errors keep their code; anything else is a logged 500 with a generic message. */
-export function handleError(error: Error, c: Context<AppEnv>): Response {
+export function handleError<E extends ServiceEnv>(error: Error, c: Context<E>): Response {
   if (isDomainError(error)) return errorResponse(c, error);
-  c.var.logger.error({ err: error, path: c.req.path }, 'request.failed');
+  (c.var as ServiceEnv['Variables']).logger.error({ err: error, path: c.req.path }, 'request.failed');
   return errorResponse(c, new DomainError('INTERNAL_ERROR', 'internal error; the request id identifies it in our logs'));
 }

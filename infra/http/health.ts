@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describeRoute } from 'hono-openapi';
-import type { AppEnv } from '../context';
+import type { ServiceEnv } from './context';
 
 const PROBE_TIMEOUT_MS = 2_000;
 
@@ -22,7 +22,7 @@ function withTimeout(probe: () => Promise<void>): Promise<void> {
 
 /** `/health`: the process is alive. `/ready`: every dependency answers (for load balancers and rollouts). */
 export function createHealthRoutes(readiness: Record<string, () => Promise<void>>) {
-  const app = new Hono<AppEnv>();
+  const app = new Hono<ServiceEnv>();
   app.get('/health', describeRoute({ summary: 'Liveness', tags: ['ops'], responses: { 200: { description: 'alive' } } }), (c) =>
     c.json({ status: 'ok' }),
   );
