@@ -11,7 +11,7 @@ import type { OrderWorkflowGateway } from '../infra/temporal/order-workflows';
 export interface ApiDeps {
   logger: Logger;
   orders: OrderStore;
-  apiKeys: ApiKeyStore;
+  apiKeys: Pick<ApiKeyStore, 'findAccountId'>;
   idempotency: IdempotencyStore;
   pendingOrders: PendingOrderCache;
   publisher: EventPublisher;

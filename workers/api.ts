@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import { CachedApiKeyStore } from '../api/api-key-cache';
 import { createApp } from '../api/app';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
 import { loadConfig } from '../infra/config';
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   const app = createApp({
     logger,
     orders: new MongoOrderStore(mongo.db),
-    apiKeys: new MongoApiKeyStore(mongo.db),
+    apiKeys: new CachedApiKeyStore(new MongoApiKeyStore(mongo.db), { ttlMs: 60_000, negativeTtlMs: 5_000, maxEntries: 100_000 }),
     idempotency: new RedisIdempotencyStore(redis, { ttlSeconds: config.api.idempotencyTtlSeconds }),
     pendingOrders: new RedisPendingOrderCache(redis),
     publisher,

@@ -1,4 +1,4 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createOrderActivities } from '../activities/order-activities';
 import { OrderCreatedEventSchema } from '../domain/events';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
@@ -24,6 +24,8 @@ import { onShutdownSignal } from './shutdown';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ name: 'worker', level: config.logLevel });
+  // The process owns its shutdown order (consumer first, then the worker): the SDK must not act on signals itself.
+  Runtime.install({ shutdownSignals: [] });
 
   const mongo = await connectMongo(config.mongo);
   await ensureIndexes(mongo.db);

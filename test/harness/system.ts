@@ -132,6 +132,10 @@ export class TestSystem {
 
   async stop(): Promise<void> {
     await Promise.all([this.api?.stop(), this.worker?.stop()]);
+    // Accepted orders wait for a cancel forever: end this system's workflows so runs do not pile up.
+    for await (const wf of this.temporal.workflow.list({ query: `TaskQueue="${this.taskQueue}" AND ExecutionStatus="Running"` })) {
+      await this.temporal.workflow.getHandle(wf.workflowId, wf.runId).terminate('test system stopped').catch(() => undefined);
+    }
     await this.mongo.db.dropDatabase().catch(() => undefined);
     await this.mongo.client.close();
     await this.temporal.connection.close();

@@ -117,4 +117,11 @@ describe('order flow end to end: REST → Kafka → Temporal → MongoDB', () =>
       expect([bad, response.status]).toEqual([bad, 400]);
     }
   }, 90_000);
+
+  it('stops both processes cleanly on SIGTERM (exit code 0)', async () => {
+    const [api, worker] = [system.api!, system.worker!];
+    expect(await Promise.all([api.stop(), worker.stop()])).toEqual([0, 0]);
+    expect(worker.output()).toContain('shutdown.done');
+    expect(api.output()).toContain('shutdown.done');
+  }, 60_000);
 });

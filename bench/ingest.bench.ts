@@ -1,0 +1,168 @@
+// Order intake: POST /api/orders through the real API process (API key lookup in Mongo, idempotency in
+// Redis, OrderCreated acknowledged by Kafka) against a bare Hono handler answering 202 in its own process,
+// both driven by autocannon with the same settings in the same run.
+// Run: npm run bench -- ingest
+import autocannon from 'autocannon';
+import { Kafka, logLevel } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { countMessages, createScratchTopics } from '../infra/kafka/scratch-topics';
+import { startSystemProcess, waitForOutput, type SystemProcess } from '../test/harness/processes';
+import { freePort, TestSystem } from '../test/harness/system';
+import { percentOf, round, verdict, type BenchResult, type Row } from './result';
+
+const ORDER = JSON.stringify({ symbol: 'BTC-USD', side: 'BUY', type: 'LIMIT', quantity: '0.5', price: '30000.00' });
+const WARMUP = { connections: 10, duration: 2 };
+const MAX_THROUGHPUT = { connections: 50, duration: 10 };
+// autocannon's overallRate is a quota per connection per second: each connection sends its share
+// (here 100) back to back at the start of every second, so this is 1,000 requests/s in bursts at
+// concurrency 10, not an evenly spaced stream.
+const FIXED_RATE = { connections: 10, overallRate: 1_000, duration: 10 };
+const TARGET_RATIO = 0.5;
+const TARGET_P99_MS = 10;
+
+interface Load {
+  ok: number;
+  okPerSecond: number;
+  responsesPerSecond: number;
+  non2xx: number;
+  errors: number;
+  p50: number;
+  p99: number;
+}
+
+interface Target {
+  url: string;
+  apiKey: string;
+}
+
+/** One autocannon run; latencies are taken from every response (fractional ms), not autocannon's 1 ms histogram. */
+function drive(target: Target, settings: { connections: number; duration: number; overallRate?: number }): Promise<Load> {
+  const latencies: number[] = [];
+  return new Promise<Load>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `${target.url}/api/orders`,
+        ...settings,
+        method: 'POST',
+        headers: { authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' },
+        body: ORDER,
+        requests: [
+          {
+            setupRequest: (request) => {
+              request.headers = { ...request.headers, 'idempotency-key': randomUUID() };
+              return request;
+            },
+          },
+        ],
+      },
+      (error: Error | null, result) => {
+        if (error) return reject(error);
+        latencies.sort((a, b) => a - b);
+        const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+        resolve({
+          ok: result['2xx'],
+          okPerSecond: result['2xx'] / result.duration,
+          // Counted here: autocannon's requests.sent also counts each connection's first quota up front.
+          responsesPerSecond: latencies.length / result.duration,
+          non2xx: result.non2xx,
+          errors: result.errors,
+          p50: at(0.5),
+          p99: at(0.99),
+        });
+      },
+    );
+    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  });
+}
+
+export async function runIngestBench(): Promise<BenchResult> {
+  const system = await TestSystem.create('bench-ingest');
+  const kafka = new Kafka({ clientId: 'bench-ingest', brokers: [...system.config.kafka.brokers], logLevel: logLevel.NOTHING });
+  let scratch: Awaited<ReturnType<typeof createScratchTopics>> | undefined;
+  let bare: SystemProcess | undefined;
+  try {
+    scratch = await createScratchTopics(kafka, 1, { prefix: 'bench-orders' });
+    const topic = scratch.topics[0]!;
+    const account = await system.createAccount({ USD: '1000000000000', BTC: '1000000' });
+    const barePort = await freePort();
+    bare = startSystemProcess('bench-bare-server', 'bench/bare-server.ts', { BARE_PORT: String(barePort) });
+    // Started like TestSystem.startApi, through a wrapper that only renames the orders topic;
+    // idempotency records expire after 10 min instead of 24 h so repeated runs do not pile up in Redis.
+    system.api = startSystemProcess('bench-ingest-api', 'bench/api-scratch-topic.ts', {
+      ...system.env,
+      BENCH_ORDERS_TOPIC: topic,
+      IDEMPOTENCY_TTL_SECONDS: '600',
+    });
+    await Promise.all([waitForOutput(bare, 'bare.ready'), waitForOutput(system.api, 'api.ready')]);
+
+    const api: Target = { url: system.baseUrl, apiKey: account.apiKey };
+    const baseline: Target = { url: `http://127.0.0.1:${barePort}`, apiKey: account.apiKey };
+    await drive(baseline, WARMUP);
+    const apiWarmup = await drive(api, WARMUP);
+    // Interleaved so that drift in the machine's load hits both sides alike.
+    const bareMax = await drive(baseline, MAX_THROUGHPUT);
+    const apiMax = await drive(api, MAX_THROUGHPUT);
+    const bareFixed = await drive(baseline, FIXED_RATE);
+    const apiFixed = await drive(api, FIXED_RATE);
+
+    const published = await countMessages(kafka, topic);
+    const apiAnswered2xx = apiWarmup.ok + apiMax.ok + apiFixed.ok;
+    const ratio = apiMax.okPerSecond / bareMax.okPerSecond;
+    const apiFailures = apiMax.non2xx + apiFixed.non2xx + apiMax.errors + apiFixed.errors;
+    const rows: Row[] = [
+      {
+        measure: `2xx requests/s, ${MAX_THROUGHPUT.connections} connections, ${MAX_THROUGHPUT.duration} s`,
+        api: round(apiMax.okPerSecond),
+        bare: round(bareMax.okPerSecond),
+        'api/bare': percentOf(apiMax.okPerSecond, bareMax.okPerSecond),
+        target: `api/bare >= ${TARGET_RATIO * 100}%`,
+        result: verdict(ratio >= TARGET_RATIO),
+      },
+      {
+        measure: `p50 latency ms, ${FIXED_RATE.overallRate} requests/s (autocannon overallRate, ${FIXED_RATE.connections} connections, ${FIXED_RATE.duration} s)`,
+        api: round(apiFixed.p50, 2),
+        bare: round(bareFixed.p50, 2),
+        'api/bare': `${round(apiFixed.p50 / bareFixed.p50, 1)}x`,
+        target: '',
+        result: '',
+      },
+      {
+        measure: `p99 latency ms, ${FIXED_RATE.overallRate} requests/s`,
+        api: round(apiFixed.p99, 2),
+        bare: round(bareFixed.p99, 2),
+        'api/bare': `${round(apiFixed.p99 / bareFixed.p99, 1)}x`,
+        target: `api p99 <= ${TARGET_P99_MS} ms`,
+        result: verdict(apiFixed.p99 <= TARGET_P99_MS),
+      },
+      {
+        measure: 'responses/s reached at the fixed rate',
+        api: round(apiFixed.responsesPerSecond),
+        bare: round(bareFixed.responsesPerSecond),
+        'api/bare': '',
+        target: `${FIXED_RATE.overallRate}`,
+        result: verdict(apiFixed.responsesPerSecond >= FIXED_RATE.overallRate * 0.98),
+      },
+      {
+        measure: 'non-2xx responses + connection errors (both measured runs)',
+        api: apiFailures,
+        bare: bareMax.non2xx + bareFixed.non2xx + bareMax.errors + bareFixed.errors,
+        'api/bare': '',
+        target: 'api = 0',
+        result: verdict(apiFailures === 0),
+      },
+      {
+        // More messages than answers is fine: requests still in flight when autocannon stopped were published.
+        measure: 'OrderCreated messages in Kafka / 2xx answers of the API (incl. warm-up)',
+        api: `${published} / ${apiAnswered2xx}`,
+        bare: '',
+        'api/bare': '',
+        target: 'messages >= answers',
+        result: verdict(published >= apiAnswered2xx),
+      },
+    ];
+    return { name: 'ingest: POST /api/orders, real API process vs bare Hono 202 handler (autocannon, loopback)', rows };
+  } finally {
+    await Promise.all([bare?.stop(), system.stop()]);
+    await scratch?.remove().catch(() => undefined);
+  }
+}

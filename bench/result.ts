@@ -1,0 +1,35 @@
+/** One row of a benchmark's table; numbers stay numbers in the JSON report. */
+export type Row = Record<string, string | number>;
+
+/** What every benchmark returns to `bench/run.ts`: a title and one table. */
+export interface BenchResult {
+  name: string;
+  rows: Row[];
+}
+
+/** `a / b` as a percentage string, or `-` when there is no baseline. */
+export function percentOf(a: number, b: number): string {
+  return b > 0 ? `${((a / b) * 100).toFixed(1)}%` : '-';
+}
+
+/** Targets are reported, never enforced: a miss is information, not a failure. */
+export function verdict(ok: boolean): 'pass' | 'miss' {
+  return ok ? 'pass' : 'miss';
+}
+
+/** Rounds to `digits` decimals (the tables are for reading, not for more precision than the noise allows). */
+export function round(value: number, digits = 0): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+/** A Markdown table (columns = the union of the rows' keys), padded so it also reads well in a terminal. */
+export function markdownTable(rows: readonly Row[]): string {
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  const cell = (value: string | number | undefined): string =>
+    (value === undefined ? '' : typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: 3 }) : value).replace(/\|/g, '\\|');
+  const body = rows.map((row) => columns.map((column) => cell(row[column])));
+  const widths = columns.map((column, i) => Math.max(column.length, ...body.map((line) => line[i]!.length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
