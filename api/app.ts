@@ -5,12 +5,14 @@ import { DomainError } from '../domain/errors';
 import { requestContext } from '../infra/http/context';
 import { errorResponse, handleError } from '../infra/http/errors';
 import { createHealthRoutes } from '../infra/http/health';
+import { registerValibotConverter } from '../infra/http/openapi';
 import type { AppEnv } from './context';
 import type { ApiDeps } from './deps';
 import { createOrderRoutes } from './routes/orders';
 
 /** The order API: one factory, dependencies passed in, routes grouped per resource. */
 export function createApp(deps: ApiDeps) {
+  registerValibotConverter();
   const app = new Hono<AppEnv>();
 
   app.use(requestContext(deps.logger));

@@ -10,21 +10,14 @@ import { normalizeSymbol } from '../../domain/symbols';
 import { TOPICS } from '../../infra/kafka/topics';
 import type { AppEnv } from '../context';
 import type { ApiDeps } from '../deps';
-import { ErrorEnvelopeSchema, errorResponse } from '../../infra/http/errors';
+import { errorResponse } from '../../infra/http/errors';
+import { errorResponses, jsonResponse } from '../../infra/http/openapi';
 import { deriveOrderId, fingerprint } from '../order-id';
 import { parseJsonBody, parsePlaceOrder, PlaceOrderBodySchema } from '../order-request';
 
 const IDEMPOTENCY_KEY = /^[\w.:-]{1,128}$/;
 
-const errorResponses = (codes: Record<number, string>) =>
-  Object.fromEntries(
-    Object.entries(codes).map(([status, description]) => [
-      status,
-      { description, content: { 'application/json': { schema: resolver(ErrorEnvelopeSchema) } } },
-    ]),
-  );
-
-const orderResponse = (description: string) => ({ description, content: { 'application/json': { schema: resolver(OrderViewSchema) } } });
+const orderResponse = (description: string) => jsonResponse(description, OrderViewSchema);
 
 const ListQuerySchema = v.strictObject({
   status: v.optional(v.picklist(ORDER_STATUSES)),

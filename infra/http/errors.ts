@@ -4,7 +4,11 @@ import * as v from 'valibot';
 import { DomainError, isDomainError, type ErrorCode } from '../../domain/errors';
 import type { ServiceEnv } from './context';
 
-/** One exhaustive mapping, shared by every service, from error code to HTTP status: 4xx for the caller's mistakes, 5xx for ours. */
+/**
+ * One exhaustive mapping, shared by every service, from error code to HTTP status: 4xx for the caller's
+ * mistakes, 5xx for ours. A refusal of a well-formed request ("no, not for this order now": a halted
+ * symbol, a risk limit) is 422.
+ */
 export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
@@ -12,7 +16,7 @@ export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   TOO_PRECISE: 400,
   PAYLOAD_TOO_LARGE: 413,
   UNKNOWN_SYMBOL: 400,
-  SYMBOL_HALTED: 400,
+  SYMBOL_HALTED: 422,
   INVALID_PRICE_TICK: 400,
   INVALID_QUANTITY_LOT: 400,
   QUANTITY_TOO_SMALL: 400,

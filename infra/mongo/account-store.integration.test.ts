@@ -129,4 +129,124 @@ describe('MongoAccountStore (real store)', () => {
     await expect(store.placeHold({ accountId: 'a-bad', orderId: 'o-1', asset: '$USD', amount: d('1') })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(await store.getBalances('a-bad')).toEqual([{ asset: 'USD', total: '10', available: '10', held: '0' }]);
   });
+
+  describe('updateAccount and the risk fields', () => {
+    it('applies a decision as field-level changes: set and remove holds, add fills and pending fees', async () => {
+      await store.createAccount({ accountId: 'u-1', name: 'U', balances: { USD: d('100') } });
+      const result = await store.updateAccount('u-1', (account) => {
+        expect(account).toMatchObject({ accountId: 'u-1', name: 'U', balances: { USD: { total: d('100'), held: 0n } }, holds: {}, fills: {}, feeSeq: 0 });
+        return {
+          result: 'done',
+          changes: {
+            balances: { USD: { total: d('100'), held: d('30') }, BTC: { total: d('0.5'), held: 0n } },
+            holds: { 'o-1': { asset: 'USD', amount: d('30'), symbol: 'BTC-USD', side: 'BUY', openQuantity: d('0.001') } },
+            pendingFees: { 'f-1': { seq: 1, asset: 'USD', amount: d('0.02') } },
+            feeSeq: 1,
+          },
+        };
+      });
+      expect(result).toBe('done');
+      const raw = await rawAccount('u-1');
+      expect(raw).toMatchObject({
+        version: 2,
+        balances: { USD: { total: '100', held: '30' }, BTC: { total: '0.5', held: '0' } },
+        holds: { 'o-1': { asset: 'USD', amount: '30', symbol: 'BTC-USD', side: 'BUY', openQuantity: '0.001' } },
+        pendingFees: { 'f-1': { seq: 1, asset: 'USD', amount: '0.02' } },
+        feeSeq: 1,
+      });
+
+      await store.updateAccount('u-1', () => ({ result: null, changes: { holds: { 'o-1': null }, pendingFees: { 'f-1': null } } }));
+      expect(await rawAccount('u-1')).toMatchObject({ version: 3, holds: {}, pendingFees: {} });
+      // A decision without changes writes nothing.
+      await store.updateAccount('u-1', () => ({ result: null, changes: {} }));
+      expect((await rawAccount('u-1'))?.version).toBe(3);
+    });
+
+    it('loads only the fill records asked for', async () => {
+      await store.createAccount({ accountId: 'u-fills', name: 'F', balances: {} });
+      const record = (orderId: string) => ({
+        orderId,
+        symbol: 'BTC-USD',
+        side: 'BUY' as const,
+        quantity: '1',
+        price: '1',
+        liquidity: 'TAKER' as const,
+        fee: { asset: 'USD', amount: '0' },
+        balances: [],
+      });
+      await store.updateAccount('u-fills', () => ({ result: null, changes: { fills: { 'f-1': record('o-1'), 'f-2': record('o-2') } } }));
+      const seen = await store.updateAccount('u-fills', (account) => ({ result: account?.fills }), { fills: ['f-2', 'f-3'] });
+      expect(seen).toEqual({ 'f-2': record('o-2') });
+      expect((await store.getAccount('u-fills'))?.fills).toEqual({});
+    });
+
+    it('creates the account on demand when asked, once, however many writers race', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          store.updateAccount(
+            'u-fees',
+            (account) => {
+              const usd = account!.balances.USD ?? { total: 0n, held: 0n };
+              return { result: account!.name, changes: { balances: { USD: { total: usd.total + d('1'), held: 0n } }, feeCursors: { [`t-${i}`]: 1 } } };
+            },
+            { createAs: 'Fees' },
+          ),
+        ),
+      );
+      expect(results).toEqual(Array(10).fill('Fees'));
+      expect(await store.getBalances('u-fees')).toEqual([{ asset: 'USD', total: '10', available: '10', held: '0' }]);
+      expect(Object.keys((await store.getAccount('u-fees'))!.feeCursors)).toHaveLength(10);
+      // Without createAs a missing account is null to the decision, and nothing is created.
+      expect(await store.updateAccount('u-missing', (account) => ({ result: account }))).toBeNull();
+      expect(await rawAccount('u-missing')).toBeNull();
+    });
+
+    it('refuses changes whose keys cannot be field names', async () => {
+      await store.createAccount({ accountId: 'u-keys', name: 'K', balances: {} });
+      await expect(store.updateAccount('u-keys', () => ({ result: null, changes: { balances: { 'a.b': { total: 1n, held: 0n } } } }))).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
+      await expect(store.updateAccount('u-keys', () => ({ result: null }), { fills: ['$f'] })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    });
+
+    it('stores fee rates and limit overrides when given, and lets them be changed', async () => {
+      await store.createAccount({
+        accountId: 'u-rates',
+        name: 'R',
+        balances: {},
+        fees: { makerBps: 5, takerBps: 15 },
+        limits: { maxOpenOrders: 3, maxPositionBySymbol: { 'BTC-USD': d('2.5') } },
+      });
+      expect(await rawAccount('u-rates')).toMatchObject({ fees: { makerBps: 5, takerBps: 15 }, limits: { maxOpenOrders: 3, maxPositionBySymbol: { 'BTC-USD': '2.5' } } });
+      expect(await store.getAccount('u-rates')).toMatchObject({ feeRates: { makerBps: 5, takerBps: 15 }, limits: { maxOpenOrders: 3, maxPositionBySymbol: { 'BTC-USD': d('2.5') } } });
+
+      expect(await store.setFeeRates('u-rates', { makerBps: 0, takerBps: 30 })).toBe(true);
+      expect(await store.setRiskLimits('u-rates', { maxOrderNotional: d('1000') })).toBe(true);
+      expect(await store.getAccount('u-rates')).toMatchObject({ feeRates: { makerBps: 0, takerBps: 30 }, limits: { maxOrderNotional: d('1000') } });
+      expect((await store.getAccount('u-rates'))?.limits).not.toHaveProperty('maxOpenOrders');
+      expect(await store.setFeeRates('nobody', { makerBps: 0, takerBps: 0 })).toBe(false);
+
+      await expect(store.setFeeRates('u-rates', { makerBps: 1.5, takerBps: 0 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(store.setFeeRates('u-rates', { makerBps: 0, takerBps: 10_001 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(store.setRiskLimits('u-rates', { maxPosition: 0n })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(store.setRiskLimits('u-rates', { maxOpenOrders: -1 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    });
+
+    it('reads an account written before the risk fields existed', async () => {
+      await store.createAccount({ accountId: 'u-old', name: 'Old', balances: { USD: d('1') } });
+      expect(await rawAccount('u-old')).not.toHaveProperty('fees');
+      expect(await store.getAccount('u-old')).toEqual({
+        accountId: 'u-old',
+        name: 'Old',
+        version: 1,
+        balances: { USD: { total: d('1'), held: 0n } },
+        holds: {},
+        fills: {},
+        pendingFees: {},
+        feeSeq: 0,
+        feeCursors: {},
+      });
+      expect(await store.getAccount('nobody')).toBeNull();
+    });
+  });
 });

@@ -2,14 +2,37 @@ import { MongoServerError, type Collection, type Db, type UpdateFilter } from 'm
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDecimal, parseDecimal, type Scaled } from '../../domain/decimal';
 import { DomainError } from '../../domain/errors';
+import {
+  checkFeeRates,
+  checkFieldKey,
+  isEmptyUpdate,
+  limitsToDoc,
+  projectionFor,
+  readBalance,
+  toAccount,
+  toAssetBalance,
+  toUpdate,
+  type Account,
+  type AccountChanges,
+  type AccountDoc,
+  type AssetBalance,
+  type FeeRates,
+  type RiskLimitOverrides,
+} from './account-document';
 import { COLLECTIONS } from './client';
 
-export interface AssetBalance {
-  asset: string;
-  total: string;
-  available: string;
-  held: string;
-}
+export type {
+  Account,
+  AccountChanges,
+  AccountHold,
+  AssetBalance,
+  Balance,
+  FeeRates,
+  FillLiquidity,
+  FillRecord,
+  PendingFee,
+  RiskLimitOverrides,
+} from './account-document';
 
 export type PlaceHoldResult =
   | { ok: true; alreadyHeld: boolean }
@@ -26,18 +49,36 @@ export interface AccountStore {
   /** Per asset, sorted by asset; null when the account does not exist. */
   getBalances(accountId: string): Promise<AssetBalance[] | null>;
   /** Inserts the account when absent; an existing account is left untouched. */
-  createAccount(input: { accountId: string; name: string; balances: Record<string, Scaled> }): Promise<{ created: boolean }>;
+  createAccount(input: CreateAccountInput): Promise<{ created: boolean }>;
 }
 
-/** Decimal strings; available = total − held is derived, never stored, so the two can never disagree. */
-interface AccountDoc {
-  _id: string;
+export interface CreateAccountInput {
+  accountId: string;
   name: string;
-  balances: Record<string, { total: string; held: string }>;
-  holds: Record<string, { asset: string; amount: string }>;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
+  balances: Record<string, Scaled>;
+  /** Stored only when given; without them the risk engine's defaults apply. */
+  fees?: FeeRates;
+  limits?: RiskLimitOverrides;
+}
+
+/** A pure decision on the account as read: what to answer and what to change (nothing when `changes` is absent). */
+export interface AccountDecision<R> {
+  result: R;
+  changes?: AccountChanges;
+}
+
+export interface UpdateAccountOptions {
+  /** Fill records to load into `account.fills` (the others are not read). */
+  fills?: readonly string[];
+  /** Creates the account empty under this name when it does not exist, so `decide` never sees null. */
+  createAs?: string;
+}
+
+/** The risk engine's view of the accounts: any single-account change as one atomic, retried compare-and-set. */
+export interface AccountLedger {
+  updateAccount<R>(accountId: string, decide: (account: Account | null) => AccountDecision<R>, options?: UpdateAccountOptions): Promise<R>;
+  getAccount(accountId: string): Promise<Account | null>;
+  getBalances(accountId: string): Promise<AssetBalance[] | null>;
 }
 
 /** Too many lost compare-and-set rounds in a row; transient, so the caller (an activity) retries later. */
@@ -47,12 +88,10 @@ export class AccountContentionError extends Error {
 
 const MAX_ATTEMPTS = 100;
 const DUPLICATE_KEY = 11000;
-// Asset and order ids become field names inside the document: no '.', no leading '$'.
-const FIELD_KEY = /^[\w:-]{1,128}$/;
 
 type Decision<R> = { result: R; set?: Record<string, unknown>; unset?: string[] };
 
-export class MongoAccountStore implements AccountStore {
+export class MongoAccountStore implements AccountStore, AccountLedger {
   private readonly accounts: Collection<AccountDoc>;
   private readonly clock: () => Date;
 
@@ -106,17 +145,19 @@ export class MongoAccountStore implements AccountStore {
   }
 
   async getBalances(accountId: string): Promise<AssetBalance[] | null> {
-    const doc = await this.accounts.findOne({ _id: accountId });
+    const doc = await this.accounts.findOne({ _id: accountId }, { projection: { balances: 1 } });
     if (doc === null) return null;
     return Object.keys(doc.balances)
       .sort()
-      .map((asset) => {
-        const { total, held } = readBalance(doc, asset);
-        return { asset, total: formatDecimal(total), available: formatDecimal(total - held), held: formatDecimal(held) };
-      });
+      .map((asset) => toAssetBalance(asset, readBalance(doc, asset)));
   }
 
-  async createAccount(input: { accountId: string; name: string; balances: Record<string, Scaled> }): Promise<{ created: boolean }> {
+  async getAccount(accountId: string): Promise<Account | null> {
+    const doc = await this.accounts.findOne({ _id: accountId }, { projection: projectionFor([]) });
+    return doc === null ? null : toAccount(doc);
+  }
+
+  async createAccount(input: CreateAccountInput): Promise<{ created: boolean }> {
     const balances: AccountDoc['balances'] = {};
     for (const [asset, total] of Object.entries(input.balances)) {
       checkFieldKey('asset', asset);
@@ -124,7 +165,17 @@ export class MongoAccountStore implements AccountStore {
       balances[asset] = { total: formatDecimal(total), held: '0' };
     }
     const now = this.clock().toISOString();
-    const doc: AccountDoc = { _id: input.accountId, name: input.name, balances, holds: {}, version: 1, createdAt: now, updatedAt: now };
+    const doc: AccountDoc = {
+      _id: input.accountId,
+      name: input.name,
+      balances,
+      holds: {},
+      ...(input.fees === undefined ? {} : { fees: checkFeeRates(input.fees) }),
+      ...(input.limits === undefined ? {} : { limits: limitsToDoc(input.limits) }),
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
     try {
       await this.accounts.insertOne(doc);
       return { created: true };
@@ -134,18 +185,56 @@ export class MongoAccountStore implements AccountStore {
     }
   }
 
+  /** Sets the account's maker and taker fee rates; false when the account does not exist. */
+  async setFeeRates(accountId: string, rates: FeeRates): Promise<boolean> {
+    return this.setField(accountId, { fees: checkFeeRates(rates) });
+  }
+
+  /** Replaces the account's limit overrides (`{}` returns it to the defaults); false when the account does not exist. */
+  async setRiskLimits(accountId: string, limits: RiskLimitOverrides): Promise<boolean> {
+    return this.setField(accountId, { limits: limitsToDoc(limits) });
+  }
+
+  async updateAccount<R>(accountId: string, decide: (account: Account | null) => AccountDecision<R>, options: UpdateAccountOptions = {}): Promise<R> {
+    return this.compareAndSet<R>(
+      accountId,
+      (doc) => {
+        const decision = decide(doc === null ? null : toAccount(doc));
+        if (decision.changes === undefined) return { result: decision.result };
+        const update = toUpdate(decision.changes);
+        return isEmptyUpdate(update) ? { result: decision.result } : { result: decision.result, set: update.set, unset: update.unset };
+      },
+      { projection: projectionFor(options.fills ?? []), ...(options.createAs === undefined ? {} : { createAs: options.createAs }) },
+    );
+  }
+
+  // A whole-field replacement needs no read first: it does not depend on the document's state.
+  private async setField(accountId: string, set: Partial<Pick<AccountDoc, 'fees' | 'limits'>>): Promise<boolean> {
+    const written = await this.accounts.updateOne({ _id: accountId }, { $set: { ...set, updatedAt: this.clock().toISOString() }, $inc: { version: 1 } });
+    return written.matchedCount === 1;
+  }
+
   /**
    * The store has no numeric comparison on decimal strings and no transactions, so every change is
    * read → decide with bigints → write only if the version is still the one read. A lost race re-reads
    * and decides again; decide must therefore be pure.
    */
-  private async compareAndSet<R>(accountId: string, decide: (doc: AccountDoc | null) => Decision<R>): Promise<R> {
+  private async compareAndSet<R>(
+    accountId: string,
+    decide: (doc: AccountDoc | null) => Decision<R>,
+    options: { projection?: Record<string, 0 | 1>; createAs?: string } = {},
+  ): Promise<R> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const doc = await this.accounts.findOne({ _id: accountId });
+      const doc = await this.accounts.findOne({ _id: accountId }, { projection: options.projection ?? { fills: 0 } });
+      if (doc === null && options.createAs !== undefined) {
+        // Created empty, then decided on like any other account; a concurrent creator wins harmlessly.
+        await this.createAccount({ accountId, name: options.createAs, balances: {} });
+        continue;
+      }
       const decision = decide(doc);
       if (doc === null || decision.set === undefined) return decision.result;
       const update: UpdateFilter<AccountDoc> = { $set: { ...decision.set, updatedAt: this.clock().toISOString() }, $inc: { version: 1 } };
-      if (decision.unset !== undefined) update.$unset = Object.fromEntries(decision.unset.map((path) => [path, '']));
+      if (decision.unset !== undefined && decision.unset.length > 0) update.$unset = Object.fromEntries(decision.unset.map((path) => [path, '']));
       const written = await this.accounts.updateOne({ _id: accountId, version: doc.version }, update);
       if (written.matchedCount === 1) return decision.result;
       // Jittered and growing a little, so writers that collided do not collide again in lockstep.
@@ -153,13 +242,4 @@ export class MongoAccountStore implements AccountStore {
     }
     throw new AccountContentionError(`account ${accountId}: no update landed after ${MAX_ATTEMPTS} attempts`);
   }
-}
-
-function readBalance(doc: AccountDoc, asset: string): { total: Scaled; held: Scaled } {
-  const balance = Object.hasOwn(doc.balances, asset) ? doc.balances[asset] : undefined;
-  return balance === undefined ? { total: 0n, held: 0n } : { total: parseDecimal(balance.total), held: parseDecimal(balance.held) };
-}
-
-function checkFieldKey(what: string, value: string): void {
-  if (!FIELD_KEY.test(value)) throw new DomainError('VALIDATION_FAILED', `${what} must be 1-128 characters of letters, digits, _ : -`, { [what]: value });
 }

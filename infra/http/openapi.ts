@@ -1,0 +1,34 @@
+import { toJsonSchema } from '@valibot/to-json-schema';
+import { loadVendor, resolver } from 'hono-openapi';
+import type * as v from 'valibot';
+import { ErrorEnvelopeSchema } from './errors';
+
+const valibotToJsonSchema = (schema: unknown, options?: Record<string, unknown>): Record<string, unknown> =>
+  toJsonSchema(schema as v.GenericSchema, options) as Record<string, unknown>;
+
+/**
+ * hono-openapi finds the valibot converter with a dynamic import(), which a CommonJS runtime such as
+ * Jest's cannot run; handing it over explicitly makes /openapi.json work in-process too. Idempotent.
+ */
+export function registerValibotConverter(): void {
+  loadVendor('valibot', { toJSONSchema: valibotToJsonSchema });
+}
+
+/** OpenAPI response entries generated from the same valibot schemas the service answers with. */
+export const jsonResponse = (description: string, schema: v.GenericSchema) => ({
+  description,
+  content: { 'application/json': { schema: resolver(schema) } },
+});
+
+export const errorResponses = (byStatus: Record<number, string>) =>
+  Object.fromEntries(Object.entries(byStatus).map(([status, description]) => [status, jsonResponse(description, ErrorEnvelopeSchema)]));
+
+export const jsonRequestBody = (schema: v.GenericSchema) => ({ required: true, content: { 'application/json': { schema: resolver(schema) } } });
+
+export const idPathParameter = (name: string, description: string) => ({
+  name,
+  in: 'path' as const,
+  required: true,
+  schema: { type: 'string' as const, pattern: '^[\\w:-]{1,128}$' },
+  description,
+});

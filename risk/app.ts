@@ -1,0 +1,56 @@
+import { Hono } from 'hono';
+import { openAPIRouteHandler } from 'hono-openapi';
+import { DomainError } from '../domain/errors';
+import { requestContext, type ServiceEnv } from '../infra/http/context';
+import type { RiskDeps } from './deps';
+import { createRiskEngine, DEFAULT_FEE_ACCOUNT_ID } from './engine';
+import { errorResponse, handleError } from '../infra/http/errors';
+import { registerValibotConverter } from '../infra/http/openapi';
+import { createAccountRoutes } from './routes/accounts';
+import { createHealthRoutes } from '../infra/http/health';
+import { createOrderRoutes } from './routes/orders';
+
+const DEFAULT_MAX_BODY_BYTES = 16_384;
+
+/**
+ * The risk engine service: one factory, dependencies passed in, routes grouped per resource.
+ * Internal (called by the order workflow's activities and the order API), so there is no API-key
+ * authentication; it must not be reachable from outside the cluster.
+ */
+export function createRiskApp(deps: RiskDeps) {
+  registerValibotConverter();
+  const app = new Hono<ServiceEnv>();
+  const engine = createRiskEngine({
+    accounts: deps.accounts,
+    symbols: deps.symbols,
+    feeAccountId: deps.feeAccountId ?? DEFAULT_FEE_ACCOUNT_ID,
+    ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+  });
+
+  app.use(requestContext(deps.logger));
+  app.onError(handleError);
+  app.notFound((c) => errorResponse(c, new DomainError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
+
+  app.route('/', createHealthRoutes(deps.readiness));
+  app.route('/risk/orders', createOrderRoutes(engine, { maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }));
+  app.route('/risk/accounts', createAccountRoutes(engine));
+
+  app.get(
+    '/openapi.json',
+    openAPIRouteHandler(app, {
+      documentation: {
+        info: {
+          title: 'crypto-oms risk engine',
+          version: '1.0.0',
+          description:
+            'Internal service owning account balances: pre-trade checks and holds per order, fill settlement with fees, releases. Amounts are decimal strings. Errors share one envelope: { error: { code, message, details, requestId } }.',
+        },
+        servers: [{ url: '/' }],
+      },
+    }),
+  );
+
+  return app;
+}
+
+export type RiskApp = ReturnType<typeof createRiskApp>;

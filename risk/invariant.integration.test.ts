@@ -1,0 +1,154 @@
+import fc from 'fast-check';
+import { formatDecimal, min, parseDecimal, type Scaled } from '../domain/decimal';
+import { RiskTestApp } from './risk-test-app';
+
+const d = parseDecimal;
+const ASSETS = ['USD', 'BTC'] as const;
+const LOT = d('0.001');
+const TICK = d('0.5');
+
+type Command =
+  | { kind: 'order'; who: number; side: 'BUY' | 'SELL'; ticks: number; lots: number }
+  | { kind: 'fill'; pick: number; lots: number; improve: number; liquidity: 'MAKER' | 'TAKER'; against: 'book' | 'liquidity' }
+  | { kind: 'release'; pick: number }
+  | { kind: 'replay' };
+
+const commandArb: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('order' as const), who: fc.integer({ min: 0, max: 2 }), side: fc.constantFrom('BUY' as const, 'SELL' as const), ticks: fc.integer({ min: 0, max: 10 }), lots: fc.integer({ min: 1, max: 40 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('fill' as const),
+      pick: fc.nat(),
+      lots: fc.integer({ min: 1, max: 40 }),
+      improve: fc.integer({ min: 0, max: 4 }),
+      liquidity: fc.constantFrom('MAKER' as const, 'TAKER' as const),
+      against: fc.constantFrom('book' as const, 'book' as const, 'liquidity' as const),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'replay' as const }) },
+);
+
+interface OpenOrder {
+  orderId: string;
+  accountId: string;
+  side: 'BUY' | 'SELL';
+  price: Scaled;
+  remaining: Scaled;
+}
+
+describe('risk engine invariant (real store, fast-check)', () => {
+  let risk: RiskTestApp;
+  let run = 0;
+
+  beforeAll(async () => {
+    risk = await RiskTestApp.start();
+  });
+  afterAll(async () => {
+    await risk?.stop();
+  });
+
+  async function sums(accounts: readonly string[]): Promise<Record<string, Scaled>> {
+    const totals: Record<string, Scaled> = { USD: 0n, BTC: 0n };
+    for (const accountId of accounts) {
+      for (const asset of ASSETS) totals[asset]! += d(await risk.total(accountId, asset));
+    }
+    return totals;
+  }
+
+  /** Per account: held is the sum of its holds, no hold and no available balance is negative, every fee reached the fee account. */
+  async function checkAccount(accountId: string): Promise<void> {
+    const account = (await risk.store.getAccount(accountId))!;
+    for (const [asset, balance] of Object.entries(account.balances)) {
+      const holds = Object.values(account.holds).filter((h) => h.asset === asset);
+      expect({ asset, held: balance.held }).toEqual({ asset, held: holds.reduce((sum, h) => sum + h.amount, 0n) });
+      expect(balance.total - balance.held).toBeGreaterThanOrEqual(0n);
+    }
+    for (const hold of Object.values(account.holds)) expect(hold.amount).toBeGreaterThanOrEqual(0n);
+    expect(account.pendingFees).toEqual({});
+  }
+
+  it('keeps every asset summed over all accounts unchanged through random holds, fills of both sides and releases', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(commandArb, { minLength: 5, maxLength: 40, size: 'max' }), async (commands) => {
+        run += 1;
+        const start = { USD: '1000000', BTC: '50' };
+        const traders = [await risk.createAccount(`r${run}-a`, start), await risk.createAccount(`r${run}-b`, start), await risk.createAccount(`r${run}-lp`, start)];
+        const liquidity = traders[2]!;
+        const everyone = [...traders, risk.fees];
+        const before = await sums(everyone);
+        const open: OpenOrder[] = [];
+        let lastFill: Array<{ orderId: string; body: Record<string, unknown>; answer: unknown }> = [];
+        let n = 0;
+
+        const settle = async (orderId: string, body: Record<string, unknown>) => {
+          const response = await risk.fill(orderId, body);
+          expect(response).toMatchObject({ status: 200, json: { applied: true } });
+          return { orderId, body, answer: response.json };
+        };
+
+        for (const command of commands) {
+          n += 1;
+          if (command.kind === 'order') {
+            const accountId = traders[command.who]!;
+            // Buys at or above 30005, sells at or below: resting orders of two accounts usually cross.
+            const price = d('30000') + BigInt(command.side === 'BUY' ? 10 + command.ticks : command.ticks) * TICK;
+            const quantity = BigInt(command.lots) * LOT;
+            const orderId = `r${run}-o${n}`;
+            const body = { accountId, symbol: 'BTC-USD', side: command.side, type: 'LIMIT', quantity: formatDecimal(quantity), price: formatDecimal(price) };
+            const response = await risk.hold(orderId, body);
+            expect([200, 422]).toContain(response.status);
+            if (response.status === 200) open.push({ orderId, accountId, side: command.side, price, remaining: quantity });
+          } else if (command.kind === 'fill') {
+            const order = open.length === 0 ? undefined : open[command.pick % open.length];
+            if (order === undefined || order.remaining === 0n) continue;
+            // Price improvement: a buy never pays above its limit, a sell never receives below.
+            const price = order.side === 'BUY' ? order.price - BigInt(command.improve) * TICK : order.price + BigInt(command.improve) * TICK;
+            // A resting order of another account that accepts the price, else the liquidity account without an order.
+            const counter =
+              command.against === 'book'
+                ? open.find((o) => o.side !== order.side && o.accountId !== order.accountId && o.remaining > 0n && (o.side === 'BUY' ? o.price >= price : o.price <= price))
+                : undefined;
+            // Both sides of one fill share its id, so they must be two accounts (the venue prevents self-trades).
+            if (counter === undefined && order.accountId === liquidity) continue;
+            const quantity = min(min(order.remaining, BigInt(command.lots) * LOT), counter?.remaining ?? order.remaining);
+            const fillId = `r${run}-f${n}`;
+            const side = (o: 'BUY' | 'SELL') => (o === 'BUY' ? 'SELL' : 'BUY');
+            const terms = { fillId, symbol: 'BTC-USD', quantity: formatDecimal(quantity), price: formatDecimal(price) };
+            lastFill = [
+              await settle(order.orderId, { ...terms, accountId: order.accountId, side: order.side, liquidity: command.liquidity }),
+              await settle(counter?.orderId ?? `r${run}-lp${n}`, {
+                ...terms,
+                accountId: counter?.accountId ?? liquidity,
+                side: side(order.side),
+                liquidity: command.liquidity === 'MAKER' ? 'TAKER' : 'MAKER',
+              }),
+            ];
+            order.remaining -= quantity;
+            if (counter) counter.remaining -= quantity;
+          } else if (command.kind === 'release') {
+            const order = open.length === 0 ? undefined : open[command.pick % open.length];
+            if (order === undefined) continue;
+            expect((await risk.release(order.orderId, order.accountId)).json).toMatchObject({ released: true });
+            open.splice(open.indexOf(order), 1);
+          } else {
+            for (const { orderId, body, answer } of lastFill) {
+              expect((await risk.fill(orderId, body)).json).toEqual({ ...(answer as object), applied: false });
+            }
+          }
+          expect(await sums(everyone)).toEqual(before);
+        }
+
+        for (const accountId of traders) await checkAccount(accountId);
+        for (const order of open) await risk.release(order.orderId, order.accountId);
+        for (const accountId of traders) {
+          const balances = await risk.balances(accountId);
+          for (const asset of ASSETS) expect(balances[asset]?.held ?? '0').toBe('0');
+        }
+        expect(await sums(everyone)).toEqual(before);
+      }),
+      { numRuns: 20 },
+    );
+  });
+});

@@ -1,0 +1,153 @@
+import { parseDecimal } from '../domain/decimal';
+import type { Account, AccountChanges, Balance, PendingFee } from '../infra/mongo/account-store';
+import { decideFeeCredit, decideFill, decideHold, decidePrunePendingFees, decideRelease, type FillRequest, type HoldRequest } from './ledger';
+
+const d = parseDecimal;
+
+function account(parts: Partial<Account> = {}): Account {
+  return { accountId: 'acct', name: 'acct', version: 1, balances: {}, holds: {}, fills: {}, pendingFees: {}, feeSeq: 0, feeCursors: {}, ...parts };
+}
+
+/** The account after a decision, as the store would write it (the changes merged key by key). */
+function apply(before: Account, changes: AccountChanges | undefined): Account {
+  if (changes === undefined) return before;
+  const merge = <T>(base: Readonly<Record<string, T>>, patch: Record<string, T | null> | undefined): Record<string, T> => {
+    const next: Record<string, T> = { ...base };
+    for (const [key, value] of Object.entries(patch ?? {})) {
+      if (value === null) delete next[key];
+      else next[key] = value;
+    }
+    return next;
+  };
+  return {
+    ...before,
+    balances: merge(before.balances, changes.balances),
+    holds: merge(before.holds, changes.holds),
+    fills: merge(before.fills, changes.fills),
+    pendingFees: merge(before.pendingFees, changes.pendingFees),
+    feeCursors: merge(before.feeCursors, changes.feeCursors),
+    feeSeq: changes.feeSeq ?? before.feeSeq,
+  };
+}
+
+const bal = (total: string, held = '0'): Balance => ({ total: d(total), held: d(held) });
+
+const buyHold = (orderId: string, quantity: string, price: string): HoldRequest => ({
+  orderId,
+  symbol: 'BTC-USD',
+  side: 'BUY',
+  baseAsset: 'BTC',
+  quantity: d(quantity),
+  asset: 'USD',
+  amount: d(price) * d(quantity) / 10n ** 18n,
+  notional: d(price) * d(quantity) / 10n ** 18n,
+});
+
+const fill = (fillId: string, side: 'BUY' | 'SELL', quantity: string, price: string, liquidity: 'MAKER' | 'TAKER', orderId = 'o-1'): FillRequest => ({
+  orderId,
+  fillId,
+  symbol: 'BTC-USD',
+  side,
+  baseAsset: 'BTC',
+  quoteAsset: 'USD',
+  quantity: d(quantity),
+  price: d(price),
+  cost: (d(price) * d(quantity)) / 10n ** 18n,
+  liquidity,
+});
+
+describe('ledger decisions', () => {
+  it('holds a buy with its taker fee, once per order', () => {
+    const before = account({ balances: { USD: bal('100000') } });
+    const first = decideHold(before, buyHold('o-1', '0.5', '30000.01'));
+    expect(first.result).toEqual({ kind: 'held', alreadyHeld: false, asset: 'USD', amount: d('15030.00501') });
+    const after = apply(before, first.changes);
+    expect(after.balances.USD).toEqual(bal('100000', '15030.00501'));
+    expect(after.holds['o-1']).toEqual({ asset: 'USD', amount: d('15030.00501'), symbol: 'BTC-USD', side: 'BUY', openQuantity: d('0.5') });
+
+    const again = decideHold(after, buyHold('o-1', '0.5', '30000.01'));
+    expect(again).toEqual({ result: { kind: 'held', alreadyHeld: true, asset: 'USD', amount: d('15030.00501') } });
+  });
+
+  it('refuses a hold the available balance cannot cover, fee included, and changes nothing', () => {
+    const decision = decideHold(account({ balances: { USD: bal('100.5', '0.5') } }), buyHold('o-1', '0.01', '10000'));
+    expect(decision.changes).toBeUndefined();
+    expect(decision.result).toMatchObject({ kind: 'refused', error: { code: 'INSUFFICIENT_BALANCE', details: { asset: 'USD', available: '100', required: '100.2' } } });
+    expect(decideHold(null, buyHold('o-1', '1', '1')).result).toEqual({ kind: 'not_found' });
+  });
+
+  it('settles a buy from its hold, and the rest from available when the hold is smaller', () => {
+    let acct = account({ balances: { USD: bal('1000') } });
+    acct = apply(acct, decideHold(acct, buyHold('o-1', '0.01', '10000')).changes); // holds 100.2
+    const first = decideFill(acct, fill('f-1', 'BUY', '0.005', '10000', 'MAKER')); // 50 + 0.05
+    expect(first.result).toMatchObject({ kind: 'settled', applied: true, overdrawn: false, record: { fee: { asset: 'USD', amount: '0.05' } } });
+    acct = apply(acct, first.changes);
+    expect(acct.balances).toEqual({ USD: bal('949.95', '50.15'), BTC: bal('0.005') });
+    expect(acct.holds['o-1']).toMatchObject({ amount: d('50.15'), openQuantity: d('0.005') });
+
+    // 60 + 0.12 taker: 50.15 from the hold, 9.97 from available
+    const second = decideFill(acct, fill('f-2', 'BUY', '0.005', '12000', 'TAKER'));
+    acct = apply(acct, second.changes);
+    expect(acct.balances).toEqual({ USD: bal('889.83', '0'), BTC: bal('0.01') });
+    expect(acct.holds['o-1']).toMatchObject({ amount: 0n, openQuantity: 0n });
+    expect(acct.pendingFees).toEqual({ 'f-1': { seq: 1, asset: 'USD', amount: d('0.05') }, 'f-2': { seq: 2, asset: 'USD', amount: d('0.12') } });
+  });
+
+  it('settles a sell: the base leaves the hold, the quote receives cost minus fee', () => {
+    let acct = account({ balances: { BTC: bal('1', '0.3') }, holds: { 'o-1': { asset: 'BTC', amount: d('0.3'), symbol: 'BTC-USD', side: 'SELL' } } });
+    const decision = decideFill(acct, fill('f-1', 'SELL', '0.1', '30000.5', 'TAKER'));
+    acct = apply(acct, decision.changes);
+    expect(acct.balances).toEqual({ BTC: bal('0.9', '0.2'), USD: bal('2994.0499') });
+    expect(decision.result).toMatchObject({
+      record: { fee: { asset: 'USD', amount: '6.0001' }, balances: [{ asset: 'BTC', total: '0.9', available: '0.7', held: '0.2' }, { asset: 'USD', total: '2994.0499' }] },
+    });
+  });
+
+  it('answers a repeated fillId with the first record and no change; other terms under the same id are refused', () => {
+    let acct = account({ balances: { USD: bal('1000') } });
+    const first = decideFill(acct, fill('f-1', 'BUY', '0.01', '100', 'TAKER'));
+    acct = apply(acct, first.changes);
+    const repeat = decideFill(acct, fill('f-1', 'BUY', '0.01', '100', 'TAKER'));
+    expect(repeat.changes).toBeUndefined();
+    expect(repeat.result).toMatchObject({ kind: 'settled', applied: false });
+    expect(repeat.result.kind === 'settled' && repeat.result.record).toEqual(first.result.kind === 'settled' && first.result.record);
+    expect(decideFill(acct, fill('f-1', 'BUY', '0.02', '100', 'TAKER')).result).toMatchObject({ kind: 'refused', error: { code: 'DUPLICATE_FILL' } });
+  });
+
+  it('refuses a fill whose side does not match the order hold', () => {
+    const acct = account({ balances: { BTC: bal('1', '1') }, holds: { 'o-1': { asset: 'BTC', amount: d('1'), symbol: 'BTC-USD', side: 'SELL' } } });
+    expect(decideFill(acct, fill('f-1', 'BUY', '0.1', '100', 'TAKER')).result).toMatchObject({ kind: 'refused', error: { code: 'VALIDATION_FAILED' } });
+  });
+
+  it('releases the rest of a hold once', () => {
+    const acct = account({ balances: { USD: bal('10', '4') }, holds: { 'o-1': { asset: 'USD', amount: d('4') } } });
+    const released = decideRelease(acct, 'o-1');
+    expect(released.result).toEqual({ kind: 'released', asset: 'USD', amount: d('4') });
+    const after = apply(acct, released.changes);
+    expect(after.balances.USD).toEqual(bal('10'));
+    expect(decideRelease(after, 'o-1')).toEqual({ result: { kind: 'nothing_held' } });
+  });
+
+  it('credits each pending fee to the fee account exactly once, in seq order', () => {
+    const pending: Record<string, PendingFee> = {
+      'f-1': { seq: 1, asset: 'USD', amount: d('0.05') },
+      'f-2': { seq: 2, asset: 'USD', amount: d('0.12') },
+    };
+    let fees = account({ accountId: 'fees' });
+    const first = decideFeeCredit(fees, 'acct', { 'f-1': pending['f-1']! });
+    fees = apply(fees, first.changes);
+    expect(first.result).toMatchObject({ cursor: 1 });
+    const second = decideFeeCredit(fees, 'acct', pending);
+    fees = apply(fees, second.changes);
+    expect(second.result).toEqual({ cursor: 2, credited: [pending['f-2']] });
+    expect(fees.balances.USD).toEqual(bal('0.17'));
+    expect(decideFeeCredit(fees, 'acct', pending)).toEqual({ result: { cursor: 2, credited: [] } });
+    // A gap means a fee would be skipped: refuse loudly instead.
+    expect(() => decideFeeCredit(account(), 'acct', { 'f-2': pending['f-2']! })).toThrow(/seq 1 is missing/);
+
+    const trader = account({ pendingFees: { ...pending, 'f-3': { seq: 3, asset: 'USD', amount: 1n } } });
+    const pruned = decidePrunePendingFees(trader, 2);
+    expect(pruned.result).toBe(2);
+    expect(Object.keys(apply(trader, pruned.changes).pendingFees)).toEqual(['f-3']);
+  });
+});

@@ -1,0 +1,229 @@
+import { formatDecimal, max, min, type Scaled } from '../domain/decimal';
+import { DomainError } from '../domain/errors';
+import type { OrderSide } from '../domain/order';
+import { toAssetBalance } from '../infra/mongo/account-document';
+import type { Account, AccountChanges, AccountDecision, AccountHold, Balance, FillLiquidity, FillRecord, PendingFee } from '../infra/mongo/account-store';
+import { buyHoldAmount, bpsFor, feeOn, feeRatesOf } from './fees';
+import { checkLimits } from './limits';
+
+/*
+ * Every change to an account as a pure decision on the account as read: the store retries a decision
+ * whose compare-and-set lost a race, so these functions must not do I/O or keep state. Invariants kept:
+ * per asset, held = the sum of the holds on it; no hold is ever negative; money only moves between
+ * accounts (what one side loses another gains, fees included).
+ */
+
+export function balanceOf(account: Pick<Account, 'balances'>, asset: string): Balance {
+  return (Object.hasOwn(account.balances, asset) ? account.balances[asset] : undefined) ?? { total: 0n, held: 0n };
+}
+
+function holdOf(account: Account, orderId: string): AccountHold | undefined {
+  return Object.hasOwn(account.holds, orderId) ? account.holds[orderId] : undefined;
+}
+
+export interface HoldRequest {
+  orderId: string;
+  symbol: string;
+  side: OrderSide;
+  baseAsset: string;
+  quantity: Scaled;
+  /** What the order needs before any fee (domain holdFor): quote for a buy, base for a sell. */
+  asset: string;
+  amount: Scaled;
+  /** price × quantity in the quote asset, for the notional limit; undefined when unknown. */
+  notional: Scaled | undefined;
+}
+
+export type HoldOutcome =
+  | { kind: 'held'; alreadyHeld: boolean; asset: string; amount: Scaled }
+  | { kind: 'refused'; error: DomainError }
+  | { kind: 'not_found' };
+
+/** Limits, then balance, then the hold, all against one version of the account. A hold already placed for the order is never refused. */
+export function decideHold(account: Account | null, request: HoldRequest): AccountDecision<HoldOutcome> {
+  if (account === null) return { result: { kind: 'not_found' } };
+  const existing = holdOf(account, request.orderId);
+  if (existing !== undefined) return { result: { kind: 'held', alreadyHeld: true, asset: existing.asset, amount: existing.amount } };
+
+  const refusal = checkLimits(account, request);
+  if (refusal !== undefined) return { result: { kind: 'refused', error: refusal } };
+
+  const amount = request.side === 'BUY' ? buyHoldAmount(request.amount, feeRatesOf(account)) : request.amount;
+  const balance = balanceOf(account, request.asset);
+  const available = balance.total - balance.held;
+  if (available < amount) {
+    const error = new DomainError('INSUFFICIENT_BALANCE', `${request.asset} available ${formatDecimal(available)}, required ${formatDecimal(amount)}`, {
+      asset: request.asset,
+      available: formatDecimal(available),
+      required: formatDecimal(amount),
+    });
+    return { result: { kind: 'refused', error } };
+  }
+  const hold: AccountHold = {
+    asset: request.asset,
+    amount,
+    symbol: request.symbol,
+    side: request.side,
+    ...(request.side === 'BUY' ? { openQuantity: request.quantity } : {}),
+  };
+  return {
+    result: { kind: 'held', alreadyHeld: false, asset: request.asset, amount },
+    changes: { balances: { [request.asset]: { total: balance.total, held: balance.held + amount } }, holds: { [request.orderId]: hold } },
+  };
+}
+
+export type ReleaseOutcome = { kind: 'released'; asset: string; amount: Scaled } | { kind: 'nothing_held' } | { kind: 'not_found' };
+
+export function decideRelease(account: Account | null, orderId: string): AccountDecision<ReleaseOutcome> {
+  if (account === null) return { result: { kind: 'not_found' } };
+  const hold = holdOf(account, orderId);
+  if (hold === undefined) return { result: { kind: 'nothing_held' } };
+  const balance = balanceOf(account, hold.asset);
+  // Held is the sum of the holds; going below zero means the document was corrupted, not a business case.
+  if (balance.held < hold.amount) throw new Error(`account ${account.accountId}: releasing hold ${orderId} would make ${hold.asset} held negative`);
+  return {
+    result: { kind: 'released', asset: hold.asset, amount: hold.amount },
+    changes: { balances: { [hold.asset]: { total: balance.total, held: balance.held - hold.amount } }, holds: { [orderId]: null } },
+  };
+}
+
+export interface FillRequest {
+  orderId: string;
+  fillId: string;
+  symbol: string;
+  side: OrderSide;
+  baseAsset: string;
+  quoteAsset: string;
+  quantity: Scaled;
+  price: Scaled;
+  /** price × quantity, exact. */
+  cost: Scaled;
+  liquidity: FillLiquidity;
+}
+
+export type FillOutcome =
+  | {
+      kind: 'settled';
+      applied: boolean;
+      record: FillRecord;
+      /** The account's fees not yet credited to the fee account, this fill's included, as of this decision. */
+      pendingFees: Readonly<Record<string, PendingFee>>;
+      /** The fill took more than the account had available (it is settled anyway: money that moved at the venue is never ignored). */
+      overdrawn: boolean;
+    }
+  | { kind: 'refused'; error: DomainError }
+  | { kind: 'not_found' };
+
+function sameFill(record: FillRecord, fill: FillRequest): boolean {
+  return (
+    record.orderId === fill.orderId &&
+    record.symbol === fill.symbol &&
+    record.side === fill.side &&
+    record.quantity === formatDecimal(fill.quantity) &&
+    record.price === formatDecimal(fill.price) &&
+    record.liquidity === fill.liquidity
+  );
+}
+
+/**
+ * One side of one fill, applied at most once per fillId (the record is written in the same update).
+ * BUY: the quote pays cost + fee, taken from the order's hold first and from available for any rest;
+ * the base grows. SELL: the base pays the quantity (hold first), the quote receives cost − fee.
+ * The fee becomes a pending fee of this account, credited to the fee account by decideFeeCredit.
+ */
+export function decideFill(account: Account | null, fill: FillRequest): AccountDecision<FillOutcome> {
+  if (account === null) return { result: { kind: 'not_found' } };
+  const recorded = Object.hasOwn(account.fills, fill.fillId) ? account.fills[fill.fillId] : undefined;
+  if (recorded !== undefined) {
+    if (sameFill(recorded, fill)) return { result: { kind: 'settled', applied: false, record: recorded, pendingFees: account.pendingFees, overdrawn: false } };
+    const error = new DomainError('DUPLICATE_FILL', `fill ${fill.fillId} was already applied with other terms`, { fillId: fill.fillId, applied: recorded });
+    return { result: { kind: 'refused', error } };
+  }
+
+  const hold = holdOf(account, fill.orderId);
+  const paidIn = fill.side === 'BUY' ? fill.quoteAsset : fill.baseAsset;
+  if (hold !== undefined && (hold.asset !== paidIn || (hold.side ?? fill.side) !== fill.side || (hold.symbol ?? fill.symbol) !== fill.symbol)) {
+    const error = new DomainError('VALIDATION_FAILED', `fill ${fill.fillId} does not match order ${fill.orderId}'s hold`, {
+      fill: { symbol: fill.symbol, side: fill.side },
+      hold: { asset: hold.asset, symbol: hold.symbol, side: hold.side },
+    });
+    return { result: { kind: 'refused', error } };
+  }
+
+  const fee = feeOn(fill.cost, bpsFor(feeRatesOf(account), fill.liquidity));
+  const base = balanceOf(account, fill.baseAsset);
+  const quote = balanceOf(account, fill.quoteAsset);
+  const paid = fill.side === 'BUY' ? fill.cost + fee : fill.quantity;
+  // The hold shrinks by what was paid; if it is smaller, the rest comes from available and the hold stops at zero.
+  const fromHold = hold === undefined ? 0n : min(hold.amount, paid);
+  const newBase: Balance =
+    fill.side === 'BUY' ? { total: base.total + fill.quantity, held: base.held } : { total: base.total - fill.quantity, held: base.held - fromHold };
+  const newQuote: Balance =
+    fill.side === 'BUY' ? { total: quote.total - paid, held: quote.held - fromHold } : { total: quote.total + fill.cost - fee, held: quote.held };
+
+  const changes: AccountChanges = { balances: { [fill.baseAsset]: newBase, [fill.quoteAsset]: newQuote } };
+  if (hold !== undefined) {
+    const openQuantity = hold.openQuantity === undefined ? {} : { openQuantity: max(0n, hold.openQuantity - fill.quantity) };
+    changes.holds = { [fill.orderId]: { ...hold, amount: hold.amount - fromHold, ...openQuantity } };
+  }
+  let pendingFees = account.pendingFees;
+  if (fee > 0n) {
+    const pending: PendingFee = { seq: account.feeSeq + 1, asset: fill.quoteAsset, amount: fee };
+    changes.pendingFees = { [fill.fillId]: pending };
+    changes.feeSeq = pending.seq;
+    pendingFees = { ...account.pendingFees, [fill.fillId]: pending };
+  }
+  const record: FillRecord = {
+    orderId: fill.orderId,
+    symbol: fill.symbol,
+    side: fill.side,
+    quantity: formatDecimal(fill.quantity),
+    price: formatDecimal(fill.price),
+    liquidity: fill.liquidity,
+    fee: { asset: fill.quoteAsset, amount: formatDecimal(fee) },
+    balances: [toAssetBalance(fill.baseAsset, newBase), toAssetBalance(fill.quoteAsset, newQuote)].sort((a, b) => (a.asset < b.asset ? -1 : 1)),
+  };
+  changes.fills = { [fill.fillId]: record };
+  const overdrawn = newBase.total < newBase.held || newQuote.total < newQuote.held;
+  return { result: { kind: 'settled', applied: true, record, pendingFees, overdrawn }, changes };
+}
+
+export interface FeeCredit {
+  /** The trader's fees are credited up to and including this seq. */
+  cursor: number;
+  /** What this decision credited (empty when another request already had). */
+  credited: PendingFee[];
+}
+
+/**
+ * Credits a trader's pending fees to the fee account, exactly once each: the fee account keeps, per
+ * trader, the seq up to which it has credited, and advances it in the same update as the balances.
+ * `pending` is the trader's pending fees as read after its fill; since seqs are handed out one by one
+ * and only fees at or below the cursor are ever pruned, it holds every seq above the cursor up to its last.
+ */
+export function decideFeeCredit(feeAccount: Account | null, traderId: string, pending: Readonly<Record<string, PendingFee>>): AccountDecision<FeeCredit> {
+  if (feeAccount === null) throw new Error('the fee account must exist before fees are credited to it');
+  const cursor = (Object.hasOwn(feeAccount.feeCursors, traderId) ? feeAccount.feeCursors[traderId] : undefined) ?? 0;
+  const due = Object.values(pending)
+    .filter((fee) => fee.seq > cursor)
+    .sort((a, b) => a.seq - b.seq);
+  if (due.length === 0) return { result: { cursor, credited: [] } };
+  due.forEach((fee, i) => {
+    if (fee.seq !== cursor + 1 + i) throw new Error(`account ${traderId}: pending fee seq ${cursor + 1 + i} is missing (found ${fee.seq})`);
+  });
+  const balances: Record<string, Balance> = {};
+  for (const fee of due) {
+    const balance = balances[fee.asset] ?? balanceOf(feeAccount, fee.asset);
+    balances[fee.asset] = { total: balance.total + fee.amount, held: balance.held };
+  }
+  const last = cursor + due.length;
+  return { result: { cursor: last, credited: due }, changes: { balances, feeCursors: { [traderId]: last } } };
+}
+
+/** Forgets the pending fees the fee account has credited, so the record stays small. */
+export function decidePrunePendingFees(account: Account | null, cursor: number): AccountDecision<number> {
+  if (account === null) return { result: 0 };
+  const credited = Object.entries(account.pendingFees).filter(([, fee]) => fee.seq <= cursor);
+  if (credited.length === 0) return { result: 0 };
+  return { result: credited.length, changes: { pendingFees: Object.fromEntries(credited.map(([fillId]) => [fillId, null])) } };
+}

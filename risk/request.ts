@@ -1,0 +1,38 @@
+import type { Context } from 'hono';
+import * as v from 'valibot';
+import { tryParseDecimal, type Scaled } from '../domain/decimal';
+import { DomainError } from '../domain/errors';
+import type { ServiceEnv } from '../infra/http/context';
+
+/**
+ * The body as JSON. Plain JSON.parse is safe here, unlike in the order API: every schema of this service
+ * takes decimals as strings only, so a JSON number is refused as the wrong type and never reaches any maths.
+ */
+export async function readJsonBody(c: Context<ServiceEnv>): Promise<unknown> {
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new DomainError('MALFORMED_JSON', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The value's shape, or VALIDATION_FAILED listing every issue (the first in the message). */
+export function parseShape<S extends v.GenericSchema>(schema: S, value: unknown, what: string): v.InferOutput<S> {
+  const parsed = v.safeParse(schema, value);
+  if (parsed.success) return parsed.output;
+  const issues = parsed.issues.map((issue) => ({ path: v.getDotPath(issue) ?? `(${what})`, message: issue.message }));
+  const first = issues[0];
+  throw new DomainError('VALIDATION_FAILED', first ? `${first.path}: ${first.message}` : `invalid ${what}`, { issues });
+}
+
+// Enough to recognise the value in an answer without echoing a huge one back.
+const shown = (text: string) => (text.length > 64 ? `${text.slice(0, 64)}…` : text);
+
+/** A positive decimal: INVALID_DECIMAL or TOO_PRECISE for the text itself, VALIDATION_FAILED for zero or a negative. */
+export function positiveDecimal(field: string, text: string): Scaled {
+  const parsed = tryParseDecimal(text);
+  if (!parsed.ok) throw new DomainError(parsed.code, `${field}: ${parsed.message}`, { field, value: shown(text) });
+  if (parsed.value <= 0n) throw new DomainError('VALIDATION_FAILED', `${field} must be positive`, { field, value: shown(text) });
+  return parsed.value;
+}

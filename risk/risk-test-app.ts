@@ -1,0 +1,124 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment --
+   test support: tests read arbitrary JSON answers, as the lint override for *.test.ts allows. */
+import type { Db, MongoClient } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import { parseDecimal } from '../domain/decimal';
+import { DEFAULT_SYMBOLS, SymbolRegistry, type SymbolSpec } from '../domain/symbols';
+import { loadConfig } from '../infra/config';
+import { createLogger } from '../infra/logger';
+import { MongoAccountStore, type CreateAccountInput } from '../infra/mongo/account-store';
+import { connectMongo, ensureIndexes } from '../infra/mongo/client';
+import { createRiskApp, type RiskApp } from './app';
+import { DEFAULT_FEE_ACCOUNT_ID } from './engine';
+
+/**
+ * A symbol whose tick and lot are tiny, so a fee needs rounding (BTC-USD's costs have at most 10
+ * fractional digits, and 10 + 4 digits of basis points never round at our 18-digit scale).
+ */
+export const DUST_USD: SymbolSpec = Object.freeze({
+  symbol: 'DUST-USD',
+  baseAsset: 'DUST',
+  quoteAsset: 'USD',
+  tickSize: parseDecimal('0.000000001'),
+  lotSize: parseDecimal('0.000000001'),
+  minQuantity: parseDecimal('0.000000001'),
+  maxQuantity: parseDecimal('1000000'),
+  minNotional: 0n,
+  priceBandPercent: parseDecimal('10'),
+  status: 'TRADING',
+});
+
+export const TEST_SYMBOLS = new SymbolRegistry([...DEFAULT_SYMBOLS, DUST_USD]);
+
+export interface RiskResponse {
+  status: number;
+  json: any;
+  headers: Headers;
+}
+
+/**
+ * The risk engine in-process (createRiskApp + app.request) on the real store, in a database of its own
+ * that stop() drops. Tests talk HTTP to it like the activities will.
+ */
+export class RiskTestApp {
+  readonly fees = DEFAULT_FEE_ACCOUNT_ID;
+  app!: RiskApp;
+  store!: MongoAccountStore;
+  db!: Db;
+  private client?: MongoClient;
+
+  static async start(options: { symbols?: SymbolRegistry } = {}): Promise<RiskTestApp> {
+    const test = new RiskTestApp();
+    ({ client: test.client, db: test.db } = await connectMongo({ url: loadConfig().mongo.url, db: `test_risk_${randomUUID().slice(0, 8)}` }));
+    await ensureIndexes(test.db);
+    test.store = new MongoAccountStore(test.db);
+    test.app = test.appWith(options.symbols ?? TEST_SYMBOLS);
+    return test;
+  }
+
+  /** Another app on the same store, e.g. with a different symbol table. */
+  appWith(symbols: SymbolRegistry): RiskApp {
+    return createRiskApp({
+      logger: createLogger({ name: 'risk-test', level: 'silent' }),
+      accounts: this.store,
+      symbols,
+      readiness: {
+        mongo: async () => {
+          await this.db.command({ ping: 1 });
+        },
+      },
+    });
+  }
+
+  async request(method: string, path: string, body?: unknown, options: { raw?: string; app?: RiskApp; headers?: Record<string, string> } = {}): Promise<RiskResponse> {
+    const text = options.raw ?? (body === undefined ? undefined : JSON.stringify(body));
+    const headers: Record<string, string> = { ...(text === undefined ? {} : { 'Content-Type': 'application/json' }), ...(options.headers ?? {}) };
+    const response = await (options.app ?? this.app).request(path, { method, headers, ...(text === undefined ? {} : { body: text }) });
+    const answer = await response.text();
+    let json: any;
+    try {
+      json = JSON.parse(answer);
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, json, headers: response.headers };
+  }
+
+  hold(orderId: string, body: Record<string, unknown>, app?: RiskApp) {
+    return this.request('POST', `/risk/orders/${orderId}/hold`, body, app === undefined ? {} : { app });
+  }
+
+  fill(orderId: string, body: Record<string, unknown>) {
+    return this.request('POST', `/risk/orders/${orderId}/fills`, body);
+  }
+
+  release(orderId: string, accountId: string) {
+    return this.request('POST', `/risk/orders/${orderId}/release`, { accountId });
+  }
+
+  /** A fresh account with balances given as decimal strings; its id is unique to this call. */
+  async createAccount(prefix: string, balances: Record<string, string>, extra: Pick<CreateAccountInput, 'fees' | 'limits'> = {}): Promise<string> {
+    const accountId = `${prefix}-${randomUUID().slice(0, 8)}`;
+    const scaled = Object.fromEntries(Object.entries(balances).map(([asset, amount]) => [asset, parseDecimal(amount)]));
+    await this.store.createAccount({ accountId, name: prefix, balances: scaled, ...extra });
+    return accountId;
+  }
+
+  /** { asset: { total, available, held } } of an account, or {} when it does not exist. */
+  async balances(accountId: string): Promise<Record<string, { total: string; available: string; held: string }>> {
+    const rows = (await this.store.getBalances(accountId)) ?? [];
+    return Object.fromEntries(rows.map((r) => [r.asset, { total: r.total, available: r.available, held: r.held }]));
+  }
+
+  /** The total of one asset, as a decimal string ('0' when absent). */
+  async total(accountId: string, asset: string): Promise<string> {
+    return (await this.balances(accountId))[asset]?.total ?? '0';
+  }
+
+  async stop(): Promise<void> {
+    // Guarded: when connecting failed, the connection error is the one worth reading.
+    if (this.client === undefined) return;
+    await this.db.dropDatabase();
+    await this.client.close();
+  }
+}

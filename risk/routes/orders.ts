@@ -1,0 +1,140 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { describeRoute } from 'hono-openapi';
+import { DomainError } from '../../domain/errors';
+import type { ServiceEnv } from '../../infra/http/context';
+import type { RiskEngine } from '../engine';
+import { errorResponse } from '../../infra/http/errors';
+import { errorResponses, idPathParameter, jsonRequestBody, jsonResponse } from '../../infra/http/openapi';
+import { parseShape, positiveDecimal, readJsonBody } from '../request';
+import {
+  FillBodySchema,
+  FillResponseSchema,
+  HoldBodySchema,
+  HoldResponseSchema,
+  OrderIdParamSchema,
+  ReleaseBodySchema,
+  ReleaseResponseSchema,
+} from '../schemas';
+
+const orderIdParameter = idPathParameter('orderId', 'the order (its hold is keyed by it)');
+
+/**
+ * The order-side routes, called by the order workflow's activities: hold before the venue, settle each
+ * fill, release what is left. Each is idempotent, because activities are retried.
+ */
+export function createOrderRoutes(engine: RiskEngine, options: { maxBodyBytes: number }) {
+  const app = new Hono<ServiceEnv>();
+  const limit = bodyLimit({
+    maxSize: options.maxBodyBytes,
+    onError: (c) => errorResponse(c as Context<ServiceEnv>, new DomainError('PAYLOAD_TOO_LARGE', `the body is over ${options.maxBodyBytes} bytes`)),
+  });
+
+  app.post(
+    '/:orderId/hold',
+    describeRoute({
+      summary: 'Check an order and hold its funds',
+      description:
+        'Pre-trade checks (symbol status, order notional, open orders, position, balance) and the hold, in one atomic step per orderId. A BUY holds price × quantity plus the taker fee (quote asset), a SELL its quantity (base asset). A repeat for the same orderId answers the existing hold with alreadyHeld: true.',
+      tags: ['orders'],
+      parameters: [orderIdParameter],
+      requestBody: jsonRequestBody(HoldBodySchema),
+      responses: {
+        200: jsonResponse('Held (or already held)', HoldResponseSchema),
+        ...errorResponses({
+          400: 'Invalid body, decimal, symbol or order rule',
+          404: 'No such account',
+          413: 'Body over the size limit',
+          422: 'Refused: INSUFFICIENT_BALANCE, MAX_ORDER_NOTIONAL_EXCEEDED, MAX_OPEN_ORDERS_EXCEEDED, MAX_POSITION_EXCEEDED, SYMBOL_HALTED or MARKET_DATA_UNAVAILABLE',
+        }),
+      },
+    }),
+    limit,
+    async (c) => {
+      const { orderId } = parseShape(OrderIdParamSchema, c.req.param(), 'path');
+      const body = parseShape(HoldBodySchema, await readJsonBody(c), 'body');
+      const result = await engine.hold({
+        orderId,
+        accountId: body.accountId,
+        symbol: body.symbol,
+        side: body.side,
+        type: body.type,
+        quantity: positiveDecimal('quantity', body.quantity),
+        price: body.price === null ? null : positiveDecimal('price', body.price),
+        ...(body.referencePrice === undefined ? {} : { referencePrice: positiveDecimal('referencePrice', body.referencePrice) }),
+      });
+      if (!result.ok) {
+        c.var.logger.info({ orderId, accountId: body.accountId, code: result.refusal.code, details: result.refusal.details }, 'risk.hold_refused');
+        throw result.refusal;
+      }
+      const { hold } = result;
+      c.var.logger.info({ orderId, accountId: body.accountId, asset: hold.asset, amount: hold.amount, alreadyHeld: hold.alreadyHeld }, 'risk.hold_placed');
+      return c.json(hold, 200);
+    },
+  );
+
+  app.post(
+    '/:orderId/fills',
+    describeRoute({
+      summary: 'Settle one side of one fill',
+      description:
+        "Moves the balances of one fill for the order's account, once per fillId: BUY pays price × quantity + fee from the hold (then from available) and receives the base; SELL pays the base quantity and receives price × quantity − fee. The fee (maker or taker rate of the account, rounded up) is credited to the fee account. A repeated fillId changes nothing and answers the first result with applied: false.",
+      tags: ['orders'],
+      parameters: [orderIdParameter],
+      requestBody: jsonRequestBody(FillBodySchema),
+      responses: {
+        200: jsonResponse('Settled (or already settled)', FillResponseSchema),
+        ...errorResponses({
+          400: 'Invalid body, decimal or symbol; a fill that does not match the order',
+          404: 'No such account',
+          409: 'DUPLICATE_FILL: this fillId was applied with other terms',
+          413: 'Body over the size limit',
+        }),
+      },
+    }),
+    limit,
+    async (c) => {
+      const { orderId } = parseShape(OrderIdParamSchema, c.req.param(), 'path');
+      const body = parseShape(FillBodySchema, await readJsonBody(c), 'body');
+      const { fill, overdrawn } = await engine.settleFill({
+        orderId,
+        fillId: body.fillId,
+        accountId: body.accountId,
+        symbol: body.symbol,
+        side: body.side,
+        quantity: positiveDecimal('quantity', body.quantity),
+        price: positiveDecimal('price', body.price),
+        liquidity: body.liquidity,
+      });
+      const fields = { orderId, fillId: fill.fillId, accountId: body.accountId, applied: fill.applied, fee: fill.fee.amount, feeAsset: fill.fee.asset };
+      if (overdrawn) c.var.logger.warn({ ...fields, balances: fill.balances }, 'risk.fill_overdrawn');
+      c.var.logger.info(fields, fill.applied ? 'risk.fill_settled' : 'risk.fill_duplicate');
+      return c.json(fill, 200);
+    },
+  );
+
+  app.post(
+    '/:orderId/release',
+    describeRoute({
+      summary: "Release what the order still holds",
+      description: 'Returns the rest of the hold to available. Idempotent: without a hold (never placed or already released) nothing changes and released is false.',
+      tags: ['orders'],
+      parameters: [orderIdParameter],
+      requestBody: jsonRequestBody(ReleaseBodySchema),
+      responses: {
+        200: jsonResponse('Released, or nothing was held', ReleaseResponseSchema),
+        ...errorResponses({ 400: 'Invalid body', 404: 'No such account', 413: 'Body over the size limit' }),
+      },
+    }),
+    limit,
+    async (c) => {
+      const { orderId } = parseShape(OrderIdParamSchema, c.req.param(), 'path');
+      const body = parseShape(ReleaseBodySchema, await readJsonBody(c), 'body');
+      const released = await engine.release({ accountId: body.accountId, orderId });
+      if (released.released) c.var.logger.info({ orderId, accountId: body.accountId, asset: released.asset, amount: released.amount }, 'risk.hold_released');
+      return c.json(released, 200);
+    },
+  );
+
+  return app;
+}

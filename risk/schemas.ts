@@ -1,0 +1,74 @@
+import * as v from 'valibot';
+import { ORDER_SIDES, ORDER_TYPES } from '../domain/order';
+
+/*
+ * The wire shapes of the risk engine. Request bodies are strict (an unknown field is refused) and take
+ * every number as a decimal string; the decimals' own rules (format, precision, sign) are checked after
+ * the shape, so each problem gets its own stable code (INVALID_DECIMAL, TOO_PRECISE, VALIDATION_FAILED).
+ */
+
+// Ids become field names in the account document: letters, digits, _ : - only.
+export const ID_PATTERN = /^[\w:-]{1,128}$/;
+
+const IdSchema = (what: string) =>
+  v.pipe(v.string(`${what} must be a string`), v.regex(ID_PATTERN, `${what} must be 1-128 characters of letters, digits, _ : -`), v.description(what));
+
+const DecimalText = (what: string) =>
+  v.pipe(v.string(`${what} must be a decimal string such as "0.5"`), v.description(`${what}, a positive decimal string`), v.examples(['0.5']));
+
+const SymbolText = v.pipe(v.string('symbol must be a string'), v.description('BTC-USD (BTC/USD accepted)'), v.examples(['BTC-USD']));
+
+export const LIQUIDITIES = ['MAKER', 'TAKER'] as const;
+
+export const HoldBodySchema = v.strictObject({
+  accountId: IdSchema('accountId'),
+  symbol: SymbolText,
+  side: v.picklist(ORDER_SIDES),
+  type: v.picklist(ORDER_TYPES),
+  quantity: DecimalText('quantity in the base asset'),
+  price: v.nullable(DecimalText('limit price in the quote asset; null for MARKET')),
+  referencePrice: v.optional(DecimalText('market price a MARKET order is sized from; required for a MARKET BUY')),
+});
+export type HoldBodyInput = v.InferInput<typeof HoldBodySchema>;
+
+export const FillBodySchema = v.strictObject({
+  fillId: IdSchema('fillId'),
+  accountId: IdSchema('accountId'),
+  symbol: SymbolText,
+  side: v.picklist(ORDER_SIDES),
+  quantity: DecimalText('filled quantity in the base asset'),
+  price: DecimalText('fill price in the quote asset'),
+  liquidity: v.picklist(LIQUIDITIES),
+});
+export type FillBodyInput = v.InferInput<typeof FillBodySchema>;
+
+export const ReleaseBodySchema = v.strictObject({ accountId: IdSchema('accountId') });
+export type ReleaseBodyInput = v.InferInput<typeof ReleaseBodySchema>;
+
+export const OrderIdParamSchema = v.object({ orderId: IdSchema('orderId') });
+export const AccountIdParamSchema = v.object({ accountId: IdSchema('accountId') });
+
+const DecimalOut = v.pipe(v.string(), v.description('decimal string'));
+
+export const HoldResponseSchema = v.object({
+  orderId: v.string(),
+  asset: v.pipe(v.string(), v.description('the held asset: quote for a buy, base for a sell')),
+  amount: v.pipe(DecimalOut, v.description('held amount; a buy includes the maximum (taker) fee')),
+  alreadyHeld: v.pipe(v.boolean(), v.description('true when this order already had its hold (a retry)')),
+});
+
+export const AssetBalanceSchema = v.object({ asset: v.string(), total: DecimalOut, available: DecimalOut, held: DecimalOut });
+export const BalancesResponseSchema = v.array(AssetBalanceSchema);
+
+export const FillResponseSchema = v.object({
+  fillId: v.string(),
+  applied: v.pipe(v.boolean(), v.description('false when this fillId was already applied; the rest of the answer is then the first one')),
+  fee: v.object({ asset: v.string(), amount: DecimalOut }),
+  balances: v.pipe(v.array(AssetBalanceSchema), v.description("the fill's base and quote balances right after it was applied")),
+});
+
+export const ReleaseResponseSchema = v.object({
+  released: v.pipe(v.boolean(), v.description('false when the order held nothing (never held, or already released)')),
+  asset: v.optional(v.string()),
+  amount: v.optional(DecimalOut),
+});
