@@ -150,5 +150,5 @@ describe('risk engine invariant (real store, fast-check)', () => {
       }),
       { numRuns: 20 },
     );
-  });
+  }, 120_000);
 });
