@@ -1,43 +1,70 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { formatDecimal } from '../domain/decimal';
-import { orderEventId, type ExecutionReport } from '../domain/events';
-import { holdFor, type OrderStatus, type OrderView } from '../domain/order';
-import type { SymbolRegistry } from '../domain/symbols';
-import { parseDecimal } from '../domain/decimal';
+import { orderEventId, type ExecutionReport, type FillFacts } from '../domain/events';
+import { isVenueHouseAccount } from '../domain/venue-events';
+import type { OrderStatus, OrderView } from '../domain/order';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
 import { TOPICS } from '../infra/kafka/topics';
-import type { AccountStore } from '../infra/mongo/account-store';
+import type { Logger } from '../infra/logger';
+import type { FillStore } from '../infra/mongo/fill-store';
+import type { OrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
 import type { OrderStore } from '../infra/mongo/order-store';
+import { serviceError, type JsonResponse } from '../infra/http/http-json';
+import type { RiskClient } from '../infra/http/risk-client';
+import type { VenueClient, VenueOrderState } from '../infra/http/venue-client';
 
 export interface OrderActivitiesDeps {
   orders: OrderStore;
-  accounts: AccountStore;
+  fills: FillStore;
+  anomalies: OrderAnomalyStore;
   publisher: EventPublisher;
-  symbols: SymbolRegistry;
+  risk: RiskClient;
+  venue: VenueClient;
+  logger: Logger;
 }
 
 export interface RecordTransitionInput {
   order: OrderView;
   previousStatus: OrderStatus | null;
   reason?: string;
+  /** The fill this transition applied, recorded in `fills` (unique fillId). */
+  fill?: FillFacts;
 }
 
 /**
  * The side effects of the order workflow. Every activity is idempotent, because Temporal retries
- * it after a crash or timeout: the store upserts by version, holds are keyed by orderId, and events
- * carry an id derived from (orderId, version) so readers drop a republished one.
+ * it after a crash or timeout: the store upserts by version, fills are unique by fillId, the risk
+ * engine keys holds by orderId and settlements by fillId, the venue keys orders by orderId, and
+ * events carry an id derived from (orderId, version) so readers drop a republished one.
+ * Transport errors and 5xx answers throw plain errors (retried); a business refusal is a
+ * non-retryable ApplicationFailure whose type is the error code.
  */
 export function createOrderActivities(deps: OrderActivitiesDeps) {
   return {
-    /** Persists one transition (versioned upsert + audit entry) and publishes it to `executions`. */
+    /** Persists one transition (versioned upsert + audit entry, and the fill) and publishes it to `executions`. */
     async recordTransition(input: RecordTransitionInput): Promise<void> {
-      const { order, previousStatus, reason } = input;
+      const { order, previousStatus, reason, fill } = input;
       await deps.orders.recordTransition(order, {
         previousStatus,
         eventType: 'ExecutionReport',
         occurredAt: order.updatedAt,
-        ...(reason === undefined ? {} : { details: { reason } }),
+        ...(reason === undefined && fill === undefined ? {} : { details: { ...(reason === undefined ? {} : { reason }), ...(fill === undefined ? {} : { fill }) } }),
       });
+      if (fill !== undefined) {
+        await deps.fills.record({
+          fillId: fill.fillId,
+          tradeId: fill.tradeId,
+          orderId: order.orderId,
+          accountId: order.accountId,
+          symbol: order.symbol,
+          side: order.side,
+          price: fill.price,
+          quantity: fill.quantity,
+          liquidity: fill.liquidity,
+          fee: fill.fee,
+          feeAsset: fill.feeAsset,
+          executedAt: order.updatedAt,
+        });
+      }
       const report: ExecutionReport = {
         eventId: orderEventId(order.orderId, order.version),
         eventType: 'ExecutionReport',
@@ -49,38 +76,90 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
         previousStatus,
         order,
         ...(reason === undefined ? {} : { reason }),
+        ...(fill === undefined ? {} : { fill }),
       };
       await deps.publisher.publish(TOPICS.executions, [{ key: order.orderId, value: JSON.stringify(report) }]);
     },
 
-    /** Checks the available balance and places the order's hold in one atomic, idempotent step. */
+    /** Pre-trade checks and the order's hold at the risk engine, in one atomic, idempotent step. */
     async reserveFunds(order: OrderView): Promise<{ asset: string; amount: string }> {
-      const spec = deps.symbols.get(order.symbol);
-      if (!spec) throw ApplicationFailure.nonRetryable(`unknown symbol ${order.symbol}`, 'UNKNOWN_SYMBOL');
-      const hold = holdFor(
-        { side: order.side, type: order.type, quantity: parseDecimal(order.quantity), price: order.price === null ? null : parseDecimal(order.price) },
-        spec,
-      );
-      if (!hold) {
-        throw ApplicationFailure.nonRetryable(`no market price known to size a ${order.type} ${order.side} of ${order.symbol}`, 'MARKET_DATA_UNAVAILABLE');
-      }
-      const result = await deps.accounts.placeHold({ accountId: order.accountId, orderId: order.orderId, asset: hold.asset, amount: hold.amount });
-      if (!result.ok) {
-        const code = result.code === 'INSUFFICIENT_BALANCE' ? 'INSUFFICIENT_BALANCE' : 'NOT_FOUND';
-        throw ApplicationFailure.nonRetryable(
-          `${result.code}: ${hold.asset} available ${result.available}, required ${result.required}`,
-          code,
-          { asset: hold.asset, available: result.available, required: result.required },
-        );
-      }
-      return { asset: hold.asset, amount: formatDecimal(hold.amount) };
+      // A MARKET buy is sized from the venue's best ask; with an empty book the risk engine refuses it.
+      const referencePrice = order.type === 'MARKET' && order.side === 'BUY' ? await deps.venue.touch(order.symbol, 'BUY') : undefined;
+      const answer = await deps.risk.hold(order, referencePrice);
+      if (answer.ok) return answer.hold;
+      throw ApplicationFailure.nonRetryable(`${answer.error.code}: ${answer.error.message}`, answer.error.code, answer.error.details);
     },
 
     /** Releases whatever the order still holds; releasing twice changes nothing. */
     async releaseFunds(input: { accountId: string; orderId: string }): Promise<void> {
-      await deps.accounts.releaseHold(input);
+      const answer = await deps.risk.release(input);
+      if (!answer.ok) throw unexpectedAnswer(`release of ${input.orderId}`, { status: answer.status, body: { error: answer.error } });
+    },
+
+    /** Settles the order's side of one fill at the risk engine (idempotent per fillId); returns the fee charged. */
+    /**
+     * Settles the order's side of a fill at the risk engine, and, when the other side is one of the venue's own
+     * accounts (the market it simulates), that side too: a user on the other side settles it in their own
+     * order's workflow. Both settlements are idempotent by fillId, so a retry finishes what a crash interrupted.
+     */
+    async settleFill(input: {
+      orderId: string;
+      accountId: string;
+      symbol: string;
+      side: OrderView['side'];
+      fillId: string;
+      tradeId: string;
+      quantity: string;
+      price: string;
+      liquidity: 'MAKER' | 'TAKER';
+      contra?: { accountId: string; orderId: string };
+    }): Promise<{ fee: string; feeAsset: string }> {
+      const { tradeId, contra, ...own } = input;
+      const answer = await deps.risk.settleFill(own);
+      if (!answer.ok) throw unexpectedAnswer(`settlement of ${input.fillId}`, { status: answer.status, body: { error: answer.error } });
+      if (contra !== undefined && isVenueHouseAccount(contra.accountId)) {
+        const contraFillId = `${tradeId}:${contra.orderId}`;
+        const house = await deps.risk.settleFill({
+          orderId: contra.orderId,
+          accountId: contra.accountId,
+          symbol: input.symbol,
+          side: input.side === 'BUY' ? 'SELL' : 'BUY',
+          fillId: contraFillId,
+          quantity: input.quantity,
+          price: input.price,
+          liquidity: input.liquidity === 'MAKER' ? 'TAKER' : 'MAKER',
+        });
+        if (!house.ok) throw unexpectedAnswer(`settlement of ${contraFillId} (venue side)`, { status: house.status, body: { error: house.error } });
+      }
+      return { fee: answer.fill.fee.amount, feeAsset: answer.fill.fee.asset };
+    },
+
+    /** Sends the accepted order to the venue; a repeat (retry, replay) answers its current state. */
+    async submitToVenue(order: OrderView): Promise<VenueOrderState> {
+      const answer = await deps.venue.submit(order);
+      if (!answer.ok) throw unexpectedAnswer(`submit of ${order.orderId}`, { status: answer.status, body: { error: answer.error } });
+      return answer.value;
+    },
+
+    /** Asks the venue to cancel; an order that already ended there is fine: its reports tell how. */
+    async cancelAtVenue(input: { orderId: string; reason: 'USER' | 'GTD_EXPIRED' }): Promise<void> {
+      const answer = await deps.venue.cancel(input.orderId, input.reason);
+      if (answer.ok || answer.error.code === 'ORDER_TERMINAL') return;
+      throw unexpectedAnswer(`cancel of ${input.orderId}`, { status: answer.status, body: { error: answer.error } });
+    },
+
+    /** Keeps what the order refused (an overfill, a fill in a state that takes none) for people to look at. */
+    async recordAnomaly(input: { order: OrderView; kind: string; details: Record<string, unknown> }): Promise<void> {
+      deps.logger.error({ orderId: input.order.orderId, kind: input.kind, details: input.details }, 'order.anomaly');
+      await deps.anomalies.record({ orderId: input.order.orderId, accountId: input.order.accountId, kind: input.kind, version: input.order.version, details: input.details });
     },
   };
 }
 
 export type OrderActivities = ReturnType<typeof createOrderActivities>;
+
+/** A 4xx the caller did not expect: our request was wrong, and retrying the same request cannot help. */
+function unexpectedAnswer(what: string, response: JsonResponse): ApplicationFailure {
+  const error = serviceError(response);
+  return ApplicationFailure.nonRetryable(`${what}: ${response.status} ${error.code}: ${error.message}`, error.code, error.details);
+}

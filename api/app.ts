@@ -8,6 +8,8 @@ import { createHealthRoutes } from '../infra/http/health';
 import { registerValibotConverter } from '../infra/http/openapi';
 import type { AppEnv } from './context';
 import type { ApiDeps } from './deps';
+import { createAccountRoutes } from './routes/accounts';
+import { createFillRoutes } from './routes/fills';
 import { createOrderRoutes } from './routes/orders';
 
 /** The order API: one factory, dependencies passed in, routes grouped per resource. */
@@ -35,6 +37,8 @@ export function createApp(deps: ApiDeps) {
     await next();
   });
   app.route('/api/orders', createOrderRoutes(deps));
+  app.route('/api/fills', createFillRoutes(deps));
+  app.route('/api/accounts', createAccountRoutes(deps));
 
   app.get(
     '/openapi.json',
@@ -44,7 +48,7 @@ export function createApp(deps: ApiDeps) {
           title: 'crypto-oms order API',
           version: '1.0.0',
           description:
-            'Place, get, list and cancel orders. Every order is a durable Temporal workflow. Prices and quantities are decimal strings. Errors share one envelope: { error: { code, message, details, requestId } }.',
+            'Place, get, list and cancel orders; their fills; the account\'s balances. Every order is a durable Temporal workflow. Prices and quantities are decimal strings. Errors share one envelope: { error: { code, message, details, requestId } }.',
         },
         servers: [{ url: '/' }],
         components: {

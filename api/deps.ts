@@ -1,7 +1,9 @@
 import type { SymbolRegistry } from '../domain/symbols';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
 import type { Logger } from '../infra/logger';
+import type { RiskClient } from '../infra/http/risk-client';
 import type { ApiKeyStore } from '../infra/mongo/api-key-store';
+import type { FillStore } from '../infra/mongo/fill-store';
 import type { OrderStore } from '../infra/mongo/order-store';
 import type { IdempotencyStore } from '../infra/redis/idempotency-store';
 import type { PendingOrderCache } from '../infra/redis/pending-order-cache';
@@ -11,6 +13,9 @@ import type { OrderWorkflowGateway } from '../infra/temporal/order-workflows';
 export interface ApiDeps {
   logger: Logger;
   orders: OrderStore;
+  fills: Pick<FillStore, 'forOrder' | 'listForAccount'>;
+  /** Balances live in the risk engine. */
+  risk: Pick<RiskClient, 'balances'>;
   apiKeys: Pick<ApiKeyStore, 'findAccountId'>;
   idempotency: IdempotencyStore;
   pendingOrders: PendingOrderCache;

@@ -56,6 +56,28 @@ export const OrderCreatedEventSchema = v.object({
 });
 export type OrderCreatedEvent = v.InferOutput<typeof OrderCreatedEventSchema>;
 
+/** One execution of an order as the order applied it: the venue's fill plus the fee the risk engine charged. */
+export const FillFactsSchema = v.object({
+  fillId: IdSchema,
+  tradeId: IdSchema,
+  price: DecimalStringSchema,
+  quantity: DecimalStringSchema,
+  liquidity: v.picklist(['MAKER', 'TAKER']),
+  fee: DecimalStringSchema,
+  feeAsset: v.string(),
+});
+export type FillFacts = v.InferOutput<typeof FillFactsSchema>;
+
+/** One execution of one order as the order API shows it (GET /api/orders/:id/fills, GET /api/fills). */
+export const FillViewSchema = v.object({
+  ...FillFactsSchema.entries,
+  orderId: IdSchema,
+  accountId: IdSchema,
+  symbol: v.string(),
+  side: v.picklist(ORDER_SIDES),
+  executedAt: IsoTimestampSchema,
+});
+
 /** Published by the order workflow to `executions` (key orderId) on every transition. */
 export const ExecutionReportSchema = v.object({
   ...envelope,
@@ -66,6 +88,8 @@ export const ExecutionReportSchema = v.object({
   previousStatus: v.nullable(v.picklist(ORDER_STATUSES)),
   order: OrderViewSchema,
   reason: v.optional(v.string()),
+  /** Present when the transition applied a fill. */
+  fill: v.optional(FillFactsSchema),
 });
 export type ExecutionReport = v.InferOutput<typeof ExecutionReportSchema>;
 

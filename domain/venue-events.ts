@@ -7,6 +7,18 @@ import { ORDER_SIDES } from './order';
  * (`price-feeds`, key symbol). Validated with these schemas by the venue and by every consumer.
  */
 const IdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
+
+/**
+ * The venue's own accounts, which stand for the rest of the market: the market maker quoting the ladder,
+ * and the replayed market's taker flow (a separate account, or self-trade prevention would stop every
+ * replayed trade at the ladder). They hold balances at the risk engine like any account, without fees,
+ * and their side of a trade with a user is settled with the user's fill, so every asset's sum over all
+ * accounts never changes.
+ */
+export const VENUE_LIQUIDITY_ACCOUNT_ID = 'venue-liquidity';
+export const VENUE_MARKET_FLOW_ACCOUNT_ID = 'venue-market-flow';
+export const VENUE_HOUSE_ACCOUNT_IDS: readonly string[] = [VENUE_LIQUIDITY_ACCOUNT_ID, VENUE_MARKET_FLOW_ACCOUNT_ID];
+export const isVenueHouseAccount = (accountId: string): boolean => VENUE_HOUSE_ACCOUNT_IDS.includes(accountId);
 const Sequence = v.pipe(v.number(), v.integer(), v.minValue(1));
 
 export const VenueReportBodySchema = v.variant('type', [
@@ -24,6 +36,8 @@ export const VenueReportBodySchema = v.variant('type', [
     liquidity: v.picklist(['MAKER', 'TAKER']),
     /** What is still open at the venue after this fill. */
     remaining: DecimalStringSchema,
+    /** The other side of the trade (absent in reports of venues before it was added). */
+    contra: v.optional(v.object({ accountId: IdSchema, orderId: IdSchema })),
   }),
   v.object({ type: v.literal('CANCELLED'), reason: v.string(), remaining: DecimalStringSchema }),
   v.object({ type: v.literal('EXPIRED'), remaining: DecimalStringSchema }),

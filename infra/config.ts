@@ -40,6 +40,8 @@ const EnvSchema = v.object({
   RISK_PORT: Port(5001),
   MARKET_DATA_PORT: Port(5002),
   VENUE_PORT: Port(5003),
+  RISK_URL: v.optional(v.pipe(v.string(), v.url('must be a URL')), 'http://127.0.0.1:5001'),
+  VENUE_URL: v.optional(v.pipe(v.string(), v.url('must be a URL')), 'http://127.0.0.1:5003'),
   IDEMPOTENCY_TTL_SECONDS: PositiveInt(86_400),
   MAX_BODY_BYTES: PositiveInt(16_384),
 });
@@ -54,9 +56,9 @@ export interface AppConfig {
   readonly redis: { readonly url: string };
   readonly mongo: { readonly url: string; readonly db: string };
   readonly api: { readonly host: string; readonly port: number; readonly idempotencyTtlSeconds: number; readonly maxBodyBytes: number };
-  readonly risk: { readonly port: number };
+  readonly risk: { readonly port: number; readonly url: string };
   readonly marketData: { readonly port: number };
-  readonly venue: { readonly port: number };
+  readonly venue: { readonly port: number; readonly url: string };
 }
 
 export class ConfigError extends Error {
@@ -79,8 +81,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redis: { url: e.REDIS_URL },
     mongo: { url: e.MONGO_URL, db: e.MONGO_DB },
     api: { host: e.API_HOST, port: e.API_PORT, idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS, maxBodyBytes: e.MAX_BODY_BYTES },
-    risk: { port: e.RISK_PORT },
+    risk: { port: e.RISK_PORT, url: e.RISK_URL },
     marketData: { port: e.MARKET_DATA_PORT },
-    venue: { port: e.VENUE_PORT },
+    venue: { port: e.VENUE_PORT, url: e.VENUE_URL },
   };
 }

@@ -1,6 +1,8 @@
 import { serve } from '@hono/node-server';
 import { CachedApiKeyStore } from '../api/api-key-cache';
 import { createApp } from '../api/app';
+import { RiskClient } from '../infra/http/risk-client';
+import { MongoFillStore } from '../infra/mongo/fill-store';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
 import { loadConfig } from '../infra/config';
 import { createKafka } from '../infra/kafka/client';
@@ -32,6 +34,8 @@ async function main(): Promise<void> {
   const app = createApp({
     logger,
     orders: new MongoOrderStore(mongo.db),
+    fills: new MongoFillStore(mongo.db),
+    risk: new RiskClient(config.risk.url),
     apiKeys: new CachedApiKeyStore(new MongoApiKeyStore(mongo.db), { ttlMs: 60_000, negativeTtlMs: 5_000, maxEntries: 100_000 }),
     idempotency: new RedisIdempotencyStore(redis, { ttlSeconds: config.api.idempotencyTtlSeconds }),
     pendingOrders: new RedisPendingOrderCache(redis),

@@ -5,6 +5,7 @@ import { createLogger } from '../infra/logger';
 import { MongoAccountStore } from '../infra/mongo/account-store';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { createRiskApp } from '../risk/app';
+import { ensureVenueHouseAccounts } from '../risk/house-accounts';
 import { onShutdownSignal } from './shutdown';
 
 /** The risk engine process. */
@@ -14,10 +15,12 @@ async function main(): Promise<void> {
 
   const mongo = await connectMongo(config.mongo);
   await ensureIndexes(mongo.db);
+  const accounts = new MongoAccountStore(mongo.db);
+  await ensureVenueHouseAccounts(accounts);
 
   const app = createRiskApp({
     logger,
-    accounts: new MongoAccountStore(mongo.db),
+    accounts,
     symbols: new SymbolRegistry(DEFAULT_SYMBOLS),
     maxBodyBytes: config.api.maxBodyBytes,
     readiness: {

@@ -7,13 +7,16 @@ import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { DEMO_ACCOUNTS, DEMO_BALANCES, seedDemoAccounts } from '../infra/mongo/demo-accounts';
 import { up } from '../scripts/stack/stack';
 import { loadStackSettings, REPO_ROOT } from '../scripts/stack/settings';
+import { loadVenueConfig } from '../venue/config';
 
 /**
- * `npm start`: the whole system on one machine. Brings the local stack up (provisioning it on the
+ * `npm start`: the whole system on one machine (risk engine, venue replaying market data, worker, order API). Brings the local stack up (provisioning it on the
  * first run), seeds the demo accounts, runs each service as its own process with prefixed output,
  * prints where everything is, and on Ctrl-C stops the services cleanly (the stack keeps running).
  */
 const SERVICES = [
+  { name: 'risk', script: 'workers/risk.ts', ready: 'risk.ready' },
+  { name: 'venue', script: 'workers/venue.ts', ready: 'venue.ready' },
   { name: 'worker', script: 'workers/worker.ts', ready: 'worker.ready' },
   { name: 'api', script: 'workers/api.ts', ready: 'api.ready' },
 ] as const;
@@ -37,6 +40,7 @@ function run(name: string, script: string, onLine: (line: string) => void): Chil
 async function main(): Promise<void> {
   const settings = loadStackSettings();
   const config = loadConfig();
+  const venueConfig = loadVenueConfig(process.env, { repoRoot: REPO_ROOT });
   await up(settings, (line) => console.log(`[stack] ${line}`));
 
   const mongo = await connectMongo(config.mongo);
@@ -78,6 +82,9 @@ async function main(): Promise<void> {
 crypto-oms is running
   Order API     ${api}/api/orders
   API docs      ${api}/docs   (OpenAPI: ${api}/openapi.json)
+  Balances      ${api}/api/accounts/me/balances   Fills ${api}/api/fills
+  Venue book    ${config.venue.url}/venue/book/BTC-USD?depth=10   (replaying ${venueConfig.replay.enabled ? `${venueConfig.replay.file} at ${venueConfig.replay.speed}x` : 'nothing: VENUE_REPLAY=off'})
+  Risk engine   ${config.risk.url}/openapi.json
   Temporal UI   http://localhost:${settings.ports.temporalUi}   (filter: OrderStatus="ACCEPTED")
   Kafka ${config.kafka.brokers.join(',')}  Redis ${config.redis.url}  MongoDB ${config.mongo.url}/${config.mongo.db}
   Demo API keys ${DEMO_ACCOUNTS.map((d) => `${d.apiKey} (${d.accountId})`).join(', ')}; each starts with ${Object.entries(DEMO_BALANCES)

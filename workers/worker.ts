@@ -1,20 +1,24 @@
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createOrderActivities } from '../activities/order-activities';
+import { RiskClient } from '../infra/http/risk-client';
+import { VenueClient } from '../infra/http/venue-client';
 import { OrderCreatedEventSchema } from '../domain/events';
-import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
+import { VenueReportSchema } from '../domain/venue-events';
 import { loadConfig } from '../infra/config';
 import { createKafka } from '../infra/kafka/client';
 import { parseMessage, startConsumer } from '../infra/kafka/consumer';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { dlqTopic, TOPICS } from '../infra/kafka/topics';
 import { createLogger } from '../infra/logger';
-import { MongoAccountStore } from '../infra/mongo/account-store';
+import { MongoFillStore } from '../infra/mongo/fill-store';
+import { MongoOrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { MongoOrderStore } from '../infra/mongo/order-store';
 import { connectTemporal } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
 import { createOrderIntake } from './order-intake';
-import { ORDER_PROCESSOR_GROUP } from './order-processor-group';
+import { ORDER_PROCESSOR_GROUP, VENUE_REPORT_PROCESSOR_GROUP } from './order-processor-group';
+import { createVenueReportIntake } from './venue-report-intake';
 import { onShutdownSignal } from './shutdown';
 
 /**
@@ -37,9 +41,12 @@ async function main(): Promise<void> {
 
   const activities = createOrderActivities({
     orders: new MongoOrderStore(mongo.db),
-    accounts: new MongoAccountStore(mongo.db),
+    fills: new MongoFillStore(mongo.db),
+    anomalies: new MongoOrderAnomalyStore(mongo.db),
     publisher,
-    symbols: new SymbolRegistry(DEFAULT_SYMBOLS),
+    risk: new RiskClient(config.risk.url),
+    venue: new VenueClient(config.venue.url),
+    logger,
   });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await Worker.create({
@@ -67,11 +74,27 @@ async function main(): Promise<void> {
       await intake(parseMessage(OrderCreatedEventSchema, message.value));
     },
   });
-  logger.info({ taskQueue: config.temporal.taskQueue, group: ORDER_PROCESSOR_GROUP }, 'worker.ready');
+  const reportIntake = createVenueReportIntake({ workflows, logger });
+  const reports = await startConsumer({
+    kafka,
+    groupId: VENUE_REPORT_PROCESSOR_GROUP,
+    topic: TOPICS.venueReports,
+    dlqTopic: dlqTopic(TOPICS.venueReports),
+    publisher,
+    logger,
+    onFatal: (error) => {
+      logger.fatal({ err: error }, 'worker.consumer_dead');
+      process.exit(1);
+    },
+    handle: async (message) => {
+      await reportIntake(parseMessage(VenueReportSchema, message.value));
+    },
+  });
+  logger.info({ taskQueue: config.temporal.taskQueue, groups: [ORDER_PROCESSOR_GROUP, VENUE_REPORT_PROCESSOR_GROUP] }, 'worker.ready');
 
   onShutdownSignal(logger, async () => {
     // Stop intake first, then let running activities finish, then close the clients they use.
-    await consumer.stop();
+    await Promise.all([consumer.stop(), reports.stop()]);
     worker.shutdown();
     await running;
     await publisher.stop();

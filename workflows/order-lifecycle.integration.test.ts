@@ -1,12 +1,12 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestWorkflowEnvironment } from '../test/harness/temporal-env';
-import { cancelSignal, getOrderQuery, orderLifecycle } from './order-lifecycle';
-import { fakeOrderActivities, sampleOrder } from '../test/harness/order-fixtures';
+import { fakeOrderActivities, fillReport, sampleOrder, venueReport } from '../test/harness/order-fixtures';
+import { cancelSignal, getOrderQuery, orderLifecycle, venueReportSignal } from './order-lifecycle';
 import { OrderStatusKey } from './search-attributes';
 
 const workflowsPath = require.resolve('./index');
@@ -19,71 +19,183 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
   }, 60_000);
   afterAll(() => env?.teardown());
 
-  async function withWorker<T>(activities: ReturnType<typeof fakeOrderActivities>['activities'], run: (taskQueue: string) => Promise<T>): Promise<T> {
+  type Fake = ReturnType<typeof fakeOrderActivities>;
+  async function withWorker<T>(fake: Fake, run: (taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = `wf-test-${randomUUID()}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: fake.activities });
     return worker.runUntil(run(taskQueue));
   }
 
-  const waitForStatus = async (handle: { query: (q: typeof getOrderQuery) => Promise<{ status: string }> }, status: string) => {
-    for (let i = 0; i < 200; i += 1) {
-      if ((await handle.query(getOrderQuery)).status === status) return;
+  async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
+    for (let i = 0; i < 300; i += 1) {
+      if (await check()) return;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`order never reached ${status}`);
-  };
+    throw new Error(`timed out waiting for ${what}`);
+  }
 
-  it('accepts an order, then cancels it on the cancel signal and releases the hold', async () => {
+  const start = (taskQueue: string, order: ReturnType<typeof sampleOrder>, continueAsNewAfterEvents?: number) =>
+    env.client.workflow.start(orderLifecycle, {
+      taskQueue,
+      workflowId: `order-${order.orderId}`,
+      args: [{ order, ...(continueAsNewAfterEvents === undefined ? {} : { continueAsNewAfterEvents }) }],
+    });
+
+  it('accepts, routes to the venue, and on cancel waits for the venue before CANCELLED, releasing the hold', async () => {
     const fake = fakeOrderActivities();
     const order = sampleOrder(randomUUID());
-    const result = await withWorker(fake.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(orderLifecycle, { taskQueue, workflowId: `order-${order.orderId}`, args: [{ order }] });
-      await waitForStatus(handle, 'ACCEPTED');
-      const description = await handle.describe();
-      expect(description.typedSearchAttributes.get(OrderStatusKey)).toBe('ACCEPTED');
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the venue submit', () => fake.submitted.length === 1);
+      expect((await handle.describe()).typedSearchAttributes.get(OrderStatusKey)).toBe('ACCEPTED');
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'ACCEPTED' }));
       await handle.signal(cancelSignal, { reason: 'test' });
+      await until('the cancel at the venue', () => fake.cancels.length === 1);
+      expect((await handle.query(getOrderQuery)).status).toBe('PENDING_CANCEL');
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
       return handle.result();
     });
-    expect(result.status).toBe('CANCELLED');
-    expect(result.version).toBe(3);
-    expect(fake.recorded.map((r) => [r.order.status, r.order.version, r.previousStatus])).toEqual([
-      ['NEW', 1, null],
-      ['ACCEPTED', 2, 'NEW'],
-      ['CANCELLED', 3, 'ACCEPTED'],
+    expect(result).toMatchObject({ status: 'CANCELLED', version: 4, cancelRequested: true });
+    expect(fake.recorded.map((r) => [r.order.status, r.order.version])).toEqual([
+      ['NEW', 1],
+      ['ACCEPTED', 2],
+      ['PENDING_CANCEL', 3],
+      ['CANCELLED', 4],
     ]);
+    expect(fake.cancels).toEqual([{ orderId: order.orderId, reason: 'USER' }]);
     expect(fake.released).toEqual([order.orderId]);
   });
+
+  it('applies partial fills then the last one, settles each once, and ends SETTLED with an exact average price', async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID(), { quantity: '1' });
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the venue submit', () => fake.submitted.length === 1);
+      const first = fillReport(order.orderId, 1, { tradeId: 'T1', price: '30000', quantity: '0.25', remaining: '0.75' });
+      await handle.signal(venueReportSignal, first);
+      await handle.signal(venueReportSignal, first); // Kafka redelivery
+      await until('PARTIALLY_FILLED', async () => (await handle.query(getOrderQuery)).status === 'PARTIALLY_FILLED');
+      // The same execution under another report number is still one fill.
+      await handle.signal(venueReportSignal, { ...first, version: 2, eventId: `${order.orderId}:2` });
+      await handle.signal(venueReportSignal, fillReport(order.orderId, 3, { tradeId: 'T2', price: '29990', quantity: '0.75', remaining: '0' }));
+      return handle.result();
+    });
+    expect(result).toMatchObject({ status: 'SETTLED', filledQuantity: '1', averagePrice: '29992.5', fees: '2' });
+    expect(fake.settled).toEqual([`T1:${order.orderId}`, `T2:${order.orderId}`]);
+    expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'PARTIALLY_FILLED', 'FILLED', 'SETTLED']);
+    expect(fake.recorded.filter((r) => r.fill !== undefined).map((r) => r.fill!.fillId)).toEqual([`T1:${order.orderId}`, `T2:${order.orderId}`]);
+    expect(fake.released).toEqual([order.orderId]); // what the hold kept beyond the fills
+  });
+
+  it('refuses an overfill and records it, leaving the order as it was', async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID(), { quantity: '0.5' });
+    await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the venue submit', () => fake.submitted.length === 1);
+      await handle.signal(venueReportSignal, fillReport(order.orderId, 1, { tradeId: 'T1', price: '30000', quantity: '0.6', remaining: '0' }));
+      await until('the anomaly', () => fake.anomalies.length === 1);
+      expect(await handle.query(getOrderQuery)).toMatchObject({ status: 'ACCEPTED', filledQuantity: '0', version: 2 });
+      await handle.terminate('test done');
+    });
+    expect(fake.anomalies[0]!.kind).toBe('OVERFILL');
+    expect(fake.settled).toEqual([]);
+  });
+
+  it('applies a fill that arrives after the cancel was sent; a complete fill wins over the cancel', async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID(), { quantity: '0.5' });
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the venue submit', () => fake.submitted.length === 1);
+      await handle.signal(cancelSignal, {});
+      await until('the cancel at the venue', () => fake.cancels.length === 1);
+      await handle.signal(venueReportSignal, fillReport(order.orderId, 1, { tradeId: 'T9', price: '30000', quantity: '0.5', remaining: '0' }));
+      return handle.result();
+    });
+    expect(result).toMatchObject({ status: 'SETTLED', filledQuantity: '0.5', cancelRequested: true });
+    expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'PENDING_CANCEL', 'FILLED', 'SETTLED']);
+  });
+
+  it('ends an IOC remainder EXPIRED with its partial fill kept', async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID(), { quantity: '1', timeInForce: 'IOC' });
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the venue submit', () => fake.submitted.length === 1);
+      await handle.signal(venueReportSignal, fillReport(order.orderId, 1, { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0' }));
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'IOC_REMAINDER', remaining: '0' }));
+      return handle.result();
+    });
+    expect(result).toMatchObject({ status: 'EXPIRED', filledQuantity: '0.4' });
+    expect(fake.released).toEqual([order.orderId]);
+  });
+
+  it('cancels a GTD order at the venue when its timer fires and ends EXPIRED', async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID(), { timeInForce: 'GTD', expireAt: new Date(Date.now() + 1_500).toISOString() });
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the GTD cancel at the venue', () => fake.cancels.length === 1);
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'EXPIRED', remaining: '0.5' }));
+      return handle.result();
+    });
+    expect(fake.cancels).toEqual([{ orderId: order.orderId, reason: 'GTD_EXPIRED' }]);
+    expect(result.status).toBe('EXPIRED');
+    expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'EXPIRED']);
+  });
+
+  it('continues as new on a long life and loses nothing across runs', async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID(), { quantity: '1' });
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order, 40);
+      await until('the venue submit', () => fake.submitted.length === 1);
+      for (let i = 1; i <= 10; i += 1) {
+        const remaining = (1 - i / 10).toFixed(1);
+        await env.client.workflow
+          .getHandle(handle.workflowId)
+          .signal(venueReportSignal, fillReport(order.orderId, i, { tradeId: `T${i}`, price: '30000', quantity: '0.1', remaining }));
+        await until(`fill ${i}`, () => fake.settled.length === i);
+      }
+      return env.client.workflow.getHandle(handle.workflowId).result();
+    });
+    expect(result).toMatchObject({ status: 'SETTLED', filledQuantity: '1', fees: '10', version: 13 });
+    expect(new Set(fake.settled).size).toBe(10);
+    const runs: string[] = [];
+    for await (const wf of env.client.workflow.list({ query: `WorkflowId="order-${order.orderId}"` })) runs.push(wf.runId);
+    expect(runs.length).toBeGreaterThan(1);
+  }, 60_000);
 
   it('rejects with the risk refusal as the reason and never releases a hold it did not place', async () => {
     const fake = fakeOrderActivities({ refuse: 'INSUFFICIENT_BALANCE' });
     const order = sampleOrder(randomUUID());
-    const result = await withWorker(fake.activities, (taskQueue) =>
+    const result = await withWorker(fake, (taskQueue) =>
       env.client.workflow.execute(orderLifecycle, { taskQueue, workflowId: `order-${order.orderId}`, args: [{ order }] }),
     );
-    expect(result.status).toBe('REJECTED');
-    expect(result.rejectReason).toBe('INSUFFICIENT_BALANCE');
+    expect(result).toMatchObject({ status: 'REJECTED', rejectReason: 'INSUFFICIENT_BALANCE' });
     expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'REJECTED']);
     expect(fake.released).toEqual([]);
-    expect(fake.reserveCalls()).toBe(1);
+    expect(fake.submitted).toEqual([]);
   });
 
   it('retries a transient risk failure instead of rejecting', async () => {
     const fake = fakeOrderActivities({ transientFailures: 2 });
     const order = sampleOrder(randomUUID());
-    await withWorker(fake.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(orderLifecycle, { taskQueue, workflowId: `order-${order.orderId}`, args: [{ order }] });
-      await waitForStatus(handle, 'ACCEPTED');
-      await handle.signal(cancelSignal, {});
-      await handle.result();
+    await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the venue submit', () => fake.submitted.length === 1);
+      await handle.terminate('test done');
     });
     expect(fake.reserveCalls()).toBe(3);
-    expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'CANCELLED']);
+    expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED']);
   });
 
   it('a cancel delivered with the start (signal-with-start) cancels before any risk check', async () => {
     const fake = fakeOrderActivities();
     const order = sampleOrder(randomUUID());
-    const result = await withWorker(fake.activities, async (taskQueue) => {
+    const result = await withWorker(fake, async (taskQueue) => {
       const handle = await env.client.workflow.signalWithStart(orderLifecycle, {
         taskQueue,
         workflowId: `order-${order.orderId}`,
@@ -98,8 +210,8 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'CANCELLED']);
   });
 
-  it('replays a recorded history deterministically', async () => {
-    const history = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', 'order-lifecycle-accept-cancel.history.bin')));
+  it.each(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')))('replays the recorded history %s deterministically', async (file) => {
+    const history = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', file)));
     expect(history.events.length).toBeGreaterThan(10);
     await expect(Worker.runReplayHistory({ workflowsPath }, history)).resolves.toBeUndefined();
   });

@@ -2,23 +2,42 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
+  continueAsNew,
   defineQuery,
   defineSignal,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/order-activities';
+import { parseDecimal } from '../domain/decimal';
 import { isErrorCode } from '../domain/errors';
-import { isTerminal, toOrderView, type Order, type OrderView } from '../domain/order';
+import { isTerminal, parseIsoTimestamp, toOrderView, type Order, type OrderView } from '../domain/order';
 import { applyOrderCommand, type OrderCommand } from '../domain/order-state-machine';
-import { fromOrderSnapshot, type OrderSnapshot } from '../domain/order-snapshot';
+import { fromOrderSnapshot, toOrderSnapshot, type OrderSnapshot } from '../domain/order-snapshot';
+import type { FillFacts } from '../domain/events';
+import type { VenueReport } from '../domain/venue-events';
 import { OrderStatusKey } from './search-attributes';
+
+/** Where a long-lived order stands when it continues as new; absent on the first run. */
+export interface LifecycleProgress {
+  submitted: boolean;
+  cancelSent: boolean;
+  /** Set when the GTD timer asked the venue to cancel: the venue's cancel then means EXPIRED. */
+  expiring: boolean;
+  lastReportVersion: number;
+  pendingReports: VenueReport[];
+}
 
 export interface OrderLifecycleInput {
   order: OrderSnapshot;
+  progress?: LifecycleProgress;
+  /** Continue as new after this many history events (default well under Temporal's limits). */
+  continueAsNewAfterEvents?: number;
 }
 
 export interface CancelRequest {
@@ -27,18 +46,17 @@ export interface CancelRequest {
 
 /** Asks the order to cancel; a cancel of a finished order changes nothing. */
 export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
+/** A report from the venue (ack, fill, cancel, expiry), delivered by the venue-reports consumer. */
+export const venueReportSignal = defineSignal<[VenueReport]>('venueReport');
 /** The order as the workflow knows it right now (wire form). */
 export const getOrderQuery = defineQuery<OrderView>('getOrder');
 
-// Persistence and publishing must eventually succeed: retry without a limit, backing off to 10 s.
-const { recordTransition } = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
-});
+const DEFAULT_CONTINUE_AS_NEW_AFTER = 4_000;
 
-// Funds: a business refusal is a non-retryable ApplicationFailure (type = error code); anything
-// else (store down, timeout) is retried, never turned into a rejection.
-const { reserveFunds, releaseFunds } = proxyActivities<OrderActivities>({
+// Every activity is idempotent and retried without a limit, backing off to 10 s: a timeout or a
+// transport error toward the venue or the risk engine is never turned into a rejection. Business
+// refusals are non-retryable ApplicationFailures whose type is the error code.
+const activities = proxyActivities<OrderActivities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
 });
@@ -50,13 +68,20 @@ const { reserveFunds, releaseFunds } = proxyActivities<OrderActivities>({
 export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderView> {
   let order: Order = fromOrderSnapshot(input.order);
   let cancelRequested = order.cancelRequested;
+  const progress: LifecycleProgress = input.progress ?? { submitted: false, cancelSent: false, expiring: false, lastReportVersion: 0, pendingReports: [] };
 
   setHandler(cancelSignal, () => {
     cancelRequested = true;
   });
+  setHandler(venueReportSignal, (report) => {
+    // Kafka may redeliver; the venue numbers each order's reports 1, 2, 3...
+    const known = report.version <= progress.lastReportVersion || progress.pendingReports.some((r) => r.version === report.version);
+    if (!known) progress.pendingReports.push(report);
+  });
   setHandler(getOrderQuery, () => toOrderView(order));
 
-  const apply = async (command: OrderCommand, reason?: string): Promise<void> => {
+  const now = () => new Date().toISOString();
+  const apply = async (command: OrderCommand, reason?: string, fill?: FillFacts): Promise<void> => {
     const result = applyOrderCommand(order, command);
     if (!result.ok) {
       // The workflow only issues commands its own state allows; a refusal here is a bug, not input.
@@ -64,38 +89,156 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderV
     }
     if (!result.changed) return;
     order = result.order;
-    await publishState(order, result.from, reason);
+    await publishState(order, result.from, reason, fill);
   };
 
-  const now = () => new Date().toISOString();
+  if (input.progress === undefined) {
+    await publishState(order, null);
+    if (cancelRequested) {
+      await apply({ type: 'CANCEL_REQUESTED', atVenue: false, at: now() }, 'cancelled before risk check');
+      return toOrderView(order);
+    }
+    const refusal = await reserve(order);
+    if (refusal !== undefined) {
+      await apply({ type: 'RISK_REJECTED', reason: refusal, at: now() }, refusal);
+      return toOrderView(order);
+    }
+    await apply({ type: 'RISK_ACCEPTED', at: now() });
 
-  await publishState(order, null);
-
-  if (cancelRequested) {
-    await apply({ type: 'CANCEL_REQUESTED', atVenue: false, at: now() }, 'cancelled before risk check');
-    return toOrderView(order);
+    if (!patched('route-to-venue')) {
+      // Orders accepted before venue routing existed rest here until cancelled.
+      await condition(() => cancelRequested);
+      await activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId });
+      await apply({ type: 'CANCEL_REQUESTED', atVenue: false, at: now() }, 'cancelled by the trader');
+      return toOrderView(order);
+    }
+    if (cancelRequested) {
+      await activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId });
+      await apply({ type: 'CANCEL_REQUESTED', atVenue: false, at: now() }, 'cancelled before reaching the venue');
+      return toOrderView(order);
+    }
   }
 
-  const refusal = await reserve(order);
-  if (refusal !== undefined) {
-    await apply({ type: 'RISK_REJECTED', reason: refusal, at: now() }, refusal);
-    return toOrderView(order);
+  if (!progress.submitted) {
+    await activities.submitToVenue(toOrderView(order));
+    progress.submitted = true;
   }
-  await apply({ type: 'RISK_ACCEPTED', at: now() });
 
-  // Routing to the venue and fills come with the venue; until then an accepted order rests here.
-  await condition(() => cancelRequested);
-  await releaseFunds({ accountId: order.accountId, orderId: order.orderId });
-  await apply({ type: 'CANCEL_REQUESTED', atVenue: false, at: now() }, 'cancelled by the trader');
+  const expireAtMs = order.expireAt === null ? undefined : parseIsoTimestamp(order.expireAt);
+  let expiryDue = false;
+  const release = () => activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId });
+  const limit = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER;
 
-  if (!isTerminal(order.status)) log.warn('order workflow ending before a terminal state', { status: order.status });
+  while (!isTerminal(order.status)) {
+    const ready = () => progress.pendingReports.length > 0 || order.status === 'FILLED' || (!progress.cancelSent && (cancelRequested || expiryDue));
+    // A GTD order waits with a durable timer (condition with a timeout): it survives worker restarts.
+    const waitsForExpiry = expireAtMs !== undefined && !progress.cancelSent && !expiryDue;
+    if (waitsForExpiry) {
+      const woken = await condition(ready, Math.max(1, expireAtMs - Date.now()));
+      if (!woken) expiryDue = true;
+    } else {
+      await condition(ready);
+    }
+
+    if (order.status === 'FILLED') {
+      // Every fill is settled as it arrives; what the hold kept beyond the fills goes back.
+      await release();
+      await apply({ type: 'SETTLED', at: now() }, 'all fills settled');
+      break;
+    }
+
+    const report = progress.pendingReports.shift();
+    if (report !== undefined) {
+      progress.lastReportVersion = Math.max(progress.lastReportVersion, report.version);
+      await handleReport(report);
+    } else if (!progress.cancelSent && (cancelRequested || expiryDue)) {
+      progress.cancelSent = true;
+      if (expiryDue && !cancelRequested) {
+        progress.expiring = true;
+        setCurrentDetails(describe(order, 'GTD time reached: cancelling at the venue'));
+      } else {
+        await apply({ type: 'CANCEL_REQUESTED', atVenue: true, at: now() }, 'cancel sent to the venue');
+      }
+      await activities.cancelAtVenue({ orderId: order.orderId, reason: progress.expiring ? 'GTD_EXPIRED' : 'USER' });
+    }
+
+    if (!isTerminal(order.status) && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit)) {
+      await continueAsNew<typeof orderLifecycle>({ order: toOrderSnapshot(order), progress, continueAsNewAfterEvents: limit });
+    }
+  }
   return toOrderView(order);
+
+  async function handleReport(report: VenueReport): Promise<void> {
+    const body = report.report;
+    switch (body.type) {
+      case 'ACCEPTED':
+        return;
+      case 'FILL':
+        return applyFill(report.occurredAt, body);
+      case 'REJECTED':
+      case 'CANCELLED': {
+        const reason = body.reason;
+        await release();
+        // IOC/FOK/MARKET remainders and a GTD expiry end EXPIRED; a trader's cancel or STP ends CANCELLED.
+        const expired = progress.expiring || EXPIRY_REASONS.has(reason);
+        await apply(expired ? { type: 'EXPIRED', reason, at: now() } : { type: 'VENUE_CANCELLED', reason, at: now() }, reason);
+        return;
+      }
+      case 'EXPIRED':
+        await release();
+        await apply({ type: 'EXPIRED', reason: 'expired at the venue', at: now() }, 'expired at the venue');
+        return;
+    }
+  }
+
+  async function applyFill(at: string, fill: Extract<VenueReport['report'], { type: 'FILL' }>): Promise<void> {
+    const command: OrderCommand = {
+      type: 'FILL',
+      fillId: fill.fillId,
+      quantity: parseDecimal(fill.quantity),
+      price: parseDecimal(fill.price),
+      fee: 0n,
+      liquidity: fill.liquidity,
+      at,
+    };
+    // Dry run first: a duplicate or an overfill must never reach settlement.
+    const check = applyOrderCommand(order, command);
+    if (!check.ok) {
+      log.error('fill refused', { orderId: order.orderId, fillId: fill.fillId, code: check.code, message: check.message });
+      await activities.recordAnomaly({ order: toOrderView(order), kind: check.code, details: { ...fill, message: check.message } });
+      return;
+    }
+    if (!check.changed) return;
+    const settled = await activities.settleFill({
+      orderId: order.orderId,
+      accountId: order.accountId,
+      symbol: order.symbol,
+      side: order.side,
+      fillId: fill.fillId,
+      tradeId: fill.tradeId,
+      quantity: fill.quantity,
+      price: fill.price,
+      liquidity: fill.liquidity,
+      ...(fill.contra === undefined ? {} : { contra: fill.contra }),
+    });
+    await apply({ ...command, fee: parseDecimal(settled.fee), at: now() }, undefined, {
+      fillId: fill.fillId,
+      tradeId: fill.tradeId,
+      price: fill.price,
+      quantity: fill.quantity,
+      liquidity: fill.liquidity,
+      fee: settled.fee,
+      feeAsset: settled.feeAsset,
+    });
+  }
 }
+
+const EXPIRY_REASONS = new Set(['IOC_REMAINDER', 'MARKET_REMAINDER', 'FOK_CANNOT_FILL', 'NO_LIQUIDITY', 'GTD_EXPIRED']);
 
 /** Places the order's hold; the error code of a business refusal, or undefined when accepted. */
 async function reserve(order: Order): Promise<string | undefined> {
   try {
-    await reserveFunds(toOrderView(order));
+    await activities.reserveFunds(toOrderView(order));
     return undefined;
   } catch (error) {
     if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && isErrorCode(error.cause.type)) {
@@ -105,10 +248,15 @@ async function reserve(order: Order): Promise<string | undefined> {
   }
 }
 
-async function publishState(order: Order, previousStatus: Order['status'] | null, reason?: string): Promise<void> {
+async function publishState(order: Order, previousStatus: Order['status'] | null, reason?: string, fill?: FillFacts): Promise<void> {
   upsertSearchAttributes([{ key: OrderStatusKey, value: order.status }]);
   setCurrentDetails(describe(order, reason));
-  await recordTransition({ order: toOrderView(order), previousStatus, ...(reason === undefined ? {} : { reason }) });
+  await activities.recordTransition({
+    order: toOrderView(order),
+    previousStatus,
+    ...(reason === undefined ? {} : { reason }),
+    ...(fill === undefined ? {} : { fill }),
+  });
 }
 
 /** A line for ops in the Temporal UI (User Metadata): the order's state in plain words. */
@@ -116,5 +264,6 @@ function describe(order: Order, reason?: string): string {
   const view = toOrderView(order);
   const price = view.price === null ? 'MARKET' : `@ ${view.price}`;
   const why = reason === undefined ? '' : ` (${reason})`;
-  return `**${view.status}**${why}: ${view.side} ${view.quantity} ${view.symbol} ${price}, filled ${view.filledQuantity}, version ${view.version}`;
+  const average = view.averagePrice === null ? '' : ` at avg ${view.averagePrice}`;
+  return `**${view.status}**${why}: ${view.side} ${view.quantity} ${view.symbol} ${price}, filled ${view.filledQuantity}${average}, version ${view.version}`;
 }

@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { describeRoute, resolver } from 'hono-openapi';
 import * as v from 'valibot';
 import { DomainError } from '../../domain/errors';
-import { OrderViewSchema, type OrderCreatedEvent } from '../../domain/events';
+import { FillViewSchema, OrderViewSchema, type OrderCreatedEvent } from '../../domain/events';
 import { isTerminal, newOrder, ORDER_STATUSES, toOrderView, type OrderView } from '../../domain/order';
 import { fromOrderSnapshot, toOrderSnapshot, type OrderSnapshot } from '../../domain/order-snapshot';
 import { normalizeSymbol } from '../../domain/symbols';
@@ -27,6 +27,8 @@ const ListQuerySchema = v.strictObject({
 });
 
 const OrderListSchema = v.object({ orders: v.array(OrderViewSchema), nextCursor: v.nullable(v.string()) });
+
+const OrderFillsSchema = v.object({ orderId: v.string(), fills: v.array(FillViewSchema) });
 
 const CancelResponseSchema = v.object({
   orderId: v.string(),
@@ -178,6 +180,25 @@ export function createOrderRoutes(deps: ApiDeps) {
       const found = await findOrder(c.var.accountId, orderId);
       if (!found) throw notFound(orderId);
       return c.json(found.view, 200);
+    },
+  );
+
+  app.get(
+    '/:orderId/fills',
+    describeRoute({
+      summary: "One order's fills",
+      description: 'Oldest first: each execution with its price, quantity, maker or taker liquidity and fee.',
+      tags: ['orders', 'fills'],
+      responses: {
+        200: jsonResponse("The order's fills", OrderFillsSchema),
+        ...errorResponses({ 401: 'Missing or unknown API key', 404: 'No such order for this account' }),
+      },
+    }),
+    async (c) => {
+      const orderId = c.req.param('orderId');
+      const found = await findOrder(c.var.accountId, orderId);
+      if (!found) throw notFound(orderId);
+      return c.json({ orderId, fills: await deps.fills.forOrder(c.var.accountId, orderId) }, 200);
     },
   );
 

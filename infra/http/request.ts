@@ -1,15 +1,18 @@
 import type { Context } from 'hono';
 import * as v from 'valibot';
-import { tryParseDecimal, type Scaled } from '../domain/decimal';
-import { DomainError } from '../domain/errors';
-import type { ServiceEnv } from '../infra/http/context';
+import { tryParseDecimal, type Scaled } from '../../domain/decimal';
+import { DomainError } from '../../domain/errors';
+import type { ServiceEnv } from './context';
 
 /**
- * The body as JSON. Plain JSON.parse is safe here, unlike in the order API: every schema of this service
- * takes decimals as strings only, so a JSON number is refused as the wrong type and never reaches any maths.
+ * The body as JSON. Plain JSON.parse is safe for the internal services, unlike in the order API: their schemas
+ * take decimals as strings only, so a JSON number is refused as the wrong type and never reaches any maths.
  */
-export async function readJsonBody(c: Context<ServiceEnv>): Promise<unknown> {
-  const text = await c.req.text();
+export async function readJsonBody<E extends ServiceEnv>(c: Context<E>): Promise<unknown> {
+  return parseJson(await c.req.text());
+}
+
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

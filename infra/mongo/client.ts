@@ -6,6 +6,8 @@ export const COLLECTIONS = {
   orderEvents: 'order_events',
   accounts: 'accounts',
   apiKeys: 'api_keys',
+  fills: 'fills',
+  orderAnomalies: 'order_anomalies',
 } as const;
 
 /**
@@ -21,6 +23,12 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { accountId: 1, clientOrderId: 1 }, name: 'account_client_order_id' },
   ],
   [COLLECTIONS.orderEvents]: [{ key: { orderId: 1, version: 1 }, name: 'order_version', unique: true }],
+  // fills: _id is the fillId (unique); these serve the per-order and per-account lists.
+  [COLLECTIONS.fills]: [
+    { key: { accountId: 1, orderId: 1, executedAt: 1 }, name: 'account_order_executed' },
+    { key: { accountId: 1, executedAt: -1, _id: -1 }, name: 'account_executed' },
+  ],
+  [COLLECTIONS.orderAnomalies]: [{ key: { orderId: 1 }, name: 'order' }],
 };
 
 export async function connectMongo(config: { url: string; db: string }): Promise<{ client: MongoClient; db: Db }> {

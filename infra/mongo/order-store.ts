@@ -3,6 +3,7 @@ import { DomainError } from '../../domain/errors';
 import { orderEventId } from '../../domain/events';
 import type { OrderStatus, OrderView } from '../../domain/order';
 import { COLLECTIONS } from './client';
+import { afterKeyset, decodeKeysetCursor, encodeKeysetCursor } from './keyset-cursor';
 
 export interface TransitionEvent {
   previousStatus: OrderStatus | null;
@@ -107,14 +108,13 @@ export class MongoOrderStore implements OrderStore {
     if (options.cursor !== undefined) {
       // Keyset: strictly after the last row of the previous page in (createdAt desc, _id desc) order,
       // so inserts between pages never shift rows into duplicates or gaps the way skip/offset would.
-      const after = decodeCursor(options.cursor);
-      filter.$or = [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.orderId } }];
+      Object.assign(filter, afterKeyset('createdAt', decodeKeysetCursor(options.cursor)));
     }
     // One extra row tells whether another page exists without a count query.
     const docs = await this.orders.find(filter).sort({ createdAt: -1, _id: -1 }).limit(limit + 1).toArray();
     const page = docs.slice(0, limit).map((doc) => stripId(doc));
     const last = page.at(-1);
-    const nextCursor = docs.length > limit && last !== undefined ? encodeCursor(last) : null;
+    const nextCursor = docs.length > limit && last !== undefined ? encodeKeysetCursor({ at: last.createdAt, id: last.orderId }) : null;
     return { orders: page, nextCursor };
   }
 
@@ -187,29 +187,3 @@ async function ignoreDuplicate(write: Promise<unknown>): Promise<void> {
   }
 }
 
-interface CursorPosition {
-  createdAt: string;
-  orderId: string;
-}
-
-const CURSOR_TEXT = /^[A-Za-z0-9_-]{1,1024}$/;
-
-function encodeCursor(order: OrderView): string {
-  return Buffer.from(JSON.stringify([order.createdAt, order.orderId]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): CursorPosition {
-  const invalid = () => new DomainError('VALIDATION_FAILED', 'invalid cursor: pass back the nextCursor of a previous page', { cursor });
-  // Node's base64 decoder skips characters it does not know, so the alphabet is checked first.
-  if (!CURSOR_TEXT.test(cursor)) throw invalid();
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (!Array.isArray(decoded) || decoded.length !== 2) throw invalid();
-  const [createdAt, orderId] = decoded as unknown[];
-  if (typeof createdAt !== 'string' || typeof orderId !== 'string' || createdAt === '' || orderId === '') throw invalid();
-  return { createdAt, orderId };
-}

@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { OrderView } from '../../domain/order';
 import type { OrderSnapshot } from '../../domain/order-snapshot';
+import type { VenueReport } from '../../domain/venue-events';
 import type { CancelRequest, OrderLifecycleInput } from '../../workflows/order-lifecycle';
 import { AccountIdKey, OrderStatusKey, OrderTypeKey, SideKey, SymbolKey } from '../../workflows/search-attributes';
 
@@ -28,6 +29,8 @@ export interface OrderWorkflowGateway {
    * (signal-with-start), so a cancel that overtakes the OrderCreated event still wins.
    */
   requestCancel(orderId: string, request: CancelRequest, startFrom?: OrderSnapshot): Promise<'signalled' | 'closed' | 'not-found'>;
+  /** Delivers a venue report as the `venueReport` signal; 'closed' or 'not-found' when no running workflow takes it. */
+  deliverVenueReport(report: VenueReport): Promise<'delivered' | 'closed' | 'not-found'>;
   /** The running or finished workflow's view of the order, or null when there is no such workflow. */
   query(orderId: string): Promise<OrderView | null>;
 }
@@ -91,6 +94,16 @@ export class TemporalOrderWorkflowGateway implements OrderWorkflowGateway {
       return true;
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  async deliverVenueReport(report: VenueReport): Promise<'delivered' | 'closed' | 'not-found'> {
+    try {
+      await this.client.workflow.getHandle(orderWorkflowId(report.orderId)).signal('venueReport', report);
+      return 'delivered';
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return (await this.exists(report.orderId)) ? 'closed' : 'not-found';
       throw error;
     }
   }

@@ -3,7 +3,7 @@ import { describeRoute } from 'hono-openapi';
 import type { ServiceEnv } from '../../infra/http/context';
 import type { RiskEngine } from '../engine';
 import { errorResponses, idPathParameter, jsonResponse } from '../../infra/http/openapi';
-import { parseShape } from '../request';
+import { parseShape } from '../../infra/http/request';
 import { AccountIdParamSchema, BalancesResponseSchema } from '../schemas';
 
 /** Read side of the accounts: balances per asset (the order API serves a trader's own from here). */

@@ -6,7 +6,7 @@ import type { ServiceEnv } from '../../infra/http/context';
 import type { RiskEngine } from '../engine';
 import { errorResponse } from '../../infra/http/errors';
 import { errorResponses, idPathParameter, jsonRequestBody, jsonResponse } from '../../infra/http/openapi';
-import { parseShape, positiveDecimal, readJsonBody } from '../request';
+import { parseShape, positiveDecimal, readJsonBody } from '../../infra/http/request';
 import {
   FillBodySchema,
   FillResponseSchema,

@@ -1,11 +1,16 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { OrderActivities, RecordTransitionInput } from '../../activities/order-activities';
+import type { VenueOrderState } from '../../infra/http/venue-client';
 import { parseDecimal } from '../../domain/decimal';
-import { newOrder } from '../../domain/order';
+import { newOrder, type OrderView } from '../../domain/order';
 import { toOrderSnapshot, type OrderSnapshot } from '../../domain/order-snapshot';
+import type { VenueReport, VenueReportBody } from '../../domain/venue-events';
 
-/** A NEW BTC-USD limit buy, as the orders consumer would start it. Test support, shared by tests and the history recorder. */
-export function sampleOrder(orderId: string, overrides: Partial<{ quantity: string; price: string; side: 'BUY' | 'SELL' }> = {}): OrderSnapshot {
+/** A NEW BTC-USD limit order, as the orders consumer would start it. Test support for workflow tests and the history recorder. */
+export function sampleOrder(
+  orderId: string,
+  overrides: Partial<{ quantity: string; price: string; side: 'BUY' | 'SELL'; timeInForce: 'GTC' | 'IOC' | 'FOK' | 'GTD'; expireAt: string }> = {},
+): OrderSnapshot {
   return toOrderSnapshot(
     newOrder({
       orderId,
@@ -16,20 +21,55 @@ export function sampleOrder(orderId: string, overrides: Partial<{ quantity: stri
       type: 'LIMIT',
       quantity: parseDecimal(overrides.quantity ?? '0.5'),
       price: parseDecimal(overrides.price ?? '30000'),
-      timeInForce: 'GTC',
-      expireAt: null,
+      timeInForce: overrides.timeInForce ?? 'GTC',
+      expireAt: overrides.expireAt ?? null,
       postOnly: false,
       createdAt: '2026-01-01T00:00:00.000Z',
     }),
   );
 }
 
-/** In-memory activities recording what the workflow asked for; `refuse` makes reserveFunds reject with that code. */
+/** A venue report for `orderId` with the given per-order version. */
+export function venueReport(orderId: string, version: number, report: VenueReportBody): VenueReport {
+  return {
+    eventId: `${orderId}:${version}`,
+    eventType: 'VenueReport',
+    occurredAt: '2026-01-01T00:00:01.000Z',
+    version,
+    orderId,
+    accountId: 'acct-test',
+    symbol: 'BTC-USD',
+    report,
+  };
+}
+
+export function fillReport(orderId: string, version: number, fill: { tradeId: string; price: string; quantity: string; remaining: string; side?: 'BUY' | 'SELL' }): VenueReport {
+  return venueReport(orderId, version, {
+    type: 'FILL',
+    fillId: `${fill.tradeId}:${orderId}`,
+    tradeId: fill.tradeId,
+    side: fill.side ?? 'BUY',
+    price: fill.price,
+    quantity: fill.quantity,
+    liquidity: 'MAKER',
+    remaining: fill.remaining,
+  });
+}
+
+/**
+ * In-memory activities recording what the workflow asked for. `refuse` makes reserveFunds reject with
+ * that code; the fee of a fill is 1 USD per fill so sums are easy to check.
+ */
 export function fakeOrderActivities(options: { refuse?: string; transientFailures?: number } = {}) {
   const recorded: RecordTransitionInput[] = [];
   const released: string[] = [];
+  const settled: string[] = [];
+  const submitted: OrderView[] = [];
+  const cancels: Array<{ orderId: string; reason: string }> = [];
+  const anomalies: Array<{ kind: string; details: Record<string, unknown> }> = [];
   let reserveCalls = 0;
   let failuresLeft = options.transientFailures ?? 0;
+  const venueState = (order: OrderView): VenueOrderState => ({ orderId: order.orderId, status: 'OPEN', filledQuantity: '0', remaining: order.quantity, reason: null, version: 1 });
   const activities: OrderActivities = {
     async recordTransition(input) {
       recorded.push(input);
@@ -38,7 +78,7 @@ export function fakeOrderActivities(options: { refuse?: string; transientFailure
       reserveCalls += 1;
       if (failuresLeft > 0) {
         failuresLeft -= 1;
-        throw new Error('store unavailable (transient)');
+        throw new Error('risk engine unavailable (transient)');
       }
       if (options.refuse !== undefined) throw ApplicationFailure.nonRetryable(`refused: ${options.refuse}`, options.refuse);
       return { asset: 'USD', amount: order.quantity };
@@ -46,6 +86,20 @@ export function fakeOrderActivities(options: { refuse?: string; transientFailure
     async releaseFunds({ orderId }) {
       released.push(orderId);
     },
+    async settleFill(input) {
+      settled.push(input.fillId);
+      return { fee: '1', feeAsset: 'USD' };
+    },
+    async submitToVenue(order) {
+      submitted.push(order);
+      return venueState(order);
+    },
+    async cancelAtVenue(input) {
+      cancels.push(input);
+    },
+    async recordAnomaly(input) {
+      anomalies.push({ kind: input.kind, details: input.details });
+    },
   };
-  return { activities, recorded, released, reserveCalls: () => reserveCalls };
+  return { activities, recorded, released, settled, submitted, cancels, anomalies, reserveCalls: () => reserveCalls };
 }

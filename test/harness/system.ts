@@ -31,6 +31,8 @@ export class TestSystem {
   readonly config = loadConfig();
   api?: SystemProcess;
   worker?: SystemProcess;
+  risk?: SystemProcess;
+  venue?: SystemProcess;
   mongo!: { client: MongoClient; db: Db };
   temporal!: Client;
   orders!: MongoOrderStore;
@@ -40,19 +42,31 @@ export class TestSystem {
 
   private constructor(
     readonly name: string,
-    readonly port: number,
+    ports: { api: number; risk: number; venue: number },
+    replay: boolean,
+    extraEnv: Record<string, string>,
   ) {
     this.env = {
       MONGO_DB: `test_${name}_${randomUUID().slice(0, 8)}`,
       TEMPORAL_TASK_QUEUE: `orders-test-${name}-${randomUUID().slice(0, 8)}`,
-      API_PORT: String(port),
+      API_PORT: String(ports.api),
+      RISK_PORT: String(ports.risk),
+      RISK_URL: `http://127.0.0.1:${ports.risk}`,
+      VENUE_PORT: String(ports.venue),
+      VENUE_URL: `http://127.0.0.1:${ports.venue}`,
+      // Without replay the book holds only what a test puts there, so resting orders stay resting.
+      VENUE_REPLAY: replay ? 'on' : 'off',
       OMS_ENV: 'test',
+      ...extraEnv,
     };
-    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.baseUrl = `http://127.0.0.1:${ports.api}`;
+    this.venueUrl = this.env.VENUE_URL!;
   }
 
-  static async create(name: string): Promise<TestSystem> {
-    const system = new TestSystem(name, await freePort());
+  readonly venueUrl: string;
+
+  static async create(name: string, options: { replay?: boolean; env?: Record<string, string> } = {}): Promise<TestSystem> {
+    const system = new TestSystem(name, { api: await freePort(), risk: await freePort(), venue: await freePort() }, options.replay ?? false, options.env ?? {});
     system.mongo = await connectMongo({ url: system.config.mongo.url, db: system.env.MONGO_DB! });
     await ensureIndexes(system.mongo.db);
     system.orders = new MongoOrderStore(system.mongo.db);
@@ -70,6 +84,24 @@ export class TestSystem {
     this.worker = startSystemProcess(`${this.name}-worker`, 'workers/worker.ts', this.env);
     await waitForOutput(this.worker, 'worker.ready');
     return this.worker;
+  }
+
+  async startRisk(): Promise<SystemProcess> {
+    this.risk = startSystemProcess(`${this.name}-risk`, 'workers/risk.ts', this.env);
+    await waitForOutput(this.risk, 'risk.ready');
+    return this.risk;
+  }
+
+  async startVenue(): Promise<SystemProcess> {
+    this.venue = startSystemProcess(`${this.name}-venue`, 'workers/venue.ts', this.env);
+    await waitForOutput(this.venue, 'venue.ready');
+    return this.venue;
+  }
+
+  /** Every process of the system: risk engine, venue, worker, API. */
+  async startAll(): Promise<void> {
+    await Promise.all([this.startRisk(), this.startVenue()]);
+    await Promise.all([this.startWorker(), this.startApi()]);
   }
 
   async startApi(): Promise<SystemProcess> {
@@ -131,7 +163,7 @@ export class TestSystem {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.api?.stop(), this.worker?.stop()]);
+    await Promise.all([this.api?.stop(), this.worker?.stop(), this.risk?.stop(), this.venue?.stop()]);
     // Accepted orders wait for a cancel forever: end this system's workflows so runs do not pile up.
     for await (const wf of this.temporal.workflow.list({ query: `TaskQueue="${this.taskQueue}" AND ExecutionStatus="Running"` })) {
       await this.temporal.workflow.getHandle(wf.workflowId, wf.runId).terminate('test system stopped').catch(() => undefined);

@@ -92,7 +92,16 @@ describe('order API: bad input', () => {
     const doc = await system.request('GET', '/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.json.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.json.paths).sort()).toEqual(['/api/orders', '/api/orders/{orderId}', '/api/orders/{orderId}/cancel', '/health', '/ready']);
+    expect(Object.keys(doc.json.paths).sort()).toEqual([
+      '/api/accounts/me/balances',
+      '/api/fills',
+      '/api/orders',
+      '/api/orders/{orderId}',
+      '/api/orders/{orderId}/cancel',
+      '/api/orders/{orderId}/fills',
+      '/health',
+      '/ready',
+    ]);
     expect(Object.keys(doc.json.paths['/api/orders'])).toEqual(expect.arrayContaining(['get', 'post']));
     expect(Object.keys(doc.json.paths['/api/orders/{orderId}'])).toEqual(expect.arrayContaining(['get', 'delete']));
     const body = doc.json.paths['/api/orders'].post.requestBody.content['application/json'].schema;

@@ -16,7 +16,7 @@ describe('order API: idempotency keys', () => {
     system = await TestSystem.create('idem');
     ({ apiKey, accountId } = await system.createAccount({ USD: '1000000', BTC: '10' }));
     redis = new Redis(system.config.redis.url);
-    await Promise.all([system.startWorker(), system.startApi()]);
+    await system.startAll();
   }, 120_000);
   afterAll(async () => {
     redis?.disconnect();

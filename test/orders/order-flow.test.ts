@@ -13,11 +13,11 @@ describe('order flow end to end: REST → Kafka → Temporal → MongoDB', () =>
     system = await TestSystem.create('flow');
     alice = await system.createAccount({ USD: '100000', BTC: '2' });
     bob = await system.createAccount({ USD: '100000', BTC: '2' });
-    await Promise.all([system.startWorker(), system.startApi()]);
+    await system.startAll();
   }, 120_000);
   afterAll(() => system?.stop(), 60_000);
 
-  it('places an order that is ACCEPTED in GET, in Mongo and in a Temporal visibility query, with the hold placed', async () => {
+  it('places an order that is ACCEPTED (resting at the venue) in GET, in Mongo and in a Temporal visibility query, with the hold placed', async () => {
     const placed = await system.placeOrder(alice.apiKey, { ...limitBuy, orderType: 'LIMIT', type: undefined, symbol: 'BTC/USD' });
     expect(placed.status).toBe(202);
     expect(placed.json).toMatchObject({ status: 'NEW', symbol: 'BTC-USD', side: 'BUY', type: 'LIMIT', quantity: '0.5', price: '30000', version: 1, filledQuantity: '0', averagePrice: null });
@@ -33,7 +33,7 @@ describe('order flow end to end: REST → Kafka → Temporal → MongoDB', () =>
     expect((await system.orders.events(orderId)).map((e) => e.status)).toEqual(['NEW', 'ACCEPTED']);
 
     const balances = await system.balances(alice.accountId);
-    expect(balances.USD).toEqual({ total: '100000', available: '85000', held: '15000' });
+    expect(balances.USD).toEqual({ total: '100000', available: '84970', held: '15030' }); // 0.5 × 30000 + 0.2% taker fee
 
     await eventually('visibility to index the order', async () => {
       const found: string[] = [];
@@ -46,18 +46,19 @@ describe('order flow end to end: REST → Kafka → Temporal → MongoDB', () =>
     });
   }, 60_000);
 
-  it('cancels an accepted order: CANCELLED, the hold released to the last unit, a second cancel is 409', async () => {
+  it('cancels a resting order through the venue: PENDING_CANCEL, then CANCELLED on the venue ack, the hold released to the last unit, a second cancel is 409', async () => {
     const before = await system.balances(bob.accountId);
     const placed = await system.placeOrder(bob.apiKey, { ...limitBuy, quantity: '0.12345678', price: '31234.57' });
     const { orderId } = placed.json as { orderId: string };
     await system.waitForStatus(bob.apiKey, orderId, 'ACCEPTED');
-    expect((await system.balances(bob.accountId)).USD!.held).toBe('3856.1194368846'); // 31234.57 × 0.12345678, exactly
+    expect((await system.balances(bob.accountId)).USD!.held).toBe('3863.8316757583692'); // 31234.57 × 0.12345678 + 0.2% taker fee, exactly
 
     const cancelled = await system.request('POST', `/api/orders/${orderId}/cancel`, { apiKey: bob.apiKey });
     expect(cancelled.status).toBe(202);
     expect(cancelled.json).toEqual({ orderId, status: 'ACCEPTED', cancelRequested: true });
     const final = await system.waitForStatus(bob.apiKey, orderId, 'CANCELLED');
-    expect(final).toMatchObject({ version: 3, cancelRequested: true });
+    expect(final).toMatchObject({ version: 4, cancelRequested: true });
+    expect((await system.orders.events(orderId)).map((e) => e.status)).toEqual(['NEW', 'ACCEPTED', 'PENDING_CANCEL', 'CANCELLED']);
     expect(await system.balances(bob.accountId)).toEqual(before);
 
     const again = await system.request('DELETE', `/api/orders/${orderId}`, { apiKey: bob.apiKey });

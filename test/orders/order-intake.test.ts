@@ -20,6 +20,7 @@ describe('orders consumer', () => {
     kafka = new Kafka({ clientId: 'test-intake', brokers: [...system.config.kafka.brokers], logLevel: logLevel.NOTHING });
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
+    await Promise.all([system.startRisk(), system.startVenue()]);
   }, 120_000);
   afterAll(async () => {
     await producer?.disconnect();

@@ -14,7 +14,7 @@ describe('order API when Kafka is down', () => {
   beforeAll(async () => {
     system = await TestSystem.create('pubfail');
     account = await system.createAccount({ USD: '100000', BTC: '2' });
-    await Promise.all([system.startWorker(), system.startApi()]);
+    await system.startAll();
   }, 120_000);
   afterAll(async () => {
     await up(settings, () => undefined);

@@ -1,4 +1,9 @@
 import { formatDecimal, mul, parseDecimal } from '../../domain/decimal';
+import { buyHoldAmount, DEFAULT_FEE_RATES } from '../../risk/fees';
+
+/** What the risk engine holds for a limit buy: price × quantity plus the taker fee. */
+const buyHoldAmountOf = (price: string, quantity: string) =>
+  formatDecimal(buyHoldAmount(mul(parseDecimal(price), parseDecimal(quantity), 'UP'), DEFAULT_FEE_RATES));
 import type { ExecutionReport } from '../../domain/events';
 import { TOPICS } from '../../infra/kafka/topics';
 import { eventually } from '../harness/processes';
@@ -13,7 +18,7 @@ describe('worker crash during a burst of 200 orders', () => {
 
   beforeAll(async () => {
     system = await TestSystem.create('crash');
-    await Promise.all([system.startWorker(), system.startApi()]);
+    await system.startAll();
   }, 120_000);
   afterAll(() => system?.stop(), 60_000);
 
@@ -72,7 +77,7 @@ describe('worker crash during a burst of 200 orders', () => {
     for (const account of rich) {
       const notional = placed
         .filter((p) => p.owner === account)
-        .reduce((sum, p) => sum + mul(parseDecimal(p.body.price), parseDecimal(p.body.quantity), 'UP'), 0n);
+        .reduce((sum, p) => sum + parseDecimal(buyHoldAmountOf(p.body.price, p.body.quantity)), 0n);
       const usd = (await system.balances(account.accountId)).USD!;
       expect(usd.total).toBe('10000000');
       expect(usd.held).toBe(formatDecimal(notional));

@@ -1,0 +1,63 @@
+import type { OrderView } from '../../domain/order';
+import { callJson, serviceError, type ServiceError } from './http-json';
+
+export interface RiskHold {
+  asset: string;
+  amount: string;
+}
+
+export interface SettledFill {
+  applied: boolean;
+  fee: { asset: string; amount: string };
+}
+
+/** The risk engine's HTTP API, as the order activities use it. */
+export class RiskClient {
+  constructor(private readonly baseUrl: string) {}
+
+  /** Pre-trade checks and the hold, atomic and idempotent per orderId; a refusal is a value. */
+  async hold(order: OrderView, referencePrice?: string): Promise<{ ok: true; hold: RiskHold } | { ok: false; status: number; error: ServiceError }> {
+    const response = await callJson(this.baseUrl, 'POST', `/risk/orders/${encodeURIComponent(order.orderId)}/hold`, {
+      accountId: order.accountId,
+      symbol: order.symbol,
+      side: order.side,
+      type: order.type,
+      quantity: order.quantity,
+      price: order.price,
+      ...(referencePrice === undefined ? {} : { referencePrice }),
+    });
+    if (response.status === 200) {
+      const body = response.body as RiskHold;
+      return { ok: true, hold: { asset: body.asset, amount: body.amount } };
+    }
+    return { ok: false, status: response.status, error: serviceError(response) };
+  }
+
+  async settleFill(input: {
+    orderId: string;
+    fillId: string;
+    accountId: string;
+    symbol: string;
+    side: OrderView['side'];
+    quantity: string;
+    price: string;
+    liquidity: 'MAKER' | 'TAKER';
+  }): Promise<{ ok: true; fill: SettledFill } | { ok: false; status: number; error: ServiceError }> {
+    const { orderId, ...body } = input;
+    const response = await callJson(this.baseUrl, 'POST', `/risk/orders/${encodeURIComponent(orderId)}/fills`, body);
+    if (response.status === 200) return { ok: true, fill: response.body as SettledFill };
+    return { ok: false, status: response.status, error: serviceError(response) };
+  }
+
+  async release(input: { orderId: string; accountId: string }): Promise<{ ok: true } | { ok: false; status: number; error: ServiceError }> {
+    const response = await callJson(this.baseUrl, 'POST', `/risk/orders/${encodeURIComponent(input.orderId)}/release`, { accountId: input.accountId });
+    return response.status === 200 ? { ok: true } : { ok: false, status: response.status, error: serviceError(response) };
+  }
+
+  async balances(accountId: string): Promise<Array<{ asset: string; total: string; available: string; held: string }> | null> {
+    const response = await callJson(this.baseUrl, 'GET', `/risk/accounts/${encodeURIComponent(accountId)}/balances`);
+    if (response.status === 404) return null;
+    if (response.status !== 200) throw new Error(`balances answered ${response.status}: ${serviceError(response).message}`);
+    return response.body as Array<{ asset: string; total: string; available: string; held: string }>;
+  }
+}

@@ -1,0 +1,55 @@
+import type { OrderView } from '../../domain/order';
+import { callJson, serviceError, type ServiceError } from './http-json';
+
+/** The venue's view of one order (reconciliation): see venue/schemas.ts VenueOrderViewSchema. */
+export interface VenueOrderState {
+  orderId: string;
+  status: 'OPEN' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELLED' | 'EXPIRED' | 'REJECTED';
+  filledQuantity: string;
+  remaining: string;
+  reason: string | null;
+  version: number;
+}
+
+type Answer<T> = { ok: true; value: T } | { ok: false; status: number; error: ServiceError };
+
+/** The venue's order-entry HTTP API, as the order activities use it. */
+export class VenueClient {
+  constructor(private readonly baseUrl: string) {}
+
+  /** Idempotent by orderId: a repeat answers the order's current state, never a second order. */
+  async submit(order: OrderView): Promise<Answer<VenueOrderState>> {
+    const response = await callJson(this.baseUrl, 'POST', '/venue/orders', {
+      orderId: order.orderId,
+      accountId: order.accountId,
+      symbol: order.symbol,
+      side: order.side,
+      type: order.type,
+      quantity: order.quantity,
+      price: order.price,
+      timeInForce: order.timeInForce,
+      postOnly: order.postOnly,
+    });
+    return response.status === 200 ? { ok: true, value: response.body as VenueOrderState } : { ok: false, status: response.status, error: serviceError(response) };
+  }
+
+  async cancel(orderId: string, reason: 'USER' | 'GTD_EXPIRED'): Promise<Answer<VenueOrderState>> {
+    const response = await callJson(this.baseUrl, 'POST', `/venue/orders/${encodeURIComponent(orderId)}/cancel`, { reason });
+    return response.status === 200 ? { ok: true, value: response.body as VenueOrderState } : { ok: false, status: response.status, error: serviceError(response) };
+  }
+
+  async order(orderId: string): Promise<VenueOrderState | null> {
+    const response = await callJson(this.baseUrl, 'GET', `/venue/orders/${encodeURIComponent(orderId)}`);
+    if (response.status === 404) return null;
+    if (response.status !== 200) throw new Error(`venue order ${orderId} answered ${response.status}: ${serviceError(response).message}`);
+    return response.body as VenueOrderState;
+  }
+
+  /** The best price a taker on `side` would get now, or undefined on an empty book. */
+  async touch(symbol: string, side: OrderView['side']): Promise<string | undefined> {
+    const response = await callJson(this.baseUrl, 'GET', `/venue/book/${encodeURIComponent(symbol)}?depth=1`);
+    if (response.status !== 200) throw new Error(`venue book ${symbol} answered ${response.status}: ${serviceError(response).message}`);
+    const book = response.body as { bids: Array<{ price: string }>; asks: Array<{ price: string }> };
+    return (side === 'BUY' ? book.asks[0] : book.bids[0])?.price;
+  }
+}

@@ -1,0 +1,174 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { formatDecimal, parseDecimal } from '../../domain/decimal';
+import type { VenueReport } from '../../domain/venue-events';
+import { loadConfig } from '../../infra/config';
+import { TOPICS } from '../../infra/kafka/topics';
+import { eventually } from '../harness/processes';
+import { readTopicFrom, TestSystem, topicOffsets } from '../harness/system';
+
+jest.setTimeout(240_000);
+
+const d = parseDecimal;
+const FEES = 'fees';
+const HOUSE = ['venue-liquidity', 'venue-market-flow'];
+/** The order's status once the venue's state is fully applied (FILLED orders go on to SETTLED). */
+const OMS_STATUS_OF_VENUE: Record<string, string> = { OPEN: 'ACCEPTED', PARTIALLY_FILLED: 'PARTIALLY_FILLED', FILLED: 'SETTLED', CANCELLED: 'CANCELLED', EXPIRED: 'EXPIRED' };
+
+type Account = { accountId: string; apiKey: string };
+
+describe('trading under faults', () => {
+  let system: TestSystem;
+
+  beforeAll(async () => {
+    system = await TestSystem.create('faults');
+    await system.startAll();
+  }, 120_000);
+  afterAll(() => system?.stop(), 60_000);
+
+  const limit = (side: 'BUY' | 'SELL', quantity: string, price: string) => ({ symbol: 'BTC-USD', side, type: 'LIMIT', quantity, price, timeInForce: 'GTC' });
+  const sums = async (accounts: readonly Account[]) => {
+    const totals: Record<string, bigint> = {};
+    for (const accountId of [...accounts.map((a) => a.accountId), FEES, ...HOUSE]) {
+      for (const [asset, balance] of Object.entries(await system.balances(accountId))) totals[asset] = (totals[asset] ?? 0n) + d(balance.total);
+    }
+    return totals;
+  };
+  async function placeAll(orders: Array<{ who: Account; body: unknown }>): Promise<Array<{ orderId: string; who: Account }>> {
+    const placed: Array<{ orderId: string; who: Account }> = [];
+    for (let i = 0; i < orders.length; i += 50) {
+      const chunk = orders.slice(i, i + 50);
+      const answers = await Promise.all(chunk.map((o) => system.placeOrder(o.who.apiKey, o.body)));
+      answers.forEach((answer, j) => {
+        expect(answer.status).toBe(202);
+        placed.push({ orderId: answer.json.orderId as string, who: chunk[j]!.who });
+      });
+    }
+    return placed;
+  }
+  const venueOrder = async (orderId: string) => {
+    const response = await fetch(`${system.venueUrl}/venue/orders/${orderId}`);
+    return response.status === 200 ? ((await response.json()) as { status: string; filledQuantity: string; fills: Array<{ fillId: string }> }) : undefined;
+  };
+
+  it('changes nothing when the same venue reports are delivered again', async () => {
+    const [alice, bob] = [await system.createAccount({ USD: '100000', BTC: '2' }), await system.createAccount({ USD: '100000', BTC: '2' })];
+    const reportsFrom = await topicOffsets(TOPICS.venueReports);
+    const sell = (await system.placeOrder(bob.apiKey, limit('SELL', '0.3', '30000'))).json.orderId as string;
+    await system.waitForStatus(bob.apiKey, sell, 'ACCEPTED');
+    const buy = (await system.placeOrder(alice.apiKey, limit('BUY', '0.1', '30000'))).json.orderId as string;
+    const partial = await system.waitForStatus(bob.apiKey, sell, 'PARTIALLY_FILLED');
+    await system.waitForStatus(alice.apiKey, buy, 'SETTLED');
+    const balancesBefore = [await system.balances(alice.accountId), await system.balances(bob.accountId), await system.balances(FEES)];
+
+    // The sell's own reports as the venue published them (ACCEPTED, FILL), sent again, byte for byte.
+    const raw = await readTopicFrom(TOPICS.venueReports, reportsFrom, (values) => values.filter((v) => (JSON.parse(v) as VenueReport).orderId === sell).length >= 2);
+    const ours = raw.filter((v) => (JSON.parse(v) as VenueReport).orderId === sell);
+    expect(ours.map((v) => (JSON.parse(v) as VenueReport).report.type)).toEqual(['ACCEPTED', 'FILL']);
+    const producer = new Kafka({ clientId: 'test-redeliver', brokers: [...loadConfig().kafka.brokers], logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    try {
+      await producer.send({ topic: TOPICS.venueReports, messages: [...ours, ...ours].map((value) => ({ key: sell, value })) });
+    } finally {
+      await producer.disconnect();
+    }
+
+    // The workflow received all six signals (two originals, four copies) ...
+    await eventually('the copies to reach the workflow', async () => {
+      const history = await system.temporal.workflow.getHandle(`order-${sell}`).fetchHistory();
+      const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'venueReport');
+      return signals.length >= 6 ? true : undefined;
+    });
+    // ... and nothing changed: same version, one fill, same balances.
+    const after = (await system.request('GET', `/api/orders/${sell}`, { apiKey: bob.apiKey })).json;
+    expect(after).toMatchObject({ status: 'PARTIALLY_FILLED', version: partial.version, filledQuantity: '0.1' });
+    expect((await system.request('GET', `/api/orders/${sell}/fills`, { apiKey: bob.apiKey })).json.fills).toHaveLength(1);
+    expect(await system.mongo.db.collection('order_anomalies').countDocuments({ orderId: sell })).toBe(0);
+    expect([await system.balances(alice.accountId), await system.balances(bob.accountId), await system.balances(FEES)]).toEqual(balancesBefore);
+  });
+
+  it('reconciles every order to the venue after kill -9 of the venue while orders are in flight', async () => {
+    const [alice, bob] = [await system.createAccount({ USD: '100000', BTC: '2' }), await system.createAccount({ USD: '100000', BTC: '2' })];
+    const before = await sums([alice, bob]);
+    // 20 resting sells, then 40 buys: half cross them, half rest below.
+    const sells = await placeAll(Array.from({ length: 20 }, (_, i) => ({ who: bob, body: limit('SELL', '0.01', `${31000 + i}`) })));
+    await eventually('the sells to rest', async () => ((await system.mongo.db.collection('orders').countDocuments({ orderId: { $in: sells.map((s) => s.orderId) }, status: 'ACCEPTED' })) === 20 ? true : undefined));
+    const buysPlaced = placeAll(Array.from({ length: 40 }, (_, i) => ({ who: alice, body: limit('BUY', '0.01', i % 2 === 0 ? '31100' : `${29000 + i}`) })));
+
+    // Kill the venue as soon as the first buy traded, while the others are on their way to it.
+    await eventually('a first trade', async () => ((await system.mongo.db.collection('fills').countDocuments({ accountId: alice.accountId })) > 0 ? true : undefined), 60_000, 20);
+    system.venue!.kill('SIGKILL');
+    await system.venue!.exited;
+    const buys = await buysPlaced;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await system.startVenue();
+
+    const all = [...sells, ...buys];
+    await eventually(
+      'every order to match the venue',
+      async () => {
+        for (const { orderId, who } of all) {
+          const atVenue = await venueOrder(orderId);
+          const ours = (await system.request('GET', `/api/orders/${orderId}`, { apiKey: who.apiKey })).json;
+          if (atVenue === undefined || ours.status !== OMS_STATUS_OF_VENUE[atVenue.status] || ours.filledQuantity !== atVenue.filledQuantity) return undefined;
+        }
+        return true;
+      },
+      120_000,
+      500,
+    );
+    // Every crossing buy traded once: 20 × 0.01 BTC moved from bob to alice, each fill recorded once on each side.
+    console.log(JSON.stringify({ alice: await system.balances(alice.accountId), bob: await system.balances(bob.accountId), orders: await Promise.all(all.map(async ({ orderId }) => [(await system.orders.get(orderId))?.status, (await system.orders.get(orderId))?.side, (await venueOrder(orderId))?.status])) }));
+    expect(d((await system.balances(alice.accountId)).BTC!.total)).toBe(d('2.2'));
+    expect(d((await system.balances(bob.accountId)).BTC!.total)).toBe(d('1.8'));
+    for (const { orderId } of all) {
+      const venueFills = (await venueOrder(orderId))!.fills.map((f) => f.fillId).sort();
+      const recorded = (await system.mongo.db.collection('fills').find({ orderId }).toArray()).map((f) => f.fillId as string).sort();
+      expect([orderId, recorded]).toEqual([orderId, venueFills]);
+    }
+    expect(await sums([alice, bob])).toEqual(before);
+  });
+
+  it('loses nothing and applies nothing twice through kill -9 of the risk engine and of the worker during a burst of 200 orders', async () => {
+    const [alice, bob] = [await system.createAccount({ USD: '100000', BTC: '0' }), await system.createAccount({ USD: '0', BTC: '2' })];
+    const before = await sums([alice, bob]);
+    // 100 sells and 100 buys of 0.01 at one price, interleaved: every order fills completely, as maker or taker.
+    const plan = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? { who: bob, body: limit('SELL', '0.01', '30000') } : { who: alice, body: limit('BUY', '0.01', '30000') }));
+    const placing = placeAll(plan);
+    const settledCount = () => system.mongo.db.collection('orders').countDocuments({ accountId: { $in: [alice.accountId, bob.accountId] }, status: 'SETTLED' });
+
+    await eventually('the first orders to settle', async () => ((await settledCount()) >= 10 ? true : undefined), 60_000, 20);
+    system.risk!.kill('SIGKILL');
+    await system.risk!.exited;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await system.startRisk();
+    await eventually('more orders to settle', async () => ((await settledCount()) >= 60 ? true : undefined), 120_000, 50);
+    system.worker!.kill('SIGKILL');
+    await system.worker!.exited;
+    const placed = await placing;
+    await system.startWorker();
+
+    await eventually('all 200 orders to settle', async () => ((await settledCount()) === 200 ? true : undefined), 180_000, 500);
+
+    // Each order: filled once, its fees the sum of its fills' fees, its events without a repeat.
+    let fees = 0n;
+    for (const { orderId } of placed) {
+      const order = await system.orders.get(orderId);
+      const fills = await system.mongo.db.collection('fills').find({ orderId }).toArray();
+      expect([orderId, order?.filledQuantity, formatDecimal(fills.reduce((sum, f) => sum + d(f.quantity as string), 0n))]).toEqual([orderId, '0.01', '0.01']);
+      expect(order?.fees).toBe(formatDecimal(fills.reduce((sum, f) => sum + d(f.fee as string), 0n)));
+      fees += d(order!.fees);
+      const versions = (await system.orders.events(orderId)).map((e) => e.version);
+      expect(versions).toEqual(versions.map((_, i) => i + 1));
+    }
+    const alicePays = await system.balances(alice.accountId);
+    const bobGets = await system.balances(bob.accountId);
+    expect([alicePays.BTC, bobGets.BTC]).toEqual([
+      { total: '1', available: '1', held: '0' },
+      { total: '1', available: '1', held: '0' },
+    ]);
+    // Alice paid 30000 plus her fees, bob received 30000 less his: together exactly the fees, which the fee account has.
+    expect(d(alicePays.USD!.total) + d(bobGets.USD!.total) + fees).toBe(d('100000'));
+    expect(alicePays.USD!.held).toBe('0');
+    expect(await sums([alice, bob])).toEqual(before);
+  });
+});

@@ -1,0 +1,54 @@
+import { isAbsolute, join } from 'node:path';
+import * as v from 'valibot';
+import { ConfigError } from '../infra/config';
+
+export const DEFAULT_REPLAY_FILE = 'coinbase_btcusd_1s_trades_2016-10-07_to_09.csv';
+
+/** The venue's own settings; the shared ones (VENUE_PORT, Kafka, Mongo) come from infra/config.ts. */
+const VenueEnvSchema = v.object({
+  VENUE_HOST: v.optional(v.pipe(v.string(), v.minLength(1)), '127.0.0.1'),
+  VENUE_REPLAY: v.optional(v.picklist(['on', 'off']), 'on'),
+  VENUE_REPLAY_FILE: v.optional(v.pipe(v.string(), v.regex(/^[\w.-]+\.csv$/, 'must be the name of a .csv file in the market data folder')), DEFAULT_REPLAY_FILE),
+  VENUE_REPLAY_SPEED: v.optional(
+    v.pipe(v.string(), v.regex(/^\d{1,6}(\.\d{1,3})?$/, 'must be a number such as 60 or 0.5'), v.transform(Number), v.minValue(0.001), v.maxValue(100_000)),
+    '60',
+  ),
+  VENUE_REPLAY_SEED: v.optional(v.pipe(v.string(), v.regex(/^\d{1,9}$/, 'must be a non-negative integer'), v.transform(Number)), '1'),
+  MARKET_DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1))),
+});
+
+export interface VenueConfig {
+  readonly host: string;
+  readonly replay: {
+    readonly enabled: boolean;
+    /** The symbol the market data is about (every file of shared/data/market is BTC-USD). */
+    readonly symbol: string;
+    readonly dir: string;
+    readonly file: string;
+    /** Replayed time per wall-clock time. */
+    readonly speed: number;
+    readonly seed: number;
+  };
+}
+
+/** Parses the venue's variables; a bad value throws a ConfigError naming it. Relative paths are from the repository. */
+export function loadVenueConfig(env: Record<string, string | undefined>, paths: { repoRoot: string }): VenueConfig {
+  const parsed = v.safeParse(VenueEnvSchema, env);
+  if (!parsed.success) {
+    const problems = parsed.issues.map((issue) => `${v.getDotPath(issue) ?? '(environment)'}: ${issue.message}`);
+    throw new ConfigError(`invalid venue configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.output;
+  const dir = e.MARKET_DATA_DIR ?? join(paths.repoRoot, '..', 'shared', 'data', 'market');
+  return {
+    host: e.VENUE_HOST,
+    replay: {
+      enabled: e.VENUE_REPLAY === 'on',
+      symbol: 'BTC-USD',
+      dir: isAbsolute(dir) ? dir : join(paths.repoRoot, dir),
+      file: e.VENUE_REPLAY_FILE,
+      speed: e.VENUE_REPLAY_SPEED,
+      seed: e.VENUE_REPLAY_SEED,
+    },
+  };
+}

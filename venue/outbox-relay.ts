@@ -1,0 +1,101 @@
+import type { EventPublisher } from '../infra/kafka/event-publisher';
+import { TOPICS } from '../infra/kafka/topics';
+import type { Logger } from '../infra/logger';
+import type { VenueCommit, VenueStore } from '../infra/mongo/venue-store';
+
+const MAX_RETRY_MS = 5_000;
+
+export interface OutboxRelayOptions {
+  /** Pause after a failed round before trying the same commits again; doubles while failures go on, up to 5 s. */
+  retryMs?: number;
+  /** Commits per round (one projection write, one Kafka send, one outbox update). */
+  maxBatch?: number;
+}
+
+/**
+ * Takes committed venue calls to the outside, strictly in commit order: applies their projections
+ * (`venue_orders`, `venue_fills`), publishes their reports to `venue-reports` (key orderId), then marks them
+ * published. A failed round is retried from the same commit, so a later report never overtakes an earlier
+ * one. A crash after the send and before the mark republishes on restart: consumers dedupe by eventId.
+ */
+export class OutboxRelay {
+  private readonly pending: VenueCommit[] = [];
+  private readonly retryMs: number;
+  private readonly maxBatch: number;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private published = 0;
+
+  constructor(
+    private readonly store: VenueStore,
+    private readonly publisher: EventPublisher,
+    private readonly logger: Logger,
+    options: OutboxRelayOptions = {},
+  ) {
+    this.retryMs = options.retryMs ?? 500;
+    this.maxBatch = options.maxBatch ?? 200;
+  }
+
+  /** Commits waiting to be published. */
+  get backlog(): number {
+    return this.pending.length;
+  }
+
+  get publishedCommits(): number {
+    return this.published;
+  }
+
+  enqueue(commit: VenueCommit): void {
+    this.pending.push(commit);
+    this.wake?.();
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Publishes what is pending, giving up after `timeoutMs` (what is left is republished by the next start). */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    if (this.loop === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([this.loop, timeout]);
+    clearTimeout(timer);
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    for (;;) {
+      if (this.pending.length === 0) {
+        if (this.stopping) return;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+        continue;
+      }
+      const batch = this.pending.slice(0, this.maxBatch);
+      try {
+        await this.publishRound(batch);
+        this.pending.splice(0, batch.length);
+        this.published += batch.length;
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        this.logger.warn({ err: error, commits: batch.length, backlog: this.pending.length, failures }, 'venue.outbox_retry');
+        if (this.stopping) return;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(this.retryMs * 2 ** (failures - 1), MAX_RETRY_MS)));
+      }
+    }
+  }
+
+  private async publishRound(batch: readonly VenueCommit[]): Promise<void> {
+    await this.store.applyProjections(batch);
+    const messages = batch.flatMap((commit) => commit.reports.map((report) => ({ key: report.orderId, value: JSON.stringify(report) })));
+    await this.publisher.publish(TOPICS.venueReports, messages);
+    await this.store.markPublished(batch.map((commit) => commit.seq));
+  }
+}

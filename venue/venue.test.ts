@@ -1,0 +1,215 @@
+import { parseDecimal } from '../domain/decimal';
+import type { DomainError } from '../domain/errors';
+import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
+import { TOPICS } from '../infra/kafka/topics';
+import { createLogger } from '../infra/logger';
+import { LIQUIDITY_ACCOUNT_ID } from './liquidity-simulator';
+import type { VenueOrderRequest } from './schemas';
+import { InMemoryVenueStore, RecordingPublisher } from './test-doubles';
+import { Venue } from './venue';
+
+const d = parseDecimal;
+const symbols = new SymbolRegistry(DEFAULT_SYMBOLS);
+const logger = createLogger({ name: 'venue-test', level: 'silent' });
+
+function order(orderId: string, accountId: string, side: 'BUY' | 'SELL', price: string | null, quantity: string, extra: Partial<VenueOrderRequest> = {}): VenueOrderRequest {
+  return {
+    orderId,
+    accountId,
+    symbol: 'BTC-USD',
+    side,
+    type: price === null ? 'MARKET' : 'LIMIT',
+    quantity: d(quantity),
+    price: price === null ? null : d(price),
+    timeInForce: price === null ? 'IOC' : 'GTC',
+    postOnly: false,
+    ...extra,
+  };
+}
+
+async function startVenue(store: InMemoryVenueStore, publisher: RecordingPublisher, compactAfterOrders?: number) {
+  const venue = new Venue({ store, publisher, symbols, logger, epoch: await store.nextRunEpoch(), relay: { retryMs: 5 }, ...(compactAfterOrders === undefined ? {} : { compactAfterOrders }) });
+  await venue.recover();
+  return venue;
+}
+
+/** Waits until the relay published everything committed. */
+async function published(venue: Venue): Promise<void> {
+  for (let i = 0; i < 200 && venue.stats().relayBacklog > 0; i++) await new Promise((r) => setTimeout(r, 5));
+  expect(venue.stats().relayBacklog).toBe(0);
+}
+
+const reports = (publisher: RecordingPublisher) => publisher.values(TOPICS.venueReports) as any[];
+const feed = (publisher: RecordingPublisher) => publisher.values(TOPICS.priceFeeds) as any[];
+const codeOf = async (p: Promise<unknown>) => ((await p.then(() => undefined, (e: unknown) => e)) as DomainError | undefined)?.code;
+
+describe('Venue', () => {
+  let store: InMemoryVenueStore;
+  let publisher: RecordingPublisher;
+  let venue: Venue;
+
+  beforeEach(async () => {
+    store = new InMemoryVenueStore();
+    publisher = new RecordingPublisher();
+    venue = await startVenue(store, publisher);
+  });
+  afterEach(() => venue.stop());
+
+  it('is idempotent by orderId: a repeat answers the existing order, different terms are refused', async () => {
+    const first = await venue.submit(order('o1', 'alice', 'BUY', '100', '1'));
+    expect(first).toMatchObject({ created: true, order: { status: 'OPEN', remaining: '1', version: 1 } });
+    const again = await Promise.all([venue.submit(order('o1', 'alice', 'BUY', '100', '1')), venue.submit(order('o1', 'alice', 'BUY', '100.00', '1.0'))]);
+    expect(again.map((a) => a.created)).toEqual([false, false]);
+    expect(again[0].order).toEqual(first.order);
+    expect(await codeOf(venue.submit(order('o1', 'alice', 'BUY', '101', '1')))).toBe('IDEMPOTENCY_KEY_REUSED');
+    await published(venue);
+    expect(reports(publisher).map((r) => [r.eventId, r.report.type])).toEqual([['o1:1', 'ACCEPTED']]);
+    expect((await venue.book('BTC-USD', 10)).bids).toEqual([{ price: '100', quantity: '1', orderCount: 1 }]);
+  });
+
+  it('reports both sides of a trade between users, and the public trade and book deltas', async () => {
+    await venue.submit(order('m1', 'alice', 'SELL', '100', '1'));
+    await venue.submit(order('m2', 'carol', 'SELL', '101', '1'));
+    const taker = await venue.submit(order('t1', 'bob', 'BUY', '101', '1.5'));
+    expect(taker.order).toMatchObject({ status: 'FILLED', filledQuantity: '1.5', remaining: '0', version: 3 });
+    expect(taker.order.fills.map((f) => [f.fillId, f.price, f.quantity, f.liquidity])).toEqual([
+      ['BTC-USD-1-1:t1', '100', '1', 'TAKER'],
+      ['BTC-USD-1-2:t1', '101', '0.5', 'TAKER'],
+    ]);
+    await published(venue);
+    const fills = reports(publisher).filter((r) => r.report.type === 'FILL');
+    expect(fills.map((r) => [r.eventId, r.report.fillId, r.report.liquidity, r.report.remaining])).toEqual([
+      ['m1:2', 'BTC-USD-1-1:m1', 'MAKER', '0'],
+      ['t1:2', 'BTC-USD-1-1:t1', 'TAKER', '0.5'],
+      ['m2:2', 'BTC-USD-1-2:m2', 'MAKER', '0.5'],
+      ['t1:3', 'BTC-USD-1-2:t1', 'TAKER', '0'],
+    ]);
+    const events = feed(publisher);
+    expect(events.map((e) => e.version - events[0].version)).toEqual(events.map((_, i) => i));
+    expect(events.filter((e) => e.eventType === 'PublicTrade').map((e) => [e.tradeId, e.price, e.quantity, e.takerSide])).toEqual([
+      ['BTC-USD-1-1', '100', '1', 'BUY'],
+      ['BTC-USD-1-2', '101', '0.5', 'BUY'],
+    ]);
+    const book = await venue.book('BTC-USD', 5);
+    expect(book).toMatchObject({ sequence: events.at(-1).version, asks: [{ price: '101', quantity: '0.5', orderCount: 1 }], bids: [] });
+  });
+
+  it('cancels a resting order, and answers a final or unknown one clearly', async () => {
+    await venue.submit(order('c1', 'alice', 'BUY', '100', '1'));
+    expect(await venue.cancel('c1')).toMatchObject({ status: 'CANCELLED', remaining: '0', cancelledQuantity: '1', reason: 'USER', version: 2 });
+    expect(await codeOf(venue.cancel('c1'))).toBe('ORDER_TERMINAL');
+    expect(await codeOf(venue.cancel('nope'))).toBe('ORDER_NOT_FOUND');
+    await venue.submit(order('g1', 'alice', 'BUY', '99', '1', { timeInForce: 'GTD' }));
+    expect(await venue.cancel('g1', 'GTD_EXPIRED')).toMatchObject({ status: 'EXPIRED', reason: 'GTD_EXPIRED' });
+    await published(venue);
+    expect(reports(publisher).map((r) => [r.orderId, r.version, r.report])).toEqual([
+      ['c1', 1, { type: 'ACCEPTED' }],
+      ['c1', 2, { type: 'CANCELLED', reason: 'USER', remaining: '1' }],
+      ['g1', 1, { type: 'ACCEPTED' }],
+      ['g1', 2, { type: 'EXPIRED', remaining: '1' }],
+    ]);
+  });
+
+  it('ends an IOC remainder CANCELLED, rejects what the engine rejects, and keeps both answers', async () => {
+    await venue.submit(order('m1', 'alice', 'SELL', '100', '1'));
+    const ioc = await venue.submit(order('i1', 'bob', 'BUY', '100', '3', { timeInForce: 'IOC' }));
+    expect(ioc.order).toMatchObject({ status: 'CANCELLED', filledQuantity: '1', cancelledQuantity: '2', reason: 'IOC_REMAINDER' });
+    const market = await venue.submit(order('k1', 'bob', 'BUY', null, '1'));
+    expect(market.order).toMatchObject({ status: 'REJECTED', reason: 'NO_LIQUIDITY', version: 1 });
+    expect((await venue.submit(order('k1', 'bob', 'BUY', null, '1'))).created).toBe(false);
+  });
+
+  it('reports user fills against the liquidity account, but nothing of its own orders', async () => {
+    await venue.applyLiquidity('BTC-USD', [
+      { kind: 'submit', order: { orderId: `${LIQUIDITY_ACCOUNT_ID}:q1`, accountId: LIQUIDITY_ACCOUNT_ID, side: 'SELL', type: 'LIMIT', price: d('100'), quantity: d('2'), timeInForce: 'GTC', postOnly: false } },
+    ]);
+    await venue.submit(order('u1', 'alice', 'BUY', '100', '0.5'));
+    await venue.applyLiquidity('BTC-USD', [{ kind: 'cancel', orderId: `${LIQUIDITY_ACCOUNT_ID}:q1` }]);
+    await published(venue);
+    expect(reports(publisher).map((r) => [r.orderId, r.report.type])).toEqual([
+      ['u1', 'ACCEPTED'],
+      ['u1', 'FILL'],
+    ]);
+    expect(store.outbox.size).toBe(1);
+  });
+
+  it('waits out a store that does not answer: the submit is answered once committed, nothing is lost', async () => {
+    store.failNextCommits = 3;
+    const result = await venue.submit(order('s1', 'alice', 'BUY', '100', '1'));
+    expect(result.order.status).toBe('OPEN');
+    expect([...store.outbox.values()].map((c) => c.seq)).toEqual([1]);
+  });
+
+  it('publishes in commit order after Kafka comes back', async () => {
+    publisher.failNext = 3;
+    await venue.submit(order('p1', 'alice', 'BUY', '100', '1'));
+    await venue.submit(order('p2', 'bob', 'SELL', '100', '1'));
+    await published(venue);
+    expect(reports(publisher).map((r) => r.eventId)).toEqual(['p1:1', 'p2:1', 'p1:2', 'p2:2']);
+  });
+
+  it('after a crash, rebuilds the book in time priority and republishes what was not published', async () => {
+    await venue.submit(order('a1', 'alice', 'BUY', '100', '1'));
+    await venue.submit(order('b1', 'bob', 'BUY', '100', '2'));
+    await venue.submit(order('x1', 'xavier', 'SELL', '100', '0.4')); // a1 partially filled
+    await published(venue);
+    publisher.failNext = 1_000; // Kafka down: the next commit stays unpublished
+    await venue.submit(order('c1', 'carol', 'BUY', '99', '1'));
+    const before = await Promise.all(['a1', 'b1', 'c1', 'x1'].map((id) => venue.getOrder(id)));
+    const bookBefore = await venue.book('BTC-USD', 10);
+    // kill -9: the old instance is simply dropped, nothing is stopped or flushed.
+    const restartedPublisher = new RecordingPublisher();
+    const restarted = await startVenue(store, restartedPublisher);
+    try {
+      expect(await Promise.all(['a1', 'b1', 'c1', 'x1'].map((id) => restarted.getOrder(id)))).toEqual(before);
+      expect((await restarted.book('BTC-USD', 10)).bids).toEqual(bookBefore.bids);
+      await published(restarted);
+      expect(reports(restartedPublisher).map((r) => r.eventId)).toEqual(['c1:1']);
+      // Time priority survives: a1 (older, 0.6 left) fills before b1; trade ids carry the new run.
+      const taker = await restarted.submit(order('y1', 'yan', 'SELL', '100', '1'));
+      expect(taker.order.fills.map((f) => [f.fillId, f.quantity])).toEqual([
+        ['BTC-USD-2-1:y1', '0.6'],
+        ['BTC-USD-2-2:y1', '0.4'],
+      ]);
+      expect(await restarted.getOrder('a1')).toMatchObject({ status: 'FILLED', filledQuantity: '1', version: 3 });
+      expect(await restarted.getOrder('b1')).toMatchObject({ status: 'PARTIALLY_FILLED', filledQuantity: '0.4', remaining: '1.6', version: 2 });
+      // The same submit after the restart answers the existing order.
+      expect(await restarted.submit(order('x1', 'xavier', 'SELL', '100', '0.4'))).toMatchObject({ created: false, order: before[3] });
+    } finally {
+      await restarted.stop();
+    }
+  });
+
+  it('moves the book into a fresh engine now and then: same book, same priority, trade ids go on', async () => {
+    await venue.stop();
+    venue = await startVenue(store, publisher, 10);
+    const liquidity = (n: number, side: 'BUY' | 'SELL', price: string) => ({
+      kind: 'submit' as const,
+      order: { orderId: `${LIQUIDITY_ACCOUNT_ID}:q${n}`, accountId: LIQUIDITY_ACCOUNT_ID, side, type: 'LIMIT' as const, price: d(price), quantity: d('1'), timeInForce: 'GTC' as const, postOnly: false },
+    });
+    await venue.submit(order('old', 'alice', 'SELL', '101', '1'));
+    await venue.applyLiquidity('BTC-USD', [liquidity(1, 'SELL', '101'), liquidity(2, 'BUY', '99')]);
+    await venue.submit(order('new', 'bob', 'SELL', '101', '1'));
+    const tradeIds: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      // Churn: a liquidity order in and out, and a small trade against the oldest ask at 101.
+      await venue.applyLiquidity('BTC-USD', [liquidity(100 + i, 'BUY', '98'), { kind: 'cancel', orderId: `${LIQUIDITY_ACCOUNT_ID}:q${100 + i}` }]);
+      if (i % 10 === 0) {
+        const taker = await venue.submit(order(`t${i}`, 'carol', 'BUY', '101', '0.1'));
+        tradeIds.push(...taker.order.fills.map((f) => f.tradeId));
+      }
+    }
+    expect(venue.stats().engineOrders).toBeLessThan(10);
+    expect(new Set(tradeIds).size).toBe(3);
+    expect(tradeIds).toEqual(['BTC-USD-2-1', 'BTC-USD-2-2', 'BTC-USD-2-3']);
+    // alice came first at 101: she took all three small fills, ahead of the liquidity order and bob.
+    expect(await venue.getOrder('old')).toMatchObject({ filledQuantity: '0.3', remaining: '0.7' });
+    expect(await venue.getOrder('new')).toMatchObject({ filledQuantity: '0' });
+    const book = await venue.book('BTC-USD', 5);
+    expect(book.asks).toEqual([{ price: '101', quantity: '2.7', orderCount: 3 }]);
+    expect(book.bids).toEqual([{ price: '99', quantity: '1', orderCount: 1 }]);
+    const taker = await venue.submit(order('sweep', 'carol', 'BUY', '101', '2.7'));
+    expect(taker.order.fills.map((f) => f.fillId.split(':')[0])).toEqual(['BTC-USD-2-4', 'BTC-USD-2-5', 'BTC-USD-2-6']);
+    expect((await venue.getOrder('new'))?.status).toBe('FILLED');
+  });
+});

@@ -1,0 +1,23 @@
+import type { VenueReport } from '../domain/venue-events';
+import { PoisonMessageError } from '../infra/kafka/consumer';
+import type { Logger } from '../infra/logger';
+import type { OrderWorkflowGateway } from '../infra/temporal/order-workflows';
+
+/**
+ * Handles one venue report: signals the order's workflow. A report no running workflow can take
+ * (unknown order, or one already finished) goes to the dead-letter topic with the reason; it never
+ * blocks the partition. Redelivered reports are harmless: the workflow drops versions it has seen.
+ */
+export function createVenueReportIntake(deps: { workflows: OrderWorkflowGateway; logger: Logger }) {
+  return async (report: VenueReport): Promise<void> => {
+    const outcome = await deps.workflows.deliverVenueReport(report);
+    if (outcome === 'delivered') {
+      deps.logger.debug({ orderId: report.orderId, version: report.version, type: report.report.type }, 'venue_report.delivered');
+      return;
+    }
+    throw new PoisonMessageError(
+      outcome === 'closed' ? `order ${report.orderId} has finished; its workflow takes no more reports` : `no order workflow for ${report.orderId}`,
+      { orderId: report.orderId, version: report.version, type: report.report.type },
+    );
+  };
+}

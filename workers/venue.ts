@@ -1,0 +1,80 @@
+import { serve } from '@hono/node-server';
+import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
+import { loadConfig } from '../infra/config';
+import { createKafka } from '../infra/kafka/client';
+import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
+import { createLogger } from '../infra/logger';
+import { connectMongo } from '../infra/mongo/client';
+import { ensureVenueIndexes, MongoVenueStore } from '../infra/mongo/venue-store';
+import { REPO_ROOT } from '../scripts/stack/settings';
+import { createVenueApp } from '../venue/app';
+import { loadVenueConfig } from '../venue/config';
+import { startLiquidityReplay } from '../venue/liquidity-replay';
+import type { ReplayDriver } from '../venue/replay-driver';
+import { Venue } from '../venue/venue';
+import { onShutdownSignal } from './shutdown';
+
+/** The venue process: recover the books from Mongo, start the replay, then serve (see venue/venue.ts for the design). */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const venueConfig = loadVenueConfig(process.env, { repoRoot: REPO_ROOT });
+  const logger = createLogger({ name: 'venue', level: config.logLevel });
+  const symbols = new SymbolRegistry(DEFAULT_SYMBOLS);
+
+  const mongo = await connectMongo(config.mongo);
+  await ensureVenueIndexes(mongo.db);
+  const store = new MongoVenueStore(mongo.db);
+  const kafka = createKafka(config.kafka, logger);
+  const publisher = new KafkaEventPublisher(kafka, logger);
+  await publisher.start();
+
+  const epoch = await store.nextRunEpoch();
+  const venue = new Venue({ store, publisher, symbols, logger, epoch });
+  const recovered = await venue.recover();
+  logger.info({ epoch, ...recovered }, 'venue.recovered');
+
+  let replay: ReplayDriver | undefined;
+  const replaySpec = symbols.get(venueConfig.replay.symbol);
+  if (venueConfig.replay.enabled && replaySpec !== undefined) {
+    const anchorMs = await store.replayAnchor(venueConfig.replay.file, Date.now());
+    replay = await startLiquidityReplay({ config: venueConfig.replay, spec: replaySpec, venue, anchorMs, logger });
+  }
+
+  const app = createVenueApp({
+    logger,
+    venue,
+    symbols,
+    readiness: {
+      mongo: async () => {
+        await mongo.db.command({ ping: 1 });
+      },
+      kafka: async () => {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          await admin.describeCluster();
+        } finally {
+          await admin.disconnect();
+        }
+      },
+    },
+  });
+  const server = serve({ fetch: app.fetch, hostname: venueConfig.host, port: config.venue.port }, (info) => {
+    logger.info({ url: `http://${venueConfig.host}:${info.port}`, replay: venueConfig.replay.enabled ? venueConfig.replay.file : 'off' }, 'venue.ready');
+  });
+
+  onShutdownSignal(logger, async () => {
+    // Stop intake (the replay, then HTTP), let queued engine calls commit, publish what is committed, close.
+    await replay?.stop();
+    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    await venue.stop();
+    logger.info(venue.stats(), 'venue.stopped');
+    await publisher.stop();
+    await mongo.client.close();
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
