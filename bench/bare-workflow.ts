@@ -1,5 +1,6 @@
-// The lifecycle benchmark's baseline: a workflow with as many activities as an order runs to reach
-// ACCEPTED (recordTransition NEW, reserveFunds, recordTransition ACCEPTED), here no-ops.
+// The lifecycle benchmark's baseline: a workflow with as many activities as an order runs to reach SETTLED
+// (recordTransition NEW, reserveFunds, recordTransition ACCEPTED, submitToVenue, settleFill,
+// recordTransition FILLED, releaseFunds, recordTransition SETTLED), here no-ops.
 import { proxyActivities } from '@temporalio/workflow';
 
 export interface BareActivities {
@@ -8,8 +9,6 @@ export interface BareActivities {
 
 const { step } = proxyActivities<BareActivities>({ startToCloseTimeout: '15s' });
 
-export async function bareWorkflow(): Promise<void> {
-  await step(1);
-  await step(2);
-  await step(3);
+export async function bareWorkflow(steps: number): Promise<void> {
+  for (let n = 1; n <= steps; n += 1) await step(n);
 }

@@ -1,6 +1,8 @@
-// Order lifecycle: orders/s from POST /api/orders to ACCEPTED persisted in Mongo (API and worker as real
-// processes: Kafka `orders`, the orders consumer, the order workflow and its 3 activities), against a bare
-// Temporal workflow with 3 no-op activities on the same server, worker in this process, same run.
+// Order lifecycle: orders/s from POST /api/orders to FILLED and to SETTLED in Mongo (API, worker, risk engine and
+// venue as real processes: Kafka `orders`, the orders consumer, the order workflow and its 8 activities, the
+// venue's matching and its reports through Kafka `venue-reports`), against a bare Temporal workflow with 8 no-op
+// activities on the same server, worker in this process, same run. Orders come in crossing pairs (a SELL of one
+// account, then a BUY of another at the same price), so every order trades completely.
 // Run: npm run bench -- lifecycle
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -20,7 +22,10 @@ const ROUNDS = 3;
 const WARMUP = 10;
 const CONCURRENCY = 20;
 const TIMEOUT_MS = 120_000;
-const ORDER = { symbol: 'BTC-USD', side: 'BUY', type: 'LIMIT', quantity: '0.01', price: '30000' };
+const ORDER = { symbol: 'BTC-USD', type: 'LIMIT', quantity: '0.01', price: '30000' };
+/** Activities an order runs until SETTLED; the 6th records FILLED. The bare workflow runs as many. */
+const ACTIVITIES_TO_SETTLED = 8;
+const ACTIVITIES_TO_FILLED = 6;
 // workers/worker.ts joins this group (not importable: importing the module starts a worker).
 const ORDER_PROCESSOR_GROUP = 'order-processor-group';
 // A larger backlog on `orders` would be consumed first: the measurement would mostly be someone else's orders.
@@ -57,58 +62,72 @@ async function ordersIntake(brokers: readonly string[]): Promise<{ members: numb
   }
 }
 
-/** Workflow and activity tasks a workflow went through until its third activity completed, from its history. */
-async function tasksToThirdActivity(handle: WorkflowHandle): Promise<string> {
+/** Workflow tasks, activity tasks and signals a workflow went through until it completed, from its history. */
+async function tasksOf(handle: WorkflowHandle): Promise<string> {
   const { events } = await handle.fetchHistory();
   let workflowTasks = 0;
   let activityTasks = 0;
+  let signals = 0;
   for (const event of events ?? []) {
     if (event.workflowTaskCompletedEventAttributes) workflowTasks += 1;
-    if (event.activityTaskCompletedEventAttributes && ++activityTasks === 3) break;
+    if (event.activityTaskCompletedEventAttributes) activityTasks += 1;
+    if (event.workflowExecutionSignaledEventAttributes) signals += 1;
   }
-  return `1 start + ${workflowTasks} workflow tasks + ${activityTasks} activity tasks`;
+  return `1 start + ${workflowTasks} workflow tasks + ${activityTasks} activity tasks${signals > 0 ? ` + ${signals} signals (venue reports)` : ''}`;
 }
 
-/** A way through Temporal: submit work, and count how much of it passed its third activity so far. */
+/** A way through Temporal: submit work, and count how much of it reached the midpoint (FILLED) and the end (SETTLED). */
 interface Side {
   submit(n: number): Promise<void>;
+  midway(): Promise<number>;
   done(): Promise<number>;
   pollMs: number;
-  /** The most recent workflow, to read its history. */
+  /** The most recent finished workflow, to read its history. */
   last(): WorkflowHandle;
 }
 
 interface Round {
+  /** Until all of them were FILLED (or the 6th activity of the bare workflow). */
+  midwaySeconds: number;
   seconds: number;
   completed: number;
 }
 
-/** Submits `n` and waits until all of them passed their third activity (or TIMEOUT_MS). */
+/** Submits `n` and waits until all of them reached the midpoint, then the end (or TIMEOUT_MS). */
 async function timedRound(side: Side, n: number): Promise<Round> {
-  const before = await side.done();
+  const [midBefore, before] = [await side.midway(), await side.done()];
   const startedAt = performance.now();
   await side.submit(n);
-  await eventually(`${n} to pass their third activity`, async () => (await side.done()) >= before + n || undefined, TIMEOUT_MS, side.pollMs).catch(
-    () => undefined,
-  );
-  return { seconds: (performance.now() - startedAt) / 1000, completed: (await side.done()) - before };
+  await eventually(`${n} to reach the midpoint`, async () => (await side.midway()) >= midBefore + n || undefined, TIMEOUT_MS, side.pollMs).catch(() => undefined);
+  const midwaySeconds = (performance.now() - startedAt) / 1000;
+  await eventually(`${n} to finish`, async () => (await side.done()) >= before + n || undefined, TIMEOUT_MS, side.pollMs).catch(() => undefined);
+  return { midwaySeconds, seconds: (performance.now() - startedAt) / 1000, completed: (await side.done()) - before };
 }
 
-/** Orders through the API and worker processes; done = ACCEPTED in Mongo. */
+/** Orders through the API, worker, risk engine and venue processes; midway = FILLED or later, done = SETTLED in Mongo. */
 async function orderSide(system: TestSystem, orderIds: string[]): Promise<Side> {
-  const account = await system.createAccount({ USD: '1000000000000', BTC: '1000000' });
-  await Promise.all([system.startWorker(), system.startApi()]);
+  const buyer = await system.createAccount({ USD: '1000000000000', BTC: '0' });
+  const seller = await system.createAccount({ USD: '0', BTC: '1000000' });
+  await system.startAll();
   const orders = system.mongo.db.collection(COLLECTIONS.orders);
+  const accounts = { $in: [buyer.accountId, seller.accountId] };
   return {
     async submit(n) {
-      const ids = await mapLimit(Array.from({ length: n }), CONCURRENCY, async () => {
-        const response = await system.placeOrder(account.apiKey, ORDER);
-        if (response.status !== 202) throw new Error(`POST /api/orders answered ${response.status}: ${response.text}`);
-        return response.json.orderId as string;
+      // Pairs: the SELL of a pair is placed before its BUY, so the book never holds more than a few orders.
+      if (n % 2 !== 0) throw new Error(`orders come in pairs: ${n} is odd`);
+      const ids = await mapLimit(Array.from({ length: n / 2 }), CONCURRENCY / 2, async () => {
+        const pair: string[] = [];
+        for (const [who, side] of [[seller, 'SELL'], [buyer, 'BUY']] as const) {
+          const response = await system.placeOrder(who.apiKey, { ...ORDER, side });
+          if (response.status !== 202) throw new Error(`POST /api/orders answered ${response.status}: ${response.text}`);
+          pair.push(response.json.orderId as string);
+        }
+        return pair;
       });
-      orderIds.push(...ids);
+      orderIds.push(...ids.flat());
     },
-    done: () => orders.countDocuments({ accountId: account.accountId, status: 'ACCEPTED' }),
+    midway: () => orders.countDocuments({ accountId: accounts, status: { $in: ['FILLED', 'SETTLED'] } }),
+    done: () => orders.countDocuments({ accountId: accounts, status: 'SETTLED' }),
     pollMs: 50,
     last: () => system.temporal.workflow.getHandle(orderWorkflowId(orderIds.at(-1)!)),
   };
@@ -118,10 +137,12 @@ async function orderSide(system: TestSystem, orderIds: string[]): Promise<Side> 
 async function withBareWorkflows<T>(system: TestSystem, use: (bare: Side) => Promise<T>): Promise<T> {
   const taskQueue = `bench-bare-${randomUUID().slice(0, 8)}`;
   const handles: WorkflowHandle[] = [];
-  let thirdSteps = 0;
+  let midway = 0;
+  let finished = 0;
   const activities: BareActivities = {
     async step(n) {
-      if (n === 3) thirdSteps += 1;
+      if (n === ACTIVITIES_TO_FILLED) midway += 1;
+      if (n === ACTIVITIES_TO_SETTLED) finished += 1;
     },
   };
   // The SDK's INFO lines (worker state changes) would interleave with the tables; once per process.
@@ -143,11 +164,12 @@ async function withBareWorkflows<T>(system: TestSystem, use: (bare: Side) => Pro
       const bare: Side = {
         async submit(n) {
           const started = await mapLimit(Array.from({ length: n }), CONCURRENCY, () =>
-            system.temporal.workflow.start<typeof bareWorkflow>('bareWorkflow', { taskQueue, workflowId: `${taskQueue}-${randomUUID()}` }),
+            system.temporal.workflow.start<typeof bareWorkflow>('bareWorkflow', { taskQueue, workflowId: `${taskQueue}-${randomUUID()}`, args: [ACTIVITIES_TO_SETTLED] }),
           );
           handles.push(...started);
         },
-        done: async () => thirdSteps,
+        midway: async () => midway,
+        done: async () => finished,
         pollMs: 10,
         last: () => handles.at(-1)!,
       };
@@ -180,31 +202,42 @@ export async function runLifecycleBench(): Promise<BenchResult> {
       for (let i = 0; i < ROUNDS; i += 1) {
         measured.push({ orders: await timedRound(orderPath, ORDERS / ROUNDS), bare: await timedRound(barePath, ORDERS / ROUNDS) });
       }
-      return { measured, tasks: { orders: await tasksToThirdActivity(orderPath.last()), bare: await tasksToThirdActivity(barePath.last()) } };
+      return { measured, tasks: { orders: await tasksOf(orderPath.last()), bare: await tasksOf(barePath.last()) } };
     });
 
-    const sum = (rs: readonly Round[]): Round => ({ seconds: rs.reduce((t, r) => t + r.seconds, 0), completed: rs.reduce((t, r) => t + r.completed, 0) });
+    const sum = (rs: readonly Round[]): Round => ({
+      midwaySeconds: rs.reduce((t, r) => t + r.midwaySeconds, 0),
+      seconds: rs.reduce((t, r) => t + r.seconds, 0),
+      completed: rs.reduce((t, r) => t + r.completed, 0),
+    });
     const orders = sum(rounds.measured.map((r) => r.orders));
     const bare = sum(rounds.measured.map((r) => r.bare));
     const rate = (r: Round) => r.completed / r.seconds;
-    const perSecond = (r: Round) => `${round(rate(r), 1)}${r.completed < ORDERS ? ` (only ${r.completed} of ${ORDERS} done: a round timed out)` : ''}`;
-    const ORDERS_COLUMN = 'orders (POST to ACCEPTED in Mongo)';
-    const BARE_COLUMN = 'bare workflow (3rd no-op activity done)';
+    const midRate = (r: Round) => r.completed / r.midwaySeconds;
+    const timedOut = (r: Round) => (r.completed < ORDERS ? ` (only ${r.completed} of ${ORDERS} done: a round timed out)` : '');
+    const ORDERS_COLUMN = 'orders (POST to FILLED / SETTLED in Mongo)';
+    const BARE_COLUMN = `bare workflow (${ACTIVITIES_TO_FILLED}th / ${ACTIVITIES_TO_SETTLED}th no-op activity done)`;
     const rows: Row[] = [
       {
-        measure: `per second: ${ORDERS} in ${ROUNDS} alternating rounds, submitted at concurrency ${CONCURRENCY}, after ${WARMUP} warm-up`,
-        [ORDERS_COLUMN]: perSecond(orders),
-        [BARE_COLUMN]: perSecond(bare),
+        measure: `per second to FILLED: ${ORDERS} in ${ROUNDS} alternating rounds, submitted at concurrency ${CONCURRENCY}, after ${WARMUP} warm-up`,
+        [ORDERS_COLUMN]: `${round(midRate(orders), 1)}${timedOut(orders)}`,
+        [BARE_COLUMN]: `${round(midRate(bare), 1)}${timedOut(bare)}`,
+        'orders/bare': percentOf(midRate(orders), midRate(bare)),
+      },
+      {
+        measure: 'per second to SETTLED',
+        [ORDERS_COLUMN]: round(rate(orders), 1),
+        [BARE_COLUMN]: round(rate(bare), 1),
         'orders/bare': percentOf(rate(orders), rate(bare)),
       },
       {
-        measure: 'per second, each round',
+        measure: 'per second to SETTLED, each round',
         [ORDERS_COLUMN]: rounds.measured.map((r) => round(rate(r.orders), 1)).join(', '),
         [BARE_COLUMN]: rounds.measured.map((r) => round(rate(r.bare), 1)).join(', '),
         'orders/bare': rounds.measured.map((r) => percentOf(rate(r.orders), rate(r.bare))).join(', '),
       },
       {
-        measure: 'wall time, s',
+        measure: 'wall time to SETTLED, s',
         [ORDERS_COLUMN]: round(orders.seconds, 2),
         [BARE_COLUMN]: round(bare.seconds, 2),
         'orders/bare': '',
@@ -218,7 +251,7 @@ export async function runLifecycleBench(): Promise<BenchResult> {
       {
         measure: 'note: besides Temporal, each order',
         [ORDERS_COLUMN]:
-          'API: 1 Mongo read (API key), 3 Redis calls, 1 Kafka produce; worker: 1 Kafka consume + commit, 4 Mongo writes, 1 account read + compare-and-set (hold), 2 Kafka produces (executions)',
+          'API: 1 Mongo read (API key), 3 Redis calls, 1 Kafka produce; worker: 1 Kafka consume + commit, 4 transitions × (2 Mongo writes + 1 Kafka produce), 1 fill record; risk: hold, settle (+ fee credit), release = 3-4 compare-and-sets; venue: 1 outbox insert + relay (projection, produce, mark) per engine call; 2 venue-report consumes',
         [BARE_COLUMN]: 'nothing',
         'orders/bare': '',
       },
@@ -229,9 +262,9 @@ export async function runLifecycleBench(): Promise<BenchResult> {
         'orders/bare': intake.members > 0 ? 'shared partitions: some orders may go to another worker' : '',
       },
     ];
-    return { name: 'lifecycle: orders from POST to ACCEPTED vs a bare Temporal workflow with 3 activities (same server, same run)', rows };
+    return { name: `lifecycle: orders from POST to FILLED and SETTLED vs a bare Temporal workflow with ${ACTIVITIES_TO_SETTLED} activities (same server, same run)`, rows };
   } finally {
-    // The accepted orders would wait for a cancel forever: end them (their database is dropped next).
+    // Orders left resting (a timed-out round) would wait forever: end them (their database is dropped next).
     await mapLimit(orderIds, CONCURRENCY, (orderId) =>
       system.temporal.workflow.getHandle(orderWorkflowId(orderId)).terminate('benchmark finished').catch(() => undefined),
     );
