@@ -5,7 +5,7 @@ import { RiskClient } from '../infra/http/risk-client';
 import { MongoFillStore } from '../infra/mongo/fill-store';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
 import { loadConfig } from '../infra/config';
-import { createKafka } from '../infra/kafka/client';
+import { createKafka, pingKafka } from '../infra/kafka/client';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { createLogger } from '../infra/logger';
 import { MongoApiKeyStore } from '../infra/mongo/api-key-store';
@@ -54,15 +54,7 @@ async function main(): Promise<void> {
       temporal: async () => {
         await client.workflowService.getSystemInfo({});
       },
-      kafka: async () => {
-        const admin = kafka.admin();
-        await admin.connect();
-        try {
-          await admin.describeCluster();
-        } finally {
-          await admin.disconnect();
-        }
-      },
+      kafka: () => pingKafka(kafka),
     },
   });
 

@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
 import { loadConfig } from '../infra/config';
-import { createKafka } from '../infra/kafka/client';
+import { createKafka, pingKafka } from '../infra/kafka/client';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { createLogger } from '../infra/logger';
 import { connectMongo } from '../infra/mongo/client';
@@ -48,15 +48,7 @@ async function main(): Promise<void> {
       mongo: async () => {
         await mongo.db.command({ ping: 1 });
       },
-      kafka: async () => {
-        const admin = kafka.admin();
-        await admin.connect();
-        try {
-          await admin.describeCluster();
-        } finally {
-          await admin.disconnect();
-        }
-      },
+      kafka: () => pingKafka(kafka),
     },
   });
   const server = serve({ fetch: app.fetch, hostname: venueConfig.host, port: config.venue.port }, (info) => {

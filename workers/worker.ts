@@ -8,7 +8,7 @@ import { loadConfig } from '../infra/config';
 import { createKafka } from '../infra/kafka/client';
 import { parseMessage, startConsumer } from '../infra/kafka/consumer';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
-import { dlqTopic, TOPICS } from '../infra/kafka/topics';
+import { dlqTopic, TOPICS, type Topic } from '../infra/kafka/topics';
 import { createLogger } from '../infra/logger';
 import { MongoFillStore } from '../infra/mongo/fill-store';
 import { MongoOrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
@@ -58,38 +58,27 @@ async function main(): Promise<void> {
   });
   const running = worker.run();
 
+  // A consumer whose retries are exhausted has stopped for good: exit, so the supervisor restarts the worker.
+  const consume = (groupId: string, topic: Topic, handle: (value: string) => Promise<unknown>) =>
+    startConsumer({
+      kafka,
+      groupId,
+      topic,
+      dlqTopic: dlqTopic(topic),
+      publisher,
+      logger,
+      onFatal: (error) => {
+        logger.fatal({ err: error, groupId }, 'worker.consumer_dead');
+        process.exit(1);
+      },
+      handle: async (message) => {
+        await handle(message.value);
+      },
+    });
   const intake = createOrderIntake({ workflows, logger });
-  const consumer = await startConsumer({
-    kafka,
-    groupId: ORDER_PROCESSOR_GROUP,
-    topic: TOPICS.orders,
-    dlqTopic: dlqTopic(TOPICS.orders),
-    publisher,
-    logger,
-    onFatal: (error) => {
-      logger.fatal({ err: error }, 'worker.consumer_dead');
-      process.exit(1);
-    },
-    handle: async (message) => {
-      await intake(parseMessage(OrderCreatedEventSchema, message.value));
-    },
-  });
+  const consumer = await consume(ORDER_PROCESSOR_GROUP, TOPICS.orders, (value) => intake(parseMessage(OrderCreatedEventSchema, value)));
   const reportIntake = createVenueReportIntake({ workflows, logger });
-  const reports = await startConsumer({
-    kafka,
-    groupId: VENUE_REPORT_PROCESSOR_GROUP,
-    topic: TOPICS.venueReports,
-    dlqTopic: dlqTopic(TOPICS.venueReports),
-    publisher,
-    logger,
-    onFatal: (error) => {
-      logger.fatal({ err: error }, 'worker.consumer_dead');
-      process.exit(1);
-    },
-    handle: async (message) => {
-      await reportIntake(parseMessage(VenueReportSchema, message.value));
-    },
-  });
+  const reports = await consume(VENUE_REPORT_PROCESSOR_GROUP, TOPICS.venueReports, (value) => reportIntake(parseMessage(VenueReportSchema, value)));
   logger.info({ taskQueue: config.temporal.taskQueue, groups: [ORDER_PROCESSOR_GROUP, VENUE_REPORT_PROCESSOR_GROUP] }, 'worker.ready');
 
   onShutdownSignal(logger, async () => {

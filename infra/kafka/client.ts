@@ -57,3 +57,14 @@ function effectiveLevel(namespace: string, level: logLevel, message: string): lo
   if (message.startsWith('Limiting retries for the idempotent producer')) return logLevel.DEBUG;
   return level;
 }
+
+/** A readiness probe: resolves when the cluster answers a metadata request. */
+export async function pingKafka(kafka: Kafka): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.describeCluster();
+  } finally {
+    await admin.disconnect();
+  }
+}
