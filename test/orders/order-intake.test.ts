@@ -108,8 +108,15 @@ describe('orders consumer', () => {
         if (value.includes(marker)) dead.push({ value, reason: message.headers?.['dlq-reason']?.toString() ?? '' });
       },
     });
-    // Joining the group assigns partitions at the log end; give it a moment before producing.
-    await eventually('the DLQ reader to join', async () => ((await kafka.admin().describeGroups([`test-dlq-${marker}`])).groups[0]?.state === 'Stable' ? true : undefined));
+    // Joining the group assigns partitions at the log end; give it a moment before producing. The admin is
+    // disconnected after: an admin left connected keeps a socket that holds Jest open until the broker idles it out.
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await eventually('the DLQ reader to join', async () => ((await admin.describeGroups([`test-dlq-${marker}`])).groups[0]?.state === 'Stable' ? true : undefined));
+    } finally {
+      await admin.disconnect();
+    }
 
     const next = orderCreated();
     await publish(`{"not": "an order", "marker": "${marker}"}`, marker);
