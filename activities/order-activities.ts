@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { orderEventId, type ExecutionReport, type FillFacts } from '../domain/events';
-import { isVenueHouseAccount } from '../domain/venue-events';
+import { isVenueHouseAccount, type VenueReport } from '../domain/venue-events';
+import { reportsFromVenueTruth } from '../domain/venue-reconciliation';
 import type { OrderStatus, OrderView } from '../domain/order';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
 import { TOPICS } from '../infra/kafka/topics';
@@ -146,6 +147,18 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
       const answer = await deps.venue.cancel(input.orderId, input.reason);
       if (answer.ok || answer.error.code === 'ORDER_TERMINAL') return;
       throw unexpectedAnswer(`cancel of ${input.orderId}`, { status: answer.status, body: { error: answer.error } });
+    },
+
+    /**
+     * Asks the venue for the order's truth and rebuilds the reports numbered after `afterVersion` (the workflow
+     * lost some, or heard nothing for long). `found: false` when the venue does not know the order.
+     */
+    async reconcileWithVenue(input: { orderId: string; afterVersion: number }): Promise<{ found: boolean; venueVersion: number; reports: VenueReport[] }> {
+      const truth = await deps.venue.order(input.orderId);
+      if (truth === null) return { found: false, venueVersion: 0, reports: [] };
+      const reports = reportsFromVenueTruth(truth, input.afterVersion);
+      if (reports.length > 0) deps.logger.warn({ orderId: input.orderId, afterVersion: input.afterVersion, venueVersion: truth.version, rebuilt: reports.length }, 'order.reconciled');
+      return { found: true, venueVersion: truth.version, reports };
     },
 
     /** Keeps what the order refused (an overfill, a fill in a state that takes none) for people to look at. */

@@ -13,6 +13,7 @@ import {
 const d = parseDecimal;
 const T0 = '2030-01-01T00:00:00.000Z';
 const T1 = '2030-01-01T00:00:01.000Z';
+const T2 = '2030-01-01T00:00:02.000Z';
 
 const base = newOrder({
   orderId: 'ord-1',
@@ -204,6 +205,21 @@ describe('fills', () => {
   });
 });
 
+describe('a venue rejection', () => {
+  it('ends an order the venue refused on arrival REJECTED with the reason, also while a cancel waits', () => {
+    const waiting = run(accepted, { type: 'CANCEL_REQUESTED', atVenue: true, at: T1 });
+    for (const order of [accepted, waiting]) {
+      const result = applyOrderCommand(order, { type: 'VENUE_REJECTED', reason: 'POST_ONLY_WOULD_TAKE', at: T2 });
+      expect(result).toMatchObject({ ok: true, changed: true, to: 'REJECTED', order: { rejectReason: 'POST_ONLY_WOULD_TAKE', updatedAt: T2 } });
+    }
+  });
+
+  it('is refused once anything traded: money moved, so the order cannot be a rejection', () => {
+    expect(applyOrderCommand(partial, { type: 'VENUE_REJECTED', reason: 'x', at: T1 })).toMatchObject({ ok: false, code: 'INVALID_TRANSITION' });
+    expect(applyOrderCommand(pendingCancel, { type: 'VENUE_REJECTED', reason: 'x', at: T1 })).toMatchObject({ ok: false, code: 'INVALID_TRANSITION' });
+  });
+});
+
 describe('terminal orders', () => {
   const commands: OrderCommand[] = [
     { type: 'RISK_ACCEPTED', at: T1 },
@@ -212,6 +228,7 @@ describe('terminal orders', () => {
     { type: 'CANCEL_REQUESTED', atVenue: false, at: T1 },
     fill('f-new', '0.1'),
     { type: 'VENUE_CANCELLED', reason: 'x', at: T1 },
+    { type: 'VENUE_REJECTED', reason: 'x', at: T1 },
     { type: 'EXPIRED', reason: 'x', at: T1 },
     { type: 'SETTLED', at: T1 },
   ];
@@ -234,22 +251,23 @@ describe('the full transition table', () => {
     FILL_SMALL: fill('f-small', '0.1'),
     FILL_REST: { ...fill('f-rest', '1'), quantity: 0n }, // quantity filled in per order below
     VENUE_CANCELLED: { type: 'VENUE_CANCELLED', reason: 'stp', at: T1 },
+    VENUE_REJECTED: { type: 'VENUE_REJECTED', reason: 'POST_ONLY_WOULD_TAKE', at: T1 },
     EXPIRED: { type: 'EXPIRED', reason: 'gtd', at: T1 },
     SETTLED: { type: 'SETTLED', at: T1 },
   };
   const T = 'ORDER_TERMINAL';
   const X = 'INVALID_TRANSITION';
-  // columns: RISK_ACCEPTED, RISK_REJECTED, CANCEL_AT_VENUE, CANCEL_LOCAL, FILL_SMALL, FILL_REST, VENUE_CANCELLED, EXPIRED, SETTLED
+  // columns: RISK_ACCEPTED, RISK_REJECTED, CANCEL_AT_VENUE, CANCEL_LOCAL, FILL_SMALL, FILL_REST, VENUE_CANCELLED, VENUE_REJECTED, EXPIRED, SETTLED
   const table: Record<OrderStatus, Outcome[]> = {
-    NEW: ['ACCEPTED', 'REJECTED', 'CANCELLED', 'CANCELLED', X, X, X, X, X],
-    ACCEPTED: [X, X, 'PENDING_CANCEL', 'CANCELLED', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED', 'EXPIRED', X],
-    PARTIALLY_FILLED: [X, X, 'PENDING_CANCEL', 'CANCELLED', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED', 'EXPIRED', X],
-    PENDING_CANCEL: [X, X, 'NO_OP', 'NO_OP', 'PENDING_CANCEL', 'FILLED', 'CANCELLED', 'EXPIRED', X],
-    FILLED: [X, X, 'NO_OP', 'NO_OP', 'OVERFILL', 'OVERFILL', X, X, 'SETTLED'],
-    SETTLED: [T, T, T, T, T, T, T, T, T],
-    REJECTED: [T, T, T, T, T, T, T, T, T],
-    CANCELLED: [T, T, T, T, T, T, T, T, T],
-    EXPIRED: [T, T, T, T, T, T, T, T, T],
+    NEW: ['ACCEPTED', 'REJECTED', 'CANCELLED', 'CANCELLED', X, X, X, X, X, X],
+    ACCEPTED: [X, X, 'PENDING_CANCEL', 'CANCELLED', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED', 'REJECTED', 'EXPIRED', X],
+    PARTIALLY_FILLED: [X, X, 'PENDING_CANCEL', 'CANCELLED', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED', X, 'EXPIRED', X],
+    PENDING_CANCEL: [X, X, 'NO_OP', 'NO_OP', 'PENDING_CANCEL', 'FILLED', 'CANCELLED', X, 'EXPIRED', X],
+    FILLED: [X, X, 'NO_OP', 'NO_OP', 'OVERFILL', 'OVERFILL', X, X, X, 'SETTLED'],
+    SETTLED: [T, T, T, T, T, T, T, T, T, T],
+    REJECTED: [T, T, T, T, T, T, T, T, T, T],
+    CANCELLED: [T, T, T, T, T, T, T, T, T, T],
+    EXPIRED: [T, T, T, T, T, T, T, T, T, T],
   };
 
   const outcome = (result: TransitionResult): Outcome =>
@@ -296,6 +314,7 @@ const commandArb: fc.Arbitrary<OrderCommand> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<OrderCommand>({ type: 'RISK_REJECTED', reason: 'INSUFFICIENT_BALANCE', at: T1 }) },
   { weight: 1, arbitrary: fc.boolean().map<OrderCommand>((atVenue) => ({ type: 'CANCEL_REQUESTED', atVenue, at: T1 })) },
   { weight: 1, arbitrary: fc.constant<OrderCommand>({ type: 'VENUE_CANCELLED', reason: 'stp', at: T1 }) },
+  { weight: 1, arbitrary: fc.constant<OrderCommand>({ type: 'VENUE_REJECTED', reason: 'POST_ONLY_WOULD_TAKE', at: T1 }) },
   { weight: 1, arbitrary: fc.constant<OrderCommand>({ type: 'EXPIRED', reason: 'gtd', at: T1 }) },
   { weight: 2, arbitrary: fc.constant<OrderCommand>({ type: 'SETTLED', at: T1 }) },
 );

@@ -22,6 +22,8 @@ export type OrderCommand =
   | { type: 'CANCEL_REQUESTED'; atVenue: boolean; at: string }
   | FillCommand
   | { type: 'VENUE_CANCELLED'; reason: string; at: string }
+  /** The venue refused the order when it arrived (e.g. a post-only order that would take): nothing traded. */
+  | { type: 'VENUE_REJECTED'; reason: string; at: string }
   | { type: 'EXPIRED'; reason: string; at: string }
   | { type: 'SETTLED'; at: string };
 
@@ -81,6 +83,10 @@ export function applyOrderCommand(order: Order, cmd: OrderCommand): TransitionRe
       return applyCancelRequest(order, cmd.atVenue, cmd.at);
     case 'FILL':
       return applyFill(order, cmd);
+    case 'VENUE_REJECTED':
+      return (order.status === 'ACCEPTED' || order.status === 'PENDING_CANCEL') && order.filledQuantity === 0n
+        ? changed(order, cmd.at, { status: 'REJECTED', rejectReason: cmd.reason })
+        : invalid(order, cmd);
     case 'VENUE_CANCELLED':
       return isLiveAtVenue(order.status) ? changed(order, cmd.at, { status: 'CANCELLED' }) : invalid(order, cmd);
     case 'EXPIRED':

@@ -3,7 +3,13 @@ import { ConfigError, loadConfig } from './config';
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     const config = loadConfig({});
-    expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'orders', uiUrl: 'http://localhost:8233' });
+    expect(config.temporal).toEqual({
+      address: '127.0.0.1:7233',
+      namespace: 'default',
+      taskQueue: 'orders',
+      uiUrl: 'http://localhost:8233',
+      reconcile: { quietMs: 30_000, maxQuietMs: 600_000, gapGraceMs: 5_000 },
+    });
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
     expect(config.redis.url).toBe('redis://127.0.0.1:6379');
     expect(config.mongo).toEqual({ url: 'mongodb://127.0.0.1:27017', db: 'crypto_oms' });
@@ -21,7 +27,13 @@ describe('loadConfig', () => {
     expect(config.env).toBe('production');
   });
 
+  it('reads the reconciliation timing in seconds; the cap is never below the first wait', () => {
+    const config = loadConfig({ ORDER_RECONCILE_QUIET_SECONDS: '60', ORDER_RECONCILE_MAX_QUIET_SECONDS: '10', ORDER_RECONCILE_GAP_GRACE_SECONDS: '2' });
+    expect(config.temporal.reconcile).toEqual({ quietMs: 60_000, maxQuietMs: 60_000, gapGraceMs: 2_000 });
+  });
+
   it.each([
+    ['ORDER_RECONCILE_QUIET_SECONDS', '0'],
     ['API_PORT', 'abc'],
     ['API_PORT', '70000'],
     ['KAFKA_BROKERS', 'no-port'],

@@ -22,6 +22,10 @@ const EnvSchema = v.object({
   TEMPORAL_NAMESPACE: v.optional(v.pipe(v.string(), v.minLength(1)), 'default'),
   TEMPORAL_TASK_QUEUE: v.optional(v.pipe(v.string(), v.minLength(1)), 'orders'),
   TEMPORAL_UI_URL: v.optional(v.pipe(v.string(), v.url('must be a URL')), 'http://localhost:8233'),
+  // How long an order's workflow trusts the venue's report stream before it asks the venue (see workflows/order-lifecycle.ts).
+  ORDER_RECONCILE_QUIET_SECONDS: PositiveInt(30),
+  ORDER_RECONCILE_MAX_QUIET_SECONDS: PositiveInt(600),
+  ORDER_RECONCILE_GAP_GRACE_SECONDS: PositiveInt(5),
   KAFKA_BROKERS: v.optional(
     v.pipe(
       v.string(),
@@ -51,7 +55,14 @@ type Env = v.InferOutput<typeof EnvSchema>;
 export interface AppConfig {
   readonly env: Env['OMS_ENV'];
   readonly logLevel: Env['LOG_LEVEL'];
-  readonly temporal: { readonly address: string; readonly namespace: string; readonly taskQueue: string; readonly uiUrl: string };
+  readonly temporal: {
+    readonly address: string;
+    readonly namespace: string;
+    readonly taskQueue: string;
+    readonly uiUrl: string;
+    /** Passed to every order workflow it starts (milliseconds). */
+    readonly reconcile: { readonly quietMs: number; readonly maxQuietMs: number; readonly gapGraceMs: number };
+  };
   readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string };
   readonly redis: { readonly url: string };
   readonly mongo: { readonly url: string; readonly db: string };
@@ -76,7 +87,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     env: e.OMS_ENV,
     logLevel: e.LOG_LEVEL,
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, uiUrl: e.TEMPORAL_UI_URL },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiUrl: e.TEMPORAL_UI_URL,
+      reconcile: {
+        quietMs: e.ORDER_RECONCILE_QUIET_SECONDS * 1_000,
+        maxQuietMs: Math.max(e.ORDER_RECONCILE_QUIET_SECONDS, e.ORDER_RECONCILE_MAX_QUIET_SECONDS) * 1_000,
+        gapGraceMs: e.ORDER_RECONCILE_GAP_GRACE_SECONDS * 1_000,
+      },
+    },
     kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID },
     redis: { url: e.REDIS_URL },
     mongo: { url: e.MONGO_URL, db: e.MONGO_DB },

@@ -11,7 +11,9 @@ import { createTestWorkflowEnvironment } from '../test/harness/temporal-env';
 import { fakeOrderActivities, fillReport, sampleOrder } from '../test/harness/order-fixtures';
 import { getOrderQuery, orderLifecycle, venueReportSignal } from '../workflows/order-lifecycle';
 
-const scenarios: Record<string, (client: Client, taskQueue: string) => Promise<temporal.api.history.v1.IHistory>> = {
+type Fake = ReturnType<typeof fakeOrderActivities>;
+
+const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) => Promise<temporal.api.history.v1.IHistory>> = {
   // Accepted, routed to the venue, filled in two parts, settled.
   'order-lifecycle-fills': async (client, taskQueue) => {
     const order = sampleOrder('00000000-0000-8000-8000-000000000002', { quantity: '1' });
@@ -19,6 +21,36 @@ const scenarios: Record<string, (client: Client, taskQueue: string) => Promise<t
     while ((await handle.query(getOrderQuery)).status !== 'ACCEPTED') await new Promise((r) => setTimeout(r, 50));
     await handle.signal(venueReportSignal, fillReport(order.orderId, 1, { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' }));
     await handle.signal(venueReportSignal, fillReport(order.orderId, 2, { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' }));
+    await handle.result();
+    return handle.fetchHistory();
+  },
+  // Report 1 lost: report 2 arrives after a gap, the workflow asks the venue, applies both fills in order, settles.
+  'order-lifecycle-reconcile': async (client, taskQueue, fake) => {
+    const order = sampleOrder('00000000-0000-8000-8000-000000000003', { quantity: '1' });
+    const fills = [
+      { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' },
+      { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' },
+    ];
+    fake.venueTruth.set(order.orderId, {
+      orderId: order.orderId,
+      accountId: 'acct-test',
+      symbol: 'BTC-USD',
+      status: 'FILLED',
+      filledQuantity: '1',
+      remaining: '0',
+      cancelledQuantity: '0',
+      reason: null,
+      version: 2,
+      updatedAt: '2030-01-01T00:00:00.000Z',
+      fills: fills.map((f, i) => ({ ...f, fillId: `${f.tradeId}:${order.orderId}`, side: 'BUY', liquidity: 'MAKER', version: i + 1, occurredAt: '2030-01-01T00:00:00.000Z' })),
+    });
+    const handle = await client.workflow.start(orderLifecycle, {
+      taskQueue,
+      workflowId: `order-${order.orderId}`,
+      args: [{ order, reconcile: { gapGraceMs: 200 } }],
+    });
+    while ((await handle.query(getOrderQuery)).status !== 'ACCEPTED') await new Promise((r) => setTimeout(r, 50));
+    await handle.signal(venueReportSignal, fillReport(order.orderId, 2, fills[1]!));
     await handle.result();
     return handle.fetchHistory();
   },
@@ -33,13 +65,14 @@ async function main(): Promise<void> {
         console.log(`kept ${file} (pass --overwrite to record it again)`);
         continue;
       }
+      const fake = fakeOrderActivities();
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue: `record-${name}`,
         workflowsPath: require.resolve('../workflows/index'),
-        activities: fakeOrderActivities().activities,
+        activities: fake.activities,
       });
-      const history = await worker.runUntil(scenario(env.client, `record-${name}`));
+      const history = await worker.runUntil(scenario(env.client, `record-${name}`, fake));
       // Protobuf binary: exactly what the server sent, readable with `temporal.api.history.v1.History.decode`.
       writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
       console.log(`wrote ${file}`);

@@ -84,6 +84,7 @@ export function translateEngineEvents(events: readonly EngineEvent[], ctx: Trans
       remaining: formatDecimal(remaining),
       version: next.version,
       occurredAt: ctx.nowIso,
+      contra,
     });
   };
 

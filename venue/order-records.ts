@@ -82,7 +82,10 @@ export function orderView(known: KnownOrder): VenueOrderView {
       quantity: f.quantity,
       liquidity: f.liquidity,
       remaining: f.remaining,
+      side: f.side,
+      version: f.version,
       occurredAt: f.occurredAt,
+      ...(f.contra === undefined ? {} : { contra: f.contra }),
     })),
   };
 }

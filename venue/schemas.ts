@@ -62,7 +62,10 @@ export const VenueFillViewSchema = v.object({
   quantity: DecimalStringSchema,
   liquidity: v.picklist(['MAKER', 'TAKER']),
   remaining: DecimalStringSchema,
+  side: v.picklist(ORDER_SIDES),
+  version: v.pipe(v.number(), v.description('the number of the FILL report that carried this fill')),
   occurredAt: IsoTimestampSchema,
+  contra: v.optional(v.object({ accountId: v.string(), orderId: v.string() }), undefined),
 });
 
 /** The venue's truth about one order: what reconciliation compares against. */

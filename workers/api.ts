@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     idempotency: new RedisIdempotencyStore(redis, { ttlSeconds: config.api.idempotencyTtlSeconds }),
     pendingOrders: new RedisPendingOrderCache(redis),
     publisher,
-    workflows: new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue),
+    workflows: new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue, config.temporal.reconcile),
     symbols: new SymbolRegistry(DEFAULT_SYMBOLS),
     maxBodyBytes: config.api.maxBodyBytes,
     idempotencyTtlSeconds: config.api.idempotencyTtlSeconds,

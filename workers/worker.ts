@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const publisher = new KafkaEventPublisher(kafka, logger);
   await publisher.start();
   const client = await connectTemporal(config.temporal);
-  const workflows = new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue);
+  const workflows = new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue, config.temporal.reconcile);
 
   const activities = createOrderActivities({
     orders: new MongoOrderStore(mongo.db),

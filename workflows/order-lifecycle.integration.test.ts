@@ -6,7 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestWorkflowEnvironment } from '../test/harness/temporal-env';
 import { fakeOrderActivities, fillReport, sampleOrder, venueReport } from '../test/harness/order-fixtures';
-import { cancelSignal, getOrderQuery, orderLifecycle, venueReportSignal } from './order-lifecycle';
+import type { VenueOrderState } from '../infra/http/venue-client';
+import { cancelSignal, getOrderQuery, orderLifecycle, venueReportSignal, type OrderLifecycleInput } from './order-lifecycle';
 import { OrderStatusKey } from './search-attributes';
 
 const workflowsPath = require.resolve('./index');
@@ -34,12 +35,113 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     throw new Error(`timed out waiting for ${what}`);
   }
 
-  const start = (taskQueue: string, order: ReturnType<typeof sampleOrder>, continueAsNewAfterEvents?: number) =>
+  const start = (taskQueue: string, order: ReturnType<typeof sampleOrder>, continueAsNewAfterEvents?: number, reconcile?: OrderLifecycleInput['reconcile']) =>
     env.client.workflow.start(orderLifecycle, {
       taskQueue,
       workflowId: `order-${order.orderId}`,
-      args: [{ order, ...(continueAsNewAfterEvents === undefined ? {} : { continueAsNewAfterEvents }) }],
+      args: [{ order, ...(continueAsNewAfterEvents === undefined ? {} : { continueAsNewAfterEvents }), ...(reconcile === undefined ? {} : { reconcile }) }],
     });
+
+  /** The venue's truth for an order of sampleOrder(): filled by the given fills (versions 1, 2, ...), then `final`. */
+  function venueTruth(
+    order: ReturnType<typeof sampleOrder>,
+    fills: Array<{ tradeId: string; price: string; quantity: string; remaining: string }>,
+    final?: { status: 'CANCELLED' | 'EXPIRED' | 'REJECTED'; reason: string | null },
+  ): VenueOrderState {
+    const filled = fills.reduce((sum, f) => sum + Number(f.quantity), 0); // test data only: a few round quantities
+    const last = fills.at(-1);
+    return {
+      orderId: order.orderId,
+      accountId: 'acct-test',
+      symbol: 'BTC-USD',
+      status: final?.status ?? (last?.remaining === '0' ? 'FILLED' : fills.length > 0 ? 'PARTIALLY_FILLED' : 'OPEN'),
+      filledQuantity: String(filled),
+      remaining: final === undefined ? (last?.remaining ?? order.quantity) : '0',
+      cancelledQuantity: final === undefined ? '0' : (last?.remaining ?? order.quantity),
+      reason: final?.reason ?? null,
+      version: fills.length + (final === undefined ? 0 : 1),
+      updatedAt: new Date().toISOString(),
+      fills: fills.map((f, i) => ({ fillId: `${f.tradeId}:${order.orderId}`, side: 'BUY', liquidity: 'MAKER', version: i + 1, occurredAt: new Date().toISOString(), ...f })),
+    };
+  }
+
+  it('asks the venue when a report is missing (a gap in the numbers) and applies what it lost, in order', async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID(), { quantity: '1' });
+    const fills = [
+      { tradeId: 'T1', price: '30000', quantity: '0.25', remaining: '0.75' },
+      { tradeId: 'T2', price: '30010', quantity: '0.75', remaining: '0' },
+    ];
+    fake.venueTruth.set(order.orderId, venueTruth(order, fills));
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order, undefined, { quietMs: 600_000, gapGraceMs: 300 });
+      await until('the venue submit', () => fake.submitted.length === 1);
+      // Report 1 never arrives (lost on the way); report 2 does.
+      await handle.signal(venueReportSignal, fillReport(order.orderId, 2, fills[1]!));
+      return handle.result();
+    });
+    expect(fake.reconciliations).toEqual([{ orderId: order.orderId, afterVersion: 0 }]);
+    expect(result).toMatchObject({ status: 'SETTLED', filledQuantity: '1', averagePrice: '30007.5' });
+    expect(fake.settled).toEqual([`T1:${order.orderId}`, `T2:${order.orderId}`]);
+    expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'PARTIALLY_FILLED', 'FILLED', 'SETTLED']);
+  });
+
+  it('asks the venue after a silence and reaches its truth: fills applied once, the cancel it reported ends the order', async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID(), { quantity: '1' });
+    const fills = [{ tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' }];
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order, undefined, { quietMs: 200, maxQuietMs: 400, gapGraceMs: 100 });
+      await until('the venue submit', () => fake.submitted.length === 1);
+      // While the venue has nothing new, polls find nothing and the order stays as it is.
+      fake.venueTruth.set(order.orderId, venueTruth(order, []));
+      await until('a quiet poll', () => fake.reconciliations.length >= 2);
+      expect((await handle.query(getOrderQuery)).status).toBe('ACCEPTED');
+      // Then the venue fills part of it and cancels the rest (self-trade prevention), and every report is lost.
+      fake.venueTruth.set(order.orderId, venueTruth(order, fills, { status: 'CANCELLED', reason: 'SELF_TRADE_PREVENTION' }));
+      return handle.result();
+    });
+    expect(result).toMatchObject({ status: 'CANCELLED', filledQuantity: '0.4' });
+    expect(fake.settled).toEqual([`T1:${order.orderId}`]);
+    expect(fake.released).toEqual([order.orderId]);
+    expect(fake.recorded.map((r) => [r.order.status, r.reason ?? null])).toEqual([
+      ['NEW', null],
+      ['ACCEPTED', null],
+      ['PARTIALLY_FILLED', null],
+      ['CANCELLED', 'SELF_TRADE_PREVENTION'],
+    ]);
+    // Polls back off: the waits double up to the cap, so a quiet order costs little.
+    expect(fake.reconciliations.every((r, i) => i === 0 || r.afterVersion >= fake.reconciliations[i - 1]!.afterVersion)).toBe(true);
+  });
+
+  it('records once that the venue does not know a submitted order, and keeps asking', async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID());
+    await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order, undefined, { quietMs: 100, maxQuietMs: 100 });
+      await until('three polls', () => fake.reconciliations.length >= 3);
+      expect(fake.anomalies).toEqual([{ kind: 'VENUE_ORDER_UNKNOWN', details: { lastReportVersion: 0 } }]);
+      // The venue still answers a cancel; its report ends the order.
+      await handle.signal(cancelSignal, {});
+      await until('the cancel at the venue', () => fake.cancels.length === 1);
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
+      expect(await handle.result()).toMatchObject({ status: 'CANCELLED' });
+    });
+  });
+
+  it('ends a post-only order the venue refused (it would take) REJECTED with the reason, its hold released', async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID());
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the venue submit', () => fake.submitted.length === 1);
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'REJECTED', reason: 'POST_ONLY_WOULD_TAKE' }));
+      return handle.result();
+    });
+    expect(result).toMatchObject({ status: 'REJECTED', rejectReason: 'POST_ONLY_WOULD_TAKE', filledQuantity: '0' });
+    expect(fake.released).toEqual([order.orderId]);
+    expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'REJECTED']);
+  });
 
   it('accepts, routes to the venue, and on cancel waits for the venue before CANCELLED, releasing the hold', async () => {
     const fake = fakeOrderActivities();

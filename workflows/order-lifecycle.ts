@@ -33,9 +33,22 @@ export interface LifecycleProgress {
   pendingReports: VenueReport[];
 }
 
+/** How long the workflow trusts the report stream before it asks the venue (milliseconds). */
+export interface ReconcileTiming {
+  /** Silence before the first poll of a live order; doubles after each quiet poll... */
+  quietMs: number;
+  /** ...up to this. */
+  maxQuietMs: number;
+  /** How long a report that arrived after a gap waits for the missing one before the workflow asks. */
+  gapGraceMs: number;
+}
+
+const DEFAULT_RECONCILE: ReconcileTiming = { quietMs: 30_000, maxQuietMs: 600_000, gapGraceMs: 5_000 };
+
 export interface OrderLifecycleInput {
   order: OrderSnapshot;
   progress?: LifecycleProgress;
+  reconcile?: Partial<ReconcileTiming>;
   /** Continue as new after this many history events (default well under Temporal's limits). */
   continueAsNewAfterEvents?: number;
 }
@@ -69,6 +82,7 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderV
   let order: Order = fromOrderSnapshot(input.order);
   let cancelRequested = order.cancelRequested;
   const progress: LifecycleProgress = input.progress ?? { submitted: false, cancelSent: false, expiring: false, lastReportVersion: 0, pendingReports: [] };
+  let reportsArrived = 0;
 
   setHandler(cancelSignal, () => {
     cancelRequested = true;
@@ -76,7 +90,10 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderV
   setHandler(venueReportSignal, (report) => {
     // Kafka may redeliver; the venue numbers each order's reports 1, 2, 3...
     const known = report.version <= progress.lastReportVersion || progress.pendingReports.some((r) => r.version === report.version);
-    if (!known) progress.pendingReports.push(report);
+    if (!known) {
+      progress.pendingReports.push(report);
+      reportsArrived += 1;
+    }
   });
   setHandler(getOrderQuery, () => toOrderView(order));
 
@@ -124,20 +141,50 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderV
     progress.submitted = true;
   }
 
+  // Workflows started before reconciliation existed replay without its timers and activities.
+  const reconciles = patched('reconcile-with-venue');
+  const timing = { ...DEFAULT_RECONCILE, ...input.reconcile };
   const expireAtMs = order.expireAt === null ? undefined : parseIsoTimestamp(order.expireAt);
   let expiryDue = false;
+  let quietPolls = 0;
+  let venueMissingRecorded = false;
   const release = () => activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId });
   const limit = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER;
 
+  // The venue numbers an order's reports 1, 2, 3...; with reconciliation on, they are applied in that order
+  // and a missing number is a gap: a report was lost on the way (or is late), so the workflow asks the venue.
+  const nextInOrder = (): VenueReport | undefined => {
+    progress.pendingReports.sort((a, b) => a.version - b.version);
+    while (progress.pendingReports[0] !== undefined && progress.pendingReports[0].version <= progress.lastReportVersion) progress.pendingReports.shift();
+    return progress.pendingReports[0];
+  };
+  const hasReportToApply = (): boolean => {
+    if (!reconciles) return progress.pendingReports.length > 0;
+    const head = nextInOrder();
+    return head !== undefined && head.version === progress.lastReportVersion + 1;
+  };
+
   while (!isTerminal(order.status)) {
-    const ready = () => progress.pendingReports.length > 0 || order.status === 'FILLED' || (!progress.cancelSent && (cancelRequested || expiryDue));
+    // A report that arrives after a gap wakes the wait too, so its shorter grace period starts at once.
+    const arrivedBefore = reportsArrived;
+    const ready = () =>
+      hasReportToApply() || order.status === 'FILLED' || (!progress.cancelSent && (cancelRequested || expiryDue)) || (reconciles && reportsArrived !== arrivedBefore);
     // A GTD order waits with a durable timer (condition with a timeout): it survives worker restarts.
     const waitsForExpiry = expireAtMs !== undefined && !progress.cancelSent && !expiryDue;
-    if (waitsForExpiry) {
-      const woken = await condition(ready, Math.max(1, expireAtMs - Date.now()));
-      if (!woken) expiryDue = true;
-    } else {
-      await condition(ready);
+    let timeoutMs = waitsForExpiry ? Math.max(1, expireAtMs - Date.now()) : undefined;
+    if (reconciles && !ready()) {
+      // A gap waits briefly for the late report; silence waits longer and longer (reports are durable, polls are a safety net).
+      const pollMs = Math.min((nextInOrder() !== undefined ? timing.gapGraceMs : timing.quietMs) * 2 ** quietPolls, timing.maxQuietMs);
+      timeoutMs = Math.min(timeoutMs ?? pollMs, pollMs);
+    }
+    const woken = timeoutMs === undefined ? await condition(ready).then(() => true) : await condition(ready, timeoutMs);
+    if (!woken) {
+      if (waitsForExpiry && (!reconciles || Date.now() >= expireAtMs)) {
+        expiryDue = true;
+      } else {
+        await reconcile();
+        quietPolls += 1;
+      }
     }
 
     if (order.status === 'FILLED') {
@@ -147,8 +194,9 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderV
       break;
     }
 
-    const report = progress.pendingReports.shift();
+    const report = reconciles ? (hasReportToApply() ? progress.pendingReports.shift() : undefined) : progress.pendingReports.shift();
     if (report !== undefined) {
+      quietPolls = 0;
       progress.lastReportVersion = Math.max(progress.lastReportVersion, report.version);
       await handleReport(report);
     } else if (!progress.cancelSent && (cancelRequested || expiryDue)) {
@@ -163,10 +211,28 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderV
     }
 
     if (!isTerminal(order.status) && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit)) {
-      await continueAsNew<typeof orderLifecycle>({ order: toOrderSnapshot(order), progress, continueAsNewAfterEvents: limit });
+      await continueAsNew<typeof orderLifecycle>({ order: toOrderSnapshot(order), progress, continueAsNewAfterEvents: limit, ...(input.reconcile === undefined ? {} : { reconcile: input.reconcile }) });
     }
   }
   return toOrderView(order);
+
+  /** Asks the venue for the order's truth and queues the reports this workflow has not applied. */
+  async function reconcile(): Promise<void> {
+    const answer = await activities.reconcileWithVenue({ orderId: order.orderId, afterVersion: progress.lastReportVersion });
+    if (!answer.found) {
+      // Submitted (the venue committed it before answering), yet unknown there: the venue lost its state.
+      // Resubmitting could trade what the trader may no longer want; people decide. The order keeps polling.
+      if (!venueMissingRecorded) {
+        venueMissingRecorded = true;
+        await activities.recordAnomaly({ order: toOrderView(order), kind: 'VENUE_ORDER_UNKNOWN', details: { lastReportVersion: progress.lastReportVersion } });
+      }
+      return;
+    }
+    for (const report of answer.reports) {
+      const known = report.version <= progress.lastReportVersion || progress.pendingReports.some((r) => r.version === report.version);
+      if (!known) progress.pendingReports.push(report);
+    }
+  }
 
   async function handleReport(report: VenueReport): Promise<void> {
     const body = report.report;
@@ -179,9 +245,15 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderV
       case 'CANCELLED': {
         const reason = body.reason;
         await release();
-        // IOC/FOK/MARKET remainders and a GTD expiry end EXPIRED; a trader's cancel or STP ends CANCELLED.
+        // IOC/FOK/MARKET remainders and a GTD expiry end EXPIRED; a trader's cancel or STP ends CANCELLED;
+        // an order the venue refused on arrival (post-only that would take) ends REJECTED.
         const expired = progress.expiring || EXPIRY_REASONS.has(reason);
-        await apply(expired ? { type: 'EXPIRED', reason, at: now() } : { type: 'VENUE_CANCELLED', reason, at: now() }, reason);
+        const command: OrderCommand = expired
+          ? { type: 'EXPIRED', reason, at: now() }
+          : body.type === 'REJECTED' && order.filledQuantity === 0n
+            ? { type: 'VENUE_REJECTED', reason, at: now() }
+            : { type: 'VENUE_CANCELLED', reason, at: now() };
+        await apply(command, reason);
         return;
       }
       case 'EXPIRED':

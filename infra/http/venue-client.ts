@@ -1,14 +1,10 @@
 import type { OrderView } from '../../domain/order';
+import type { VenueOrderTruth } from '../../domain/venue-reconciliation';
 import { callJson, serviceError, type ServiceError } from './http-json';
 
-/** The venue's view of one order (reconciliation): see venue/schemas.ts VenueOrderViewSchema. */
-export interface VenueOrderState {
-  orderId: string;
-  status: 'OPEN' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELLED' | 'EXPIRED' | 'REJECTED';
+/** The venue's view of one order, with its fills (reconciliation): see venue/schemas.ts VenueOrderViewSchema. */
+export interface VenueOrderState extends VenueOrderTruth {
   filledQuantity: string;
-  remaining: string;
-  reason: string | null;
-  version: number;
 }
 
 type Answer<T> = { ok: true; value: T } | { ok: false; status: number; error: ServiceError };

@@ -57,6 +57,8 @@ export interface VenueFillRecord {
   /** The version of the FILL report that carries it, which orders an order's fills. */
   version: number;
   occurredAt: string;
+  /** The other side of the trade (absent in records written before it was kept). */
+  contra?: { accountId: string; orderId: string };
 }
 
 /**

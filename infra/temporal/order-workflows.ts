@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import type { OrderView } from '../../domain/order';
 import type { OrderSnapshot } from '../../domain/order-snapshot';
 import type { VenueReport } from '../../domain/venue-events';
-import type { CancelRequest, OrderLifecycleInput } from '../../workflows/order-lifecycle';
+import type { CancelRequest, OrderLifecycleInput, ReconcileTiming } from '../../workflows/order-lifecycle';
 import { AccountIdKey, OrderStatusKey, OrderTypeKey, SideKey, SymbolKey } from '../../workflows/search-attributes';
 
 export const ORDER_WORKFLOW_TYPE = 'orderLifecycle';
@@ -39,10 +39,12 @@ export class TemporalOrderWorkflowGateway implements OrderWorkflowGateway {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    /** Handed to every workflow this starts; the workflow's defaults otherwise. */
+    private readonly reconcile?: ReconcileTiming,
   ) {}
 
   private startOptions(order: OrderSnapshot) {
-    const input: OrderLifecycleInput = { order };
+    const input: OrderLifecycleInput = { order, ...(this.reconcile === undefined ? {} : { reconcile: this.reconcile }) };
     return {
       taskQueue: this.taskQueue,
       workflowId: orderWorkflowId(order.orderId),

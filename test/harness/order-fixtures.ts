@@ -5,6 +5,7 @@ import { parseDecimal } from '../../domain/decimal';
 import { newOrder, type OrderView } from '../../domain/order';
 import { toOrderSnapshot, type OrderSnapshot } from '../../domain/order-snapshot';
 import type { VenueReport, VenueReportBody } from '../../domain/venue-events';
+import { reportsFromVenueTruth } from '../../domain/venue-reconciliation';
 
 /** A NEW BTC-USD limit order, as the orders consumer would start it. Test support for workflow tests and the history recorder. */
 export function sampleOrder(
@@ -61,6 +62,9 @@ export function fillReport(orderId: string, version: number, fill: { tradeId: st
  * that code; the fee of a fill is 1 USD per fill so sums are easy to check.
  */
 export function fakeOrderActivities(options: { refuse?: string; transientFailures?: number } = {}) {
+  /** What the venue would answer about an order when the workflow reconciles (set by a test); unknown otherwise. */
+  const venueTruth = new Map<string, VenueOrderState>();
+  const reconciliations: Array<{ orderId: string; afterVersion: number }> = [];
   const recorded: RecordTransitionInput[] = [];
   const released: string[] = [];
   const settled: string[] = [];
@@ -69,7 +73,19 @@ export function fakeOrderActivities(options: { refuse?: string; transientFailure
   const anomalies: Array<{ kind: string; details: Record<string, unknown> }> = [];
   let reserveCalls = 0;
   let failuresLeft = options.transientFailures ?? 0;
-  const venueState = (order: OrderView): VenueOrderState => ({ orderId: order.orderId, status: 'OPEN', filledQuantity: '0', remaining: order.quantity, reason: null, version: 1 });
+  const venueState = (order: OrderView): VenueOrderState => ({
+    orderId: order.orderId,
+    accountId: order.accountId,
+    symbol: order.symbol,
+    status: 'OPEN',
+    filledQuantity: '0',
+    remaining: order.quantity,
+    cancelledQuantity: '0',
+    reason: null,
+    version: 1,
+    updatedAt: order.updatedAt,
+    fills: [],
+  });
   const activities: OrderActivities = {
     async recordTransition(input) {
       recorded.push(input);
@@ -100,6 +116,12 @@ export function fakeOrderActivities(options: { refuse?: string; transientFailure
     async recordAnomaly(input) {
       anomalies.push({ kind: input.kind, details: input.details });
     },
+    async reconcileWithVenue(input) {
+      reconciliations.push(input);
+      const truth = venueTruth.get(input.orderId);
+      if (truth === undefined) return { found: false, venueVersion: 0, reports: [] };
+      return { found: true, venueVersion: truth.version, reports: reportsFromVenueTruth(truth, input.afterVersion) };
+    },
   };
-  return { activities, recorded, released, settled, submitted, cancels, anomalies, reserveCalls: () => reserveCalls };
+  return { activities, recorded, released, settled, submitted, cancels, anomalies, venueTruth, reconciliations, reserveCalls: () => reserveCalls };
 }

@@ -8,6 +8,8 @@ import { MongoAccountStore } from '../../infra/mongo/account-store';
 import { MongoApiKeyStore } from '../../infra/mongo/api-key-store';
 import { connectMongo, ensureIndexes } from '../../infra/mongo/client';
 import { MongoOrderStore } from '../../infra/mongo/order-store';
+import { TOPICS } from '../../infra/kafka/topics';
+import { ORDER_PROCESSOR_GROUP, VENUE_REPORT_PROCESSOR_GROUP } from '../../workers/order-processor-group';
 import { eventually, startSystemProcess, waitForOutput, type SystemProcess } from './processes';
 
 export function freePort(): Promise<number> {
@@ -73,6 +75,10 @@ export class TestSystem {
     system.accounts = new MongoAccountStore(system.mongo.db);
     system.apiKeys = new MongoApiKeyStore(system.mongo.db);
     system.temporal = new Client({ connection: await Connection.connect({ address: system.config.temporal.address }) });
+    await skipBacklog([
+      { groupId: ORDER_PROCESSOR_GROUP, topic: TOPICS.orders },
+      { groupId: VENUE_REPORT_PROCESSOR_GROUP, topic: TOPICS.venueReports },
+    ]);
     return system;
   }
 
@@ -182,6 +188,28 @@ export async function topicEndOffset(topic: string): Promise<bigint> {
   try {
     const offsets = await admin.fetchTopicOffsets(topic);
     return offsets.reduce((sum, p) => sum + BigInt(p.high), 0n);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Test systems share the stack's topics and consumer groups, one after another. What an earlier system left
+ * unconsumed (its last reports, orders of a run that was killed) belongs to that system's database: a new
+ * system's worker starts at the end of the topics instead of working through someone else's backlog.
+ * A group must have no members to be moved; a killed worker's membership lasts until its session times out.
+ */
+async function skipBacklog(groups: Array<{ groupId: string; topic: string }>): Promise<void> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({ clientId: 'test-skip-backlog', brokers: [...loadConfig().kafka.brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    for (const { groupId, topic } of groups) {
+      await eventually(`${groupId} to have no members`, async () => ((await admin.describeGroups([groupId])).groups.every((g) => g.members.length === 0) ? true : undefined), 60_000, 500);
+      // Explicit end offsets: resetOffsets({ earliest: false }) stores -1, which a consumer reads as "no offset" (then fromBeginning).
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+    }
   } finally {
     await admin.disconnect();
   }

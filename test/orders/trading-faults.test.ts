@@ -3,8 +3,10 @@ import { formatDecimal, parseDecimal } from '../../domain/decimal';
 import type { VenueReport } from '../../domain/venue-events';
 import { loadConfig } from '../../infra/config';
 import { TOPICS } from '../../infra/kafka/topics';
+import { VENUE_REPORT_PROCESSOR_GROUP } from '../../workers/order-processor-group';
 import { eventually } from '../harness/processes';
 import { readTopicFrom, TestSystem, topicOffsets } from '../harness/system';
+import { randomUUID } from 'node:crypto';
 
 jest.setTimeout(240_000);
 
@@ -20,7 +22,8 @@ describe('trading under faults', () => {
   let system: TestSystem;
 
   beforeAll(async () => {
-    system = await TestSystem.create('faults');
+    // Workflows ask the venue after 1 s of silence (2 s at most), so a lost report shows within the test.
+    system = await TestSystem.create('faults', { env: { ORDER_RECONCILE_QUIET_SECONDS: '1', ORDER_RECONCILE_MAX_QUIET_SECONDS: '2', ORDER_RECONCILE_GAP_GRACE_SECONDS: '1' } });
     await system.startAll();
   }, 120_000);
   afterAll(() => system?.stop(), 60_000);
@@ -91,6 +94,52 @@ describe('trading under faults', () => {
     // Take the rest of the sell off the book: the next tests' buys must only meet their own sells.
     expect((await system.request('POST', `/api/orders/${sell}/cancel`, { apiKey: bob.apiKey })).status).toBe(202);
     await system.waitForStatus(bob.apiKey, sell, 'CANCELLED');
+  });
+
+  it('reaches the venue\'s truth when its reports are lost on the way: the workflow asks the venue', async () => {
+    const alice = await system.createAccount({ USD: '0', BTC: '1' });
+    const sell = (await system.placeOrder(alice.apiKey, limit('SELL', '0.2', '30500'))).json.orderId as string;
+    await system.waitForStatus(alice.apiKey, sell, 'ACCEPTED');
+    await eventually('the sell resting at the venue', async () => ((await venueOrder(sell))?.status === 'OPEN' ? true : undefined));
+
+    // The worker stops; every report the venue sends meanwhile is lost: the report consumers' group is moved past them.
+    await system.worker!.stop();
+    const endOf = async () => (await topicOffsets(TOPICS.venueReports)).reduce((sum, p) => sum + BigInt(p.offset), 0n);
+    const reportsBefore = await endOf();
+    // A participant from outside this order system takes alice's offer at the venue.
+    const taker = await fetch(`${system.venueUrl}/venue/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ orderId: `market-${randomUUID()}`, accountId: `outside-${randomUUID().slice(0, 8)}`, symbol: 'BTC-USD', side: 'BUY', type: 'LIMIT', quantity: '0.2', price: '30500', timeInForce: 'IOC', postOnly: false }),
+    });
+    const takerBody = await taker.text();
+    expect(`${taker.status} ${takerBody}`).toMatch(/^200 /);
+    expect(await venueOrder(sell)).toMatchObject({ status: 'FILLED', filledQuantity: '0.2' });
+    // Both fills (alice's and the outsider's) are published; then nobody will ever deliver them.
+    await eventually('the fill reports on venue-reports', async () => ((await endOf()) >= reportsBefore + 2n ? true : undefined));
+    const admin = new Kafka({ clientId: 'test-lose-reports', brokers: [...loadConfig().kafka.brokers], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(TOPICS.venueReports);
+      await admin.setOffsets({ groupId: VENUE_REPORT_PROCESSOR_GROUP, topic: TOPICS.venueReports, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+    } finally {
+      await admin.disconnect();
+    }
+    await system.startWorker();
+
+    // The workflow hears nothing, asks the venue, applies the fill it missed and settles both sides.
+    const settled = await system.waitForStatus(alice.apiKey, sell, 'SETTLED');
+    expect(settled).toMatchObject({ filledQuantity: '0.2', averagePrice: '30500' });
+    const fills = (await system.request('GET', `/api/orders/${sell}/fills`, { apiKey: alice.apiKey })).json.fills as Array<{ fillId: string; fee: string }>;
+    expect(fills.map((f) => f.fillId)).toEqual((await venueOrder(sell))!.fills.map((f) => f.fillId));
+    const balances = await system.balances(alice.accountId);
+    expect(balances.BTC).toEqual({ total: '0.8', available: '0.8', held: '0' });
+    expect(balances.USD!.total).toBe(formatDecimal(d('6100') - d(fills[0]!.fee)));
+    expect(await system.mongo.db.collection('order_anomalies').countDocuments({ orderId: sell })).toBe(0);
+    // The fill came from asking the venue, not from a report: at most the venue's ACCEPTED arrived before the worker stopped.
+    const history = (await system.temporal.workflow.getHandle(`order-${sell}`).fetchHistory()).events ?? [];
+    expect(history.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'venueReport').length).toBeLessThanOrEqual(1);
+    expect(history.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'reconcileWithVenue')).toBe(true);
   });
 
   it('reconciles every order to the venue after kill -9 of the venue while orders are in flight', async () => {

@@ -1,0 +1,79 @@
+import type { VenueReport, VenueReportBody } from './venue-events';
+
+/** The venue's answer to "what happened to this order" (GET /venue/orders/:id), as far as reconciliation needs it. */
+export interface VenueOrderTruth {
+  orderId: string;
+  accountId: string;
+  symbol: string;
+  status: 'OPEN' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELLED' | 'EXPIRED' | 'REJECTED';
+  remaining: string;
+  cancelledQuantity: string;
+  reason: string | null;
+  /** The number of the order's last report. */
+  version: number;
+  updatedAt: string;
+  fills: ReadonlyArray<{
+    fillId: string;
+    tradeId: string;
+    side: 'BUY' | 'SELL';
+    price: string;
+    quantity: string;
+    liquidity: 'MAKER' | 'TAKER';
+    remaining: string;
+    /** The version of the FILL report that carried it. */
+    version: number;
+    occurredAt: string;
+    contra?: { accountId: string; orderId: string };
+  }>;
+}
+
+/**
+ * The reports numbered after `afterVersion` that the venue sent for this order, rebuilt from its current
+ * state: each fill is its own report (same fillId and version as the original), the final status is the
+ * last report, and any other number was an acknowledgement. Applying them is idempotent like applying
+ * the originals, so a workflow that lost reports (or never got them) reaches the venue's truth.
+ */
+export function reportsFromVenueTruth(truth: VenueOrderTruth, afterVersion: number): VenueReport[] {
+  const fillsByVersion = new Map(truth.fills.map((fill) => [fill.version, fill]));
+  const reports: VenueReport[] = [];
+  for (let version = afterVersion + 1; version <= truth.version; version += 1) {
+    const fill = fillsByVersion.get(version);
+    let body: VenueReportBody;
+    let occurredAt = truth.updatedAt;
+    if (fill !== undefined) {
+      const { version: _version, occurredAt: at, contra, ...facts } = fill;
+      occurredAt = at;
+      body = { type: 'FILL', ...facts, ...(contra === undefined ? {} : { contra }) };
+    } else if (version === truth.version && isFinalWithoutFill(truth.status)) {
+      body = finalReport(truth.status, truth);
+    } else {
+      body = { type: 'ACCEPTED' };
+    }
+    reports.push({
+      eventId: `reconciled:${truth.orderId}:${version}`,
+      eventType: 'VenueReport',
+      occurredAt,
+      version,
+      orderId: truth.orderId,
+      accountId: truth.accountId,
+      symbol: truth.symbol,
+      report: body,
+    });
+  }
+  return reports;
+}
+
+function isFinalWithoutFill(status: VenueOrderTruth['status']): status is 'CANCELLED' | 'EXPIRED' | 'REJECTED' {
+  return status === 'CANCELLED' || status === 'EXPIRED' || status === 'REJECTED';
+}
+
+function finalReport(status: 'CANCELLED' | 'EXPIRED' | 'REJECTED', truth: VenueOrderTruth): VenueReportBody {
+  switch (status) {
+    case 'CANCELLED':
+      return { type: 'CANCELLED', reason: truth.reason ?? 'USER', remaining: truth.cancelledQuantity };
+    case 'EXPIRED':
+      return { type: 'EXPIRED', remaining: truth.cancelledQuantity };
+    case 'REJECTED':
+      return { type: 'REJECTED', reason: truth.reason ?? 'INVALID_ORDER' };
+  }
+}
