@@ -1,0 +1,26 @@
+import { DEFAULT_WS_LIMITS, resolveWsLimits } from './limits';
+
+describe('resolveWsLimits', () => {
+  it('gives the defaults, which are consistent', () => {
+    expect(resolveWsLimits()).toEqual(DEFAULT_WS_LIMITS);
+    expect(resolveWsLimits({})).toEqual(DEFAULT_WS_LIMITS);
+  });
+
+  it('overrides only what is given', () => {
+    const limits = resolveWsLimits({ maxConnections: 5, maxConnectionsPerAddress: 2 });
+    expect(limits).toEqual({ ...DEFAULT_WS_LIMITS, maxConnections: 5, maxConnectionsPerAddress: 2 });
+    expect(Object.isFrozen(limits)).toBe(true);
+  });
+
+  it.each([
+    [{ maxConnections: 0 }, 'maxConnections'],
+    [{ framesPerSecond: 1.5 }, 'framesPerSecond'],
+    [{ maxFrameBytes: Number.NaN }, 'maxFrameBytes'],
+    [{ maxBufferedBytes: -1 }, 'maxBufferedBytes'],
+    [{ maxFrameBytes: 2048, hardMaxFrameBytes: 1024 }, 'hardMaxFrameBytes'],
+    [{ maxConnections: 10, maxConnectionsPerAddress: 11 }, 'maxConnectionsPerAddress'],
+    [{ heartbeatIntervalMs: 1000, idleTimeoutMs: 1000 }, 'idleTimeoutMs'],
+  ])('refuses %j naming %s', (given, name) => {
+    expect(() => resolveWsLimits(given)).toThrow(name);
+  });
+});
