@@ -1,4 +1,5 @@
-import { DEFAULT_WS_LIMITS, resolveWsLimits } from './limits';
+import { loadConfig } from '../../infra/config';
+import { DEFAULT_WS_LIMITS, resolveWsLimits, type MarketDataWsLimits } from './limits';
 
 describe('resolveWsLimits', () => {
   it('gives the defaults, which are consistent', () => {
@@ -22,5 +23,12 @@ describe('resolveWsLimits', () => {
     [{ heartbeatIntervalMs: 1000, idleTimeoutMs: 1000 }, 'idleTimeoutMs'],
   ])('refuses %j naming %s', (given, name) => {
     expect(() => resolveWsLimits(given)).toThrow(name);
+  });
+
+  it('takes the config slice: one MARKET_DATA_WS_* variable per limit', () => {
+    const env = Object.fromEntries(Object.keys(DEFAULT_WS_LIMITS).map((limit) => [`MARKET_DATA_WS_${limit.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`, '3']));
+    const everything: Partial<MarketDataWsLimits> = loadConfig({ ...env, MARKET_DATA_WS_IDLE_TIMEOUT_MS: '4' }).marketDataWs;
+    expect(Object.keys(everything).sort()).toEqual(Object.keys(DEFAULT_WS_LIMITS).sort());
+    expect(resolveWsLimits(loadConfig({ MARKET_DATA_WS_FRAME_BURST: '7' }).marketDataWs).frameBurst).toBe(7);
   });
 });
