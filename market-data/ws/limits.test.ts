@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '../../infra/config';
 import { DEFAULT_WS_LIMITS, resolveWsLimits, type MarketDataWsLimits } from './limits';
 
@@ -30,5 +32,13 @@ describe('resolveWsLimits', () => {
     const everything: Partial<MarketDataWsLimits> = loadConfig({ ...env, MARKET_DATA_WS_IDLE_TIMEOUT_MS: '4' }).marketDataWs;
     expect(Object.keys(everything).sort()).toEqual(Object.keys(DEFAULT_WS_LIMITS).sort());
     expect(resolveWsLimits(loadConfig({ MARKET_DATA_WS_FRAME_BURST: '7' }).marketDataWs).frameBurst).toBe(7);
+  });
+
+  it('are documented in PROTOCOL.md with their variables and defaults', () => {
+    const doc = readFileSync(join(__dirname, 'PROTOCOL.md'), 'utf8');
+    for (const [limit, value] of Object.entries(DEFAULT_WS_LIMITS)) {
+      const variable = `MARKET_DATA_WS_${limit.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+      expect(doc).toContain(`| \`${limit}\` (\`${variable}\`) | ${value} |`);
+    }
   });
 });
