@@ -113,6 +113,8 @@ export class MarketDataConnection implements ChannelSubscriber {
 
   /** The heartbeat: false (and the socket terminated) when the client has not answered a ping within the idle timeout. */
   heartbeat(now: number): boolean {
+    // A connection being closed has its own deadline (closeTimeoutMs).
+    if (this.closing) return true;
     if (now - this.lastPongAt > this.deps.limits.idleTimeoutMs) {
       this.deps.counters.idleTerminations += 1;
       this.deps.logger.info({ remoteAddress: this.remoteAddress, silentMs: Math.round(now - this.lastPongAt) }, 'market-data.ws.idle-timeout');
