@@ -30,6 +30,7 @@ const BENCHES: readonly Bench[] = [
   },
   { name: 'ingest', stack: true, run: async () => (await import('./ingest.bench')).runIngestBench() },
   { name: 'lifecycle', stack: true, run: async () => (await import('./lifecycle.bench')).runLifecycleBench() },
+  { name: 'market-data-fanout', stack: false, run: async () => (await import('./market-data-fanout.bench')).runMarketDataFanoutBench() },
 ];
 
 interface Outcome {

@@ -46,3 +46,45 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(name);
   });
 });
+
+describe('loadConfig: market data WebSocket limits', () => {
+  it('sets none by default (the server has the defaults)', () => {
+    expect(loadConfig({}).marketDataWs).toEqual({});
+  });
+
+  it('reads each MARKET_DATA_WS_* variable that is set into its limit', () => {
+    const config = loadConfig({
+      MARKET_DATA_WS_MAX_CONNECTIONS: '5000',
+      MARKET_DATA_WS_MAX_CONNECTIONS_PER_ADDRESS: '20',
+      MARKET_DATA_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '50',
+      MARKET_DATA_WS_MAX_FRAME_BYTES: '8192',
+      MARKET_DATA_WS_HARD_MAX_FRAME_BYTES: '65536',
+      MARKET_DATA_WS_FRAMES_PER_SECOND: '10',
+      MARKET_DATA_WS_FRAME_BURST: '30',
+      MARKET_DATA_WS_MAX_BUFFERED_BYTES: '1048576',
+      MARKET_DATA_WS_HEARTBEAT_INTERVAL_MS: '10000',
+      MARKET_DATA_WS_IDLE_TIMEOUT_MS: '25000',
+      MARKET_DATA_WS_CLOSE_TIMEOUT_MS: '2000',
+      MARKET_DATA_WS_LOOKUP_TIMEOUT_MS: '3000',
+    });
+    expect(config.marketDataWs).toEqual({
+      maxConnections: 5000,
+      maxConnectionsPerAddress: 20,
+      maxSubscriptionsPerConnection: 50,
+      maxFrameBytes: 8192,
+      hardMaxFrameBytes: 65536,
+      framesPerSecond: 10,
+      frameBurst: 30,
+      maxBufferedBytes: 1_048_576,
+      heartbeatIntervalMs: 10_000,
+      idleTimeoutMs: 25_000,
+      closeTimeoutMs: 2000,
+      lookupTimeoutMs: 3000,
+    });
+    expect(loadConfig({ MARKET_DATA_WS_FRAME_BURST: '7' }).marketDataWs).toEqual({ frameBurst: 7 });
+  });
+
+  it.each(['0', '-1', '1.5', 'lots', ''])('refuses MARKET_DATA_WS_MAX_CONNECTIONS=%j naming the variable', (value) => {
+    expect(() => loadConfig({ MARKET_DATA_WS_MAX_CONNECTIONS: value })).toThrow('MARKET_DATA_WS_MAX_CONNECTIONS');
+  });
+});

@@ -13,6 +13,28 @@ const Port = (fallback: number) =>
 const PositiveInt = (fallback: number) =>
   v.optional(v.pipe(v.string(), v.regex(/^\d+$/, 'must be a positive integer'), v.transform(Number), v.minValue(1)), String(fallback));
 
+const OptionalPositiveInt = v.optional(v.pipe(v.string(), v.regex(/^\d+$/, 'must be a positive integer'), v.transform(Number), v.minValue(1)));
+
+/**
+ * The market data WebSocket limits, each from MARKET_DATA_WS_<NAME IN SCREAMING_SNAKE> when set. Their defaults
+ * and cross-checks live with the server (market-data/ws/limits.ts), which fills in the ones not set here.
+ */
+const MARKET_DATA_WS_LIMITS = {
+  maxConnections: 'MARKET_DATA_WS_MAX_CONNECTIONS',
+  maxConnectionsPerAddress: 'MARKET_DATA_WS_MAX_CONNECTIONS_PER_ADDRESS',
+  maxSubscriptionsPerConnection: 'MARKET_DATA_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION',
+  maxFrameBytes: 'MARKET_DATA_WS_MAX_FRAME_BYTES',
+  hardMaxFrameBytes: 'MARKET_DATA_WS_HARD_MAX_FRAME_BYTES',
+  framesPerSecond: 'MARKET_DATA_WS_FRAMES_PER_SECOND',
+  frameBurst: 'MARKET_DATA_WS_FRAME_BURST',
+  maxBufferedBytes: 'MARKET_DATA_WS_MAX_BUFFERED_BYTES',
+  heartbeatIntervalMs: 'MARKET_DATA_WS_HEARTBEAT_INTERVAL_MS',
+  idleTimeoutMs: 'MARKET_DATA_WS_IDLE_TIMEOUT_MS',
+  closeTimeoutMs: 'MARKET_DATA_WS_CLOSE_TIMEOUT_MS',
+  lookupTimeoutMs: 'MARKET_DATA_WS_LOOKUP_TIMEOUT_MS',
+} as const;
+export type MarketDataWsLimitName = keyof typeof MARKET_DATA_WS_LIMITS;
+
 const HostPort = v.pipe(v.string(), v.regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port'));
 
 const EnvSchema = v.object({
@@ -48,6 +70,10 @@ const EnvSchema = v.object({
   VENUE_URL: v.optional(v.pipe(v.string(), v.url('must be a URL')), 'http://127.0.0.1:5003'),
   IDEMPOTENCY_TTL_SECONDS: PositiveInt(86_400),
   MAX_BODY_BYTES: PositiveInt(16_384),
+  ...(Object.fromEntries(Object.values(MARKET_DATA_WS_LIMITS).map((name) => [name, OptionalPositiveInt])) as Record<
+    (typeof MARKET_DATA_WS_LIMITS)[MarketDataWsLimitName],
+    typeof OptionalPositiveInt
+  >),
 });
 
 type Env = v.InferOutput<typeof EnvSchema>;
@@ -69,6 +95,8 @@ export interface AppConfig {
   readonly api: { readonly host: string; readonly port: number; readonly idempotencyTtlSeconds: number; readonly maxBodyBytes: number };
   readonly risk: { readonly port: number; readonly url: string };
   readonly marketData: { readonly port: number };
+  /** Only the limits set in the environment; attachMarketDataWebSocket fills in the rest. */
+  readonly marketDataWs: Readonly<Partial<Record<MarketDataWsLimitName, number>>>;
   readonly venue: { readonly port: number; readonly url: string };
 }
 
@@ -104,6 +132,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     api: { host: e.API_HOST, port: e.API_PORT, idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS, maxBodyBytes: e.MAX_BODY_BYTES },
     risk: { port: e.RISK_PORT, url: e.RISK_URL },
     marketData: { port: e.MARKET_DATA_PORT },
+    marketDataWs: Object.fromEntries(
+      Object.entries(MARKET_DATA_WS_LIMITS).flatMap(([limit, name]) => (e[name] === undefined ? [] : [[limit, e[name]]])),
+    ),
     venue: { port: e.VENUE_PORT, url: e.VENUE_URL },
   };
 }
