@@ -25,6 +25,11 @@ export interface EngineOrder {
   timeInForce: TimeInForce;
   /** LIMIT with GTC or GTD only: rejected instead of taking liquidity. */
   postOnly: boolean;
+  /**
+   * MARKET only, optional: the worst price it may trade at (the risk engine's slippage cap). It stops
+   * at levels beyond it; the rest is cancelled MARKET_REMAINDER, or NO_LIQUIDITY when nothing is within it.
+   */
+  protectionPrice?: bigint | null;
 }
 
 export type RejectReason =

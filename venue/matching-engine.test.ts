@@ -285,6 +285,28 @@ describe('MatchingEngine', () => {
       expect(engine.getOrder('m1')).toMatchObject({ status: 'CANCELLED', filledQuantity: u(1), cancelledQuantity: u(2) });
     });
 
+    it('stops at its protection price and cancels the rest MARKET_REMAINDER', () => {
+      const engine = new MatchingEngine('BTC-USD');
+      engine.submit(limit('s1', 'A', 'SELL', u(100), u(1)));
+      engine.submit(limit('s2', 'A', 'SELL', u(102), u(1)));
+      engine.submit(limit('s3', 'A', 'SELL', u(103), u(1)));
+      const events = engine.submit({ ...market('m1', 'B', 'BUY', u(3)), protectionPrice: u(102) });
+      expect(trades(events).map((t) => [t.price, t.quantity])).toEqual([
+        [u(100), u(1)],
+        [u(102), u(1)],
+      ]);
+      expect(only(events, 'CANCELLED')).toMatchObject({ remaining: u(1), reason: 'MARKET_REMAINDER' });
+      expect(engine.bestAsk()).toEqual({ price: u(103), quantity: u(1), orderCount: 1 });
+    });
+
+    it('is rejected NO_LIQUIDITY when nothing is within its protection price', () => {
+      const engine = new MatchingEngine('BTC-USD');
+      engine.submit(limit('b1', 'A', 'BUY', u(95), u(1)));
+      const events = engine.submit({ ...market('m1', 'B', 'SELL', u(1)), protectionPrice: u(96) });
+      expect(events).toMatchObject([{ type: 'REJECTED', orderId: 'm1', reason: 'NO_LIQUIDITY' }]);
+      expect(engine.bestBid()).toEqual({ price: u(95), quantity: u(1), orderCount: 1 });
+    });
+
     it('is rejected NO_LIQUIDITY on an empty opposite side', () => {
       const engine = new MatchingEngine('BTC-USD');
       engine.submit(limit('b1', 'A', 'BUY', u(100), u(1)));
@@ -433,6 +455,8 @@ describe('MatchingEngine', () => {
       ['LIMIT without price', { price: null }],
       ['MARKET with a price', { type: 'MARKET', price: u(100) }],
       ['post-only MARKET', { type: 'MARKET', price: null, postOnly: true }],
+      ['LIMIT with a protection price', { protectionPrice: u(100) }],
+      ['MARKET with a zero protection price', { type: 'MARKET', price: null, protectionPrice: 0n }],
       ['post-only IOC', { postOnly: true, timeInForce: 'IOC' }],
       ['post-only FOK', { postOnly: true, timeInForce: 'FOK' }],
       ['unknown side', { side: 'HOLD' as Side }],
@@ -592,6 +616,7 @@ const orderArb: fc.Arbitrary<EngineOrder> = fc.oneof(
       quantity: quantityArb,
       timeInForce: fc.constantFrom<TimeInForce>('IOC', 'GTC', 'FOK'),
       postOnly: fc.constant(false),
+      protectionPrice: fc.option(priceArb, { nil: null }),
     }),
   },
 );
@@ -646,8 +671,11 @@ const show = (value: unknown): string =>
 /** Better for a taker on `takerSide`: a lower ask for a buyer, a higher bid for a seller. */
 const betterForTaker = (takerSide: Side, a: bigint, b: bigint): boolean => (takerSide === 'BUY' ? a < b : a > b);
 
-const crossesFor = (taker: EngineOrder, restingPrice: bigint): boolean =>
-  taker.price === null || (taker.side === 'BUY' ? restingPrice <= taker.price : restingPrice >= taker.price);
+const crossesFor = (taker: EngineOrder, restingPrice: bigint): boolean => {
+  // A MARKET order's worst price is its protection price, when it has one.
+  const worst = taker.type === 'MARKET' ? (taker.protectionPrice ?? null) : taker.price;
+  return worst === null || (taker.side === 'BUY' ? restingPrice <= worst : restingPrice >= worst);
+};
 
 /** Quantity a taker could really take, from a plain list of resting orders: an independent reading of the rules. */
 function naiveFillable(taker: EngineOrder, resting: Resting[], policy: SelfTradePrevention): bigint {

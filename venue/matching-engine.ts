@@ -90,7 +90,8 @@ export class MatchingEngine {
       accountId,
       order.side,
       order.type,
-      order.type === 'LIMIT' ? order.price : null,
+      // A MARKET order with a protection price matches like a limit at that price, and never rests.
+      order.type === 'LIMIT' ? order.price : (order.protectionPrice ?? null),
       order.quantity,
       order.timeInForce,
       order.postOnly,
@@ -381,7 +382,7 @@ function levelView(level: PriceLevel | undefined): BookLevel | undefined {
 
 /** Orders may come from a wire decoder, so every field is checked at run time, not only by the type. */
 function validationError(order: EngineOrder): string | null {
-  const { accountId, side, type, price, quantity, timeInForce, postOnly } = order;
+  const { accountId, side, type, price, quantity, timeInForce, postOnly, protectionPrice } = order;
   if (typeof accountId !== 'string' || accountId.length === 0) return 'accountId must be a non-empty string';
   if (side !== 'BUY' && side !== 'SELL') return 'side must be BUY or SELL';
   if (typeof quantity !== 'bigint' || quantity <= 0n) return 'quantity must be a bigint greater than 0';
@@ -389,6 +390,10 @@ function validationError(order: EngineOrder): string | null {
     return 'timeInForce must be GTC, IOC, FOK or GTD';
   }
   if (typeof postOnly !== 'boolean') return 'postOnly must be a boolean';
+  if (protectionPrice !== null && protectionPrice !== undefined) {
+    if (type !== 'MARKET') return 'protectionPrice is for MARKET orders only';
+    if (typeof protectionPrice !== 'bigint' || protectionPrice <= 0n) return 'protectionPrice must be a bigint greater than 0';
+  }
   if (type === 'LIMIT') {
     if (typeof price !== 'bigint' || price <= 0n) return 'LIMIT price must be a bigint greater than 0';
     if (postOnly && timeInForce !== 'GTC' && timeInForce !== 'GTD') return 'post-only needs GTC or GTD';

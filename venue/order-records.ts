@@ -21,6 +21,7 @@ export function newRecord(request: VenueOrderRequest, arrival: number, nowIso: s
     type: request.type,
     quantity,
     price: request.price === null ? null : formatDecimal(request.price),
+    protectionPrice: request.protectionPrice === null ? null : formatDecimal(request.protectionPrice),
     timeInForce: request.timeInForce,
     postOnly: request.postOnly,
     status: 'OPEN',
@@ -44,6 +45,7 @@ export function engineTerms(record: VenueOrderRecord): EngineOrder {
     side: record.side,
     type: record.type,
     price: record.price === null ? null : parseDecimal(record.price),
+    protectionPrice: decimalOrNull(record.protectionPrice),
     quantity: parseDecimal(record.quantity),
     timeInForce: record.timeInForce,
     postOnly: record.postOnly,
@@ -60,6 +62,7 @@ export function assertSameTerms(record: VenueOrderRecord, request: VenueOrderReq
     record.type !== request.type && 'type',
     parseDecimal(record.quantity) !== request.quantity && 'quantity',
     price !== request.price && 'price',
+    decimalOrNull(record.protectionPrice) !== request.protectionPrice && 'protectionPrice',
     record.timeInForce !== request.timeInForce && 'timeInForce',
     record.postOnly !== request.postOnly && 'postOnly',
   ].filter((d): d is string => d !== false);
@@ -88,4 +91,9 @@ export function orderView(known: KnownOrder): VenueOrderView {
       ...(f.contra === undefined ? {} : { contra: f.contra }),
     })),
   };
+}
+
+/** An optional decimal field of a record (absent in records written before the field existed). */
+function decimalOrNull(text: string | null | undefined): bigint | null {
+  return text === null || text === undefined ? null : parseDecimal(text);
 }

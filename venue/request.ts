@@ -30,6 +30,14 @@ export function parseSubmitOrder(body: unknown, symbols: SymbolRegistry): VenueO
   } else if (input.price !== null) {
     throw new DomainError('PRICE_NOT_ALLOWED', 'a MARKET order takes no price (send null)', { field: 'price' });
   }
+  let protectionPrice: Scaled | null = null;
+  if (input.protectionPrice !== null) {
+    if (input.type !== 'MARKET') throw new DomainError('PRICE_NOT_ALLOWED', 'protectionPrice is for MARKET orders only', { field: 'protectionPrice' });
+    protectionPrice = positiveDecimal('protectionPrice', input.protectionPrice);
+    if (!isMultipleOf(protectionPrice, spec.tickSize)) {
+      throw new DomainError('INVALID_PRICE_TICK', `protectionPrice must be a multiple of the tick size of ${spec.symbol}`, { field: 'protectionPrice', value: input.protectionPrice });
+    }
+  }
   // As in the order API: post-only is for an order that can rest, a LIMIT with GTC or GTD.
   if (input.postOnly && (input.type !== 'LIMIT' || input.timeInForce === 'IOC' || input.timeInForce === 'FOK')) {
     throw new DomainError('POST_ONLY_REQUIRES_LIMIT', 'post-only is for LIMIT orders with timeInForce GTC or GTD', { field: 'postOnly' });
@@ -42,6 +50,7 @@ export function parseSubmitOrder(body: unknown, symbols: SymbolRegistry): VenueO
     type: input.type,
     quantity,
     price,
+    protectionPrice,
     timeInForce: input.timeInForce,
     postOnly: input.postOnly,
   };

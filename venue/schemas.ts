@@ -24,6 +24,7 @@ export const SubmitOrderBodySchema = v.strictObject({
   type: v.picklist(ORDER_TYPES),
   quantity: DecimalText('quantity in the base asset'),
   price: v.optional(v.nullable(DecimalText('limit price in the quote asset; null for MARKET')), null),
+  protectionPrice: v.optional(v.nullable(DecimalText('MARKET only: the worst price it may trade at (the slippage cap); the rest expires')), null),
   timeInForce: v.picklist(TIME_IN_FORCES),
   postOnly: v.boolean(),
 });
@@ -49,6 +50,8 @@ export interface VenueOrderRequest {
   type: OrderType;
   quantity: Scaled;
   price: Scaled | null;
+  /** MARKET only: the worst price it may trade at. */
+  protectionPrice: Scaled | null;
   timeInForce: TimeInForce;
   postOnly: boolean;
 }

@@ -95,6 +95,15 @@ describe('venue service', () => {
     expect(book.json.sequence).toBeGreaterThanOrEqual(afterSecond.version);
   });
 
+  it('stops a MARKET order at its protection price (the slippage cap) and keeps that price on the order', async () => {
+    // Asks between what earlier tests left (bids up to 100.5, asks from 200.01), so the MARKET buy meets these first.
+    for (const [n, price] of [['p1', '100.6'], ['p2', '100.7'], ['p3', '100.8']] as const) expect((await venue.submit(orderBody(id(n), 'pat', 'SELL', price, '0.1'))).json).toMatchObject({ status: 'OPEN' });
+    const market = await venue.submit({ ...orderBody(id('pm'), 'quinn', 'BUY', null, '0.3'), timeInForce: 'IOC', protectionPrice: '100.7' });
+    expect(market.json).toMatchObject({ status: 'CANCELLED', reason: 'MARKET_REMAINDER', filledQuantity: '0.2', cancelledQuantity: '0.1', protectionPrice: '100.7' });
+    expect((market.json.fills as Array<{ price: string }>).map((f) => f.price)).toEqual(['100.6', '100.7']);
+    expect((await venue.request('POST', `/venue/orders/${id('p3')}/cancel`)).status).toBe(200);
+  });
+
   it('cancels a resting order and answers a final or unknown one with its status', async () => {
     await venue.submit(orderBody(id('c1'), 'erin', 'BUY', '50', '1'));
     const cancelled = await venue.request('POST', `/venue/orders/${id('c1')}/cancel`);
@@ -152,6 +161,8 @@ describe('venue service', () => {
     ['an unknown symbol', JSON.stringify({ ...valid, symbol: 'DOGE-EUR' }), 400, 'UNKNOWN_SYMBOL'],
     ['a LIMIT without price', JSON.stringify({ ...valid, price: null }), 400, 'PRICE_REQUIRED'],
     ['a MARKET with a price', JSON.stringify({ ...valid, type: 'MARKET' }), 400, 'PRICE_NOT_ALLOWED'],
+    ['a LIMIT with a protection price', JSON.stringify({ ...valid, protectionPrice: '100' }), 400, 'PRICE_NOT_ALLOWED'],
+    ['a protection price off the tick', JSON.stringify({ ...valid, type: 'MARKET', price: null, protectionPrice: '100.001' }), 400, 'INVALID_PRICE_TICK'],
     ['post-only IOC', JSON.stringify({ ...valid, timeInForce: 'IOC', postOnly: true }), 400, 'POST_ONLY_REQUIRES_LIMIT'],
     ['a body over 16 KB', JSON.stringify({ ...valid, orderId: 'x'.repeat(17_000) }), 413, 'PAYLOAD_TOO_LARGE'],
   ];

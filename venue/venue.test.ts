@@ -21,6 +21,7 @@ function order(orderId: string, accountId: string, side: 'BUY' | 'SELL', price: 
     type: price === null ? 'MARKET' : 'LIMIT',
     quantity: d(quantity),
     price: price === null ? null : d(price),
+    protectionPrice: null,
     timeInForce: price === null ? 'IOC' : 'GTC',
     postOnly: false,
     ...extra,

@@ -23,6 +23,8 @@ export interface VenueOrderRecord {
   type: OrderType;
   quantity: string;
   price: string | null;
+  /** MARKET only: the worst price it may trade at (absent in records written before it existed). */
+  protectionPrice?: string | null;
   timeInForce: TimeInForce;
   postOnly: boolean;
   status: VenueOrderStatus;
