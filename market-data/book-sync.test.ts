@@ -34,7 +34,7 @@ describe('BookSync', () => {
     expect(sync.onEvent(delta(12, 'SELL', '101', '0'))).toEqual({ kind: 'buffered' });
     expect(sync.onEvent(delta(13, 'BUY', '99', '1.5'))).toEqual({ kind: 'buffered' });
     // 9 is in the snapshot; 15 arrived before it was asked for yet is above it: not this venue's.
-    expect(sync.onSnapshot(snapshot, ticket)).toEqual({ applied: 3, dropped: 2, resync: false });
+    expect(sync.onSnapshot(snapshot, ticket)).toMatchObject({ applied: 3, covered: 1, foreign: 1, resync: false });
     expect(sync.live).toBe(true);
     expect(sync.sequence).toBe(13);
     expect(levelsOf(sync.book)).toEqual({ bids: [level('99', '1.5')], asks: [] });
@@ -56,7 +56,13 @@ describe('BookSync', () => {
     expect(sync.onEvent(delta(14, 'BUY', '99', '4'))).toEqual({ kind: 'buffered' });
     expect(sync.onEvent(delta(15, 'SELL', '101', '1'))).toEqual({ kind: 'buffered' });
     // The venue's snapshot already includes 13 and 14 (published before it answered); 15 came after.
-    expect(sync.onSnapshot({ sequence: 14, bids: [level('99', '4')], asks: [level('101', '2')] }, ticket)).toEqual({ applied: 1, dropped: 2, resync: false });
+    expect(sync.onSnapshot({ sequence: 14, bids: [level('99', '4')], asks: [level('101', '2')] }, ticket)).toMatchObject({
+      applied: 1,
+      covered: 2,
+      foreign: 0,
+      resync: false,
+      accepted: [delta(13, 'BUY', '99', '3'), delta(14, 'BUY', '99', '4'), delta(15, 'SELL', '101', '1')],
+    });
     expect(levelsOf(sync.book)).toEqual({ bids: [level('99', '4')], asks: [level('101', '1')] });
     expect(sync.sequence).toBe(15);
   });
@@ -64,7 +70,7 @@ describe('BookSync', () => {
   it('takes a snapshot below its sequence: a new venue run (or a restored book of another) is the truth', () => {
     const sync = new BookSync({ restored: { ...snapshot, sequence: 5_000 } });
     const ticket = sync.beginSnapshot();
-    expect(sync.onSnapshot(snapshot, ticket)).toEqual({ applied: 0, dropped: 0, resync: false });
+    expect(sync.onSnapshot(snapshot, ticket)).toEqual({ applied: 0, covered: 0, foreign: 0, resync: false, accepted: [] });
     expect(sync.sequence).toBe(10);
     expect(sync.onEvent(trade(11))).toEqual({ kind: 'applied' });
   });
@@ -73,11 +79,11 @@ describe('BookSync', () => {
     const sync = new BookSync();
     const ticket = sync.beginSnapshot();
     sync.onEvent(delta(12, 'BUY', '98', '1'));
-    expect(sync.onSnapshot(snapshot, ticket)).toEqual({ applied: 0, dropped: 0, resync: true });
+    expect(sync.onSnapshot(snapshot, ticket)).toMatchObject({ applied: 0, covered: 0, foreign: 0, resync: true });
     expect(sync.live).toBe(false);
     expect(sync.buffered).toBe(1);
     const second = sync.beginSnapshot();
-    expect(sync.onSnapshot({ sequence: 12, bids: [level('98', '1')], asks: [] }, second)).toEqual({ applied: 0, dropped: 1, resync: false });
+    expect(sync.onSnapshot({ sequence: 12, bids: [level('98', '1')], asks: [] }, second)).toMatchObject({ applied: 0, covered: 1, resync: false });
     expect(sync.live).toBe(true);
   });
 
@@ -135,6 +141,11 @@ describe('BookSync on a real venue feed (engine + liquidity replay of 2016-10-07
         const endVersion = versions.find((v) => v >= feed.events[start + fates.length - 1]!.version)!;
         const events = feed.events.slice(start).filter((e) => e.version <= endVersion);
         const sync = new BookSync();
+        // What the market data state counts as this venue's events (trades for the ticker): each delivered one exactly once.
+        const counted: number[] = [];
+        const count = (version: number) => {
+          if (version > (counted.at(-1) ?? 0)) counted.push(version);
+        };
         let pending: { ticket: number; readsLeft: number; ahead: number } | undefined;
         let snapshots = 0;
         let read = 0;
@@ -147,6 +158,7 @@ describe('BookSync on a real venue feed (engine + liquidity replay of 2016-10-07
           // The venue answers with its book at (at least) everything it had published when asked.
           const at = events[Math.min(events.length, read + pending!.ahead) - 1]?.version ?? lastProduced();
           const outcome = sync.onSnapshot(venueBookAt(at), pending!.ticket);
+          for (const step of outcome.accepted) count(step.version);
           pending = undefined;
           if (outcome.resync) request();
         };
@@ -155,11 +167,14 @@ describe('BookSync on a real venue feed (engine + liquidity replay of 2016-10-07
           read = i + 1;
           const fate = fates[i % fates.length];
           if (fate === 3) sync.onEvent({ version: event.version + 10_000_000, change: { side: 'BUY', price: d('1'), quantity: d('5'), orderCount: 1 } });
-          if (fate !== 1) {
+          const deliver = () => {
             const outcome = sync.onEvent(stepOf(event));
             if (outcome.kind === 'gap') request();
-          }
-          if (fate === 2) expect(sync.onEvent(stepOf(event)).kind).not.toBe('gap');
+            if (outcome.kind === 'applied' || outcome.kind === 'stale') count(event.version);
+            return outcome;
+          };
+          if (fate !== 1) deliver();
+          if (fate === 2) expect(deliver().kind).not.toBe('gap');
           if (pending !== undefined && pending.readsLeft-- <= 0) answer();
           if (sync.live) {
             expect(sync.book!.isCrossed()).toBe(false);
@@ -171,6 +186,7 @@ describe('BookSync on a real venue feed (engine + liquidity replay of 2016-10-07
         if (pending === undefined) request();
         while (pending !== undefined) answer();
         expect(sync.live).toBe(true);
+        expect(counted).toEqual(events.filter((_, i) => fates[i % fates.length] !== 1).map((e) => e.version));
         const last = events.at(-1)!.version;
         expect(sync.sequence).toBeGreaterThanOrEqual(last);
         expect(levelsOf(sync.book)).toEqual(snapshotLevels(venueBookAt(sync.sequence)));

@@ -10,10 +10,14 @@ export interface LevelChange {
   orderCount: number;
 }
 
-/** One event of a symbol's public feed, as far as the book cares: trades advance the sequence without a change. */
-export interface FeedStep {
+/**
+ * One event of a symbol's public feed, as far as the book cares: trades advance the sequence without a change.
+ * `payload` rides along so the caller learns which buffered events turned out to be this venue's.
+ */
+export interface FeedStep<T = unknown> {
   version: number;
   change?: LevelChange;
+  payload?: T;
 }
 
 /** The venue's L2 snapshot: `sequence` is the last feed version it includes. */
@@ -33,17 +37,21 @@ export type StepOutcome =
   /** A snapshot is awaited: the event waits in the buffer. */
   | { kind: 'buffered' };
 
-export interface SnapshotOutcome {
+export interface SnapshotOutcome<T = unknown> {
   /** Buffered events applied on top of the snapshot. */
   applied: number;
-  /** Buffered events dropped: covered by the snapshot, or (arrived before it was asked for, yet above it) not from this venue. */
-  dropped: number;
+  /** Buffered events the snapshot already includes. */
+  covered: number;
+  /** Buffered events that arrived before the snapshot was asked for, yet lie above it: not this venue's. */
+  foreign: number;
   /** The buffer still holds a gap above the snapshot: ask for another one. */
   resync: boolean;
+  /** The covered and the applied events, in version order: this venue's events the caller has not seen through. */
+  accepted: Array<FeedStep<T>>;
 }
 
-interface Buffered {
-  step: FeedStep;
+interface Buffered<T> {
+  step: FeedStep<T>;
   /** Arrival number: events that arrived before a snapshot was asked for must be in it. */
   arrival: number;
 }
@@ -60,11 +68,11 @@ const DEFAULT_MAX_BUFFERED = 10_000;
  * that a snapshot asked for after an event of this venue arrived must include it: an event that arrived before
  * the request yet lies above the snapshot's sequence is not this venue's, and is dropped. Pure: the caller fetches.
  */
-export class BookSync {
+export class BookSync<T = unknown> {
   private bookState: OrderBook | undefined;
   private sequenceState = 0;
   private syncing = true;
-  private buffer: Buffered[] = [];
+  private buffer: Array<Buffered<T>> = [];
   private arrivals = 0;
   private readonly maxBuffered: number;
 
@@ -97,7 +105,7 @@ export class BookSync {
     return this.buffer.length;
   }
 
-  onEvent(step: FeedStep): StepOutcome {
+  onEvent(step: FeedStep<T>): StepOutcome {
     if (this.syncing) {
       this.bufferStep(step);
       return { kind: 'buffered' };
@@ -121,35 +129,38 @@ export class BookSync {
     return this.arrivals;
   }
 
-  onSnapshot(snapshot: BookSnapshot, ticket: number): SnapshotOutcome {
+  onSnapshot(snapshot: BookSnapshot, ticket: number): SnapshotOutcome<T> {
     // Always taken, even below the book's sequence: nothing is applied while a snapshot is awaited, so a
     // lower sequence means a different venue run (or a restored book from another one), and the venue is the truth.
     this.bookState = OrderBook.from(snapshot);
     this.sequenceState = snapshot.sequence;
     const pending = [...this.buffer].sort((a, b) => a.step.version - b.step.version || a.arrival - b.arrival);
     this.buffer = [];
-    let applied = 0;
-    let dropped = 0;
+    const outcome: SnapshotOutcome<T> = { applied: 0, covered: 0, foreign: 0, resync: false, accepted: [] };
     for (let i = 0; i < pending.length; i++) {
-      const entry = pending[i] as Buffered;
+      const entry = pending[i] as Buffered<T>;
       const { version } = entry.step;
-      if (version <= this.sequenceState || entry.arrival < ticket) {
-        dropped += 1;
-        continue;
-      }
-      if (version !== this.sequenceState + 1) {
+      if (version <= this.sequenceState) {
+        outcome.covered += 1;
+        outcome.accepted.push(entry.step);
+      } else if (entry.arrival < ticket) {
+        outcome.foreign += 1;
+      } else if (version === this.sequenceState + 1) {
+        this.apply(entry.step);
+        outcome.applied += 1;
+        outcome.accepted.push(entry.step);
+      } else {
         // Arrived after the request, above the snapshot and not next: wait for another snapshot.
         this.buffer = pending.slice(i).filter((e) => e.arrival >= ticket);
-        return { applied, dropped, resync: true };
+        outcome.resync = true;
+        return outcome;
       }
-      this.apply(entry.step);
-      applied += 1;
     }
     this.syncing = false;
-    return { applied, dropped, resync: false };
+    return outcome;
   }
 
-  private apply(step: FeedStep): void {
+  private apply(step: FeedStep<T>): void {
     if (step.change !== undefined) {
       const { side, price, quantity, orderCount } = step.change;
       this.bookState?.setLevel(side, price, quantity, orderCount);
@@ -157,7 +168,7 @@ export class BookSync {
     this.sequenceState = step.version;
   }
 
-  private bufferStep(step: FeedStep): void {
+  private bufferStep(step: FeedStep<T>): void {
     this.buffer.push({ step, arrival: this.arrivals++ });
     // Bounded: the oldest are the likeliest to be covered by the coming snapshot anyway.
     if (this.buffer.length > this.maxBuffered) this.buffer.splice(0, this.buffer.length - this.maxBuffered);
