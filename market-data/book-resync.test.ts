@@ -95,4 +95,27 @@ describe('BookResync', () => {
     resync.request('BTC-USD');
     expect(resync.fetched).toBe(0);
   });
+
+  it('a nudge ends the failure backoff early', async () => {
+    const { state, calls } = fakeState();
+    let attempts = 0;
+    const resync = new BookResync({
+      state,
+      logger,
+      onCandles: async () => undefined,
+      minIntervalMs: 1,
+      maxBackoffMs: 60_000,
+      fetch: async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('ECONNREFUSED');
+        return { sequence: 5, bids: [], asks: [] };
+      },
+    });
+    resync.request('BTC-USD');
+    await until(() => attempts === 1);
+    resync.nudge('SOL-USD');
+    resync.nudge('BTC-USD');
+    await until(() => calls.includes('apply:BTC-USD:5:2'), 1_000);
+    await resync.stop();
+  });
 });

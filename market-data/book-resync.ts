@@ -24,6 +24,8 @@ export class BookResync {
   private readonly loops = new Map<string, Promise<void>>();
   private readonly wanted = new Set<string>();
   private readonly lastFetch = new Map<string, number>();
+  /** Wakes a symbol's loop out of its failure backoff. */
+  private readonly backoffWake = new Map<string, () => void>();
   private readonly stopping = new AbortController();
   private readonly minIntervalMs: number;
   private readonly maxBackoffMs: number;
@@ -44,6 +46,14 @@ export class BookResync {
     if (this.loops.has(symbol)) return;
     const loop = this.run(symbol).finally(() => this.loops.delete(symbol));
     this.loops.set(symbol, loop);
+  }
+
+  /**
+   * The feed shows the venue is publishing while a fetch of the symbol failed: try again now rather than at the
+   * end of the backoff (still no sooner than minIntervalMs after the last try).
+   */
+  nudge(symbol: string): void {
+    this.backoffWake.get(symbol)?.();
   }
 
   async stop(): Promise<void> {
@@ -79,12 +89,13 @@ export class BookResync {
         // Quiet after the first few: a venue that is down for a while says so once, not every second.
         if (failures <= 3 || failures % 20 === 0) logger.warn({ err: error, symbol, failures, delayMs }, 'market_data.book_snapshot_failed');
         this.wanted.add(symbol);
-        await this.sleep(delayMs);
+        await this.sleep(delayMs, (wake) => this.backoffWake.set(symbol, wake));
+        this.backoffWake.delete(symbol);
       }
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  private sleep(ms: number, onWake?: (wake: () => void) => void): Promise<void> {
     if (ms <= 0 || this.stopping.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const signal = this.stopping.signal;
@@ -95,6 +106,7 @@ export class BookResync {
         resolve();
       }
       signal.addEventListener('abort', done, { once: true });
+      onWake?.(done);
     });
   }
 }

@@ -63,7 +63,7 @@ describe('MarketState', () => {
   it('publishes the book snapshot after a resnapshot, then each delta in sequence', () => {
     const { state, published, synced, changes } = setup();
     synced();
-    expect(state.applyFeedEvent(deltaEvent(101, 'BUY', '100', '0.5', 2))).toEqual({ resync: false, candles: [] });
+    expect(state.applyFeedEvent(deltaEvent(101, 'BUY', '100', '0.5', 2))).toEqual({ resync: false, waiting: false, candles: [] });
     expect(published).toEqual([{ channel: 'book:BTC-USD', data: { type: 'delta', symbol: 'BTC-USD', version: 101, side: 'BUY', price: '100', quantity: '0.5', orderCount: 2 } }]);
     expect(changes).toEqual([{ symbol: 'BTC-USD', book: true, trades: false }]);
     expect(state.book('BTC-USD', 1)).toEqual({ symbol: 'BTC-USD', sequence: 101, synced: true, bids: [{ price: '100', quantity: '0.5', orderCount: 2 }], asks: [{ price: '101', quantity: '2', orderCount: 1 }] });
@@ -74,9 +74,9 @@ describe('MarketState', () => {
   it('on a gap asks for a snapshot and publishes nothing until it comes; then the whole book', () => {
     const { state, published, synced } = setup();
     synced();
-    expect(state.applyFeedEvent(deltaEvent(105, 'SELL', '101', '0'))).toEqual({ resync: true, candles: [] });
+    expect(state.applyFeedEvent(deltaEvent(105, 'SELL', '101', '0'))).toEqual({ resync: true, waiting: false, candles: [] });
     const ticket = state.beginSnapshot('BTC-USD');
-    expect(state.applyFeedEvent(deltaEvent(106, 'SELL', '102', '1'))).toEqual({ resync: false, candles: [] });
+    expect(state.applyFeedEvent(deltaEvent(106, 'SELL', '102', '1'))).toEqual({ resync: false, waiting: true, candles: [] });
     expect(published).toEqual([]);
     expect(state.book('BTC-USD').synced).toBe(false);
     state.applySnapshot('BTC-USD', { sequence: 105, bids: [level('99', '1')], asks: [] }, ticket);
@@ -97,7 +97,7 @@ describe('MarketState', () => {
     expect(changes).toEqual([{ symbol: 'BTC-USD', book: false, trades: true }]);
     // A redelivery changes nothing.
     published.length = 0;
-    expect(state.applyFeedEvent(tradeEvent(101, '100.5', '0.25', 30_000))).toEqual({ resync: false, candles: [] });
+    expect(state.applyFeedEvent(tradeEvent(101, '100.5', '0.25', 30_000))).toEqual({ resync: false, waiting: false, candles: [] });
     expect(published).toEqual([]);
     expect(state.ticker('BTC-USD')).toMatchObject({ last: '100.5', bid: '99', ask: '101', volume: '0.25', trades: 1, open: '100.5' });
     expect(state.trades('BTC-USD')).toHaveLength(1);
@@ -163,7 +163,7 @@ describe('MarketState', () => {
     expect(second.state.trades('BTC-USD')).toEqual(first.state.trades('BTC-USD'));
     expect(second.state.candles('BTC-USD', '1m')).toEqual(first.state.candles('BTC-USD', '1m'));
     // Redelivered from an older committed offset: already counted everywhere.
-    expect(second.state.applyFeedEvent(tradeEvent(103, '101', '1', 61_000))).toEqual({ resync: false, candles: [] });
+    expect(second.state.applyFeedEvent(tradeEvent(103, '101', '1', 61_000))).toEqual({ resync: false, waiting: false, candles: [] });
     expect(second.state.applyFeedEvent(tradeEvent(104, '102', '1', 62_000)).candles).toHaveLength(4);
     expect(second.state.ticker('BTC-USD')).toMatchObject({ trades: 3, last: '102' });
   });

@@ -35,6 +35,8 @@ export interface HotState {
 export interface FeedOutcome {
   /** The book is out of step: fetch a snapshot (beginSnapshot / applySnapshot). */
   resync: boolean;
+  /** The event waits for a snapshot already asked for. */
+  waiting: boolean;
   /** Candles changed by trades counted now: to persist. */
   candles: Candle[];
 }
@@ -135,7 +137,7 @@ export class MarketState {
     // A stale trade is either a redelivery (the watermarks drop it) or ours, covered by a snapshot and read late.
     const tradesCounted = (outcome.kind === 'applied' || outcome.kind === 'stale') && step.payload !== undefined && this.countTrade(market, step.payload, candles);
     if (bookChanged || tradesCounted) this.options.onChange?.(market.symbol, { book: bookChanged, trades: tradesCounted });
-    return { resync: outcome.kind === 'gap', candles };
+    return { resync: outcome.kind === 'gap', waiting: outcome.kind === 'buffered', candles };
   }
 
   /** A snapshot of the symbol's book is about to be fetched: the ticket for applySnapshot. */

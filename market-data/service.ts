@@ -15,7 +15,8 @@ import { createMarketDataApp, type MarketDataApp } from './app';
 import { backfillCandles } from './backfill';
 import { BookResync } from './book-resync';
 import type { BookSnapshot } from './book-sync';
-import { candleFromRecord, candleRecord } from './candle-records';
+import { candleFromRecord } from './candle-records';
+import { CandleWrites } from './candle-writes';
 import { CANDLE_INTERVALS, type Candle, type CandleInterval } from './candles';
 import type { ChannelSink, ChannelSource, PublicChannel } from './channels';
 import { RedisHotSnapshots } from './hot-snapshots';
@@ -78,8 +79,9 @@ const TICKER_REFRESH_MS = 60_000;
  * The market data service, wired: the `price-feeds` consumer feeds the books, tickers, trades and candles (with
  * book snapshots from the venue on gaps), the `executions` consumer and the Redis positions subscription feed the
  * private channel, and per symbol (throttled) the ticker channel, the PriceUpdate on Kafka `prices` and Redis
- * `prices:<SYM>`, and the hot snapshot in Redis. Candles are written to the store before a trade's offset is
- * committed, so history survives a crash; tickers and recent trades survive through the hot snapshot.
+ * `prices:<SYM>`, and the hot snapshot in Redis. Candles are written to the store (gathered, by the consumer's
+ * flush) before a trade's offset is committed, so history survives a crash; tickers and recent trades survive
+ * through the hot snapshot.
  */
 export function createMarketDataService(deps: MarketDataDeps): MarketDataService {
   const { logger, settings } = deps;
@@ -120,14 +122,15 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
   });
   const privateFeed = new PrivateFeed({ orders: new MongoOrderStore(deps.db), redis: deps.redis, mark: (symbol) => market.mark(symbol), logger });
 
-  const storeCandles = async (candles: Candle[]) => {
-    if (candles.length > 0) await candleStore.upsertLive(candles.map((c) => candleRecord(c, 'live')));
-  };
+  const candleWrites = new CandleWrites((records) => candleStore.upsertLive(records));
   const resync = new BookResync({
     state: market,
     logger,
     fetch: deps.fetchBook ?? ((symbol) => fetchVenueBook(settings.venueUrl, symbol)),
-    onCandles: storeCandles,
+    onCandles: async (candles) => {
+      candleWrites.add(candles);
+      await candleWrites.flush();
+    },
   });
 
   async function flushSymbol(symbol: string): Promise<void> {
@@ -167,9 +170,10 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
     if (outcome.resync) {
       logger.info({ symbol: event.symbol, version: event.version, sequence: market.book(event.symbol, 0).sequence }, 'market_data.book_gap');
       resync.request(event.symbol);
-    }
-    // Before the offset is committed: a crash redelivers the trade, and the store keeps the newest version.
-    await storeCandles(outcome.candles);
+    } else if (outcome.waiting) resync.nudge(event.symbol);
+    // Written by the consumer's flush, before the offset is committed: a crash redelivers the trade, and the
+    // store keeps the newest version of each candle.
+    candleWrites.add(outcome.candles);
   };
 
   let restored: Promise<void> | undefined;
@@ -215,7 +219,7 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
       deps.subscriber.on('pmessage', onPositionMessage);
       await deps.subscriber.psubscribe('positions:*');
       subscribed = true;
-      const consume = (groupId: string, topic: typeof TOPICS.priceFeeds | typeof TOPICS.executions, handle: (value: string) => Promise<void>) =>
+      const consume = (groupId: string, topic: typeof TOPICS.priceFeeds | typeof TOPICS.executions, handle: (value: string) => Promise<void>, flush?: () => Promise<void>) =>
         startConsumer({
           kafka: deps.kafka,
           groupId,
@@ -226,9 +230,10 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
           // Market data is about now: a new group starts at the end; an existing one resumes where it was.
           fromBeginning: false,
           ...(deps.onFatal === undefined ? {} : { onFatal: deps.onFatal }),
+          ...(flush === undefined ? {} : { flush }),
           handle: (message) => handle(message.value),
         });
-      consumers.push(await consume(settings.feedGroupId, TOPICS.priceFeeds, handleFeed));
+      consumers.push(await consume(settings.feedGroupId, TOPICS.priceFeeds, handleFeed, () => candleWrites.flush()));
       consumers.push(
         await consume(settings.executionsGroupId, TOPICS.executions, async (value) => {
           privateFeed.handleExecution(parseMessage(ExecutionReportSchema, value));
@@ -249,6 +254,7 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
         subscribed = false;
       }
       await resync.stop();
+      await candleWrites.flush().catch((error: unknown) => logger.error({ err: error, candles: candleWrites.size }, 'market_data.candle_write_failed'));
       for (const timer of retryTimers) clearTimeout(timer);
       // The last hot snapshot and price of every symbol that changed, so a restart starts from here.
       for (const symbol of dirty.keys()) throttle.touch(symbol);

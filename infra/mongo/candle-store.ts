@@ -65,10 +65,16 @@ export class MongoCandleStore {
     await this.bulkUpsert(records, (r) => ({ _id: candleId(r), lastVersion: { $lt: r.lastVersion } }));
   }
 
-  /** History from a file: written as given, except over a live candle (which never happens for past files, and must not). */
+  /**
+   * History from a file: written as given, except over a live candle (which never happens for past files, and
+   * must not). Inserted first (several times faster than upserts on a fresh store); only the candles that are
+   * already there (an interrupted earlier run, a changed file) are replaced.
+   */
   async upsertHistory(records: readonly CandleRecord[]): Promise<void> {
     for (let i = 0; i < records.length; i += BULK_CHUNK) {
-      await this.bulkUpsert(records.slice(i, i + BULK_CHUNK), (r) => ({ _id: candleId(r), source: 'history' }));
+      const chunk = records.slice(i, i + BULK_CHUNK);
+      const existing = await this.insertNew(chunk);
+      await this.bulkUpsert(existing, (r) => ({ _id: candleId(r), source: 'history' }));
     }
   }
 
@@ -95,6 +101,23 @@ export class MongoCandleStore {
   async markBackfilled(marker: Omit<BackfillDoc, '_id'> & { id: string }): Promise<void> {
     const { id, ...rest } = marker;
     await this.backfills.replaceOne({ _id: id }, rest, { upsert: true });
+  }
+
+  /** Inserts the records; returns those whose id was already taken. */
+  private async insertNew(records: readonly CandleRecord[]): Promise<CandleRecord[]> {
+    if (records.length === 0) return [];
+    try {
+      await this.candles.insertMany(
+        records.map((r) => ({ _id: candleId(r), ...r })),
+        { ordered: false },
+      );
+      return [];
+    } catch (error) {
+      if (!onlyDuplicateKeys(error)) throw error;
+      const written: unknown = (error as MongoBulkWriteError).writeErrors;
+      const errors = (Array.isArray(written) ? written : [written]) as Array<{ index: number }>;
+      return errors.map((e) => records[e.index]).filter((r): r is CandleRecord => r !== undefined);
+    }
   }
 
   private async bulkUpsert(records: readonly CandleRecord[], filterOf: (r: CandleRecord) => Filter<CandleDoc>): Promise<void> {
