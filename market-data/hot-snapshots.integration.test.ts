@@ -41,6 +41,9 @@ describe('RedisHotSnapshots (real Redis)', () => {
     const loaded = await snapshots.load('BTC-USD');
     expect(loaded?.book?.sequence).toBe(43);
     expect(loaded?.ticker?.buckets).toEqual([bucket(T + 60_000, '102')]);
+    // Only the book moved: the ticker and the trades stay as they were.
+    await snapshots.save('BTC-USD', { state: { ...state, book: { ...state.book!, sequence: 44 }, trades: [] }, buckets: [], evicted: [] }, { trades: false });
+    expect(await snapshots.load('BTC-USD')).toMatchObject({ book: { sequence: 44 }, trades: state.trades, ticker: { lastVersion: 41 } });
     expect(await redis.ttl(snapshots.keys('BTC-USD').book)).toBeGreaterThan(24 * 3600);
     expect(await redis.ttl(snapshots.keys('BTC-USD').buckets)).toBeGreaterThan(24 * 3600);
   });

@@ -56,19 +56,24 @@ export class RedisHotSnapshots {
     };
   }
 
-  /** One MULTI: a reader never sees the watermark of one write with the minutes of another. */
-  async save(symbol: string, hot: { state: HotState; buckets: BucketState[]; evicted: number[] }): Promise<void> {
+  /**
+   * One MULTI: a reader never sees the watermark of one write with the minutes of another. `trades: false` (only
+   * the book moved) leaves the ticker and the recent trades as they are, which is most writes.
+   */
+  async save(symbol: string, hot: { state: HotState; buckets: BucketState[]; evicted: number[] }, parts: { trades: boolean } = { trades: true }): Promise<void> {
     const keys = this.keys(symbol);
     const multi = this.redis.multi();
     if (hot.state.book !== null) multi.set(keys.book, JSON.stringify(hot.state.book), 'EX', TTL_SECONDS);
-    if (hot.state.ticker !== null) {
+    if (parts.trades && hot.state.ticker !== null) {
       const { lastVersion, last } = hot.state.ticker;
       multi.set(keys.ticker, JSON.stringify({ lastVersion, last }), 'EX', TTL_SECONDS);
     }
     for (const bucket of hot.buckets) multi.hset(keys.buckets, String(bucket.startMs), JSON.stringify(bucket));
     if (hot.evicted.length > 0) multi.hdel(keys.buckets, ...hot.evicted.map(String));
-    multi.expire(keys.buckets, TTL_SECONDS);
-    multi.set(keys.trades, JSON.stringify(hot.state.trades), 'EX', TTL_SECONDS);
+    if (parts.trades) {
+      multi.expire(keys.buckets, TTL_SECONDS);
+      multi.set(keys.trades, JSON.stringify(hot.state.trades), 'EX', TTL_SECONDS);
+    }
     const results = await multi.exec();
     const failed = results?.find(([error]) => error !== null);
     if (results === null || failed !== undefined) throw failed?.[0] ?? new Error(`hot snapshot of ${symbol} was not written`);
@@ -91,6 +96,7 @@ export class RedisHotSnapshots {
       const bucket = this.parse(BucketSchema, value, `${keys.buckets}#${field}`);
       if (bucket !== null) bucketStates.push(bucket);
     }
+    bucketStates.sort((a, b) => a.startMs - b.startMs);
     return {
       book: bookState,
       ticker: meta === null ? null : { ...meta, buckets: bucketStates },

@@ -93,8 +93,8 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
   const publishedTickers = new Map<string, string>();
   let pricesPublished = 0;
 
-  /** Symbols whose hot snapshot is behind their state. */
-  const dirty = new Set<string>();
+  /** Symbols whose hot snapshot is behind their state, and whether their trades (not only their book) moved. */
+  const dirty = new Map<string, { trades: boolean }>();
   const retryTimers = new Set<NodeJS.Timeout>();
   const throttle = new KeyedThrottle(
     settings.throttleMs,
@@ -115,8 +115,8 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
     symbols: deps.symbols,
     clock,
     tradesKept: settings.tradesKept ?? 500,
-    onChange: (symbol) => {
-      dirty.add(symbol);
+    onChange: (symbol, what) => {
+      dirty.set(symbol, { trades: what.trades || (dirty.get(symbol)?.trades ?? false) });
       throttle.touch(symbol);
     },
   });
@@ -134,7 +134,8 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
   });
 
   async function flushSymbol(symbol: string): Promise<void> {
-    const snapshot = dirty.delete(symbol);
+    const snapshot = dirty.get(symbol);
+    dirty.delete(symbol);
     const ticker = market.ticker(symbol);
     const { time: _time, ...tickerContent } = ticker;
     const tickerText = JSON.stringify(tickerContent);
@@ -142,11 +143,11 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
       publishedTickers.set(symbol, tickerText);
       market.publishTicker(symbol);
     }
-    const hot = snapshot ? market.hotState(symbol) : undefined;
-    const results = await Promise.allSettled([publishPrice(symbol), hot === undefined ? Promise.resolve() : hotSnapshots.save(symbol, hot)]);
+    const hot = snapshot === undefined ? undefined : market.hotState(symbol);
+    const results = await Promise.allSettled([publishPrice(symbol), hot === undefined ? Promise.resolve() : hotSnapshots.save(symbol, hot, { trades: snapshot?.trades ?? true })]);
     if (hot !== undefined && results[1].status === 'rejected') {
       market.hotStateNotSaved(symbol, hot.buckets);
-      dirty.add(symbol);
+      dirty.set(symbol, { trades: (snapshot?.trades ?? true) || (dirty.get(symbol)?.trades ?? false) });
     }
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
