@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, DEFAULT_BACKFILL_FILES, loadConfig, marketDataDir } from './config';
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -32,6 +32,48 @@ describe('loadConfig', () => {
     expect(config.temporal.reconcile).toEqual({ quietMs: 60_000, maxQuietMs: 60_000, gapGraceMs: 2_000 });
   });
 
+  it('gives the market data service its defaults', () => {
+    expect(loadConfig({}).marketData).toEqual({
+      port: 5002,
+      host: '127.0.0.1',
+      dataDir: undefined,
+      backfillFiles: DEFAULT_BACKFILL_FILES,
+      backfillSymbol: 'BTC-USD',
+      feedGroupId: 'market-data-group',
+      executionsGroupId: 'market-data-executions-group',
+      redisPrefix: 'md',
+      throttleMs: 250,
+    });
+  });
+
+  it('parses market data overrides', () => {
+    const config = loadConfig({
+      MARKET_DATA_PORT: '7002',
+      MARKET_DATA_DIR: 'data',
+      MARKET_DATA_BACKFILL_FILES: ' a.csv, b_1m.csv ',
+      MARKET_DATA_FEED_GROUP: 'md-test-1',
+      MARKET_DATA_EXECUTIONS_GROUP: 'md-exec-test-1',
+      MARKET_DATA_REDIS_PREFIX: 'md-test',
+      MARKET_DATA_THROTTLE_MS: '50',
+    });
+    expect(config.marketData).toMatchObject({
+      port: 7002,
+      dataDir: 'data',
+      backfillFiles: ['a.csv', 'b_1m.csv'],
+      feedGroupId: 'md-test-1',
+      executionsGroupId: 'md-exec-test-1',
+      redisPrefix: 'md-test',
+      throttleMs: 50,
+    });
+    expect(loadConfig({ MARKET_DATA_BACKFILL_FILES: 'none' }).marketData.backfillFiles).toEqual([]);
+  });
+
+  it('finds the market data folder beside the repository unless told', () => {
+    expect(marketDataDir(undefined, '/repo/main')).toBe('/repo/shared/data/market');
+    expect(marketDataDir('data/market', '/repo/main')).toBe('/repo/main/data/market');
+    expect(marketDataDir('/data', '/repo/main')).toBe('/data');
+  });
+
   it.each([
     ['ORDER_RECONCILE_QUIET_SECONDS', '0'],
     ['API_PORT', 'abc'],
@@ -41,6 +83,12 @@ describe('loadConfig', () => {
     ['MONGO_URL', 'postgres://x'],
     ['OMS_ENV', 'staging'],
     ['TEMPORAL_ADDRESS', 'localhost'],
+    ['MARKET_DATA_BACKFILL_FILES', '../etc/passwd'],
+    ['MARKET_DATA_BACKFILL_SYMBOL', 'btc/usd'],
+    ['MARKET_DATA_FEED_GROUP', 'a group'],
+    ['MARKET_DATA_REDIS_PREFIX', 'a:b'],
+    ['MARKET_DATA_THROTTLE_MS', '5'],
+    ['MARKET_DATA_THROTTLE_MS', 'fast'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);

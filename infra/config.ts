@@ -1,3 +1,4 @@
+import { isAbsolute, join } from 'node:path';
 import * as v from 'valibot';
 
 /**
@@ -37,6 +38,18 @@ export type MarketDataWsLimitName = keyof typeof MARKET_DATA_WS_LIMITS;
 
 const HostPort = v.pipe(v.string(), v.regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port'));
 
+const KafkaGroupId = (fallback: string) => v.optional(v.pipe(v.string(), v.regex(/^[\w.-]{1,128}$/, 'must be a Kafka group id (letters, digits, _ . -)')), fallback);
+
+/** The market data files the candle history is backfilled from (shared/data/market, see its PROVENANCE.md). */
+export const DEFAULT_BACKFILL_FILES: readonly string[] = Object.freeze([
+  // The 1 s file of these days aggregates exactly to their 1 m file; the finer one stands for both.
+  'coinbase_btcusd_1s_trades_2016-10-07_to_09.csv',
+  'coinbase_btcusd_1m_trades_2017-09-03_to_04.csv',
+  'coinbase_btcusd_1m_trades_2017-12-17.csv',
+  'coinbase_btcusd_1m_trades_2018-04-04_to_06.csv',
+  'bitstamp_btcusd_min_2020_01_01.csv',
+]);
+
 const EnvSchema = v.object({
   OMS_ENV: v.optional(v.picklist(['development', 'test', 'production']), 'development'),
   LOG_LEVEL: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
@@ -65,6 +78,25 @@ const EnvSchema = v.object({
   API_PORT: Port(5000),
   RISK_PORT: Port(5001),
   MARKET_DATA_PORT: Port(5002),
+  MARKET_DATA_HOST: v.optional(v.pipe(v.string(), v.minLength(1)), '127.0.0.1'),
+  /** Shared with the venue's replay: the folder of the market data files; relative paths are from the repository. */
+  MARKET_DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1))),
+  /** Comma-separated .csv names in MARKET_DATA_DIR, or "none". */
+  MARKET_DATA_BACKFILL_FILES: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((s) => (s.trim() === 'none' ? [] : s.split(',').map((f) => f.trim()).filter((f) => f !== ''))),
+      v.check((files) => files.every((f) => /^[\w.-]+\.csv$/.test(f)), 'must be "none" or a comma-separated list of .csv file names'),
+    ),
+    DEFAULT_BACKFILL_FILES.join(','),
+  ),
+  MARKET_DATA_BACKFILL_SYMBOL: v.optional(v.pipe(v.string(), v.regex(/^[A-Z0-9]{2,10}-[A-Z0-9]{2,10}$/, 'must be a canonical symbol such as BTC-USD')), 'BTC-USD'),
+  MARKET_DATA_FEED_GROUP: KafkaGroupId('market-data-group'),
+  MARKET_DATA_EXECUTIONS_GROUP: KafkaGroupId('market-data-executions-group'),
+  /** Prefix of the hot snapshot keys in Redis (tests give each process its own). */
+  MARKET_DATA_REDIS_PREFIX: v.optional(v.pipe(v.string(), v.regex(/^[\w.-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ . -')), 'md'),
+  /** Least time between two writes of a symbol's hot snapshot, ticker update or PriceUpdate. */
+  MARKET_DATA_THROTTLE_MS: v.optional(v.pipe(v.string(), v.regex(/^\d{1,5}$/, 'must be an integer 10-10000'), v.transform(Number), v.minValue(10), v.maxValue(10_000)), '250'),
   VENUE_PORT: Port(5003),
   RISK_URL: v.optional(v.pipe(v.string(), v.url('must be a URL')), 'http://127.0.0.1:5001'),
   VENUE_URL: v.optional(v.pipe(v.string(), v.url('must be a URL')), 'http://127.0.0.1:5003'),
@@ -94,9 +126,20 @@ export interface AppConfig {
   readonly mongo: { readonly url: string; readonly db: string };
   readonly api: { readonly host: string; readonly port: number; readonly idempotencyTtlSeconds: number; readonly maxBodyBytes: number };
   readonly risk: { readonly port: number; readonly url: string };
-  readonly marketData: { readonly port: number };
   /** Only the limits set in the environment; attachMarketDataWebSocket fills in the rest. */
   readonly marketDataWs: Readonly<Partial<Record<MarketDataWsLimitName, number>>>;
+  readonly marketData: {
+    readonly port: number;
+    readonly host: string;
+    /** As given (MARKET_DATA_DIR); resolve with marketDataDir(). */
+    readonly dataDir: string | undefined;
+    readonly backfillFiles: readonly string[];
+    readonly backfillSymbol: string;
+    readonly feedGroupId: string;
+    readonly executionsGroupId: string;
+    readonly redisPrefix: string;
+    readonly throttleMs: number;
+  };
   readonly venue: { readonly port: number; readonly url: string };
 }
 
@@ -131,10 +174,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mongo: { url: e.MONGO_URL, db: e.MONGO_DB },
     api: { host: e.API_HOST, port: e.API_PORT, idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS, maxBodyBytes: e.MAX_BODY_BYTES },
     risk: { port: e.RISK_PORT, url: e.RISK_URL },
-    marketData: { port: e.MARKET_DATA_PORT },
     marketDataWs: Object.fromEntries(
       Object.entries(MARKET_DATA_WS_LIMITS).flatMap(([limit, name]) => (e[name] === undefined ? [] : [[limit, e[name]]])),
     ),
+    marketData: {
+      port: e.MARKET_DATA_PORT,
+      host: e.MARKET_DATA_HOST,
+      dataDir: e.MARKET_DATA_DIR,
+      backfillFiles: e.MARKET_DATA_BACKFILL_FILES,
+      backfillSymbol: e.MARKET_DATA_BACKFILL_SYMBOL,
+      feedGroupId: e.MARKET_DATA_FEED_GROUP,
+      executionsGroupId: e.MARKET_DATA_EXECUTIONS_GROUP,
+      redisPrefix: e.MARKET_DATA_REDIS_PREFIX,
+      throttleMs: e.MARKET_DATA_THROTTLE_MS,
+    },
     venue: { port: e.VENUE_PORT, url: e.VENUE_URL },
   };
+}
+
+/** The market data folder: MARKET_DATA_DIR (relative to the repository) or ../shared/data/market beside it, as the venue finds it. */
+export function marketDataDir(dir: string | undefined, repoRoot: string): string {
+  const chosen = dir ?? join(repoRoot, '..', 'shared', 'data', 'market');
+  return isAbsolute(chosen) ? chosen : join(repoRoot, chosen);
 }

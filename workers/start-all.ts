@@ -10,7 +10,7 @@ import { loadStackSettings, REPO_ROOT } from '../scripts/stack/settings';
 import { loadVenueConfig } from '../venue/config';
 
 /**
- * `npm start`: the whole system on one machine (risk engine, venue replaying market data, worker, order API). Brings the local stack up (provisioning it on the
+ * `npm start`: the whole system on one machine (risk engine, venue replaying market data, worker, order API, market data). Brings the local stack up (provisioning it on the
  * first run), seeds the demo accounts, runs each service as its own process with prefixed output,
  * prints where everything is, and on Ctrl-C stops the services cleanly (the stack keeps running).
  */
@@ -19,6 +19,7 @@ const SERVICES = [
   { name: 'venue', script: 'workers/venue.ts', ready: 'venue.ready' },
   { name: 'worker', script: 'workers/worker.ts', ready: 'worker.ready' },
   { name: 'api', script: 'workers/api.ts', ready: 'api.ready' },
+  { name: 'market-data', script: 'workers/market-data.ts', ready: 'market-data.ready' },
 ] as const;
 
 function run(name: string, script: string, onLine: (line: string) => void): ChildProcess {
@@ -84,6 +85,7 @@ crypto-oms is running
   API docs      ${api}/docs   (OpenAPI: ${api}/openapi.json)
   Balances      ${api}/api/accounts/me/balances   Fills ${api}/api/fills
   Venue book    ${config.venue.url}/venue/book/BTC-USD?depth=10   (replaying ${venueConfig.replay.enabled ? `${venueConfig.replay.file} at ${venueConfig.replay.speed}x` : 'nothing: VENUE_REPLAY=off'})
+  Market data   http://localhost:${config.marketData.port}/api/market/ticker/BTC-USD   (book: /api/market/orderbook/BTC-USD?depth=10, candles: /api/market/candles/BTC-USD?interval=1m; OpenAPI: /openapi.json)
   Risk engine   ${config.risk.url}/openapi.json
   Temporal UI   http://localhost:${settings.ports.temporalUi}   (filter: OrderStatus="ACCEPTED")
   Kafka ${config.kafka.brokers.join(',')}  Redis ${config.redis.url}  MongoDB ${config.mongo.url}/${config.mongo.db}

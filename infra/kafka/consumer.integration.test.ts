@@ -212,4 +212,82 @@ describe('startConsumer (real broker)', () => {
     expect(calls).toBe(1);
     expect(await committedOffset(kafka, groupId, topic)).toBe('-1');
   }, 60_000);
+
+  it('with a flush, commits only offsets whose writes the flush made durable, and retries a failing flush', async () => {
+    await publishNumbers(0, 10);
+    const groupId = `consumer-test-${randomUUID()}`;
+    const { logger, entries } = capturingLogger();
+    const pending: number[] = [];
+    const durable: number[] = [];
+    let flushFailuresLeft = 0;
+    let releaseSeventh: () => void = () => undefined;
+    const seventhStarted = new Promise<void>((started) => {
+      void startConsumer({
+        kafka,
+        groupId,
+        topic,
+        logger,
+        dlqTopic: dlq,
+        publisher,
+        retry: { initialMs: 20, maxMs: 100 },
+        // Long enough that only batch ends and the stop make writes durable.
+        commitIntervalMs: 60_000,
+        handle: async (m) => {
+          const { n } = parseMessage(TestEventSchema, m.value);
+          if (n === 7) {
+            started();
+            await new Promise<void>((release) => (releaseSeventh = release));
+          }
+          pending.push(n);
+        },
+        flush: async () => {
+          if (flushFailuresLeft > 0) {
+            flushFailuresLeft -= 1;
+            throw new Error('store unavailable');
+          }
+          durable.push(...pending.splice(0));
+        },
+      }).then((consumer) => running.push(consumer));
+    });
+    await seventhStarted;
+    // Nothing was made durable while 0..6 were handled in this batch: nothing is committed yet.
+    expect(durable).toEqual([]);
+    expect(await committedOffset(kafka, groupId, topic)).toBe('-1');
+    const stopping = running.splice(0)[0]!.stop();
+    releaseSeventh();
+    await stopping;
+    // The stop let 7 finish, flushed, and committed exactly what the flush made durable.
+    expect(durable).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(await committedOffset(kafka, groupId, topic)).toBe('8');
+
+    // The next consumer of the group gets everything that was not made durable, and a flush failure is retried.
+    flushFailuresLeft = 2;
+    pending.length = 0;
+    const second: number[] = [];
+    let flushedAfterFailures = false;
+    const consumer = await startConsumer({
+      kafka,
+      groupId,
+      topic,
+      logger,
+      dlqTopic: dlq,
+      publisher,
+      retry: { initialMs: 20, maxMs: 100 },
+      handle: async (m) => void second.push(parseMessage(TestEventSchema, m.value).n),
+      flush: async () => {
+        if (flushFailuresLeft > 0) {
+          flushFailuresLeft -= 1;
+          throw new Error('store unavailable');
+        }
+        flushedAfterFailures = true;
+      },
+    });
+    running.push(consumer);
+    await eventually(() => second.length === 2, 'the rest');
+    expect(second).toEqual([8, 9]);
+    await eventually(() => flushedAfterFailures, 'a flush that works');
+    expect(entries.filter((e) => e.msg === 'kafka_flush_retry').map((e) => e.attempt)).toEqual([1, 2]);
+    await running.splice(0)[0]!.stop();
+    expect(await committedOffset(kafka, groupId, topic)).toBe('10');
+  }, 60_000);
 });

@@ -43,6 +43,13 @@ export interface ConsumerOptions {
   sessionTimeoutMs?: number;
   /** Called when kafkajs gives up on the consumer (a crash it will not restart from): the process should exit. */
   onFatal?: (error: Error) => void;
+  /**
+   * For handlers that gather their writes instead of awaiting each one: called before offsets are resolved, at
+   * most every `commitIntervalMs` and at the end of every batch (also a stopped one), and it must make durable
+   * what the handled messages did. Only offsets of messages handled before a successful flush are committed, so
+   * a crash still means redelivery, never loss. A failing flush is retried like a failing handler.
+   */
+  flush?: () => Promise<void>;
 }
 
 export interface RunningConsumer {
@@ -137,15 +144,52 @@ class MessageProcessor {
     const { batch } = payload;
     const active = (): boolean => payload.isRunning() && !payload.isStale() && !this.stopping.aborted;
     const heartbeat = (): Promise<void> => payload.heartbeat();
-    for (const raw of batch.messages) {
-      if (!active()) return;
-      const message = toConsumedMessage(batch.topic, batch.partition, raw);
-      const done = await this.processWithRetry(message, heartbeat, active);
-      // Stopped while retrying: the message stays uncommitted and is redelivered to whoever consumes next.
-      if (!done) return;
-      payload.resolveOffset(raw.offset);
-      await payload.commitOffsetsIfNecessary();
-      await heartbeat();
+    const { flush } = this.options;
+    const flushEveryMs = this.options.commitIntervalMs ?? 1_000;
+    // With a flush, handled offsets wait here until what their handlers did is durable.
+    let handled: string | undefined;
+    let lastFlush = Date.now();
+    const resolveHandled = async (): Promise<boolean> => {
+      if (handled === undefined) return true;
+      if (flush !== undefined && !(await this.flushWithRetry(flush, heartbeat, active))) return false;
+      payload.resolveOffset(handled);
+      handled = undefined;
+      lastFlush = Date.now();
+      return true;
+    };
+    try {
+      for (const raw of batch.messages) {
+        if (!active()) return;
+        const message = toConsumedMessage(batch.topic, batch.partition, raw);
+        const done = await this.processWithRetry(message, heartbeat, active);
+        // Stopped while retrying: the message stays uncommitted and is redelivered to whoever consumes next.
+        if (!done) return;
+        handled = raw.offset;
+        if (flush === undefined || Date.now() - lastFlush >= flushEveryMs) {
+          if (!(await resolveHandled())) return;
+          await payload.commitOffsetsIfNecessary();
+        }
+        await heartbeat();
+      }
+    } finally {
+      // The end of the batch, or a stop: what was handled becomes durable and committable (kafkajs commits next).
+      await resolveHandled();
+    }
+  }
+
+  /** Retries a failed flush with the handlers' backoff; false when stopped before it succeeded. */
+  private async flushWithRetry(flush: () => Promise<void>, heartbeat: () => Promise<void>, active: () => boolean): Promise<boolean> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await flush();
+        return true;
+      } catch (error) {
+        const delayMs = this.backoff(attempt);
+        this.logger.warn({ err: error, attempt, delayMs }, 'kafka_flush_retry');
+        if (!active()) return false;
+        await this.wait(delayMs, heartbeat);
+        if (!active()) return false;
+      }
     }
   }
 

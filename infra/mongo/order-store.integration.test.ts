@@ -206,6 +206,19 @@ describe('MongoOrderStore (real store)', () => {
     });
   });
 
+  it('listOpen gives the account\'s orders that are not final, newest first', async () => {
+    const account = `acct-open-${randomUUID().slice(0, 8)}`;
+    const statuses: OrderStatus[] = ['NEW', 'ACCEPTED', 'PARTIALLY_FILLED', 'PENDING_CANCEL', 'FILLED', 'SETTLED', 'CANCELLED', 'REJECTED', 'EXPIRED'];
+    for (const [i, status] of statuses.entries()) {
+      await store.recordTransition(orderView({ orderId: `${account}-${status}`, accountId: account, status, createdAt: `2026-01-01T00:00:0${i}.000Z` }), transition(null));
+    }
+    await store.recordTransition(orderView({ orderId: `${account}-other`, accountId: 'acct-someone-else' }), transition(null));
+    const open = await store.listOpen(account, 100);
+    expect(open.map((o) => o.status)).toEqual(['FILLED', 'PENDING_CANCEL', 'PARTIALLY_FILLED', 'ACCEPTED', 'NEW']);
+    expect(await store.listOpen(account, 2)).toHaveLength(2);
+    expect(await store.listOpen('acct-nobody', 10)).toEqual([]);
+  });
+
   it('ensureIndexes is idempotent and creates the listing and audit indexes', async () => {
     await ensureIndexes(db);
     const orderIndexes = await db.collection(COLLECTIONS.orders).indexes();

@@ -1,7 +1,7 @@
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
 import { DomainError } from '../../domain/errors';
 import { orderEventId } from '../../domain/events';
-import type { OrderStatus, OrderView } from '../../domain/order';
+import { ORDER_STATUSES, TERMINAL_STATUSES, type OrderStatus, type OrderView } from '../../domain/order';
 import { COLLECTIONS } from './client';
 import { afterKeyset, decodeKeysetCursor, encodeKeysetCursor } from './keyset-cursor';
 
@@ -116,6 +116,13 @@ export class MongoOrderStore implements OrderStore {
     const last = page.at(-1);
     const nextCursor = docs.length > limit && last !== undefined ? encodeKeysetCursor({ at: last.createdAt, id: last.orderId }) : null;
     return { orders: page, nextCursor };
+  }
+
+  /** The account's orders that are not final (open or on their way), newest first, at most `limit`. */
+  async listOpen(accountId: string, limit: number): Promise<OrderView[]> {
+    const open = ORDER_STATUSES.filter((status) => !TERMINAL_STATUSES.includes(status));
+    const docs = await this.orders.find({ accountId, status: { $in: open } }).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray();
+    return docs.map((doc) => stripId(doc));
   }
 
   async events(orderId: string): Promise<OrderEventRecord[]> {

@@ -1,0 +1,88 @@
+import { serve } from '@hono/node-server';
+import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
+import { loadConfig, marketDataDir } from '../infra/config';
+import { createKafka, pingKafka } from '../infra/kafka/client';
+import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
+import { createLogger } from '../infra/logger';
+import { connectMongo, ensureIndexes } from '../infra/mongo/client';
+import { createRedis } from '../infra/redis/client';
+import { createMarketDataService } from '../market-data/service';
+import { REPO_ROOT } from '../scripts/stack/settings';
+import { onShutdownSignal } from './shutdown';
+
+/**
+ * The market data process: candle history, hot snapshots, then the feeds; REST on MARKET_DATA_PORT (the WebSocket
+ * hub attaches to the same server through the service's setSink and state).
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ name: 'market-data', level: config.logLevel });
+  const { marketData } = config;
+
+  const mongo = await connectMongo(config.mongo);
+  await ensureIndexes(mongo.db);
+  const redis = createRedis(config.redis.url, logger);
+  const subscriber = createRedis(config.redis.url, logger);
+  const kafka = createKafka(config.kafka, logger);
+  const publisher = new KafkaEventPublisher(kafka, logger);
+  await publisher.start();
+
+  const service = createMarketDataService({
+    logger,
+    symbols: new SymbolRegistry(DEFAULT_SYMBOLS),
+    kafka,
+    publisher,
+    redis,
+    subscriber,
+    db: mongo.db,
+    settings: {
+      venueUrl: config.venue.url,
+      feedGroupId: marketData.feedGroupId,
+      executionsGroupId: marketData.executionsGroupId,
+      redisPrefix: marketData.redisPrefix,
+      throttleMs: marketData.throttleMs,
+      backfill: { dir: marketDataDir(marketData.dataDir, REPO_ROOT), files: marketData.backfillFiles, symbol: marketData.backfillSymbol },
+    },
+    readiness: {
+      mongo: async () => {
+        await mongo.db.command({ ping: 1 });
+      },
+      redis: async () => {
+        await redis.ping();
+      },
+      kafka: () => pingKafka(kafka),
+    },
+    onFatal: (error) => {
+      logger.fatal({ err: error }, 'market-data.consumer_dead');
+      process.exit(1);
+    },
+  });
+  // Serve what the hot snapshots hold as soon as they are loaded; the feeds catch up after.
+  await service.restore();
+  const server = serve({ fetch: service.app.fetch, hostname: marketData.host, port: marketData.port });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const url = `http://${marketData.host}:${marketData.port}`;
+  logger.info({ url }, 'market-data.serving');
+  await service.start();
+  logger.info({ url, feedGroup: marketData.feedGroupId }, 'market-data.ready');
+
+  onShutdownSignal(logger, async () => {
+    // Stop intake (HTTP, consumers, subscription), write the last hot snapshots and prices, then close.
+    const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    await service.stop();
+    await closed;
+    logger.info(service.stats(), 'market-data.stopped');
+    await publisher.stop();
+    subscriber.disconnect();
+    await redis.quit();
+    await mongo.client.close();
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
