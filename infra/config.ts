@@ -44,6 +44,7 @@ const EnvSchema = v.object({
   VENUE_URL: v.optional(v.pipe(v.string(), v.url('must be a URL')), 'http://127.0.0.1:5003'),
   IDEMPOTENCY_TTL_SECONDS: PositiveInt(86_400),
   MAX_BODY_BYTES: PositiveInt(16_384),
+  RISK_PRICE_MAX_AGE_SECONDS: PositiveInt(300),
 });
 
 type Env = v.InferOutput<typeof EnvSchema>;
@@ -56,7 +57,8 @@ export interface AppConfig {
   readonly redis: { readonly url: string };
   readonly mongo: { readonly url: string; readonly db: string };
   readonly api: { readonly host: string; readonly port: number; readonly idempotencyTtlSeconds: number; readonly maxBodyBytes: number };
-  readonly risk: { readonly port: number; readonly url: string };
+  /** priceMaxAgeSeconds: a PriceUpdate older than this (by its occurredAt) counts as no price at all. */
+  readonly risk: { readonly port: number; readonly url: string; readonly priceMaxAgeSeconds: number };
   readonly marketData: { readonly port: number };
   readonly venue: { readonly port: number; readonly url: string };
 }
@@ -81,7 +83,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redis: { url: e.REDIS_URL },
     mongo: { url: e.MONGO_URL, db: e.MONGO_DB },
     api: { host: e.API_HOST, port: e.API_PORT, idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS, maxBodyBytes: e.MAX_BODY_BYTES },
-    risk: { port: e.RISK_PORT, url: e.RISK_URL },
+    risk: { port: e.RISK_PORT, url: e.RISK_URL, priceMaxAgeSeconds: e.RISK_PRICE_MAX_AGE_SECONDS },
     marketData: { port: e.MARKET_DATA_PORT },
     venue: { port: e.VENUE_PORT, url: e.VENUE_URL },
   };
