@@ -11,7 +11,8 @@ import { createLogger } from '../infra/logger';
 import { eventually } from '../test/harness/processes';
 import { readTopicFrom, topicOffsets } from '../test/harness/system';
 import { startPriceFeed } from './price-feed';
-import { priceUpdate, RiskTestApp } from './risk-test-app';
+import { priceUpdate } from '../test/harness/prices';
+import { RiskTestApp } from './risk-test-app';
 
 const d = parseDecimal;
 

@@ -7,7 +7,8 @@ import { createLogger } from '../infra/logger';
 import { createRedis } from '../infra/redis/client';
 import { RedisPositionMirror } from '../infra/redis/position-mirror';
 import { eventually } from '../test/harness/processes';
-import { priceUpdate, RiskTestApp } from './risk-test-app';
+import { priceUpdate } from '../test/harness/prices';
+import { RiskTestApp } from './risk-test-app';
 
 const d = parseDecimal;
 

@@ -9,7 +9,7 @@ import { connectMongo } from '../infra/mongo/client';
 import { createRedis } from '../infra/redis/client';
 import { startSystemProcess, waitForOutput, type SystemProcess } from '../test/harness/processes';
 import { freePort } from '../test/harness/system';
-import { priceUpdate } from './risk-test-app';
+import { priceUpdate } from '../test/harness/prices';
 
 describe('the risk engine process (workers/risk.ts)', () => {
   const dbName = `test_risk_process_${randomUUID().slice(0, 8)}`;

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Db, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { parseDecimal } from '../domain/decimal';
-import { positionsRedisKey, type PriceUpdate } from '../domain/market-events';
+import { positionsRedisKey } from '../domain/market-events';
 import { DEFAULT_SYMBOLS, SymbolRegistry, type SymbolSpec } from '../domain/symbols';
 import { loadConfig } from '../infra/config';
 import { createLogger } from '../infra/logger';
@@ -36,25 +36,6 @@ export const DUST_USD: SymbolSpec = Object.freeze({
 
 export const TEST_SYMBOLS = new SymbolRegistry([...DEFAULT_SYMBOLS, DUST_USD]);
 
-let priceVersion = 0;
-
-/** A PriceUpdate as the market data service publishes it, now, with a version above every earlier one of this process. */
-export function priceUpdate(symbol: string, mark: string, extra: Partial<PriceUpdate> = {}): PriceUpdate {
-  priceVersion = Math.max(priceVersion + 1, Date.now());
-  return {
-    eventId: `test-price-${randomUUID()}`,
-    eventType: 'PriceUpdate',
-    occurredAt: new Date().toISOString(),
-    version: priceVersion,
-    symbol,
-    last: mark,
-    bid: null,
-    ask: null,
-    mark,
-    ...extra,
-  };
-}
-
 export interface RiskResponse {
   status: number;
   json: any;
@@ -64,8 +45,8 @@ export interface RiskResponse {
 /**
  * The risk engine in-process (createRiskApp + app.request) on the real store, in a database of its own
  * that stop() drops, mirroring positions to the real Redis. Tests talk HTTP to it like the activities will.
- * Its price book starts empty: a test gives it marks with `prices.apply(priceUpdate(...))`, or feeds it from
- * Kafka with startPriceFeed.
+ * Its price book starts empty: a test gives it marks with `prices.apply(priceUpdate(...))` (test/harness/prices.ts),
+ * or feeds it from Kafka with startPriceFeed.
  */
 export class RiskTestApp {
   readonly fees = DEFAULT_FEE_ACCOUNT_ID;
