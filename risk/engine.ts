@@ -83,7 +83,6 @@ export function createRiskEngine(deps: RiskEngineDeps) {
     return spec;
   };
 
-  /** Credits the trader's pending fees to the fee account, then forgets them on the trader; both steps are idempotent, so any retry completes them. */
   /** Copies positions to Redis; a failure is logged and left for the next fill or read of the account to repair. */
   const mirrorPositions = async (accountId: string, positions: ReadonlyArray<[string, Position]>): Promise<void> => {
     if (positions.length === 0) return;
@@ -116,6 +115,7 @@ export function createRiskEngine(deps: RiskEngineDeps) {
     return { ok: true, ...needed, notional, protectionPrice: worst };
   };
 
+  /** Credits the trader's pending fees to the fee account, then forgets them on the trader; both steps are idempotent, so any retry completes them. */
   const creditFees = async (traderId: string, pending: Readonly<Record<string, PendingFee>>): Promise<void> => {
     if (Object.keys(pending).length === 0) return;
     const credit = await deps.accounts.updateAccount(deps.feeAccountId, (feeAccount) => decideFeeCredit(feeAccount, traderId, pending), { createAs: 'Fees' });
