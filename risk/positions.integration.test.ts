@@ -128,16 +128,14 @@ describe('risk engine positions: the fill update, the routes, the Redis mirror a
     await settle('o-r1', fill(accountId, 'f-r1', 'BUY', '0.1', '30000'));
     await eventually('the first message', async () => messages.length >= 1, 5_000, 20);
 
-    // Nothing listens on port 1: every mirror write fails at once.
-    const unreachable = createRedis('redis://127.0.0.1:1', silent);
-    try {
-      const app = risk.appWith(risk.symbols, { positionMirror: new RedisPositionMirror(unreachable) });
-      expect(await settle('o-r2', fill(accountId, 'f-r2', 'BUY', '0.1', '31000'), app)).toMatchObject({ applied: true });
-      expect(await risk.balances(accountId)).toMatchObject({ BTC: { total: '0.2' } });
-      expect(await mirrored(accountId)).toEqual({ 'BTC-USD': expect.objectContaining({ version: 1 }) });
-    } finally {
-      unreachable.disconnect();
-    }
+    // A connection that has ended (as after Redis went away): every mirror write fails at once.
+    const lost = createRedis(loadConfig().redis.url, silent);
+    await lost.ping();
+    await lost.quit();
+    const app = risk.appWith(risk.symbols, { positionMirror: new RedisPositionMirror(lost) });
+    expect(await settle('o-r2', fill(accountId, 'f-r2', 'BUY', '0.1', '31000'), app)).toMatchObject({ applied: true });
+    expect(await risk.balances(accountId)).toMatchObject({ BTC: { total: '0.2' } });
+    expect(await mirrored(accountId)).toEqual({ 'BTC-USD': expect.objectContaining({ version: 1 }) });
 
     // A read through an app that reaches Redis brings the mirror up to date and publishes the missed version.
     expect((await risk.positions(accountId)).json).toMatchObject([{ quantity: '0.2', averageEntryPrice: '30500', version: 2 }]);
