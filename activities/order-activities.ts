@@ -84,9 +84,7 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
 
     /** Pre-trade checks and the order's hold at the risk engine, in one atomic, idempotent step. */
     async reserveFunds(order: OrderView): Promise<{ asset: string; amount: string }> {
-      // A MARKET buy is sized from the venue's best ask; with an empty book the risk engine refuses it.
-      const referencePrice = order.type === 'MARKET' && order.side === 'BUY' ? await deps.venue.touch(order.symbol, 'BUY') : undefined;
-      const answer = await deps.risk.hold(order, referencePrice);
+      const answer = await deps.risk.hold(order);
       if (answer.ok) return answer.hold;
       throw ApplicationFailure.nonRetryable(`${answer.error.code}: ${answer.error.message}`, answer.error.code, answer.error.details);
     },

@@ -14,8 +14,8 @@ export interface ApiDeps {
   logger: Logger;
   orders: OrderStore;
   fills: Pick<FillStore, 'forOrder' | 'listForAccount'>;
-  /** Balances live in the risk engine. */
-  risk: Pick<RiskClient, 'balances'>;
+  /** Balances and positions live in the risk engine. */
+  risk: Pick<RiskClient, 'balances' | 'positions'>;
   apiKeys: Pick<ApiKeyStore, 'findAccountId'>;
   idempotency: IdempotencyStore;
   pendingOrders: PendingOrderCache;

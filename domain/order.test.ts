@@ -279,12 +279,13 @@ describe('holdFor', () => {
     expect(holdFor({ side: 'SELL', type: 'MARKET', quantity: d('2'), price: null }, sol)).toEqual({ asset: 'SOL', amount: d('2') });
   });
 
-  it('sizes a MARKET buy at the reference price raised by the price band', () => {
+  it('sizes a MARKET buy at its worst price, rounded up', () => {
     const order = { side: 'BUY', type: 'MARKET', quantity: d('2'), price: null } as const;
-    expect(holdFor(order, btc, d('100'))).toEqual({ asset: 'USD', amount: d('220') }); // 2 × 110
-    expect(holdFor(order, sol, d('100'))).toEqual({ asset: 'USD', amount: d('230') }); // 2 × 115
+    expect(holdFor(order, btc, d('102'))).toEqual({ asset: 'USD', amount: d('204') });
     expect(holdFor(order, btc)).toBeUndefined();
-    expect(formatDecimal(holdFor({ ...order, quantity: d('1') }, btc, d('0.000000000000000001'))!.amount)).toBe('0.000000000000000002');
+    expect(formatDecimal(holdFor({ ...order, quantity: d('0.000000001') }, btc, d('0.000000001'))!.amount)).toBe('0.000000000000000001');
+    // A LIMIT buy is sized from its own price, whatever worst price is given.
+    expect(holdFor({ side: 'BUY', type: 'LIMIT', quantity: d('2'), price: d('100') }, btc, d('500'))).toEqual({ asset: 'USD', amount: d('200') });
   });
 
   it('has no hold for a LIMIT buy without a price', () => {

@@ -1,4 +1,4 @@
-import { div, divideRounded, formatDecimal, isMultipleOf, mul, ONE, type Scaled } from './decimal';
+import { div, formatDecimal, isMultipleOf, mul, ONE, type Scaled } from './decimal';
 import { DomainError } from './errors';
 import type { SymbolSpec } from './symbols';
 
@@ -260,21 +260,16 @@ export interface Hold {
 
 /**
  * The funds an order needs reserved before it reaches the venue: quote for a buy, base for a sell.
- * A MARKET buy has no price of its own, so it is sized from referencePrice raised by the symbol's
- * price band (the worst price it may fill at); without a reference price the hold is unknown (undefined).
+ * A MARKET buy has no price of its own, so it is sized from its worst price (the protection price the
+ * risk engine derives from the mark and sends to the venue); without one the hold is unknown (undefined).
  */
 export function holdFor(
   order: Pick<Order, 'side' | 'type' | 'quantity' | 'price'>,
   spec: SymbolSpec,
-  referencePrice?: Scaled,
+  worstPrice?: Scaled,
 ): Hold | undefined {
   if (order.side === 'SELL') return { asset: spec.baseAsset, amount: order.quantity };
-  if (order.type === 'LIMIT') {
-    if (order.price === null) return undefined;
-    return { asset: spec.quoteAsset, amount: mul(order.price, order.quantity, 'UP') };
-  }
-  if (referencePrice === undefined) return undefined;
-  // priceBandPercent is scaled, so the percentage divides by 100 × ONE.
-  const worstPrice = referencePrice + divideRounded(referencePrice * spec.priceBandPercent, 100n * ONE, 'UP');
-  return { asset: spec.quoteAsset, amount: mul(worstPrice, order.quantity, 'UP') };
+  const price = order.type === 'LIMIT' ? order.price : worstPrice;
+  if (price === null || price === undefined) return undefined;
+  return { asset: spec.quoteAsset, amount: mul(price, order.quantity, 'UP') };
 }

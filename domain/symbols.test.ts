@@ -39,9 +39,9 @@ describe('normalizeSymbol', () => {
 describe('DEFAULT_SYMBOLS', () => {
   it('lists BTC-USD, ETH-USD and SOL-USD as documented', () => {
     expect(DEFAULT_SYMBOLS.map(symbolSpecToView)).toEqual([
-      { symbol: 'BTC-USD', baseAsset: 'BTC', quoteAsset: 'USD', tickSize: '0.01', lotSize: '0.00000001', minQuantity: '0.00001', maxQuantity: '1000', minNotional: '1', priceBandPercent: '10', status: 'TRADING' },
-      { symbol: 'ETH-USD', baseAsset: 'ETH', quoteAsset: 'USD', tickSize: '0.01', lotSize: '0.0001', minQuantity: '0.001', maxQuantity: '10000', minNotional: '1', priceBandPercent: '10', status: 'TRADING' },
-      { symbol: 'SOL-USD', baseAsset: 'SOL', quoteAsset: 'USD', tickSize: '0.001', lotSize: '0.01', minQuantity: '0.01', maxQuantity: '100000', minNotional: '1', priceBandPercent: '15', status: 'TRADING' },
+      { symbol: 'BTC-USD', baseAsset: 'BTC', quoteAsset: 'USD', tickSize: '0.01', lotSize: '0.00000001', minQuantity: '0.00001', maxQuantity: '1000', minNotional: '1', priceBandPercent: '10', marketSlippagePercent: '2', status: 'TRADING' },
+      { symbol: 'ETH-USD', baseAsset: 'ETH', quoteAsset: 'USD', tickSize: '0.01', lotSize: '0.0001', minQuantity: '0.001', maxQuantity: '10000', minNotional: '1', priceBandPercent: '10', marketSlippagePercent: '2', status: 'TRADING' },
+      { symbol: 'SOL-USD', baseAsset: 'SOL', quoteAsset: 'USD', tickSize: '0.001', lotSize: '0.01', minQuantity: '0.01', maxQuantity: '100000', minNotional: '1', priceBandPercent: '15', marketSlippagePercent: '2', status: 'TRADING' },
     ]);
   });
 
@@ -88,6 +88,8 @@ describe('SymbolRegistry', () => {
     ['min off the lot grid', { minQuantity: d('0.000000001') }],
     ['negative min notional', { minNotional: -1n }],
     ['negative band', { priceBandPercent: -1n }],
+    ['negative slippage', { marketSlippagePercent: -1n }],
+    ['slippage of 100 %', { marketSlippagePercent: d('100') }],
   ];
   it.each(broken)('refuses a spec with %s', (_label, patch) => {
     expect(() => new SymbolRegistry([{ ...btc, ...patch }])).toThrow(/invalid symbol spec/);

@@ -1,4 +1,4 @@
-import { formatDecimal, isMultipleOf, parseDecimal, type Scaled } from './decimal';
+import { formatDecimal, isMultipleOf, ONE, parseDecimal, type Scaled } from './decimal';
 
 export type SymbolStatus = 'TRADING' | 'HALTED';
 
@@ -12,8 +12,10 @@ export interface SymbolSpec {
   readonly maxQuantity: Scaled;
   /** Minimum price × quantity, in the quote asset. */
   readonly minNotional: Scaled;
-  /** How far (in percent, e.g. 10 = 10%) a price may stray from the reference price. */
+  /** How far (in percent, e.g. 10 = 10%) a LIMIT price may stray from the mark price. */
   readonly priceBandPercent: Scaled;
+  /** How far (in percent) from the mark a MARKET order may fill: its protection (worst) price. Below 100. */
+  readonly marketSlippagePercent: Scaled;
   readonly status: SymbolStatus;
 }
 
@@ -28,6 +30,7 @@ export interface SymbolSpecView {
   maxQuantity: string;
   minNotional: string;
   priceBandPercent: string;
+  marketSlippagePercent: string;
   status: SymbolStatus;
 }
 
@@ -50,6 +53,7 @@ interface SymbolSpecText {
   maxQty: string;
   minNotional: string;
   bandPercent: string;
+  slippagePercent: string;
 }
 
 // Written as decimal strings so the table reads like an exchange's symbol listing.
@@ -64,14 +68,15 @@ function specFromText(t: SymbolSpecText): SymbolSpec {
     maxQuantity: parseDecimal(t.maxQty),
     minNotional: parseDecimal(t.minNotional),
     priceBandPercent: parseDecimal(t.bandPercent),
+    marketSlippagePercent: parseDecimal(t.slippagePercent),
     status: 'TRADING',
   });
 }
 
 export const DEFAULT_SYMBOLS: readonly SymbolSpec[] = Object.freeze([
-  specFromText({ base: 'BTC', quote: 'USD', tick: '0.01', lot: '0.00000001', minQty: '0.00001', maxQty: '1000', minNotional: '1', bandPercent: '10' }),
-  specFromText({ base: 'ETH', quote: 'USD', tick: '0.01', lot: '0.0001', minQty: '0.001', maxQty: '10000', minNotional: '1', bandPercent: '10' }),
-  specFromText({ base: 'SOL', quote: 'USD', tick: '0.001', lot: '0.01', minQty: '0.01', maxQty: '100000', minNotional: '1', bandPercent: '15' }),
+  specFromText({ base: 'BTC', quote: 'USD', tick: '0.01', lot: '0.00000001', minQty: '0.00001', maxQty: '1000', minNotional: '1', bandPercent: '10', slippagePercent: '2' }),
+  specFromText({ base: 'ETH', quote: 'USD', tick: '0.01', lot: '0.0001', minQty: '0.001', maxQty: '10000', minNotional: '1', bandPercent: '10', slippagePercent: '2' }),
+  specFromText({ base: 'SOL', quote: 'USD', tick: '0.001', lot: '0.01', minQty: '0.01', maxQty: '100000', minNotional: '1', bandPercent: '15', slippagePercent: '2' }),
 ]);
 
 /** Rejects a symbol table that could never validate an order sensibly; a typo here should stop startup. */
@@ -85,6 +90,8 @@ function checkSpec(spec: SymbolSpec): void {
   if (spec.minQuantity <= 0n || spec.minQuantity > spec.maxQuantity) problem('need 0 < minQuantity <= maxQuantity');
   if (!isMultipleOf(spec.minQuantity, spec.lotSize)) problem('minQuantity must be a multiple of lotSize');
   if (spec.minNotional < 0n || spec.priceBandPercent < 0n) problem('minNotional and priceBandPercent must not be negative');
+  // At 100 % or more a MARKET SELL's protection price would be zero or negative.
+  if (spec.marketSlippagePercent < 0n || spec.marketSlippagePercent >= 100n * ONE) problem('marketSlippagePercent must be at least 0 and below 100');
 }
 
 export class SymbolRegistry {
@@ -124,6 +131,7 @@ export function symbolSpecToView(spec: SymbolSpec): SymbolSpecView {
     maxQuantity: formatDecimal(spec.maxQuantity),
     minNotional: formatDecimal(spec.minNotional),
     priceBandPercent: formatDecimal(spec.priceBandPercent),
+    marketSlippagePercent: formatDecimal(spec.marketSlippagePercent),
     status: spec.status,
   };
 }

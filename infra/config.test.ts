@@ -14,15 +14,16 @@ describe('loadConfig', () => {
     expect(config.redis.url).toBe('redis://127.0.0.1:6379');
     expect(config.mongo).toEqual({ url: 'mongodb://127.0.0.1:27017', db: 'crypto_oms' });
     expect(config.api.port).toBe(5000);
-    expect(config.risk.port).toBe(5001);
+    expect(config.risk).toEqual({ port: 5001, url: 'http://127.0.0.1:5001', priceMaxAgeSeconds: 300 });
     expect(config.marketData.port).toBe(5002);
     expect(config.venue.port).toBe(5003);
     expect(config.api.maxBodyBytes).toBe(16_384);
   });
 
   it('parses overrides into typed values', () => {
-    const config = loadConfig({ API_PORT: '6000', KAFKA_BROKERS: 'a:1, b:2', OMS_ENV: 'production' });
+    const config = loadConfig({ API_PORT: '6000', KAFKA_BROKERS: 'a:1, b:2', OMS_ENV: 'production', RISK_PRICE_MAX_AGE_SECONDS: '30' });
     expect(config.api.port).toBe(6000);
+    expect(config.risk.priceMaxAgeSeconds).toBe(30);
     expect(config.kafka.brokers).toEqual(['a:1', 'b:2']);
     expect(config.env).toBe('production');
   });
@@ -89,6 +90,9 @@ describe('loadConfig', () => {
     ['MARKET_DATA_REDIS_PREFIX', 'a:b'],
     ['MARKET_DATA_THROTTLE_MS', '5'],
     ['MARKET_DATA_THROTTLE_MS', 'fast'],
+    ['RISK_PRICE_MAX_AGE_SECONDS', '0'],
+    ['RISK_PRICE_MAX_AGE_SECONDS', '1.5'],
+    ['RISK_PRICE_MAX_AGE_SECONDS', '-5'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);

@@ -106,6 +106,7 @@ const EnvSchema = v.object({
     (typeof MARKET_DATA_WS_LIMITS)[MarketDataWsLimitName],
     typeof OptionalPositiveInt
   >),
+  RISK_PRICE_MAX_AGE_SECONDS: PositiveInt(300),
 });
 
 type Env = v.InferOutput<typeof EnvSchema>;
@@ -125,7 +126,8 @@ export interface AppConfig {
   readonly redis: { readonly url: string };
   readonly mongo: { readonly url: string; readonly db: string };
   readonly api: { readonly host: string; readonly port: number; readonly idempotencyTtlSeconds: number; readonly maxBodyBytes: number };
-  readonly risk: { readonly port: number; readonly url: string };
+  /** priceMaxAgeSeconds: a PriceUpdate older than this (by its occurredAt) counts as no price at all. */
+  readonly risk: { readonly port: number; readonly url: string; readonly priceMaxAgeSeconds: number };
   /** Only the limits set in the environment; attachMarketDataWebSocket fills in the rest. */
   readonly marketDataWs: Readonly<Partial<Record<MarketDataWsLimitName, number>>>;
   readonly marketData: {
@@ -173,7 +175,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redis: { url: e.REDIS_URL },
     mongo: { url: e.MONGO_URL, db: e.MONGO_DB },
     api: { host: e.API_HOST, port: e.API_PORT, idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS, maxBodyBytes: e.MAX_BODY_BYTES },
-    risk: { port: e.RISK_PORT, url: e.RISK_URL },
+    risk: { port: e.RISK_PORT, url: e.RISK_URL, priceMaxAgeSeconds: e.RISK_PRICE_MAX_AGE_SECONDS },
     marketDataWs: Object.fromEntries(
       Object.entries(MARKET_DATA_WS_LIMITS).flatMap(([limit, name]) => (e[name] === undefined ? [] : [[limit, e[name]]])),
     ),

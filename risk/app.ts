@@ -23,6 +23,9 @@ export function createRiskApp(deps: RiskDeps) {
   const engine = createRiskEngine({
     accounts: deps.accounts,
     symbols: deps.symbols,
+    prices: deps.prices,
+    positionMirror: deps.positionMirror,
+    logger: deps.logger,
     feeAccountId: deps.feeAccountId ?? DEFAULT_FEE_ACCOUNT_ID,
     ...(deps.clock === undefined ? {} : { clock: deps.clock }),
   });
@@ -43,7 +46,7 @@ export function createRiskApp(deps: RiskDeps) {
           title: 'crypto-oms risk engine',
           version: '1.0.0',
           description:
-            'Internal service owning account balances: pre-trade checks and holds per order, fill settlement with fees, releases. Amounts are decimal strings. Errors share one envelope: { error: { code, message, details, requestId } }.',
+            'Internal service owning account balances and positions: pre-trade checks and holds per order (price band for LIMIT, protection price for MARKET, both from the mark price on Kafka `prices`), fill settlement with fees and positions, releases. Amounts are decimal strings. Errors share one envelope: { error: { code, message, details, requestId } }.',
         },
         servers: [{ url: '/' }],
       },

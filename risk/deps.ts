@@ -1,12 +1,18 @@
 import type { SymbolRegistry } from '../domain/symbols';
 import type { Logger } from '../infra/logger';
 import type { AccountLedger } from '../infra/mongo/account-store';
+import type { PositionMirror } from '../infra/redis/position-mirror';
+import type { MarkSource } from './price-book';
 
 /** Everything the risk engine service needs, passed in by its composition root (workers/risk.ts) or a test. */
 export interface RiskDeps {
   logger: Logger;
   accounts: AccountLedger;
   symbols: SymbolRegistry;
+  /** The latest marks (a PriceBook fed by risk/price-feed.ts). */
+  prices: MarkSource;
+  /** Where positions are copied after each fill (Redis); best effort. */
+  positionMirror: PositionMirror;
   /** Defaults to `fees`. */
   feeAccountId?: string;
   /** Defaults to 16 KB; every body this service takes is a few hundred bytes. */

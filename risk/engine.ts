@@ -1,16 +1,27 @@
 import { formatDecimal, mul, type Scaled } from '../domain/decimal';
 import { DomainError } from '../domain/errors';
+import type { PositionView } from '../domain/market-events';
 import { holdFor, validateOrderRules, type OrderSide, type OrderType } from '../domain/order';
 import type { SymbolRegistry, SymbolSpec } from '../domain/symbols';
-import type { AccountLedger, AssetBalance, FillLiquidity, PendingFee } from '../infra/mongo/account-store';
+import type { Logger } from '../infra/logger';
+import type { AccountLedger, AssetBalance, FillLiquidity, PendingFee, Position } from '../infra/mongo/account-store';
+import type { PositionMirror } from '../infra/redis/position-mirror';
 import { exactCost } from './fees';
-import { decideFeeCredit, decideFill, decideHold, decidePrunePendingFees, decideRelease } from './ledger';
+import { decideFeeCredit, decideFill, decideHold, decidePrunePendingFees, decideRelease, type HoldSizing } from './ledger';
+import type { MarkSource } from './price-book';
+import { checkPriceBand, protectionPrice } from './price-protection';
+import { toPositionRecord, toPositionView } from './positions';
 
 export const DEFAULT_FEE_ACCOUNT_ID = 'fees';
 
 export interface RiskEngineDeps {
   accounts: AccountLedger;
   symbols: SymbolRegistry;
+  /** The latest fresh mark per symbol (from Kafka `prices`). */
+  prices: MarkSource;
+  /** Best effort: a failure is logged, never fails a settlement. */
+  positionMirror: PositionMirror;
+  logger: Logger;
   /** Where every fee is credited; created on the first fee. */
   feeAccountId: string;
   clock?: () => Date;
@@ -24,8 +35,6 @@ export interface HoldOrderInput {
   type: OrderType;
   quantity: Scaled;
   price: Scaled | null;
-  /** The market price a MARKET order is sized from. */
-  referencePrice?: Scaled;
 }
 
 export interface HoldView {
@@ -33,6 +42,8 @@ export interface HoldView {
   asset: string;
   amount: string;
   alreadyHeld: boolean;
+  /** MARKET: the worst price the order may fill at (the venue gets it as the order's limit); null for LIMIT. */
+  protectionPrice: string | null;
 }
 
 export type HoldResult = { ok: true; hold: HoldView } | { ok: false; refusal: DomainError };
@@ -72,6 +83,38 @@ export function createRiskEngine(deps: RiskEngineDeps) {
     return spec;
   };
 
+  /** Copies positions to Redis; a failure is logged and left for the next fill or read of the account to repair. */
+  const mirrorPositions = async (accountId: string, positions: ReadonlyArray<[string, Position]>): Promise<void> => {
+    if (positions.length === 0) return;
+    try {
+      await deps.positionMirror.mirror(positions.map(([symbol, position]) => toPositionRecord(accountId, symbol, position)));
+    } catch (error) {
+      deps.logger.warn({ err: error, accountId, symbols: positions.map(([symbol]) => symbol) }, 'risk.position_mirror_failed');
+    }
+  };
+
+  /** The order's hold from its own price (LIMIT) or the mark (MARKET), after the price checks the mark allows. */
+  const sizeOrder = (input: HoldOrderInput, spec: SymbolSpec): HoldSizing => {
+    const mark = deps.prices.markOf(spec.symbol)?.mark;
+    if (input.type === 'LIMIT') {
+      if (input.price === null) throw new Error('a LIMIT order has a price (validateOrderRules)');
+      // Without a known mark a LIMIT order is not banded: its own price bounds what it can cost.
+      const outOfBand = mark === undefined ? undefined : checkPriceBand(spec, input.price, mark);
+      if (outOfBand !== undefined) return { ok: false, refusal: outOfBand };
+      const needed = holdFor(input, spec)!;
+      return { ok: true, ...needed, notional: mul(input.price, input.quantity, 'UP'), protectionPrice: null };
+    }
+    const worst = mark === undefined ? undefined : protectionPrice(spec, input.side, mark);
+    if (mark === undefined || worst === undefined) {
+      const reason = mark === undefined ? 'no recent mark price' : `the mark ${formatDecimal(mark)} is below one tick`;
+      return { ok: false, refusal: new DomainError('MARKET_DATA_UNAVAILABLE', `${spec.symbol}: ${reason} to protect a MARKET order with`, { symbol: spec.symbol }) };
+    }
+    const needed = holdFor(input, spec, worst)!;
+    // A buy may spend up to its hold; a sell is worth about the mark (its protection price is only its floor).
+    const notional = input.side === 'BUY' ? needed.amount : mul(mark, input.quantity, 'UP');
+    return { ok: true, ...needed, notional, protectionPrice: worst };
+  };
+
   /** Credits the trader's pending fees to the fee account, then forgets them on the trader; both steps are idempotent, so any retry completes them. */
   const creditFees = async (traderId: string, pending: Readonly<Record<string, PendingFee>>): Promise<void> => {
     if (Object.keys(pending).length === 0) return;
@@ -92,31 +135,29 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       if (broken?.code === 'SYMBOL_HALTED') return { ok: false, refusal: broken };
       if (broken) throw broken;
 
-      const needed = holdFor(input, spec, input.referencePrice);
-      if (needed === undefined) {
-        const refusal = new DomainError('MARKET_DATA_UNAVAILABLE', `no reference price to size a MARKET BUY of ${spec.symbol}`, { symbol: spec.symbol });
-        return { ok: false, refusal };
-      }
+      // Sized once, outside the compare-and-set loop: every retry of the decision sees the same mark.
+      const sizing = sizeOrder(input, spec);
       const outcome = await deps.accounts.updateAccount(input.accountId, (account) =>
-        decideHold(account, {
-          orderId: input.orderId,
-          symbol: spec.symbol,
-          side: input.side,
-          baseAsset: spec.baseAsset,
-          quantity: input.quantity,
-          asset: needed.asset,
-          amount: needed.amount,
-          notional: notionalOf(input, needed.amount),
-        }),
+        decideHold(account, { orderId: input.orderId, symbol: spec.symbol, side: input.side, baseAsset: spec.baseAsset, quantity: input.quantity, sizing }),
       );
       if (outcome.kind === 'not_found') throw accountNotFound(input.accountId);
       if (outcome.kind === 'refused') return { ok: false, refusal: outcome.error };
-      return { ok: true, hold: { orderId: input.orderId, asset: outcome.asset, amount: formatDecimal(outcome.amount), alreadyHeld: outcome.alreadyHeld } };
+      return {
+        ok: true,
+        hold: {
+          orderId: input.orderId,
+          asset: outcome.asset,
+          amount: formatDecimal(outcome.amount),
+          alreadyHeld: outcome.alreadyHeld,
+          protectionPrice: outcome.protectionPrice === null ? null : formatDecimal(outcome.protectionPrice),
+        },
+      };
     },
 
     /** Settles one side of one fill, once per fillId; `overdrawn` says the account had to pay more than it had available. */
     async settleFill(input: SettleFillInput): Promise<{ fill: FillView; overdrawn: boolean }> {
       const spec = specOf(input.symbol);
+      const at = now().toISOString();
       const cost = exactCost(input.price, input.quantity);
       if (cost === undefined) {
         throw new DomainError('TOO_PRECISE', 'price × quantity needs more than 18 fractional digits', {
@@ -138,13 +179,16 @@ export function createRiskEngine(deps: RiskEngineDeps) {
             price: input.price,
             cost,
             liquidity: input.liquidity,
+            at,
           }),
         { fills: [input.fillId] },
       );
       if (outcome.kind === 'not_found') throw accountNotFound(input.accountId);
       if (outcome.kind === 'refused') throw outcome.error;
-      // Also on a repeat: a fee whose credit was interrupted (crash between the two documents) is credited now.
+      // Also on a repeat: a fee whose credit was interrupted (crash between the two documents) is credited now,
+      // and a position whose mirroring was (Redis down, crash) is mirrored now; the mirror keeps the newest version.
       await creditFees(input.accountId, outcome.pendingFees);
+      if (outcome.position !== undefined) await mirrorPositions(input.accountId, [[spec.symbol, outcome.position]]);
       const { record } = outcome;
       return { fill: { fillId: input.fillId, applied: outcome.applied, fee: record.fee, balances: record.balances }, overdrawn: outcome.overdrawn };
     },
@@ -162,14 +206,19 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       if (balances === null) throw accountNotFound(accountId);
       return balances;
     },
+
+    /**
+     * The account's positions from the store (the truth), sorted by symbol, each marked to the latest fresh
+     * mark. Also mirrors them to Redis, which repairs a mirror a failed write left behind.
+     */
+    async positions(accountId: string): Promise<PositionView[]> {
+      const account = await deps.accounts.getAccount(accountId);
+      if (account === null) throw accountNotFound(accountId);
+      const positions = Object.entries(account.positions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      await mirrorPositions(accountId, positions);
+      return positions.map(([symbol, position]) => toPositionView(accountId, symbol, position, deps.prices.markOf(symbol)?.mark));
+    },
   };
 }
 
 export type RiskEngine = ReturnType<typeof createRiskEngine>;
-
-/** The order's notional in the quote asset: what a buy may spend, what a sell is worth; unknown for a MARKET sell without a reference price. */
-function notionalOf(input: HoldOrderInput, buyAmount: Scaled): Scaled | undefined {
-  if (input.side === 'BUY') return buyAmount;
-  const price = input.price ?? input.referencePrice;
-  return price === undefined ? undefined : mul(price, input.quantity, 'UP');
-}

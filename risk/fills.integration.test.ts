@@ -154,6 +154,7 @@ describe('risk engine fill settlement (real store)', () => {
         price: d('10000'),
         cost: exactCost(d('10000'), d('0.01'))!,
         liquidity: 'TAKER',
+        at: new Date().toISOString(),
       },
     });
 

@@ -14,14 +14,13 @@ describe('risk engine holds (real store)', () => {
     await risk?.stop();
   });
 
-  const order = (accountId: string, terms: { side?: string; type?: string; quantity: string; price: string | null; referencePrice?: string; symbol?: string }) => ({
+  const order = (accountId: string, terms: { side?: string; type?: string; quantity: string; price: string | null; symbol?: string }) => ({
     accountId,
     symbol: terms.symbol ?? 'BTC-USD',
     side: terms.side ?? 'BUY',
     type: terms.type ?? 'LIMIT',
     quantity: terms.quantity,
     price: terms.price,
-    ...(terms.referencePrice === undefined ? {} : { referencePrice: terms.referencePrice }),
   });
 
   function expectRefusal(response: { status: number; json: any }, code: string, details?: Record<string, unknown>) {
@@ -36,6 +35,7 @@ describe('risk engine holds (real store)', () => {
       asset: 'USD',
       amount: '15030.00501',
       alreadyHeld: false,
+      protectionPrice: null,
     });
     expect((await risk.hold('o-sell', order(accountId, { side: 'SELL', quantity: '0.25', price: '31000' }))).json).toMatchObject({ asset: 'BTC', amount: '0.25' });
     expect(await risk.balances(accountId)).toEqual({
@@ -138,15 +138,11 @@ describe('risk engine holds (real store)', () => {
     expect(await risk.balances(accountId)).toEqual({ USD: { total: '1000', available: '1000', held: '0' } });
   });
 
-  it('refuses MARKET_DATA_UNAVAILABLE for a MARKET buy without a reference price; with one it holds the worst price of the band', async () => {
+  // With a mark: market-prices.integration.test.ts.
+  it('refuses MARKET_DATA_UNAVAILABLE for a MARKET buy or sell while no mark is known, and holds nothing', async () => {
     const accountId = await risk.createAccount('market', { USD: '10000', BTC: '1' });
     expectRefusal(await risk.hold('o-1', order(accountId, { type: 'MARKET', quantity: '0.1', price: null })), 'MARKET_DATA_UNAVAILABLE', { symbol: 'BTC-USD' });
-    // 30000 + 10 % band = 33000; × 0.1 = 3300; + 0.2 % taker fee 6.6
-    expect((await risk.hold('o-2', order(accountId, { type: 'MARKET', quantity: '0.1', price: null, referencePrice: '30000' }))).json).toMatchObject({
-      asset: 'USD',
-      amount: '3306.6',
-    });
-    // A MARKET sell needs no price: it holds its quantity.
-    expect((await risk.hold('o-3', order(accountId, { side: 'SELL', type: 'MARKET', quantity: '0.1', price: null }))).json).toMatchObject({ asset: 'BTC', amount: '0.1' });
+    expectRefusal(await risk.hold('o-2', order(accountId, { side: 'SELL', type: 'MARKET', quantity: '0.1', price: null })), 'MARKET_DATA_UNAVAILABLE', { symbol: 'BTC-USD' });
+    expect(await risk.balances(accountId)).toEqual({ BTC: { total: '1', available: '1', held: '0' }, USD: { total: '10000', available: '10000', held: '0' } });
   });
 });

@@ -1,11 +1,12 @@
 import { parseDecimal } from '../domain/decimal';
+import { DomainError } from '../domain/errors';
 import type { Account, AccountChanges, Balance, PendingFee } from '../infra/mongo/account-store';
 import { decideFeeCredit, decideFill, decideHold, decidePrunePendingFees, decideRelease, type FillRequest, type HoldRequest } from './ledger';
 
 const d = parseDecimal;
 
 function account(parts: Partial<Account> = {}): Account {
-  return { accountId: 'acct', name: 'acct', version: 1, balances: {}, holds: {}, fills: {}, pendingFees: {}, feeSeq: 0, feeCursors: {}, ...parts };
+  return { accountId: 'acct', name: 'acct', version: 1, balances: {}, holds: {}, fills: {}, pendingFees: {}, feeSeq: 0, feeCursors: {}, positions: {}, ...parts };
 }
 
 /** The account after a decision, as the store would write it (the changes merged key by key). */
@@ -26,6 +27,7 @@ function apply(before: Account, changes: AccountChanges | undefined): Account {
     fills: merge(before.fills, changes.fills),
     pendingFees: merge(before.pendingFees, changes.pendingFees),
     feeCursors: merge(before.feeCursors, changes.feeCursors),
+    positions: merge(before.positions, changes.positions),
     feeSeq: changes.feeSeq ?? before.feeSeq,
   };
 }
@@ -38,9 +40,7 @@ const buyHold = (orderId: string, quantity: string, price: string): HoldRequest 
   side: 'BUY',
   baseAsset: 'BTC',
   quantity: d(quantity),
-  asset: 'USD',
-  amount: d(price) * d(quantity) / 10n ** 18n,
-  notional: d(price) * d(quantity) / 10n ** 18n,
+  sizing: { ok: true, asset: 'USD', amount: (d(price) * d(quantity)) / 10n ** 18n, notional: (d(price) * d(quantity)) / 10n ** 18n, protectionPrice: null },
 });
 
 const fill = (fillId: string, side: 'BUY' | 'SELL', quantity: string, price: string, liquidity: 'MAKER' | 'TAKER', orderId = 'o-1'): FillRequest => ({
@@ -54,19 +54,35 @@ const fill = (fillId: string, side: 'BUY' | 'SELL', quantity: string, price: str
   price: d(price),
   cost: (d(price) * d(quantity)) / 10n ** 18n,
   liquidity,
+  at: '2026-01-01T00:00:00.000Z',
 });
 
 describe('ledger decisions', () => {
   it('holds a buy with its taker fee, once per order', () => {
     const before = account({ balances: { USD: bal('100000') } });
     const first = decideHold(before, buyHold('o-1', '0.5', '30000.01'));
-    expect(first.result).toEqual({ kind: 'held', alreadyHeld: false, asset: 'USD', amount: d('15030.00501') });
+    expect(first.result).toEqual({ kind: 'held', alreadyHeld: false, asset: 'USD', amount: d('15030.00501'), protectionPrice: null });
     const after = apply(before, first.changes);
     expect(after.balances.USD).toEqual(bal('100000', '15030.00501'));
     expect(after.holds['o-1']).toEqual({ asset: 'USD', amount: d('15030.00501'), symbol: 'BTC-USD', side: 'BUY', openQuantity: d('0.5') });
 
     const again = decideHold(after, buyHold('o-1', '0.5', '30000.01'));
-    expect(again).toEqual({ result: { kind: 'held', alreadyHeld: true, asset: 'USD', amount: d('15030.00501') } });
+    expect(again).toEqual({ result: { kind: 'held', alreadyHeld: true, asset: 'USD', amount: d('15030.00501'), protectionPrice: null } });
+  });
+
+  it("keeps a MARKET order's protection price on its hold and answers it again, even when the order could no longer be sized", () => {
+    const before = account({ balances: { USD: bal('1000') } });
+    const market = { ...buyHold('o-m', '0.01', '30600'), sizing: { ok: true as const, asset: 'USD', amount: d('306'), notional: d('306'), protectionPrice: d('30600') } };
+    const first = decideHold(before, market);
+    expect(first.result).toEqual({ kind: 'held', alreadyHeld: false, asset: 'USD', amount: d('306.612'), protectionPrice: d('30600') });
+    const after = apply(before, first.changes);
+    expect(after.holds['o-m']).toMatchObject({ protectionPrice: d('30600') });
+    // The retry comes when the mark is gone: the hold placed wins over the refusal.
+    const unavailable = new DomainError('MARKET_DATA_UNAVAILABLE', 'no mark');
+    const retry = decideHold(after, { ...market, sizing: { ok: false, refusal: unavailable } });
+    expect(retry).toEqual({ result: { kind: 'held', alreadyHeld: true, asset: 'USD', amount: d('306.612'), protectionPrice: d('30600') } });
+    // Without a hold, the refusal is the answer and nothing changes.
+    expect(decideHold(before, { ...market, sizing: { ok: false, refusal: unavailable } })).toEqual({ result: { kind: 'refused', error: unavailable } });
   });
 
   it('refuses a hold the available balance cannot cover, fee included, and changes nothing', () => {
@@ -101,6 +117,22 @@ describe('ledger decisions', () => {
     expect(decision.result).toMatchObject({
       record: { fee: { asset: 'USD', amount: '6.0001' }, balances: [{ asset: 'BTC', total: '0.9', available: '0.7', held: '0.2' }, { asset: 'USD', total: '2994.0499' }] },
     });
+  });
+
+  it("moves the fill's position in the same decision, once per fillId", () => {
+    let acct = account({ balances: { USD: bal('10000'), BTC: bal('1') } });
+    const bought = decideFill(acct, fill('f-1', 'BUY', '0.2', '30000', 'TAKER'));
+    expect(bought.changes?.positions).toEqual({ 'BTC-USD': { quantity: d('0.2'), cost: d('6000'), realizedPnl: 0n, version: 1, updatedAt: '2026-01-01T00:00:00.000Z' } });
+    acct = apply(acct, bought.changes);
+    const sold = decideFill(acct, { ...fill('f-2', 'SELL', '0.05', '31000', 'MAKER', 'o-2'), at: '2026-01-01T00:00:01.000Z' });
+    acct = apply(acct, sold.changes);
+    // 0.05 of 0.2 closes a quarter of the 6000 basis: realized 1550 − 1500.
+    const position = { quantity: d('0.15'), cost: d('4500'), realizedPnl: d('50'), version: 2, updatedAt: '2026-01-01T00:00:01.000Z' };
+    expect(acct.positions['BTC-USD']).toEqual(position);
+    expect(sold.result).toMatchObject({ kind: 'settled', applied: true, position });
+    const repeat = decideFill(acct, { ...fill('f-2', 'SELL', '0.05', '31000', 'MAKER', 'o-2'), at: '2026-01-01T00:00:09.000Z' });
+    expect(repeat.changes).toBeUndefined();
+    expect(repeat.result).toMatchObject({ kind: 'settled', applied: false, position });
   });
 
   it('answers a repeated fillId with the first record and no change; other terms under the same id are refused', () => {

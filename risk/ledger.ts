@@ -2,9 +2,10 @@ import { formatDecimal, max, min, type Scaled } from '../domain/decimal';
 import { DomainError } from '../domain/errors';
 import type { OrderSide } from '../domain/order';
 import { toAssetBalance } from '../infra/mongo/account-document';
-import type { Account, AccountChanges, AccountDecision, AccountHold, Balance, FillLiquidity, FillRecord, PendingFee } from '../infra/mongo/account-store';
+import type { Account, AccountChanges, AccountDecision, AccountHold, Balance, FillLiquidity, FillRecord, PendingFee, Position } from '../infra/mongo/account-store';
 import { buyHoldAmount, bpsFor, feeOn, feeRatesOf } from './fees';
 import { checkLimits } from './limits';
+import { applyFill, FLAT } from './positions';
 
 /*
  * Every change to an account as a pure decision on the account as read: the store retries a decision
@@ -21,54 +22,74 @@ function holdOf(account: Account, orderId: string): AccountHold | undefined {
   return Object.hasOwn(account.holds, orderId) ? account.holds[orderId] : undefined;
 }
 
+/** How the engine sized the order from its price and the mark, or why it could not (no mark, a price out of band). */
+export type HoldSizing =
+  | {
+      ok: true;
+      /** What the order needs before any fee (domain holdFor): quote for a buy, base for a sell. */
+      asset: string;
+      amount: Scaled;
+      /** price × quantity in the quote asset, for the notional limit. */
+      notional: Scaled;
+      /** MARKET only: the worst price it may fill at. */
+      protectionPrice: Scaled | null;
+    }
+  | { ok: false; refusal: DomainError };
+
 export interface HoldRequest {
   orderId: string;
   symbol: string;
   side: OrderSide;
   baseAsset: string;
   quantity: Scaled;
-  /** What the order needs before any fee (domain holdFor): quote for a buy, base for a sell. */
-  asset: string;
-  amount: Scaled;
-  /** price × quantity in the quote asset, for the notional limit; undefined when unknown. */
-  notional: Scaled | undefined;
+  sizing: HoldSizing;
 }
 
 export type HoldOutcome =
-  | { kind: 'held'; alreadyHeld: boolean; asset: string; amount: Scaled }
+  | { kind: 'held'; alreadyHeld: boolean; asset: string; amount: Scaled; protectionPrice: Scaled | null }
   | { kind: 'refused'; error: DomainError }
   | { kind: 'not_found' };
 
-/** Limits, then balance, then the hold, all against one version of the account. A hold already placed for the order is never refused. */
+/**
+ * Price checks, limits, then balance, then the hold, all against one version of the account. A hold already
+ * placed for the order is never refused, and answers the protection price it was sized with (the mark may
+ * have moved, or gone stale, since).
+ */
 export function decideHold(account: Account | null, request: HoldRequest): AccountDecision<HoldOutcome> {
   if (account === null) return { result: { kind: 'not_found' } };
   const existing = holdOf(account, request.orderId);
-  if (existing !== undefined) return { result: { kind: 'held', alreadyHeld: true, asset: existing.asset, amount: existing.amount } };
+  if (existing !== undefined) {
+    return { result: { kind: 'held', alreadyHeld: true, asset: existing.asset, amount: existing.amount, protectionPrice: existing.protectionPrice ?? null } };
+  }
+  const { sizing } = request;
+  if (!sizing.ok) return { result: { kind: 'refused', error: sizing.refusal } };
 
-  const refusal = checkLimits(account, request);
+  const refusal = checkLimits(account, { symbol: request.symbol, side: request.side, baseAsset: request.baseAsset, quantity: request.quantity, notional: sizing.notional });
   if (refusal !== undefined) return { result: { kind: 'refused', error: refusal } };
 
-  const amount = request.side === 'BUY' ? buyHoldAmount(request.amount, feeRatesOf(account)) : request.amount;
-  const balance = balanceOf(account, request.asset);
+  const { asset, protectionPrice } = sizing;
+  const amount = request.side === 'BUY' ? buyHoldAmount(sizing.amount, feeRatesOf(account)) : sizing.amount;
+  const balance = balanceOf(account, asset);
   const available = balance.total - balance.held;
   if (available < amount) {
-    const error = new DomainError('INSUFFICIENT_BALANCE', `${request.asset} available ${formatDecimal(available)}, required ${formatDecimal(amount)}`, {
-      asset: request.asset,
+    const error = new DomainError('INSUFFICIENT_BALANCE', `${asset} available ${formatDecimal(available)}, required ${formatDecimal(amount)}`, {
+      asset,
       available: formatDecimal(available),
       required: formatDecimal(amount),
     });
     return { result: { kind: 'refused', error } };
   }
   const hold: AccountHold = {
-    asset: request.asset,
+    asset,
     amount,
     symbol: request.symbol,
     side: request.side,
     ...(request.side === 'BUY' ? { openQuantity: request.quantity } : {}),
+    ...(protectionPrice === null ? {} : { protectionPrice }),
   };
   return {
-    result: { kind: 'held', alreadyHeld: false, asset: request.asset, amount },
-    changes: { balances: { [request.asset]: { total: balance.total, held: balance.held + amount } }, holds: { [request.orderId]: hold } },
+    result: { kind: 'held', alreadyHeld: false, asset, amount, protectionPrice },
+    changes: { balances: { [asset]: { total: balance.total, held: balance.held + amount } }, holds: { [request.orderId]: hold } },
   };
 }
 
@@ -99,6 +120,8 @@ export interface FillRequest {
   /** price × quantity, exact. */
   cost: Scaled;
   liquidity: FillLiquidity;
+  /** When it is settled (ISO-8601): the position's updatedAt. */
+  at: string;
 }
 
 export type FillOutcome =
@@ -110,6 +133,8 @@ export type FillOutcome =
       pendingFees: Readonly<Record<string, PendingFee>>;
       /** The fill took more than the account had available (it is settled anyway: money that moved at the venue is never ignored). */
       overdrawn: boolean;
+      /** The account's position in the fill's symbol after this decision (on a repeat: as it is now); undefined when it has none. */
+      position: Position | undefined;
     }
   | { kind: 'refused'; error: DomainError }
   | { kind: 'not_found' };
@@ -134,8 +159,9 @@ function sameFill(record: FillRecord, fill: FillRequest): boolean {
 export function decideFill(account: Account | null, fill: FillRequest): AccountDecision<FillOutcome> {
   if (account === null) return { result: { kind: 'not_found' } };
   const recorded = Object.hasOwn(account.fills, fill.fillId) ? account.fills[fill.fillId] : undefined;
+  const position = Object.hasOwn(account.positions, fill.symbol) ? account.positions[fill.symbol] : undefined;
   if (recorded !== undefined) {
-    if (sameFill(recorded, fill)) return { result: { kind: 'settled', applied: false, record: recorded, pendingFees: account.pendingFees, overdrawn: false } };
+    if (sameFill(recorded, fill)) return { result: { kind: 'settled', applied: false, record: recorded, pendingFees: account.pendingFees, overdrawn: false, position } };
     const error = new DomainError('DUPLICATE_FILL', `fill ${fill.fillId} was already applied with other terms`, { fillId: fill.fillId, applied: recorded });
     return { result: { kind: 'refused', error } };
   }
@@ -184,8 +210,11 @@ export function decideFill(account: Account | null, fill: FillRequest): AccountD
     balances: [toAssetBalance(fill.baseAsset, newBase), toAssetBalance(fill.quoteAsset, newQuote)].sort((a, b) => (a.asset < b.asset ? -1 : 1)),
   };
   changes.fills = { [fill.fillId]: record };
+  // The position moves in the same update as the balances, so it counts each fillId exactly once too.
+  const newPosition: Position = { ...applyFill(position ?? FLAT, fill), version: (position?.version ?? 0) + 1, updatedAt: fill.at };
+  changes.positions = { [fill.symbol]: newPosition };
   const overdrawn = newBase.total < newBase.held || newQuote.total < newQuote.held;
-  return { result: { kind: 'settled', applied: true, record, pendingFees, overdrawn }, changes };
+  return { result: { kind: 'settled', applied: true, record, pendingFees, overdrawn, position: newPosition }, changes };
 }
 
 export interface FeeCredit {

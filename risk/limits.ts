@@ -40,7 +40,7 @@ export interface OrderExposure {
   side: OrderSide;
   baseAsset: string;
   quantity: Scaled;
-  /** price × quantity in the quote asset; undefined when no price is known (a MARKET sell without a reference price). */
+  /** price × quantity in the quote asset; undefined when no price is known (the notional limit is then not checked). */
   notional: Scaled | undefined;
 }
 

@@ -1,15 +1,20 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment --
    test support: tests read arbitrary JSON answers, as the lint override for *.test.ts allows. */
+import type { Redis } from 'ioredis';
 import type { Db, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { parseDecimal } from '../domain/decimal';
+import { positionsRedisKey } from '../domain/market-events';
 import { DEFAULT_SYMBOLS, SymbolRegistry, type SymbolSpec } from '../domain/symbols';
 import { loadConfig } from '../infra/config';
 import { createLogger } from '../infra/logger';
 import { MongoAccountStore, type CreateAccountInput } from '../infra/mongo/account-store';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
+import { createRedis } from '../infra/redis/client';
+import { RedisPositionMirror, type PositionMirror } from '../infra/redis/position-mirror';
 import { createRiskApp, type RiskApp } from './app';
 import { DEFAULT_FEE_ACCOUNT_ID } from './engine';
+import { PriceBook } from './price-book';
 
 /**
  * A symbol whose tick and lot are tiny, so a fee needs rounding (BTC-USD's costs have at most 10
@@ -25,6 +30,7 @@ export const DUST_USD: SymbolSpec = Object.freeze({
   maxQuantity: parseDecimal('1000000'),
   minNotional: 0n,
   priceBandPercent: parseDecimal('10'),
+  marketSlippagePercent: parseDecimal('2'),
   status: 'TRADING',
 });
 
@@ -38,30 +44,42 @@ export interface RiskResponse {
 
 /**
  * The risk engine in-process (createRiskApp + app.request) on the real store, in a database of its own
- * that stop() drops. Tests talk HTTP to it like the activities will.
+ * that stop() drops, mirroring positions to the real Redis. Tests talk HTTP to it like the activities will.
+ * Its price book starts empty: a test gives it marks with `prices.apply(priceUpdate(...))` (test/harness/prices.ts),
+ * or feeds it from Kafka with startPriceFeed.
  */
 export class RiskTestApp {
   readonly fees = DEFAULT_FEE_ACCOUNT_ID;
   app!: RiskApp;
   store!: MongoAccountStore;
   db!: Db;
+  redis!: Redis;
+  prices!: PriceBook;
+  symbols!: SymbolRegistry;
   private client?: MongoClient;
+  private readonly accounts: string[] = [];
 
-  static async start(options: { symbols?: SymbolRegistry } = {}): Promise<RiskTestApp> {
+  static async start(options: { symbols?: SymbolRegistry; priceMaxAgeMs?: number } = {}): Promise<RiskTestApp> {
     const test = new RiskTestApp();
     ({ client: test.client, db: test.db } = await connectMongo({ url: loadConfig().mongo.url, db: `test_risk_${randomUUID().slice(0, 8)}` }));
     await ensureIndexes(test.db);
     test.store = new MongoAccountStore(test.db);
-    test.app = test.appWith(options.symbols ?? TEST_SYMBOLS);
+    test.redis = createRedis(loadConfig().redis.url, createLogger({ name: 'risk-test', level: 'silent' }));
+    await test.redis.ping();
+    test.symbols = options.symbols ?? TEST_SYMBOLS;
+    test.prices = new PriceBook({ symbols: test.symbols, maxAgeMs: options.priceMaxAgeMs ?? 300_000 });
+    test.app = test.appWith(test.symbols);
     return test;
   }
 
-  /** Another app on the same store, e.g. with a different symbol table. */
-  appWith(symbols: SymbolRegistry): RiskApp {
+  /** Another app on the same store and price book, e.g. with a different symbol table or position mirror. */
+  appWith(symbols: SymbolRegistry, options: { positionMirror?: PositionMirror } = {}): RiskApp {
     return createRiskApp({
       logger: createLogger({ name: 'risk-test', level: 'silent' }),
       accounts: this.store,
       symbols,
+      prices: this.prices,
+      positionMirror: options.positionMirror ?? new RedisPositionMirror(this.redis),
       readiness: {
         mongo: async () => {
           await this.db.command({ ping: 1 });
@@ -88,8 +106,12 @@ export class RiskTestApp {
     return this.request('POST', `/risk/orders/${orderId}/hold`, body, app === undefined ? {} : { app });
   }
 
-  fill(orderId: string, body: Record<string, unknown>) {
-    return this.request('POST', `/risk/orders/${orderId}/fills`, body);
+  fill(orderId: string, body: Record<string, unknown>, app?: RiskApp) {
+    return this.request('POST', `/risk/orders/${orderId}/fills`, body, app === undefined ? {} : { app });
+  }
+
+  positions(accountId: string, app?: RiskApp) {
+    return this.request('GET', `/risk/accounts/${accountId}/positions`, undefined, app === undefined ? {} : { app });
   }
 
   release(orderId: string, accountId: string) {
@@ -99,6 +121,7 @@ export class RiskTestApp {
   /** A fresh account with balances given as decimal strings; its id is unique to this call. */
   async createAccount(prefix: string, balances: Record<string, string>, extra: Pick<CreateAccountInput, 'fees' | 'limits'> = {}): Promise<string> {
     const accountId = `${prefix}-${randomUUID().slice(0, 8)}`;
+    this.accounts.push(accountId);
     const scaled = Object.fromEntries(Object.entries(balances).map(([asset, amount]) => [asset, parseDecimal(amount)]));
     await this.store.createAccount({ accountId, name: prefix, balances: scaled, ...extra });
     return accountId;
@@ -120,5 +143,9 @@ export class RiskTestApp {
     if (this.client === undefined) return;
     await this.db.dropDatabase();
     await this.client.close();
+    if (this.redis === undefined) return;
+    // The position mirrors of this test's accounts (ids unique to it).
+    for (let i = 0; i < this.accounts.length; i += 500) await this.redis.del(...this.accounts.slice(i, i + 500).map(positionsRedisKey));
+    await this.redis.quit();
   }
 }

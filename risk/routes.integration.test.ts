@@ -43,14 +43,21 @@ describe('risk engine routes (real store)', () => {
         '/health',
         '/ready',
         '/risk/accounts/{accountId}/balances',
+        '/risk/accounts/{accountId}/positions',
         '/risk/orders/{orderId}/fills',
         '/risk/orders/{orderId}/hold',
         '/risk/orders/{orderId}/release',
       ]);
       const hold = json.paths['/risk/orders/{orderId}/hold'].post;
       expect(Object.keys(hold.responses).sort()).toEqual(['200', '400', '404', '413', '422']);
-      expect(hold.requestBody.content['application/json'].schema.properties).toHaveProperty('referencePrice');
+      expect(hold.requestBody.content['application/json'].schema.properties).not.toHaveProperty('referencePrice');
       expect(hold.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
+      expect(hold.responses['200'].content['application/json'].schema.properties).toHaveProperty('protectionPrice');
+      const positions = json.paths['/risk/accounts/{accountId}/positions'].get;
+      expect(Object.keys(positions.responses).sort()).toEqual(['200', '400', '404']);
+      expect(Object.keys(positions.responses['200'].content['application/json'].schema.items.properties)).toEqual(
+        expect.arrayContaining(['symbol', 'quantity', 'averageEntryPrice', 'realizedPnl', 'markPrice', 'unrealizedPnl', 'version']),
+      );
     });
 
     it('answers an unknown route with the error envelope and keeps a given request id', async () => {
@@ -64,7 +71,7 @@ describe('risk engine routes (real store)', () => {
     it('holds and answers the hold', async () => {
       const accountId = await risk.createAccount('hold-ok', { USD: '1000' });
       const response = await risk.hold('o-ok', limitBuy(accountId));
-      expect(response).toMatchObject({ status: 200, json: { orderId: 'o-ok', asset: 'USD', amount: '100.2', alreadyHeld: false } });
+      expect(response).toMatchObject({ status: 200, json: { orderId: 'o-ok', asset: 'USD', amount: '100.2', alreadyHeld: false, protectionPrice: null } });
       expect(response.headers.get('X-Request-Id')).toEqual(expect.any(String));
     });
 
@@ -91,7 +98,7 @@ describe('risk engine routes (real store)', () => {
       ['a quantity off the lot size', { quantity: '0.000000001' }, 'INVALID_QUANTITY_LOT'],
       ['a price off the tick', { price: '10000.001' }, 'INVALID_PRICE_TICK'],
       ['an account id that cannot be a key', { accountId: 'a.b' }, 'VALIDATION_FAILED'],
-      ['a negative reference price', { referencePrice: '-1' }, 'VALIDATION_FAILED'],
+      ['a reference price (the engine uses its own mark)', { referencePrice: '10000' }, 'VALIDATION_FAILED'],
     ])('refuses %s with 400', async (_what, change, code) => {
       const accountId = await risk.createAccount('hold-bad', { USD: '1000' });
       const before = await risk.balances(accountId);
@@ -197,6 +204,15 @@ describe('risk engine routes (real store)', () => {
     it('answers 404 for an unknown account and 400 for an id that cannot be one', async () => {
       expectError(await risk.request('GET', '/risk/accounts/nobody/balances'), 404, 'NOT_FOUND');
       expectError(await risk.request('GET', '/risk/accounts/a%24b/balances'), 400, 'VALIDATION_FAILED');
+    });
+  });
+
+  describe('GET /risk/accounts/:accountId/positions', () => {
+    it('answers [] for an account without fills, 404 for an unknown account and 400 for an id that cannot be one', async () => {
+      const accountId = await risk.createAccount('no-positions', { USD: '1000' });
+      expect(await risk.positions(accountId)).toMatchObject({ status: 200, json: [] });
+      expectError(await risk.positions('nobody'), 404, 'NOT_FOUND');
+      expectError(await risk.request('GET', '/risk/accounts/a%24b/positions'), 400, 'VALIDATION_FAILED');
     });
   });
 });

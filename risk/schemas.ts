@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { PositionViewSchema } from '../domain/market-events';
 import { ORDER_SIDES, ORDER_TYPES } from '../domain/order';
 
 /*
@@ -27,7 +28,6 @@ export const HoldBodySchema = v.strictObject({
   type: v.picklist(ORDER_TYPES),
   quantity: DecimalText('quantity in the base asset'),
   price: v.nullable(DecimalText('limit price in the quote asset; null for MARKET')),
-  referencePrice: v.optional(DecimalText('market price a MARKET order is sized from; required for a MARKET BUY')),
 });
 export type HoldBodyInput = v.InferInput<typeof HoldBodySchema>;
 
@@ -55,6 +55,12 @@ export const HoldResponseSchema = v.object({
   asset: v.pipe(v.string(), v.description('the held asset: quote for a buy, base for a sell')),
   amount: v.pipe(DecimalOut, v.description('held amount; a buy includes the maximum (taker) fee')),
   alreadyHeld: v.pipe(v.boolean(), v.description('true when this order already had its hold (a retry)')),
+  protectionPrice: v.pipe(
+    v.nullable(DecimalOut),
+    v.description(
+      'MARKET: the worst price the order may fill at (the mark ± the symbol slippage cap, rounded to the tick toward the mark); send it to the venue as the order limit. A BUY holds quantity × this price. null for LIMIT. A retry answers the price of the first hold.',
+    ),
+  ),
 });
 
 export const AssetBalanceSchema = v.object({ asset: v.string(), total: DecimalOut, available: DecimalOut, held: DecimalOut });
@@ -66,6 +72,11 @@ export const FillResponseSchema = v.object({
   fee: v.object({ asset: v.string(), amount: DecimalOut }),
   balances: v.pipe(v.array(AssetBalanceSchema), v.description("the fill's base and quote balances right after it was applied")),
 });
+
+export const PositionsResponseSchema = v.pipe(
+  v.array(PositionViewSchema),
+  v.description('One entry per symbol the account ever had a fill in (flat ones too, for their realized PnL), sorted by symbol.'),
+);
 
 export const ReleaseResponseSchema = v.object({
   released: v.pipe(v.boolean(), v.description('false when the order held nothing (never held, or already released)')),

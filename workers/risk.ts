@@ -1,28 +1,58 @@
 import { serve } from '@hono/node-server';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
 import { loadConfig } from '../infra/config';
+import { createKafka } from '../infra/kafka/client';
+import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { createLogger } from '../infra/logger';
 import { MongoAccountStore } from '../infra/mongo/account-store';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
+import { createRedis } from '../infra/redis/client';
+import { RedisPositionMirror } from '../infra/redis/position-mirror';
 import { createRiskApp } from '../risk/app';
 import { ensureVenueHouseAccounts } from '../risk/house-accounts';
+import { PriceBook } from '../risk/price-book';
+import { startPriceFeed } from '../risk/price-feed';
 import { onShutdownSignal } from './shutdown';
 
 /** The risk engine process. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ name: 'risk', level: config.logLevel });
+  const symbols = new SymbolRegistry(DEFAULT_SYMBOLS);
 
   const mongo = await connectMongo(config.mongo);
   await ensureIndexes(mongo.db);
   const accounts = new MongoAccountStore(mongo.db);
   await ensureVenueHouseAccounts(accounts);
 
+  const redis = createRedis(config.redis.url, logger);
+  const kafka = createKafka(config.kafka, logger);
+  const publisher = new KafkaEventPublisher(kafka, logger);
+  await publisher.start();
+  // Prices before serving: once ready, the engine knows every mark Redis or Kafka has.
+  const prices = new PriceBook({ symbols, maxAgeMs: config.risk.priceMaxAgeSeconds * 1_000 });
+  const feed = await startPriceFeed({
+    kafka,
+    publisher,
+    redis,
+    logger,
+    book: prices,
+    symbols,
+    onFatal: (error) => {
+      logger.fatal({ err: error }, 'risk.price_feed_dead');
+      process.exit(1);
+    },
+  });
+
   const app = createRiskApp({
     logger,
     accounts,
-    symbols: new SymbolRegistry(DEFAULT_SYMBOLS),
+    symbols,
+    prices,
+    positionMirror: new RedisPositionMirror(redis),
     maxBodyBytes: config.api.maxBodyBytes,
+    // Redis and Kafka are not probed: without them the engine still settles (positions are mirrored later)
+    // and refuses MARKET orders once its marks are too old, which is the safe answer.
     readiness: {
       mongo: async () => {
         await mongo.db.command({ ping: 1 });
@@ -38,8 +68,11 @@ async function main(): Promise<void> {
   });
 
   onShutdownSignal(logger, async () => {
-    // Stop accepting connections and let in-flight requests finish, then close the store.
+    // Stop accepting connections and let in-flight requests finish, then stop the feed and close the clients.
     await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    await feed.stop();
+    await publisher.stop();
+    await redis.quit();
     await mongo.client.close();
   });
 }

@@ -1,9 +1,12 @@
+import type { PositionView } from '../../domain/market-events';
 import type { OrderView } from '../../domain/order';
 import { callJson, serviceError, type ServiceError } from './http-json';
 
 export interface RiskHold {
   asset: string;
   amount: string;
+  /** MARKET: the worst price the order may fill at, to send to the venue as its limit; null for LIMIT. */
+  protectionPrice: string | null;
 }
 
 export interface SettledFill {
@@ -15,8 +18,8 @@ export interface SettledFill {
 export class RiskClient {
   constructor(private readonly baseUrl: string) {}
 
-  /** Pre-trade checks and the hold, atomic and idempotent per orderId; a refusal is a value. */
-  async hold(order: OrderView, referencePrice?: string): Promise<{ ok: true; hold: RiskHold } | { ok: false; status: number; error: ServiceError }> {
+  /** Pre-trade checks and the hold, atomic and idempotent per orderId; a refusal is a value. MARKET orders are priced from the risk engine's own mark. */
+  async hold(order: OrderView): Promise<{ ok: true; hold: RiskHold } | { ok: false; status: number; error: ServiceError }> {
     const response = await callJson(this.baseUrl, 'POST', `/risk/orders/${encodeURIComponent(order.orderId)}/hold`, {
       accountId: order.accountId,
       symbol: order.symbol,
@@ -24,11 +27,10 @@ export class RiskClient {
       type: order.type,
       quantity: order.quantity,
       price: order.price,
-      ...(referencePrice === undefined ? {} : { referencePrice }),
     });
     if (response.status === 200) {
       const body = response.body as RiskHold;
-      return { ok: true, hold: { asset: body.asset, amount: body.amount } };
+      return { ok: true, hold: { asset: body.asset, amount: body.amount, protectionPrice: body.protectionPrice } };
     }
     return { ok: false, status: response.status, error: serviceError(response) };
   }
@@ -59,5 +61,13 @@ export class RiskClient {
     if (response.status === 404) return null;
     if (response.status !== 200) throw new Error(`balances answered ${response.status}: ${serviceError(response).message}`);
     return response.body as Array<{ asset: string; total: string; available: string; held: string }>;
+  }
+
+  /** The account's positions marked to the risk engine's latest mark; null when the account does not exist. */
+  async positions(accountId: string): Promise<PositionView[] | null> {
+    const response = await callJson(this.baseUrl, 'GET', `/risk/accounts/${encodeURIComponent(accountId)}/positions`);
+    if (response.status === 404) return null;
+    if (response.status !== 200) throw new Error(`positions answered ${response.status}: ${serviceError(response).message}`);
+    return response.body as PositionView[];
   }
 }

@@ -183,6 +183,31 @@ describe('startConsumer (real broker)', () => {
     await eventually(() => second.length === 3, 'the redelivered messages');
     expect(second).toEqual([3, 4, 5]);
   }, 60_000);
+  it('reads from the end without committing: once started, it gets every later message and leaves no offsets behind', async () => {
+    await publishNumbers(0, 3);
+    const groupId = `consumer-test-${randomUUID()}`;
+    const handled: number[] = [];
+    const consumer = await startConsumer({
+      kafka,
+      groupId,
+      topic,
+      logger: silent,
+      dlqTopic: dlq,
+      publisher,
+      fromBeginning: false,
+      commitOffsets: false,
+      awaitFirstFetch: true,
+      handle: async (m) => void handled.push(parseMessage(TestEventSchema, m.value).n),
+    });
+    running.push(consumer);
+    // Published right after the start resolved: the start offsets are fixed by then, so none is skipped.
+    await publishNumbers(3, 6);
+    await eventually(() => handled.length === 3, 'the messages published after the start');
+    expect(handled).toEqual([3, 4, 5]);
+    await running.splice(0)[0]!.stop();
+    expect(await committedOffset(kafka, groupId, topic)).toBe('-1');
+  }, 60_000);
+
   it('keeps a poison message uncommitted while the DLQ cannot take it, without running its handler again', async () => {
     await publisher.publish(topic, [{ key: 'a', value: 'poison' }]);
     const unreachableDlq = new KafkaEventPublisher(kafka, silent, { sendRetry: { retries: 1, initialRetryTime: 20, maxRetryTime: 50 } });

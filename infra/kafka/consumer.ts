@@ -28,6 +28,18 @@ export interface ConsumerOptions {
   publisher: EventPublisher;
   /** Where a group without committed offsets starts. Default true: a new group must not skip orders. */
   fromBeginning?: boolean;
+  /**
+   * Default true. False for a group of one process that starts from the end each time (fromBeginning false,
+   * a group id of its own, e.g. a cache of the latest values): nothing is committed, so the group leaves no
+   * offsets behind when the process is gone.
+   */
+  commitOffsets?: boolean;
+  /**
+   * Resolve only after the first fetch (at most 30 s), by when a group without committed offsets has fixed
+   * where it starts: everything published from then on is delivered. A cache can then load a snapshot of
+   * what came before without a gap between the two.
+   */
+  awaitFirstFetch?: boolean;
   /** Backoff between attempts at a message whose handler failed transiently. */
   retry?: { initialMs?: number; maxMs?: number };
   /** Resolved offsets are committed at least this often within a batch, and always at its end. */
@@ -96,20 +108,28 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
   });
 
   const processor = new MessageProcessor(options, logger, stopping.signal);
+  const commit = options.commitOffsets ?? true;
+  let fetched: (() => void) | undefined;
+  const firstFetch = new Promise<void>((resolve) => (fetched = resolve));
+  const removeFetchListener = consumer.on(consumer.events.FETCH, () => fetched?.());
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
     await consumer.run({
       // Only offsets resolved below (handled, or dead-lettered) are ever committed.
       eachBatchAutoResolve: false,
-      autoCommit: true,
-      autoCommitInterval: options.commitIntervalMs ?? 1_000,
+      autoCommit: commit,
+      // Without an interval, the commitOffsetsIfNecessary calls below commit nothing.
+      autoCommitInterval: commit ? (options.commitIntervalMs ?? 1_000) : null,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       eachBatch: (payload) => processor.processBatch(payload),
     });
+    if (options.awaitFirstFetch === true) await withTimeout(firstFetch, 30_000, `no fetch from ${topic} within 30 s of joining ${groupId}`);
   } catch (error) {
     await consumer.disconnect();
     throw error;
+  } finally {
+    removeFetchListener();
   }
   logger.info('kafka_consumer_started');
 
@@ -286,6 +306,15 @@ function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
     if (last !== undefined) decoded[name] = last.toString();
   }
   return decoded;
+}
+
+async function withTimeout(promise: Promise<void>, ms: number, message: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

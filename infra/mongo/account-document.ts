@@ -58,6 +58,22 @@ export interface AccountHold {
   side?: OrderSide;
   /** BUY only: the order quantity not yet filled. */
   openQuantity?: Scaled;
+  /** MARKET only: the worst price the order may fill at, answered again on a repeated hold. */
+  protectionPrice?: Scaled;
+}
+
+/**
+ * One symbol's position, built from the account's fills (risk/positions.ts): signed base quantity, the
+ * cost of that open quantity (signed like it; cost / quantity is the average entry price) and the PnL
+ * realized in the quote asset. Written in the same update as the fill that changes it.
+ */
+export interface Position {
+  quantity: Scaled;
+  cost: Scaled;
+  realizedPnl: Scaled;
+  /** +1 per applied fill. */
+  version: number;
+  updatedAt: string;
 }
 
 /** A fee taken from a trader and not yet credited to the fee account; seq orders them per trader account. */
@@ -83,6 +99,8 @@ export interface Account {
   feeCursors: Readonly<Record<string, number>>;
   feeRates?: FeeRates;
   limits?: RiskLimitOverrides;
+  /** Per symbol. */
+  positions: Readonly<Record<string, Position>>;
 }
 
 /** A change to an account, keyed like the account; `null` removes the entry. Only listed keys are written. */
@@ -93,6 +111,7 @@ export interface AccountChanges {
   pendingFees?: Record<string, PendingFee | null>;
   feeSeq?: number;
   feeCursors?: Record<string, number>;
+  positions?: Record<string, Position>;
 }
 
 interface HoldDoc {
@@ -101,6 +120,15 @@ interface HoldDoc {
   symbol?: string;
   side?: OrderSide;
   openQuantity?: string;
+  protectionPrice?: string;
+}
+
+interface PositionDoc {
+  quantity: string;
+  cost: string;
+  realizedPnl: string;
+  version: number;
+  updatedAt: string;
 }
 
 interface LimitsDoc {
@@ -123,6 +151,7 @@ export interface AccountDoc {
   feeCursors?: Record<string, number>;
   fees?: FeeRates;
   limits?: LimitsDoc;
+  positions?: Record<string, PositionDoc>;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -145,7 +174,7 @@ export function toAssetBalance(asset: string, balance: Balance): AssetBalance {
 }
 
 /** Every top-level field but `fills`, so a read can pick single fill records (an inclusion projection cannot mix in an exclusion). */
-const FIELDS_BUT_FILLS = ['name', 'balances', 'holds', 'pendingFees', 'feeSeq', 'feeCursors', 'fees', 'limits', 'version', 'createdAt', 'updatedAt'];
+const FIELDS_BUT_FILLS = ['name', 'balances', 'holds', 'pendingFees', 'feeSeq', 'feeCursors', 'fees', 'limits', 'positions', 'version', 'createdAt', 'updatedAt'];
 
 export function projectionFor(fillIds: readonly string[]): Record<string, 0 | 1> {
   if (fillIds.length === 0) return { fills: 0 };
@@ -169,6 +198,27 @@ export function toAccount(doc: AccountDoc): Account {
     feeCursors: doc.feeCursors ?? {},
     ...(doc.fees === undefined ? {} : { feeRates: { makerBps: doc.fees.makerBps, takerBps: doc.fees.takerBps } }),
     ...(doc.limits === undefined ? {} : { limits: limitsFromDoc(doc.limits) }),
+    positions: mapValues(doc.positions, positionFromDoc),
+  };
+}
+
+function positionFromDoc(position: PositionDoc): Position {
+  return {
+    quantity: parseDecimal(position.quantity),
+    cost: parseDecimal(position.cost),
+    realizedPnl: parseDecimal(position.realizedPnl),
+    version: position.version,
+    updatedAt: position.updatedAt,
+  };
+}
+
+function positionToDoc(position: Position): PositionDoc {
+  return {
+    quantity: formatDecimal(position.quantity),
+    cost: formatDecimal(position.cost),
+    realizedPnl: formatDecimal(position.realizedPnl),
+    version: position.version,
+    updatedAt: position.updatedAt,
   };
 }
 
@@ -179,6 +229,7 @@ function holdFromDoc(hold: HoldDoc): AccountHold {
     ...(hold.symbol === undefined ? {} : { symbol: hold.symbol }),
     ...(hold.side === undefined ? {} : { side: hold.side }),
     ...(hold.openQuantity === undefined ? {} : { openQuantity: parseDecimal(hold.openQuantity) }),
+    ...(hold.protectionPrice === undefined ? {} : { protectionPrice: parseDecimal(hold.protectionPrice) }),
   };
 }
 
@@ -189,6 +240,7 @@ function holdToDoc(hold: AccountHold): HoldDoc {
     ...(hold.symbol === undefined ? {} : { symbol: hold.symbol }),
     ...(hold.side === undefined ? {} : { side: hold.side }),
     ...(hold.openQuantity === undefined ? {} : { openQuantity: formatDecimal(hold.openQuantity) }),
+    ...(hold.protectionPrice === undefined ? {} : { protectionPrice: formatDecimal(hold.protectionPrice) }),
   };
 }
 
@@ -243,6 +295,7 @@ export function toUpdate(changes: AccountChanges): { set: Record<string, unknown
   each('fills', 'fillId', changes.fills, (f) => f);
   each('pendingFees', 'fillId', changes.pendingFees, (p) => ({ seq: p.seq, asset: p.asset, amount: formatDecimal(p.amount) }));
   each('feeCursors', 'accountId', changes.feeCursors, (seq) => seq);
+  each('positions', 'symbol', changes.positions, positionToDoc);
   if (changes.feeSeq !== undefined) set.feeSeq = changes.feeSeq;
   return { set, unset };
 }

@@ -162,6 +162,20 @@ describe('MongoAccountStore (real store)', () => {
       expect((await rawAccount('u-1'))?.version).toBe(3);
     });
 
+    it("stores positions per symbol and a MARKET hold's protection price as decimal strings, and reads them back exactly", async () => {
+      await store.createAccount({ accountId: 'u-pos', name: 'P', balances: {} });
+      const position = { quantity: d('-0.1'), cost: d('-2900.000000000000000001'), realizedPnl: d('-30'), version: 4, updatedAt: '2026-01-01T00:00:00.000Z' };
+      const hold = { asset: 'USD', amount: d('30'), symbol: 'BTC-USD', side: 'BUY' as const, openQuantity: d('0.001'), protectionPrice: d('30600') };
+      await store.updateAccount('u-pos', () => ({ result: null, changes: { positions: { 'BTC-USD': position }, holds: { 'o-m': hold } } }));
+      expect(await rawAccount('u-pos')).toMatchObject({
+        positions: { 'BTC-USD': { quantity: '-0.1', cost: '-2900.000000000000000001', realizedPnl: '-30', version: 4, updatedAt: '2026-01-01T00:00:00.000Z' } },
+        holds: { 'o-m': { protectionPrice: '30600' } },
+      });
+      expect(await store.getAccount('u-pos')).toMatchObject({ positions: { 'BTC-USD': position }, holds: { 'o-m': hold } });
+      // A decision reads them too (the projection that picks fill records keeps every other field).
+      expect(await store.updateAccount('u-pos', (account) => ({ result: account?.positions }), { fills: ['f-1'] })).toEqual({ 'BTC-USD': position });
+    });
+
     it('loads only the fill records asked for', async () => {
       await store.createAccount({ accountId: 'u-fills', name: 'F', balances: {} });
       const record = (orderId: string) => ({
@@ -245,6 +259,7 @@ describe('MongoAccountStore (real store)', () => {
         pendingFees: {},
         feeSeq: 0,
         feeCursors: {},
+        positions: {},
       });
       expect(await store.getAccount('nobody')).toBeNull();
     });

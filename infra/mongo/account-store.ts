@@ -31,6 +31,7 @@ export type {
   FillLiquidity,
   FillRecord,
   PendingFee,
+  Position,
   RiskLimitOverrides,
 } from './account-document';
 

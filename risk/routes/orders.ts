@@ -35,7 +35,7 @@ export function createOrderRoutes(engine: RiskEngine, options: { maxBodyBytes: n
     describeRoute({
       summary: 'Check an order and hold its funds',
       description:
-        'Pre-trade checks (symbol status, order notional, open orders, position, balance) and the hold, in one atomic step per orderId. A BUY holds price × quantity plus the taker fee (quote asset), a SELL its quantity (base asset). A repeat for the same orderId answers the existing hold with alreadyHeld: true.',
+        'Pre-trade checks (symbol status, price band or market data, order notional, open orders, position, balance) and the hold, in one atomic step per orderId. A LIMIT price must be within ±priceBandPercent of the latest mark price (not checked while no recent mark is known). A MARKET order needs a recent mark: its protection price is the mark moved by the symbol slippage cap against it. A BUY holds price (MARKET: protection price) × quantity plus the taker fee (quote asset), a SELL its quantity (base asset). A repeat for the same orderId answers the existing hold with alreadyHeld: true.',
       tags: ['orders'],
       parameters: [orderIdParameter],
       requestBody: jsonRequestBody(HoldBodySchema),
@@ -45,7 +45,7 @@ export function createOrderRoutes(engine: RiskEngine, options: { maxBodyBytes: n
           400: 'Invalid body, decimal, symbol or order rule',
           404: 'No such account',
           413: 'Body over the size limit',
-          422: 'Refused: INSUFFICIENT_BALANCE, MAX_ORDER_NOTIONAL_EXCEEDED, MAX_OPEN_ORDERS_EXCEEDED, MAX_POSITION_EXCEEDED, SYMBOL_HALTED or MARKET_DATA_UNAVAILABLE',
+          422: 'Refused: INSUFFICIENT_BALANCE, MAX_ORDER_NOTIONAL_EXCEEDED, MAX_OPEN_ORDERS_EXCEEDED, MAX_POSITION_EXCEEDED, SYMBOL_HALTED, PRICE_OUT_OF_BAND (details: price, mark, bandPercent, low, high) or MARKET_DATA_UNAVAILABLE (a MARKET order and no recent mark)',
         }),
       },
     }),
@@ -61,14 +61,16 @@ export function createOrderRoutes(engine: RiskEngine, options: { maxBodyBytes: n
         type: body.type,
         quantity: positiveDecimal('quantity', body.quantity),
         price: body.price === null ? null : positiveDecimal('price', body.price),
-        ...(body.referencePrice === undefined ? {} : { referencePrice: positiveDecimal('referencePrice', body.referencePrice) }),
       });
       if (!result.ok) {
         c.var.logger.info({ orderId, accountId: body.accountId, code: result.refusal.code, details: result.refusal.details }, 'risk.hold_refused');
         throw result.refusal;
       }
       const { hold } = result;
-      c.var.logger.info({ orderId, accountId: body.accountId, asset: hold.asset, amount: hold.amount, alreadyHeld: hold.alreadyHeld }, 'risk.hold_placed');
+      c.var.logger.info(
+        { orderId, accountId: body.accountId, asset: hold.asset, amount: hold.amount, protectionPrice: hold.protectionPrice, alreadyHeld: hold.alreadyHeld },
+        'risk.hold_placed',
+      );
       return c.json(hold, 200);
     },
   );
@@ -78,7 +80,7 @@ export function createOrderRoutes(engine: RiskEngine, options: { maxBodyBytes: n
     describeRoute({
       summary: 'Settle one side of one fill',
       description:
-        "Moves the balances of one fill for the order's account, once per fillId: BUY pays price × quantity + fee from the hold (then from available) and receives the base; SELL pays the base quantity and receives price × quantity − fee. The fee (maker or taker rate of the account, rounded up) is credited to the fee account. A repeated fillId changes nothing and answers the first result with applied: false.",
+        "Moves the balances of one fill for the order's account, once per fillId: BUY pays price × quantity + fee from the hold (then from available) and receives the base; SELL pays the base quantity and receives price × quantity − fee. The fee (maker or taker rate of the account, rounded up) is credited to the fee account. The account's position in the symbol moves in the same atomic update (then is copied to Redis `positions:<accountId>` and published on that channel). A repeated fillId changes nothing and answers the first result with applied: false.",
       tags: ['orders'],
       parameters: [orderIdParameter],
       requestBody: jsonRequestBody(FillBodySchema),

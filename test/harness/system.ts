@@ -3,6 +3,7 @@ import type { Db, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { parseDecimal } from '../../domain/decimal';
+import { DEFAULT_SYMBOLS } from '../../domain/symbols';
 import { loadConfig } from '../../infra/config';
 import { MongoAccountStore } from '../../infra/mongo/account-store';
 import { MongoApiKeyStore } from '../../infra/mongo/api-key-store';
@@ -10,6 +11,7 @@ import { connectMongo, ensureIndexes } from '../../infra/mongo/client';
 import { MongoOrderStore } from '../../infra/mongo/order-store';
 import { TOPICS } from '../../infra/kafka/topics';
 import { ORDER_PROCESSOR_GROUP, VENUE_REPORT_PROCESSOR_GROUP } from '../../workers/order-processor-group';
+import { clearPrices } from './prices';
 import { eventually, startSystemProcess, waitForOutput, type SystemProcess } from './processes';
 
 export function freePort(): Promise<number> {
@@ -67,7 +69,12 @@ export class TestSystem {
 
   readonly venueUrl: string;
 
+  /**
+   * Also forgets the marks earlier test files left in Redis: the system's risk engine knows no price (LIMIT orders
+   * are not banded, MARKET orders refused) until the test publishes one (test/harness/prices.ts).
+   */
   static async create(name: string, options: { replay?: boolean; env?: Record<string, string> } = {}): Promise<TestSystem> {
+    await clearPrices(DEFAULT_SYMBOLS.map((spec) => spec.symbol));
     const system = new TestSystem(name, { api: await freePort(), risk: await freePort(), venue: await freePort() }, options.replay ?? false, options.env ?? {});
     system.mongo = await connectMongo({ url: system.config.mongo.url, db: system.env.MONGO_DB! });
     await ensureIndexes(system.mongo.db);

@@ -94,6 +94,7 @@ describe('order API: bad input', () => {
     expect(doc.json.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.json.paths).sort()).toEqual([
       '/api/accounts/me/balances',
+      '/api/accounts/me/positions',
       '/api/fills',
       '/api/orders',
       '/api/orders/{orderId}',

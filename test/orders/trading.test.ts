@@ -1,4 +1,5 @@
 import { formatDecimal, parseDecimal } from '../../domain/decimal';
+import { publishPrice } from '../harness/prices';
 import { eventually } from '../harness/processes';
 import { TestSystem } from '../harness/system';
 
@@ -80,6 +81,14 @@ describe('trading end to end: venue fills, settlement, fills and balances in the
     expect((await system.balances(FEES)).USD?.total).toBe('9');
     expect(await sums()).toEqual(before);
 
+    // Positions from the fill (no mark is published in these tests, so nothing is marked).
+    const position = { symbol: 'BTC-USD', averageEntryPrice: '30000', realizedPnl: '0', version: 1, updatedAt: expect.any(String), markPrice: null, unrealizedPnl: null };
+    for (const [who, quantity] of [[alice, '0.1'], [bob, '-0.1']] as const) {
+      const positions = await system.request('GET', '/api/accounts/me/positions', { apiKey: who.apiKey });
+      expect(positions.status).toBe(200);
+      expect(positions.json).toEqual({ accountId: who.accountId, positions: [{ ...position, accountId: who.accountId, quantity }] });
+    }
+
     // One fill each, with the same trade on both sides.
     const aliceFills = await system.request('GET', `/api/orders/${buy}/fills`, { apiKey: alice.apiKey });
     expect(aliceFills.status).toBe(200);
@@ -155,6 +164,14 @@ describe('trading end to end: venue fills, settlement, fills and balances in the
     const atVenue = await fetch(`${system.venueUrl}/venue/orders/${gtd}`).then((r) => r.json() as Promise<{ status: string }>);
     expect(atVenue.status).toBe('EXPIRED');
   });
+
+  it('answers 503 SERVICE_UNAVAILABLE for balances and positions while the risk engine is down', async () => {
+    expect(await system.risk!.stop()).toBe(0);
+    for (const path of ['/api/accounts/me/balances', '/api/accounts/me/positions']) {
+      const response = await system.request('GET', path, { apiKey: alice.apiKey });
+      expect([path, response.status, response.json?.error?.code]).toEqual([path, 503, 'SERVICE_UNAVAILABLE']);
+    }
+  });
 });
 
 /** With the venue's liquidity replay on: the real 2016 market quotes and trades, users trade with it. */
@@ -162,17 +179,25 @@ describe('trading against the replayed market', () => {
   let system: TestSystem;
   let alice: { accountId: string; apiKey: string };
 
-  beforeAll(async () => {
-    system = await TestSystem.create('replay', { replay: true, env: { VENUE_REPLAY_SPEED: '600' } });
-    alice = await system.createAccount({ USD: '100000', BTC: '2' });
-    await system.startAll();
-  }, 120_000);
-  afterAll(() => system?.stop(), 60_000);
-
   const book = async () => {
     const response = await fetch(`${system.venueUrl}/venue/book/BTC-USD?depth=5`);
     return (await response.json()) as { bids: Array<{ price: string }>; asks: Array<{ price: string }> };
   };
+
+  beforeAll(async () => {
+    system = await TestSystem.create('replay', { replay: true, env: { VENUE_REPLAY_SPEED: '600' } });
+    alice = await system.createAccount({ USD: '100000', BTC: '2' });
+    // A MARKET order needs a mark: the mid of the replayed book, published as the market data service would,
+    // before the risk engine starts (it finds the mark in Redis at once).
+    await system.startVenue();
+    const mid = await eventually('the replayed ladder', async () => {
+      const { bids, asks } = await book();
+      return bids.length > 0 && asks.length > 0 ? (d(bids[0]!.price) + d(asks[0]!.price)) / 2n : undefined;
+    });
+    await publishPrice('BTC-USD', formatDecimal(mid));
+    await Promise.all([system.startRisk(), system.startWorker(), system.startApi()]);
+  }, 120_000);
+  afterAll(() => system?.stop(), 60_000);
   const everyone = async () => {
     const totals: Record<string, bigint> = {};
     for (const accountId of [alice.accountId, FEES, ...HOUSE]) {
