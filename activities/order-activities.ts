@@ -83,7 +83,7 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
     },
 
     /** Pre-trade checks and the order's hold at the risk engine, in one atomic, idempotent step. */
-    async reserveFunds(order: OrderView): Promise<{ asset: string; amount: string }> {
+    async reserveFunds(order: OrderView): Promise<{ asset: string; amount: string; protectionPrice?: string | null }> {
       const answer = await deps.risk.hold(order);
       if (answer.ok) return answer.hold;
       throw ApplicationFailure.nonRetryable(`${answer.error.code}: ${answer.error.message}`, answer.error.code, answer.error.details);
@@ -134,7 +134,7 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
     },
 
     /** Sends the accepted order to the venue; a repeat (retry, replay) answers its current state. */
-    async submitToVenue(order: OrderView): Promise<VenueOrderState> {
+    async submitToVenue(order: OrderView & { protectionPrice?: string }): Promise<VenueOrderState> {
       const answer = await deps.venue.submit(order);
       if (!answer.ok) throw unexpectedAnswer(`submit of ${order.orderId}`, { status: answer.status, body: { error: answer.error } });
       return answer.value;

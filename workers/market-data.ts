@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
 import { loadConfig, marketDataDir } from '../infra/config';
 import { createKafka, pingKafka } from '../infra/kafka/client';
@@ -6,7 +7,10 @@ import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { createLogger } from '../infra/logger';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { createRedis } from '../infra/redis/client';
+import { CachedApiKeyStore } from '../api/api-key-cache';
+import { MongoApiKeyStore } from '../infra/mongo/api-key-store';
 import { createMarketDataService } from '../market-data/service';
+import { attachMarketDataWebSocket } from '../market-data/ws/server';
 import { REPO_ROOT } from '../scripts/stack/settings';
 import { onShutdownSignal } from './shutdown';
 
@@ -27,9 +31,10 @@ async function main(): Promise<void> {
   const publisher = new KafkaEventPublisher(kafka, logger);
   await publisher.start();
 
+  const symbols = new SymbolRegistry(DEFAULT_SYMBOLS);
   const service = createMarketDataService({
     logger,
-    symbols: new SymbolRegistry(DEFAULT_SYMBOLS),
+    symbols,
     kafka,
     publisher,
     redis,
@@ -59,18 +64,30 @@ async function main(): Promise<void> {
   });
   // Serve what the hot snapshots hold as soon as they are loaded; the feeds catch up after.
   await service.restore();
-  const server = serve({ fetch: service.app.fetch, hostname: marketData.host, port: marketData.port });
+  const server = serve({ fetch: service.app.fetch, hostname: marketData.host, port: marketData.port }) as Server;
+  // The WebSocket server shares the HTTP port (upgrade on /ws/market-data); API keys as the order API checks them.
+  const apiKeys = new CachedApiKeyStore(new MongoApiKeyStore(mongo.db), { ttlMs: 60_000, negativeTtlMs: 5_000, maxEntries: 10_000 });
+  const ws = attachMarketDataWebSocket(server, {
+    source: service.state,
+    authenticate: (apiKey) => apiKeys.findAccountId(apiKey),
+    symbols: symbols.list().map((spec) => spec.symbol),
+    logger,
+    limits: config.marketDataWs,
+  });
+  service.setSink(ws.sink);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
   const url = `http://${marketData.host}:${marketData.port}`;
-  logger.info({ url }, 'market-data.serving');
+  const wsUrl = `ws://${marketData.host}:${marketData.port}/ws/market-data`;
+  logger.info({ url, wsUrl }, 'market-data.serving');
   await service.start();
-  logger.info({ url, feedGroup: marketData.feedGroupId }, 'market-data.ready');
+  logger.info({ url, wsUrl, feedGroup: marketData.feedGroupId }, 'market-data.ready');
 
   onShutdownSignal(logger, async () => {
-    // Stop intake (HTTP, consumers, subscription), write the last hot snapshots and prices, then close.
+    // Stop intake (WebSocket clients get 1001, HTTP, consumers, subscription), write the last hot snapshots and prices, then close.
+    await ws.close();
     const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     await service.stop();
     await closed;

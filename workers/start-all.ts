@@ -86,6 +86,8 @@ crypto-oms is running
   Balances      ${api}/api/accounts/me/balances   Fills ${api}/api/fills
   Venue book    ${config.venue.url}/venue/book/BTC-USD?depth=10   (replaying ${venueConfig.replay.enabled ? `${venueConfig.replay.file} at ${venueConfig.replay.speed}x` : 'nothing: VENUE_REPLAY=off'})
   Market data   http://localhost:${config.marketData.port}/api/market/ticker/BTC-USD   (book: /api/market/orderbook/BTC-USD?depth=10, candles: /api/market/candles/BTC-USD?interval=1m; OpenAPI: /openapi.json)
+  WebSocket     ws://localhost:${config.marketData.port}/ws/market-data   (try: npx tsx scripts/market-data-client.ts BTC-USD)
+  Positions     ${api}/api/accounts/me/positions
   Risk engine   ${config.risk.url}/openapi.json
   Temporal UI   http://localhost:${settings.ports.temporalUi}   (filter: OrderStatus="ACCEPTED")
   Kafka ${config.kafka.brokers.join(',')}  Redis ${config.redis.url}  MongoDB ${config.mongo.url}/${config.mongo.db}

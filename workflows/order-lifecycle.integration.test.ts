@@ -129,6 +129,26 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     });
   });
 
+  it('sends the venue the protection price the risk engine gave with the hold (the MARKET slippage cap)', async () => {
+    const fake = fakeOrderActivities({ protectionPrice: '30600' });
+    const order = sampleOrder(randomUUID());
+    await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the venue submit', () => fake.submitted.length === 1);
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'CANCELLED', reason: 'MARKET_REMAINDER', remaining: '0.5' }));
+      return handle.result();
+    });
+    expect(fake.submitted[0]).toMatchObject({ orderId: order.orderId, protectionPrice: '30600' });
+    const plain = fakeOrderActivities();
+    const other = sampleOrder(randomUUID());
+    await withWorker(plain, async (taskQueue) => {
+      const handle = await start(taskQueue, other);
+      await until('the venue submit', () => plain.submitted.length === 1);
+      await handle.cancel();
+    });
+    expect(plain.submitted[0]).not.toHaveProperty('protectionPrice');
+  });
+
   it('ends a post-only order the venue refused (it would take) REJECTED with the reason, its hold released', async () => {
     const fake = fakeOrderActivities();
     const order = sampleOrder(randomUUID());

@@ -83,6 +83,7 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderV
   let cancelRequested = order.cancelRequested;
   const progress: LifecycleProgress = input.progress ?? { submitted: false, cancelSent: false, expiring: false, lastReportVersion: 0, pendingReports: [] };
   let reportsArrived = 0;
+  let protectionPrice: string | null = null;
 
   setHandler(cancelSignal, () => {
     cancelRequested = true;
@@ -115,11 +116,12 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderV
       await apply({ type: 'CANCEL_REQUESTED', atVenue: false, at: now() }, 'cancelled before risk check');
       return toOrderView(order);
     }
-    const refusal = await reserve(order);
-    if (refusal !== undefined) {
-      await apply({ type: 'RISK_REJECTED', reason: refusal, at: now() }, refusal);
+    const reserved = await reserve(order);
+    if (!reserved.ok) {
+      await apply({ type: 'RISK_REJECTED', reason: reserved.refusal, at: now() }, reserved.refusal);
       return toOrderView(order);
     }
+    protectionPrice = reserved.protectionPrice;
     await apply({ type: 'RISK_ACCEPTED', at: now() });
 
     if (!patched('route-to-venue')) {
@@ -137,7 +139,8 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderV
   }
 
   if (!progress.submitted) {
-    await activities.submitToVenue(toOrderView(order));
+    // A MARKET order carries the risk engine's protection price: the worst price it may trade at.
+    await activities.submitToVenue({ ...toOrderView(order), ...(protectionPrice === null ? {} : { protectionPrice }) });
     progress.submitted = true;
   }
 
@@ -307,14 +310,15 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderV
 
 const EXPIRY_REASONS = new Set(['IOC_REMAINDER', 'MARKET_REMAINDER', 'FOK_CANNOT_FILL', 'NO_LIQUIDITY', 'GTD_EXPIRED']);
 
-/** Places the order's hold; the error code of a business refusal, or undefined when accepted. */
-async function reserve(order: Order): Promise<string | undefined> {
+/** Places the order's hold: its MARKET protection price, or the error code of a business refusal. */
+async function reserve(order: Order): Promise<{ ok: true; protectionPrice: string | null } | { ok: false; refusal: string }> {
   try {
-    await activities.reserveFunds(toOrderView(order));
-    return undefined;
+    const hold = await activities.reserveFunds(toOrderView(order));
+    // Holds placed before the risk engine priced MARKET orders itself answer without it.
+    return { ok: true, protectionPrice: hold.protectionPrice ?? null };
   } catch (error) {
     if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && isErrorCode(error.cause.type)) {
-      return error.cause.type;
+      return { ok: false, refusal: error.cause.type };
     }
     throw error;
   }

@@ -14,7 +14,7 @@ export class VenueClient {
   constructor(private readonly baseUrl: string) {}
 
   /** Idempotent by orderId: a repeat answers the order's current state, never a second order. */
-  async submit(order: OrderView): Promise<Answer<VenueOrderState>> {
+  async submit(order: OrderView & { protectionPrice?: string }): Promise<Answer<VenueOrderState>> {
     const response = await callJson(this.baseUrl, 'POST', '/venue/orders', {
       orderId: order.orderId,
       accountId: order.accountId,
@@ -25,6 +25,7 @@ export class VenueClient {
       price: order.price,
       timeInForce: order.timeInForce,
       postOnly: order.postOnly,
+      ...(order.protectionPrice === undefined ? {} : { protectionPrice: order.protectionPrice }),
     });
     return response.status === 200 ? { ok: true, value: response.body as VenueOrderState } : { ok: false, status: response.status, error: serviceError(response) };
   }
@@ -39,13 +40,5 @@ export class VenueClient {
     if (response.status === 404) return null;
     if (response.status !== 200) throw new Error(`venue order ${orderId} answered ${response.status}: ${serviceError(response).message}`);
     return response.body as VenueOrderState;
-  }
-
-  /** The best price a taker on `side` would get now, or undefined on an empty book. */
-  async touch(symbol: string, side: OrderView['side']): Promise<string | undefined> {
-    const response = await callJson(this.baseUrl, 'GET', `/venue/book/${encodeURIComponent(symbol)}?depth=1`);
-    if (response.status !== 200) throw new Error(`venue book ${symbol} answered ${response.status}: ${serviceError(response).message}`);
-    const book = response.body as { bids: Array<{ price: string }>; asks: Array<{ price: string }> };
-    return (side === 'BUY' ? book.asks[0] : book.bids[0])?.price;
   }
 }

@@ -61,14 +61,14 @@ export function fillReport(orderId: string, version: number, fill: { tradeId: st
  * In-memory activities recording what the workflow asked for. `refuse` makes reserveFunds reject with
  * that code; the fee of a fill is 1 USD per fill so sums are easy to check.
  */
-export function fakeOrderActivities(options: { refuse?: string; transientFailures?: number } = {}) {
+export function fakeOrderActivities(options: { refuse?: string; transientFailures?: number; protectionPrice?: string } = {}) {
   /** What the venue would answer about an order when the workflow reconciles (set by a test); unknown otherwise. */
   const venueTruth = new Map<string, VenueOrderState>();
   const reconciliations: Array<{ orderId: string; afterVersion: number }> = [];
   const recorded: RecordTransitionInput[] = [];
   const released: string[] = [];
   const settled: string[] = [];
-  const submitted: OrderView[] = [];
+  const submitted: Array<OrderView & { protectionPrice?: string }> = [];
   const cancels: Array<{ orderId: string; reason: string }> = [];
   const anomalies: Array<{ kind: string; details: Record<string, unknown> }> = [];
   let reserveCalls = 0;
@@ -97,7 +97,7 @@ export function fakeOrderActivities(options: { refuse?: string; transientFailure
         throw new Error('risk engine unavailable (transient)');
       }
       if (options.refuse !== undefined) throw ApplicationFailure.nonRetryable(`refused: ${options.refuse}`, options.refuse);
-      return { asset: 'USD', amount: order.quantity };
+      return { asset: 'USD', amount: order.quantity, ...(options.protectionPrice === undefined ? {} : { protectionPrice: options.protectionPrice }) };
     },
     async releaseFunds({ orderId }) {
       released.push(orderId);
