@@ -44,6 +44,8 @@ export const PositionRecordSchema = v.object({
   averageEntryPrice: v.nullable(DecimalStringSchema),
   /** Quote asset, from closing fills (fees not included; they are on the fills). */
   realizedPnl: DecimalStringSchema,
+  /** The exact cost of the open quantity (signed like it), so a reader marks it without the average's rounding. */
+  openCost: v.optional(DecimalStringSchema),
   /** Increases by one per applied fill: readers ignore an older record. */
   version: Sequence,
   updatedAt: IsoTimestampSchema,

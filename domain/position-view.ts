@@ -2,14 +2,16 @@ import { formatDecimal, mul, parseDecimal } from './decimal';
 import type { PositionRecord, PositionView } from './market-events';
 
 /**
- * A position marked to a price: unrealized PnL = (mark - averageEntryPrice) × quantity, in the quote asset,
- * rounded half-even to 18 digits; null when no mark is known or the position is flat.
+ * A position marked to a price: unrealized PnL = mark × quantity − cost of the open quantity, in the quote asset,
+ * with one half-even rounding (from the average entry price when an older record has no `openCost`); null when no
+ * mark is known or the position is flat. The risk engine and the market data service both mark with this.
  */
 export function markPosition(record: PositionRecord, mark: string | null): PositionView {
   const quantity = parseDecimal(record.quantity);
-  const unrealized =
-    mark === null || record.averageEntryPrice === null || quantity === 0n
-      ? null
-      : formatDecimal(mul(parseDecimal(mark) - parseDecimal(record.averageEntryPrice), quantity, 'HALF_EVEN'));
+  let unrealized: string | null = null;
+  if (mark !== null && quantity !== 0n) {
+    if (record.openCost !== undefined) unrealized = formatDecimal(mul(parseDecimal(mark), quantity, 'HALF_EVEN') - parseDecimal(record.openCost));
+    else if (record.averageEntryPrice !== null) unrealized = formatDecimal(mul(parseDecimal(mark) - parseDecimal(record.averageEntryPrice), quantity, 'HALF_EVEN'));
+  }
   return { ...record, markPrice: mark, unrealizedPnl: unrealized };
 }

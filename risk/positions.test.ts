@@ -1,3 +1,4 @@
+import { markPosition } from '../domain/position-view';
 import fc from 'fast-check';
 import { ONE, parseDecimal, type Scaled } from '../domain/decimal';
 import { applyFill, averageEntryPrice, FLAT, toPositionRecord, toPositionView, unrealizedPnl, type PositionAmounts, type PositionFill } from './positions';
@@ -158,11 +159,17 @@ describe('marking a position', () => {
       quantity: '-2',
       averageEntryPrice: '100',
       realizedPnl: '15.5',
+      openCost: '-200',
       version: 7,
       updatedAt: '2026-01-01T00:00:00.000Z',
     });
     expect(toPositionView('acct-1', 'BTC-USD', position, d('110'))).toMatchObject({ markPrice: '110', unrealizedPnl: '-20' });
     expect(toPositionView('acct-1', 'BTC-USD', position, undefined)).toMatchObject({ markPrice: null, unrealizedPnl: null });
+    // The market data service marks the same record the same way, without the average's rounding.
+    const third = { ...position, quantity: d('3'), cost: d('100') };
+    const { markPrice: _m, unrealizedPnl: _u, ...record } = toPositionView('acct-1', 'BTC-USD', third, d('110'));
+    expect(markPosition(record, '110')).toEqual(toPositionView('acct-1', 'BTC-USD', third, d('110')));
+    expect(toPositionView('acct-1', 'BTC-USD', third, d('110')).unrealizedPnl).toBe('230');
     expect(toPositionView('acct-1', 'BTC-USD', { ...position, quantity: 0n, cost: 0n }, d('110'))).toMatchObject({
       quantity: '0',
       averageEntryPrice: null,

@@ -1,3 +1,4 @@
+import { markPosition } from '../domain/position-view';
 import { abs, divideRounded, formatDecimal, mul, ONE, type Scaled } from '../domain/decimal';
 import type { PositionRecord, PositionView } from '../domain/market-events';
 import type { OrderSide } from '../domain/order';
@@ -73,17 +74,13 @@ export function toPositionRecord(accountId: string, symbol: string, position: Po
     quantity: formatDecimal(position.quantity),
     averageEntryPrice: average === null ? null : formatDecimal(average),
     realizedPnl: formatDecimal(position.realizedPnl),
+    openCost: formatDecimal(position.cost),
     version: position.version,
     updatedAt: position.updatedAt,
   };
 }
 
-/** The record marked to `mark` (undefined when no fresh mark is known). */
+/** The record marked to `mark` (undefined when no fresh mark is known), as every reader of the record marks it. */
 export function toPositionView(accountId: string, symbol: string, position: Position, mark: Scaled | undefined): PositionView {
-  const unrealized = mark === undefined ? null : unrealizedPnl(position, mark);
-  return {
-    ...toPositionRecord(accountId, symbol, position),
-    markPrice: mark === undefined ? null : formatDecimal(mark),
-    unrealizedPnl: unrealized === null ? null : formatDecimal(unrealized),
-  };
+  return markPosition(toPositionRecord(accountId, symbol, position), mark === undefined ? null : formatDecimal(mark));
 }
