@@ -66,7 +66,7 @@ describe('risk engine positions: the fill update, the routes, the Redis mirror a
     // Closes the other 0.15 @ 30100 at 29000 (realized −165) and opens a short of 0.1 @ 29000.
     await settle('o-4', fill(accountId, 'f-4', 'SELL', '0.25', '29000'));
 
-    const short = { accountId, symbol: 'BTC-USD', quantity: '-0.1', averageEntryPrice: '29000', realizedPnl: '-30', version: 4 };
+    const short = { accountId, symbol: 'BTC-USD', quantity: '-0.1', averageEntryPrice: '29000', realizedPnl: '-30', openCost: '-2900', version: 4 };
     // No mark known yet.
     const unmarked = await risk.positions(accountId);
     expect(unmarked).toMatchObject({ status: 200, json: [{ ...short, markPrice: null, unrealizedPnl: null }] });

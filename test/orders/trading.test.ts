@@ -83,10 +83,10 @@ describe('trading end to end: venue fills, settlement, fills and balances in the
 
     // Positions from the fill (no mark is published in these tests, so nothing is marked).
     const position = { symbol: 'BTC-USD', averageEntryPrice: '30000', realizedPnl: '0', version: 1, updatedAt: expect.any(String), markPrice: null, unrealizedPnl: null };
-    for (const [who, quantity] of [[alice, '0.1'], [bob, '-0.1']] as const) {
+    for (const [who, quantity, openCost] of [[alice, '0.1', '3000'], [bob, '-0.1', '-3000']] as const) {
       const positions = await system.request('GET', '/api/accounts/me/positions', { apiKey: who.apiKey });
       expect(positions.status).toBe(200);
-      expect(positions.json).toEqual({ accountId: who.accountId, positions: [{ ...position, accountId: who.accountId, quantity }] });
+      expect(positions.json).toEqual({ accountId: who.accountId, positions: [{ ...position, accountId: who.accountId, quantity, openCost }] });
     }
 
     // One fill each, with the same trade on both sides.
