@@ -46,7 +46,8 @@ describe('BookSync', () => {
 
   it('a gap (a lost event or a venue restart) stops the book until a snapshot; later events then apply on top', () => {
     const sync = new BookSync({ restored: snapshot });
-    expect(sync.live).toBe(true);
+    // Restored from the hot snapshot: followed at once, but not shown as synced until the venue confirmed it.
+    expect(sync.live).toBe(false);
     expect(sync.onEvent(delta(11, 'BUY', '99', '2'))).toMatchObject({ kind: 'applied' });
     expect(sync.onEvent(delta(13, 'BUY', '99', '3'))).toEqual({ kind: 'gap', expected: 12, got: 13 });
     expect(sync.live).toBe(false);
@@ -65,6 +66,7 @@ describe('BookSync', () => {
     });
     expect(levelsOf(sync.book)).toEqual({ bids: [level('99', '4')], asks: [level('101', '1')] });
     expect(sync.sequence).toBe(15);
+    expect(sync.live).toBe(true);
   });
 
   it('takes a snapshot below its sequence: a new venue run (or a restored book of another) is the truth', () => {

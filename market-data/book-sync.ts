@@ -72,6 +72,8 @@ export class BookSync<T = unknown> {
   private bookState: OrderBook | undefined;
   private sequenceState = 0;
   private syncing = true;
+  /** False for a book restored from a hot snapshot until a venue snapshot confirmed (or replaced) it. */
+  private checked = true;
   private buffer: Array<Buffered<T>> = [];
   private arrivals = 0;
   private readonly maxBuffered: number;
@@ -84,6 +86,7 @@ export class BookSync<T = unknown> {
       this.bookState = OrderBook.from(options.restored);
       this.sequenceState = options.restored.sequence;
       this.syncing = false;
+      this.checked = false;
     }
   }
 
@@ -96,9 +99,12 @@ export class BookSync<T = unknown> {
     return this.sequenceState;
   }
 
-  /** True while the book follows the feed event by event. */
+  /**
+   * True while the book follows the feed event by event from a venue snapshot. A book restored from a hot
+   * snapshot is followed at once but reads false until the venue confirmed it: the venue may have moved on.
+   */
   get live(): boolean {
-    return !this.syncing && this.bookState !== undefined;
+    return !this.syncing && this.bookState !== undefined && this.checked;
   }
 
   get buffered(): number {
@@ -134,6 +140,7 @@ export class BookSync<T = unknown> {
     // lower sequence means a different venue run (or a restored book from another one), and the venue is the truth.
     this.bookState = OrderBook.from(snapshot);
     this.sequenceState = snapshot.sequence;
+    this.checked = true;
     const pending = [...this.buffer].sort((a, b) => a.step.version - b.step.version || a.arrival - b.arrival);
     this.buffer = [];
     const outcome: SnapshotOutcome<T> = { applied: 0, covered: 0, foreign: 0, resync: false, accepted: [] };

@@ -158,7 +158,8 @@ describe('MarketState', () => {
 
     const second = setup();
     second.state.restore('BTC-USD', JSON.parse(JSON.stringify({ ...hot.state, ticker: { ...hot.state.ticker, buckets: hot.buckets } })), candles);
-    expect(second.state.book('BTC-USD')).toEqual(first.state.book('BTC-USD'));
+    // The same book, marked not synced until the venue confirms it.
+    expect(second.state.book('BTC-USD')).toEqual({ ...first.state.book('BTC-USD'), synced: false });
     expect(second.state.ticker('BTC-USD')).toEqual(first.state.ticker('BTC-USD'));
     expect(second.state.trades('BTC-USD')).toEqual(first.state.trades('BTC-USD'));
     expect(second.state.candles('BTC-USD', '1m')).toEqual(first.state.candles('BTC-USD', '1m'));
