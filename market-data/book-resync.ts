@@ -1,3 +1,4 @@
+import { abortableSleep } from '../infra/abortable-sleep';
 import type { Logger } from '../infra/logger';
 import type { BookSnapshot } from './book-sync';
 import type { Candle } from './candles';
@@ -96,17 +97,6 @@ export class BookResync {
   }
 
   private sleep(ms: number, onWake?: (wake: () => void) => void): Promise<void> {
-    if (ms <= 0 || this.stopping.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const signal = this.stopping.signal;
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-      onWake?.(done);
-    });
+    return abortableSleep(ms, this.stopping.signal, onWake);
   }
 }

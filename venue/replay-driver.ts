@@ -1,3 +1,4 @@
+import { abortableSleep } from '../infra/abortable-sleep';
 import type { LiquidityCommand, LiquiditySimulator, ReplayStep } from './liquidity-simulator';
 
 /** Time for the replay: the real one in production, a fake one in tests. */
@@ -9,17 +10,7 @@ export interface ReplayClock {
 
 export const systemClock: ReplayClock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    }),
+  sleep: (ms, signal) => abortableSleep(ms, signal),
 };
 
 export interface ReplayDriverOptions {

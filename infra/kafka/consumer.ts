@@ -1,3 +1,4 @@
+import { abortableSleep } from '../abortable-sleep';
 import type { EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../logger';
 import type { EventPublisher, OutgoingMessage } from './event-publisher';
@@ -280,7 +281,7 @@ class MessageProcessor {
   private async wait(ms: number, heartbeat: () => Promise<void>): Promise<void> {
     const until = Date.now() + ms;
     for (let left = ms; left > 0 && !this.stopping.aborted; left = until - Date.now()) {
-      await sleep(Math.min(left, 1_000), this.stopping);
+      await abortableSleep(Math.min(left, 1_000), this.stopping);
       await heartbeat();
     }
   }
@@ -315,18 +316,6 @@ async function withTimeout(promise: Promise<void>, ms: number, message: string):
   } finally {
     clearTimeout(timer);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function safeJson(value: unknown): string {
