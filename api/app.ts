@@ -1,11 +1,10 @@
 import { Scalar } from '@scalar/hono-api-reference';
 import { Hono } from 'hono';
-import { openAPIRouteHandler } from 'hono-openapi';
 import { DomainError } from '../domain/errors';
 import { requestContext } from '../infra/http/context';
 import { errorResponse, handleError } from '../infra/http/errors';
 import { createHealthRoutes } from '../infra/http/health';
-import { registerValibotConverter } from '../infra/http/openapi';
+import { registerValibotConverter, serveOpenApi } from '../infra/http/openapi';
 import type { AppEnv } from './context';
 import type { ApiDeps } from './deps';
 import { createAccountRoutes } from './routes/accounts';
@@ -40,26 +39,22 @@ export function createApp(deps: ApiDeps) {
   app.route('/api/fills', createFillRoutes(deps));
   app.route('/api/accounts', createAccountRoutes(deps));
 
-  app.get(
-    '/openapi.json',
-    openAPIRouteHandler(app, {
-      documentation: {
-        info: {
-          title: 'crypto-oms order API',
-          version: '1.0.0',
-          description:
-            'Place, get, list and cancel orders; their fills; the account\'s balances. Every order is a durable Temporal workflow. Prices and quantities are decimal strings. Errors share one envelope: { error: { code, message, details, requestId } }.',
+  serveOpenApi(
+    app,
+    {
+      title: 'crypto-oms order API',
+      description:
+        'Place, get, list and cancel orders; their fills; the account\'s balances and positions. Every order is a durable Temporal workflow. Prices and quantities are decimal strings.',
+    },
+    {
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'API key, e.g. demo-alice-key' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
         },
-        servers: [{ url: '/' }],
-        components: {
-          securitySchemes: {
-            bearer: { type: 'http', scheme: 'bearer', description: 'API key, e.g. demo-alice-key' },
-            apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-          },
-        },
-        security: [{ bearer: [] }, { apiKey: [] }],
       },
-    }),
+      security: [{ bearer: [] }, { apiKey: [] }],
+    },
   );
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'crypto-oms order API' }));
 

@@ -1,10 +1,9 @@
 import { Hono } from 'hono';
-import { openAPIRouteHandler } from 'hono-openapi';
 import { DomainError } from '../domain/errors';
 import { requestContext, type ServiceEnv } from '../infra/http/context';
 import { errorResponse, handleError } from '../infra/http/errors';
 import { createHealthRoutes } from '../infra/http/health';
-import { registerValibotConverter } from '../infra/http/openapi';
+import { registerValibotConverter, serveOpenApi } from '../infra/http/openapi';
 import type { Logger } from '../infra/logger';
 import { createMarketRoutes, type MarketRoutesDeps } from './routes/market';
 
@@ -26,20 +25,11 @@ export function createMarketDataApp(deps: MarketDataAppDeps) {
   app.route('/', createHealthRoutes(deps.readiness));
   app.route('/api/market', createMarketRoutes(deps));
 
-  app.get(
-    '/openapi.json',
-    openAPIRouteHandler(app, {
-      documentation: {
-        info: {
-          title: 'crypto-oms market data',
-          version: '1.0.0',
-          description:
-            'Public market data of the venue: symbols, 24 h tickers, L2 order books, recent trades and candles. Live updates of the same (and the private orders channel) over the WebSocket at /ws/market-data. Decimals are strings. Errors share one envelope: { error: { code, message, details, requestId } }.',
-        },
-        servers: [{ url: '/' }],
-      },
-    }),
-  );
+  serveOpenApi(app, {
+    title: 'crypto-oms market data',
+    description:
+      'Public market data of the venue: symbols, 24 h tickers, L2 order books, recent trades and candles. Live updates of the same (and the private orders channel) over the WebSocket at /ws/market-data. Decimals are strings.',
+  });
 
   return app;
 }

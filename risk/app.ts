@@ -1,11 +1,10 @@
 import { Hono } from 'hono';
-import { openAPIRouteHandler } from 'hono-openapi';
 import { DomainError } from '../domain/errors';
 import { requestContext, type ServiceEnv } from '../infra/http/context';
 import type { RiskDeps } from './deps';
 import { createRiskEngine, DEFAULT_FEE_ACCOUNT_ID } from './engine';
 import { errorResponse, handleError } from '../infra/http/errors';
-import { registerValibotConverter } from '../infra/http/openapi';
+import { registerValibotConverter, serveOpenApi } from '../infra/http/openapi';
 import { createAccountRoutes } from './routes/accounts';
 import { createHealthRoutes } from '../infra/http/health';
 import { createOrderRoutes } from './routes/orders';
@@ -38,20 +37,11 @@ export function createRiskApp(deps: RiskDeps) {
   app.route('/risk/orders', createOrderRoutes(engine, { maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }));
   app.route('/risk/accounts', createAccountRoutes(engine));
 
-  app.get(
-    '/openapi.json',
-    openAPIRouteHandler(app, {
-      documentation: {
-        info: {
-          title: 'crypto-oms risk engine',
-          version: '1.0.0',
-          description:
-            'Internal service owning account balances and positions: pre-trade checks and holds per order (price band for LIMIT, protection price for MARKET, both from the mark price on Kafka `prices`), fill settlement with fees and positions, releases. Amounts are decimal strings. Errors share one envelope: { error: { code, message, details, requestId } }.',
-        },
-        servers: [{ url: '/' }],
-      },
-    }),
-  );
+  serveOpenApi(app, {
+    title: 'crypto-oms risk engine',
+    description:
+      'Internal service owning account balances and positions: pre-trade checks and holds per order (price band for LIMIT, protection price for MARKET, both from the mark price on Kafka `prices`), fill settlement with fees and positions, releases. Amounts are decimal strings.',
+  });
 
   return app;
 }

@@ -1,12 +1,11 @@
 import { Hono } from 'hono';
-import { openAPIRouteHandler } from 'hono-openapi';
 import { DomainError } from '../domain/errors';
 import type { SymbolRegistry } from '../domain/symbols';
 import type { Logger } from '../infra/logger';
 import { requestContext, type ServiceEnv } from '../infra/http/context';
 import { errorResponse, handleError } from '../infra/http/errors';
 import { createHealthRoutes } from '../infra/http/health';
-import { registerValibotConverter } from '../infra/http/openapi';
+import { registerValibotConverter, serveOpenApi } from '../infra/http/openapi';
 import { createBookRoutes } from './routes/book';
 import { createOrderRoutes } from './routes/orders';
 import type { Venue } from './venue';
@@ -37,20 +36,11 @@ export function createVenueApp(deps: VenueAppDeps) {
   app.route('/venue/orders', createOrderRoutes(deps.venue, { symbols: deps.symbols, maxBodyBytes: deps.maxBodyBytes ?? 16_384 }));
   app.route('/venue/book', createBookRoutes(deps.venue, deps.symbols));
 
-  app.get(
-    '/openapi.json',
-    openAPIRouteHandler(app, {
-      documentation: {
-        info: {
-          title: 'crypto-oms venue',
-          version: '1.0.0',
-          description:
-            'Internal simulated exchange: price-time matching per symbol, liquidity from replayed market data. Submit is idempotent by orderId; reports go to Kafka venue-reports, public trades and book deltas to price-feeds. Decimals are strings. Errors share one envelope: { error: { code, message, details, requestId } }.',
-        },
-        servers: [{ url: '/' }],
-      },
-    }),
-  );
+  serveOpenApi(app, {
+    title: 'crypto-oms venue',
+    description:
+      'Internal simulated exchange: price-time matching per symbol, liquidity from replayed market data. Submit is idempotent by orderId; reports go to Kafka venue-reports, public trades and book deltas to price-feeds. Decimals are strings.',
+  });
 
   return app;
 }

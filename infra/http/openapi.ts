@@ -1,5 +1,6 @@
 import { toJsonSchema } from '@valibot/to-json-schema';
-import { loadVendor, resolver } from 'hono-openapi';
+import type { Hono } from 'hono';
+import { loadVendor, openAPIRouteHandler, resolver } from 'hono-openapi';
 import type * as v from 'valibot';
 import { ErrorEnvelopeSchema } from './errors';
 
@@ -32,3 +33,23 @@ export const idPathParameter = (name: string, description: string) => ({
   schema: { type: 'string' as const, pattern: '^[\\w:-]{1,128}$' },
   description,
 });
+
+const ENVELOPE = 'Errors share one envelope: { error: { code, message, details, requestId } }.';
+
+/**
+ * Serves the service's OpenAPI document at /openapi.json, generated from its routes. `description` says what the
+ * service is; every document ends with the shared error envelope. `extra` adds e.g. security schemes.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any Hono app, whatever its env
+export function serveOpenApi(app: Hono<any>, info: { title: string; description: string }, extra: Record<string, unknown> = {}): void {
+  app.get(
+    '/openapi.json',
+    openAPIRouteHandler(app, {
+      documentation: {
+        info: { title: info.title, version: '1.0.0', description: `${info.description} ${ENVELOPE}` },
+        servers: [{ url: '/' }],
+        ...extra,
+      },
+    }),
+  );
+}
