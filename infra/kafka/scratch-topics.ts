@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { createTopicsWithLeaders } from './create-topics';
 
 /**
  * Throw-away topics for integration tests and benchmarks against the real broker, which does not
@@ -15,10 +16,7 @@ export async function createScratchTopics(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((topic) => ({ topic, numPartitions: options.partitions ?? 3, replicationFactor: 1 })),
-    });
+    await createTopicsWithLeaders(admin, topics, { partitions: options.partitions ?? 3 });
   } finally {
     await admin.disconnect();
   }

@@ -2,6 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createTopicsWithLeaders } from '../../../infra/kafka/create-topics';
 import { allTopics, TOPIC_PARTITIONS } from '../../../infra/kafka/topics';
 import { runLogged } from '../processes';
 import type { StackSettings } from '../settings';
@@ -144,14 +145,8 @@ export const kafkaServer: StackServer = {
     const client = admin(settings);
     try {
       await client.connect();
-      const existing = new Set(await client.listTopics());
-      const missing = allTopics().filter((topic) => !existing.has(topic));
-      if (missing.length === 0) return;
-      say(`kafka: creating topics ${missing.join(', ')}`);
-      await client.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: TOPIC_PARTITIONS, replicationFactor: 1 })),
-      });
+      const created = await createTopicsWithLeaders(client, allTopics(), { partitions: TOPIC_PARTITIONS });
+      if (created.length > 0) say(`kafka: created topics ${created.join(', ')}`);
     } finally {
       await client.disconnect();
     }
