@@ -7,6 +7,7 @@ import { FillViewSchema, OrderViewSchema, type OrderCreatedEvent } from '../../d
 import { isTerminal, newOrder, ORDER_STATUSES, toOrderView, type OrderView } from '../../domain/order';
 import { fromOrderSnapshot, toOrderSnapshot, type OrderSnapshot } from '../../domain/order-snapshot';
 import { normalizeSymbol } from '../../domain/symbols';
+import { parseShape } from '../../domain/validation-issues';
 import { TOPICS } from '../../infra/kafka/topics';
 import type { AppEnv } from '../context';
 import type { ApiDeps } from '../deps';
@@ -150,12 +151,7 @@ export function createOrderRoutes(deps: ApiDeps) {
       },
     }),
     async (c) => {
-      const parsed = v.safeParse(ListQuerySchema, c.req.query());
-      if (!parsed.success) {
-        const issues = parsed.issues.map((issue) => ({ path: v.getDotPath(issue) ?? '(query)', message: issue.message }));
-        throw new DomainError('VALIDATION_FAILED', `${issues[0]?.path}: ${issues[0]?.message}`, { issues });
-      }
-      const { status, symbol, limit, cursor } = parsed.output;
+      const { status, symbol, limit, cursor } = parseShape(ListQuerySchema, c.req.query(), 'query');
       const canonicalSymbol = symbol === undefined ? undefined : normalizeSymbol(symbol);
       if (symbol !== undefined && canonicalSymbol === undefined) throw new DomainError('UNKNOWN_SYMBOL', `unknown symbol ${symbol}`);
       const page = await deps.orders.listForAccount(c.var.accountId, {

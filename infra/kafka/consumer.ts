@@ -5,7 +5,7 @@ import type { Logger } from '../logger';
 import type { EventPublisher, OutgoingMessage } from './event-publisher';
 import { PoisonMessageError } from './poison-message';
 
-export { PoisonMessageError, parseMessage, type MessageIssue } from './poison-message';
+export { PoisonMessageError, parseMessage } from './poison-message';
 
 export interface ConsumedMessage {
   topic: string;

@@ -2,11 +2,12 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { describeRoute } from 'hono-openapi';
 import { DomainError } from '../../domain/errors';
+import { parseShape } from '../../domain/validation-issues';
 import type { ServiceEnv } from '../../infra/http/context';
 import type { RiskEngine } from '../engine';
 import { errorResponse } from '../../infra/http/errors';
 import { errorResponses, idPathParameter, jsonRequestBody, jsonResponse } from '../../infra/http/openapi';
-import { parseShape, positiveDecimal, readJsonBody } from '../../infra/http/request';
+import { positiveDecimal, readJsonBody } from '../../infra/http/request';
 import {
   FillBodySchema,
   FillResponseSchema,
