@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { describeRoute, resolver } from 'hono-openapi';
 import * as v from 'valibot';
 import { DomainError } from '../../domain/errors';
@@ -11,7 +10,6 @@ import { parseShape } from '../../domain/validation-issues';
 import { TOPICS } from '../../infra/kafka/topics';
 import type { AppEnv } from '../context';
 import type { ApiDeps } from '../deps';
-import { errorResponse } from '../../infra/http/errors';
 import { errorResponses, jsonResponse } from '../../infra/http/openapi';
 import { deriveOrderId, fingerprint } from '../order-id';
 import { parseJsonBody, parsePlaceOrder, PlaceOrderBodySchema } from '../order-request';
@@ -89,10 +87,6 @@ export function createOrderRoutes(deps: ApiDeps) {
           503: 'Kafka did not acknowledge; nothing was stored, retry with the same key',
         }),
       },
-    }),
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: (c) => errorResponse(c as Context<AppEnv>, new DomainError('PAYLOAD_TOO_LARGE', `the body is over ${deps.maxBodyBytes} bytes`)),
     }),
     async (c) => {
       const accountId = c.var.accountId;
