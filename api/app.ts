@@ -1,10 +1,6 @@
 import { Scalar } from '@scalar/hono-api-reference';
-import { Hono } from 'hono';
 import { DomainError } from '../domain/errors';
-import { requestContext } from '../infra/http/context';
-import { errorResponse, handleError } from '../infra/http/errors';
-import { createHealthRoutes } from '../infra/http/health';
-import { registerValibotConverter, serveOpenApi } from '../infra/http/openapi';
+import { createServiceApp } from '../infra/http/service-app';
 import type { AppEnv } from './context';
 import type { ApiDeps } from './deps';
 import { createAccountRoutes } from './routes/accounts';
@@ -13,14 +9,27 @@ import { createOrderRoutes } from './routes/orders';
 
 /** The order API: one factory, dependencies passed in, routes grouped per resource. */
 export function createApp(deps: ApiDeps) {
-  registerValibotConverter();
-  const app = new Hono<AppEnv>();
-
-  app.use(requestContext(deps.logger));
-  app.onError(handleError);
-  app.notFound((c) => errorResponse(c, new DomainError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
-
-  app.route('/', createHealthRoutes(deps.readiness));
+  const title = 'crypto-oms order API';
+  const app = createServiceApp<AppEnv>({
+    logger: deps.logger,
+    readiness: deps.readiness,
+    maxBodyBytes: deps.maxBodyBytes,
+    docs: Scalar({ url: '/openapi.json', pageTitle: title }),
+    openApi: {
+      title,
+      description:
+        'Place, get, list and cancel orders; their fills; the account\'s balances and positions. Every order is a durable Temporal workflow. Prices and quantities are decimal strings.',
+      extra: {
+        components: {
+          securitySchemes: {
+            bearer: { type: 'http', scheme: 'bearer', description: 'API key, e.g. demo-alice-key' },
+            apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          },
+        },
+        security: [{ bearer: [] }, { apiKey: [] }],
+      },
+    },
+  });
 
   // Authentication: `Authorization: Bearer <key>` or `X-API-Key: <key>`, mapped to an account.
   app.use('/api/*', async (c, next) => {
@@ -38,25 +47,6 @@ export function createApp(deps: ApiDeps) {
   app.route('/api/orders', createOrderRoutes(deps));
   app.route('/api/fills', createFillRoutes(deps));
   app.route('/api/accounts', createAccountRoutes(deps));
-
-  serveOpenApi(
-    app,
-    {
-      title: 'crypto-oms order API',
-      description:
-        'Place, get, list and cancel orders; their fills; the account\'s balances and positions. Every order is a durable Temporal workflow. Prices and quantities are decimal strings.',
-    },
-    {
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'API key, e.g. demo-alice-key' },
-          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-        },
-      },
-      security: [{ bearer: [] }, { apiKey: [] }],
-    },
-  );
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'crypto-oms order API' }));
 
   return app;
 }

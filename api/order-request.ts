@@ -4,6 +4,7 @@ import { jsonNumberToDecimalString, tryParseDecimal, type Scaled } from '../doma
 import { DomainError } from '../domain/errors';
 import { ORDER_SIDES, ORDER_TYPES, TIME_IN_FORCES, validateOrderRules, type OrderTerms } from '../domain/order';
 import type { SymbolRegistry } from '../domain/symbols';
+import { parseShape } from '../domain/validation-issues';
 
 const decimalField = (what: string) =>
   v.pipe(
@@ -55,13 +56,7 @@ function parseDecimalField(field: string, text: string): Scaled {
 
 /** Shape, decimals, symbol and the symbol's static rules: the first problem as a DomainError. */
 export function parsePlaceOrder(body: unknown, symbols: SymbolRegistry, nowIso: string): PlaceOrderRequest {
-  const shape = v.safeParse(PlaceOrderBodySchema, body);
-  if (!shape.success) {
-    const issues = shape.issues.map((issue) => ({ path: v.getDotPath(issue) ?? '(body)', message: issue.message }));
-    const first = issues[0];
-    throw new DomainError('VALIDATION_FAILED', first ? `${first.path}: ${first.message}` : 'invalid order', { issues });
-  }
-  const input = shape.output;
+  const input = parseShape(PlaceOrderBodySchema, body, 'body');
   if (input.type !== undefined && input.orderType !== undefined && input.type !== input.orderType) {
     throw new DomainError('VALIDATION_FAILED', 'type and orderType disagree; send one of them', { type: input.type, orderType: input.orderType });
   }

@@ -1,5 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import * as v from 'valibot';
+import { describeIssues, validationIssues } from '../domain/validation-issues';
 
 /**
  * The environment of every process, parsed once at start-up. Each component receives only its
@@ -153,8 +154,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const parsed = v.safeParse(EnvSchema, env);
   if (!parsed.success) {
-    const problems = parsed.issues.map((issue) => `${v.getDotPath(issue) ?? '(environment)'}: ${issue.message}`);
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+    throw new ConfigError(`invalid configuration: ${describeIssues(validationIssues(parsed.issues, 'environment'))}`);
   }
   const e = parsed.output;
   return {

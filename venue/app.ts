@@ -1,11 +1,6 @@
-import { Hono } from 'hono';
-import { DomainError } from '../domain/errors';
 import type { SymbolRegistry } from '../domain/symbols';
+import { createServiceApp } from '../infra/http/service-app';
 import type { Logger } from '../infra/logger';
-import { requestContext, type ServiceEnv } from '../infra/http/context';
-import { errorResponse, handleError } from '../infra/http/errors';
-import { createHealthRoutes } from '../infra/http/health';
-import { registerValibotConverter, serveOpenApi } from '../infra/http/openapi';
 import { createBookRoutes } from './routes/book';
 import { createOrderRoutes } from './routes/orders';
 import type { Venue } from './venue';
@@ -25,22 +20,19 @@ export interface VenueAppDeps {
  * authentication, so it must not be reachable from outside the cluster.
  */
 export function createVenueApp(deps: VenueAppDeps) {
-  registerValibotConverter();
-  const app = new Hono<ServiceEnv>();
-
-  app.use(requestContext(deps.logger));
-  app.onError(handleError);
-  app.notFound((c) => errorResponse(c, new DomainError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
-
-  app.route('/', createHealthRoutes(deps.readiness));
-  app.route('/venue/orders', createOrderRoutes(deps.venue, { symbols: deps.symbols, maxBodyBytes: deps.maxBodyBytes ?? 16_384 }));
-  app.route('/venue/book', createBookRoutes(deps.venue, deps.symbols));
-
-  serveOpenApi(app, {
-    title: 'crypto-oms venue',
-    description:
-      'Internal simulated exchange: price-time matching per symbol, liquidity from replayed market data. Submit is idempotent by orderId; reports go to Kafka venue-reports, public trades and book deltas to price-feeds. Decimals are strings.',
+  const app = createServiceApp({
+    logger: deps.logger,
+    readiness: deps.readiness,
+    ...(deps.maxBodyBytes === undefined ? {} : { maxBodyBytes: deps.maxBodyBytes }),
+    openApi: {
+      title: 'crypto-oms venue',
+      description:
+        'Internal simulated exchange: price-time matching per symbol, liquidity from replayed market data. Submit is idempotent by orderId; reports go to Kafka venue-reports, public trades and book deltas to price-feeds. Decimals are strings.',
+    },
   });
+
+  app.route('/venue/orders', createOrderRoutes(deps.venue, deps.symbols));
+  app.route('/venue/book', createBookRoutes(deps.venue, deps.symbols));
 
   return app;
 }

@@ -1,5 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import * as v from 'valibot';
+import { describeIssues, validationIssues } from '../domain/validation-issues';
 import { ConfigError } from '../infra/config';
 
 export const DEFAULT_REPLAY_FILE = 'coinbase_btcusd_1s_trades_2016-10-07_to_09.csv';
@@ -35,8 +36,7 @@ export interface VenueConfig {
 export function loadVenueConfig(env: Record<string, string | undefined>, paths: { repoRoot: string }): VenueConfig {
   const parsed = v.safeParse(VenueEnvSchema, env);
   if (!parsed.success) {
-    const problems = parsed.issues.map((issue) => `${v.getDotPath(issue) ?? '(environment)'}: ${issue.message}`);
-    throw new ConfigError(`invalid venue configuration: ${problems.join('; ')}`);
+    throw new ConfigError(`invalid venue configuration: ${describeIssues(validationIssues(parsed.issues, 'environment'))}`);
   }
   const e = parsed.output;
   const dir = e.MARKET_DATA_DIR ?? join(paths.repoRoot, '..', 'shared', 'data', 'market');

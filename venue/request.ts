@@ -1,7 +1,8 @@
 import { isMultipleOf, type Scaled } from '../domain/decimal';
 import { DomainError } from '../domain/errors';
 import type { SymbolRegistry } from '../domain/symbols';
-import { parseShape, positiveDecimal } from '../infra/http/request';
+import { parseShape } from '../domain/validation-issues';
+import { positiveDecimal } from '../infra/http/request';
 import { SubmitOrderBodySchema, type VenueOrderRequest } from './schemas';
 
 /**

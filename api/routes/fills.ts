@@ -4,8 +4,8 @@ import * as v from 'valibot';
 import { DomainError } from '../../domain/errors';
 import { FillViewSchema } from '../../domain/events';
 import { normalizeSymbol } from '../../domain/symbols';
+import { parseShape } from '../../domain/validation-issues';
 import { errorResponses } from '../../infra/http/openapi';
-import { parseShape } from '../../infra/http/request';
 import type { AppEnv } from '../context';
 import type { ApiDeps } from '../deps';
 

@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { describeRoute, resolver } from 'hono-openapi';
 import * as v from 'valibot';
 import { DomainError } from '../../domain/errors';
@@ -7,10 +6,10 @@ import { FillViewSchema, OrderViewSchema, type OrderCreatedEvent } from '../../d
 import { isTerminal, newOrder, ORDER_STATUSES, toOrderView, type OrderView } from '../../domain/order';
 import { fromOrderSnapshot, toOrderSnapshot, type OrderSnapshot } from '../../domain/order-snapshot';
 import { normalizeSymbol } from '../../domain/symbols';
+import { parseShape } from '../../domain/validation-issues';
 import { TOPICS } from '../../infra/kafka/topics';
 import type { AppEnv } from '../context';
 import type { ApiDeps } from '../deps';
-import { errorResponse } from '../../infra/http/errors';
 import { errorResponses, jsonResponse } from '../../infra/http/openapi';
 import { deriveOrderId, fingerprint } from '../order-id';
 import { parseJsonBody, parsePlaceOrder, PlaceOrderBodySchema } from '../order-request';
@@ -89,10 +88,6 @@ export function createOrderRoutes(deps: ApiDeps) {
         }),
       },
     }),
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: (c) => errorResponse(c as Context<AppEnv>, new DomainError('PAYLOAD_TOO_LARGE', `the body is over ${deps.maxBodyBytes} bytes`)),
-    }),
     async (c) => {
       const accountId = c.var.accountId;
       const key = idempotencyKey(c);
@@ -150,12 +145,7 @@ export function createOrderRoutes(deps: ApiDeps) {
       },
     }),
     async (c) => {
-      const parsed = v.safeParse(ListQuerySchema, c.req.query());
-      if (!parsed.success) {
-        const issues = parsed.issues.map((issue) => ({ path: v.getDotPath(issue) ?? '(query)', message: issue.message }));
-        throw new DomainError('VALIDATION_FAILED', `${issues[0]?.path}: ${issues[0]?.message}`, { issues });
-      }
-      const { status, symbol, limit, cursor } = parsed.output;
+      const { status, symbol, limit, cursor } = parseShape(ListQuerySchema, c.req.query(), 'query');
       const canonicalSymbol = symbol === undefined ? undefined : normalizeSymbol(symbol);
       if (symbol !== undefined && canonicalSymbol === undefined) throw new DomainError('UNKNOWN_SYMBOL', `unknown symbol ${symbol}`);
       const page = await deps.orders.listForAccount(c.var.accountId, {

@@ -1,24 +1,9 @@
 import { Hono } from 'hono';
 import { describeRoute } from 'hono-openapi';
+import { withTimeout } from '../with-timeout';
 import type { ServiceEnv } from './context';
 
 const PROBE_TIMEOUT_MS = 2_000;
-
-function withTimeout(probe: () => Promise<void>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
-    probe().then(
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
 
 /** `/health`: the process is alive. `/ready`: every dependency answers (for load balancers and rollouts). */
 export function createHealthRoutes(readiness: Record<string, () => Promise<void>>) {
@@ -33,7 +18,7 @@ export function createHealthRoutes(readiness: Record<string, () => Promise<void>
       const entries: Array<readonly [string, { ok: boolean; error?: string }]> = await Promise.all(
         Object.entries(readiness).map(async ([name, probe]) => {
           try {
-            await withTimeout(probe);
+            await withTimeout(probe(), PROBE_TIMEOUT_MS, `no answer within ${PROBE_TIMEOUT_MS} ms`);
             return [name, { ok: true }] as const;
           } catch (error) {
             return [name, { ok: false, error: error instanceof Error ? error.message : String(error) }] as const;

@@ -1,5 +1,4 @@
 import type { Context } from 'hono';
-import * as v from 'valibot';
 import { tryParseDecimal, type Scaled } from '../../domain/decimal';
 import { DomainError } from '../../domain/errors';
 import type { ServiceEnv } from './context';
@@ -18,15 +17,6 @@ export function parseJson(text: string): unknown {
   } catch (error) {
     throw new DomainError('MALFORMED_JSON', `the body is not valid JSON: ${(error as Error).message}`);
   }
-}
-
-/** The value's shape, or VALIDATION_FAILED listing every issue (the first in the message). */
-export function parseShape<S extends v.GenericSchema>(schema: S, value: unknown, what: string): v.InferOutput<S> {
-  const parsed = v.safeParse(schema, value);
-  if (parsed.success) return parsed.output;
-  const issues = parsed.issues.map((issue) => ({ path: v.getDotPath(issue) ?? `(${what})`, message: issue.message }));
-  const first = issues[0];
-  throw new DomainError('VALIDATION_FAILED', first ? `${first.path}: ${first.message}` : `invalid ${what}`, { issues });
 }
 
 // Enough to recognise the value in an answer without echoing a huge one back.

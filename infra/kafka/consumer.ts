@@ -1,10 +1,11 @@
 import { abortableSleep } from '../abortable-sleep';
+import { withTimeout } from '../with-timeout';
 import type { EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../logger';
 import type { EventPublisher, OutgoingMessage } from './event-publisher';
 import { PoisonMessageError } from './poison-message';
 
-export { PoisonMessageError, parseMessage, type MessageIssue } from './poison-message';
+export { PoisonMessageError, parseMessage } from './poison-message';
 
 export interface ConsumedMessage {
   topic: string;
@@ -309,14 +310,6 @@ function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
   return decoded;
 }
 
-async function withTimeout(promise: Promise<void>, ms: number, message: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function safeJson(value: unknown): string {
   try {

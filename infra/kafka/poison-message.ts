@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { describeIssues, validationIssues } from '../../domain/validation-issues';
 
 /**
  * Thrown by a message handler when a message can never be processed (bad JSON, wrong schema, an event that
@@ -16,11 +17,6 @@ export class PoisonMessageError extends Error {
   }
 }
 
-export interface MessageIssue {
-  path: string | null;
-  message: string;
-}
-
 /** JSON.parse + valibot validation of a message value; anything wrong is a PoisonMessageError. */
 export function parseMessage<const TSchema extends v.GenericSchema>(schema: TSchema, value: string): v.InferOutput<TSchema> {
   let json: unknown;
@@ -31,7 +27,6 @@ export function parseMessage<const TSchema extends v.GenericSchema>(schema: TSch
   }
   const result = v.safeParse(schema, json);
   if (result.success) return result.output;
-  const issues: MessageIssue[] = result.issues.map((issue) => ({ path: v.getDotPath(issue), message: issue.message }));
-  const summary = issues.map((issue) => `${issue.path ?? '(message)'}: ${issue.message}`).join('; ');
-  throw new PoisonMessageError(`schema validation failed: ${summary}`, { issues });
+  const issues = validationIssues(result.issues, 'message');
+  throw new PoisonMessageError(`schema validation failed: ${describeIssues(issues)}`, { issues });
 }

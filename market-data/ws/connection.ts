@@ -1,6 +1,7 @@
 import { WebSocket, type RawData } from 'ws';
 import { DomainError } from '../../domain/errors';
 import type { Logger } from '../../infra/logger';
+import { withTimeout } from '../../infra/with-timeout';
 import { privateOrdersChannel, type ChannelSource } from '../channels';
 import type { ChannelHub, ChannelSubscriber } from './channel-hub';
 import type { MarketDataWsLimits } from './limits';
@@ -54,18 +55,6 @@ export const SLOW_CONSUMER_CLOSE = { code: 1008, reason: 'slow consumer' } as co
 export const GOING_AWAY_CLOSE = { code: 1001, reason: 'server shutting down' } as const;
 
 const toBuffer = (raw: RawData): Buffer => (Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw));
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * One client: its frames, its subscriptions and what it is sent. Frames are handled in order; while an `auth`
@@ -209,7 +198,7 @@ export class MarketDataConnection implements ChannelSubscriber {
   private async auth(frame: AuthFrame): Promise<void> {
     let accountId: string | null;
     try {
-      accountId = await withTimeout(this.deps.authenticate(frame.apiKey), this.deps.limits.lookupTimeoutMs, 'the API key check');
+      accountId = await withTimeout(this.deps.authenticate(frame.apiKey), this.deps.limits.lookupTimeoutMs, `the API key check took longer than ${this.deps.limits.lookupTimeoutMs} ms`);
     } catch (error) {
       this.deps.logger.warn({ err: error, remoteAddress: this.remoteAddress }, 'market-data.ws.auth-failed');
       this.sendError(frame.id, new DomainError('SERVICE_UNAVAILABLE', 'the API key could not be checked; try again'));
@@ -289,7 +278,7 @@ export class MarketDataConnection implements ChannelSubscriber {
     // A resubscription replaces the subscription: a load still running for the old one is ignored.
     this.subscriptions.set(hubName, subscription);
     const seq = this.deps.hub.subscribe(hubName, this);
-    withTimeout(this.deps.source.privateSnapshot(accountId), this.deps.limits.lookupTimeoutMs, 'the orders snapshot').then(
+    withTimeout(this.deps.source.privateSnapshot(accountId), this.deps.limits.lookupTimeoutMs, `the orders snapshot took longer than ${this.deps.limits.lookupTimeoutMs} ms`).then(
       (data) => {
         if (this.subscriptions.get(hubName) !== subscription) return;
         let text: string;

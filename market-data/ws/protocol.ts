@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { DomainError, type ErrorCode } from '../../domain/errors';
 import { normalizeSymbol } from '../../domain/symbols';
+import { validationFailed } from '../../domain/validation-issues';
 import { CANDLE_INTERVALS, privateOrdersChannel, publicChannelName, type CandleInterval, type PublicChannel } from '../channels';
 
 /**
@@ -94,9 +95,7 @@ export function parseClientFrame(data: Uint8Array, isBinary: boolean, maxFrameBy
   }
   const parsed = v.safeParse(FRAME_SCHEMAS[op as ClientOp], value);
   if (parsed.success) return { ok: true, frame: parsed.output };
-  const issues = parsed.issues.map((issue) => ({ path: v.getDotPath(issue) ?? '(frame)', message: issue.message }));
-  const first = issues[0];
-  return refuse(id, 'VALIDATION_FAILED', first ? `${first.path}: ${first.message}` : `invalid ${op} frame`, { issues });
+  return { ok: false, id, error: validationFailed(parsed.issues, 'frame') };
 }
 
 /** A channel a client may name: a public one, or its own private `orders`. */

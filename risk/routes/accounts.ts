@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { describeRoute } from 'hono-openapi';
+import { parseShape } from '../../domain/validation-issues';
 import type { ServiceEnv } from '../../infra/http/context';
 import type { RiskEngine } from '../engine';
 import { errorResponses, idPathParameter, jsonResponse } from '../../infra/http/openapi';
-import { parseShape } from '../../infra/http/request';
 import { AccountIdParamSchema, BalancesResponseSchema, PositionsResponseSchema } from '../schemas';
 
 /** Read side of the accounts: balances per asset and positions per symbol (the order API serves a trader's own from here). */

@@ -1,12 +1,10 @@
-import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { Hono } from 'hono';
 import { describeRoute } from 'hono-openapi';
-import { DomainError } from '../../domain/errors';
+import { parseShape } from '../../domain/validation-issues';
 import type { ServiceEnv } from '../../infra/http/context';
 import type { RiskEngine } from '../engine';
-import { errorResponse } from '../../infra/http/errors';
 import { errorResponses, idPathParameter, jsonRequestBody, jsonResponse } from '../../infra/http/openapi';
-import { parseShape, positiveDecimal, readJsonBody } from '../../infra/http/request';
+import { positiveDecimal, readJsonBody } from '../../infra/http/request';
 import {
   FillBodySchema,
   FillResponseSchema,
@@ -23,12 +21,8 @@ const orderIdParameter = idPathParameter('orderId', 'the order (its hold is keye
  * The order-side routes, called by the order workflow's activities: hold before the venue, settle each
  * fill, release what is left. Each is idempotent, because activities are retried.
  */
-export function createOrderRoutes(engine: RiskEngine, options: { maxBodyBytes: number }) {
+export function createOrderRoutes(engine: RiskEngine) {
   const app = new Hono<ServiceEnv>();
-  const limit = bodyLimit({
-    maxSize: options.maxBodyBytes,
-    onError: (c) => errorResponse(c as Context<ServiceEnv>, new DomainError('PAYLOAD_TOO_LARGE', `the body is over ${options.maxBodyBytes} bytes`)),
-  });
 
   app.post(
     '/:orderId/hold',
@@ -49,7 +43,6 @@ export function createOrderRoutes(engine: RiskEngine, options: { maxBodyBytes: n
         }),
       },
     }),
-    limit,
     async (c) => {
       const { orderId } = parseShape(OrderIdParamSchema, c.req.param(), 'path');
       const body = parseShape(HoldBodySchema, await readJsonBody(c), 'body');
@@ -94,7 +87,6 @@ export function createOrderRoutes(engine: RiskEngine, options: { maxBodyBytes: n
         }),
       },
     }),
-    limit,
     async (c) => {
       const { orderId } = parseShape(OrderIdParamSchema, c.req.param(), 'path');
       const body = parseShape(FillBodySchema, await readJsonBody(c), 'body');
@@ -128,7 +120,6 @@ export function createOrderRoutes(engine: RiskEngine, options: { maxBodyBytes: n
         ...errorResponses({ 400: 'Invalid body', 404: 'No such account', 413: 'Body over the size limit' }),
       },
     }),
-    limit,
     async (c) => {
       const { orderId } = parseShape(OrderIdParamSchema, c.req.param(), 'path');
       const body = parseShape(ReleaseBodySchema, await readJsonBody(c), 'body');

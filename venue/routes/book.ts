@@ -2,9 +2,9 @@ import { Hono } from 'hono';
 import { describeRoute } from 'hono-openapi';
 import { DomainError } from '../../domain/errors';
 import type { SymbolRegistry } from '../../domain/symbols';
+import { parseShape } from '../../domain/validation-issues';
 import type { ServiceEnv } from '../../infra/http/context';
 import { errorResponses, jsonResponse } from '../../infra/http/openapi';
-import { parseShape } from '../../infra/http/request';
 import { BookQuerySchema, BookViewSchema } from '../schemas';
 import type { Venue } from '../venue';
 

@@ -1,12 +1,11 @@
-import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import { DomainError } from '../../domain/errors';
 import type { SymbolRegistry } from '../../domain/symbols';
+import { parseShape } from '../../domain/validation-issues';
 import type { ServiceEnv } from '../../infra/http/context';
-import { errorResponse } from '../../infra/http/errors';
 import { errorResponses, jsonRequestBody, jsonResponse } from '../../infra/http/openapi';
-import { parseJson, parseShape, readJsonBody } from '../../infra/http/request';
+import { parseJson, readJsonBody } from '../../infra/http/request';
 import { parseSubmitOrder } from '../request';
 import { CancelBodySchema, OrderIdParamSchema, SubmitOrderBodySchema, VenueOrderViewSchema } from '../schemas';
 import type { Venue } from '../venue';
@@ -19,7 +18,7 @@ const orderIdParameter = {
 };
 
 /** Order entry, called by the order workflow's activities. Every answer is the order's committed state. */
-export function createOrderRoutes(venue: Pick<Venue, 'submit' | 'cancel' | 'getOrder'>, options: { symbols: SymbolRegistry; maxBodyBytes: number }) {
+export function createOrderRoutes(venue: Pick<Venue, 'submit' | 'cancel' | 'getOrder'>, symbols: SymbolRegistry) {
   const app = new Hono<ServiceEnv>();
 
   app.post(
@@ -40,12 +39,8 @@ export function createOrderRoutes(venue: Pick<Venue, 'submit' | 'cancel' | 'getO
         }),
       },
     }),
-    bodyLimit({
-      maxSize: options.maxBodyBytes,
-      onError: (c) => errorResponse(c as Context<ServiceEnv>, new DomainError('PAYLOAD_TOO_LARGE', `the body is over ${options.maxBodyBytes} bytes`)),
-    }),
     async (c) => {
-      const request = parseSubmitOrder(await readJsonBody(c), options.symbols);
+      const request = parseSubmitOrder(await readJsonBody(c), symbols);
       const { order, created } = await venue.submit(request);
       if (created) {
         c.var.logger.info({ orderId: order.orderId, accountId: order.accountId, symbol: order.symbol, status: order.status, filled: order.filledQuantity }, 'venue.order_submitted');

@@ -1,0 +1,153 @@
+import { describeRoute } from 'hono-openapi';
+import pino from 'pino';
+import { Writable } from 'node:stream';
+import * as v from 'valibot';
+import { DomainError } from '../../domain/errors';
+import { ErrorEnvelopeSchema } from './errors';
+import { createServiceApp, DEFAULT_MAX_BODY_BYTES, type ServiceAppOptions } from './service-app';
+
+/** A logger whose lines the test can read. */
+function capturingLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), lines };
+}
+
+function setup(options: Partial<ServiceAppOptions> = {}) {
+  const { logger, lines } = capturingLogger();
+  const app = createServiceApp({ logger, readiness: {}, openApi: { title: 'test service', description: 'A service for the test.' }, ...options });
+  app.post('/things', describeRoute({ summary: 'Make a thing', responses: { 200: { description: 'made' } } }), async (c) => {
+    c.var.logger.info({ size: (await c.req.text()).length }, 'thing.made');
+    return c.json({ requestId: c.var.requestId }, 200);
+  });
+  app.get('/refused', () => {
+    throw new DomainError('INSUFFICIENT_BALANCE', 'not enough USD', { asset: 'USD' });
+  });
+  app.get('/broken', () => {
+    throw new Error('the database said no');
+  });
+  const request = async (path: string, init?: RequestInit) => {
+    const response = await app.request(path, init);
+    const text = await response.text();
+    const json = response.headers.get('content-type')?.startsWith('application/json') === true ? JSON.parse(text) : undefined;
+    return { status: response.status, headers: response.headers, text, json };
+  };
+  return { app, request, lines };
+}
+
+const expectEnvelope = (answer: { status: number; headers: Headers; json: any }, status: number, code: string) => {
+  expect(answer.status).toBe(status);
+  expect(v.safeParse(ErrorEnvelopeSchema, answer.json).success).toBe(true);
+  expect(answer.json.error.code).toBe(code);
+  expect(answer.json.error.requestId).toBe(answer.headers.get('x-request-id'));
+};
+
+describe('createServiceApp', () => {
+  it('gives each request an id, takes a sane one from the caller, and logs with it', async () => {
+    const { request, lines } = setup();
+    const made = await request('/things', { method: 'POST', body: 'x' });
+    expect(made.status).toBe(200);
+    expect(made.json.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(made.headers.get('x-request-id')).toBe(made.json.requestId);
+    expect(lines.find((line) => line.msg === 'thing.made')).toMatchObject({ requestId: made.json.requestId, size: 1 });
+
+    const given = await request('/things', { method: 'POST', headers: { 'X-Request-Id': 'trace-1:a.b' } });
+    expect([given.json.requestId, given.headers.get('x-request-id')]).toEqual(['trace-1:a.b', 'trace-1:a.b']);
+    const insane = await request('/things', { method: 'POST', headers: { 'X-Request-Id': 'no spaces or ; please' } });
+    expect(insane.json.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers a known error with its code and status, and anything else with a logged 500 that tells nothing', async () => {
+    const { request, lines } = setup();
+    const refused = await request('/refused');
+    expectEnvelope(refused, 422, 'INSUFFICIENT_BALANCE');
+    expect(refused.json.error).toMatchObject({ message: 'not enough USD', details: { asset: 'USD' } });
+
+    const broken = await request('/broken');
+    expectEnvelope(broken, 500, 'INTERNAL_ERROR');
+    expect(broken.text).not.toContain('database');
+    expect(lines.find((line) => line.msg === 'request.failed')).toMatchObject({ requestId: broken.json.error.requestId, path: '/broken', err: { message: 'the database said no' } });
+  });
+
+  it('answers an unknown route or method with NOT_FOUND in the envelope', async () => {
+    const { request } = setup();
+    const unknown = await request('/nothing-here');
+    expectEnvelope(unknown, 404, 'NOT_FOUND');
+    expect(unknown.json.error.message).toBe('no route GET /nothing-here');
+    expectEnvelope(await request('/health', { method: 'DELETE' }), 404, 'NOT_FOUND');
+  });
+
+  it('refuses a body over the limit with 413 before any route reads it, whether its length is declared or streamed', async () => {
+    const { request, lines } = setup({ maxBodyBytes: 100 });
+    expect((await request('/things', { method: 'POST', body: 'x'.repeat(100) })).status).toBe(200);
+    const declared = await request('/things', { method: 'POST', body: 'x'.repeat(101), headers: { 'Content-Length': '101' } });
+    expectEnvelope(declared, 413, 'PAYLOAD_TOO_LARGE');
+    expect(declared.json.error.message).toBe('the body is over 100 bytes');
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 3; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(40)));
+        controller.close();
+      },
+    });
+    const streamed = await request('/things', { method: 'POST', body: chunks, duplex: 'half' });
+    expectEnvelope(streamed, 413, 'PAYLOAD_TOO_LARGE');
+    expect(lines.filter((line) => line.msg === 'thing.made')).toHaveLength(1);
+  });
+
+  it('defaults the body limit to 16 KB', async () => {
+    const { request } = setup();
+    expect((await request('/things', { method: 'POST', body: 'x'.repeat(DEFAULT_MAX_BODY_BYTES) })).status).toBe(200);
+    expectEnvelope(await request('/things', { method: 'POST', body: 'x'.repeat(DEFAULT_MAX_BODY_BYTES + 1) }), 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('serves /health, and /ready with each dependency and why it is not ready', async () => {
+    const { request } = setup({
+      readiness: {
+        mongo: async () => undefined,
+        kafka: () => Promise.reject(new Error('no brokers')),
+        redis: () => {
+          throw new Error('not connected');
+        },
+      },
+    });
+    expect(await request('/health')).toMatchObject({ status: 200, json: { status: 'ok' } });
+    expect(await request('/ready')).toMatchObject({
+      status: 503,
+      json: { status: 'not_ready', dependencies: { mongo: { ok: true }, kafka: { ok: false, error: 'no brokers' }, redis: { ok: false, error: 'not connected' } } },
+    });
+    expect(await setup({ readiness: { mongo: async () => undefined } }).request('/ready')).toMatchObject({ status: 200, json: { status: 'ready', dependencies: { mongo: { ok: true } } } });
+  });
+
+  it('is not ready while a dependency does not answer within 2 s', async () => {
+    jest.useFakeTimers();
+    try {
+      const { request } = setup({ readiness: { temporal: () => new Promise<void>(() => undefined) } });
+      const answer = request('/ready');
+      await jest.advanceTimersByTimeAsync(2_000);
+      expect(await answer).toMatchObject({ status: 503, json: { status: 'not_ready', dependencies: { temporal: { ok: false, error: 'no answer within 2000 ms' } } } });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it("documents the service's routes, added after it was made, in /openapi.json, and serves /docs only when asked", async () => {
+    const { request } = setup({ openApi: { title: 'test service', description: 'A service for the test.', extra: { security: [{ bearer: [] }] } } });
+    const doc = await request('/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.json.paths).sort()).toEqual(['/health', '/ready', '/things']);
+    expect(doc.json.info).toMatchObject({ title: 'test service', version: '1.0.0' });
+    expect(doc.json.info.description).toMatch(/^A service for the test\. Errors share one envelope/);
+    expect(doc.json.security).toEqual([{ bearer: [] }]);
+    expectEnvelope(await request('/docs'), 404, 'NOT_FOUND');
+
+    const withDocs = await setup({ docs: async (c) => c.html('<a href="/openapi.json">the API</a>') }).request('/docs');
+    expect(withDocs.status).toBe(200);
+    expect(withDocs.headers.get('content-type')).toContain('text/html');
+    expect(withDocs.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});

@@ -1,0 +1,55 @@
+import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { DomainError } from '../../domain/errors';
+import type { Logger } from '../logger';
+import { requestContext, type ServiceEnv } from './context';
+import { errorResponse, handleError } from './errors';
+import { createHealthRoutes } from './health';
+import { registerValibotConverter, serveOpenApi } from './openapi';
+
+/** Every body these services take is a few hundred bytes. */
+export const DEFAULT_MAX_BODY_BYTES = 16_384;
+
+export interface ServiceAppOptions {
+  logger: Logger;
+  /** Each dependency's name and a probe that resolves when it answers: `/ready`. */
+  readiness: Record<string, () => Promise<void>>;
+  /** What `/openapi.json` says the service is; `extra` adds to the document, e.g. security schemes. */
+  openApi: { title: string; description: string; extra?: Record<string, unknown> };
+  /**
+   * A browsable reference of `/openapi.json` to serve at `/docs` (the public order API's is Scalar's). Passed in
+   * rather than built here: Scalar's package is ESM only, which the in-process tests of the other services cannot load.
+   */
+  docs?: MiddlewareHandler;
+  /** A body over this many bytes is refused with 413 PAYLOAD_TOO_LARGE before any route reads it. Defaults to 16 KB. */
+  maxBodyBytes?: number;
+}
+
+/**
+ * What every HTTP service has, in one place: the request id (`c.var.requestId`, echoed in `X-Request-Id`) and a
+ * logger that carries it (`c.var.logger`), the body limit, the one error envelope with the one code-to-status
+ * mapping (including unknown routes and unexpected errors), `/health`, `/ready`, `/openapi.json` (generated from
+ * the routes, whenever they are added) and, when given, `/docs`. A service adds its own middleware (e.g. the order
+ * API's authentication) and routes to the app this returns, so what every service needs next is added here once.
+ */
+export function createServiceApp<E extends ServiceEnv = ServiceEnv>(options: ServiceAppOptions): Hono<E> {
+  registerValibotConverter();
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const app = new Hono<E>();
+
+  app.use(requestContext(options.logger));
+  app.use(
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) => errorResponse(c, new DomainError('PAYLOAD_TOO_LARGE', `the body is over ${maxBodyBytes} bytes`)),
+    }),
+  );
+  app.onError(handleError);
+  app.notFound((c) => errorResponse(c, new DomainError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
+
+  app.route('/', createHealthRoutes(options.readiness));
+  serveOpenApi(app, options.openApi, options.openApi.extra);
+  if (options.docs !== undefined) app.get('/docs', options.docs);
+
+  return app;
+}
