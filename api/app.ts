@@ -8,6 +8,7 @@ import { registerValibotConverter, serveOpenApi } from '../infra/http/openapi';
 import type { AppEnv } from './context';
 import type { ApiDeps } from './deps';
 import { createAccountRoutes } from './routes/accounts';
+import { createDashboardRoutes } from './routes/dashboard';
 import { createFillRoutes } from './routes/fills';
 import { createOrderRoutes } from './routes/orders';
 
@@ -21,6 +22,8 @@ export function createApp(deps: ApiDeps) {
   app.notFound((c) => errorResponse(c, new DomainError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
 
   app.route('/', createHealthRoutes(deps.readiness));
+  // The browser dashboard and its public market data proxy: before the API key check (routes/dashboard.ts).
+  if (deps.dashboard !== undefined) app.route('/', createDashboardRoutes(deps.dashboard));
 
   // Authentication: `Authorization: Bearer <key>` or `X-API-Key: <key>`, mapped to an account.
   app.use('/api/*', async (c, next) => {
