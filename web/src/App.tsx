@@ -149,15 +149,21 @@ function Dashboard({ config }: { config: DashboardConfig }) {
   useEffect(() => {
     if (account === null) return;
     void refreshBalances();
-    let pending: ReturnType<typeof setTimeout> | undefined;
+    // Balances have no live channel: read them after each order report, and once more shortly after, since a
+    // hold is released (or a fill settled) around the report that announces it.
+    let soon: ReturnType<typeof setTimeout> | undefined;
+    let later: ReturnType<typeof setTimeout> | undefined;
     const off = reports.on(() => {
-      clearTimeout(pending);
-      pending = setTimeout(() => void refreshBalances(), 200);
+      clearTimeout(soon);
+      clearTimeout(later);
+      soon = setTimeout(() => void refreshBalances(), 200);
+      later = setTimeout(() => void refreshBalances(), 1_500);
     });
     const every = setInterval(() => void refreshBalances(), 10_000);
     return () => {
       off();
-      clearTimeout(pending);
+      clearTimeout(soon);
+      clearTimeout(later);
       clearInterval(every);
     };
   }, [account, reports, refreshBalances]);

@@ -25,7 +25,7 @@ export function AccountTabs(props: Props) {
   const slug = (t: Tab) => t.toLowerCase().replace(/ /g, '-');
   return (
     <div className="panel tabs-panel">
-      <div className="panel-head" role="tablist" aria-label="Account">
+      <div className="panel-head" role="tablist" aria-label="Account views">
         {TABS.map((t) => (
           <button key={t} type="button" role="tab" id={`tab-${slug(t)}`} aria-selected={tab === t} aria-controls={`panel-${slug(t)}`} className="tab" onClick={() => setTab(t)}>
             {t}

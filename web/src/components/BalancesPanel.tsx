@@ -1,6 +1,9 @@
 import type { Account } from '../App';
 import type { Balance } from '../lib/types';
-import { exact } from './format';
+import { exact, money } from './format';
+
+/** Shown at the asset's usual precision; the exact amount is in the cell's title (and data-value). */
+const places = (asset: string) => (asset === 'USD' ? 2 : 8);
 
 export function BalancesPanel(props: { account: Account | null; balances: Balance[] | null }) {
   return (
@@ -24,9 +27,11 @@ export function BalancesPanel(props: { account: Account | null; balances: Balanc
             {(props.balances ?? []).map((b) => (
               <tr key={b.asset} data-asset={b.asset}>
                 <th scope="row">{b.asset}</th>
-                <td className="num" data-col="available">{exact(b.available)}</td>
-                <td className="num muted" data-col="held">{exact(b.held)}</td>
-                <td className="num" data-col="total">{exact(b.total)}</td>
+                {(['available', 'held', 'total'] as const).map((col) => (
+                  <td key={col} className={`num${col === 'held' ? ' muted' : ''}`} data-col={col} data-value={b[col]} title={exact(b[col])}>
+                    {money(b[col], places(b.asset))}
+                  </td>
+                ))}
               </tr>
             ))}
           </tbody>
