@@ -4,7 +4,7 @@ import { ApiError, apiRequest } from '../lib/api';
 import type { Emitter } from '../lib/emitter';
 import { addFill, fillFromReport, markLive, markOf, matchesFilter, upsertOrder, type HistoryFilter } from '../lib/orders';
 import type { ExecutionReport, FillView, OrderView, Position, SymbolRules, Ticker } from '../lib/types';
-import { dateTime, exact, money, price, quantity, SideText, StatusText } from './format';
+import { dateTime, exact, money, price, quantity, SideText, StatusText, time } from './format';
 
 const TABS = ['Open orders', 'Order history', 'Fills', 'Positions'] as const;
 type Tab = (typeof TABS)[number];
@@ -116,18 +116,18 @@ function OpenOrders(props: { account: Account; orders: OrderView[]; rulesOf: Rul
             const rules = props.rulesOf(o.symbol);
             return (
               <tr key={o.orderId} data-order-id={o.orderId}>
-                <td>{dateTime(o.createdAt)}</td>
+                <td>{time(o.createdAt)}</td>
                 <td>{o.symbol}</td>
                 <td>
                   <SideText side={o.side} />
                 </td>
                 <td>
-                  {o.type} {o.type === 'LIMIT' ? o.timeInForce : ''}
-                  {o.postOnly ? ' post-only' : ''}
+                  {o.type === 'LIMIT' ? `Limit ${o.timeInForce}` : 'Market'}
+                  {o.postOnly ? ' · post-only' : ''}
                 </td>
                 <td className="num">{o.price === null ? 'Market' : price(o.price, rules?.tickSize)}</td>
-                <td className="num">{quantity(o.quantity, rules?.lotSize)}</td>
-                <td className="num">{quantity(o.filledQuantity, rules?.lotSize)}</td>
+                <td className="num">{exact(o.quantity)}</td>
+                <td className="num">{exact(o.filledQuantity)}</td>
                 <td>
                   <StatusText status={o.status} />
                 </td>
@@ -231,8 +231,8 @@ function OrderHistory(props: { account: Account; symbols: SymbolRules[]; reports
                 </td>
                 <td>{o.type}</td>
                 <td className="num">{o.price === null ? 'Market' : price(o.price, rules?.tickSize)}</td>
-                <td className="num">{quantity(o.quantity, rules?.lotSize)}</td>
-                <td className="num">{quantity(o.filledQuantity, rules?.lotSize)}</td>
+                <td className="num">{exact(o.quantity)}</td>
+                <td className="num">{exact(o.filledQuantity)}</td>
                 <td className="num">{price(o.averagePrice, rules?.tickSize)}</td>
                 <td>
                   <StatusText status={o.status} />
