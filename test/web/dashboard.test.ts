@@ -38,6 +38,8 @@ describe('the trading dashboard in Chromium, end to end', () => {
   let page: Page;
   let trader: { accountId: string; apiKey: string };
   const pageErrors: string[] = [];
+  let cuttingOff = false;
+  let lastPlaced = '';
 
   beforeAll(async () => {
     await ensureWebBuilt(() => undefined);
@@ -56,8 +58,11 @@ describe('the trading dashboard in Chromium, end to end', () => {
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
       // A CSP violation or a script error is a bug of the page.
-      // (The browser also logs the 401 of the wrong key the first step tries on purpose.)
-      if (message.type() === 'error' && !message.text().includes('status of 401')) pageErrors.push(message.text());
+      // (The browser also logs the 401 of the wrong key the first step tries on purpose, and the request the retry
+      // step cuts off.)
+      if (message.type() === 'error' && !message.text().includes('status of 401') && !(cuttingOff && message.text().includes('net::ERR_FAILED'))) {
+        pageErrors.push(message.text());
+      }
     });
   }, 240_000);
 
@@ -81,8 +86,13 @@ describe('the trading dashboard in Chromium, end to end', () => {
   /** The last order the form placed: its id as the form reports it ("Order 1a2b3c4d ACCEPTED"). */
   const placedOrderId = async (): Promise<string> => {
     const status = region('Order entry').getByRole('status');
-    await status.filter({ hasText: /^Order [0-9a-f]{8} / }).waitFor();
-    return /^Order ([0-9a-f]{8})/.exec((await status.textContent()) ?? '')![1]!;
+    const id = await eventually('the form to report a new order', async () => {
+      const text = (await status.count()) === 0 ? '' : ((await status.textContent()) ?? '');
+      const found = /^Order ([0-9a-f]{8}) /.exec(text)?.[1];
+      return found !== undefined && found !== lastPlaced ? found : undefined;
+    });
+    lastPlaced = id;
+    return id;
   };
   const balance = (asset: string, column: 'total' | 'available' | 'held') => region('Balances').locator(`tr[data-asset="${asset}"] td[data-col="${column}"]`);
   const bestPrice = async (side: 'bids' | 'asks'): Promise<string> => {
@@ -186,6 +196,44 @@ describe('the trading dashboard in Chromium, end to end', () => {
     await openTab('Positions');
     await region('Positions').getByRole('row', { name: /BTC-USD/ }).waitFor({ timeout: 15_000 });
     await openTab('Open orders');
+  });
+
+  it('retries a request whose answer was lost with the same Idempotency-Key, and places one order', async () => {
+    const keys: string[] = [];
+    const replayed: Array<string | undefined> = [];
+    const isPost = (url: URL) => url.pathname === '/api/orders';
+    cuttingOff = true;
+    await page.route(isPost, async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      keys.push(route.request().headers()['idempotency-key']!);
+      // The request reaches the API; its answer is lost on the way back the first time.
+      const response = await route.fetch();
+      replayed.push(response.headers()['idempotent-replayed']);
+      if (keys.length === 1) return route.abort('failed');
+      return route.fulfill({ response });
+    });
+    try {
+      const bid = await bestPrice('bids');
+      await page.getByRole('button', { name: 'Buy', exact: true }).click();
+      await page.getByRole('button', { name: 'Limit', exact: true }).click();
+      await page.getByLabel('Price', { exact: true }).fill(scaled(bid, 94n));
+      await page.getByLabel('Quantity', { exact: true }).fill('0.02');
+      await page.getByLabel('Time in force', { exact: true }).selectOption('GTC');
+      await page.getByRole('button', { name: 'Place order', exact: true }).click();
+      const orderId = await placedOrderId();
+      expect(keys).toHaveLength(2);
+      expect(keys[1]).toBe(keys[0]);
+      expect(replayed).toEqual([undefined, 'true']);
+      const listed = await system.request('GET', '/api/orders?limit=100', { apiKey: trader.apiKey });
+      expect(listed.json.orders.filter((o: { orderId: string }) => o.orderId.startsWith(orderId))).toHaveLength(1);
+
+      await region('Open orders').locator(`tr[data-order-id^="${orderId}"]`).getByText('ACCEPTED', { exact: true }).waitFor({ timeout: 30_000 });
+      await region('Open orders').getByRole('button', { name: 'Cancel all', exact: true }).click();
+      await region('Open orders').locator(`tr[data-order-id^="${orderId}"]`).waitFor({ state: 'detached', timeout: 30_000 });
+    } finally {
+      await page.unroute(isPost);
+      cuttingOff = false;
+    }
   });
 
   it('shows the code when an order is refused', async () => {

@@ -3,7 +3,7 @@ import type { Account } from '../App';
 import { ApiError, NetworkError, apiRequest } from '../lib/api';
 import { cmp, isDecimal } from '../lib/decimal';
 import type { Emitter } from '../lib/emitter';
-import { checkOrder, effectivePrice, estimatedFee, fundsNeeded, notional, submissionFor, type OrderForm, type PendingSubmission } from '../lib/order-form';
+import { checkOrder, effectivePrice, estimatedFee, fundsNeeded, notional, submissionFor, type OrderForm, type OrderRequest, type PendingSubmission } from '../lib/order-form';
 import type { Balance, ExecutionReport, OrderView, SymbolRules, Ticker, TimeInForce } from '../lib/types';
 import { exact, money, price } from './format';
 
@@ -17,6 +17,21 @@ function newIdempotencyKey(): string {
   b[8] = (b[8]! & 0x3f) | 0x80;
   const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * POST /api/orders, retried twice (after 0.5 s and 1 s) when no answer came, always with the same Idempotency-Key:
+ * if the first request did reach the API, the retry gets its stored answer back instead of placing a second order.
+ */
+async function placeWithRetries(apiKey: string, body: OrderRequest, idempotencyKey: string): Promise<OrderView> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await apiRequest<OrderView>('/api/orders', { method: 'POST', apiKey, body, headers: { 'Idempotency-Key': idempotencyKey } });
+    } catch (error) {
+      if (!(error instanceof NetworkError) || attempt >= 2) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+    }
+  }
 }
 
 export function OrderEntry(props: {
@@ -73,7 +88,7 @@ export function OrderEntry(props: {
     pending.current = submission;
     setBusy(true);
     setMessage(null);
-    apiRequest<OrderView>('/api/orders', { method: 'POST', apiKey: props.account.apiKey, body: checked.body, headers: { 'Idempotency-Key': submission.key } })
+    placeWithRetries(props.account.apiKey, checked.body, submission.key)
       .then((order) => {
         pending.current = null;
         tracked.current = order.orderId;
@@ -82,7 +97,7 @@ export function OrderEntry(props: {
       })
       .catch((e: unknown) => {
         if (e instanceof NetworkError) {
-          // No answer: the order may have been placed. Sending it again reuses the key, so it is placed at most once.
+          // Still no answer: the order may have been placed. Sending it again reuses the key, so it is placed at most once.
           setMessage({ kind: 'error', code: 'NETWORK_ERROR', text: 'no answer from the API; Place order again retries with the same Idempotency-Key' });
           return;
         }
