@@ -27,6 +27,8 @@ export function CandleChart(props: { symbol: string; interval: Interval; onInter
   useEffect(() => {
     const el = box.current;
     if (el === null) return;
+    // The library's logo injects an inline <style>, which the page's CSP refuses: the attribution is the text link
+    // in the panel's head instead (lightweight-charts' license allows either).
     const api = createChart(el, {
       autoSize: true,
       layout: { background: { type: ColorType.Solid, color: 'transparent' }, textColor: '#9aa4b2', fontSize: 11, attributionLogo: false },
@@ -130,6 +132,9 @@ export function CandleChart(props: { symbol: string; interval: Interval; onInter
             O <b>{last.open}</b> H <b>{last.high}</b> L <b>{last.low}</b> C <b>{last.close}</b> V <b>{last.volume}</b>
           </span>
         )}
+        <a className="attribution" href="https://www.tradingview.com/" target="_blank" rel="noopener noreferrer">
+          Charts by TradingView
+        </a>
       </div>
       <div ref={box} className="chart" role="img" aria-label={`${symbol} ${interval} candlestick chart with volume, ${bars} candles`} data-testid="candle-chart" data-bars={bars} />
     </section>
