@@ -196,6 +196,16 @@ describe('the trading dashboard in Chromium, end to end', () => {
     await openTab('Positions');
     await region('Positions').getByRole('row', { name: /BTC-USD/ }).waitFor({ timeout: 15_000 });
     await openTab('Open orders');
+
+    // A market order sells it back: no price, the best bid shown instead.
+    await page.getByRole('button', { name: 'Sell', exact: true }).click();
+    await page.getByRole('button', { name: 'Market', exact: true }).click();
+    await expect(page.getByLabel('Price', { exact: true }).isDisabled()).resolves.toBe(true);
+    await page.getByLabel('Quantity', { exact: true }).fill('0.01');
+    await page.getByRole('button', { name: 'Place order', exact: true }).click();
+    await placedOrderId();
+    await until('2 BTC again', `document.querySelector('tr[data-asset="BTC"] td[data-col="total"]')?.dataset.value === '2'`);
+    await page.getByRole('button', { name: 'Limit', exact: true }).click();
   });
 
   it('retries a request whose answer was lost with the same Idempotency-Key, and places one order', async () => {
