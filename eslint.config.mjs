@@ -18,7 +18,7 @@ const pureRestrictions = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'coverage/**', 'dist/**', 'terraform/**', '*.config.js', '*.config.mjs'] },
+  { ignores: ['node_modules/**', '.data/**', 'coverage/**', 'dist/**', 'web/dist/**', 'terraform/**', '*.config.js', '*.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

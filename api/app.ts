@@ -4,6 +4,7 @@ import { createServiceApp } from '../infra/http/service-app';
 import type { AppEnv } from './context';
 import type { ApiDeps } from './deps';
 import { createAccountRoutes } from './routes/accounts';
+import { createDashboardRoutes } from './routes/dashboard';
 import { createFillRoutes } from './routes/fills';
 import { createOrderRoutes } from './routes/orders';
 
@@ -30,6 +31,8 @@ export function createApp(deps: ApiDeps) {
       },
     },
   });
+  // The browser dashboard and its public market data proxy: before the API key check (routes/dashboard.ts).
+  if (deps.dashboard !== undefined) app.route('/', createDashboardRoutes(deps.dashboard));
 
   // Authentication: `Authorization: Bearer <key>` or `X-API-Key: <key>`, mapped to an account.
   app.use('/api/*', async (c, next) => {

@@ -8,6 +8,7 @@ import type { OrderStore } from '../infra/mongo/order-store';
 import type { IdempotencyStore } from '../infra/redis/idempotency-store';
 import type { PendingOrderCache } from '../infra/redis/pending-order-cache';
 import type { OrderWorkflowGateway } from '../infra/temporal/order-workflows';
+import type { DashboardDeps } from './routes/dashboard';
 
 /** Everything the order API needs, passed in by its composition root (workers/api.ts) or a test. */
 export interface ApiDeps {
@@ -27,4 +28,6 @@ export interface ApiDeps {
   /** Each dependency's name and a probe that resolves when it answers. */
   readiness: Record<string, () => Promise<void>>;
   clock?: () => Date;
+  /** Serves the browser dashboard at / when given (workers/api.ts does). */
+  dashboard?: DashboardDeps;
 }

@@ -101,6 +101,12 @@ const EnvSchema = v.object({
   VENUE_PORT: Port(5003),
   RISK_URL: v.optional(v.pipe(v.string(), v.url('must be a URL')), 'http://127.0.0.1:5001'),
   VENUE_URL: v.optional(v.pipe(v.string(), v.url('must be a URL')), 'http://127.0.0.1:5003'),
+  /** Where the order API reaches the market data service's REST routes for the dashboard; default http://127.0.0.1:MARKET_DATA_PORT. */
+  MARKET_DATA_URL: v.optional(v.pipe(v.string(), v.url('must be a URL'), v.regex(/^https?:\/\//, 'must be an http(s) URL'))),
+  /** The market data WebSocket as the browser reaches it: a ws(s):// URL, or a path on the dashboard's own origin behind an ingress. */
+  DASHBOARD_WS_URL: v.optional(v.pipe(v.string(), v.regex(/^(wss?:\/\/[^\s'";]+|\/[\w./-]*)$/, 'must be a ws:// or wss:// URL, or a path such as /ws/market-data'))),
+  /** The built dashboard (npm start builds web/ into web/dist); relative paths are from the repository. */
+  DASHBOARD_DIR: v.optional(v.pipe(v.string(), v.minLength(1))),
   IDEMPOTENCY_TTL_SECONDS: PositiveInt(86_400),
   MAX_BODY_BYTES: PositiveInt(16_384),
   ...(Object.fromEntries(Object.values(MARKET_DATA_WS_LIMITS).map((name) => [name, OptionalPositiveInt])) as Record<
@@ -144,6 +150,8 @@ export interface AppConfig {
     readonly throttleMs: number;
   };
   readonly venue: { readonly port: number; readonly url: string };
+  /** The browser dashboard the order API serves (api/routes/dashboard.ts). */
+  readonly dashboard: { readonly dir: string | undefined; readonly wsUrl: string | undefined; readonly marketDataUrl: string };
 }
 
 export class ConfigError extends Error {
@@ -191,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throttleMs: e.MARKET_DATA_THROTTLE_MS,
     },
     venue: { port: e.VENUE_PORT, url: e.VENUE_URL },
+    dashboard: { dir: e.DASHBOARD_DIR, wsUrl: e.DASHBOARD_WS_URL, marketDataUrl: e.MARKET_DATA_URL ?? `http://127.0.0.1:${e.MARKET_DATA_PORT}` },
   };
 }
 

@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import { isAbsolute, join } from 'node:path';
 import { CachedApiKeyStore } from '../api/api-key-cache';
 import { createApp } from '../api/app';
 import { RiskClient } from '../infra/http/risk-client';
@@ -16,6 +17,7 @@ import { RedisIdempotencyStore } from '../infra/redis/idempotency-store';
 import { RedisPendingOrderCache } from '../infra/redis/pending-order-cache';
 import { connectTemporal } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
+import { REPO_ROOT } from '../scripts/stack/settings';
 import { onShutdownSignal } from './shutdown';
 
 /** The order API process. */
@@ -44,6 +46,12 @@ async function main(): Promise<void> {
     symbols: new SymbolRegistry(DEFAULT_SYMBOLS),
     maxBodyBytes: config.api.maxBodyBytes,
     idempotencyTtlSeconds: config.api.idempotencyTtlSeconds,
+    dashboard: {
+      distDir: dashboardDir(config.dashboard.dir),
+      marketDataUrl: config.dashboard.marketDataUrl,
+      wsUrl: config.dashboard.wsUrl,
+      marketDataPort: config.marketData.port,
+    },
     readiness: {
       mongo: async () => {
         await mongo.db.command({ ping: 1 });
@@ -70,6 +78,12 @@ async function main(): Promise<void> {
     redis.disconnect();
     await mongo.client.close();
   });
+}
+
+/** DASHBOARD_DIR (relative to the repository), or web/dist where `npm start` builds the dashboard. */
+function dashboardDir(dir: string | undefined): string {
+  if (dir === undefined) return join(REPO_ROOT, 'web', 'dist');
+  return isAbsolute(dir) ? dir : join(REPO_ROOT, dir);
 }
 
 main().catch((error: unknown) => {

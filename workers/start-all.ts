@@ -5,6 +5,7 @@ import { MongoAccountStore } from '../infra/mongo/account-store';
 import { MongoApiKeyStore } from '../infra/mongo/api-key-store';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { DEMO_ACCOUNTS, DEMO_BALANCES, seedDemoAccounts } from '../infra/mongo/demo-accounts';
+import { ensureWebBuilt } from '../scripts/build-web';
 import { up } from '../scripts/stack/stack';
 import { loadStackSettings, REPO_ROOT } from '../scripts/stack/settings';
 import { loadVenueConfig } from '../venue/config';
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const venueConfig = loadVenueConfig(process.env, { repoRoot: REPO_ROOT });
   await up(settings, (line) => console.log(`[stack] ${line}`));
+  // The order API serves the dashboard from web/dist: build it when missing or older than web/.
+  await ensureWebBuilt((line) => console.log(`[web] ${line}`));
 
   const mongo = await connectMongo(config.mongo);
   await ensureIndexes(mongo.db);
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
   const api = `http://localhost:${config.api.port}`;
   console.log(`
 crypto-oms is running
+  Dashboard     ${api}/   (sign in with a demo API key below)
   Order API     ${api}/api/orders
   API docs      ${api}/docs   (OpenAPI: ${api}/openapi.json)
   Balances      ${api}/api/accounts/me/balances   Fills ${api}/api/fills
