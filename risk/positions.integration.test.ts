@@ -21,7 +21,7 @@ describe('risk engine positions: the fill update, the routes, the Redis mirror a
 
   beforeAll(async () => {
     risk = await RiskTestApp.start();
-    subscriber = createRedis(loadConfig().redis.url, silent);
+    subscriber = createRedis(loadConfig().redis, silent);
     subscriber.on('message', (channel: string, message: string) => {
       published.get(channel)?.push(v.parse(PositionRecordSchema, JSON.parse(message)));
     });
@@ -129,7 +129,7 @@ describe('risk engine positions: the fill update, the routes, the Redis mirror a
     await eventually('the first message', async () => messages.length >= 1, 5_000, 20);
 
     // A connection that has ended (as after Redis went away): every mirror write fails at once.
-    const lost = createRedis(loadConfig().redis.url, silent);
+    const lost = createRedis(loadConfig().redis, silent);
     await lost.ping();
     await lost.quit();
     const app = risk.appWith(risk.symbols, { positionMirror: new RedisPositionMirror(lost) });

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../infra/config';
+import { ensureTopics } from '../infra/kafka/topics';
 import { MongoAccountStore } from '../infra/mongo/account-store';
 import { MongoApiKeyStore } from '../infra/mongo/api-key-store';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
@@ -43,6 +45,16 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const venueConfig = loadVenueConfig(process.env, { repoRoot: REPO_ROOT });
   await up(settings, (line) => console.log(`[stack] ${line}`));
+  if (config.kafka.prefix !== '') {
+    // The stack creates its own topics; those under another prefix (KAFKA_PREFIX) are created here.
+    const admin = new Kafka({ clientId: 'start', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await ensureTopics(admin, config.kafka.topics);
+    } finally {
+      await admin.disconnect();
+    }
+  }
 
   const mongo = await connectMongo(config.mongo);
   await ensureIndexes(mongo.db);

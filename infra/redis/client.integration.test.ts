@@ -10,7 +10,7 @@ function capturingLogger(): { logger: pino.Logger; entries: Array<Record<string,
 describe('createRedis (real Redis)', () => {
   it('talks to the stack Redis', async () => {
     const { logger } = capturingLogger();
-    const redis = createRedis(loadConfig().redis.url, logger);
+    const redis = createRedis(loadConfig().redis, logger);
     try {
       expect(await redis.ping()).toBe('PONG');
     } finally {
@@ -21,7 +21,7 @@ describe('createRedis (real Redis)', () => {
   it('logs connection errors instead of throwing them, and fails commands after a few attempts', async () => {
     const { logger, entries } = capturingLogger();
     // Nothing listens on port 1.
-    const redis = createRedis('redis://127.0.0.1:1', logger);
+    const redis = createRedis({ url: 'redis://127.0.0.1:1', keyPrefix: '' }, logger);
     try {
       await expect(redis.ping()).rejects.toThrow(/max retries per request/i);
       const errors = entries.filter((e) => e.msg === 'redis_error');

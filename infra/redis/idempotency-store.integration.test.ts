@@ -5,7 +5,7 @@ import { createRedis } from './client';
 import { RedisIdempotencyStore } from './idempotency-store';
 
 describe('RedisIdempotencyStore (real Redis)', () => {
-  const redis = createRedis(loadConfig().redis.url, createLogger({ name: 'idempotency-test', level: 'silent' }));
+  const redis = createRedis(loadConfig().redis, createLogger({ name: 'idempotency-test', level: 'silent' }));
   const prefix = `test-idempotency-${randomUUID()}:`;
   const store = new RedisIdempotencyStore(redis, { ttlSeconds: 86_400, prefix });
   const accepted = { status: 202, body: { orderId: 'o-1', status: 'NEW', quantity: '0.10000000000000000001' } };

@@ -9,8 +9,7 @@ import { MongoAccountStore } from '../../infra/mongo/account-store';
 import { MongoApiKeyStore } from '../../infra/mongo/api-key-store';
 import { connectMongo, ensureIndexes } from '../../infra/mongo/client';
 import { MongoOrderStore } from '../../infra/mongo/order-store';
-import { TOPICS } from '../../infra/kafka/topics';
-import { ORDER_PROCESSOR_GROUP, VENUE_REPORT_PROCESSOR_GROUP } from '../../workers/order-processor-group';
+import { orderProcessorGroups } from '../../workers/order-processor-group';
 import { clearPrices } from './prices';
 import { eventually, startSystemProcess, waitForOutput, type SystemProcess } from './processes';
 
@@ -82,9 +81,11 @@ export class TestSystem {
     system.accounts = new MongoAccountStore(system.mongo.db);
     system.apiKeys = new MongoApiKeyStore(system.mongo.db);
     system.temporal = new Client({ connection: await Connection.connect({ address: system.config.temporal.address }) });
+    const { topics, prefix } = system.config.kafka;
+    const groups = orderProcessorGroups(prefix);
     await skipBacklog([
-      { groupId: ORDER_PROCESSOR_GROUP, topic: TOPICS.orders },
-      { groupId: VENUE_REPORT_PROCESSOR_GROUP, topic: TOPICS.venueReports },
+      { groupId: groups.orders, topic: topics.orders },
+      { groupId: groups.venueReports, topic: topics.venueReports },
     ]);
     return system;
   }

@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { allTopics, TOPIC_PARTITIONS } from '../../../infra/kafka/topics';
+import { ensureTopics, kafkaTopics } from '../../../infra/kafka/topics';
 import { runLogged } from '../processes';
 import type { StackSettings } from '../settings';
 import { serverDataDir, type StackServer } from './server';
@@ -144,14 +144,9 @@ export const kafkaServer: StackServer = {
     const client = admin(settings);
     try {
       await client.connect();
-      const existing = new Set(await client.listTopics());
-      const missing = allTopics().filter((topic) => !existing.has(topic));
-      if (missing.length === 0) return;
-      say(`kafka: creating topics ${missing.join(', ')}`);
-      await client.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: TOPIC_PARTITIONS, replicationFactor: 1 })),
-      });
+      // The stack's own topics, unprefixed; a test run creates its prefixed ones itself (test/global-setup.ts).
+      const created = await ensureTopics(client, kafkaTopics(''));
+      if (created.length > 0) say(`kafka: created topics ${created.join(', ')}`);
     } finally {
       await client.disconnect();
     }
