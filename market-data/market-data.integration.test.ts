@@ -281,7 +281,7 @@ describe('market data service on a replaying venue (real stack)', () => {
     ]);
     // Read the DLQ's headers through a consumer of our own: the harness reader only keeps values.
     const { Kafka, logLevel } = await import('kafkajs');
-    const reader = new Kafka({ clientId: 'test-dlq-reader', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }).consumer({ groupId: `test-dlq-${id}` });
+    const reader = new Kafka({ clientId: 'test-dlq-reader', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }).consumer({ groupId: `${config.kafka.prefix}test-dlq-${id}` });
     const ours: Array<{ value: string; reason: string }> = [];
     await reader.connect();
     try {

@@ -16,7 +16,7 @@ describe('order API: idempotency keys', () => {
   beforeAll(async () => {
     system = await TestSystem.create('idem');
     ({ apiKey, accountId } = await system.createAccount({ USD: '1000000', BTC: '10' }));
-    redis = new Redis(system.config.redis.url);
+    redis = new Redis(system.config.redis.url, { keyPrefix: system.config.redis.keyPrefix });
     await system.startAll();
   }, 120_000);
   afterAll(async () => {

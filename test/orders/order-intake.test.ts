@@ -100,7 +100,7 @@ describe('orders consumer', () => {
 
   it('sends a message that fails its schema to orders.dlq with the reason, and goes on with the next', async () => {
     const marker = randomUUID();
-    const consumer = kafka.consumer({ groupId: `test-dlq-${marker}` });
+    const consumer = kafka.consumer({ groupId: `${system.config.kafka.prefix}test-dlq-${marker}` });
     await consumer.connect();
     await consumer.subscribe({ topic: dlqTopic(topics.orders), fromBeginning: false });
     const dead: Array<{ value: string; reason: string }> = [];
