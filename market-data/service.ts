@@ -9,7 +9,7 @@ import { parseMessage, PoisonMessageError, startConsumer, type RunningConsumer }
 import type { EventPublisher } from '../infra/kafka/event-publisher';
 import { dlqTopic, type KafkaTopics } from '../infra/kafka/topics';
 import type { Logger } from '../infra/logger';
-import { redisChannel, withoutKeyPrefix } from '../infra/redis/client';
+import { withKeyPrefix, withoutKeyPrefix } from '../infra/redis/client';
 import { ensureCandleIndexes, MongoCandleStore } from '../infra/mongo/candle-store';
 import { MongoOrderStore } from '../infra/mongo/order-store';
 import { createMarketDataApp, type MarketDataApp } from './app';
@@ -185,7 +185,7 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
   let tickerTimer: NodeJS.Timeout | undefined;
   let subscribed = false;
   // The channels carry the Redis key prefix (REDIS_KEY_PREFIX), which ioredis leaves to us for pub/sub.
-  const positionsPattern = redisChannel(deps.subscriber, 'positions:*');
+  const positionsPattern = withKeyPrefix(deps.subscriber, 'positions:*');
   const onPositionMessage = (_pattern: string, channel: string, message: string) =>
     privateFeed.handlePositionMessage(withoutKeyPrefix(deps.subscriber, channel), message);
 

@@ -4,7 +4,7 @@ import { parseDecimal } from '../domain/decimal';
 import { positionsChannel, positionsRedisKey, PositionRecordSchema, type PositionRecord } from '../domain/market-events';
 import { loadConfig } from '../infra/config';
 import { createLogger } from '../infra/logger';
-import { createRedis, redisChannel } from '../infra/redis/client';
+import { createRedis, withKeyPrefix } from '../infra/redis/client';
 import { RedisPositionMirror } from '../infra/redis/position-mirror';
 import { eventually } from '../test/harness/processes';
 import { priceUpdate } from '../test/harness/prices';
@@ -34,7 +34,7 @@ describe('risk engine positions: the fill update, the routes, the Redis mirror a
   async function subscribe(accountId: string): Promise<PositionRecord[]> {
     const messages: PositionRecord[] = [];
     // Under the run's Redis key prefix, as the mirror publishes it.
-    const channel = redisChannel(subscriber, positionsChannel(accountId));
+    const channel = withKeyPrefix(subscriber, positionsChannel(accountId));
     published.set(channel, messages);
     await subscriber.subscribe(channel);
     return messages;
@@ -146,7 +146,7 @@ describe('risk engine positions: the fill update, the routes, the Redis mirror a
     expect(messages.map((m) => m.version)).toEqual([1, 2]);
     // Reading again writes and publishes nothing more: the mirror is not older.
     await risk.positions(accountId);
-    await risk.redis.publish(redisChannel(risk.redis, positionsChannel(accountId)), JSON.stringify({ ...messages[1], version: 99 }));
+    await risk.redis.publish(withKeyPrefix(risk.redis, positionsChannel(accountId)), JSON.stringify({ ...messages[1], version: 99 }));
     await eventually('the marker message', async () => messages.length >= 3, 5_000, 20);
     expect(messages.map((m) => m.version)).toEqual([1, 2, 99]);
   });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { positionsChannel, positionsRedisKey, pricesRedisKey, type PositionRecord } from '../../domain/market-events';
 import { eventually } from '../../test/harness/processes';
 import { loadConfig } from '../config';
-import { createRedis, redisChannel, withoutKeyPrefix } from './client';
+import { createRedis, withKeyPrefix, withoutKeyPrefix } from './client';
 import { RedisPositionMirror } from './position-mirror';
 
 function capturingLogger(): { logger: pino.Logger; entries: Array<Record<string, unknown>> } {
@@ -54,7 +54,7 @@ describe('createRedis (real Redis)', () => {
       // The position mirror's hash and channel (the market data service listens to positions:* under its prefix).
       for (const client of clients) {
         client.subscriber.on('pmessage', (_pattern: string, channel: string) => client.heard.push(withoutKeyPrefix(client.subscriber, channel)));
-        await client.subscriber.psubscribe(redisChannel(client.subscriber, 'positions:*'));
+        await client.subscriber.psubscribe(withKeyPrefix(client.subscriber, 'positions:*'));
       }
       const record: PositionRecord = { accountId, symbol: 'BTC-USD', quantity: '1', averageEntryPrice: '100', realizedPnl: '0', version: 1, updatedAt: new Date().toISOString() };
       await new RedisPositionMirror(a.redis).mirror([record]);

@@ -7,7 +7,7 @@ import type { Logger } from '../logger';
  * 503 quickly. Connection errors are logged here: an EventEmitter 'error' without a listener would crash.
  * `keyPrefix` (REDIS_KEY_PREFIX) goes before every key of every command, Lua scripts' KEYS included, so code names
  * keys as if it were alone (`prices:BTC-USD`) and a test run's keys stay its own. ioredis does not prefix pub/sub
- * channels nor SCAN/KEYS patterns: who names a channel adds the prefix (domain/market-events.ts positionsChannel).
+ * channels nor SCAN/KEYS patterns: who names a channel or pattern adds it (withKeyPrefix below).
  */
 export function createRedis(config: { readonly url: string; readonly keyPrefix: string }, logger: Logger): Redis {
   const log = logger.child({ component: 'redis' });
@@ -35,13 +35,13 @@ export function createRedis(config: { readonly url: string; readonly keyPrefix: 
   return redis;
 }
 
-/** A pub/sub channel under the client's key prefix (ioredis prefixes keys only). */
-export function redisChannel(redis: Redis, channel: string): string {
-  return `${redis.options.keyPrefix ?? ''}${channel}`;
+/** A pub/sub channel or a KEYS/SCAN pattern under the client's key prefix, which ioredis puts before keys only. */
+export function withKeyPrefix(redis: Redis, name: string): string {
+  return `${redis.options.keyPrefix ?? ''}${name}`;
 }
 
-/** A channel as received, without the client's key prefix: the name the publisher gave it. */
-export function withoutKeyPrefix(redis: Redis, channel: string): string {
+/** A channel or key as Redis reports it (pmessage, KEYS, SCAN), without the client's key prefix: the name code uses. */
+export function withoutKeyPrefix(redis: Redis, name: string): string {
   const prefix = redis.options.keyPrefix ?? '';
-  return channel.startsWith(prefix) ? channel.slice(prefix.length) : channel;
+  return name.startsWith(prefix) ? name.slice(prefix.length) : name;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
-import { createRedis } from './client';
+import { createRedis, withKeyPrefix, withoutKeyPrefix } from './client';
 import { RedisIdempotencyStore } from './idempotency-store';
 
 describe('RedisIdempotencyStore (real Redis)', () => {
@@ -11,8 +11,8 @@ describe('RedisIdempotencyStore (real Redis)', () => {
   const accepted = { status: 202, body: { orderId: 'o-1', status: 'NEW', quantity: '0.10000000000000000001' } };
 
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    const keys = await redis.keys(withKeyPrefix(redis, `${prefix}*`));
+    if (keys.length > 0) await redis.del(...keys.map((key) => withoutKeyPrefix(redis, key)));
     await redis.quit();
   });
 
