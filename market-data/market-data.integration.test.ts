@@ -17,7 +17,7 @@ import { dlqTopic } from '../infra/kafka/topics';
 import { createLogger } from '../infra/logger';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { MongoOrderStore } from '../infra/mongo/order-store';
-import { createRedis } from '../infra/redis/client';
+import { createRedis, withKeyPrefix } from '../infra/redis/client';
 import { eventually } from '../test/harness/processes';
 import { readTopicFrom, topicOffsets } from '../test/harness/system';
 import { VenueTestProcess } from '../venue/venue-test-process';
@@ -258,7 +258,8 @@ describe('market data service on a replaying venue (real stack)', () => {
 
     const position: PositionRecord = { accountId, symbol: 'BTC-USD', quantity: '0.1', averageEntryPrice: '600', realizedPnl: '0', version: 1, updatedAt: new Date().toISOString() };
     await redis.hset(`positions:${accountId}`, 'BTC-USD', JSON.stringify(position));
-    await redis.publish(`positions:${accountId}`, JSON.stringify(position));
+    // The channel under the run's Redis key prefix, as the risk engine's mirror publishes it.
+    await redis.publish(withKeyPrefix(redis, `positions:${accountId}`), JSON.stringify(position));
     const pushed = await eventually('the position on the account channel', async () => published.find((p) => p.channel === `orders:${accountId}` && p.data.kind === 'position'), 20_000);
     expect(pushed.data.position).toMatchObject({ ...position, markPrice: expect.any(String) });
     const mark = parseDecimal(pushed.data.position.markPrice);
@@ -289,7 +290,7 @@ describe('market data service on a replaying venue (real stack)', () => {
       await reader.run({
         eachMessage: async ({ message }) => {
           const header = (name: string) => message.headers?.[name]?.toString() ?? '';
-          if (message.key?.toString() === marker && header(DLQ_HEADERS.groupId) === `test-md-feed-${id}`) ours.push({ value: message.value?.toString() ?? '', reason: header(DLQ_HEADERS.reason) });
+          if (message.key?.toString() === marker && header(DLQ_HEADERS.groupId) === `${config.kafka.prefix}test-md-feed-${id}`) ours.push({ value: message.value?.toString() ?? '', reason: header(DLQ_HEADERS.reason) });
         },
       });
       for (const { partition, offset } of dlqFrom) reader.seek({ topic: dlqTopic(topics.priceFeeds), partition, offset });
