@@ -100,7 +100,9 @@ describe('orders consumer', () => {
 
   it('sends a message that fails its schema to orders.dlq with the reason, and goes on with the next', async () => {
     const marker = randomUUID();
-    const consumer = kafka.consumer({ groupId: `${system.config.kafka.prefix}test-dlq-${marker}` });
+    // Under the run's prefix, so the run's teardown deletes the group.
+    const groupId = `${system.config.kafka.prefix}test-dlq-${marker}`;
+    const consumer = kafka.consumer({ groupId });
     await consumer.connect();
     await consumer.subscribe({ topic: dlqTopic(topics.orders), fromBeginning: false });
     const dead: Array<{ value: string; reason: string }> = [];
@@ -115,7 +117,7 @@ describe('orders consumer', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await eventually('the DLQ reader to join', async () => ((await admin.describeGroups([`test-dlq-${marker}`])).groups[0]?.state === 'Stable' ? true : undefined));
+      await eventually('the DLQ reader to join', async () => ((await admin.describeGroups([groupId])).groups[0]?.state === 'Stable' ? true : undefined));
     } finally {
       await admin.disconnect();
     }
