@@ -25,6 +25,7 @@ module.exports = {
       testMatch: ['<rootDir>/**/*.integration.test.ts', '<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ignore,
       globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
       slowTestThreshold: 30,
     },
   ],

@@ -4,7 +4,6 @@ import { isVenueHouseAccount, type VenueReport } from '../domain/venue-events';
 import { reportsFromVenueTruth } from '../domain/venue-reconciliation';
 import type { OrderStatus, OrderView } from '../domain/order';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
-import { TOPICS } from '../infra/kafka/topics';
 import type { Logger } from '../infra/logger';
 import type { FillStore } from '../infra/mongo/fill-store';
 import type { OrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
@@ -18,6 +17,8 @@ export interface OrderActivitiesDeps {
   fills: FillStore;
   anomalies: OrderAnomalyStore;
   publisher: EventPublisher;
+  /** The `executions` topic's name (config.kafka.topics). */
+  executionsTopic: string;
   risk: RiskClient;
   venue: VenueClient;
   logger: Logger;
@@ -79,7 +80,7 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
         ...(reason === undefined ? {} : { reason }),
         ...(fill === undefined ? {} : { fill }),
       };
-      await deps.publisher.publish(TOPICS.executions, [{ key: order.orderId, value: JSON.stringify(report) }]);
+      await deps.publisher.publish(deps.executionsTopic, [{ key: order.orderId, value: JSON.stringify(report) }]);
     },
 
     /** Pre-trade checks and the order's hold at the risk engine, in one atomic, idempotent step. */

@@ -21,6 +21,8 @@ export interface ApiDeps {
   idempotency: IdempotencyStore;
   pendingOrders: PendingOrderCache;
   publisher: EventPublisher;
+  /** The `orders` topic's name (config.kafka.topics). */
+  ordersTopic: string;
   workflows: OrderWorkflowGateway;
   symbols: SymbolRegistry;
   maxBodyBytes: number;

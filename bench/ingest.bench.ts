@@ -5,7 +5,8 @@
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { countMessages, createScratchTopics } from '../infra/kafka/scratch-topics';
+import { countMessages } from '../infra/kafka/scratch-topics';
+import { allTopics, ensureTopics, kafkaTopics } from '../infra/kafka/topics';
 import { startSystemProcess, waitForOutput, type SystemProcess } from '../test/harness/processes';
 import { freePort, TestSystem } from '../test/harness/system';
 import { percentOf, round, verdict, type BenchResult, type Row } from './result';
@@ -78,19 +79,22 @@ function drive(target: Target, settings: { connections: number; duration: number
 export async function runIngestBench(): Promise<BenchResult> {
   const system = await TestSystem.create('bench-ingest');
   const kafka = new Kafka({ clientId: 'bench-ingest', brokers: [...system.config.kafka.brokers], logLevel: logLevel.NOTHING });
-  let scratch: Awaited<ReturnType<typeof createScratchTopics>> | undefined;
+  // Topics of its own under the run's prefix: no worker (the lifecycle bench's next) ever consumes these orders.
+  const prefix = `${system.config.kafka.prefix}bench-ingest-${randomUUID().slice(0, 8)}-`;
+  const topics = kafkaTopics(prefix);
+  const admin = kafka.admin();
+  await admin.connect();
   let bare: SystemProcess | undefined;
   try {
-    scratch = await createScratchTopics(kafka, 1, { prefix: 'bench-orders' });
-    const topic = scratch.topics[0]!;
+    await ensureTopics(admin, topics);
+    const topic = topics.orders;
     const account = await system.createAccount({ USD: '1000000000000', BTC: '1000000' });
     const barePort = await freePort();
     bare = startSystemProcess('bench-bare-server', 'bench/bare-server.ts', { BARE_PORT: String(barePort) });
-    // Started like TestSystem.startApi, through a wrapper that only renames the orders topic;
-    // idempotency records expire after 10 min instead of 24 h so repeated runs do not pile up in Redis.
-    system.api = startSystemProcess('bench-ingest-api', 'bench/api-scratch-topic.ts', {
+    // Started like TestSystem.startApi, on those topics; idempotency records expire after 10 min instead of 24 h.
+    system.api = startSystemProcess('bench-ingest-api', 'workers/api.ts', {
       ...system.env,
-      BENCH_ORDERS_TOPIC: topic,
+      KAFKA_PREFIX: prefix,
       IDEMPOTENCY_TTL_SECONDS: '600',
     });
     await Promise.all([waitForOutput(bare, 'bare.ready'), waitForOutput(system.api, 'api.ready')]);
@@ -163,6 +167,7 @@ export async function runIngestBench(): Promise<BenchResult> {
     return { name: 'ingest: POST /api/orders, real API process vs bare Hono 202 handler (autocannon, loopback)', rows };
   } finally {
     await Promise.all([bare?.stop(), system.stop()]);
-    await scratch?.remove().catch(() => undefined);
+    await admin.deleteTopics({ topics: allTopics(topics) }).catch(() => undefined);
+    await admin.disconnect();
   }
 }

@@ -8,14 +8,16 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../infra/config';
-import { TOPICS } from '../infra/kafka/topics';
+import { loadConfig, type AppConfig } from '../infra/config';
 import { COLLECTIONS } from '../infra/mongo/client';
 import { orderWorkflowId } from '../infra/temporal/order-workflows';
 import { eventually } from '../test/harness/processes';
+import { orderProcessorGroups } from '../workers/order-processor-group';
 import { TestSystem } from '../test/harness/system';
 import type { BareActivities, bareWorkflow } from './bare-workflow';
 import { percentOf, round, type BenchResult, type Row } from './result';
+
+type KafkaConfig = AppConfig['kafka'];
 
 const ORDERS = 300;
 const ROUNDS = 3;
@@ -26,8 +28,6 @@ const ORDER = { symbol: 'BTC-USD', type: 'LIMIT', quantity: '0.01', price: '3000
 /** Activities an order runs until SETTLED; the 6th records FILLED. The bare workflow runs as many. */
 const ACTIVITIES_TO_SETTLED = 8;
 const ACTIVITIES_TO_FILLED = 6;
-// workers/worker.ts joins this group (not importable: importing the module starts a worker).
-const ORDER_PROCESSOR_GROUP = 'order-processor-group';
 // A larger backlog on `orders` would be consumed first: the measurement would mostly be someone else's orders.
 const MAX_BACKLOG = 1_000;
 
@@ -45,13 +45,14 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 }
 
 /** Other members of the orders consumer group, and the messages waiting for it on `orders`. */
-async function ordersIntake(brokers: readonly string[]): Promise<{ members: number; backlog: number }> {
-  const admin = new Kafka({ clientId: 'bench-lifecycle', brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
+async function ordersIntake(kafka: KafkaConfig): Promise<{ members: number; backlog: number }> {
+  const admin = new Kafka({ clientId: 'bench-lifecycle', brokers: [...kafka.brokers], logLevel: logLevel.NOTHING }).admin();
+  const groupId = orderProcessorGroups(kafka.prefix).orders;
   await admin.connect();
   try {
-    const [group] = (await admin.describeGroups([ORDER_PROCESSOR_GROUP])).groups;
-    const [committed] = await admin.fetchOffsets({ groupId: ORDER_PROCESSOR_GROUP, topics: [TOPICS.orders] });
-    const ends = await admin.fetchTopicOffsets(TOPICS.orders);
+    const [group] = (await admin.describeGroups([groupId])).groups;
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [kafka.topics.orders] });
+    const ends = await admin.fetchTopicOffsets(kafka.topics.orders);
     const backlog = ends.reduce((sum, end) => {
       const at = Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
       return sum + Number(end.high) - Math.max(at, Number(end.low));
@@ -183,10 +184,11 @@ async function withBareWorkflows<T>(system: TestSystem, use: (bare: Side) => Pro
 }
 
 export async function runLifecycleBench(): Promise<BenchResult> {
-  const intake = await ordersIntake(loadConfig().kafka.brokers);
+  const kafka = loadConfig().kafka;
+  const intake = await ordersIntake(kafka);
   if (intake.backlog > MAX_BACKLOG) {
     throw new Error(
-      `${intake.backlog} OrderCreated messages wait on "${TOPICS.orders}" for group ${ORDER_PROCESSOR_GROUP}: the bench's worker would start them all first. ` +
+      `${intake.backlog} OrderCreated messages wait on "${kafka.topics.orders}" for group ${orderProcessorGroups(kafka.prefix).orders}: the bench's worker would start them all first. ` +
         'Let a worker (npm start) drain them, then run the bench again.',
     );
   }
@@ -256,7 +258,7 @@ export async function runLifecycleBench(): Promise<BenchResult> {
         'orders/bare': '',
       },
       {
-        measure: `note: other consumers in ${ORDER_PROCESSOR_GROUP} / backlog on ${TOPICS.orders} at start`,
+        measure: `note: other consumers in ${orderProcessorGroups(kafka.prefix).orders} / backlog on ${kafka.topics.orders} at start`,
         [ORDERS_COLUMN]: `${intake.members} / ${intake.backlog}`,
         [BARE_COLUMN]: '',
         'orders/bare': intake.members > 0 ? 'shared partitions: some orders may go to another worker' : '',

@@ -6,6 +6,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import globalSetup from '../test/global-setup';
+import globalTeardown from '../test/global-teardown';
 import { markdownTable, type BenchResult } from './result';
 
 interface Bench {
@@ -66,7 +67,9 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const machine = { node: process.version, cpus: cpus().length, loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))) };
   console.log(`crypto-oms benchmarks: ${benches.map((b) => b.name).join(', ')} (node ${machine.node}, ${machine.cpus} cpus, load ${machine.loadAverageAtStart.join(' ')})`);
-  if (benches.some((bench) => bench.stack)) await globalSetup();
+  // Like a test run, the benchmarks get topics, groups and Redis keys of their own (test/harness/test-run.ts).
+  const stack = benches.some((bench) => bench.stack);
+  if (stack) await globalSetup();
 
   const outcomes: Outcome[] = [];
   for (const bench of benches) {
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
     outcomes.push(outcome);
     console.log(`\n${section(outcome)}`);
   }
+  if (stack) await globalTeardown();
 
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });

@@ -11,7 +11,9 @@ describe('loadConfig', () => {
       reconcile: { quietMs: 30_000, maxQuietMs: 600_000, gapGraceMs: 5_000 },
     });
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
-    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(config.kafka.prefix).toBe('');
+    expect(config.kafka.topics).toEqual({ orders: 'orders', executions: 'executions', venueReports: 'venue-reports', priceFeeds: 'price-feeds', prices: 'prices' });
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: '' });
     expect(config.mongo).toEqual({ url: 'mongodb://127.0.0.1:27017', db: 'crypto_oms' });
     expect(config.api.port).toBe(5000);
     expect(config.risk).toEqual({ port: 5001, url: 'http://127.0.0.1:5001', priceMaxAgeSeconds: 300 });
@@ -26,6 +28,21 @@ describe('loadConfig', () => {
     expect(config.risk.priceMaxAgeSeconds).toBe(30);
     expect(config.kafka.brokers).toEqual(['a:1', 'b:2']);
     expect(config.env).toBe('production');
+  });
+
+  it('puts KAFKA_PREFIX before every topic and the market data groups, REDIS_KEY_PREFIX in the Redis slice', () => {
+    const config = loadConfig({ KAFKA_PREFIX: 'test-run1-', REDIS_KEY_PREFIX: 'test-run1:', MARKET_DATA_FEED_GROUP: 'md-feed' });
+    expect(config.kafka.prefix).toBe('test-run1-');
+    expect(config.kafka.topics).toEqual({
+      orders: 'test-run1-orders',
+      executions: 'test-run1-executions',
+      venueReports: 'test-run1-venue-reports',
+      priceFeeds: 'test-run1-price-feeds',
+      prices: 'test-run1-prices',
+    });
+    expect(config.marketData.feedGroupId).toBe('test-run1-md-feed');
+    expect(config.marketData.executionsGroupId).toBe('test-run1-market-data-executions-group');
+    expect(config.redis.keyPrefix).toBe('test-run1:');
   });
 
   it('reads the reconciliation timing in seconds; the cap is never below the first wait', () => {
@@ -88,6 +105,9 @@ describe('loadConfig', () => {
     ['MARKET_DATA_BACKFILL_SYMBOL', 'btc/usd'],
     ['MARKET_DATA_FEED_GROUP', 'a group'],
     ['MARKET_DATA_REDIS_PREFIX', 'a:b'],
+    ['KAFKA_PREFIX', 'a/b'],
+    ['KAFKA_PREFIX', 'x'.repeat(65)],
+    ['REDIS_KEY_PREFIX', 'a b'],
     ['MARKET_DATA_THROTTLE_MS', '5'],
     ['MARKET_DATA_THROTTLE_MS', 'fast'],
     ['RISK_PRICE_MAX_AGE_SECONDS', '0'],

@@ -1,6 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import * as v from 'valibot';
 import { describeIssues, validationIssues } from '../domain/validation-issues';
+import { kafkaTopics, type KafkaTopics } from './kafka/topics';
 
 /**
  * The environment of every process, parsed once at start-up. Each component receives only its
@@ -72,7 +73,11 @@ const EnvSchema = v.object({
     '127.0.0.1:9092',
   ),
   KAFKA_CLIENT_ID: v.optional(v.pipe(v.string(), v.minLength(1)), 'crypto-oms'),
+  /** Put before every topic and consumer group id: a test run's own topics beside the stack's (empty: the stack's). */
+  KAFKA_PREFIX: v.optional(v.pipe(v.string(), v.regex(/^[\w.-]{0,64}$/, 'must be 0-64 characters of letters, digits, _ . -')), ''),
   REDIS_URL: v.optional(v.pipe(v.string(), v.regex(/^rediss?:\/\//, 'must be a redis:// URL')), 'redis://127.0.0.1:6379'),
+  /** Put before every Redis key and channel (empty: none), so a test run's keys are its own. */
+  REDIS_KEY_PREFIX: v.optional(v.pipe(v.string(), v.regex(/^[\w.:-]{0,64}$/, 'must be 0-64 characters of letters, digits, _ . : -')), ''),
   MONGO_URL: v.optional(v.pipe(v.string(), v.regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL')), 'mongodb://127.0.0.1:27017'),
   MONGO_DB: v.optional(v.pipe(v.string(), v.regex(/^[\w-]{1,63}$/, 'must be a database name')), 'crypto_oms'),
   API_HOST: v.optional(v.string(), '127.0.0.1'),
@@ -129,8 +134,10 @@ export interface AppConfig {
     /** Passed to every order workflow it starts (milliseconds). */
     readonly reconcile: { readonly quietMs: number; readonly maxQuietMs: number; readonly gapGraceMs: number };
   };
-  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string };
-  readonly redis: { readonly url: string };
+  /** prefix: KAFKA_PREFIX, already part of `topics` and of the market data group ids; other group ids add it themselves. */
+  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string; readonly prefix: string; readonly topics: KafkaTopics };
+  /** keyPrefix: before every key (createRedis applies it) and every pub/sub channel (added by who names the channel). */
+  readonly redis: { readonly url: string; readonly keyPrefix: string };
   readonly mongo: { readonly url: string; readonly db: string };
   readonly api: { readonly host: string; readonly port: number; readonly idempotencyTtlSeconds: number; readonly maxBodyBytes: number };
   /** priceMaxAgeSeconds: a PriceUpdate older than this (by its occurredAt) counts as no price at all. */
@@ -179,8 +186,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         gapGraceMs: e.ORDER_RECONCILE_GAP_GRACE_SECONDS * 1_000,
       },
     },
-    kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID },
-    redis: { url: e.REDIS_URL },
+    kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, prefix: e.KAFKA_PREFIX, topics: kafkaTopics(e.KAFKA_PREFIX) },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     mongo: { url: e.MONGO_URL, db: e.MONGO_DB },
     api: { host: e.API_HOST, port: e.API_PORT, idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS, maxBodyBytes: e.MAX_BODY_BYTES },
     risk: { port: e.RISK_PORT, url: e.RISK_URL, priceMaxAgeSeconds: e.RISK_PRICE_MAX_AGE_SECONDS },
@@ -193,8 +200,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dataDir: e.MARKET_DATA_DIR,
       backfillFiles: e.MARKET_DATA_BACKFILL_FILES,
       backfillSymbol: e.MARKET_DATA_BACKFILL_SYMBOL,
-      feedGroupId: e.MARKET_DATA_FEED_GROUP,
-      executionsGroupId: e.MARKET_DATA_EXECUTIONS_GROUP,
+      feedGroupId: e.KAFKA_PREFIX + e.MARKET_DATA_FEED_GROUP,
+      executionsGroupId: e.KAFKA_PREFIX + e.MARKET_DATA_EXECUTIONS_GROUP,
       redisPrefix: e.MARKET_DATA_REDIS_PREFIX,
       throttleMs: e.MARKET_DATA_THROTTLE_MS,
     },

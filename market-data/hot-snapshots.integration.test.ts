@@ -21,7 +21,7 @@ describe('RedisHotSnapshots (real Redis)', () => {
   let snapshots: RedisHotSnapshots;
 
   beforeAll(() => {
-    redis = createRedis(loadConfig().redis.url, logger);
+    redis = createRedis(loadConfig().redis, logger);
     snapshots = new RedisHotSnapshots(redis, prefix, logger);
   });
   afterAll(async () => {

@@ -70,7 +70,7 @@ export class MarketDataTestProcess {
     await mongo.db.dropDatabase().catch(() => undefined);
     await mongo.client.close();
     const logger = createLogger({ name: 'market-data-test', level: 'silent' });
-    const redis: Redis = createRedis(config.redis.url, logger);
+    const redis: Redis = createRedis(config.redis, logger);
     const hot = new RedisHotSnapshots(redis, this.env.MARKET_DATA_REDIS_PREFIX!, logger);
     for (const symbol of ['BTC-USD', 'ETH-USD', 'SOL-USD']) await hot.clear(symbol);
     await redis.quit();

@@ -13,11 +13,11 @@ import { loadConfig } from '../infra/config';
 import { createKafka } from '../infra/kafka/client';
 import { DLQ_HEADERS } from '../infra/kafka/consumer';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
-import { dlqTopic, TOPICS } from '../infra/kafka/topics';
+import { dlqTopic } from '../infra/kafka/topics';
 import { createLogger } from '../infra/logger';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { MongoOrderStore } from '../infra/mongo/order-store';
-import { createRedis } from '../infra/redis/client';
+import { createRedis, withKeyPrefix } from '../infra/redis/client';
 import { eventually } from '../test/harness/processes';
 import { readTopicFrom, topicOffsets } from '../test/harness/system';
 import { VenueTestProcess } from '../venue/venue-test-process';
@@ -33,6 +33,7 @@ import { MARKET_DIR } from './venue-feed-fixture';
 const SECONDS_FILE = 'coinbase_btcusd_1s_trades_2016-10-07_to_09.csv';
 const id = randomUUID().slice(0, 8);
 const config = loadConfig();
+const { topics } = config.kafka;
 const logger = createLogger({ name: 'market-data-test', level: 'warn' });
 
 let venue: VenueTestProcess;
@@ -57,13 +58,13 @@ const venueBook = async () => (await venue.request('GET', '/venue/book/BTC-USD?d
 beforeAll(async () => {
   mongo = await connectMongo({ url: config.mongo.url, db: `test_md_${id}` });
   await ensureIndexes(mongo.db);
-  redis = createRedis(config.redis.url, logger);
-  subscriber = createRedis(config.redis.url, logger);
+  redis = createRedis(config.redis, logger);
+  subscriber = createRedis(config.redis, logger);
   const kafka = createKafka(config.kafka, logger);
   publisher = new KafkaEventPublisher(kafka, logger);
   await publisher.start();
-  feedOffsets = await topicOffsets(TOPICS.priceFeeds);
-  pricesOffsets = await topicOffsets(TOPICS.prices);
+  feedOffsets = await topicOffsets(topics.priceFeeds);
+  pricesOffsets = await topicOffsets(topics.prices);
   venue = await VenueTestProcess.create(`md-${id}`, { VENUE_REPLAY: 'on', VENUE_REPLAY_SPEED: '300' });
   service = createMarketDataService({
     logger,
@@ -75,8 +76,9 @@ beforeAll(async () => {
     db: mongo.db,
     settings: {
       venueUrl: venue.baseUrl,
-      feedGroupId: `test-md-feed-${id}`,
-      executionsGroupId: `test-md-exec-${id}`,
+      topics,
+      feedGroupId: `${config.kafka.prefix}test-md-feed-${id}`,
+      executionsGroupId: `${config.kafka.prefix}test-md-exec-${id}`,
       redisPrefix: `test-md-${id}`,
       throttleMs: 100,
       backfill: { dir: MARKET_DIR, files: [SECONDS_FILE], symbol: 'BTC-USD' },
@@ -144,7 +146,7 @@ describe('market data service on a replaying venue (real stack)', () => {
     const ticker = service.market.ticker('BTC-USD');
     const trades = service.market.trades('BTC-USD', 100);
     const newest = trades[0]!.version;
-    const values = await readTopicFrom(TOPICS.priceFeeds, feedOffsets, (vs) => vs.some((x) => x.includes(`"version":${newest},`)), 30_000);
+    const values = await readTopicFrom(topics.priceFeeds, feedOffsets, (vs) => vs.some((x) => x.includes(`"version":${newest},`)), 30_000);
     const venueTrades = values
       .map((x) => JSON.parse(x))
       .filter((e) => e.eventType === 'PublicTrade' && e.symbol === 'BTC-USD' && e.version > venueVersionFloor && e.version <= newest);
@@ -224,7 +226,7 @@ describe('market data service on a replaying venue (real stack)', () => {
     );
     expect(parseDecimal(update.mark)).toBe((parseDecimal(update.bid!) + parseDecimal(update.ask!)) / 2n);
     expect(update.version).toBeGreaterThan(Date.now() * 1000 - 60_000_000);
-    const values = await readTopicFrom(TOPICS.prices, pricesOffsets, (vs) => vs.some((x) => x.includes(`"${update.eventId}"`)), 30_000);
+    const values = await readTopicFrom(topics.prices, pricesOffsets, (vs) => vs.some((x) => x.includes(`"${update.eventId}"`)), 30_000);
     const ours = values.map((x) => JSON.parse(x)).filter((e) => e.symbol === 'BTC-USD');
     expect(ours.find((e) => e.eventId === update.eventId)).toEqual(update);
     expect(ours.every((e) => v.safeParse(PriceUpdateSchema, e).success)).toBe(true);
@@ -245,7 +247,7 @@ describe('market data service on a replaying venue (real stack)', () => {
       previousStatus: 'NEW',
       order: { ...order, status: 'ACCEPTED', version: 2 },
     };
-    await publisher.publish(TOPICS.executions, [
+    await publisher.publish(topics.executions, [
       { key: order.orderId, value: JSON.stringify(report) },
       { key: `${order.orderId}-x`, value: JSON.stringify({ ...report, orderId: `${order.orderId}-x`, accountId: other, order: { ...report.order, orderId: `${order.orderId}-x`, accountId: other } }) },
     ]);
@@ -256,7 +258,8 @@ describe('market data service on a replaying venue (real stack)', () => {
 
     const position: PositionRecord = { accountId, symbol: 'BTC-USD', quantity: '0.1', averageEntryPrice: '600', realizedPnl: '0', version: 1, updatedAt: new Date().toISOString() };
     await redis.hset(`positions:${accountId}`, 'BTC-USD', JSON.stringify(position));
-    await redis.publish(`positions:${accountId}`, JSON.stringify(position));
+    // The channel under the run's Redis key prefix, as the risk engine's mirror publishes it.
+    await redis.publish(withKeyPrefix(redis, `positions:${accountId}`), JSON.stringify(position));
     const pushed = await eventually('the position on the account channel', async () => published.find((p) => p.channel === `orders:${accountId}` && p.data.kind === 'position'), 20_000);
     expect(pushed.data.position).toMatchObject({ ...position, markPrice: expect.any(String) });
     const mark = parseDecimal(pushed.data.position.markPrice);
@@ -271,26 +274,26 @@ describe('market data service on a replaying venue (real stack)', () => {
   }, 60_000);
 
   it('sends poison price-feeds messages to price-feeds.dlq with the reason, and goes on', async () => {
-    const dlqFrom = await topicOffsets(dlqTopic(TOPICS.priceFeeds));
+    const dlqFrom = await topicOffsets(dlqTopic(topics.priceFeeds));
     const marker = `poison-${id}`;
-    await publisher.publish(TOPICS.priceFeeds, [
+    await publisher.publish(topics.priceFeeds, [
       { key: marker, value: '{not json' },
       { key: marker, value: JSON.stringify({ eventId: marker, eventType: 'PublicTrade', occurredAt: new Date().toISOString(), version: 1, symbol: 'ZZZ-USD', tradeId: marker, price: '1', quantity: '1', takerSide: 'BUY' }) },
     ]);
     // Read the DLQ's headers through a consumer of our own: the harness reader only keeps values.
     const { Kafka, logLevel } = await import('kafkajs');
-    const reader = new Kafka({ clientId: 'test-dlq-reader', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }).consumer({ groupId: `test-dlq-${id}` });
+    const reader = new Kafka({ clientId: 'test-dlq-reader', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }).consumer({ groupId: `${config.kafka.prefix}test-dlq-${id}` });
     const ours: Array<{ value: string; reason: string }> = [];
     await reader.connect();
     try {
-      await reader.subscribe({ topic: dlqTopic(TOPICS.priceFeeds), fromBeginning: false });
+      await reader.subscribe({ topic: dlqTopic(topics.priceFeeds), fromBeginning: false });
       await reader.run({
         eachMessage: async ({ message }) => {
           const header = (name: string) => message.headers?.[name]?.toString() ?? '';
-          if (message.key?.toString() === marker && header(DLQ_HEADERS.groupId) === `test-md-feed-${id}`) ours.push({ value: message.value?.toString() ?? '', reason: header(DLQ_HEADERS.reason) });
+          if (message.key?.toString() === marker && header(DLQ_HEADERS.groupId) === `${config.kafka.prefix}test-md-feed-${id}`) ours.push({ value: message.value?.toString() ?? '', reason: header(DLQ_HEADERS.reason) });
         },
       });
-      for (const { partition, offset } of dlqFrom) reader.seek({ topic: dlqTopic(TOPICS.priceFeeds), partition, offset });
+      for (const { partition, offset } of dlqFrom) reader.seek({ topic: dlqTopic(topics.priceFeeds), partition, offset });
       await eventually('both poison messages in the DLQ', async () => (ours.length >= 2 ? true : undefined), 30_000);
     } finally {
       await reader.disconnect();

@@ -7,8 +7,9 @@ import type { SymbolRegistry } from '../domain/symbols';
 import { PriceFeedEventSchema } from '../domain/venue-events';
 import { parseMessage, PoisonMessageError, startConsumer, type RunningConsumer } from '../infra/kafka/consumer';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
-import { dlqTopic, TOPICS } from '../infra/kafka/topics';
+import { dlqTopic, type KafkaTopics } from '../infra/kafka/topics';
 import type { Logger } from '../infra/logger';
+import { withKeyPrefix, withoutKeyPrefix } from '../infra/redis/client';
 import { ensureCandleIndexes, MongoCandleStore } from '../infra/mongo/candle-store';
 import { MongoOrderStore } from '../infra/mongo/order-store';
 import { createMarketDataApp, type MarketDataApp } from './app';
@@ -28,6 +29,8 @@ import { fetchVenueBook } from './venue-books';
 
 export interface MarketDataSettings {
   venueUrl: string;
+  /** Reads `priceFeeds` and `executions`, publishes `prices` (config.kafka.topics). */
+  topics: Pick<KafkaTopics, 'priceFeeds' | 'executions' | 'prices'>;
   feedGroupId: string;
   executionsGroupId: string;
   redisPrefix: string;
@@ -159,7 +162,7 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
     const update = priceUpdate(symbol, quote, versions.next(symbol), new Date(clock()));
     if (update === undefined) return;
     const text = JSON.stringify(update);
-    await Promise.all([deps.publisher.publish(TOPICS.prices, [{ key: symbol, value: text }]), deps.redis.set(pricesRedisKey(symbol), text)]);
+    await Promise.all([deps.publisher.publish(settings.topics.prices, [{ key: symbol, value: text }]), deps.redis.set(pricesRedisKey(symbol), text)]);
     publishedQuotes.set(symbol, quote);
     pricesPublished += 1;
   }
@@ -181,7 +184,10 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
   let consumers: RunningConsumer[] = [];
   let tickerTimer: NodeJS.Timeout | undefined;
   let subscribed = false;
-  const onPositionMessage = (_pattern: string, channel: string, message: string) => privateFeed.handlePositionMessage(channel, message);
+  // The channels carry the Redis key prefix (REDIS_KEY_PREFIX), which ioredis leaves to us for pub/sub.
+  const positionsPattern = withKeyPrefix(deps.subscriber, 'positions:*');
+  const onPositionMessage = (_pattern: string, channel: string, message: string) =>
+    privateFeed.handlePositionMessage(withoutKeyPrefix(deps.subscriber, channel), message);
 
   const app = createMarketDataApp({ logger, readiness: deps.readiness, state: market, symbols: deps.symbols, candles: candleStore });
 
@@ -218,9 +224,9 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
       for (const symbol of market.symbols) resync.request(symbol);
 
       deps.subscriber.on('pmessage', onPositionMessage);
-      await deps.subscriber.psubscribe('positions:*');
+      await deps.subscriber.psubscribe(positionsPattern);
       subscribed = true;
-      const consume = (groupId: string, topic: typeof TOPICS.priceFeeds | typeof TOPICS.executions, handle: (value: string) => Promise<void>, flush?: () => Promise<void>) =>
+      const consume = (groupId: string, topic: string, handle: (value: string) => Promise<void>, flush?: () => Promise<void>) =>
         startConsumer({
           kafka: deps.kafka,
           groupId,
@@ -234,9 +240,9 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
           ...(flush === undefined ? {} : { flush }),
           handle: (message) => handle(message.value),
         });
-      consumers.push(await consume(settings.feedGroupId, TOPICS.priceFeeds, handleFeed, () => candleWrites.flush()));
+      consumers.push(await consume(settings.feedGroupId, settings.topics.priceFeeds, handleFeed, () => candleWrites.flush()));
       consumers.push(
-        await consume(settings.executionsGroupId, TOPICS.executions, async (value) => {
+        await consume(settings.executionsGroupId, settings.topics.executions, async (value) => {
           privateFeed.handleExecution(parseMessage(ExecutionReportSchema, value));
         }),
       );
@@ -250,7 +256,7 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
       await Promise.all(consumers.map((c) => c.stop()));
       consumers = [];
       if (subscribed) {
-        await deps.subscriber.punsubscribe('positions:*').catch((error: unknown) => logger.warn({ err: error }, 'market_data.unsubscribe_failed'));
+        await deps.subscriber.punsubscribe(positionsPattern).catch((error: unknown) => logger.warn({ err: error }, 'market_data.unsubscribe_failed'));
         deps.subscriber.off('pmessage', onPositionMessage);
         subscribed = false;
       }

@@ -6,7 +6,7 @@ import { loadConfig } from '../infra/config';
 import { createKafka } from '../infra/kafka/client';
 import type { RunningConsumer } from '../infra/kafka/consumer';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
-import { dlqTopic, TOPICS } from '../infra/kafka/topics';
+import { dlqTopic } from '../infra/kafka/topics';
 import { createLogger } from '../infra/logger';
 import { eventually } from '../test/harness/processes';
 import { readTopicFrom, topicOffsets } from '../test/harness/system';
@@ -40,8 +40,10 @@ function testSymbol(): SymbolSpec {
  * its price book fed by the real feed.
  */
 describe('risk engine prices: Kafka prices and Redis, the price band, MARKET protection (real stack)', () => {
+  const config = loadConfig();
+  const { topics } = config.kafka;
   const logger = createLogger({ name: 'prices-test', level: 'silent' });
-  const kafka = createKafka(loadConfig().kafka, logger);
+  const kafka = createKafka(config.kafka, logger);
   const publisher = new KafkaEventPublisher(kafka, logger);
   const [priced, unpriced] = [testSymbol(), testSymbol()];
   const sym = priced.symbol;
@@ -50,7 +52,7 @@ describe('risk engine prices: Kafka prices and Redis, the price band, MARKET pro
   let seeded: PriceUpdate;
 
   const publish = (update: PriceUpdate | string, key = sym) =>
-    publisher.publish(TOPICS.prices, [{ key, value: typeof update === 'string' ? update : JSON.stringify(update) }]);
+    publisher.publish(topics.prices, [{ key, value: typeof update === 'string' ? update : JSON.stringify(update) }]);
   const markOf = (symbol = sym) => risk.prices.markOf(symbol)?.mark;
   const order = (accountId: string, side: 'BUY' | 'SELL', type: 'LIMIT' | 'MARKET', quantity: string, price: string | null, symbol = sym) => ({
     accountId,
@@ -67,7 +69,7 @@ describe('risk engine prices: Kafka prices and Redis, the price band, MARKET pro
     // Only in Redis before the feed starts: what a restarted process finds.
     seeded = priceUpdate(sym, '100');
     await risk.redis.set(pricesRedisKey(sym), JSON.stringify(seeded));
-    feed = await startPriceFeed({ kafka, publisher, redis: risk.redis, logger, book: risk.prices, symbols: risk.symbols });
+    feed = await startPriceFeed({ kafka, pricesTopic: topics.prices, kafkaPrefix: config.kafka.prefix, publisher, redis: risk.redis, logger, book: risk.prices, symbols: risk.symbols });
   }, 60_000);
   afterAll(async () => {
     await feed?.stop();
@@ -129,12 +131,12 @@ describe('risk engine prices: Kafka prices and Redis, the price band, MARKET pro
 
   it('ignores a lower version and dead-letters a poison message to prices.dlq, going on with the next update', async () => {
     const current = markOf()!;
-    const from = await topicOffsets(dlqTopic(TOPICS.prices));
+    const from = await topicOffsets(dlqTopic(topics.prices));
     const poison = `{"not":"a price update","id":"${randomUUID()}"}`;
     // The same key keeps them in order on one partition: once the poison is dead-lettered, the lower version was seen.
     await publish(priceUpdate(sym, '1', { version: 1 }));
     await publish(poison);
-    const dead = await readTopicFrom(dlqTopic(TOPICS.prices), from, (values) => values.includes(poison));
+    const dead = await readTopicFrom(dlqTopic(topics.prices), from, (values) => values.includes(poison));
     expect(dead.filter((value) => value === poison)).toHaveLength(1);
     expect(markOf()).toBe(current);
     await publish(priceUpdate(sym, '123.45'));

@@ -4,7 +4,7 @@ import { parseDecimal } from '../domain/decimal';
 import { positionsChannel, positionsRedisKey, PositionRecordSchema, type PositionRecord } from '../domain/market-events';
 import { loadConfig } from '../infra/config';
 import { createLogger } from '../infra/logger';
-import { createRedis } from '../infra/redis/client';
+import { createRedis, withKeyPrefix } from '../infra/redis/client';
 import { RedisPositionMirror } from '../infra/redis/position-mirror';
 import { eventually } from '../test/harness/processes';
 import { priceUpdate } from '../test/harness/prices';
@@ -21,7 +21,7 @@ describe('risk engine positions: the fill update, the routes, the Redis mirror a
 
   beforeAll(async () => {
     risk = await RiskTestApp.start();
-    subscriber = createRedis(loadConfig().redis.url, silent);
+    subscriber = createRedis(loadConfig().redis, silent);
     subscriber.on('message', (channel: string, message: string) => {
       published.get(channel)?.push(v.parse(PositionRecordSchema, JSON.parse(message)));
     });
@@ -33,8 +33,10 @@ describe('risk engine positions: the fill update, the routes, the Redis mirror a
 
   async function subscribe(accountId: string): Promise<PositionRecord[]> {
     const messages: PositionRecord[] = [];
-    published.set(positionsChannel(accountId), messages);
-    await subscriber.subscribe(positionsChannel(accountId));
+    // Under the run's Redis key prefix, as the mirror publishes it.
+    const channel = withKeyPrefix(subscriber, positionsChannel(accountId));
+    published.set(channel, messages);
+    await subscriber.subscribe(channel);
     return messages;
   }
 
@@ -129,7 +131,7 @@ describe('risk engine positions: the fill update, the routes, the Redis mirror a
     await eventually('the first message', async () => messages.length >= 1, 5_000, 20);
 
     // A connection that has ended (as after Redis went away): every mirror write fails at once.
-    const lost = createRedis(loadConfig().redis.url, silent);
+    const lost = createRedis(loadConfig().redis, silent);
     await lost.ping();
     await lost.quit();
     const app = risk.appWith(risk.symbols, { positionMirror: new RedisPositionMirror(lost) });
@@ -144,7 +146,7 @@ describe('risk engine positions: the fill update, the routes, the Redis mirror a
     expect(messages.map((m) => m.version)).toEqual([1, 2]);
     // Reading again writes and publishes nothing more: the mirror is not older.
     await risk.positions(accountId);
-    await risk.redis.publish(positionsChannel(accountId), JSON.stringify({ ...messages[1], version: 99 }));
+    await risk.redis.publish(withKeyPrefix(risk.redis, positionsChannel(accountId)), JSON.stringify({ ...messages[1], version: 99 }));
     await eventually('the marker message', async () => messages.length >= 3, 5_000, 20);
     expect(messages.map((m) => m.version)).toEqual([1, 2, 99]);
   });

@@ -7,12 +7,15 @@ import { PriceUpdateSchema, pricesRedisKey } from '../domain/market-events';
 import type { SymbolRegistry } from '../domain/symbols';
 import { parseMessage, PoisonMessageError, startConsumer, type RunningConsumer } from '../infra/kafka/consumer';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
-import { dlqTopic, TOPICS } from '../infra/kafka/topics';
+import { dlqTopic } from '../infra/kafka/topics';
 import type { Logger } from '../infra/logger';
 import type { PriceBook } from './price-book';
 
 export interface PriceFeedDeps {
   kafka: Kafka;
+  /** The `prices` topic's name and the prefix of the feed's consumer group (config.kafka.topics.prices, config.kafka.prefix). */
+  pricesTopic: string;
+  kafkaPrefix: string;
   /** For dead-lettering poison messages to `prices.dlq`. */
   publisher: EventPublisher;
   redis: Redis;
@@ -31,12 +34,12 @@ export interface PriceFeedDeps {
  */
 export async function startPriceFeed(deps: PriceFeedDeps): Promise<RunningConsumer> {
   const logger = deps.logger.child({ component: 'price-feed' });
-  const groupId = `risk-prices-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const groupId = `${deps.kafkaPrefix}risk-prices-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const consumer = await startConsumer({
     kafka: deps.kafka,
     groupId,
-    topic: TOPICS.prices,
-    dlqTopic: dlqTopic(TOPICS.prices),
+    topic: deps.pricesTopic,
+    dlqTopic: dlqTopic(deps.pricesTopic),
     publisher: deps.publisher,
     logger,
     fromBeginning: false,

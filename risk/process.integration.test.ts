@@ -20,7 +20,7 @@ describe('the risk engine process (workers/risk.ts)', () => {
 
   beforeAll(async () => {
     mongo = await connectMongo({ url: loadConfig().mongo.url, db: dbName });
-    redis = createRedis(loadConfig().redis.url, createLogger({ name: 'risk-process-test', level: 'silent' }));
+    redis = createRedis(loadConfig().redis, createLogger({ name: 'risk-process-test', level: 'silent' }));
     // Only in Redis, as the market data service leaves it: the process must know it as soon as it is ready.
     await redis.set(pricesRedisKey('BTC-USD'), JSON.stringify(priceUpdate('BTC-USD', '10000')));
     const port = await freePort();

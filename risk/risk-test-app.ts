@@ -64,7 +64,7 @@ export class RiskTestApp {
     ({ client: test.client, db: test.db } = await connectMongo({ url: loadConfig().mongo.url, db: `test_risk_${randomUUID().slice(0, 8)}` }));
     await ensureIndexes(test.db);
     test.store = new MongoAccountStore(test.db);
-    test.redis = createRedis(loadConfig().redis.url, createLogger({ name: 'risk-test', level: 'silent' }));
+    test.redis = createRedis(loadConfig().redis, createLogger({ name: 'risk-test', level: 'silent' }));
     await test.redis.ping();
     test.symbols = options.symbols ?? TEST_SYMBOLS;
     test.prices = new PriceBook({ symbols: test.symbols, maxAgeMs: options.priceMaxAgeMs ?? 300_000 });

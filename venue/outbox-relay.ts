@@ -1,5 +1,4 @@
 import type { EventPublisher } from '../infra/kafka/event-publisher';
-import { TOPICS } from '../infra/kafka/topics';
 import type { Logger } from '../infra/logger';
 import type { VenueCommit, VenueStore } from '../infra/mongo/venue-store';
 
@@ -30,6 +29,8 @@ export class OutboxRelay {
   constructor(
     private readonly store: VenueStore,
     private readonly publisher: EventPublisher,
+    /** The `venue-reports` topic's name (config.kafka.topics). */
+    private readonly topic: string,
     private readonly logger: Logger,
     options: OutboxRelayOptions = {},
   ) {
@@ -95,7 +96,7 @@ export class OutboxRelay {
   private async publishRound(batch: readonly VenueCommit[]): Promise<void> {
     await this.store.applyProjections(batch);
     const messages = batch.flatMap((commit) => commit.reports.map((report) => ({ key: report.orderId, value: JSON.stringify(report) })));
-    await this.publisher.publish(TOPICS.venueReports, messages);
+    await this.publisher.publish(this.topic, messages);
     await this.store.markPublished(batch.map((commit) => commit.seq));
   }
 }

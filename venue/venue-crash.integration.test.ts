@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../infra/config';
 import { formatDecimal, parseDecimal } from '../domain/decimal';
-import { TOPICS } from '../infra/kafka/topics';
 import { orderBody, readOurs, topicOffsets, VenueTestProcess } from './venue-test-process';
 
 jest.setTimeout(180_000);
@@ -33,6 +33,7 @@ interface OrderState {
  * on the same database: nothing answered is lost, nothing is filled twice, the book comes back as it was.
  */
 describe('venue: kill -9 with resting orders and fills in flight', () => {
+  const { topics } = loadConfig().kafka;
   let venue: VenueTestProcess;
   const run = randomUUID().slice(0, 8);
   const sells = Array.from({ length: 30 }, (_, i) => orderBody(`${run}-s${i}`, `maker-${i % 6}`, 'SELL', formatDecimal(d('100') + BigInt(i % 10) * d('0.01')), '1'));
@@ -45,7 +46,7 @@ describe('venue: kill -9 with resting orders and fills in flight', () => {
 
   it('recovers the same state and reports every fill exactly once', async () => {
     venue = await VenueTestProcess.create('crash');
-    const reportsFrom = await topicOffsets(TOPICS.venueReports);
+    const reportsFrom = await topicOffsets(topics.venueReports);
     await venue.start();
     for (const sell of sells) expect((await venue.submit(sell)).status).toBe(200);
 
@@ -106,7 +107,7 @@ describe('venue: kill -9 with resting orders and fills in flight', () => {
 
     // venue-reports, read from before the test and deduplicated by eventId, say exactly what GET says.
     const reports = await readOurs(
-      TOPICS.venueReports,
+      topics.venueReports,
       reportsFrom,
       (e) => allIds.includes(e.orderId),
       (events) => [...final.values()].every((s) => events.some((e) => e.orderId === s.orderId && e.version === s.version)),

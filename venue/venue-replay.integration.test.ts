@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../infra/config';
 import { formatDecimal, parseDecimal } from '../domain/decimal';
-import { TOPICS } from '../infra/kafka/topics';
 import { eventually } from '../test/harness/processes';
 import { orderBody, readOurs, topicOffsets, VenueTestProcess } from './venue-test-process';
 
@@ -10,6 +10,7 @@ const d = parseDecimal;
 
 /** The venue with its liquidity replay on (the default file, 600×): a live book, a tape, and user orders trading with it. */
 describe('venue with the liquidity replay', () => {
+  const { topics } = loadConfig().kafka;
   let venue: VenueTestProcess;
   let reportsFrom: Array<{ partition: number; offset: string }>;
   let feedFrom: Array<{ partition: number; offset: string }>;
@@ -17,7 +18,7 @@ describe('venue with the liquidity replay', () => {
 
   beforeAll(async () => {
     venue = await VenueTestProcess.create('replay', { VENUE_REPLAY: 'on', VENUE_REPLAY_SPEED: '600', VENUE_REPLAY_SEED: '3' });
-    [reportsFrom, feedFrom] = await Promise.all([topicOffsets(TOPICS.venueReports), topicOffsets(TOPICS.priceFeeds)]);
+    [reportsFrom, feedFrom] = await Promise.all([topicOffsets(topics.venueReports), topicOffsets(topics.priceFeeds)]);
     await venue.start();
   }, 120_000);
   afterAll(() => venue?.dispose(), 60_000);
@@ -38,7 +39,7 @@ describe('venue with the liquidity replay', () => {
 
     // This process's feed versions lie between the two snapshots (each run numbers from its start time × 1000).
     const ours = (e: { version: number; symbol: string }) => e.symbol === 'BTC-USD' && e.version > first.sequence && e.version <= later.sequence;
-    const feed = await readOurs(TOPICS.priceFeeds, feedFrom, ours, (es) => es.some((e) => e.eventType === 'PublicTrade') && es.some((e) => e.eventType === 'BookDelta'));
+    const feed = await readOurs(topics.priceFeeds, feedFrom, ours, (es) => es.some((e) => e.eventType === 'PublicTrade') && es.some((e) => e.eventType === 'BookDelta'));
     const trades = feed.filter((e) => e.eventType === 'PublicTrade');
     expect(trades.length).toBeGreaterThan(0);
     for (const trade of trades) expect(d(trade.price)).toBeGreaterThan(d('600'));
@@ -71,7 +72,7 @@ describe('venue with the liquidity replay', () => {
       250,
     );
     expect(filled.fills.every((f: { liquidity: string }) => f.liquidity === 'MAKER')).toBe(true);
-    const reports = await readOurs(TOPICS.venueReports, reportsFrom, (e) => e.orderId === orderId, (es) => es.some((e) => e.version === filled.version));
+    const reports = await readOurs(topics.venueReports, reportsFrom, (e) => e.orderId === orderId, (es) => es.some((e) => e.version === filled.version));
     expect(reports.filter((r) => r.report.type === 'FILL').map((r) => r.report.fillId)).toEqual(filled.fills.map((f: { fillId: string }) => f.fillId));
   });
 });

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import { PriceFeedEventSchema, VenueReportSchema } from '../domain/venue-events';
 import { loadConfig } from '../infra/config';
-import { TOPICS } from '../infra/kafka/topics';
 import { connectMongo } from '../infra/mongo/client';
 import { VENUE_COLLECTIONS } from '../infra/mongo/venue-store';
 import { orderBody, readOurs, topicOffsets, VenueTestProcess } from './venue-test-process';
@@ -15,6 +14,7 @@ const byOrderThenVersion = (a: { orderId: string; version: number }, b: { orderI
 
 /** The venue process against the real Mongo and Kafka, replay off: user orders trade with each other. */
 describe('venue service', () => {
+  const { topics } = loadConfig().kafka;
   let venue: VenueTestProcess;
   let reportsFrom: Array<{ partition: number; offset: string }>;
   let feedFrom: Array<{ partition: number; offset: string }>;
@@ -24,7 +24,7 @@ describe('venue service', () => {
 
   beforeAll(async () => {
     venue = await VenueTestProcess.create('service');
-    [reportsFrom, feedFrom] = await Promise.all([topicOffsets(TOPICS.venueReports), topicOffsets(TOPICS.priceFeeds)]);
+    [reportsFrom, feedFrom] = await Promise.all([topicOffsets(topics.venueReports), topicOffsets(topics.priceFeeds)]);
     await venue.start();
   }, 120_000);
   afterAll(() => venue?.dispose(), 60_000);
@@ -47,7 +47,7 @@ describe('venue service', () => {
     // The relay publishes in commit order: once a later order's report is out, a second ACCEPTED would be too.
     await venue.submit(orderBody(id('marker'), 'alice', 'BUY', '1', '0.25'));
     const mine = [id('idem'), id('marker')];
-    const reports = await readOurs(TOPICS.venueReports, reportsFrom, (e) => mine.includes(e.orderId), (es) => es.some((e) => e.orderId === id('marker')));
+    const reports = await readOurs(topics.venueReports, reportsFrom, (e) => mine.includes(e.orderId), (es) => es.some((e) => e.orderId === id('marker')));
     expect(reports.filter((r) => r.orderId === id('idem')).map((r) => r.eventId)).toEqual([`${id('idem')}:1`]);
   });
 
@@ -63,7 +63,7 @@ describe('venue service', () => {
     ]);
 
     const mine = [id('s1'), id('s2'), id('b1')];
-    const reports = await readOurs(TOPICS.venueReports, reportsFrom, (e) => mine.includes(e.orderId), (es) => es.filter((e) => e.report.type === 'FILL').length >= 4);
+    const reports = await readOurs(topics.venueReports, reportsFrom, (e) => mine.includes(e.orderId), (es) => es.filter((e) => e.report.type === 'FILL').length >= 4);
     for (const report of reports) expect(v.safeParse(VenueReportSchema, report).success).toBe(true);
     const fillReports = reports.filter((r) => r.report.type === 'FILL').sort((a, b) => (a.report.fillId < b.report.fillId ? -1 : 1));
     expect(fillReports.map((r) => [r.orderId, r.report.fillId, r.report.price, r.report.quantity, r.report.liquidity, r.report.remaining])).toEqual(
@@ -77,7 +77,7 @@ describe('venue service', () => {
     expect(reports.filter((r) => r.orderId === id('b1')).map((r) => r.version)).toEqual([1, 2, 3]);
 
     const tradeIds = fills.map((f) => f.tradeId);
-    const feed = await readOurs(TOPICS.priceFeeds, feedFrom, () => true, (es) => tradeIds.every((t) => es.some((e) => e.tradeId === t)));
+    const feed = await readOurs(topics.priceFeeds, feedFrom, () => true, (es) => tradeIds.every((t) => es.some((e) => e.tradeId === t)));
     const trades = feed.filter((e) => tradeIds.includes(e.tradeId));
     expect(trades.map((t) => [t.eventType, t.symbol, t.price, t.quantity, t.takerSide])).toEqual([
       ['PublicTrade', 'BTC-USD', '200', '0.4', 'BUY'],
@@ -115,7 +115,7 @@ describe('venue service', () => {
     expect(await venue.request('POST', `/venue/orders/${id('never')}/cancel`)).toMatchObject({ status: 404, json: { error: { code: 'ORDER_NOT_FOUND' } } });
     await venue.submit(orderBody(id('g1'), 'erin', 'BUY', '50', '1', { timeInForce: 'GTD' }));
     expect(await venue.request('POST', `/venue/orders/${id('g1')}/cancel`, { reason: 'GTD_EXPIRED' })).toMatchObject({ status: 200, json: { status: 'EXPIRED' } });
-    const reports = await readOurs(TOPICS.venueReports, reportsFrom, (e) => [id('c1'), id('g1')].includes(e.orderId), (es) => es.length >= 4);
+    const reports = await readOurs(topics.venueReports, reportsFrom, (e) => [id('c1'), id('g1')].includes(e.orderId), (es) => es.length >= 4);
     expect(reports.sort(byOrderThenVersion).map((r) => [r.orderId, r.version, r.report])).toEqual([
       [id('c1'), 1, { type: 'ACCEPTED' }],
       [id('c1'), 2, { type: 'CANCELLED', reason: 'USER', remaining: '1' }],

@@ -1,7 +1,7 @@
 import { parseDecimal } from '../domain/decimal';
 import type { DomainError } from '../domain/errors';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
-import { TOPICS } from '../infra/kafka/topics';
+import { kafkaTopics } from '../infra/kafka/topics';
 import { createLogger } from '../infra/logger';
 import { LIQUIDITY_ACCOUNT_ID } from './liquidity-simulator';
 import type { VenueOrderRequest } from './schemas';
@@ -11,6 +11,7 @@ import { Venue } from './venue';
 const d = parseDecimal;
 const symbols = new SymbolRegistry(DEFAULT_SYMBOLS);
 const logger = createLogger({ name: 'venue-test', level: 'silent' });
+const topics = kafkaTopics('');
 
 function order(orderId: string, accountId: string, side: 'BUY' | 'SELL', price: string | null, quantity: string, extra: Partial<VenueOrderRequest> = {}): VenueOrderRequest {
   return {
@@ -29,7 +30,7 @@ function order(orderId: string, accountId: string, side: 'BUY' | 'SELL', price: 
 }
 
 async function startVenue(store: InMemoryVenueStore, publisher: RecordingPublisher, compactAfterOrders?: number) {
-  const venue = new Venue({ store, publisher, symbols, logger, epoch: await store.nextRunEpoch(), relay: { retryMs: 5 }, ...(compactAfterOrders === undefined ? {} : { compactAfterOrders }) });
+  const venue = new Venue({ store, publisher, topics, symbols, logger, epoch: await store.nextRunEpoch(), relay: { retryMs: 5 }, ...(compactAfterOrders === undefined ? {} : { compactAfterOrders }) });
   await venue.recover();
   return venue;
 }
@@ -40,8 +41,8 @@ async function published(venue: Venue): Promise<void> {
   expect(venue.stats().relayBacklog).toBe(0);
 }
 
-const reports = (publisher: RecordingPublisher) => publisher.values(TOPICS.venueReports) as any[];
-const feed = (publisher: RecordingPublisher) => publisher.values(TOPICS.priceFeeds) as any[];
+const reports = (publisher: RecordingPublisher) => publisher.values(topics.venueReports) as any[];
+const feed = (publisher: RecordingPublisher) => publisher.values(topics.priceFeeds) as any[];
 const codeOf = async (p: Promise<unknown>) => ((await p.then(() => undefined, (e: unknown) => e)) as DomainError | undefined)?.code;
 
 describe('Venue', () => {

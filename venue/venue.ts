@@ -35,7 +35,7 @@ import { formatDecimal, parseDecimal } from '../domain/decimal';
 import { DomainError } from '../domain/errors';
 import type { SymbolRegistry } from '../domain/symbols';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
-import { TOPICS } from '../infra/kafka/topics';
+import type { KafkaTopics } from '../infra/kafka/topics';
 import type { Logger } from '../infra/logger';
 import { RESTING_STATUSES, type VenueCommit, type VenueFillRecord, type VenueOrderRecord, type VenueStore } from '../infra/mongo/venue-store';
 import { compactEngine, newEngineSlot, type EngineSlot } from './engine-slot';
@@ -51,6 +51,8 @@ import type { BookView, CancelReasonInput, VenueOrderRequest, VenueOrderView } f
 export interface VenueDeps {
   store: VenueStore;
   publisher: EventPublisher;
+  /** Where reports and the public feed go (config.kafka.topics). */
+  topics: Pick<KafkaTopics, 'venueReports' | 'priceFeeds'>;
   symbols: SymbolRegistry;
   logger: Logger;
   /** This run's number (`VenueStore.nextRunEpoch`). */
@@ -90,7 +92,7 @@ export class Venue {
   constructor(private readonly deps: VenueDeps) {
     this.now = deps.clock ?? (() => new Date());
     this.feedBase = this.now().getTime() * 1000;
-    this.relay = new OutboxRelay(deps.store, deps.publisher, deps.logger, deps.relay);
+    this.relay = new OutboxRelay(deps.store, deps.publisher, deps.topics.venueReports, deps.logger, deps.relay);
   }
 
   /** Rebuilds the books from the store and starts republishing what was not published. Call once, before serving. */
@@ -293,7 +295,7 @@ export class Venue {
   private publishFeed(translation: Translation): void {
     if (translation.feed.length === 0) return;
     const messages = translation.feed.map((event) => ({ key: event.symbol, value: JSON.stringify(event) }));
-    this.deps.publisher.publish(TOPICS.priceFeeds, messages).catch((error: unknown) => {
+    this.deps.publisher.publish(this.deps.topics.priceFeeds, messages).catch((error: unknown) => {
       // Not durable by design: readers see the gap in the sequence and take a fresh snapshot.
       this.feedDropped += messages.length;
       const now = Date.now();

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
 
   const mongo = await connectMongo(config.mongo);
   await ensureIndexes(mongo.db);
-  const redis = createRedis(config.redis.url, logger);
+  const redis = createRedis(config.redis, logger);
   const kafka = createKafka(config.kafka, logger);
   const publisher = new KafkaEventPublisher(kafka, logger);
   await publisher.start();
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     idempotency: new RedisIdempotencyStore(redis, { ttlSeconds: config.api.idempotencyTtlSeconds }),
     pendingOrders: new RedisPendingOrderCache(redis),
     publisher,
+    ordersTopic: config.kafka.topics.orders,
     workflows: new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue, config.temporal.reconcile),
     symbols: new SymbolRegistry(DEFAULT_SYMBOLS),
     maxBodyBytes: config.api.maxBodyBytes,

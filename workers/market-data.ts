@@ -25,8 +25,8 @@ async function main(): Promise<void> {
 
   const mongo = await connectMongo(config.mongo);
   await ensureIndexes(mongo.db);
-  const redis = createRedis(config.redis.url, logger);
-  const subscriber = createRedis(config.redis.url, logger);
+  const redis = createRedis(config.redis, logger);
+  const subscriber = createRedis(config.redis, logger);
   const kafka = createKafka(config.kafka, logger);
   const publisher = new KafkaEventPublisher(kafka, logger);
   await publisher.start();
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     db: mongo.db,
     settings: {
       venueUrl: config.venue.url,
+      topics: config.kafka.topics,
       feedGroupId: marketData.feedGroupId,
       executionsGroupId: marketData.executionsGroupId,
       redisPrefix: marketData.redisPrefix,

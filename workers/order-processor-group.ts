@@ -1,5 +1,8 @@
-/** The Kafka consumer group of the orders consumer (DESIGN.md, The order flow). */
-export const ORDER_PROCESSOR_GROUP = 'order-processor-group';
-
-/** The Kafka consumer group that turns venue reports into signals to the order workflows. */
-export const VENUE_REPORT_PROCESSOR_GROUP = 'venue-report-processor-group';
+/**
+ * The Kafka consumer groups of the worker, under the configured prefix (config.kafka.prefix, KAFKA_PREFIX):
+ * `orders` is the consumer of `orders` that starts the workflows (DESIGN.md, The order flow); `venueReports`
+ * turns venue reports into signals to the order workflows.
+ */
+export function orderProcessorGroups(kafkaPrefix: string): { readonly orders: string; readonly venueReports: string } {
+  return { orders: `${kafkaPrefix}order-processor-group`, venueReports: `${kafkaPrefix}venue-report-processor-group` };
+}

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const accounts = new MongoAccountStore(mongo.db);
   await ensureVenueHouseAccounts(accounts);
 
-  const redis = createRedis(config.redis.url, logger);
+  const redis = createRedis(config.redis, logger);
   const kafka = createKafka(config.kafka, logger);
   const publisher = new KafkaEventPublisher(kafka, logger);
   await publisher.start();
@@ -33,6 +33,8 @@ async function main(): Promise<void> {
   const prices = new PriceBook({ symbols, maxAgeMs: config.risk.priceMaxAgeSeconds * 1_000 });
   const feed = await startPriceFeed({
     kafka,
+    pricesTopic: config.kafka.topics.prices,
+    kafkaPrefix: config.kafka.prefix,
     publisher,
     redis,
     logger,

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../infra/config';
+import { ensureTopics } from '../infra/kafka/topics';
 import { MongoAccountStore } from '../infra/mongo/account-store';
 import { MongoApiKeyStore } from '../infra/mongo/api-key-store';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
@@ -46,6 +48,16 @@ async function main(): Promise<void> {
   await up(settings, (line) => console.log(`[stack] ${line}`));
   // The order API serves the dashboard from web/dist: build it when missing or older than web/.
   await ensureWebBuilt((line) => console.log(`[web] ${line}`));
+  if (config.kafka.prefix !== '') {
+    // The stack creates its own topics; those under another prefix (KAFKA_PREFIX) are created here.
+    const admin = new Kafka({ clientId: 'start', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await ensureTopics(admin, config.kafka.topics);
+    } finally {
+      await admin.disconnect();
+    }
+  }
 
   const mongo = await connectMongo(config.mongo);
   await ensureIndexes(mongo.db);

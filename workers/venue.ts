@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   await publisher.start();
 
   const epoch = await store.nextRunEpoch();
-  const venue = new Venue({ store, publisher, symbols, logger, epoch });
+  const venue = new Venue({ store, publisher, topics: config.kafka.topics, symbols, logger, epoch });
   const recovered = await venue.recover();
   logger.info({ epoch, ...recovered }, 'venue.recovered');
 

@@ -8,7 +8,7 @@ import { loadConfig } from '../infra/config';
 import { createKafka } from '../infra/kafka/client';
 import { parseMessage, startConsumer } from '../infra/kafka/consumer';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
-import { dlqTopic, TOPICS, type Topic } from '../infra/kafka/topics';
+import { dlqTopic } from '../infra/kafka/topics';
 import { createLogger } from '../infra/logger';
 import { MongoFillStore } from '../infra/mongo/fill-store';
 import { MongoOrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
@@ -17,7 +17,7 @@ import { MongoOrderStore } from '../infra/mongo/order-store';
 import { connectTemporal } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
 import { createOrderIntake } from './order-intake';
-import { ORDER_PROCESSOR_GROUP, VENUE_REPORT_PROCESSOR_GROUP } from './order-processor-group';
+import { orderProcessorGroups } from './order-processor-group';
 import { createVenueReportIntake } from './venue-report-intake';
 import { onShutdownSignal } from './shutdown';
 
@@ -27,6 +27,8 @@ import { onShutdownSignal } from './shutdown';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
+  const { topics } = config.kafka;
+  const groups = orderProcessorGroups(config.kafka.prefix);
   const logger = createLogger({ name: 'worker', level: config.logLevel });
   // The process owns its shutdown order (consumer first, then the worker): the SDK must not act on signals itself.
   Runtime.install({ shutdownSignals: [] });
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
     fills: new MongoFillStore(mongo.db),
     anomalies: new MongoOrderAnomalyStore(mongo.db),
     publisher,
+    executionsTopic: topics.executions,
     risk: new RiskClient(config.risk.url),
     venue: new VenueClient(config.venue.url),
     logger,
@@ -59,7 +62,7 @@ async function main(): Promise<void> {
   const running = worker.run();
 
   // A consumer whose retries are exhausted has stopped for good: exit, so the supervisor restarts the worker.
-  const consume = (groupId: string, topic: Topic, handle: (value: string) => Promise<unknown>) =>
+  const consume = (groupId: string, topic: string, handle: (value: string) => Promise<unknown>) =>
     startConsumer({
       kafka,
       groupId,
@@ -76,10 +79,10 @@ async function main(): Promise<void> {
       },
     });
   const intake = createOrderIntake({ workflows, logger });
-  const consumer = await consume(ORDER_PROCESSOR_GROUP, TOPICS.orders, (value) => intake(parseMessage(OrderCreatedEventSchema, value)));
+  const consumer = await consume(groups.orders, topics.orders, (value) => intake(parseMessage(OrderCreatedEventSchema, value)));
   const reportIntake = createVenueReportIntake({ workflows, logger });
-  const reports = await consume(VENUE_REPORT_PROCESSOR_GROUP, TOPICS.venueReports, (value) => reportIntake(parseMessage(VenueReportSchema, value)));
-  logger.info({ taskQueue: config.temporal.taskQueue, groups: [ORDER_PROCESSOR_GROUP, VENUE_REPORT_PROCESSOR_GROUP] }, 'worker.ready');
+  const reports = await consume(groups.venueReports, topics.venueReports, (value) => reportIntake(parseMessage(VenueReportSchema, value)));
+  logger.info({ taskQueue: config.temporal.taskQueue, groups: [groups.orders, groups.venueReports], topics: [topics.orders, topics.venueReports] }, 'worker.ready');
 
   onShutdownSignal(logger, async () => {
     // Stop intake first, then let running activities finish, then close the clients they use.

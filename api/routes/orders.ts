@@ -7,7 +7,6 @@ import { isTerminal, newOrder, ORDER_STATUSES, toOrderView, type OrderView } fro
 import { fromOrderSnapshot, toOrderSnapshot, type OrderSnapshot } from '../../domain/order-snapshot';
 import { normalizeSymbol } from '../../domain/symbols';
 import { parseShape } from '../../domain/validation-issues';
-import { TOPICS } from '../../infra/kafka/topics';
 import type { AppEnv } from '../context';
 import type { ApiDeps } from '../deps';
 import { errorResponses, jsonResponse } from '../../infra/http/openapi';
@@ -111,7 +110,7 @@ export function createOrderRoutes(deps: ApiDeps) {
       const view = toOrderView(order);
       const event: OrderCreatedEvent = { eventId: `${orderId}:created`, eventType: 'OrderCreated', occurredAt: createdAt, version: 1, orderId, order: view };
       try {
-        await deps.publisher.publish(TOPICS.orders, [{ key: orderId, value: JSON.stringify(event) }]);
+        await deps.publisher.publish(deps.ordersTopic, [{ key: orderId, value: JSON.stringify(event) }]);
       } catch (error) {
         // Nothing was published: free the key so the client may retry with it.
         await deps.idempotency.abandon(accountId, key, begun.token);

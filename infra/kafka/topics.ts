@@ -1,5 +1,12 @@
-/** The Kafka topics of the system (DESIGN.md, Contracts). Every topic has a `<topic>.dlq` twin for poison messages. */
-export const TOPICS = {
+import type { Admin } from 'kafkajs';
+import { createTopicsWithLeaders } from './create-topics';
+
+/**
+ * The Kafka topics of the system (DESIGN.md, Contracts). Every topic has a `<topic>.dlq` twin for poison messages.
+ * The names carry the configured prefix (KAFKA_PREFIX, empty by default): each test run gets topics of its own,
+ * so it never reads what `npm start` (or another run) publishes, nor the other way round.
+ */
+const TOPIC_BASE_NAMES = {
   orders: 'orders',
   executions: 'executions',
   venueReports: 'venue-reports',
@@ -7,15 +14,29 @@ export const TOPICS = {
   prices: 'prices',
 } as const;
 
-export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
+/** The name of each topic, prefix included: what every producer and consumer uses. */
+export type KafkaTopics = { readonly [K in keyof typeof TOPIC_BASE_NAMES]: string };
 
 export const TOPIC_PARTITIONS = 3;
 
-export function dlqTopic(topic: Topic): string {
+/** The topic names under a prefix (`kafkaTopics('')` are the stack's own). */
+export function kafkaTopics(prefix: string): KafkaTopics {
+  return Object.freeze(Object.fromEntries(Object.entries(TOPIC_BASE_NAMES).map(([key, name]) => [key, `${prefix}${name}`])) as unknown as KafkaTopics);
+}
+
+export function dlqTopic(topic: string): string {
   return `${topic}.dlq`;
 }
 
-/** Every topic the stack creates: the main topics and their dead-letter topics. */
-export function allTopics(): string[] {
-  return Object.values(TOPICS).flatMap((topic) => [topic, dlqTopic(topic)]);
+/** Every topic under a prefix: the main topics and their dead-letter topics. */
+export function allTopics(topics: KafkaTopics): string[] {
+  return Object.values(topics).flatMap((topic) => [topic, dlqTopic(topic)]);
+}
+
+/**
+ * Creates the topics under a prefix (and their `.dlq`) that the broker lacks, TOPIC_PARTITIONS each, since the
+ * broker creates none by itself: the stack does it for its own, a test run for its prefix. Returns those it created.
+ */
+export async function ensureTopics(admin: Admin, topics: KafkaTopics): Promise<string[]> {
+  return createTopicsWithLeaders(admin, allTopics(topics), { partitions: TOPIC_PARTITIONS });
 }

@@ -5,10 +5,14 @@ import type { Logger } from '../logger';
  * One ioredis connection per process. It reconnects forever with a capped backoff; while it is down,
  * commands fail after a few reconnect attempts instead of queueing for long, so an HTTP request answers
  * 503 quickly. Connection errors are logged here: an EventEmitter 'error' without a listener would crash.
+ * `keyPrefix` (REDIS_KEY_PREFIX) goes before every key of every command, Lua scripts' KEYS included, so code names
+ * keys as if it were alone (`prices:BTC-USD`) and a test run's keys stay its own. ioredis does not prefix pub/sub
+ * channels nor SCAN/KEYS patterns: who names a channel or pattern adds it (withKeyPrefix below).
  */
-export function createRedis(url: string, logger: Logger): Redis {
+export function createRedis(config: { readonly url: string; readonly keyPrefix: string }, logger: Logger): Redis {
   const log = logger.child({ component: 'redis' });
-  const redis = new Redis(url, {
+  const redis = new Redis(config.url, {
+    keyPrefix: config.keyPrefix,
     connectTimeout: 5_000,
     maxRetriesPerRequest: 2,
     retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2_000),
@@ -29,4 +33,15 @@ export function createRedis(url: string, logger: Logger): Redis {
   });
   redis.on('reconnecting', (delayMs: number) => log.debug({ delayMs }, 'redis_reconnecting'));
   return redis;
+}
+
+/** A pub/sub channel or a KEYS/SCAN pattern under the client's key prefix, which ioredis puts before keys only. */
+export function withKeyPrefix(redis: Redis, name: string): string {
+  return `${redis.options.keyPrefix ?? ''}${name}`;
+}
+
+/** A channel or key as Redis reports it (pmessage, KEYS, SCAN), without the client's key prefix: the name code uses. */
+export function withoutKeyPrefix(redis: Redis, name: string): string {
+  const prefix = redis.options.keyPrefix ?? '';
+  return name.startsWith(prefix) ? name.slice(prefix.length) : name;
 }

@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
-import { createRedis } from './client';
+import { createRedis, withKeyPrefix, withoutKeyPrefix } from './client';
 import { RedisIdempotencyStore } from './idempotency-store';
 
 describe('RedisIdempotencyStore (real Redis)', () => {
-  const redis = createRedis(loadConfig().redis.url, createLogger({ name: 'idempotency-test', level: 'silent' }));
+  const redis = createRedis(loadConfig().redis, createLogger({ name: 'idempotency-test', level: 'silent' }));
   const prefix = `test-idempotency-${randomUUID()}:`;
   const store = new RedisIdempotencyStore(redis, { ttlSeconds: 86_400, prefix });
   const accepted = { status: 202, body: { orderId: 'o-1', status: 'NEW', quantity: '0.10000000000000000001' } };
 
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    const keys = await redis.keys(withKeyPrefix(redis, `${prefix}*`));
+    if (keys.length > 0) await redis.del(...keys.map((key) => withoutKeyPrefix(redis, key)));
     await redis.quit();
   });
 

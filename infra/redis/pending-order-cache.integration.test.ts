@@ -5,7 +5,7 @@ import { createRedis } from './client';
 import { RedisPendingOrderCache } from './pending-order-cache';
 
 describe('RedisPendingOrderCache (real Redis)', () => {
-  const redis = createRedis(loadConfig().redis.url, createLogger({ name: 'pending-order-test', level: 'silent' }));
+  const redis = createRedis(loadConfig().redis, createLogger({ name: 'pending-order-test', level: 'silent' }));
   const cache = new RedisPendingOrderCache(redis, { prefix: `test-pending-${randomUUID()}:` });
 
   afterAll(() => redis.quit());

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { positionsChannel, positionsRedisKey, type PositionRecord } from '../../domain/market-events';
+import { withKeyPrefix } from './client';
 import { LuaScript } from './lua-script';
 
 /** Where the risk engine copies positions for readers that want them hot (domain/market-events.ts). */
@@ -35,7 +36,7 @@ export class RedisPositionMirror implements PositionMirror {
     if (this.redis.status !== 'ready') throw new Error(`redis is not connected (${this.redis.status})`);
     await Promise.all(
       records.map((record) =>
-        MIRROR_IF_NEWER.run(this.redis, positionsRedisKey(record.accountId), [record.symbol, record.version, JSON.stringify(record), positionsChannel(record.accountId)]),
+        MIRROR_IF_NEWER.run(this.redis, positionsRedisKey(record.accountId), [record.symbol, record.version, JSON.stringify(record), withKeyPrefix(this.redis, positionsChannel(record.accountId))]),
       ),
     );
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { allTopics } from '../../infra/kafka/topics';
+import { allTopics, kafkaTopics } from '../../infra/kafka/topics';
 import { ORDER_SEARCH_ATTRIBUTES } from './servers/temporal';
 import { loadStackSettings, REPO_ROOT } from './settings';
 import { SERVERS } from './stack';
@@ -55,7 +55,7 @@ describe('docker-compose.yml', () => {
     const command = compose.services.temporal?.command ?? [];
     for (const name of ORDER_SEARCH_ATTRIBUTES) expect(command).toContain(`${name}=Keyword`);
     const script = (compose.services['kafka-topics']?.command ?? []).join('\n');
-    const base = allTopics().filter((t) => !t.endsWith('.dlq'));
+    const base = allTopics(kafkaTopics('')).filter((t) => !t.endsWith('.dlq'));
     expect(script).toContain(`for t in ${base.join(' ')}; do`);
     expect(script).toContain('"$$t.dlq"');
   });

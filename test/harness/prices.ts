@@ -3,7 +3,6 @@ import { pricesRedisKey, type PriceUpdate } from '../../domain/market-events';
 import { loadConfig } from '../../infra/config';
 import { createKafka } from '../../infra/kafka/client';
 import { KafkaEventPublisher } from '../../infra/kafka/event-publisher';
-import { TOPICS } from '../../infra/kafka/topics';
 import { createLogger } from '../../infra/logger';
 import { createRedis } from '../../infra/redis/client';
 
@@ -35,7 +34,7 @@ const silent = () => createLogger({ name: 'test-prices', level: 'silent' });
 export async function publishPrice(symbol: string, mark: string): Promise<PriceUpdate> {
   const update = priceUpdate(symbol, mark);
   const config = loadConfig();
-  const redis = createRedis(config.redis.url, silent());
+  const redis = createRedis(config.redis, silent());
   try {
     await redis.set(pricesRedisKey(symbol), JSON.stringify(update));
   } finally {
@@ -44,7 +43,7 @@ export async function publishPrice(symbol: string, mark: string): Promise<PriceU
   const publisher = new KafkaEventPublisher(createKafka(config.kafka, silent()), silent());
   await publisher.start();
   try {
-    await publisher.publish(TOPICS.prices, [{ key: symbol, value: JSON.stringify(update) }]);
+    await publisher.publish(config.kafka.topics.prices, [{ key: symbol, value: JSON.stringify(update) }]);
   } finally {
     await publisher.stop();
   }
@@ -53,7 +52,7 @@ export async function publishPrice(symbol: string, mark: string): Promise<PriceU
 
 /** Forgets the marks earlier tests (or a market data service) left in Redis, so a risk engine started next knows none. */
 export async function clearPrices(symbols: readonly string[]): Promise<void> {
-  const redis = createRedis(loadConfig().redis.url, silent());
+  const redis = createRedis(loadConfig().redis, silent());
   try {
     await redis.del(...symbols.map(pricesRedisKey));
   } finally {

@@ -9,8 +9,7 @@ import { MongoAccountStore } from '../../infra/mongo/account-store';
 import { MongoApiKeyStore } from '../../infra/mongo/api-key-store';
 import { connectMongo, ensureIndexes } from '../../infra/mongo/client';
 import { MongoOrderStore } from '../../infra/mongo/order-store';
-import { TOPICS } from '../../infra/kafka/topics';
-import { ORDER_PROCESSOR_GROUP, VENUE_REPORT_PROCESSOR_GROUP } from '../../workers/order-processor-group';
+import { orderProcessorGroups } from '../../workers/order-processor-group';
 import { clearPrices } from './prices';
 import { eventually, startSystemProcess, waitForOutput, type SystemProcess } from './processes';
 
@@ -28,7 +27,9 @@ export function freePort(): Promise<number> {
 
 /**
  * The order system as separate processes (API and worker) on the real stack, isolated from other
- * test files by its own Mongo database and Temporal task queue. Tests talk HTTP to it like a client.
+ * test files by its own Mongo database and Temporal task queue, and from `npm start` and other test runs by
+ * the run's Kafka topics, consumer groups and Redis keys (test/harness/test-run.ts; the processes inherit
+ * KAFKA_PREFIX and REDIS_KEY_PREFIX from the jest process). Tests talk HTTP to it like a client.
  */
 export class TestSystem {
   readonly env: Record<string, string>;
@@ -82,9 +83,11 @@ export class TestSystem {
     system.accounts = new MongoAccountStore(system.mongo.db);
     system.apiKeys = new MongoApiKeyStore(system.mongo.db);
     system.temporal = new Client({ connection: await Connection.connect({ address: system.config.temporal.address }) });
+    const { topics, prefix } = system.config.kafka;
+    const groups = orderProcessorGroups(prefix);
     await skipBacklog([
-      { groupId: ORDER_PROCESSOR_GROUP, topic: TOPICS.orders },
-      { groupId: VENUE_REPORT_PROCESSOR_GROUP, topic: TOPICS.venueReports },
+      { groupId: groups.orders, topic: topics.orders },
+      { groupId: groups.venueReports, topic: topics.venueReports },
     ]);
     return system;
   }
@@ -201,8 +204,8 @@ export async function topicEndOffset(topic: string): Promise<bigint> {
 }
 
 /**
- * Test systems share the stack's topics and consumer groups, one after another. What an earlier system left
- * unconsumed (its last reports, orders of a run that was killed) belongs to that system's database: a new
+ * Test systems of one run share the run's topics and consumer groups, one after another. What an earlier system left
+ * unconsumed (its last reports, orders of a test that failed midway) belongs to that system's database: a new
  * system's worker starts at the end of the topics instead of working through someone else's backlog.
  * A group must have no members to be moved; a killed worker's membership lasts until its session times out.
  */
@@ -242,8 +245,10 @@ export async function readTopicFrom(
   timeoutMs = 30_000,
 ): Promise<string[]> {
   const { Kafka, logLevel } = await import('kafkajs');
-  const kafka = new Kafka({ clientId: 'test-reader', brokers: [...loadConfig().kafka.brokers], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `test-reader-${randomUUID()}` });
+  const config = loadConfig();
+  const kafka = new Kafka({ clientId: 'test-reader', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING });
+  // Under the run's prefix, so the run's teardown deletes the group.
+  const consumer = kafka.consumer({ groupId: `${config.kafka.prefix}test-reader-${randomUUID()}` });
   const values: string[] = [];
   await consumer.connect();
   try {

@@ -1,4 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporalBinary } from '../../scripts/stack/servers/temporal';
 import { loadStackSettings } from '../../scripts/stack/settings';
 import { ORDER_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
@@ -16,4 +17,21 @@ export function createTestWorkflowEnvironment(): Promise<TestWorkflowEnvironment
       extraArgs: ['--dynamic-config-value', 'frontend.enableServerVersionCheck=false'],
     },
   });
+}
+
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+
+/**
+ * The workflow code at `workflowsPath` (a `require.resolve`d module), bundled once per test file, as Temporal
+ * recommends: jest loads this module afresh for each test file, and every Worker of the file
+ * (`Worker.create({ workflowBundle })`, `Worker.runReplayHistory({ workflowBundle }, ...)`) reuses the bundle
+ * instead of running webpack again, as `workflowsPath` would.
+ */
+export function workflowBundle(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
+  let bundle = bundles.get(workflowsPath);
+  if (bundle === undefined) {
+    bundle = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+    bundles.set(workflowsPath, bundle);
+  }
+  return bundle;
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { TOPICS } from '../../infra/kafka/topics';
+import { loadConfig } from '../../infra/config';
 import { TestSystem, topicEndOffset } from '../harness/system';
 
 const valid = { symbol: 'BTC-USD', side: 'BUY', type: 'LIMIT', quantity: '0.5', price: '30000' };
 
 /** Every bad request gets its stable code in the error envelope, and nothing is published or stored. */
 describe('order API: bad input', () => {
+  const { topics } = loadConfig().kafka;
   let system: TestSystem;
   let apiKey: string;
   let accountId: string;
@@ -15,7 +16,7 @@ describe('order API: bad input', () => {
     system = await TestSystem.create('badinput');
     ({ apiKey, accountId } = await system.createAccount({ USD: '1000000', BTC: '10' }));
     await system.startApi();
-    offsetBefore = await topicEndOffset(TOPICS.orders);
+    offsetBefore = await topicEndOffset(topics.orders);
   }, 120_000);
   afterAll(() => system?.stop(), 60_000);
 
@@ -118,7 +119,7 @@ describe('order API: bad input', () => {
   });
 
   it('published nothing and stored nothing for any of them', async () => {
-    expect(await topicEndOffset(TOPICS.orders)).toBe(offsetBefore);
+    expect(await topicEndOffset(topics.orders)).toBe(offsetBefore);
     const page = await system.orders.listForAccount(accountId, { limit: 10 });
     expect(page.orders).toEqual([]);
     expect(await system.balances(accountId)).toMatchObject({ USD: { held: '0' }, BTC: { held: '0' } });
@@ -128,6 +129,6 @@ describe('order API: bad input', () => {
     const response = await post('{"symbol":"BTC-USD","side":"SELL","type":"LIMIT","quantity":0.25,"price":30000.10}');
     expect(response.status).toBe(202);
     expect(response.json).toMatchObject({ quantity: '0.25', price: '30000.1', status: 'NEW' });
-    expect(await topicEndOffset(TOPICS.orders)).toBe(offsetBefore + 1n);
+    expect(await topicEndOffset(topics.orders)).toBe(offsetBefore + 1n);
   });
 });

@@ -1,12 +1,13 @@
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { TOPICS } from '../../infra/kafka/topics';
+import { loadConfig } from '../../infra/config';
 import { eventually } from '../harness/processes';
 import { TestSystem, topicEndOffset } from '../harness/system';
 
 const order = { symbol: 'BTC-USD', side: 'BUY', type: 'LIMIT', quantity: '0.01', price: '25000' };
 
 describe('order API: idempotency keys', () => {
+  const { topics } = loadConfig().kafka;
   let system: TestSystem;
   let apiKey: string;
   let accountId: string;
@@ -15,7 +16,7 @@ describe('order API: idempotency keys', () => {
   beforeAll(async () => {
     system = await TestSystem.create('idem');
     ({ apiKey, accountId } = await system.createAccount({ USD: '1000000', BTC: '10' }));
-    redis = new Redis(system.config.redis.url);
+    redis = new Redis(system.config.redis.url, { keyPrefix: system.config.redis.keyPrefix });
     await system.startAll();
   }, 120_000);
   afterAll(async () => {
@@ -44,7 +45,7 @@ describe('order API: idempotency keys', () => {
 
   it('makes one order and one workflow from 20 concurrent requests with one key', async () => {
     const key = randomUUID();
-    const offsetBefore = await topicEndOffset(TOPICS.orders);
+    const offsetBefore = await topicEndOffset(topics.orders);
     const responses = await Promise.all(Array.from({ length: 20 }, () => system.placeOrder(apiKey, order, key)));
     const statuses = responses.map((r) => r.status);
     expect(statuses.every((s) => s === 202 || s === 409)).toBe(true);
@@ -56,7 +57,7 @@ describe('order API: idempotency keys', () => {
 
     const [orderId] = [...orderIds] as [string];
     await system.waitForStatus(apiKey, orderId, 'ACCEPTED');
-    expect(await topicEndOffset(TOPICS.orders)).toBe(offsetBefore + 1n);
+    expect(await topicEndOffset(topics.orders)).toBe(offsetBefore + 1n);
     expect(await runs(orderId)).toHaveLength(1);
     expect((await system.orders.events(orderId)).map((e) => e.version)).toEqual([1, 2]);
   }, 60_000);
@@ -64,11 +65,11 @@ describe('order API: idempotency keys', () => {
   it('refuses the same key with a different body with 422 IDEMPOTENCY_KEY_REUSED, and changes nothing', async () => {
     const key = randomUUID();
     const first = await system.placeOrder(apiKey, order, key);
-    const offsetBefore = await topicEndOffset(TOPICS.orders);
+    const offsetBefore = await topicEndOffset(topics.orders);
     const other = await system.placeOrder(apiKey, { ...order, quantity: '0.02' }, key);
     expect(other.status).toBe(422);
     expect(other.json.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
-    expect(await topicEndOffset(TOPICS.orders)).toBe(offsetBefore);
+    expect(await topicEndOffset(topics.orders)).toBe(offsetBefore);
     const replay = await system.placeOrder(apiKey, order, key);
     expect(replay.text).toBe(first.text);
   }, 30_000);

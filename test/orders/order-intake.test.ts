@@ -1,14 +1,16 @@
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../../infra/config';
 import { parseDecimal } from '../../domain/decimal';
 import type { OrderCreatedEvent } from '../../domain/events';
 import { newOrder, toOrderView } from '../../domain/order';
-import { dlqTopic, TOPICS } from '../../infra/kafka/topics';
+import { dlqTopic } from '../../infra/kafka/topics';
 import { eventually } from '../harness/processes';
 import { TestSystem } from '../harness/system';
 
 /** The orders consumer: one workflow per order whatever Kafka redelivers, poison to the DLQ, cancel before start. */
 describe('orders consumer', () => {
+  const { topics } = loadConfig().kafka;
   let system: TestSystem;
   let account: { accountId: string; apiKey: string };
   let producer: Producer;
@@ -46,7 +48,7 @@ describe('orders consumer', () => {
     return { eventId: `${orderId}:created`, eventType: 'OrderCreated', occurredAt: order.createdAt, version: 1, orderId, order: toOrderView(order) };
   };
   const publish = (event: OrderCreatedEvent | string, key: string) =>
-    producer.send({ topic: TOPICS.orders, acks: -1, messages: [{ key, value: typeof event === 'string' ? event : JSON.stringify(event) }] });
+    producer.send({ topic: topics.orders, acks: -1, messages: [{ key, value: typeof event === 'string' ? event : JSON.stringify(event) }] });
   const runs = async (orderId: string) => {
     let count = 0;
     for await (const _ of system.temporal.workflow.list({ query: `WorkflowId="order-${orderId}"` })) count += 1;
@@ -98,9 +100,11 @@ describe('orders consumer', () => {
 
   it('sends a message that fails its schema to orders.dlq with the reason, and goes on with the next', async () => {
     const marker = randomUUID();
-    const consumer = kafka.consumer({ groupId: `test-dlq-${marker}` });
+    // Under the run's prefix, so the run's teardown deletes the group.
+    const groupId = `${system.config.kafka.prefix}test-dlq-${marker}`;
+    const consumer = kafka.consumer({ groupId });
     await consumer.connect();
-    await consumer.subscribe({ topic: dlqTopic(TOPICS.orders), fromBeginning: false });
+    await consumer.subscribe({ topic: dlqTopic(topics.orders), fromBeginning: false });
     const dead: Array<{ value: string; reason: string }> = [];
     await consumer.run({
       eachMessage: async ({ message }) => {
@@ -113,7 +117,7 @@ describe('orders consumer', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await eventually('the DLQ reader to join', async () => ((await admin.describeGroups([`test-dlq-${marker}`])).groups[0]?.state === 'Stable' ? true : undefined));
+      await eventually('the DLQ reader to join', async () => ((await admin.describeGroups([groupId])).groups[0]?.state === 'Stable' ? true : undefined));
     } finally {
       await admin.disconnect();
     }

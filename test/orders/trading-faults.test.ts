@@ -2,8 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { formatDecimal, parseDecimal } from '../../domain/decimal';
 import type { VenueReport } from '../../domain/venue-events';
 import { loadConfig } from '../../infra/config';
-import { TOPICS } from '../../infra/kafka/topics';
-import { VENUE_REPORT_PROCESSOR_GROUP } from '../../workers/order-processor-group';
+import { orderProcessorGroups } from '../../workers/order-processor-group';
 import { eventually } from '../harness/processes';
 import { readTopicFrom, TestSystem, topicOffsets } from '../harness/system';
 import { randomUUID } from 'node:crypto';
@@ -19,6 +18,7 @@ const OMS_STATUS_OF_VENUE: Record<string, string> = { OPEN: 'ACCEPTED', PARTIALL
 type Account = { accountId: string; apiKey: string };
 
 describe('trading under faults', () => {
+  const { topics } = loadConfig().kafka;
   let system: TestSystem;
 
   beforeAll(async () => {
@@ -58,7 +58,7 @@ describe('trading under faults', () => {
 
   it('changes nothing when the same venue reports are delivered again', async () => {
     const [alice, bob] = [await system.createAccount({ USD: '100000', BTC: '2' }), await system.createAccount({ USD: '100000', BTC: '2' })];
-    const reportsFrom = await topicOffsets(TOPICS.venueReports);
+    const reportsFrom = await topicOffsets(topics.venueReports);
     const sell = (await system.placeOrder(bob.apiKey, limit('SELL', '0.3', '30000'))).json.orderId as string;
     await system.waitForStatus(bob.apiKey, sell, 'ACCEPTED');
     const buy = (await system.placeOrder(alice.apiKey, limit('BUY', '0.1', '30000'))).json.orderId as string;
@@ -67,13 +67,13 @@ describe('trading under faults', () => {
     const balancesBefore = [await system.balances(alice.accountId), await system.balances(bob.accountId), await system.balances(FEES)];
 
     // The sell's own reports as the venue published them (ACCEPTED, FILL), sent again, byte for byte.
-    const raw = await readTopicFrom(TOPICS.venueReports, reportsFrom, (values) => values.filter((v) => (JSON.parse(v) as VenueReport).orderId === sell).length >= 2);
+    const raw = await readTopicFrom(topics.venueReports, reportsFrom, (values) => values.filter((v) => (JSON.parse(v) as VenueReport).orderId === sell).length >= 2);
     const ours = raw.filter((v) => (JSON.parse(v) as VenueReport).orderId === sell);
     expect(ours.map((v) => (JSON.parse(v) as VenueReport).report.type)).toEqual(['ACCEPTED', 'FILL']);
     const producer = new Kafka({ clientId: 'test-redeliver', brokers: [...loadConfig().kafka.brokers], logLevel: logLevel.NOTHING }).producer();
     await producer.connect();
     try {
-      await producer.send({ topic: TOPICS.venueReports, messages: [...ours, ...ours].map((value) => ({ key: sell, value })) });
+      await producer.send({ topic: topics.venueReports, messages: [...ours, ...ours].map((value) => ({ key: sell, value })) });
     } finally {
       await producer.disconnect();
     }
@@ -104,7 +104,7 @@ describe('trading under faults', () => {
 
     // The worker stops; every report the venue sends meanwhile is lost: the report consumers' group is moved past them.
     await system.worker!.stop();
-    const endOf = async () => (await topicOffsets(TOPICS.venueReports)).reduce((sum, p) => sum + BigInt(p.offset), 0n);
+    const endOf = async () => (await topicOffsets(topics.venueReports)).reduce((sum, p) => sum + BigInt(p.offset), 0n);
     const reportsBefore = await endOf();
     // A participant from outside this order system takes alice's offer at the venue.
     const taker = await fetch(`${system.venueUrl}/venue/orders`, {
@@ -120,8 +120,8 @@ describe('trading under faults', () => {
     const admin = new Kafka({ clientId: 'test-lose-reports', brokers: [...loadConfig().kafka.brokers], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      const ends = await admin.fetchTopicOffsets(TOPICS.venueReports);
-      await admin.setOffsets({ groupId: VENUE_REPORT_PROCESSOR_GROUP, topic: TOPICS.venueReports, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+      const ends = await admin.fetchTopicOffsets(topics.venueReports);
+      await admin.setOffsets({ groupId: orderProcessorGroups(loadConfig().kafka.prefix).venueReports, topic: topics.venueReports, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
     } finally {
       await admin.disconnect();
     }

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../infra/config';
 import { formatDecimal, mul, parseDecimal } from '../../domain/decimal';
 import { buyHoldAmount, DEFAULT_FEE_RATES } from '../../risk/fees';
 
@@ -5,7 +6,6 @@ import { buyHoldAmount, DEFAULT_FEE_RATES } from '../../risk/fees';
 const buyHoldAmountOf = (price: string, quantity: string) =>
   formatDecimal(buyHoldAmount(mul(parseDecimal(price), parseDecimal(quantity), 'UP'), DEFAULT_FEE_RATES));
 import type { ExecutionReport } from '../../domain/events';
-import { TOPICS } from '../../infra/kafka/topics';
 import { eventually } from '../harness/processes';
 import { readTopicFrom, TestSystem, topicOffsets } from '../harness/system';
 
@@ -14,6 +14,7 @@ import { readTopicFrom, TestSystem, topicOffsets } from '../harness/system';
  * final state exactly once. No transition, audit entry, event or hold is lost or applied twice.
  */
 describe('worker crash during a burst of 200 orders', () => {
+  const { topics } = loadConfig().kafka;
   let system: TestSystem;
 
   beforeAll(async () => {
@@ -25,7 +26,7 @@ describe('worker crash during a burst of 200 orders', () => {
   it('reaches every final state exactly once after kill -9 and restart', async () => {
     const rich = [await system.createAccount({ USD: '10000000', BTC: '0' }), await system.createAccount({ USD: '10000000', BTC: '0' })];
     const poor = await system.createAccount({ USD: '0', BTC: '0' });
-    const executionsFrom = await topicOffsets(TOPICS.executions);
+    const executionsFrom = await topicOffsets(topics.executions);
 
     const plan = Array.from({ length: 200 }, (_, i) => {
       const owner = i % 5 === 4 ? poor : rich[i % 2]!;
@@ -93,7 +94,7 @@ describe('worker crash during a burst of 200 orders', () => {
 
     // executions: after dropping redeliveries by eventId, exactly NEW + the final state per order.
     const ours = new Set(placed.map((p) => p.orderId));
-    const values = await readTopicFrom(TOPICS.executions, executionsFrom, (vs) => {
+    const values = await readTopicFrom(topics.executions, executionsFrom, (vs) => {
       const ids = new Set(vs.map((v) => JSON.parse(v) as ExecutionReport).filter((e) => ours.has(e.orderId)).map((e) => e.eventId));
       return ids.size >= 400;
     });

@@ -3,7 +3,7 @@ import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../infra/config';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../scripts/stack/servers/temporal';
-import { createTestWorkflowEnvironment } from '../harness/temporal-env';
+import { createTestWorkflowEnvironment, workflowBundle } from '../harness/temporal-env';
 import { echo } from './fixtures/echo-workflow';
 
 describe('Temporal (stack)', () => {
@@ -31,7 +31,7 @@ describe('Temporal (stack)', () => {
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue,
-        workflowsPath: require.resolve('./fixtures/echo-workflow'),
+        workflowBundle: await workflowBundle(require.resolve('./fixtures/echo-workflow')),
       });
       const result = await worker.runUntil(
         env.client.workflow.execute(echo, { args: ['hello'], taskQueue, workflowId: `echo-${randomUUID()}` }),

@@ -2,8 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTopicsWithLeaders } from '../../../infra/kafka/create-topics';
-import { allTopics, TOPIC_PARTITIONS } from '../../../infra/kafka/topics';
+import { ensureTopics, kafkaTopics } from '../../../infra/kafka/topics';
 import { runLogged } from '../processes';
 import type { StackSettings } from '../settings';
 import { serverDataDir, type StackServer } from './server';
@@ -145,7 +144,8 @@ export const kafkaServer: StackServer = {
     const client = admin(settings);
     try {
       await client.connect();
-      const created = await createTopicsWithLeaders(client, allTopics(), { partitions: TOPIC_PARTITIONS });
+      // The stack's own topics, unprefixed; a test run creates its prefixed ones itself (test/global-setup.ts).
+      const created = await ensureTopics(client, kafkaTopics(''));
       if (created.length > 0) say(`kafka: created topics ${created.join(', ')}`);
     } finally {
       await client.disconnect();
