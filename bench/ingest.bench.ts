@@ -5,7 +5,7 @@
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { countMessages, createScratchTopics } from '../infra/kafka/scratch-topics';
+import { countMessages, createScratchTopics } from '../test/harness/scratch-topics';
 import { startSystemProcess, waitForOutput, type SystemProcess } from '../test/harness/processes';
 import { freePort, TestSystem } from '../test/harness/system';
 import { percentOf, round, verdict, type BenchResult, type Row } from './result';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { formatDecimal, parseDecimal } from '../domain/decimal';
 import { TOPICS } from '../infra/kafka/topics';
-import { orderBody, readOurs, topicOffsets, VenueTestProcess } from './venue-test-process';
+import { orderBody, readOurs, topicOffsets, VenueTestProcess } from '../test/harness/venue-test-process';
 
 jest.setTimeout(180_000);
 

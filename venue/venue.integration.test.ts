@@ -5,7 +5,7 @@ import { loadConfig } from '../infra/config';
 import { TOPICS } from '../infra/kafka/topics';
 import { connectMongo } from '../infra/mongo/client';
 import { VENUE_COLLECTIONS } from '../infra/mongo/venue-store';
-import { orderBody, readOurs, topicOffsets, VenueTestProcess } from './venue-test-process';
+import { orderBody, readOurs, topicOffsets, VenueTestProcess } from '../test/harness/venue-test-process';
 
 jest.setTimeout(60_000);
 
