@@ -5,7 +5,7 @@ import type { PriceFeedEvent } from '../../domain/venue-events';
 import type { EngineOrder } from '../../venue/engine-types';
 import { translateEngineEvents } from '../../venue/event-translator';
 import { LiquiditySimulator, mulberry32, type ReplayStep } from '../../venue/liquidity-simulator';
-import { readMarketDataFile } from '../../venue/market-data-csv';
+import { readMarketDataFile } from '../../infra/market-data-file';
 import { MatchingEngine } from '../../venue/matching-engine';
 import { replaySteps } from '../../venue/replay-steps';
 import type { BookSnapshot } from '../../market-data/book-sync';
