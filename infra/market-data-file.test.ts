@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { REPO_ROOT } from '../scripts/stack/settings';
+import { APP_ROOT, marketDataDir } from './config';
 import { readMarketDataFile } from './market-data-file';
 
-const MARKET_DIR = join(REPO_ROOT, '..', 'shared', 'data', 'market');
+const MARKET_DIR = marketDataDir(undefined, APP_ROOT);
 
 describe('readMarketDataFile on the shared data', () => {
   it.each([

@@ -5,9 +5,9 @@ import { MongoAccountStore } from '../infra/mongo/account-store';
 import { MongoApiKeyStore } from '../infra/mongo/api-key-store';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { DEMO_ACCOUNTS, DEMO_BALANCES, seedDemoAccounts } from '../infra/mongo/demo-accounts';
-import { up } from '../scripts/stack/stack';
-import { loadStackSettings, REPO_ROOT } from '../scripts/stack/settings';
 import { loadVenueConfig } from '../venue/config';
+import { up } from './stack/stack';
+import { loadStackSettings, REPO_ROOT } from './stack/settings';
 
 /**
  * `npm start`: the whole system on one machine (risk engine, venue replaying market data, worker, order API, market data). Brings the local stack up (provisioning it on the
@@ -41,7 +41,7 @@ function run(name: string, script: string, onLine: (line: string) => void): Chil
 async function main(): Promise<void> {
   const settings = loadStackSettings();
   const config = loadConfig();
-  const venueConfig = loadVenueConfig(process.env, { repoRoot: REPO_ROOT });
+  const venueConfig = loadVenueConfig(process.env, { rootDir: REPO_ROOT });
   await up(settings, (line) => console.log(`[stack] ${line}`));
 
   const mongo = await connectMongo(config.mongo);
