@@ -41,7 +41,7 @@ function run(name: string, script: string, onLine: (line: string) => void): Chil
 async function main(): Promise<void> {
   const settings = loadStackSettings();
   const config = loadConfig();
-  const venueConfig = loadVenueConfig(process.env, { rootDir: REPO_ROOT });
+  const venueConfig = loadVenueConfig(process.env, { rootDir: config.rootDir });
   await up(settings, (line) => console.log(`[stack] ${line}`));
 
   const mongo = await connectMongo(config.mongo);
