@@ -5,7 +5,7 @@
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { countMessages } from '../infra/kafka/scratch-topics';
+import { countMessages } from '../test/harness/scratch-topics';
 import { allTopics, ensureTopics, kafkaTopics } from '../infra/kafka/topics';
 import { startSystemProcess, waitForOutput, type SystemProcess } from '../test/harness/processes';
 import { freePort, TestSystem } from '../test/harness/system';

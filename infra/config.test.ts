@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { ConfigError, DEFAULT_BACKFILL_FILES, loadConfig, marketDataDir } from './config';
 
 describe('loadConfig', () => {
@@ -84,6 +85,12 @@ describe('loadConfig', () => {
       throttleMs: 50,
     });
     expect(loadConfig({ MARKET_DATA_BACKFILL_FILES: 'none' }).marketData.backfillFiles).toEqual([]);
+  });
+
+  it('resolves relative paths from the checkout it runs from, or from the root it is given', () => {
+    expect(loadConfig({}).rootDir).toBe(resolve(__dirname, '..'));
+    expect(loadConfig({}, { rootDir: '/app' }).rootDir).toBe('/app');
+    expect(marketDataDir(loadConfig({ MARKET_DATA_DIR: 'data' }, { rootDir: '/app' }).marketData.dataDir, '/app')).toBe('/app/data');
   });
 
   it('finds the market data folder beside the repository unless told', () => {

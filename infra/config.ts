@@ -1,4 +1,4 @@
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { describeIssues, validationIssues } from '../domain/validation-issues';
 import { kafkaTopics, type KafkaTopics } from './kafka/topics';
@@ -123,7 +123,15 @@ const EnvSchema = v.object({
 
 type Env = v.InferOutput<typeof EnvSchema>;
 
+/**
+ * The folder the code runs from: the checkout (infra/ sits right below it), /app in the image. Relative paths in
+ * the environment (MARKET_DATA_DIR) start here, so no process depends on its working directory or on scripts/.
+ */
+export const APP_ROOT = resolve(__dirname, '..');
+
 export interface AppConfig {
+  /** See APP_ROOT; resolve MARKET_DATA_DIR against it with marketDataDir(). */
+  readonly rootDir: string;
   readonly env: Env['OMS_ENV'];
   readonly logLevel: Env['LOG_LEVEL'];
   readonly temporal: {
@@ -166,13 +174,14 @@ export class ConfigError extends Error {
 }
 
 /** Parses the environment; a bad value throws a ConfigError naming each offending variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+export function loadConfig(env: Record<string, string | undefined> = process.env, paths: { rootDir: string } = { rootDir: APP_ROOT }): AppConfig {
   const parsed = v.safeParse(EnvSchema, env);
   if (!parsed.success) {
     throw new ConfigError(`invalid configuration: ${describeIssues(validationIssues(parsed.issues, 'environment'))}`);
   }
   const e = parsed.output;
   return {
+    rootDir: paths.rootDir,
     env: e.OMS_ENV,
     logLevel: e.LOG_LEVEL,
     temporal: {
@@ -210,8 +219,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-/** The market data folder: MARKET_DATA_DIR (relative to the repository) or ../shared/data/market beside it, as the venue finds it. */
-export function marketDataDir(dir: string | undefined, repoRoot: string): string {
-  const chosen = dir ?? join(repoRoot, '..', 'shared', 'data', 'market');
-  return isAbsolute(chosen) ? chosen : join(repoRoot, chosen);
+/** The market data folder: MARKET_DATA_DIR (relative to the root directory) or ../shared/data/market beside it. */
+export function marketDataDir(dir: string | undefined, rootDir: string): string {
+  const chosen = dir ?? join(rootDir, '..', 'shared', 'data', 'market');
+  return isAbsolute(chosen) ? chosen : join(rootDir, chosen);
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+// The venue's replay parses the same files with the same parser: one reading of shared/data/market for both.
+import { parseMarketDataCsv } from '../domain/market-data-csv';
 import type { Logger } from '../infra/logger';
 import type { MongoCandleStore } from '../infra/mongo/candle-store';
-// The venue's parser of the same files (pure but for reading the file): one reading of shared/data/market for both.
-import { parseMarketDataCsv } from '../venue/market-data-csv';
 import { candleRecord } from './candle-records';
 import { aggregateBars, CANDLE_INTERVALS } from './candles';
 

@@ -3,7 +3,7 @@ import { parseDecimal } from '../domain/decimal';
 import type { PriceFeedEvent } from '../domain/venue-events';
 import { BookSync, type BookSnapshot, type FeedStep } from './book-sync';
 import type { OrderBook } from './order-book';
-import { recordVenueFeed, type RecordedFeed } from './venue-feed-fixture';
+import { recordVenueFeed, type RecordedFeed } from '../test/harness/venue-feed-fixture';
 
 const d = parseDecimal;
 const level = (price: string, quantity: string, orderCount = 1) => ({ price: d(price), quantity: d(quantity), orderCount });

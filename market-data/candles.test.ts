@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { parseDecimal } from '../domain/decimal';
-import { readMarketDataFile, type TradeBar } from '../venue/market-data-csv';
+import type { TradeBar } from '../domain/market-data-csv';
+import { readMarketDataFile } from '../infra/market-data-file';
 import { aggregateBars, candleFromView, CandleSeries, candleView, INTERVAL_MS, isCandleInterval, openTimeOf, withTrade, type Bar, type Candle } from './candles';
 import type { Trade } from './trade';
-import { MARKET_DIR } from './venue-feed-fixture';
+import { MARKET_DIR } from '../test/harness/venue-feed-fixture';
 
 const d = parseDecimal;
 const DAY = Date.UTC(2016, 9, 7);

@@ -20,10 +20,10 @@ import { MongoOrderStore } from '../infra/mongo/order-store';
 import { createRedis, withKeyPrefix } from '../infra/redis/client';
 import { eventually } from '../test/harness/processes';
 import { readTopicFrom, topicOffsets } from '../test/harness/system';
-import { VenueTestProcess } from '../venue/venue-test-process';
+import { VenueTestProcess } from '../test/harness/venue-test-process';
 import { RedisHotSnapshots } from './hot-snapshots';
 import { createMarketDataService, type MarketDataService } from './service';
-import { MARKET_DIR } from './venue-feed-fixture';
+import { MARKET_DIR } from '../test/harness/venue-feed-fixture';
 
 /**
  * The market data service in this process (so its channel updates can be recorded) on the real stack, fed by a

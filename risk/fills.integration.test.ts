@@ -1,7 +1,7 @@
 import { parseDecimal } from '../domain/decimal';
 import { exactCost } from './fees';
 import { decideFeeCredit, decideFill, type FillRequest } from './ledger';
-import { RiskTestApp } from './risk-test-app';
+import { RiskTestApp } from '../test/harness/risk-test-app';
 
 const d = parseDecimal;
 

@@ -1,6 +1,6 @@
 import { parseDecimal } from '../domain/decimal';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
-import { RiskTestApp } from './risk-test-app';
+import { RiskTestApp } from '../test/harness/risk-test-app';
 
 const d = parseDecimal;
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { formatDecimal, min, parseDecimal, type Scaled } from '../domain/decimal';
-import { RiskTestApp } from './risk-test-app';
+import { RiskTestApp } from '../test/harness/risk-test-app';
 
 const d = parseDecimal;
 const ASSETS = ['USD', 'BTC'] as const;

@@ -12,7 +12,7 @@ import { eventually } from '../test/harness/processes';
 import { readTopicFrom, topicOffsets } from '../test/harness/system';
 import { startPriceFeed } from './price-feed';
 import { priceUpdate } from '../test/harness/prices';
-import { RiskTestApp } from './risk-test-app';
+import { RiskTestApp } from '../test/harness/risk-test-app';
 
 const d = parseDecimal;
 

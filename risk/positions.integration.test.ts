@@ -8,7 +8,7 @@ import { createRedis, withKeyPrefix } from '../infra/redis/client';
 import { RedisPositionMirror } from '../infra/redis/position-mirror';
 import { eventually } from '../test/harness/processes';
 import { priceUpdate } from '../test/harness/prices';
-import { RiskTestApp } from './risk-test-app';
+import { RiskTestApp } from '../test/harness/risk-test-app';
 
 const d = parseDecimal;
 

@@ -1,4 +1,4 @@
-import { RiskTestApp } from './risk-test-app';
+import { RiskTestApp } from '../test/harness/risk-test-app';
 
 describe('risk engine routes (real store)', () => {
   let risk: RiskTestApp;

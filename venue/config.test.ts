@@ -1,7 +1,7 @@
 import { ConfigError } from '../infra/config';
 import { DEFAULT_REPLAY_FILE, loadVenueConfig } from './config';
 
-const paths = { repoRoot: '/repo/main' };
+const paths = { rootDir: '/repo/main' };
 
 describe('loadVenueConfig', () => {
   it('replays the quiet 1-second file at 60x from ../shared/data/market by default', () => {

@@ -1,7 +1,6 @@
-import { isAbsolute, join } from 'node:path';
 import * as v from 'valibot';
 import { describeIssues, validationIssues } from '../domain/validation-issues';
-import { ConfigError } from '../infra/config';
+import { ConfigError, marketDataDir } from '../infra/config';
 
 export const DEFAULT_REPLAY_FILE = 'coinbase_btcusd_1s_trades_2016-10-07_to_09.csv';
 
@@ -32,20 +31,19 @@ export interface VenueConfig {
   };
 }
 
-/** Parses the venue's variables; a bad value throws a ConfigError naming it. Relative paths are from the repository. */
-export function loadVenueConfig(env: Record<string, string | undefined>, paths: { repoRoot: string }): VenueConfig {
+/** Parses the venue's variables; a bad value throws a ConfigError naming it. Relative paths are from the root (AppConfig.rootDir). */
+export function loadVenueConfig(env: Record<string, string | undefined>, paths: { rootDir: string }): VenueConfig {
   const parsed = v.safeParse(VenueEnvSchema, env);
   if (!parsed.success) {
     throw new ConfigError(`invalid venue configuration: ${describeIssues(validationIssues(parsed.issues, 'environment'))}`);
   }
   const e = parsed.output;
-  const dir = e.MARKET_DATA_DIR ?? join(paths.repoRoot, '..', 'shared', 'data', 'market');
   return {
     host: e.VENUE_HOST,
     replay: {
       enabled: e.VENUE_REPLAY === 'on',
       symbol: 'BTC-USD',
-      dir: isAbsolute(dir) ? dir : join(paths.repoRoot, dir),
+      dir: marketDataDir(e.MARKET_DATA_DIR, paths.rootDir),
       file: e.VENUE_REPLAY_FILE,
       speed: e.VENUE_REPLAY_SPEED,
       seed: e.VENUE_REPLAY_SEED,

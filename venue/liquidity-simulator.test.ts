@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { formatDecimal, parseDecimal } from '../domain/decimal';
 import { DEFAULT_SYMBOLS, type SymbolSpec } from '../domain/symbols';
+import { readMarketDataFile } from '../infra/market-data-file';
 import { REPO_ROOT } from '../scripts/stack/settings';
 import type { EngineEvent, EngineOrder, TradeEvent } from './engine-types';
 import { LIQUIDITY_ACCOUNT_ID, LiquiditySimulator, MARKET_FLOW_ACCOUNT_ID, type LiquidityCommand, type ReplayStep } from './liquidity-simulator';
-import { readMarketDataFile } from './market-data-csv';
 import { MatchingEngine } from './matching-engine';
 import { replaySteps } from './replay-steps';
 

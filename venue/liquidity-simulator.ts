@@ -2,7 +2,7 @@ import { divideRounded, type Scaled } from '../domain/decimal';
 import type { SymbolSpec } from '../domain/symbols';
 import { VENUE_LIQUIDITY_ACCOUNT_ID, VENUE_MARKET_FLOW_ACCOUNT_ID } from '../domain/venue-events';
 import type { EngineOrder, Side } from './engine-types';
-import type { QuoteBar, TradeBar } from './market-data-csv';
+import type { QuoteBar, TradeBar } from '../domain/market-data-csv';
 
 /**
  * The market maker quoting the ladder, and the rest of the replayed market sending the bars' trading as taker

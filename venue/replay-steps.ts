@@ -1,7 +1,8 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MarketDataError, type MarketDataFile, type TradeBar } from '../domain/market-data-csv';
+import { readMarketDataFile } from '../infra/market-data-file';
 import type { ReplayStep } from './liquidity-simulator';
-import { MarketDataError, readMarketDataFile, type MarketDataFile, type TradeBar } from './market-data-csv';
 
 /**
  * The steps of a replay. A trades file gives one step per bar. A quotes file gives one step per quote bar,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../infra/config';
 import { formatDecimal, parseDecimal } from '../domain/decimal';
-import { orderBody, readOurs, topicOffsets, VenueTestProcess } from './venue-test-process';
+import { orderBody, readOurs, topicOffsets, VenueTestProcess } from '../test/harness/venue-test-process';
 
 jest.setTimeout(180_000);
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../infra/config';
 import { formatDecimal, parseDecimal } from '../domain/decimal';
 import { eventually } from '../test/harness/processes';
-import { orderBody, readOurs, topicOffsets, VenueTestProcess } from './venue-test-process';
+import { orderBody, readOurs, topicOffsets, VenueTestProcess } from '../test/harness/venue-test-process';
 
 jest.setTimeout(120_000);
 

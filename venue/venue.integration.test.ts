@@ -4,7 +4,7 @@ import { PriceFeedEventSchema, VenueReportSchema } from '../domain/venue-events'
 import { loadConfig } from '../infra/config';
 import { connectMongo } from '../infra/mongo/client';
 import { VENUE_COLLECTIONS } from '../infra/mongo/venue-store';
-import { orderBody, readOurs, topicOffsets, VenueTestProcess } from './venue-test-process';
+import { orderBody, readOurs, topicOffsets, VenueTestProcess } from '../test/harness/venue-test-process';
 
 jest.setTimeout(60_000);
 

@@ -5,7 +5,7 @@ import { kafkaTopics } from '../infra/kafka/topics';
 import { createLogger } from '../infra/logger';
 import { LIQUIDITY_ACCOUNT_ID } from './liquidity-simulator';
 import type { VenueOrderRequest } from './schemas';
-import { InMemoryVenueStore, RecordingPublisher } from './test-doubles';
+import { InMemoryVenueStore, RecordingPublisher } from '../test/harness/venue-test-doubles';
 import { Venue } from './venue';
 
 const d = parseDecimal;

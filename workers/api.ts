@@ -17,7 +17,6 @@ import { RedisIdempotencyStore } from '../infra/redis/idempotency-store';
 import { RedisPendingOrderCache } from '../infra/redis/pending-order-cache';
 import { connectTemporal } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
-import { REPO_ROOT } from '../scripts/stack/settings';
 import { onShutdownSignal } from './shutdown';
 
 /** The order API process. */
@@ -48,7 +47,7 @@ async function main(): Promise<void> {
     maxBodyBytes: config.api.maxBodyBytes,
     idempotencyTtlSeconds: config.api.idempotencyTtlSeconds,
     dashboard: {
-      distDir: dashboardDir(config.dashboard.dir),
+      distDir: dashboardDir(config.dashboard.dir, config.rootDir),
       marketDataUrl: config.dashboard.marketDataUrl,
       wsUrl: config.dashboard.wsUrl,
       marketDataPort: config.marketData.port,
@@ -82,9 +81,9 @@ async function main(): Promise<void> {
 }
 
 /** DASHBOARD_DIR (relative to the repository), or web/dist where `npm start` builds the dashboard. */
-function dashboardDir(dir: string | undefined): string {
-  if (dir === undefined) return join(REPO_ROOT, 'web', 'dist');
-  return isAbsolute(dir) ? dir : join(REPO_ROOT, dir);
+function dashboardDir(dir: string | undefined, rootDir: string): string {
+  if (dir === undefined) return join(rootDir, 'web', 'dist');
+  return isAbsolute(dir) ? dir : join(rootDir, dir);
 }
 
 main().catch((error: unknown) => {

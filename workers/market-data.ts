@@ -11,7 +11,6 @@ import { CachedApiKeyStore } from '../api/api-key-cache';
 import { MongoApiKeyStore } from '../infra/mongo/api-key-store';
 import { createMarketDataService } from '../market-data/service';
 import { attachMarketDataWebSocket } from '../market-data/ws/server';
-import { REPO_ROOT } from '../scripts/stack/settings';
 import { onShutdownSignal } from './shutdown';
 
 /**
@@ -47,7 +46,7 @@ async function main(): Promise<void> {
       executionsGroupId: marketData.executionsGroupId,
       redisPrefix: marketData.redisPrefix,
       throttleMs: marketData.throttleMs,
-      backfill: { dir: marketDataDir(marketData.dataDir, REPO_ROOT), files: marketData.backfillFiles, symbol: marketData.backfillSymbol },
+      backfill: { dir: marketDataDir(marketData.dataDir, config.rootDir), files: marketData.backfillFiles, symbol: marketData.backfillSymbol },
     },
     readiness: {
       mongo: async () => {

@@ -6,7 +6,6 @@ import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { createLogger } from '../infra/logger';
 import { connectMongo } from '../infra/mongo/client';
 import { ensureVenueIndexes, MongoVenueStore } from '../infra/mongo/venue-store';
-import { REPO_ROOT } from '../scripts/stack/settings';
 import { createVenueApp } from '../venue/app';
 import { loadVenueConfig } from '../venue/config';
 import { startLiquidityReplay } from '../venue/liquidity-replay';
@@ -17,7 +16,7 @@ import { onShutdownSignal } from './shutdown';
 /** The venue process: recover the books from Mongo, start the replay, then serve (see venue/venue.ts for the design). */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const venueConfig = loadVenueConfig(process.env, { repoRoot: REPO_ROOT });
+  const venueConfig = loadVenueConfig(process.env, { rootDir: config.rootDir });
   const logger = createLogger({ name: 'venue', level: config.logLevel });
   const symbols = new SymbolRegistry(DEFAULT_SYMBOLS);
 

@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../logger';
 import { createKafka } from './client';
 import { DLQ_HEADERS, parseMessage, startConsumer, type ConsumedMessage, type RunningConsumer } from './consumer';
 import { KafkaEventPublisher } from './event-publisher';
-import { createScratchTopics, readTopic } from './scratch-topics';
+import { createScratchTopics, readTopic } from '../../test/harness/scratch-topics';
 
 const TestEventSchema = v.object({ n: v.number() });
 

@@ -3,7 +3,7 @@ import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { createKafka } from './client';
 import { KafkaEventPublisher, PublishFailedError, PublisherOverloadedError, PublisherStoppedError } from './event-publisher';
-import { countMessages, createScratchTopics, readTopic } from './scratch-topics';
+import { countMessages, createScratchTopics, readTopic } from '../../test/harness/scratch-topics';
 
 describe('KafkaEventPublisher (real broker)', () => {
   const logger = createLogger({ name: 'event-publisher-test', level: 'silent' });

@@ -6,7 +6,7 @@ import { ChannelHub } from './channel-hub';
 import type { MarketDataWsLimits } from './limits';
 import type { ServerFrame } from './protocol';
 import { attachMarketDataWebSocket, type MarketDataWebSocket } from './server';
-import { WsTestClient } from './ws-test-client';
+import { WsTestClient } from '../../test/harness/ws-test-client';
 
 // Real http servers and real `ws` clients on 127.0.0.1; the market data state is a script (ScriptedState).
 const logger = createLogger({ name: 'market-data-ws-test', level: 'silent' });

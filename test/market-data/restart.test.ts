@@ -1,5 +1,5 @@
-import { MarketDataTestProcess } from '../../market-data/market-data-test-process';
-import { VenueTestProcess } from '../../venue/venue-test-process';
+import { MarketDataTestProcess } from '../harness/market-data-test-process';
+import { VenueTestProcess } from '../harness/venue-test-process';
 import { eventually } from '../harness/processes';
 
 /**

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { formatDecimal, parseDecimal } from '../../domain/decimal';
 import { DEFAULT_SYMBOLS } from '../../domain/symbols';
-import { MarketDataTestProcess } from '../../market-data/market-data-test-process';
+import { MarketDataTestProcess } from '../harness/market-data-test-process';
 import type { ServerFrame } from '../../market-data/ws/protocol';
-import { WsTestClient } from '../../market-data/ws/ws-test-client';
+import { WsTestClient } from '../harness/ws-test-client';
 import { clearPrices } from '../harness/prices';
 import { eventually } from '../harness/processes';
 import { TestSystem } from '../harness/system';

@@ -1,5 +1,5 @@
 import type { Browser, Locator, Page } from 'playwright-core';
-import { MarketDataTestProcess } from '../../market-data/market-data-test-process';
+import { MarketDataTestProcess } from '../harness/market-data-test-process';
 import { launchChromium } from '../../scripts/chromium';
 import { ensureWebBuilt } from '../../scripts/build-web';
 import { eventually } from '../harness/processes';

@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { DECIMAL_SCALE, tryParseDecimal, type Scaled } from '../domain/decimal';
+import { DECIMAL_SCALE, tryParseDecimal, type Scaled } from './decimal';
 
 /** One bar of trading: prices and volume exact, time in epoch milliseconds (the bar's open). */
 export interface TradeBar {
@@ -36,6 +34,7 @@ const DECIMAL_TEXT = /^(\d+)(?:\.(\d+))?$/;
  * Parses the files of shared/data/market (see its PROVENANCE.md): Coinbase trade bars (`timestamp_ms`), the
  * Bitstamp file (`datetime`, UTC) and Coinbase quote bars. Rows must be in time order. Every number stays a
  * decimal: sizes written with float noise (`0.15000000000000002`) are cut to 18 fractional digits.
+ * Pure: the venue's replay and the market data backfill read the files (infra/market-data-file.ts) and parse here.
  */
 export function parseMarketDataCsv(text: string, source = 'csv'): MarketDataFile {
   const lines = text.split(/\r?\n/);
@@ -101,10 +100,6 @@ export function parseMarketDataCsv(text: string, source = 'csv'): MarketDataFile
     return { kind: 'quotes', bars };
   }
   throw new MarketDataError(`${source}: unknown header "${header.slice(0, 120)}" (expected trade bars or quote bars)`);
-}
-
-export async function readMarketDataFile(path: string): Promise<MarketDataFile> {
-  return parseMarketDataCsv(await readFile(path, 'utf8'), basename(path));
 }
 
 /** A non-negative plain decimal; fractional digits past the 18th are dropped (they are float noise in these files). */

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
-import { DEFAULT_SYMBOLS, type SymbolSpec } from '../domain/symbols';
-import { REPO_ROOT } from '../scripts/stack/settings';
-import type { PriceFeedEvent } from '../domain/venue-events';
-import type { EngineOrder } from '../venue/engine-types';
-import { translateEngineEvents } from '../venue/event-translator';
-import { LiquiditySimulator, mulberry32, type ReplayStep } from '../venue/liquidity-simulator';
-import { readMarketDataFile } from '../venue/market-data-csv';
-import { MatchingEngine } from '../venue/matching-engine';
-import { replaySteps } from '../venue/replay-steps';
-import type { BookSnapshot } from './book-sync';
+import { DEFAULT_SYMBOLS, type SymbolSpec } from '../../domain/symbols';
+import { REPO_ROOT } from '../../scripts/stack/settings';
+import type { PriceFeedEvent } from '../../domain/venue-events';
+import type { EngineOrder } from '../../venue/engine-types';
+import { translateEngineEvents } from '../../venue/event-translator';
+import { LiquiditySimulator, mulberry32, type ReplayStep } from '../../venue/liquidity-simulator';
+import { readMarketDataFile } from '../../infra/market-data-file';
+import { MatchingEngine } from '../../venue/matching-engine';
+import { replaySteps } from '../../venue/replay-steps';
+import type { BookSnapshot } from '../../market-data/book-sync';
 
 export const BTC = DEFAULT_SYMBOLS.find((s) => s.symbol === 'BTC-USD') as SymbolSpec;
 export const MARKET_DIR = join(REPO_ROOT, '..', 'shared', 'data', 'market');

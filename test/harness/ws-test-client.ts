@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import * as v from 'valibot';
 import { WebSocket, type ClientOptions } from 'ws';
-import { ServerFrameSchema, type ServerFrame } from './protocol';
+import { ServerFrameSchema, type ServerFrame } from '../../market-data/ws/protocol';
 
 /**
  * A real `ws` client for the WebSocket integration tests: records every server frame (checked against

@@ -1,9 +1,8 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment -- a test helper reading arbitrary JSON answers, relaxed like test/** (eslint.config.mjs) */
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../infra/config';
-import { connectMongo } from '../infra/mongo/client';
-import { startSystemProcess, waitForOutput, type SystemProcess } from '../test/harness/processes';
-import { freePort, readTopicFrom, topicOffsets } from '../test/harness/system';
+import { loadConfig } from '../../infra/config';
+import { connectMongo } from '../../infra/mongo/client';
+import { startSystemProcess, waitForOutput, type SystemProcess } from './processes';
+import { freePort, readTopicFrom, topicOffsets } from './system';
 
 /**
  * The venue as its own process on the real stack, for the integration tests: its own Mongo database and

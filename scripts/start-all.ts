@@ -7,10 +7,10 @@ import { MongoAccountStore } from '../infra/mongo/account-store';
 import { MongoApiKeyStore } from '../infra/mongo/api-key-store';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { DEMO_ACCOUNTS, DEMO_BALANCES, seedDemoAccounts } from '../infra/mongo/demo-accounts';
-import { ensureWebBuilt } from '../scripts/build-web';
-import { up } from '../scripts/stack/stack';
-import { loadStackSettings, REPO_ROOT } from '../scripts/stack/settings';
+import { ensureWebBuilt } from './build-web';
 import { loadVenueConfig } from '../venue/config';
+import { up } from './stack/stack';
+import { loadStackSettings, REPO_ROOT } from './stack/settings';
 
 /**
  * `npm start`: the whole system on one machine (risk engine, venue replaying market data, worker, order API, market data). Brings the local stack up (provisioning it on the
@@ -44,7 +44,7 @@ function run(name: string, script: string, onLine: (line: string) => void): Chil
 async function main(): Promise<void> {
   const settings = loadStackSettings();
   const config = loadConfig();
-  const venueConfig = loadVenueConfig(process.env, { repoRoot: REPO_ROOT });
+  const venueConfig = loadVenueConfig(process.env, { rootDir: config.rootDir });
   await up(settings, (line) => console.log(`[stack] ${line}`));
   // The order API serves the dashboard from web/dist: build it when missing or older than web/.
   await ensureWebBuilt((line) => console.log(`[web] ${line}`));

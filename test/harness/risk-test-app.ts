@@ -1,20 +1,18 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment --
-   test support: tests read arbitrary JSON answers, as the lint override for *.test.ts allows. */
 import type { Redis } from 'ioredis';
 import type { Db, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
-import { parseDecimal } from '../domain/decimal';
-import { positionsRedisKey } from '../domain/market-events';
-import { DEFAULT_SYMBOLS, SymbolRegistry, type SymbolSpec } from '../domain/symbols';
-import { loadConfig } from '../infra/config';
-import { createLogger } from '../infra/logger';
-import { MongoAccountStore, type CreateAccountInput } from '../infra/mongo/account-store';
-import { connectMongo, ensureIndexes } from '../infra/mongo/client';
-import { createRedis } from '../infra/redis/client';
-import { RedisPositionMirror, type PositionMirror } from '../infra/redis/position-mirror';
-import { createRiskApp, type RiskApp } from './app';
-import { DEFAULT_FEE_ACCOUNT_ID } from './engine';
-import { PriceBook } from './price-book';
+import { parseDecimal } from '../../domain/decimal';
+import { positionsRedisKey } from '../../domain/market-events';
+import { DEFAULT_SYMBOLS, SymbolRegistry, type SymbolSpec } from '../../domain/symbols';
+import { loadConfig } from '../../infra/config';
+import { createLogger } from '../../infra/logger';
+import { MongoAccountStore, type CreateAccountInput } from '../../infra/mongo/account-store';
+import { connectMongo, ensureIndexes } from '../../infra/mongo/client';
+import { createRedis } from '../../infra/redis/client';
+import { RedisPositionMirror, type PositionMirror } from '../../infra/redis/position-mirror';
+import { createRiskApp, type RiskApp } from '../../risk/app';
+import { DEFAULT_FEE_ACCOUNT_ID } from '../../risk/engine';
+import { PriceBook } from '../../risk/price-book';
 
 /**
  * A symbol whose tick and lot are tiny, so a fee needs rounding (BTC-USD's costs have at most 10

@@ -1,13 +1,12 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- a test helper reading arbitrary JSON answers, relaxed like test/** (eslint.config.mjs) */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { loadConfig } from '../infra/config';
-import { createLogger } from '../infra/logger';
-import { connectMongo } from '../infra/mongo/client';
-import { createRedis } from '../infra/redis/client';
-import { startSystemProcess, waitForOutput, type SystemProcess } from '../test/harness/processes';
-import { freePort } from '../test/harness/system';
-import { RedisHotSnapshots } from './hot-snapshots';
+import { loadConfig } from '../../infra/config';
+import { createLogger } from '../../infra/logger';
+import { connectMongo } from '../../infra/mongo/client';
+import { createRedis } from '../../infra/redis/client';
+import { RedisHotSnapshots } from '../../market-data/hot-snapshots';
+import { startSystemProcess, waitForOutput, type SystemProcess } from './processes';
+import { freePort } from './system';
 
 /**
  * The market data service as its own process on the real stack, for integration tests: its own port, Mongo

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { createTopicsWithLeaders } from './create-topics';
+import { createTopicsWithLeaders } from '../../infra/kafka/create-topics';
 
 /**
  * Throw-away topics for integration tests and benchmarks against the real broker, which does not

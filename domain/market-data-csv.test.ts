@@ -1,10 +1,7 @@
-import { join } from 'node:path';
-import { parseDecimal } from '../domain/decimal';
-import { REPO_ROOT } from '../scripts/stack/settings';
-import { MarketDataError, parseCsvDecimal, parseMarketDataCsv, readMarketDataFile } from './market-data-csv';
+import { parseDecimal } from './decimal';
+import { MarketDataError, parseCsvDecimal, parseMarketDataCsv } from './market-data-csv';
 
 const d = parseDecimal;
-const MARKET_DIR = join(REPO_ROOT, '..', 'shared', 'data', 'market');
 
 describe('parseMarketDataCsv', () => {
   it('reads Coinbase trade bars exactly', () => {
@@ -51,18 +48,5 @@ describe('parseMarketDataCsv', () => {
     expect(parseCsvDecimal('9.342381490000001')).toBe(d('9.342381490000001'));
     expect(parseCsvDecimal('1e5')).toBeUndefined();
     expect(parseCsvDecimal('-1')).toBeUndefined();
-  });
-});
-
-describe('readMarketDataFile on the shared data', () => {
-  it.each([
-    ['coinbase_btcusd_1s_trades_2016-10-07_to_09.csv', 'trades', 11520],
-    ['coinbase_btcusd_1m_trades_2017-12-17.csv', 'trades', 1440],
-    ['bitstamp_btcusd_min_2020_01_01.csv', 'trades', 1440],
-    ['coinbase_btcusd_1m_quotes_2017-09-03_to_04.csv', 'quotes', 2876],
-  ])('reads every row of %s', async (name, kind, rows) => {
-    const file = await readMarketDataFile(join(MARKET_DIR, name));
-    expect(file.kind).toBe(kind);
-    expect(file.bars).toHaveLength(rows);
   });
 });
