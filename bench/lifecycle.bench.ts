@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../infra/config';
 import { TOPICS } from '../infra/kafka/topics';
 import { COLLECTIONS } from '../infra/mongo/client';
-import { orderWorkflowId } from '../infra/temporal/order-workflows';
+import { orderWorkflowId } from '../workflows/order-contract';
 import { eventually } from '../test/harness/processes';
 import { TestSystem } from '../test/harness/system';
 import type { BareActivities, bareWorkflow } from './bare-workflow';

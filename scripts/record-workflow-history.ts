@@ -9,7 +9,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestWorkflowEnvironment } from '../test/harness/temporal-env';
 import { fakeOrderActivities, fillReport, sampleOrder } from '../test/harness/order-fixtures';
-import { getOrderQuery, orderLifecycle, venueReportSignal } from '../workflows/order-lifecycle';
+import { getOrderQuery, orderWorkflowId, venueReportSignal } from '../workflows/order-contract';
+import { orderLifecycle } from '../workflows/order-lifecycle';
 
 type Fake = ReturnType<typeof fakeOrderActivities>;
 
@@ -17,7 +18,7 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
   // Accepted, routed to the venue, filled in two parts, settled.
   'order-lifecycle-fills': async (client, taskQueue) => {
     const order = sampleOrder('00000000-0000-8000-8000-000000000002', { quantity: '1' });
-    const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: `order-${order.orderId}`, args: [{ order }] });
+    const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] });
     while ((await handle.query(getOrderQuery)).status !== 'ACCEPTED') await new Promise((r) => setTimeout(r, 50));
     await handle.signal(venueReportSignal, fillReport(order.orderId, 1, { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' }));
     await handle.signal(venueReportSignal, fillReport(order.orderId, 2, { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' }));
@@ -46,7 +47,7 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
     });
     const handle = await client.workflow.start(orderLifecycle, {
       taskQueue,
-      workflowId: `order-${order.orderId}`,
+      workflowId: orderWorkflowId(order.orderId),
       args: [{ order, reconcile: { gapGraceMs: 200 } }],
     });
     while ((await handle.query(getOrderQuery)).status !== 'ACCEPTED') await new Promise((r) => setTimeout(r, 50));

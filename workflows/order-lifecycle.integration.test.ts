@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { createTestWorkflowEnvironment } from '../test/harness/temporal-env';
 import { fakeOrderActivities, fillReport, sampleOrder, venueReport } from '../test/harness/order-fixtures';
 import type { VenueOrderState } from '../infra/http/venue-client';
-import { cancelSignal, getOrderQuery, orderLifecycle, venueReportSignal, type OrderLifecycleInput } from './order-lifecycle';
-import { OrderStatusKey } from './search-attributes';
+import { cancelSignal, getOrderQuery, orderWorkflowId, OrderStatusKey, venueReportSignal, type OrderLifecycleInput } from './order-contract';
+import { orderLifecycle } from './order-lifecycle';
 
 const workflowsPath = require.resolve('./index');
 
@@ -38,7 +38,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
   const start = (taskQueue: string, order: ReturnType<typeof sampleOrder>, continueAsNewAfterEvents?: number, reconcile?: OrderLifecycleInput['reconcile']) =>
     env.client.workflow.start(orderLifecycle, {
       taskQueue,
-      workflowId: `order-${order.orderId}`,
+      workflowId: orderWorkflowId(order.orderId),
       args: [{ order, ...(continueAsNewAfterEvents === undefined ? {} : { continueAsNewAfterEvents }), ...(reconcile === undefined ? {} : { reconcile }) }],
     });
 
@@ -286,7 +286,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(result).toMatchObject({ status: 'SETTLED', filledQuantity: '1', fees: '10', version: 13 });
     expect(new Set(fake.settled).size).toBe(10);
     const runs: string[] = [];
-    for await (const wf of env.client.workflow.list({ query: `WorkflowId="order-${order.orderId}"` })) runs.push(wf.runId);
+    for await (const wf of env.client.workflow.list({ query: `WorkflowId="${orderWorkflowId(order.orderId)}"` })) runs.push(wf.runId);
     expect(runs.length).toBeGreaterThan(1);
   }, 60_000);
 
@@ -294,7 +294,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     const fake = fakeOrderActivities({ refuse: 'INSUFFICIENT_BALANCE' });
     const order = sampleOrder(randomUUID());
     const result = await withWorker(fake, (taskQueue) =>
-      env.client.workflow.execute(orderLifecycle, { taskQueue, workflowId: `order-${order.orderId}`, args: [{ order }] }),
+      env.client.workflow.execute(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] }),
     );
     expect(result).toMatchObject({ status: 'REJECTED', rejectReason: 'INSUFFICIENT_BALANCE' });
     expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'REJECTED']);
@@ -320,7 +320,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await env.client.workflow.signalWithStart(orderLifecycle, {
         taskQueue,
-        workflowId: `order-${order.orderId}`,
+        workflowId: orderWorkflowId(order.orderId),
         args: [{ order }],
         signal: cancelSignal,
         signalArgs: [{ reason: 'early' }],

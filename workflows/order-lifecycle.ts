@@ -3,8 +3,6 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   log,
   patched,
   proxyActivities,
@@ -18,51 +16,12 @@ import { parseDecimal } from '../domain/decimal';
 import { isErrorCode } from '../domain/errors';
 import { isTerminal, parseIsoTimestamp, toOrderView, type Order, type OrderView } from '../domain/order';
 import { applyOrderCommand, type OrderCommand } from '../domain/order-state-machine';
-import { fromOrderSnapshot, toOrderSnapshot, type OrderSnapshot } from '../domain/order-snapshot';
+import { fromOrderSnapshot, toOrderSnapshot } from '../domain/order-snapshot';
 import type { FillFacts } from '../domain/events';
 import type { VenueReport } from '../domain/venue-events';
-import { OrderStatusKey } from './search-attributes';
-
-/** Where a long-lived order stands when it continues as new; absent on the first run. */
-export interface LifecycleProgress {
-  submitted: boolean;
-  cancelSent: boolean;
-  /** Set when the GTD timer asked the venue to cancel: the venue's cancel then means EXPIRED. */
-  expiring: boolean;
-  lastReportVersion: number;
-  pendingReports: VenueReport[];
-}
-
-/** How long the workflow trusts the report stream before it asks the venue (milliseconds). */
-export interface ReconcileTiming {
-  /** Silence before the first poll of a live order; doubles after each quiet poll... */
-  quietMs: number;
-  /** ...up to this. */
-  maxQuietMs: number;
-  /** How long a report that arrived after a gap waits for the missing one before the workflow asks. */
-  gapGraceMs: number;
-}
+import { cancelSignal, getOrderQuery, OrderStatusKey, venueReportSignal, type LifecycleProgress, type OrderLifecycleInput, type ReconcileTiming } from './order-contract';
 
 const DEFAULT_RECONCILE: ReconcileTiming = { quietMs: 30_000, maxQuietMs: 600_000, gapGraceMs: 5_000 };
-
-export interface OrderLifecycleInput {
-  order: OrderSnapshot;
-  progress?: LifecycleProgress;
-  reconcile?: Partial<ReconcileTiming>;
-  /** Continue as new after this many history events (default well under Temporal's limits). */
-  continueAsNewAfterEvents?: number;
-}
-
-export interface CancelRequest {
-  reason?: string;
-}
-
-/** Asks the order to cancel; a cancel of a finished order changes nothing. */
-export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
-/** A report from the venue (ack, fill, cancel, expiry), delivered by the venue-reports consumer. */
-export const venueReportSignal = defineSignal<[VenueReport]>('venueReport');
-/** The order as the workflow knows it right now (wire form). */
-export const getOrderQuery = defineQuery<OrderView>('getOrder');
 
 const DEFAULT_CONTINUE_AS_NEW_AFTER = 4_000;
 
