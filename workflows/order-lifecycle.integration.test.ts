@@ -1,6 +1,6 @@
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,20 +10,20 @@ import type { VenueOrderState } from '../infra/http/venue-client';
 import { cancelSignal, getOrderQuery, orderWorkflowId, OrderStatusKey, venueReportSignal, type OrderLifecycleInput } from './order-contract';
 import { orderLifecycle } from './order-lifecycle';
 
-const workflowsPath = require.resolve('./index');
-
 describe('orderLifecycle workflow (Temporal test environment, fake activities)', () => {
   let env: TestWorkflowEnvironment;
+  // Bundled once for the file (as Temporal recommends); each test runs its own worker on its own task queue.
+  let workflowBundle: WorkflowBundleWithSourceMap;
 
   beforeAll(async () => {
-    env = await createTestWorkflowEnvironment();
+    [env, workflowBundle] = await Promise.all([createTestWorkflowEnvironment(), bundleWorkflowCode({ workflowsPath: require.resolve('./index') })]);
   }, 60_000);
   afterAll(() => env?.teardown());
 
   type Fake = ReturnType<typeof fakeOrderActivities>;
   async function withWorker<T>(fake: Fake, run: (taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = `wf-test-${randomUUID()}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: fake.activities });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: fake.activities });
     return worker.runUntil(run(taskQueue));
   }
 
@@ -335,6 +335,6 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
   it.each(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')))('replays the recorded history %s deterministically', async (file) => {
     const history = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', file)));
     expect(history.events.length).toBeGreaterThan(10);
-    await expect(Worker.runReplayHistory({ workflowsPath }, history)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle }, history)).resolves.toBeUndefined();
   });
 });
