@@ -8,8 +8,8 @@ import { Worker } from '@temporalio/worker';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestWorkflowEnvironment } from '../test/harness/temporal-env';
-import { fakeOrderActivities, fillReport, sampleOrder } from '../test/harness/order-fixtures';
-import { getOrderQuery, orderWorkflowId, venueReportSignal } from '../workflows/order-contract';
+import { fakeOrderActivities, fillReport, sampleOrder, venueReport } from '../test/harness/order-fixtures';
+import { cancelSignal, getOrderQuery, orderWorkflowId, venueReportSignal } from '../workflows/order-contract';
 import { orderLifecycle } from '../workflows/order-lifecycle';
 
 type Fake = ReturnType<typeof fakeOrderActivities>;
@@ -52,6 +52,29 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
     });
     while ((await handle.query(getOrderQuery)).status !== 'ACCEPTED') await new Promise((r) => setTimeout(r, 50));
     await handle.signal(venueReportSignal, fillReport(order.orderId, 2, fills[1]!));
+    await handle.result();
+    return handle.fetchHistory();
+  },
+  // Accepted and acknowledged by the venue; the trader cancels: PENDING_CANCEL, the venue confirms, CANCELLED.
+  'order-lifecycle-cancel-at-venue': async (client, taskQueue, fake) => {
+    const order = sampleOrder('00000000-0000-8000-8000-000000000004', { quantity: '1' });
+    const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] });
+    while (fake.submitted.length === 0) await new Promise((r) => setTimeout(r, 50));
+    await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'ACCEPTED' }));
+    await handle.signal(cancelSignal, { reason: 'cancelled by the trader' });
+    while (fake.cancels.length === 0) await new Promise((r) => setTimeout(r, 50));
+    await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'USER', remaining: '1' }));
+    await handle.result();
+    return handle.fetchHistory();
+  },
+  // A GTD order partly filled; its durable timer fires, the workflow cancels at the venue, and the venue's cancel ends it EXPIRED.
+  'order-lifecycle-gtd-expiry': async (client, taskQueue, fake) => {
+    const order = sampleOrder('00000000-0000-8000-8000-000000000005', { quantity: '1', timeInForce: 'GTD', expireAt: new Date(Date.now() + 2_000).toISOString() });
+    const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] });
+    while (fake.submitted.length === 0) await new Promise((r) => setTimeout(r, 50));
+    await handle.signal(venueReportSignal, fillReport(order.orderId, 1, { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' }));
+    while (fake.cancels.length === 0) await new Promise((r) => setTimeout(r, 50));
+    await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'GTD_EXPIRED', remaining: '0' }));
     await handle.result();
     return handle.fetchHistory();
   },

@@ -332,6 +332,17 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'CANCELLED']);
   });
 
+  // One history per generation of the workflow and per path it gained: each stands for orders that may still run.
+  it('keeps every recorded history', () => {
+    expect(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')).sort()).toEqual([
+      'order-lifecycle-accept-cancel.history.bin', // before venue routing: no 'route-to-venue' marker
+      'order-lifecycle-cancel-at-venue.history.bin',
+      'order-lifecycle-fills.history.bin', // before reconciliation: no 'reconcile-with-venue' marker
+      'order-lifecycle-gtd-expiry.history.bin',
+      'order-lifecycle-reconcile.history.bin',
+    ]);
+  });
+
   it.each(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')))('replays the recorded history %s deterministically', async (file) => {
     const history = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', file)));
     expect(history.events.length).toBeGreaterThan(10);
