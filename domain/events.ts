@@ -18,8 +18,8 @@ export const IsoTimestampSchema = v.pipe(
 
 const IdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
 
-/** The fields every wire form of an order has (decimals as strings). */
-const orderFields = {
+/** The fields every wire form of an order has (decimals as strings), in two parts so the view keeps its field order. */
+const orderHead = {
   orderId: IdSchema,
   clientOrderId: v.nullable(v.string()),
   accountId: IdSchema,
@@ -33,6 +33,8 @@ const orderFields = {
   postOnly: v.boolean(),
   status: v.picklist(ORDER_STATUSES),
   filledQuantity: DecimalStringSchema,
+};
+const orderTail = {
   fees: DecimalStringSchema,
   rejectReason: v.nullable(v.string()),
   cancelRequested: v.boolean(),
@@ -47,9 +49,10 @@ const orderFields = {
  * Maps to and from the domain `Order` in domain/order-snapshot.ts.
  */
 export const OrderSnapshotSchema = v.object({
-  ...orderFields,
+  ...orderHead,
   /** Sum of price × quantity over applied fills, exact. */
   filledNotional: DecimalStringSchema,
+  ...orderTail,
   /** Ids of applied fills, so a redelivered fill is recognised and ignored. */
   fillIds: v.array(v.pipe(v.string(), v.minLength(1))),
 });
@@ -59,8 +62,9 @@ export const OrderSnapshotSchema = v.object({
  * its bookkeeping (fill ids, notional), with the average price instead. Built by `toOrderView` in domain/order.ts.
  */
 export const OrderViewSchema = v.object({
-  ...orderFields,
+  ...orderHead,
   averagePrice: v.nullable(DecimalStringSchema),
+  ...orderTail,
 });
 
 const envelope = {
