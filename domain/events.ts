@@ -104,6 +104,7 @@ export const FillViewSchema = v.object({
   side: v.picklist(ORDER_SIDES),
   executedAt: IsoTimestampSchema,
 });
+export type FillView = v.InferOutput<typeof FillViewSchema>;
 
 /** Published by the order workflow to `executions` (key orderId) on every transition. */
 export const ExecutionReportSchema = v.object({
