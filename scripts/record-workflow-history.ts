@@ -4,7 +4,7 @@
 // the workflow gains a path; a replay failure after a change means running orders would break.
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestWorkflowEnvironment } from '../test/harness/temporal-env';
@@ -83,6 +83,7 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
 async function main(): Promise<void> {
   const env = await createTestWorkflowEnvironment();
   try {
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index') });
     for (const [name, scenario] of Object.entries(scenarios)) {
       const file = join(__dirname, '..', 'workflows', 'histories', `${name}.history.bin`);
       if (existsSync(file) && !process.argv.includes('--overwrite')) {
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue: `record-${name}`,
-        workflowsPath: require.resolve('../workflows/index'),
+        workflowBundle,
         activities: fake.activities,
       });
       const history = await worker.runUntil(scenario(env.client, `record-${name}`, fake));
