@@ -314,6 +314,25 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED']);
   });
 
+  it('a cancel that arrives while the risk check runs ends the accepted order before it reaches the venue, its hold released', async () => {
+    const fake = fakeOrderActivities({ transientFailures: 3 });
+    const order = sampleOrder(randomUUID());
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the first risk attempt', () => fake.reserveCalls() >= 1);
+      await handle.signal(cancelSignal, { reason: 'changed my mind' });
+      return handle.result();
+    });
+    expect(result).toMatchObject({ status: 'CANCELLED', cancelRequested: true });
+    expect(fake.recorded.map((r) => [r.order.status, r.reason ?? null])).toEqual([
+      ['NEW', null],
+      ['ACCEPTED', null],
+      ['CANCELLED', 'cancelled before reaching the venue'],
+    ]);
+    expect(fake.released).toEqual([order.orderId]);
+    expect(fake.submitted).toEqual([]);
+  }, 30_000);
+
   it('a cancel delivered with the start (signal-with-start) cancels before any risk check', async () => {
     const fake = fakeOrderActivities();
     const order = sampleOrder(randomUUID());
