@@ -10,7 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type AppConfig } from '../infra/config';
 import { COLLECTIONS } from '../infra/mongo/client';
-import { orderWorkflowId } from '../infra/temporal/order-workflows';
+import { orderWorkflowId } from '../workflows/order-contract';
 import { eventually } from '../test/harness/processes';
 import { orderProcessorGroups } from '../workers/order-processor-group';
 import { TestSystem } from '../test/harness/system';

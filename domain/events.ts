@@ -18,7 +18,8 @@ export const IsoTimestampSchema = v.pipe(
 
 const IdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
 
-export const OrderViewSchema = v.object({
+/** The fields every wire form of an order has (decimals as strings), in two parts so the view keeps its field order. */
+const orderHead = {
   orderId: IdSchema,
   clientOrderId: v.nullable(v.string()),
   accountId: IdSchema,
@@ -32,13 +33,38 @@ export const OrderViewSchema = v.object({
   postOnly: v.boolean(),
   status: v.picklist(ORDER_STATUSES),
   filledQuantity: DecimalStringSchema,
-  averagePrice: v.nullable(DecimalStringSchema),
+};
+const orderTail = {
   fees: DecimalStringSchema,
   rejectReason: v.nullable(v.string()),
   cancelRequested: v.boolean(),
   version: v.pipe(v.number(), v.integer(), v.minValue(1)),
   createdAt: IsoTimestampSchema,
   updatedAt: IsoTimestampSchema,
+};
+
+/**
+ * The whole internal order in wire form: what `OrderCreated` carries, what the pending-order cache keeps and what
+ * the workflow starts (and continues as new) from, so nothing (fill ids, exact notional) is lost on the way.
+ * Maps to and from the domain `Order` in domain/order-snapshot.ts.
+ */
+export const OrderSnapshotSchema = v.object({
+  ...orderHead,
+  /** Sum of price × quantity over applied fills, exact. */
+  filledNotional: DecimalStringSchema,
+  ...orderTail,
+  /** Ids of applied fills, so a redelivered fill is recognised and ignored. */
+  fillIds: v.array(v.pipe(v.string(), v.minLength(1))),
+});
+
+/**
+ * The order as readers see it: API answers, `ExecutionReport`s, the Mongo `orders` document. The snapshot without
+ * its bookkeeping (fill ids, notional), with the average price instead. Built by `toOrderView` in domain/order.ts.
+ */
+export const OrderViewSchema = v.object({
+  ...orderHead,
+  averagePrice: v.nullable(DecimalStringSchema),
+  ...orderTail,
 });
 
 const envelope = {
@@ -52,7 +78,8 @@ export const OrderCreatedEventSchema = v.object({
   ...envelope,
   eventType: v.literal('OrderCreated'),
   orderId: IdSchema,
-  order: OrderViewSchema,
+  /** The NEW order at version 1. */
+  order: OrderSnapshotSchema,
 });
 export type OrderCreatedEvent = v.InferOutput<typeof OrderCreatedEventSchema>;
 
@@ -77,6 +104,7 @@ export const FillViewSchema = v.object({
   side: v.picklist(ORDER_SIDES),
   executedAt: IsoTimestampSchema,
 });
+export type FillView = v.InferOutput<typeof FillViewSchema>;
 
 /** Published by the order workflow to `executions` (key orderId) on every transition. */
 export const ExecutionReportSchema = v.object({

@@ -1,33 +1,10 @@
+import type * as v from 'valibot';
 import { formatDecimal, parseDecimal } from './decimal';
+import type { OrderSnapshotSchema } from './events';
 import type { Order } from './order';
 
-/**
- * The whole internal order in wire form (decimals as strings), for Temporal payloads: workflow
- * input and continue-as-new carry it, so nothing (fill ids, exact notional) is lost on the way.
- */
-export interface OrderSnapshot {
-  orderId: string;
-  clientOrderId: string | null;
-  accountId: string;
-  symbol: string;
-  side: Order['side'];
-  type: Order['type'];
-  quantity: string;
-  price: string | null;
-  timeInForce: Order['timeInForce'];
-  expireAt: string | null;
-  postOnly: boolean;
-  status: Order['status'];
-  filledQuantity: string;
-  filledNotional: string;
-  fees: string;
-  rejectReason: string | null;
-  cancelRequested: boolean;
-  fillIds: string[];
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+/** The whole internal order in wire form (decimals as strings): see OrderSnapshotSchema. */
+export type OrderSnapshot = v.InferOutput<typeof OrderSnapshotSchema>;
 
 export function toOrderSnapshot(order: Order): OrderSnapshot {
   return {

@@ -1,5 +1,7 @@
+import type * as v from 'valibot';
 import { div, formatDecimal, isMultipleOf, mul, ONE, type Scaled } from './decimal';
 import { DomainError } from './errors';
+import type { OrderViewSchema } from './events';
 import type { SymbolSpec } from './symbols';
 
 export const ORDER_SIDES = ['BUY', 'SELL'] as const;
@@ -59,29 +61,8 @@ export interface Order {
   readonly updatedAt: string;
 }
 
-/** The wire form of an order: decimals as strings, without internal bookkeeping (fillIds, filledNotional). */
-export interface OrderView {
-  orderId: string;
-  clientOrderId: string | null;
-  accountId: string;
-  symbol: string;
-  side: OrderSide;
-  type: OrderType;
-  quantity: string;
-  price: string | null;
-  timeInForce: TimeInForce;
-  expireAt: string | null;
-  postOnly: boolean;
-  status: OrderStatus;
-  filledQuantity: string;
-  averagePrice: string | null;
-  fees: string;
-  rejectReason: string | null;
-  cancelRequested: boolean;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+/** The wire form of an order as readers see it (API, executions, Mongo): see OrderViewSchema. */
+export type OrderView = v.InferOutput<typeof OrderViewSchema>;
 
 export function averagePrice(order: Pick<Order, 'filledNotional' | 'filledQuantity'>): Scaled | null {
   return order.filledQuantity === 0n ? null : div(order.filledNotional, order.filledQuantity, 'HALF_EVEN');

@@ -4,12 +4,13 @@
 // the workflow gains a path; a replay failure after a change means running orders would break.
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestWorkflowEnvironment } from '../test/harness/temporal-env';
-import { fakeOrderActivities, fillReport, sampleOrder } from '../test/harness/order-fixtures';
-import { getOrderQuery, orderLifecycle, venueReportSignal } from '../workflows/order-lifecycle';
+import { fakeOrderActivities, fillReport, sampleOrder, venueReport } from '../test/harness/order-fixtures';
+import { cancelSignal, getOrderQuery, orderWorkflowId, venueReportSignal } from '../workflows/order-contract';
+import { orderLifecycle } from '../workflows/order-lifecycle';
 
 type Fake = ReturnType<typeof fakeOrderActivities>;
 
@@ -17,7 +18,7 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
   // Accepted, routed to the venue, filled in two parts, settled.
   'order-lifecycle-fills': async (client, taskQueue) => {
     const order = sampleOrder('00000000-0000-8000-8000-000000000002', { quantity: '1' });
-    const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: `order-${order.orderId}`, args: [{ order }] });
+    const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] });
     while ((await handle.query(getOrderQuery)).status !== 'ACCEPTED') await new Promise((r) => setTimeout(r, 50));
     await handle.signal(venueReportSignal, fillReport(order.orderId, 1, { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' }));
     await handle.signal(venueReportSignal, fillReport(order.orderId, 2, { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' }));
@@ -46,11 +47,34 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
     });
     const handle = await client.workflow.start(orderLifecycle, {
       taskQueue,
-      workflowId: `order-${order.orderId}`,
+      workflowId: orderWorkflowId(order.orderId),
       args: [{ order, reconcile: { gapGraceMs: 200 } }],
     });
     while ((await handle.query(getOrderQuery)).status !== 'ACCEPTED') await new Promise((r) => setTimeout(r, 50));
     await handle.signal(venueReportSignal, fillReport(order.orderId, 2, fills[1]!));
+    await handle.result();
+    return handle.fetchHistory();
+  },
+  // Accepted and acknowledged by the venue; the trader cancels: PENDING_CANCEL, the venue confirms, CANCELLED.
+  'order-lifecycle-cancel-at-venue': async (client, taskQueue, fake) => {
+    const order = sampleOrder('00000000-0000-8000-8000-000000000004', { quantity: '1' });
+    const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] });
+    while (fake.submitted.length === 0) await new Promise((r) => setTimeout(r, 50));
+    await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'ACCEPTED' }));
+    await handle.signal(cancelSignal, { reason: 'cancelled by the trader' });
+    while (fake.cancels.length === 0) await new Promise((r) => setTimeout(r, 50));
+    await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'USER', remaining: '1' }));
+    await handle.result();
+    return handle.fetchHistory();
+  },
+  // A GTD order partly filled; its durable timer fires, the workflow cancels at the venue, and the venue's cancel ends it EXPIRED.
+  'order-lifecycle-gtd-expiry': async (client, taskQueue, fake) => {
+    const order = sampleOrder('00000000-0000-8000-8000-000000000005', { quantity: '1', timeInForce: 'GTD', expireAt: new Date(Date.now() + 2_000).toISOString() });
+    const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] });
+    while (fake.submitted.length === 0) await new Promise((r) => setTimeout(r, 50));
+    await handle.signal(venueReportSignal, fillReport(order.orderId, 1, { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' }));
+    while (fake.cancels.length === 0) await new Promise((r) => setTimeout(r, 50));
+    await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'GTD_EXPIRED', remaining: '0' }));
     await handle.result();
     return handle.fetchHistory();
   },
@@ -59,6 +83,7 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
 async function main(): Promise<void> {
   const env = await createTestWorkflowEnvironment();
   try {
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index') });
     for (const [name, scenario] of Object.entries(scenarios)) {
       const file = join(__dirname, '..', 'workflows', 'histories', `${name}.history.bin`);
       if (existsSync(file) && !process.argv.includes('--overwrite')) {
@@ -69,7 +94,7 @@ async function main(): Promise<void> {
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue: `record-${name}`,
-        workflowsPath: require.resolve('../workflows/index'),
+        workflowBundle,
         activities: fake.activities,
       });
       const history = await worker.runUntil(scenario(env.client, `record-${name}`, fake));

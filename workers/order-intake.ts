@@ -4,17 +4,17 @@ import { PoisonMessageError } from '../infra/kafka/consumer';
 import type { Logger } from '../infra/logger';
 import type { OrderWorkflowGateway } from '../infra/temporal/order-workflows';
 
-/** The NEW order an OrderCreated event carries, in the form the workflow starts from. */
+/** The NEW order an OrderCreated event carries: the snapshot the workflow starts from, as it is. */
 export function snapshotFromCreated(event: OrderCreatedEvent): OrderSnapshot {
-  const { averagePrice: _averagePrice, ...view } = event.order;
-  if (view.status !== 'NEW' || view.version !== 1 || view.orderId !== event.orderId) {
+  const order = event.order;
+  if (order.status !== 'NEW' || order.version !== 1 || order.orderId !== event.orderId) {
     throw new PoisonMessageError('OrderCreated must carry its own order in status NEW at version 1', {
       orderId: event.orderId,
-      status: view.status,
-      version: view.version,
+      status: order.status,
+      version: order.version,
     });
   }
-  return { ...view, filledNotional: '0', fillIds: [] };
+  return order;
 }
 
 /**

@@ -1,29 +1,29 @@
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestWorkflowEnvironment } from '../test/harness/temporal-env';
 import { fakeOrderActivities, fillReport, sampleOrder, venueReport } from '../test/harness/order-fixtures';
 import type { VenueOrderState } from '../infra/http/venue-client';
-import { cancelSignal, getOrderQuery, orderLifecycle, venueReportSignal, type OrderLifecycleInput } from './order-lifecycle';
-import { OrderStatusKey } from './search-attributes';
-
-const workflowsPath = require.resolve('./index');
+import { cancelSignal, getOrderQuery, orderWorkflowId, OrderStatusKey, venueReportSignal, type OrderLifecycleInput } from './order-contract';
+import { orderLifecycle } from './order-lifecycle';
 
 describe('orderLifecycle workflow (Temporal test environment, fake activities)', () => {
   let env: TestWorkflowEnvironment;
+  // Bundled once for the file (as Temporal recommends); each test runs its own worker on its own task queue.
+  let workflowBundle: WorkflowBundleWithSourceMap;
 
   beforeAll(async () => {
-    env = await createTestWorkflowEnvironment();
+    [env, workflowBundle] = await Promise.all([createTestWorkflowEnvironment(), bundleWorkflowCode({ workflowsPath: require.resolve('./index') })]);
   }, 60_000);
   afterAll(() => env?.teardown());
 
   type Fake = ReturnType<typeof fakeOrderActivities>;
   async function withWorker<T>(fake: Fake, run: (taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = `wf-test-${randomUUID()}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: fake.activities });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: fake.activities });
     return worker.runUntil(run(taskQueue));
   }
 
@@ -38,7 +38,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
   const start = (taskQueue: string, order: ReturnType<typeof sampleOrder>, continueAsNewAfterEvents?: number, reconcile?: OrderLifecycleInput['reconcile']) =>
     env.client.workflow.start(orderLifecycle, {
       taskQueue,
-      workflowId: `order-${order.orderId}`,
+      workflowId: orderWorkflowId(order.orderId),
       args: [{ order, ...(continueAsNewAfterEvents === undefined ? {} : { continueAsNewAfterEvents }), ...(reconcile === undefined ? {} : { reconcile }) }],
     });
 
@@ -286,7 +286,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(result).toMatchObject({ status: 'SETTLED', filledQuantity: '1', fees: '10', version: 13 });
     expect(new Set(fake.settled).size).toBe(10);
     const runs: string[] = [];
-    for await (const wf of env.client.workflow.list({ query: `WorkflowId="order-${order.orderId}"` })) runs.push(wf.runId);
+    for await (const wf of env.client.workflow.list({ query: `WorkflowId="${orderWorkflowId(order.orderId)}"` })) runs.push(wf.runId);
     expect(runs.length).toBeGreaterThan(1);
   }, 60_000);
 
@@ -294,7 +294,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     const fake = fakeOrderActivities({ refuse: 'INSUFFICIENT_BALANCE' });
     const order = sampleOrder(randomUUID());
     const result = await withWorker(fake, (taskQueue) =>
-      env.client.workflow.execute(orderLifecycle, { taskQueue, workflowId: `order-${order.orderId}`, args: [{ order }] }),
+      env.client.workflow.execute(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] }),
     );
     expect(result).toMatchObject({ status: 'REJECTED', rejectReason: 'INSUFFICIENT_BALANCE' });
     expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'REJECTED']);
@@ -314,13 +314,32 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED']);
   });
 
+  it('a cancel that arrives while the risk check runs ends the accepted order before it reaches the venue, its hold released', async () => {
+    const fake = fakeOrderActivities({ transientFailures: 3 });
+    const order = sampleOrder(randomUUID());
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the first risk attempt', () => fake.reserveCalls() >= 1);
+      await handle.signal(cancelSignal, { reason: 'changed my mind' });
+      return handle.result();
+    });
+    expect(result).toMatchObject({ status: 'CANCELLED', cancelRequested: true });
+    expect(fake.recorded.map((r) => [r.order.status, r.reason ?? null])).toEqual([
+      ['NEW', null],
+      ['ACCEPTED', null],
+      ['CANCELLED', 'cancelled before reaching the venue'],
+    ]);
+    expect(fake.released).toEqual([order.orderId]);
+    expect(fake.submitted).toEqual([]);
+  }, 30_000);
+
   it('a cancel delivered with the start (signal-with-start) cancels before any risk check', async () => {
     const fake = fakeOrderActivities();
     const order = sampleOrder(randomUUID());
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await env.client.workflow.signalWithStart(orderLifecycle, {
         taskQueue,
-        workflowId: `order-${order.orderId}`,
+        workflowId: orderWorkflowId(order.orderId),
         args: [{ order }],
         signal: cancelSignal,
         signalArgs: [{ reason: 'early' }],
@@ -332,9 +351,20 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'CANCELLED']);
   });
 
+  // One history per generation of the workflow and per path it gained: each stands for orders that may still run.
+  it('keeps every recorded history', () => {
+    expect(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')).sort()).toEqual([
+      'order-lifecycle-accept-cancel.history.bin', // before venue routing: no 'route-to-venue' marker
+      'order-lifecycle-cancel-at-venue.history.bin',
+      'order-lifecycle-fills.history.bin', // before reconciliation: no 'reconcile-with-venue' marker
+      'order-lifecycle-gtd-expiry.history.bin',
+      'order-lifecycle-reconcile.history.bin',
+    ]);
+  });
+
   it.each(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')))('replays the recorded history %s deterministically', async (file) => {
     const history = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', file)));
     expect(history.events.length).toBeGreaterThan(10);
-    await expect(Worker.runReplayHistory({ workflowsPath }, history)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle }, history)).resolves.toBeUndefined();
   });
 });

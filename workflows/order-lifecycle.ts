@@ -3,8 +3,6 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   log,
   patched,
   proxyActivities,
@@ -13,58 +11,38 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import * as v from 'valibot';
 import type { OrderActivities } from '../activities/order-activities';
 import { parseDecimal } from '../domain/decimal';
 import { isErrorCode } from '../domain/errors';
+import { OrderSnapshotSchema, type FillFacts } from '../domain/events';
 import { isTerminal, parseIsoTimestamp, toOrderView, type Order, type OrderView } from '../domain/order';
 import { applyOrderCommand, type OrderCommand } from '../domain/order-state-machine';
-import { fromOrderSnapshot, toOrderSnapshot, type OrderSnapshot } from '../domain/order-snapshot';
-import type { FillFacts } from '../domain/events';
+import { fromOrderSnapshot, toOrderSnapshot } from '../domain/order-snapshot';
 import type { VenueReport } from '../domain/venue-events';
-import { OrderStatusKey } from './search-attributes';
-
-/** Where a long-lived order stands when it continues as new; absent on the first run. */
-export interface LifecycleProgress {
-  submitted: boolean;
-  cancelSent: boolean;
-  /** Set when the GTD timer asked the venue to cancel: the venue's cancel then means EXPIRED. */
-  expiring: boolean;
-  lastReportVersion: number;
-  pendingReports: VenueReport[];
-}
-
-/** How long the workflow trusts the report stream before it asks the venue (milliseconds). */
-export interface ReconcileTiming {
-  /** Silence before the first poll of a live order; doubles after each quiet poll... */
-  quietMs: number;
-  /** ...up to this. */
-  maxQuietMs: number;
-  /** How long a report that arrived after a gap waits for the missing one before the workflow asks. */
-  gapGraceMs: number;
-}
-
-const DEFAULT_RECONCILE: ReconcileTiming = { quietMs: 30_000, maxQuietMs: 600_000, gapGraceMs: 5_000 };
-
-export interface OrderLifecycleInput {
-  order: OrderSnapshot;
-  progress?: LifecycleProgress;
-  reconcile?: Partial<ReconcileTiming>;
-  /** Continue as new after this many history events (default well under Temporal's limits). */
-  continueAsNewAfterEvents?: number;
-}
-
-export interface CancelRequest {
-  reason?: string;
-}
-
-/** Asks the order to cancel; a cancel of a finished order changes nothing. */
-export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
-/** A report from the venue (ack, fill, cancel, expiry), delivered by the venue-reports consumer. */
-export const venueReportSignal = defineSignal<[VenueReport]>('venueReport');
-/** The order as the workflow knows it right now (wire form). */
-export const getOrderQuery = defineQuery<OrderView>('getOrder');
-
-const DEFAULT_CONTINUE_AS_NEW_AFTER = 4_000;
+import {
+  cancelSignal,
+  getOrderQuery,
+  OrderStatusKey,
+  venueReportSignal,
+  type LifecycleProgress,
+  type OrderLifecycleInput,
+  type OrderLifecycleWorkflow,
+  type ReconcileTiming,
+} from './order-contract';
+import {
+  DEFAULT_CONTINUE_AS_NEW_AFTER,
+  DEFAULT_RECONCILE,
+  endCommand,
+  fillCommand,
+  hasReportToApply,
+  initialProgress,
+  lowestQueued,
+  pollDelayMs,
+  queueReport,
+  takeReport,
+  type FillReport,
+} from './order-lifecycle-rules';
 
 // Every activity is idempotent and retried without a limit, backing off to 10 s: a timeout or a
 // transport error toward the venue or the risk engine is never turned into a rejection. Business
@@ -75,240 +53,295 @@ const activities = proxyActivities<OrderActivities>({
 });
 
 /**
- * One order's whole life as a durable workflow (DESIGN.md, Order state machine). Every transition
- * goes through the pure state machine, then is persisted, published and mirrored into search attributes.
+ * One order's whole life as a durable workflow (DESIGN.md, Order state machine): risk, route to the venue,
+ * then the venue's fills, cancel, expiry and reconciliation until the order ends (settled when filled).
+ * Every transition goes through the pure state machine, then is persisted, published and mirrored into
+ * search attributes. A run that continued as new starts at the venue, where the last one stopped.
+ *
+ * Two `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each):
+ * - 'route-to-venue': orders accepted before venue routing existed rest until cancelled (restUntilCancelled);
+ * - 'reconcile-with-venue': orders routed before reconciliation existed apply reports as they arrive and never
+ *   ask the venue (VenueWatch.reconciles false).
+ * Both stay while their recorded histories stand for orders that may still run.
  */
 export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderView> {
-  let order: Order = fromOrderSnapshot(input.order);
-  let cancelRequested = order.cancelRequested;
-  const progress: LifecycleProgress = input.progress ?? { submitted: false, cancelSent: false, expiring: false, lastReportVersion: 0, pendingReports: [] };
-  let reportsArrived = 0;
-  let protectionPrice: string | null = null;
-
-  setHandler(cancelSignal, () => {
-    cancelRequested = true;
-  });
-  setHandler(venueReportSignal, (report) => {
-    // Kafka may redeliver; the venue numbers each order's reports 1, 2, 3...
-    const known = report.version <= progress.lastReportVersion || progress.pendingReports.some((r) => r.version === report.version);
-    if (!known) {
-      progress.pendingReports.push(report);
-      reportsArrived += 1;
-    }
-  });
-  setHandler(getOrderQuery, () => toOrderView(order));
-
-  const now = () => new Date().toISOString();
-  const apply = async (command: OrderCommand, reason?: string, fill?: FillFacts): Promise<void> => {
-    const result = applyOrderCommand(order, command);
-    if (!result.ok) {
-      // The workflow only issues commands its own state allows; a refusal here is a bug, not input.
-      throw ApplicationFailure.nonRetryable(`${command.type} refused in ${order.status}: ${result.message}`, result.code);
-    }
-    if (!result.changed) return;
-    order = result.order;
-    await publishState(order, result.from, reason, fill);
-  };
-
+  const run = begin(input);
   if (input.progress === undefined) {
-    await publishState(order, null);
-    if (cancelRequested) {
-      await apply({ type: 'CANCEL_REQUESTED', atVenue: false, at: now() }, 'cancelled before risk check');
-      return toOrderView(order);
-    }
-    const reserved = await reserve(order);
-    if (!reserved.ok) {
-      await apply({ type: 'RISK_REJECTED', reason: reserved.refusal, at: now() }, reserved.refusal);
-      return toOrderView(order);
-    }
-    protectionPrice = reserved.protectionPrice;
-    await apply({ type: 'RISK_ACCEPTED', at: now() });
-
-    if (!patched('route-to-venue')) {
-      // Orders accepted before venue routing existed rest here until cancelled.
-      await condition(() => cancelRequested);
-      await activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId });
-      await apply({ type: 'CANCEL_REQUESTED', atVenue: false, at: now() }, 'cancelled by the trader');
-      return toOrderView(order);
-    }
-    if (cancelRequested) {
-      await activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId });
-      await apply({ type: 'CANCEL_REQUESTED', atVenue: false, at: now() }, 'cancelled before reaching the venue');
-      return toOrderView(order);
-    }
+    const accepted = await checkRisk(run);
+    if (accepted === undefined || !(await routeToVenue(run, accepted.protectionPrice))) return toOrderView(run.order);
   }
-
-  if (!progress.submitted) {
-    // A MARKET order carries the risk engine's protection price: the worst price it may trade at.
-    await activities.submitToVenue({ ...toOrderView(order), ...(protectionPrice === null ? {} : { protectionPrice }) });
-    progress.submitted = true;
-  }
-
-  // Workflows started before reconciliation existed replay without its timers and activities.
-  const reconciles = patched('reconcile-with-venue');
-  const timing = { ...DEFAULT_RECONCILE, ...input.reconcile };
-  const expireAtMs = order.expireAt === null ? undefined : parseIsoTimestamp(order.expireAt);
-  let expiryDue = false;
-  let quietPolls = 0;
-  let venueMissingRecorded = false;
-  const release = () => activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId });
-  const limit = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER;
-
-  // The venue numbers an order's reports 1, 2, 3...; with reconciliation on, they are applied in that order
-  // and a missing number is a gap: a report was lost on the way (or is late), so the workflow asks the venue.
-  const nextInOrder = (): VenueReport | undefined => {
-    progress.pendingReports.sort((a, b) => a.version - b.version);
-    while (progress.pendingReports[0] !== undefined && progress.pendingReports[0].version <= progress.lastReportVersion) progress.pendingReports.shift();
-    return progress.pendingReports[0];
-  };
-  const hasReportToApply = (): boolean => {
-    if (!reconciles) return progress.pendingReports.length > 0;
-    const head = nextInOrder();
-    return head !== undefined && head.version === progress.lastReportVersion + 1;
-  };
-
-  while (!isTerminal(order.status)) {
-    // A report that arrives after a gap wakes the wait too, so its shorter grace period starts at once.
-    const arrivedBefore = reportsArrived;
-    const ready = () =>
-      hasReportToApply() || order.status === 'FILLED' || (!progress.cancelSent && (cancelRequested || expiryDue)) || (reconciles && reportsArrived !== arrivedBefore);
-    // A GTD order waits with a durable timer (condition with a timeout): it survives worker restarts.
-    const waitsForExpiry = expireAtMs !== undefined && !progress.cancelSent && !expiryDue;
-    let timeoutMs = waitsForExpiry ? Math.max(1, expireAtMs - Date.now()) : undefined;
-    if (reconciles && !ready()) {
-      // A gap waits briefly for the late report; silence waits longer and longer (reports are durable, polls are a safety net).
-      const pollMs = Math.min((nextInOrder() !== undefined ? timing.gapGraceMs : timing.quietMs) * 2 ** quietPolls, timing.maxQuietMs);
-      timeoutMs = Math.min(timeoutMs ?? pollMs, pollMs);
-    }
-    const woken = timeoutMs === undefined ? await condition(ready).then(() => true) : await condition(ready, timeoutMs);
-    if (!woken) {
-      if (waitsForExpiry && (!reconciles || Date.now() >= expireAtMs)) {
-        expiryDue = true;
-      } else {
-        await reconcile();
-        quietPolls += 1;
-      }
-    }
-
-    if (order.status === 'FILLED') {
-      // Every fill is settled as it arrives; what the hold kept beyond the fills goes back.
-      await release();
-      await apply({ type: 'SETTLED', at: now() }, 'all fills settled');
+  const watch = watchVenue(run, input);
+  while (!isTerminal(run.order.status)) {
+    if (!(await awaitNext(run, watch))) await onTimer(run, watch);
+    if (run.order.status === 'FILLED') {
+      await settle(run);
       break;
     }
-
-    const report = reconciles ? (hasReportToApply() ? progress.pendingReports.shift() : undefined) : progress.pendingReports.shift();
+    const report = takeReport(run.progress, watch.reconciles);
     if (report !== undefined) {
-      quietPolls = 0;
-      progress.lastReportVersion = Math.max(progress.lastReportVersion, report.version);
-      await handleReport(report);
-    } else if (!progress.cancelSent && (cancelRequested || expiryDue)) {
-      progress.cancelSent = true;
-      if (expiryDue && !cancelRequested) {
-        progress.expiring = true;
-        setCurrentDetails(describe(order, 'GTD time reached: cancelling at the venue'));
-      } else {
-        await apply({ type: 'CANCEL_REQUESTED', atVenue: true, at: now() }, 'cancel sent to the venue');
-      }
-      await activities.cancelAtVenue({ orderId: order.orderId, reason: progress.expiring ? 'GTD_EXPIRED' : 'USER' });
+      watch.quietPolls = 0;
+      await applyReport(run, report);
+    } else if (cancelDue(run, watch)) {
+      await cancelAtVenue(run, watch);
     }
-
-    if (!isTerminal(order.status) && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit)) {
-      await continueAsNew<typeof orderLifecycle>({ order: toOrderSnapshot(order), progress, continueAsNewAfterEvents: limit, ...(input.reconcile === undefined ? {} : { reconcile: input.reconcile }) });
-    }
+    await continueAsNewIfLong(run, input);
   }
-  return toOrderView(order);
+  return toOrderView(run.order);
+}
 
-  /** Asks the venue for the order's truth and queues the reports this workflow has not applied. */
-  async function reconcile(): Promise<void> {
-    const answer = await activities.reconcileWithVenue({ orderId: order.orderId, afterVersion: progress.lastReportVersion });
-    if (!answer.found) {
-      // Submitted (the venue committed it before answering), yet unknown there: the venue lost its state.
-      // Resubmitting could trade what the trader may no longer want; people decide. The order keeps polling.
-      if (!venueMissingRecorded) {
-        venueMissingRecorded = true;
-        await activities.recordAnomaly({ order: toOrderView(order), kind: 'VENUE_ORDER_UNKNOWN', details: { lastReportVersion: progress.lastReportVersion } });
-      }
+/** The order and what the workflow has heard about it, shared by the steps below. */
+interface OrderRun {
+  order: Order;
+  /** The cancel signal arrived (or the order already carried a cancel). */
+  cancelRequested: boolean;
+  /** Carried across continue-as-new. */
+  progress: LifecycleProgress;
+  /** Reports the signal queued so far: a new one wakes the wait, so a gap's grace period starts at once. */
+  reportsArrived: number;
+}
+
+/** How the order waits for the venue in this run. */
+interface VenueWatch {
+  /** Apply reports in their numbers' order and ask the venue after a gap or a silence. */
+  readonly reconciles: boolean;
+  readonly timing: ReconcileTiming;
+  readonly expireAtMs: number | undefined;
+  /** The GTD time is reached: the venue is to be asked to cancel. */
+  expiryDue: boolean;
+  /** Polls in a row that found nothing: each doubles the next wait. */
+  quietPolls: number;
+  venueMissingRecorded: boolean;
+}
+
+/** Validates the input (the snapshot is read from a Temporal payload) and installs the signal and query handlers. */
+function begin(input: OrderLifecycleInput): OrderRun {
+  const snapshot = v.safeParse(OrderSnapshotSchema, input.order);
+  if (!snapshot.success) {
+    const issue = snapshot.issues[0];
+    throw ApplicationFailure.nonRetryable(`the workflow input is not an order snapshot: ${v.getDotPath(issue) ?? '(order)'}: ${issue.message}`, 'VALIDATION_FAILED');
+  }
+  const order = fromOrderSnapshot(snapshot.output);
+  const run: OrderRun = { order, cancelRequested: order.cancelRequested, progress: input.progress ?? initialProgress(), reportsArrived: 0 };
+  setHandler(cancelSignal, () => {
+    run.cancelRequested = true;
+  });
+  setHandler(venueReportSignal, (report) => {
+    if (queueReport(run.progress, report)) run.reportsArrived += 1;
+  });
+  setHandler(getOrderQuery, () => toOrderView(run.order));
+  return run;
+}
+
+/**
+ * Risk: NEW, then the risk engine's check and hold. ACCEPTED with the hold's MARKET protection price, or undefined
+ * when the order ended: REJECTED with the refusal, or CANCELLED when the cancel came before any check.
+ */
+async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | null } | undefined> {
+  await publishState(run.order, null);
+  if (run.cancelRequested) {
+    await apply(run, { type: 'CANCEL_REQUESTED', atVenue: false, at: now() }, 'cancelled before risk check');
+    return undefined;
+  }
+  const reserved = await reserve(run.order);
+  if (!reserved.ok) {
+    await apply(run, { type: 'RISK_REJECTED', reason: reserved.refusal, at: now() }, reserved.refusal);
+    return undefined;
+  }
+  await apply(run, { type: 'RISK_ACCEPTED', at: now() });
+  return { protectionPrice: reserved.protectionPrice };
+}
+
+/** Route: submits the accepted order to the venue; false when it ended instead (cancelled before it got there). */
+async function routeToVenue(run: OrderRun, protectionPrice: string | null): Promise<boolean> {
+  if (!patched('route-to-venue')) {
+    await restUntilCancelled(run);
+    return false;
+  }
+  if (run.cancelRequested) {
+    await release(run);
+    await apply(run, { type: 'CANCEL_REQUESTED', atVenue: false, at: now() }, 'cancelled before reaching the venue');
+    return false;
+  }
+  // A MARKET order carries the risk engine's protection price: the worst price it may trade at.
+  await activities.submitToVenue({ ...toOrderView(run.order), ...(protectionPrice === null ? {} : { protectionPrice }) });
+  run.progress.submitted = true;
+  return true;
+}
+
+/** Orders accepted before venue routing existed (no 'route-to-venue' marker) rest here until cancelled. */
+async function restUntilCancelled(run: OrderRun): Promise<void> {
+  await condition(() => run.cancelRequested);
+  await release(run);
+  await apply(run, { type: 'CANCEL_REQUESTED', atVenue: false, at: now() }, 'cancelled by the trader');
+}
+
+/** Decides, once per run, how this order waits for the venue. Workflows started before reconciliation existed replay without its timers and activities. */
+function watchVenue(run: OrderRun, input: OrderLifecycleInput): VenueWatch {
+  return {
+    reconciles: patched('reconcile-with-venue'),
+    timing: { ...DEFAULT_RECONCILE, ...input.reconcile },
+    expireAtMs: run.order.expireAt === null ? undefined : parseIsoTimestamp(run.order.expireAt),
+    expiryDue: false,
+    quietPolls: 0,
+    venueMissingRecorded: false,
+  };
+}
+
+/**
+ * Await fills, cancel, expiry: waits until there is something to do (a report to apply, a fill to settle, a cancel to
+ * send) or a timer ends the wait (false). A GTD order's timer is durable (condition with a timeout): it survives worker
+ * restarts. With reconciliation, a poll timer bounds the wait too, and a report after a gap wakes it at once.
+ */
+async function awaitNext(run: OrderRun, watch: VenueWatch): Promise<boolean> {
+  const arrivedBefore = run.reportsArrived;
+  const ready = () =>
+    hasReportToApply(run.progress, watch.reconciles) ||
+    run.order.status === 'FILLED' ||
+    cancelDue(run, watch) ||
+    (watch.reconciles && run.reportsArrived !== arrivedBefore);
+  let timeoutMs = untilExpiryMs(run, watch);
+  if (watch.reconciles && !ready()) {
+    const pollMs = pollDelayMs(watch.timing, watch.quietPolls, lowestQueued(run.progress) !== undefined);
+    timeoutMs = Math.min(timeoutMs ?? pollMs, pollMs);
+  }
+  return timeoutMs === undefined ? condition(ready).then(() => true) : condition(ready, timeoutMs);
+}
+
+/** Time left until the GTD time, while the order still waits for it. */
+function untilExpiryMs(run: OrderRun, watch: VenueWatch): number | undefined {
+  if (watch.expireAtMs === undefined || run.progress.cancelSent || watch.expiryDue) return undefined;
+  return Math.max(1, watch.expireAtMs - Date.now());
+}
+
+/** Expiry or reconciliation: a timer ended the wait. At the GTD time the cancel becomes due; otherwise the venue is asked. */
+async function onTimer(run: OrderRun, watch: VenueWatch): Promise<void> {
+  const { expireAtMs } = watch;
+  const waitedForExpiry = expireAtMs !== undefined && !run.progress.cancelSent && !watch.expiryDue;
+  if (waitedForExpiry && (!watch.reconciles || Date.now() >= expireAtMs)) {
+    watch.expiryDue = true;
+    return;
+  }
+  await reconcile(run, watch);
+  watch.quietPolls += 1;
+}
+
+function cancelDue(run: OrderRun, watch: VenueWatch): boolean {
+  return !run.progress.cancelSent && (run.cancelRequested || watch.expiryDue);
+}
+
+/** Cancel: asks the venue once, for the trader (PENDING_CANCEL) or for the GTD timer (the venue's cancel then means EXPIRED). */
+async function cancelAtVenue(run: OrderRun, watch: VenueWatch): Promise<void> {
+  run.progress.cancelSent = true;
+  if (watch.expiryDue && !run.cancelRequested) {
+    run.progress.expiring = true;
+    setCurrentDetails(describe(run.order, 'GTD time reached: cancelling at the venue'));
+  } else {
+    await apply(run, { type: 'CANCEL_REQUESTED', atVenue: true, at: now() }, 'cancel sent to the venue');
+  }
+  await activities.cancelAtVenue({ orderId: run.order.orderId, reason: run.progress.expiring ? 'GTD_EXPIRED' : 'USER' });
+}
+
+/** Reconciliation: asks the venue for the order's truth and queues the reports this workflow has not applied. */
+async function reconcile(run: OrderRun, watch: VenueWatch): Promise<void> {
+  const answer = await activities.reconcileWithVenue({ orderId: run.order.orderId, afterVersion: run.progress.lastReportVersion });
+  if (!answer.found) {
+    // Submitted (the venue committed it before answering), yet unknown there: the venue lost its state.
+    // Resubmitting could trade what the trader may no longer want; people decide. The order keeps polling.
+    if (!watch.venueMissingRecorded) {
+      watch.venueMissingRecorded = true;
+      await activities.recordAnomaly({ order: toOrderView(run.order), kind: 'VENUE_ORDER_UNKNOWN', details: { lastReportVersion: run.progress.lastReportVersion } });
+    }
+    return;
+  }
+  for (const report of answer.reports) queueReport(run.progress, report);
+}
+
+/** One venue report, in turn: an ack changes nothing, a fill is settled and applied, an end releases the hold and ends the order. */
+async function applyReport(run: OrderRun, report: VenueReport): Promise<void> {
+  const body = report.report;
+  switch (body.type) {
+    case 'ACCEPTED':
+      return;
+    case 'FILL':
+      return applyFill(run, report.occurredAt, body);
+    case 'REJECTED':
+    case 'CANCELLED':
+    case 'EXPIRED': {
+      await release(run);
+      const end = endCommand(body, run.order, run.progress.expiring, now());
+      await apply(run, end.command, end.reason);
       return;
     }
-    for (const report of answer.reports) {
-      const known = report.version <= progress.lastReportVersion || progress.pendingReports.some((r) => r.version === report.version);
-      if (!known) progress.pendingReports.push(report);
-    }
-  }
-
-  async function handleReport(report: VenueReport): Promise<void> {
-    const body = report.report;
-    switch (body.type) {
-      case 'ACCEPTED':
-        return;
-      case 'FILL':
-        return applyFill(report.occurredAt, body);
-      case 'REJECTED':
-      case 'CANCELLED': {
-        const reason = body.reason;
-        await release();
-        // IOC/FOK/MARKET remainders and a GTD expiry end EXPIRED; a trader's cancel or STP ends CANCELLED;
-        // an order the venue refused on arrival (post-only that would take) ends REJECTED.
-        const expired = progress.expiring || EXPIRY_REASONS.has(reason);
-        const command: OrderCommand = expired
-          ? { type: 'EXPIRED', reason, at: now() }
-          : body.type === 'REJECTED' && order.filledQuantity === 0n
-            ? { type: 'VENUE_REJECTED', reason, at: now() }
-            : { type: 'VENUE_CANCELLED', reason, at: now() };
-        await apply(command, reason);
-        return;
-      }
-      case 'EXPIRED':
-        await release();
-        await apply({ type: 'EXPIRED', reason: 'expired at the venue', at: now() }, 'expired at the venue');
-        return;
-    }
-  }
-
-  async function applyFill(at: string, fill: Extract<VenueReport['report'], { type: 'FILL' }>): Promise<void> {
-    const command: OrderCommand = {
-      type: 'FILL',
-      fillId: fill.fillId,
-      quantity: parseDecimal(fill.quantity),
-      price: parseDecimal(fill.price),
-      fee: 0n,
-      liquidity: fill.liquidity,
-      at,
-    };
-    // Dry run first: a duplicate or an overfill must never reach settlement.
-    const check = applyOrderCommand(order, command);
-    if (!check.ok) {
-      log.error('fill refused', { orderId: order.orderId, fillId: fill.fillId, code: check.code, message: check.message });
-      await activities.recordAnomaly({ order: toOrderView(order), kind: check.code, details: { ...fill, message: check.message } });
-      return;
-    }
-    if (!check.changed) return;
-    const settled = await activities.settleFill({
-      orderId: order.orderId,
-      accountId: order.accountId,
-      symbol: order.symbol,
-      side: order.side,
-      fillId: fill.fillId,
-      tradeId: fill.tradeId,
-      quantity: fill.quantity,
-      price: fill.price,
-      liquidity: fill.liquidity,
-      ...(fill.contra === undefined ? {} : { contra: fill.contra }),
-    });
-    await apply({ ...command, fee: parseDecimal(settled.fee), at: now() }, undefined, {
-      fillId: fill.fillId,
-      tradeId: fill.tradeId,
-      price: fill.price,
-      quantity: fill.quantity,
-      liquidity: fill.liquidity,
-      fee: settled.fee,
-      feeAsset: settled.feeAsset,
-    });
   }
 }
 
-const EXPIRY_REASONS = new Set(['IOC_REMAINDER', 'MARKET_REMAINDER', 'FOK_CANNOT_FILL', 'NO_LIQUIDITY', 'GTD_EXPIRED']);
+/** A fill: checked first (a duplicate or an overfill never reaches settlement), settled at the risk engine, then applied with its fee. */
+async function applyFill(run: OrderRun, at: string, fill: FillReport): Promise<void> {
+  const command = fillCommand(fill, at);
+  const check = applyOrderCommand(run.order, command);
+  if (!check.ok) {
+    log.error('fill refused', { orderId: run.order.orderId, fillId: fill.fillId, code: check.code, message: check.message });
+    await activities.recordAnomaly({ order: toOrderView(run.order), kind: check.code, details: { ...fill, message: check.message } });
+    return;
+  }
+  if (!check.changed) return;
+  const { order } = run;
+  const settled = await activities.settleFill({
+    orderId: order.orderId,
+    accountId: order.accountId,
+    symbol: order.symbol,
+    side: order.side,
+    fillId: fill.fillId,
+    tradeId: fill.tradeId,
+    quantity: fill.quantity,
+    price: fill.price,
+    liquidity: fill.liquidity,
+    ...(fill.contra === undefined ? {} : { contra: fill.contra }),
+  });
+  await apply(run, { ...command, fee: parseDecimal(settled.fee), at: now() }, undefined, {
+    fillId: fill.fillId,
+    tradeId: fill.tradeId,
+    price: fill.price,
+    quantity: fill.quantity,
+    liquidity: fill.liquidity,
+    fee: settled.fee,
+    feeAsset: settled.feeAsset,
+  });
+}
+
+/** Settle: every fill was settled as it arrived; what the hold kept beyond the fills goes back, and the order is SETTLED. */
+async function settle(run: OrderRun): Promise<void> {
+  await release(run);
+  await apply(run, { type: 'SETTLED', at: now() }, 'all fills settled');
+}
+
+/** A long life continues as new well before Temporal's history limits, carrying the order and its progress. */
+async function continueAsNewIfLong(run: OrderRun, input: OrderLifecycleInput): Promise<void> {
+  const limit = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER;
+  if (isTerminal(run.order.status) || !(workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit)) return;
+  await continueAsNew<OrderLifecycleWorkflow>({
+    order: toOrderSnapshot(run.order),
+    progress: run.progress,
+    continueAsNewAfterEvents: limit,
+    ...(input.reconcile === undefined ? {} : { reconcile: input.reconcile }),
+  });
+}
+
+/** Applies a command the workflow's own state allows, then persists and publishes the transition (nothing when unchanged). */
+async function apply(run: OrderRun, command: OrderCommand, reason?: string, fill?: FillFacts): Promise<void> {
+  const result = applyOrderCommand(run.order, command);
+  if (!result.ok) {
+    // The workflow only issues commands its own state allows; a refusal here is a bug, not input.
+    throw ApplicationFailure.nonRetryable(`${command.type} refused in ${run.order.status}: ${result.message}`, result.code);
+  }
+  if (!result.changed) return;
+  run.order = result.order;
+  await publishState(run.order, result.from, reason, fill);
+}
+
+function release(run: OrderRun): Promise<void> {
+  return activities.releaseFunds({ accountId: run.order.accountId, orderId: run.order.orderId });
+}
 
 /** Places the order's hold: its MARKET protection price, or the error code of a business refusal. */
 async function reserve(order: Order): Promise<{ ok: true; protectionPrice: string | null } | { ok: false; refusal: string }> {
@@ -333,6 +366,11 @@ async function publishState(order: Order, previousStatus: Order['status'] | null
     ...(reason === undefined ? {} : { reason }),
     ...(fill === undefined ? {} : { fill }),
   });
+}
+
+/** Workflow time (deterministic), as the ISO timestamp transitions carry. */
+function now(): string {
+  return new Date().toISOString();
 }
 
 /** A line for ops in the Temporal UI (User Metadata): the order's state in plain words. */

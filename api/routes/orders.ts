@@ -56,9 +56,8 @@ export function createOrderRoutes(deps: ApiDeps) {
     if (stored) return { view: stored, pending: null };
     const live = await deps.workflows.query(orderId);
     if (live) return live.accountId === accountId ? { view: live, pending: null } : null;
-    const cached = await deps.pendingOrders.get(orderId);
-    if (cached === undefined) return null;
-    const snapshot = JSON.parse(cached) as OrderSnapshot;
+    const snapshot = await deps.pendingOrders.get(orderId);
+    if (snapshot === undefined) return null;
     return snapshot.accountId === accountId ? { view: toOrderView(fromOrderSnapshot(snapshot)), pending: snapshot } : null;
   };
 
@@ -102,13 +101,17 @@ export function createOrderRoutes(deps: ApiDeps) {
       }
       if (begun.state === 'completed') {
         c.header('Idempotent-Replayed', 'true');
-        return c.json(begun.response.body as OrderView, begun.response.status as 202);
+        // The first answer exactly as it was stored; anything else under this key is our bug, not the caller's.
+        const replayed = begun.response.body;
+        if (!v.is(OrderViewSchema, replayed)) throw new Error(`the stored answer for idempotency key ${key} is not an order`);
+        return c.json(replayed, begun.response.status as 202);
       }
 
       const orderId = deriveOrderId(accountId, key);
       const order = newOrder({ ...request.terms, orderId, clientOrderId: request.clientOrderId ?? orderId, accountId, symbol: request.symbol, createdAt });
+      const snapshot = toOrderSnapshot(order);
       const view = toOrderView(order);
-      const event: OrderCreatedEvent = { eventId: `${orderId}:created`, eventType: 'OrderCreated', occurredAt: createdAt, version: 1, orderId, order: view };
+      const event: OrderCreatedEvent = { eventId: `${orderId}:created`, eventType: 'OrderCreated', occurredAt: createdAt, version: 1, orderId, order: snapshot };
       try {
         await deps.publisher.publish(deps.ordersTopic, [{ key: orderId, value: JSON.stringify(event) }]);
       } catch (error) {
@@ -117,7 +120,7 @@ export function createOrderRoutes(deps: ApiDeps) {
         c.var.logger.error({ err: error, orderId }, 'order.publish_failed');
         throw new DomainError('SERVICE_UNAVAILABLE', 'the order could not be queued; nothing was stored, retry with the same Idempotency-Key');
       }
-      await deps.pendingOrders.put(orderId, JSON.stringify(toOrderSnapshot(order)), deps.idempotencyTtlSeconds).catch((error: unknown) => {
+      await deps.pendingOrders.put(snapshot, deps.idempotencyTtlSeconds).catch((error: unknown) => {
         c.var.logger.warn({ err: error, orderId }, 'order.pending_cache_failed');
       });
       await deps.idempotency.complete(accountId, key, begun.token, { status: 202, body: view });

@@ -1,25 +1,10 @@
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
 import { DomainError } from '../../domain/errors';
-import type { OrderSide } from '../../domain/order';
+import type { FillView } from '../../domain/events';
 import { COLLECTIONS } from './client';
 import { afterKeyset, decodeKeysetCursor, encodeKeysetCursor } from './keyset-cursor';
 
-/** One execution of one order, as the order recorded it (decimal strings). */
-export interface FillView {
-  fillId: string;
-  tradeId: string;
-  orderId: string;
-  accountId: string;
-  symbol: string;
-  side: OrderSide;
-  price: string;
-  quantity: string;
-  liquidity: 'MAKER' | 'TAKER';
-  fee: string;
-  feeAsset: string;
-  executedAt: string;
-}
-
+/** The fills of orders (FillView, domain/events.ts: one execution of one order as the order applied it). */
 export interface FillStore {
   /** Idempotent: the fillId is unique, so a retried activity records a fill once. */
   record(fill: FillView): Promise<{ recorded: boolean }>;

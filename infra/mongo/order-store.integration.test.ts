@@ -122,6 +122,15 @@ describe('MongoOrderStore (real store)', () => {
       expect(await db.collection(COLLECTIONS.orders).countDocuments({ _id: 'o-race' as never })).toBe(1);
     });
 
+    it('refuses an order that fails its schema, and reads no document that is not an order', async () => {
+      await expect(store.recordTransition({ ...orderView({ orderId: 'o-malformed' }), quantity: '1e3' }, transition(null))).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
+      expect(await db.collection(COLLECTIONS.orders).countDocuments({ _id: 'o-malformed' as never })).toBe(0);
+      await db.collection(COLLECTIONS.orders).insertOne({ _id: 'o-foreign' as never, orderId: 'o-foreign', accountId: 'acct-1', status: 'NEW' });
+      await expect(store.get('o-foreign')).rejects.toThrow(/orders document o-foreign is not an order/);
+    });
+
     it('refuses a version that is not a positive integer', async () => {
       await expect(store.recordTransition(orderView({ orderId: 'o-bad', version: 0 }), transition(null))).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',

@@ -1,6 +1,7 @@
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import * as v from 'valibot';
 import { DomainError } from '../../domain/errors';
-import { orderEventId } from '../../domain/events';
+import { orderEventId, OrderViewSchema } from '../../domain/events';
 import { ORDER_STATUSES, TERMINAL_STATUSES, type OrderStatus, type OrderView } from '../../domain/order';
 import { COLLECTIONS } from './client';
 import { afterKeyset, decodeKeysetCursor, encodeKeysetCursor } from './keyset-cursor';
@@ -65,9 +66,6 @@ export class MongoOrderStore implements OrderStore {
   }
 
   async recordTransition(order: OrderView, event: TransitionEvent): Promise<{ applied: boolean }> {
-    if (!Number.isInteger(order.version) || order.version < 1) {
-      throw new DomainError('VALIDATION_FAILED', `order version must be a positive integer, got ${order.version}`);
-    }
     const view = viewFields(order);
     const applied = await this.upsertIfNewer(view);
     // Recorded whether or not the current state moved: a retry after a crash between the two writes,
@@ -112,7 +110,7 @@ export class MongoOrderStore implements OrderStore {
     }
     // One extra row tells whether another page exists without a count query.
     const docs = await this.orders.find(filter).sort({ createdAt: -1, _id: -1 }).limit(limit + 1).toArray();
-    const page = docs.slice(0, limit).map((doc) => stripId(doc));
+    const page = docs.slice(0, limit).map((doc) => fromDocument(doc));
     const last = page.at(-1);
     const nextCursor = docs.length > limit && last !== undefined ? encodeKeysetCursor({ at: last.createdAt, id: last.orderId }) : null;
     return { orders: page, nextCursor };
@@ -122,7 +120,7 @@ export class MongoOrderStore implements OrderStore {
   async listOpen(accountId: string, limit: number): Promise<OrderView[]> {
     const open = ORDER_STATUSES.filter((status) => !TERMINAL_STATUSES.includes(status));
     const docs = await this.orders.find({ accountId, status: { $in: open } }).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray();
-    return docs.map((doc) => stripId(doc));
+    return docs.map((doc) => fromDocument(doc));
   }
 
   async events(orderId: string): Promise<OrderEventRecord[]> {
@@ -148,38 +146,31 @@ export class MongoOrderStore implements OrderStore {
   }
 }
 
-/** Exactly the OrderView fields: a caller passing a richer object (a snapshot) must not leak bookkeeping into the store. */
-function viewFields(o: OrderView): OrderView {
-  return {
-    orderId: o.orderId,
-    clientOrderId: o.clientOrderId,
-    accountId: o.accountId,
-    symbol: o.symbol,
-    side: o.side,
-    type: o.type,
-    quantity: o.quantity,
-    price: o.price,
-    timeInForce: o.timeInForce,
-    expireAt: o.expireAt,
-    postOnly: o.postOnly,
-    status: o.status,
-    filledQuantity: o.filledQuantity,
-    averagePrice: o.averagePrice,
-    fees: o.fees,
-    rejectReason: o.rejectReason,
-    cancelRequested: o.cancelRequested,
-    version: o.version,
-    createdAt: o.createdAt,
-    updatedAt: o.updatedAt,
-  };
+/**
+ * Exactly the OrderView fields, validated: a caller passing a richer object (a snapshot) must not leak bookkeeping
+ * into the store, and a malformed order (e.g. version 0) must not get into it.
+ */
+function viewFields(order: OrderView): OrderView {
+  const parsed = v.safeParse(OrderViewSchema, order);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    throw new DomainError('VALIDATION_FAILED', `order ${order.orderId}: ${v.getDotPath(issue) ?? '(order)'}: ${issue.message}`, { orderId: order.orderId });
+  }
+  return parsed.output;
 }
 
 function toView(doc: OrderDoc | null): OrderView | null {
-  return doc === null ? null : stripId(doc);
+  return doc === null ? null : fromDocument(doc);
 }
 
-function stripId({ _id: _ignored, ...view }: OrderDoc): OrderView {
-  return view;
+/** The document as the order's view; a document that is not one is refused, not handed on. */
+function fromDocument({ _id: id, ...fields }: OrderDoc): OrderView {
+  const parsed = v.safeParse(OrderViewSchema, fields);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    throw new Error(`orders document ${id} is not an order: ${v.getDotPath(issue) ?? '(document)'}: ${issue.message}`);
+  }
+  return parsed.output;
 }
 
 function isDuplicateKey(error: unknown): boolean {

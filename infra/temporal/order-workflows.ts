@@ -2,10 +2,23 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import type { OrderView } from '../../domain/order';
 import type { OrderSnapshot } from '../../domain/order-snapshot';
 import type { VenueReport } from '../../domain/venue-events';
-import type { CancelRequest, OrderLifecycleInput, ReconcileTiming } from '../../workflows/order-lifecycle';
-import { AccountIdKey, OrderStatusKey, OrderTypeKey, SideKey, SymbolKey } from '../../workflows/search-attributes';
+import {
+  AccountIdKey,
+  cancelSignal,
+  getOrderQuery,
+  ORDER_WORKFLOW_TYPE,
+  orderWorkflowId,
+  OrderStatusKey,
+  OrderTypeKey,
+  SideKey,
+  SymbolKey,
+  venueReportSignal,
+  type CancelRequest,
+  type OrderLifecycleInput,
+  type OrderLifecycleWorkflow,
+  type ReconcileTiming,
+} from '../../workflows/order-contract';
 
-export const ORDER_WORKFLOW_TYPE = 'orderLifecycle';
 const QUERY_DEADLINE_MS = 2_000;
 
 function isDeadlineExceeded(error: unknown): boolean {
@@ -14,10 +27,6 @@ function isDeadlineExceeded(error: unknown): boolean {
     if ((e as { code?: unknown }).code === 4) return true;
   }
   return false;
-}
-
-export function orderWorkflowId(orderId: string): string {
-  return `order-${orderId}`;
 }
 
 /** What the API and the consumers need of the order workflows, so tests of them can pass a fake. */
@@ -29,7 +38,7 @@ export interface OrderWorkflowGateway {
    * (signal-with-start), so a cancel that overtakes the OrderCreated event still wins.
    */
   requestCancel(orderId: string, request: CancelRequest, startFrom?: OrderSnapshot): Promise<'signalled' | 'closed' | 'not-found'>;
-  /** Delivers a venue report as the `venueReport` signal; 'closed' or 'not-found' when no running workflow takes it. */
+  /** Delivers a venue report as the venueReportSignal; 'closed' or 'not-found' when no running workflow takes it. */
   deliverVenueReport(report: VenueReport): Promise<'delivered' | 'closed' | 'not-found'>;
   /** The running or finished workflow's view of the order, or null when there is no such workflow. */
   query(orderId: string): Promise<OrderView | null>;
@@ -65,7 +74,7 @@ export class TemporalOrderWorkflowGateway implements OrderWorkflowGateway {
 
   async start(order: OrderSnapshot): Promise<'started' | 'duplicate'> {
     try {
-      await this.client.workflow.start(ORDER_WORKFLOW_TYPE, this.startOptions(order));
+      await this.client.workflow.start<OrderLifecycleWorkflow>(ORDER_WORKFLOW_TYPE, this.startOptions(order));
       return 'started';
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return 'duplicate';
@@ -76,9 +85,13 @@ export class TemporalOrderWorkflowGateway implements OrderWorkflowGateway {
   async requestCancel(orderId: string, request: CancelRequest, startFrom?: OrderSnapshot): Promise<'signalled' | 'closed' | 'not-found'> {
     try {
       if (startFrom) {
-        await this.client.workflow.signalWithStart(ORDER_WORKFLOW_TYPE, { ...this.startOptions(startFrom), signal: 'cancel', signalArgs: [request] });
+        await this.client.workflow.signalWithStart<OrderLifecycleWorkflow, [CancelRequest]>(ORDER_WORKFLOW_TYPE, {
+          ...this.startOptions(startFrom),
+          signal: cancelSignal,
+          signalArgs: [request],
+        });
       } else {
-        await this.client.workflow.getHandle(orderWorkflowId(orderId)).signal('cancel', request);
+        await this.client.workflow.getHandle(orderWorkflowId(orderId)).signal(cancelSignal, request);
       }
       return 'signalled';
     } catch (error) {
@@ -102,7 +115,7 @@ export class TemporalOrderWorkflowGateway implements OrderWorkflowGateway {
 
   async deliverVenueReport(report: VenueReport): Promise<'delivered' | 'closed' | 'not-found'> {
     try {
-      await this.client.workflow.getHandle(orderWorkflowId(report.orderId)).signal('venueReport', report);
+      await this.client.workflow.getHandle(orderWorkflowId(report.orderId)).signal(venueReportSignal, report);
       return 'delivered';
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return (await this.exists(report.orderId)) ? 'closed' : 'not-found';
@@ -114,7 +127,7 @@ export class TemporalOrderWorkflowGateway implements OrderWorkflowGateway {
     try {
       // Bounded: with no worker polling, a query waits for one; the caller has other places to look.
       return await this.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-        this.client.workflow.getHandle(orderWorkflowId(orderId)).query<OrderView>('getOrder'),
+        this.client.workflow.getHandle(orderWorkflowId(orderId)).query(getOrderQuery),
       );
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return null;

@@ -2,7 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporalBinary } from '../../scripts/stack/servers/temporal';
 import { loadStackSettings } from '../../scripts/stack/settings';
-import { ORDER_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { ORDER_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/order-contract';
 
 /**
  * A Temporal test environment running the CLI dev server the stack provisioned (never a download:

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../infra/config';
 import { eventually } from '../harness/processes';
 import { TestSystem, topicEndOffset } from '../harness/system';
+import { orderWorkflowId } from '../../workflows/order-contract';
 
 const order = { symbol: 'BTC-USD', side: 'BUY', type: 'LIMIT', quantity: '0.01', price: '25000' };
 
@@ -26,7 +27,7 @@ describe('order API: idempotency keys', () => {
 
   const runs = async (orderId: string) => {
     const ids: string[] = [];
-    for await (const wf of system.temporal.workflow.list({ query: `WorkflowId="order-${orderId}"` })) ids.push(wf.runId);
+    for await (const wf of system.temporal.workflow.list({ query: `WorkflowId="${orderWorkflowId(orderId)}"` })) ids.push(wf.runId);
     return ids;
   };
 

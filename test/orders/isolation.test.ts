@@ -3,9 +3,10 @@ import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { parseDecimal } from '../../domain/decimal';
 import type { OrderCreatedEvent } from '../../domain/events';
-import { newOrder, toOrderView } from '../../domain/order';
+import { newOrder } from '../../domain/order';
+import { toOrderSnapshot } from '../../domain/order-snapshot';
 import { allTopics, ensureTopics, kafkaTopics } from '../../infra/kafka/topics';
-import { orderWorkflowId } from '../../infra/temporal/order-workflows';
+import { orderWorkflowId } from '../../workflows/order-contract';
 import { eventually, startSystemProcess, waitForOutput, type SystemProcess } from '../harness/processes';
 import { TestSystem } from '../harness/system';
 
@@ -57,7 +58,7 @@ describe('test run isolation: Kafka topics under a prefix', () => {
       postOnly: false,
       createdAt: new Date().toISOString(),
     });
-    return { eventId: `${orderId}:created`, eventType: 'OrderCreated', occurredAt: order.createdAt, version: 1, orderId, order: toOrderView(order) };
+    return { eventId: `${orderId}:created`, eventType: 'OrderCreated', occurredAt: order.createdAt, version: 1, orderId, order: toOrderSnapshot(order) };
   };
   const publish = (topic: string, event: OrderCreatedEvent) => producer.send({ topic, acks: -1, messages: [{ key: event.orderId, value: JSON.stringify(event) }] });
   const hasWorkflow = async (orderId: string): Promise<boolean> => {

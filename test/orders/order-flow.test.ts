@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eventually } from '../harness/processes';
 import { TestSystem } from '../harness/system';
+import { orderWorkflowId } from '../../workflows/order-contract';
 
 const limitBuy = { symbol: 'BTC-USD', side: 'BUY', type: 'LIMIT', quantity: '0.5', price: '30000.00' };
 
@@ -42,7 +43,7 @@ describe('order flow end to end: REST → Kafka → Temporal → MongoDB', () =>
       })) {
         found.push(wf.workflowId);
       }
-      return found.includes(`order-${orderId}`) ? true : undefined;
+      return found.includes(orderWorkflowId(orderId)) ? true : undefined;
     });
   }, 60_000);
 
@@ -65,7 +66,7 @@ describe('order flow end to end: REST → Kafka → Temporal → MongoDB', () =>
     expect(again.status).toBe(409);
     expect(again.json.error).toMatchObject({ code: 'ORDER_TERMINAL', details: { status: 'CANCELLED' } });
     await eventually('visibility to show CANCELLED', async () => {
-      const count = await system.temporal.workflow.count(`WorkflowId="order-${orderId}" AND OrderStatus="CANCELLED"`);
+      const count = await system.temporal.workflow.count(`WorkflowId="${orderWorkflowId(orderId)}" AND OrderStatus="CANCELLED"`);
       return count.count === 1 ? true : undefined;
     });
   }, 60_000);

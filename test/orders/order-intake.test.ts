@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../infra/config';
 import { parseDecimal } from '../../domain/decimal';
 import type { OrderCreatedEvent } from '../../domain/events';
-import { newOrder, toOrderView } from '../../domain/order';
+import { newOrder } from '../../domain/order';
+import { toOrderSnapshot } from '../../domain/order-snapshot';
 import { dlqTopic } from '../../infra/kafka/topics';
 import { eventually } from '../harness/processes';
 import { TestSystem } from '../harness/system';
+import { orderWorkflowId } from '../../workflows/order-contract';
 
 /** The orders consumer: one workflow per order whatever Kafka redelivers, poison to the DLQ, cancel before start. */
 describe('orders consumer', () => {
@@ -45,13 +47,13 @@ describe('orders consumer', () => {
       postOnly: false,
       createdAt: new Date().toISOString(),
     });
-    return { eventId: `${orderId}:created`, eventType: 'OrderCreated', occurredAt: order.createdAt, version: 1, orderId, order: toOrderView(order) };
+    return { eventId: `${orderId}:created`, eventType: 'OrderCreated', occurredAt: order.createdAt, version: 1, orderId, order: toOrderSnapshot(order) };
   };
   const publish = (event: OrderCreatedEvent | string, key: string) =>
     producer.send({ topic: topics.orders, acks: -1, messages: [{ key, value: typeof event === 'string' ? event : JSON.stringify(event) }] });
   const runs = async (orderId: string) => {
     let count = 0;
-    for await (const _ of system.temporal.workflow.list({ query: `WorkflowId="order-${orderId}"` })) count += 1;
+    for await (const _ of system.temporal.workflow.list({ query: `WorkflowId="${orderWorkflowId(orderId)}"` })) count += 1;
     return count;
   };
 

@@ -6,6 +6,7 @@ import { orderProcessorGroups } from '../../workers/order-processor-group';
 import { eventually } from '../harness/processes';
 import { readTopicFrom, TestSystem, topicOffsets } from '../harness/system';
 import { randomUUID } from 'node:crypto';
+import { orderWorkflowId, venueReportSignal } from '../../workflows/order-contract';
 
 jest.setTimeout(240_000);
 
@@ -80,8 +81,8 @@ describe('trading under faults', () => {
 
     // The workflow received all six signals (two originals, four copies) ...
     await eventually('the copies to reach the workflow', async () => {
-      const history = await system.temporal.workflow.getHandle(`order-${sell}`).fetchHistory();
-      const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'venueReport');
+      const history = await system.temporal.workflow.getHandle(orderWorkflowId(sell)).fetchHistory();
+      const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === venueReportSignal.name);
       return signals.length >= 6 ? true : undefined;
     });
     // ... and nothing changed: same version, one fill, same balances.
@@ -137,8 +138,8 @@ describe('trading under faults', () => {
     expect(balances.USD!.total).toBe(formatDecimal(d('6100') - d(fills[0]!.fee)));
     expect(await system.mongo.db.collection('order_anomalies').countDocuments({ orderId: sell })).toBe(0);
     // The fill came from asking the venue, not from a report: at most the venue's ACCEPTED arrived before the worker stopped.
-    const history = (await system.temporal.workflow.getHandle(`order-${sell}`).fetchHistory()).events ?? [];
-    expect(history.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'venueReport').length).toBeLessThanOrEqual(1);
+    const history = (await system.temporal.workflow.getHandle(orderWorkflowId(sell)).fetchHistory()).events ?? [];
+    expect(history.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === venueReportSignal.name).length).toBeLessThanOrEqual(1);
     expect(history.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'reconcileWithVenue')).toBe(true);
   });
 

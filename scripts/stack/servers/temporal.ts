@@ -3,7 +3,7 @@ import { grpc, temporal } from '@temporalio/proto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLogged } from '../processes';
-import { ORDER_SEARCH_ATTRIBUTE_KEYS } from '../../../workflows/search-attributes';
+import { ORDER_SEARCH_ATTRIBUTE_KEYS } from '../../../workflows/order-contract';
 import type { StackSettings } from '../settings';
 import { serverDataDir, type StackServer } from './server';
 

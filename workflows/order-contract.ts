@@ -1,0 +1,77 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { OrderView } from '../domain/order';
+import type { OrderSnapshot } from '../domain/order-snapshot';
+import type { VenueReport } from '../domain/venue-events';
+
+/**
+ * The order workflow's contract, the one thing the workflow (workflows/order-lifecycle.ts) and its callers
+ * (the Temporal gateway in infra/temporal/order-workflows.ts, tests, scripts) both import: its type name, id
+ * scheme, input, signals, query and search attributes. Safe outside workflow code: defineSignal/defineQuery
+ * only describe a name and its argument types.
+ *
+ * The names below are recorded in every running order's history: renaming one breaks those orders.
+ */
+
+/** The workflow type: the name `workflows/index.ts` exports the workflow function under. */
+export const ORDER_WORKFLOW_TYPE = 'orderLifecycle';
+
+/** One workflow per order, its id derived from the order id (the start rejects a duplicate id). */
+export function orderWorkflowId(orderId: string): string {
+  return `order-${orderId}`;
+}
+
+/** How long the workflow trusts the report stream before it asks the venue (milliseconds). */
+export interface ReconcileTiming {
+  /** Silence before the first poll of a live order; doubles after each quiet poll... */
+  quietMs: number;
+  /** ...up to this. */
+  maxQuietMs: number;
+  /** How long a report that arrived after a gap waits for the missing one before the workflow asks. */
+  gapGraceMs: number;
+}
+
+/** Where a long-lived order stands when it continues as new; absent on the first run. */
+export interface LifecycleProgress {
+  submitted: boolean;
+  cancelSent: boolean;
+  /** Set when the GTD timer asked the venue to cancel: the venue's cancel then means EXPIRED. */
+  expiring: boolean;
+  lastReportVersion: number;
+  pendingReports: VenueReport[];
+}
+
+export interface OrderLifecycleInput {
+  /** The whole order in wire form: NEW on the first run, as it stands on a continue-as-new. */
+  order: OrderSnapshot;
+  progress?: LifecycleProgress;
+  reconcile?: Partial<ReconcileTiming>;
+  /** Continue as new after this many history events (default well under Temporal's limits). */
+  continueAsNewAfterEvents?: number;
+}
+
+/** The workflow's signature, so a caller that names it by ORDER_WORKFLOW_TYPE still gets typed arguments and result. */
+export type OrderLifecycleWorkflow = (input: OrderLifecycleInput) => Promise<OrderView>;
+
+export interface CancelRequest {
+  reason?: string;
+}
+
+/** Asks the order to cancel; a cancel of a finished order changes nothing. */
+export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
+/** A report from the venue (ack, fill, cancel, expiry), delivered by the venue-reports consumer. */
+export const venueReportSignal = defineSignal<[VenueReport]>('venueReport');
+/** The order as the workflow knows it right now (wire form). */
+export const getOrderQuery = defineQuery<OrderView>('getOrder');
+
+/**
+ * The search attributes of an order workflow, so ops can filter in the Temporal Web UI, e.g.
+ * `OrderStatus="ACCEPTED" AND Symbol="BTC-USD"`. The local stack registers exactly these.
+ */
+export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
+export const SymbolKey = defineSearchAttributeKey('Symbol', SearchAttributeType.KEYWORD);
+export const AccountIdKey = defineSearchAttributeKey('AccountId', SearchAttributeType.KEYWORD);
+export const SideKey = defineSearchAttributeKey('Side', SearchAttributeType.KEYWORD);
+export const OrderTypeKey = defineSearchAttributeKey('OrderType', SearchAttributeType.KEYWORD);
+
+export const ORDER_SEARCH_ATTRIBUTE_KEYS = [OrderStatusKey, SymbolKey, AccountIdKey, SideKey, OrderTypeKey] as const;

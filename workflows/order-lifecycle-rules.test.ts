@@ -1,0 +1,154 @@
+import fc from 'fast-check';
+import { parseDecimal } from '../domain/decimal';
+import type { VenueReport, VenueReportBody } from '../domain/venue-events';
+import type { LifecycleProgress } from './order-contract';
+import {
+  DEFAULT_RECONCILE,
+  endCommand,
+  fillCommand,
+  hasReportToApply,
+  initialProgress,
+  lowestQueued,
+  pollDelayMs,
+  queueReport,
+  takeReport,
+} from './order-lifecycle-rules';
+
+const report = (version: number, body: VenueReportBody = { type: 'ACCEPTED' }): VenueReport => ({
+  eventId: `o1:${version}`,
+  eventType: 'VenueReport',
+  occurredAt: '2026-01-01T00:00:00.000Z',
+  version,
+  orderId: 'o1',
+  accountId: 'a1',
+  symbol: 'BTC-USD',
+  report: body,
+});
+
+const progressWith = (lastReportVersion: number, versions: number[]): LifecycleProgress => ({
+  ...initialProgress(),
+  lastReportVersion,
+  pendingReports: versions.map((n) => report(n)),
+});
+
+describe('the venue report queue', () => {
+  it('queues a report once: a redelivery or an applied number changes nothing', () => {
+    const progress = progressWith(2, []);
+    expect(queueReport(progress, report(3))).toBe(true);
+    expect(queueReport(progress, report(3))).toBe(false);
+    expect(queueReport(progress, report(2))).toBe(false);
+    expect(queueReport(progress, report(1))).toBe(false);
+    expect(progress.pendingReports.map((r) => r.version)).toEqual([3]);
+  });
+
+  it('in order, applies only the next number: a gap waits', () => {
+    const progress = progressWith(0, [3, 2]);
+    expect(hasReportToApply(progress, true)).toBe(false);
+    expect(takeReport(progress, true)).toBeUndefined();
+    expect(lowestQueued(progress)?.version).toBe(2);
+    queueReport(progress, report(1));
+    expect(takeReport(progress, true)?.version).toBe(1);
+    expect(takeReport(progress, true)?.version).toBe(2);
+    expect(takeReport(progress, true)?.version).toBe(3);
+    expect(takeReport(progress, true)).toBeUndefined();
+    expect(progress.lastReportVersion).toBe(3);
+  });
+
+  it('drops queued reports that an earlier take already covered', () => {
+    const progress = progressWith(4, [2, 5, 4]);
+    expect(lowestQueued(progress)?.version).toBe(5);
+    expect(progress.pendingReports.map((r) => r.version)).toEqual([5]);
+  });
+
+  it('without reconciliation (orders from before it existed), takes reports as they arrived, gaps and all', () => {
+    const progress = progressWith(0, [3, 1]);
+    expect(hasReportToApply(progress, false)).toBe(true);
+    expect(takeReport(progress, false)?.version).toBe(3);
+    expect(takeReport(progress, false)?.version).toBe(1);
+    expect(progress.lastReportVersion).toBe(3);
+    expect(hasReportToApply(progress, false)).toBe(false);
+  });
+
+  it('applies every number exactly once, in order, whatever order and repetition they arrive in', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 12 }), { maxLength: 60 }), (arrivals) => {
+        const progress = initialProgress();
+        const applied: number[] = [];
+        for (const n of arrivals) {
+          queueReport(progress, report(n));
+          for (let next = takeReport(progress, true); next !== undefined; next = takeReport(progress, true)) applied.push(next.version);
+        }
+        const expected: number[] = [];
+        while (arrivals.includes(expected.length + 1)) expected.push(expected.length + 1);
+        expect(applied).toEqual(expected);
+      }),
+    );
+  });
+});
+
+describe('pollDelayMs', () => {
+  const timing = { quietMs: 1_000, maxQuietMs: 6_000, gapGraceMs: 100 };
+
+  it('waits briefly after a gap and longer in silence, doubling after each quiet poll up to the cap', () => {
+    expect([0, 1, 2, 3, 4].map((polls) => pollDelayMs(timing, polls, false))).toEqual([1_000, 2_000, 4_000, 6_000, 6_000]);
+    expect([0, 1, 2].map((polls) => pollDelayMs(timing, polls, true))).toEqual([100, 200, 400]);
+  });
+
+  it('defaults to a 30 s silence and a 5 s gap grace, capped at 10 minutes', () => {
+    expect(pollDelayMs(DEFAULT_RECONCILE, 0, false)).toBe(30_000);
+    expect(pollDelayMs(DEFAULT_RECONCILE, 0, true)).toBe(5_000);
+    expect(pollDelayMs(DEFAULT_RECONCILE, 10, false)).toBe(600_000);
+  });
+});
+
+describe('endCommand: what the venue ending an order means', () => {
+  const at = '2026-01-01T00:00:00.000Z';
+  const unfilled = { filledQuantity: 0n };
+  const partly = { filledQuantity: parseDecimal('0.1') };
+
+  it('a trader cancel or self-trade prevention ends CANCELLED with the venue reason', () => {
+    expect(endCommand({ type: 'CANCELLED', reason: 'USER', remaining: '1' }, unfilled, false, at)).toEqual({
+      command: { type: 'VENUE_CANCELLED', reason: 'USER', at },
+      reason: 'USER',
+    });
+    expect(endCommand({ type: 'CANCELLED', reason: 'SELF_TRADE_PREVENTION', remaining: '1' }, partly, false, at).command.type).toBe('VENUE_CANCELLED');
+  });
+
+  it.each(['IOC_REMAINDER', 'MARKET_REMAINDER', 'FOK_CANNOT_FILL', 'NO_LIQUIDITY', 'GTD_EXPIRED'])('a remainder cancelled for %s ends EXPIRED', (reason) => {
+    expect(endCommand({ type: 'CANCELLED', reason, remaining: '0' }, partly, false, at)).toEqual({ command: { type: 'EXPIRED', reason, at }, reason });
+  });
+
+  it('the cancel the GTD timer asked for ends EXPIRED whatever reason the venue gives', () => {
+    expect(endCommand({ type: 'CANCELLED', reason: 'USER', remaining: '1' }, unfilled, true, at).command).toEqual({ type: 'EXPIRED', reason: 'USER', at });
+  });
+
+  it("the venue's refusal of an order that never traded ends REJECTED, never as the trader's cancel", () => {
+    expect(endCommand({ type: 'REJECTED', reason: 'POST_ONLY_WOULD_TAKE' }, unfilled, false, at).command).toEqual({ type: 'VENUE_REJECTED', reason: 'POST_ONLY_WOULD_TAKE', at });
+    expect(endCommand({ type: 'REJECTED', reason: 'SOMETHING' }, partly, false, at).command.type).toBe('VENUE_CANCELLED');
+  });
+
+  it("the venue's expiry ends EXPIRED", () => {
+    expect(endCommand({ type: 'EXPIRED', remaining: '1' }, unfilled, false, at)).toEqual({
+      command: { type: 'EXPIRED', reason: 'expired at the venue', at },
+      reason: 'expired at the venue',
+    });
+  });
+});
+
+describe('fillCommand', () => {
+  it('turns the venue fill into a FILL with exact decimals and no fee yet (settlement tells it)', () => {
+    const command = fillCommand(
+      { type: 'FILL', fillId: 'T1:o1', tradeId: 'T1', side: 'BUY', price: '30000.5', quantity: '0.25', liquidity: 'TAKER', remaining: '0.75' },
+      '2026-01-01T00:00:01.000Z',
+    );
+    expect(command).toEqual({
+      type: 'FILL',
+      fillId: 'T1:o1',
+      price: parseDecimal('30000.5'),
+      quantity: parseDecimal('0.25'),
+      fee: 0n,
+      liquidity: 'TAKER',
+      at: '2026-01-01T00:00:01.000Z',
+    });
+  });
+});
