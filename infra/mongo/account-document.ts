@@ -49,7 +49,7 @@ export interface Balance {
 
 /**
  * Funds reserved for one order. Holds placed by the risk engine also say what they are for, so limits
- * can count open buy quantity per symbol; plain holds (placeHold) carry only asset and amount.
+ * can count open buy quantity per symbol; holds written before that carry only asset and amount.
  */
 export interface AccountHold {
   asset: string;

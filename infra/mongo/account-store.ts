@@ -1,6 +1,6 @@
 import { MongoServerError, type Collection, type Db, type UpdateFilter } from 'mongodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatDecimal, parseDecimal, type Scaled } from '../../domain/decimal';
+import { formatDecimal, type Scaled } from '../../domain/decimal';
 import { DomainError } from '../../domain/errors';
 import {
   checkFeeRates,
@@ -35,18 +35,7 @@ export type {
   RiskLimitOverrides,
 } from './account-document';
 
-export type PlaceHoldResult =
-  | { ok: true; alreadyHeld: boolean }
-  // domain/errors.ts has no ACCOUNT_NOT_FOUND code; NOT_FOUND is the stable code for a missing account.
-  | { ok: false; code: 'INSUFFICIENT_BALANCE' | 'NOT_FOUND'; available: string; required: string };
-
-export type ReleaseHoldResult = { released: false } | { released: true; asset: string; amount: string };
-
 export interface AccountStore {
-  /** Atomic and idempotent per orderId: an existing hold for the order is reported, never doubled. */
-  placeHold(input: { accountId: string; orderId: string; asset: string; amount: Scaled }): Promise<PlaceHoldResult>;
-  /** Idempotent: without a hold for the order nothing changes. */
-  releaseHold(input: { accountId: string; orderId: string }): Promise<ReleaseHoldResult>;
   /** Per asset, sorted by asset; null when the account does not exist. */
   getBalances(accountId: string): Promise<AssetBalance[] | null>;
   /** Inserts the account when absent; an existing account is left untouched. */
@@ -99,50 +88,6 @@ export class MongoAccountStore implements AccountStore, AccountLedger {
   constructor(db: Db, options: { clock?: () => Date } = {}) {
     this.accounts = db.collection<AccountDoc>(COLLECTIONS.accounts);
     this.clock = options.clock ?? (() => new Date());
-  }
-
-  async placeHold(input: { accountId: string; orderId: string; asset: string; amount: Scaled }): Promise<PlaceHoldResult> {
-    const { orderId, asset, amount } = input;
-    checkFieldKey('orderId', orderId);
-    checkFieldKey('asset', asset);
-    if (amount <= 0n) throw new DomainError('VALIDATION_FAILED', 'a hold amount must be positive', { amount: formatDecimal(amount) });
-    const required = formatDecimal(amount);
-
-    return this.compareAndSet<PlaceHoldResult>(input.accountId, (doc) => {
-      if (doc === null) return { result: { ok: false, code: 'NOT_FOUND', available: '0', required } };
-      if (Object.hasOwn(doc.holds, orderId)) return { result: { ok: true, alreadyHeld: true } };
-      const balance = readBalance(doc, asset);
-      const available = balance.total - balance.held;
-      if (available < amount) {
-        return { result: { ok: false, code: 'INSUFFICIENT_BALANCE', available: formatDecimal(available), required } };
-      }
-      return {
-        result: { ok: true, alreadyHeld: false },
-        set: {
-          [`balances.${asset}`]: { total: formatDecimal(balance.total), held: formatDecimal(balance.held + amount) },
-          [`holds.${orderId}`]: { asset, amount: required },
-        },
-      };
-    });
-  }
-
-  async releaseHold(input: { accountId: string; orderId: string }): Promise<ReleaseHoldResult> {
-    const { orderId } = input;
-    checkFieldKey('orderId', orderId);
-
-    return this.compareAndSet<ReleaseHoldResult>(input.accountId, (doc) => {
-      const hold = doc !== null && Object.hasOwn(doc.holds, orderId) ? doc.holds[orderId] : undefined;
-      if (doc === null || hold === undefined) return { result: { released: false } };
-      const balance = readBalance(doc, hold.asset);
-      const held = balance.held - parseDecimal(hold.amount);
-      // Held is the sum of the holds; going below zero means the document was corrupted, not a business case.
-      if (held < 0n) throw new Error(`account ${doc._id}: releasing hold ${orderId} would make ${hold.asset} held negative`);
-      return {
-        result: { released: true, asset: hold.asset, amount: hold.amount },
-        set: { [`balances.${hold.asset}.held`]: formatDecimal(held) },
-        unset: [`holds.${orderId}`],
-      };
-    });
   }
 
   async getBalances(accountId: string): Promise<AssetBalance[] | null> {
