@@ -4,13 +4,15 @@ import type { PositionView } from '../domain/market-events';
 import { holdFor, validateOrderRules, type OrderSide, type OrderType } from '../domain/order';
 import type { SymbolRegistry, SymbolSpec } from '../domain/symbols';
 import type { Logger } from '../infra/logger';
-import type { AccountLedger, AssetBalance, FillLiquidity, PendingFee, Position } from '../infra/mongo/account-store';
+import type { AssetBalance, PendingFee } from '../domain/account';
+import { toPositionRecord, toPositionView, type Position } from '../domain/position';
+import type { FillLiquidity } from '../domain/venue-order';
+import type { AccountLedger } from '../infra/mongo/account-store';
 import type { PositionMirror } from '../infra/redis/position-mirror';
 import { exactCost } from './fees';
 import { decideFeeCredit, decideFill, decideHold, decidePrunePendingFees, decideRelease, type HoldSizing } from './ledger';
 import type { MarkSource } from './price-book';
 import { checkPriceBand, protectionPrice } from './price-protection';
-import { toPositionRecord, toPositionView } from './positions';
 
 export const DEFAULT_FEE_ACCOUNT_ID = 'fees';
 

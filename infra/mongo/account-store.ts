@@ -1,39 +1,8 @@
 import { MongoServerError, type Collection, type Db, type UpdateFilter } from 'mongodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatDecimal, type Scaled } from '../../domain/decimal';
-import { DomainError } from '../../domain/errors';
-import {
-  checkFeeRates,
-  checkFieldKey,
-  isEmptyUpdate,
-  limitsToDoc,
-  projectionFor,
-  readBalance,
-  toAccount,
-  toAssetBalance,
-  toUpdate,
-  type Account,
-  type AccountChanges,
-  type AccountDoc,
-  type AssetBalance,
-  type FeeRates,
-  type RiskLimitOverrides,
-} from './account-document';
+import { checkFeeRates, toAssetBalance, type Account, type AccountDecision, type AssetBalance, type FeeRates, type NewAccount, type RiskLimitOverrides } from '../../domain/account';
+import { isEmptyUpdate, limitsToDoc, newAccountDoc, projectionFor, readBalance, toAccount, toUpdate, type AccountDoc } from './account-document';
 import { COLLECTIONS } from './client';
-
-export type {
-  Account,
-  AccountChanges,
-  AccountHold,
-  AssetBalance,
-  Balance,
-  FeeRates,
-  FillLiquidity,
-  FillRecord,
-  PendingFee,
-  Position,
-  RiskLimitOverrides,
-} from './account-document';
 
 export interface AccountStore {
   /** Per asset, sorted by asset; null when the account does not exist. */
@@ -42,20 +11,7 @@ export interface AccountStore {
   createAccount(input: CreateAccountInput): Promise<{ created: boolean }>;
 }
 
-export interface CreateAccountInput {
-  accountId: string;
-  name: string;
-  balances: Record<string, Scaled>;
-  /** Stored only when given; without them the risk engine's defaults apply. */
-  fees?: FeeRates;
-  limits?: RiskLimitOverrides;
-}
-
-/** A pure decision on the account as read: what to answer and what to change (nothing when `changes` is absent). */
-export interface AccountDecision<R> {
-  result: R;
-  changes?: AccountChanges;
-}
+export type CreateAccountInput = NewAccount;
 
 export interface UpdateAccountOptions {
   /** Fill records to load into `account.fills` (the others are not read). */
@@ -104,24 +60,7 @@ export class MongoAccountStore implements AccountStore, AccountLedger {
   }
 
   async createAccount(input: CreateAccountInput): Promise<{ created: boolean }> {
-    const balances: AccountDoc['balances'] = {};
-    for (const [asset, total] of Object.entries(input.balances)) {
-      checkFieldKey('asset', asset);
-      if (total < 0n) throw new DomainError('VALIDATION_FAILED', `balance of ${asset} must not be negative`);
-      balances[asset] = { total: formatDecimal(total), held: '0' };
-    }
-    const now = this.clock().toISOString();
-    const doc: AccountDoc = {
-      _id: input.accountId,
-      name: input.name,
-      balances,
-      holds: {},
-      ...(input.fees === undefined ? {} : { fees: checkFeeRates(input.fees) }),
-      ...(input.limits === undefined ? {} : { limits: limitsToDoc(input.limits) }),
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const doc = newAccountDoc(input, this.clock().toISOString());
     try {
       await this.accounts.insertOne(doc);
       return { created: true };
