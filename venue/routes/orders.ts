@@ -3,12 +3,13 @@ import { bodyLimit } from 'hono/body-limit';
 import { describeRoute, resolver } from 'hono-openapi';
 import { DomainError } from '../../domain/errors';
 import type { SymbolRegistry } from '../../domain/symbols';
+import { VenueOrderSchema } from '../../domain/venue-order';
 import type { ServiceEnv } from '../../infra/http/context';
 import { errorResponse } from '../../infra/http/errors';
 import { errorResponses, jsonRequestBody, jsonResponse } from '../../infra/http/openapi';
 import { parseJson, parseShape, readJsonBody } from '../../infra/http/request';
 import { parseSubmitOrder } from '../request';
-import { CancelBodySchema, OrderIdParamSchema, SubmitOrderBodySchema, VenueOrderViewSchema } from '../schemas';
+import { CancelBodySchema, OrderIdParamSchema, SubmitOrderBodySchema } from '../schemas';
 import type { Venue } from '../venue';
 
 const orderIdParameter = {
@@ -31,7 +32,7 @@ export function createOrderRoutes(venue: Pick<Venue, 'submit' | 'cancel' | 'getO
       tags: ['orders'],
       requestBody: jsonRequestBody(SubmitOrderBodySchema),
       responses: {
-        200: jsonResponse('The order as committed at the venue', VenueOrderViewSchema),
+        200: jsonResponse('The order as committed at the venue', VenueOrderSchema),
         ...errorResponses({
           400: 'Invalid body, decimal, symbol, tick or lot',
           413: 'Body over the size limit',
@@ -66,7 +67,7 @@ export function createOrderRoutes(venue: Pick<Venue, 'submit' | 'cancel' | 'getO
       parameters: [orderIdParameter],
       requestBody: { required: false, content: { 'application/json': { schema: resolver(CancelBodySchema) } } },
       responses: {
-        200: jsonResponse('Cancelled: the order as committed', VenueOrderViewSchema),
+        200: jsonResponse('Cancelled: the order as committed', VenueOrderSchema),
         ...errorResponses({ 400: 'Invalid orderId', 404: 'The venue never saw this order', 409: 'The order is final; details.status says how it ended' }),
       },
     }),
@@ -87,7 +88,7 @@ export function createOrderRoutes(venue: Pick<Venue, 'submit' | 'cancel' | 'getO
       description: 'The committed state with every fill. 404 ORDER_NOT_FOUND means the venue never accepted a submit of this orderId (resubmitting it is safe).',
       tags: ['orders'],
       parameters: [orderIdParameter],
-      responses: { 200: jsonResponse('The order', VenueOrderViewSchema), ...errorResponses({ 400: 'Invalid orderId', 404: 'The venue never saw this order' }) },
+      responses: { 200: jsonResponse('The order', VenueOrderSchema), ...errorResponses({ 400: 'Invalid orderId', 404: 'The venue never saw this order' }) },
     }),
     async (c) => {
       const { orderId } = parseShape(OrderIdParamSchema, c.req.param(), 'path');
