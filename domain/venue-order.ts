@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { DecimalStringSchema, IsoTimestampSchema } from './events';
 import { ORDER_SIDES, ORDER_TYPES, TIME_IN_FORCES } from './order';
+import type { VenueReport } from './venue-events';
 
 /*
  * A user order and its fills as the venue knows them: the venue keeps them (venue_orders, venue_fills, its
@@ -68,6 +69,19 @@ export type VenueOrderRecord = Omit<VenueOrder, 'fills'> & {
 
 /** A fill as the venue keeps it: with the order, account and symbol it belongs to. */
 export type VenueFillRecord = VenueFill & { orderId: string; accountId: string; symbol: string };
+
+/**
+ * Everything one engine call did to user orders: their new states, their fills and the reports that tell
+ * the order system. The venue commits it whole or not at all, then publishes its reports in `seq` order.
+ */
+export interface VenueCommit {
+  /** Monotonic over the life of the venue's store; the relay publishes in this order. */
+  seq: number;
+  orders: VenueOrderRecord[];
+  fills: VenueFillRecord[];
+  reports: VenueReport[];
+  committedAt: string;
+}
 
 /** The order as the venue answers it: its record (without its place in time) and its fills, in report order. */
 export function toVenueOrder(record: VenueOrderRecord, fills: readonly VenueFillRecord[]): VenueOrder {

@@ -1,6 +1,5 @@
 import { MongoBulkWriteError, MongoServerError, type AnyBulkWriteOperation, type Collection, type Db } from 'mongodb';
-import type { VenueReport } from '../../domain/venue-events';
-import { RESTING_STATUSES, type VenueFillRecord, type VenueOrderRecord } from '../../domain/venue-order';
+import { RESTING_STATUSES, type VenueCommit, type VenueFillRecord, type VenueOrderRecord } from '../../domain/venue-order';
 
 /** The venue's collections; the venue alone writes them (one venue process per database). */
 export const VENUE_COLLECTIONS = {
@@ -10,19 +9,11 @@ export const VENUE_COLLECTIONS = {
   meta: 'venue_meta',
 } as const;
 
-/**
- * Everything one engine call did to user orders, written as ONE document: the store has no multi-document
- * transactions, and a single insert is atomic, so a crash leaves either all of a call's effects or none.
- * `venue_orders` and `venue_fills` are projections of these documents; `published` is the outbox flag.
+/*
+ * A VenueCommit (domain/venue-order.ts) is written as ONE document of `venue_outbox`: the store has no
+ * multi-document transactions, and a single insert is atomic, so a crash leaves either all of a call's effects
+ * or none. `venue_orders` and `venue_fills` are projections of these documents; `published` is the outbox flag.
  */
-export interface VenueCommit {
-  /** Monotonic over the life of the database; the relay publishes in this order. */
-  seq: number;
-  orders: VenueOrderRecord[];
-  fills: VenueFillRecord[];
-  reports: VenueReport[];
-  committedAt: string;
-}
 
 export interface VenueStore {
   /** A new number for this process run, never handed out before (trade ids carry it, so they never repeat). */
