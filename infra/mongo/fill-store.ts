@@ -1,24 +1,12 @@
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import type * as v from 'valibot';
 import { DomainError } from '../../domain/errors';
-import type { OrderSide } from '../../domain/order';
+import type { FillViewSchema } from '../../domain/events';
 import { COLLECTIONS } from './client';
 import { afterKeyset, decodeKeysetCursor, encodeKeysetCursor } from './keyset-cursor';
 
-/** One execution of one order, as the order recorded it (decimal strings). */
-export interface FillView {
-  fillId: string;
-  tradeId: string;
-  orderId: string;
-  accountId: string;
-  symbol: string;
-  side: OrderSide;
-  price: string;
-  quantity: string;
-  liquidity: 'MAKER' | 'TAKER';
-  fee: string;
-  feeAsset: string;
-  executedAt: string;
-}
+/** One execution of one order, as the order recorded it (decimal strings): domain/events.ts FillViewSchema. */
+export type FillView = v.InferOutput<typeof FillViewSchema>;
 
 export interface FillStore {
   /** Idempotent: the fillId is unique, so a retried activity records a fill once. */
