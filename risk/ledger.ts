@@ -1,6 +1,3 @@
-import { formatDecimal, max, min, type Scaled } from '../domain/decimal';
-import { DomainError } from '../domain/errors';
-import type { OrderSide } from '../domain/order';
 import {
   balanceOf,
   toAssetBalance,
@@ -12,6 +9,9 @@ import {
   type FillRecord,
   type PendingFee,
 } from '../domain/account';
+import { formatDecimal, max, min, type Scaled } from '../domain/decimal';
+import { DomainError } from '../domain/errors';
+import type { OrderSide } from '../domain/order';
 import { applyFill, FLAT, type Position } from '../domain/position';
 import type { FillLiquidity } from '../domain/venue-order';
 import { buyHoldAmount, bpsFor, feeOn, feeRatesOf } from './fees';

@@ -11,6 +11,7 @@ export interface AccountStore {
   createAccount(input: CreateAccountInput): Promise<{ created: boolean }>;
 }
 
+/** The name callers of createAccount know; the model is domain/account.ts NewAccount. */
 export type CreateAccountInput = NewAccount;
 
 export interface UpdateAccountOptions {
