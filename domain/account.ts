@@ -11,6 +11,12 @@ import type { FillLiquidity } from './venue-order';
  * them to decimal strings (infra/mongo/account-document.ts) and back.
  */
 
+/**
+ * Asset, order, fill and account ids and symbols key an account's entries, and the store keeps each as a
+ * field name (no '.', no leading '$'): letters, digits, _ : - only.
+ */
+export const ACCOUNT_KEY_PATTERN = /^[\w:-]{1,128}$/;
+
 const DecimalOut = v.pipe(v.string(), v.description('decimal string'));
 
 /** One asset of an account on the wire; available = total − held. */

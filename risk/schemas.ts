@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { AssetBalanceSchema } from '../domain/account';
+import { ACCOUNT_KEY_PATTERN, AssetBalanceSchema } from '../domain/account';
 import { PositionViewSchema } from '../domain/market-events';
 import { ORDER_SIDES, ORDER_TYPES } from '../domain/order';
 import { LIQUIDITIES } from '../domain/venue-order';
@@ -10,11 +10,8 @@ import { LIQUIDITIES } from '../domain/venue-order';
  * the shape, so each problem gets its own stable code (INVALID_DECIMAL, TOO_PRECISE, VALIDATION_FAILED).
  */
 
-// Ids become field names in the account document: letters, digits, _ : - only.
-export const ID_PATTERN = /^[\w:-]{1,128}$/;
-
 const IdSchema = (what: string) =>
-  v.pipe(v.string(`${what} must be a string`), v.regex(ID_PATTERN, `${what} must be 1-128 characters of letters, digits, _ : -`), v.description(what));
+  v.pipe(v.string(`${what} must be a string`), v.regex(ACCOUNT_KEY_PATTERN, `${what} must be 1-128 characters of letters, digits, _ : -`), v.description(what));
 
 const DecimalText = (what: string) =>
   v.pipe(v.string(`${what} must be a decimal string such as "0.5"`), v.description(`${what}, a positive decimal string`), v.examples(['0.5']));

@@ -1,4 +1,5 @@
 import {
+  ACCOUNT_KEY_PATTERN,
   checkFeeRates,
   checkOpeningBalance,
   checkRiskLimitOverrides,
@@ -64,11 +65,9 @@ export interface AccountDoc {
   updatedAt: string;
 }
 
-// Asset, order, fill and account ids become field names inside the document: no '.', no leading '$'.
-const FIELD_KEY = /^[\w:-]{1,128}$/;
-
+/** Every key of an account's entries becomes a field name inside the document (domain ACCOUNT_KEY_PATTERN). */
 export function checkFieldKey(what: string, value: string): void {
-  if (!FIELD_KEY.test(value)) throw new DomainError('VALIDATION_FAILED', `${what} must be 1-128 characters of letters, digits, _ : -`, { [what]: value });
+  if (!ACCOUNT_KEY_PATTERN.test(value)) throw new DomainError('VALIDATION_FAILED', `${what} must be 1-128 characters of letters, digits, _ : -`, { [what]: value });
 }
 
 export function readBalance(doc: Pick<AccountDoc, 'balances'>, asset: string): Balance {
