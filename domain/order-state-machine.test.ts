@@ -3,7 +3,6 @@ import { ONE, parseDecimal, type Scaled } from './decimal';
 import { isTerminal, newOrder, ORDER_STATUSES, type Order, type OrderStatus } from './order';
 import {
   applyOrderCommand,
-  canCancel,
   remainingQuantity,
   type FillCommand,
   type OrderCommand,
@@ -148,13 +147,6 @@ describe('cancel', () => {
       to: 'CANCELLED',
       order: { filledQuantity: d('0.4'), fillIds: ['f1'] },
     });
-  });
-
-  it('canCancel is true exactly where a cancel request starts a cancel', () => {
-    for (const status of ORDER_STATUSES) {
-      const result = applyOrderCommand(ordersByStatus[status], { type: 'CANCEL_REQUESTED', atVenue: true, at: T1 });
-      expect(canCancel(status)).toBe(result.ok && result.changed);
-    }
   });
 });
 

@@ -27,17 +27,10 @@ export type OrderCommand =
   | { type: 'EXPIRED'; reason: string; at: string }
   | { type: 'SETTLED'; at: string };
 
-export type OrderCommandType = OrderCommand['type'];
-
 export type TransitionResult =
   | { ok: true; changed: true; order: Order; from: OrderStatus; to: OrderStatus }
   | { ok: true; changed: false; order: Order; note: string }
   | { ok: false; code: ErrorCode; message: string };
-
-/** Statuses in which a cancel request still starts a cancel (PENDING_CANCEL already has one under way). */
-export function canCancel(status: OrderStatus): boolean {
-  return status === 'NEW' || status === 'ACCEPTED' || status === 'PARTIALLY_FILLED';
-}
 
 export function remainingQuantity(order: Pick<Order, 'quantity' | 'filledQuantity'>): Scaled {
   return order.quantity - order.filledQuantity;

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { DecimalStringSchema, IsoTimestampSchema } from './events';
 import { ORDER_SIDES } from './order';
+import { LIQUIDITIES } from './venue-order';
 
 /**
  * What the venue tells the order system (Kafka `venue-reports`, key orderId) and the market
@@ -33,7 +34,7 @@ export const VenueReportBodySchema = v.variant('type', [
     side: v.picklist(ORDER_SIDES),
     price: DecimalStringSchema,
     quantity: DecimalStringSchema,
-    liquidity: v.picklist(['MAKER', 'TAKER']),
+    liquidity: v.picklist(LIQUIDITIES),
     /** What is still open at the venue after this fill. */
     remaining: DecimalStringSchema,
     /** The other side of the trade (absent in reports of venues before it was added). */

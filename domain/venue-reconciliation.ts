@@ -1,31 +1,8 @@
 import type { VenueReport, VenueReportBody } from './venue-events';
+import type { VenueOrder } from './venue-order';
 
 /** The venue's answer to "what happened to this order" (GET /venue/orders/:id), as far as reconciliation needs it. */
-export interface VenueOrderTruth {
-  orderId: string;
-  accountId: string;
-  symbol: string;
-  status: 'OPEN' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELLED' | 'EXPIRED' | 'REJECTED';
-  remaining: string;
-  cancelledQuantity: string;
-  reason: string | null;
-  /** The number of the order's last report. */
-  version: number;
-  updatedAt: string;
-  fills: ReadonlyArray<{
-    fillId: string;
-    tradeId: string;
-    side: 'BUY' | 'SELL';
-    price: string;
-    quantity: string;
-    liquidity: 'MAKER' | 'TAKER';
-    remaining: string;
-    /** The version of the FILL report that carried it. */
-    version: number;
-    occurredAt: string;
-    contra?: { accountId: string; orderId: string };
-  }>;
-}
+export type VenueOrderTruth = Pick<VenueOrder, 'orderId' | 'accountId' | 'symbol' | 'status' | 'remaining' | 'cancelledQuantity' | 'reason' | 'version' | 'updatedAt' | 'fills'>;
 
 /**
  * The reports numbered after `afterVersion` that the venue sent for this order, rebuilt from its current

@@ -1,4 +1,4 @@
-import { formatDecimal, parseDecimal, type Scaled } from '../domain/decimal';
+import { formatDecimal, type Scaled } from '../domain/decimal';
 import { CANDLE_INTERVALS, type CandleInterval } from './channels';
 import type { Trade } from './trade';
 
@@ -112,20 +112,6 @@ export function candleView(c: Candle): CandleView {
     low: formatDecimal(c.low),
     close: formatDecimal(c.close),
     volume: formatDecimal(c.volume),
-  };
-}
-
-export function candleFromView(view: CandleView, lastVersion: number): Candle {
-  return {
-    symbol: view.symbol,
-    interval: view.interval,
-    openTimeMs: Date.parse(view.openTime),
-    open: parseDecimal(view.open),
-    high: parseDecimal(view.high),
-    low: parseDecimal(view.low),
-    close: parseDecimal(view.close),
-    volume: parseDecimal(view.volume),
-    lastVersion,
   };
 }
 

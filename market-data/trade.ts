@@ -47,7 +47,3 @@ export function tradeView(trade: Trade): TradeView {
     version: trade.version,
   };
 }
-
-export function tradeFromView(view: TradeView): Trade {
-  return { ...view, price: parseDecimal(view.price), quantity: parseDecimal(view.quantity), timeMs: Date.parse(view.time) };
-}

@@ -1,16 +1,20 @@
+import type * as v from 'valibot';
+import type { AssetBalance, PendingFee } from '../domain/account';
 import { formatDecimal, mul, type Scaled } from '../domain/decimal';
 import { DomainError } from '../domain/errors';
 import type { PositionView } from '../domain/market-events';
 import { holdFor, validateOrderRules, type OrderSide, type OrderType } from '../domain/order';
+import { toPositionRecord, toPositionView, type Position } from '../domain/position';
 import type { SymbolRegistry, SymbolSpec } from '../domain/symbols';
+import type { FillLiquidity } from '../domain/venue-order';
 import type { Logger } from '../infra/logger';
-import type { AccountLedger, AssetBalance, FillLiquidity, PendingFee, Position } from '../infra/mongo/account-store';
+import type { AccountLedger } from '../infra/mongo/account-store';
 import type { PositionMirror } from '../infra/redis/position-mirror';
 import { exactCost } from './fees';
 import { decideFeeCredit, decideFill, decideHold, decidePrunePendingFees, decideRelease, type HoldSizing } from './ledger';
 import type { MarkSource } from './price-book';
 import { checkPriceBand, protectionPrice } from './price-protection';
-import { toPositionRecord, toPositionView } from './positions';
+import type { FillResponseSchema, HoldResponseSchema } from './schemas';
 
 export const DEFAULT_FEE_ACCOUNT_ID = 'fees';
 
@@ -37,14 +41,8 @@ export interface HoldOrderInput {
   price: Scaled | null;
 }
 
-export interface HoldView {
-  orderId: string;
-  asset: string;
-  amount: string;
-  alreadyHeld: boolean;
-  /** MARKET: the worst price the order may fill at (the venue gets it as the order's limit); null for LIMIT. */
-  protectionPrice: string | null;
-}
+/** The hold as answered (HoldResponseSchema). protectionPrice, MARKET only: the venue gets it as the order's limit. */
+export type HoldView = v.InferOutput<typeof HoldResponseSchema>;
 
 export type HoldResult = { ok: true; hold: HoldView } | { ok: false; refusal: DomainError };
 
@@ -59,12 +57,7 @@ export interface SettleFillInput {
   liquidity: FillLiquidity;
 }
 
-export interface FillView {
-  fillId: string;
-  applied: boolean;
-  fee: { asset: string; amount: string };
-  balances: AssetBalance[];
-}
+export type FillView = v.InferOutput<typeof FillResponseSchema>;
 
 export type ReleaseView = { released: false } | { released: true; asset: string; amount: string };
 

@@ -1,5 +1,6 @@
 import { mulBps, ONE, type Scaled } from '../domain/decimal';
-import type { FeeRates, FillLiquidity } from '../infra/mongo/account-store';
+import type { FeeRates } from '../domain/account';
+import type { FillLiquidity } from '../domain/venue-order';
 
 /** Applied to every account without its own `fees` on the account document. */
 export const DEFAULT_FEE_RATES: Readonly<FeeRates> = Object.freeze({ makerBps: 10, takerBps: 20 });

@@ -1,6 +1,6 @@
 import { parseDecimal } from '../domain/decimal';
 import { DomainError } from '../domain/errors';
-import type { Account, AccountChanges, Balance, PendingFee } from '../infra/mongo/account-store';
+import type { Account, AccountChanges, Balance, PendingFee } from '../domain/account';
 import { decideFeeCredit, decideFill, decideHold, decidePrunePendingFees, decideRelease, type FillRequest, type HoldRequest } from './ledger';
 
 const d = parseDecimal;

@@ -1,11 +1,21 @@
+import {
+  balanceOf,
+  toAssetBalance,
+  type Account,
+  type AccountChanges,
+  type AccountDecision,
+  type AccountHold,
+  type Balance,
+  type FillRecord,
+  type PendingFee,
+} from '../domain/account';
 import { formatDecimal, max, min, type Scaled } from '../domain/decimal';
 import { DomainError } from '../domain/errors';
 import type { OrderSide } from '../domain/order';
-import { toAssetBalance } from '../infra/mongo/account-document';
-import type { Account, AccountChanges, AccountDecision, AccountHold, Balance, FillLiquidity, FillRecord, PendingFee, Position } from '../infra/mongo/account-store';
+import { applyFill, FLAT, type Position } from '../domain/position';
+import type { FillLiquidity } from '../domain/venue-order';
 import { buyHoldAmount, bpsFor, feeOn, feeRatesOf } from './fees';
 import { checkLimits } from './limits';
-import { applyFill, FLAT } from './positions';
 
 /*
  * Every change to an account as a pure decision on the account as read: the store retries a decision
@@ -13,10 +23,6 @@ import { applyFill, FLAT } from './positions';
  * per asset, held = the sum of the holds on it; no hold is ever negative; money only moves between
  * accounts (what one side loses another gains, fees included).
  */
-
-export function balanceOf(account: Pick<Account, 'balances'>, asset: string): Balance {
-  return (Object.hasOwn(account.balances, asset) ? account.balances[asset] : undefined) ?? { total: 0n, held: 0n };
-}
 
 function holdOf(account: Account, orderId: string): AccountHold | undefined {
   return Object.hasOwn(account.holds, orderId) ? account.holds[orderId] : undefined;

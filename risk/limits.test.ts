@@ -1,5 +1,5 @@
 import { parseDecimal } from '../domain/decimal';
-import type { Account } from '../infra/mongo/account-store';
+import type { Account } from '../domain/account';
 import { checkLimits, currentPosition, DEFAULT_RISK_LIMITS, effectiveLimits, maxPositionFor, type OrderExposure } from './limits';
 
 const d = parseDecimal;

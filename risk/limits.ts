@@ -1,7 +1,7 @@
 import { formatDecimal, ONE, type Scaled } from '../domain/decimal';
 import { DomainError } from '../domain/errors';
 import type { OrderSide } from '../domain/order';
-import type { Account, RiskLimitOverrides } from '../infra/mongo/account-store';
+import type { Account, RiskLimitOverrides } from '../domain/account';
 
 export interface RiskLimits {
   /** Largest price × quantity of one order, in its quote asset (all our quotes are USD). */

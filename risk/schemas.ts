@@ -1,6 +1,8 @@
 import * as v from 'valibot';
+import { ACCOUNT_KEY_PATTERN, AssetBalanceSchema } from '../domain/account';
 import { PositionViewSchema } from '../domain/market-events';
 import { ORDER_SIDES, ORDER_TYPES } from '../domain/order';
+import { LIQUIDITIES } from '../domain/venue-order';
 
 /*
  * The wire shapes of the risk engine. Request bodies are strict (an unknown field is refused) and take
@@ -8,18 +10,13 @@ import { ORDER_SIDES, ORDER_TYPES } from '../domain/order';
  * the shape, so each problem gets its own stable code (INVALID_DECIMAL, TOO_PRECISE, VALIDATION_FAILED).
  */
 
-// Ids become field names in the account document: letters, digits, _ : - only.
-export const ID_PATTERN = /^[\w:-]{1,128}$/;
-
 const IdSchema = (what: string) =>
-  v.pipe(v.string(`${what} must be a string`), v.regex(ID_PATTERN, `${what} must be 1-128 characters of letters, digits, _ : -`), v.description(what));
+  v.pipe(v.string(`${what} must be a string`), v.regex(ACCOUNT_KEY_PATTERN, `${what} must be 1-128 characters of letters, digits, _ : -`), v.description(what));
 
 const DecimalText = (what: string) =>
   v.pipe(v.string(`${what} must be a decimal string such as "0.5"`), v.description(`${what}, a positive decimal string`), v.examples(['0.5']));
 
 const SymbolText = v.pipe(v.string('symbol must be a string'), v.description('BTC-USD (BTC/USD accepted)'), v.examples(['BTC-USD']));
-
-export const LIQUIDITIES = ['MAKER', 'TAKER'] as const;
 
 export const HoldBodySchema = v.strictObject({
   accountId: IdSchema('accountId'),
@@ -63,7 +60,6 @@ export const HoldResponseSchema = v.object({
   ),
 });
 
-export const AssetBalanceSchema = v.object({ asset: v.string(), total: DecimalOut, available: DecimalOut, held: DecimalOut });
 export const BalancesResponseSchema = v.array(AssetBalanceSchema);
 
 export const FillResponseSchema = v.object({

@@ -1,10 +1,13 @@
 // Public vocabulary of the matching engine. Every price and quantity is a bigint scaled by 10^18
 // (one global scale: 1 BTC = 10n ** 18n); the engine never sees a float.
 
-export type Side = 'BUY' | 'SELL';
-export type EngineOrderType = 'LIMIT' | 'MARKET';
+import type { OrderSide, OrderType, TimeInForce as OrderTimeInForce } from '../domain/order';
+import type { VenueOrderStatus } from '../domain/venue-order';
+
+export type Side = OrderSide;
+export type EngineOrderType = OrderType;
 /** GTD rests like GTC; its expiry is driven from outside through `MatchingEngine.expire`. */
-export type TimeInForce = 'GTC' | 'IOC' | 'FOK' | 'GTD';
+export type TimeInForce = OrderTimeInForce;
 
 /**
  * What to do when an incoming order would trade with a resting order of the same account.
@@ -45,7 +48,7 @@ export type CancelReason = 'USER' | 'IOC_REMAINDER' | 'MARKET_REMAINDER' | 'SELF
 export type CancelRejectReason = 'UNKNOWN_ORDER' | 'ORDER_NOT_OPEN';
 
 /** OPEN and PARTIALLY_FILLED rest on the book; the others are final. */
-export type EngineOrderStatus = 'OPEN' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELLED' | 'EXPIRED' | 'REJECTED';
+export type EngineOrderStatus = VenueOrderStatus;
 
 export interface OrderState {
   orderId: string;

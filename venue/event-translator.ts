@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { formatDecimal, parseDecimal } from '../domain/decimal';
 import { orderEventId } from '../domain/events';
 import { BookDeltaSchema, PublicTradeSchema, VenueReportSchema, type PriceFeedEvent, type VenueReport, type VenueReportBody } from '../domain/venue-events';
-import type { VenueFillRecord, VenueOrderRecord } from '../infra/mongo/venue-store';
+import type { FillLiquidity, VenueFillRecord, VenueOrderRecord } from '../domain/venue-order';
 import type { EngineEvent, TradeEvent } from './engine-types';
 
 export interface TranslationContext {
@@ -59,7 +59,7 @@ export function translateEngineEvents(events: readonly EngineEvent[], ctx: Trans
     return next;
   };
 
-  const fill = (event: TradeEvent, tradeId: string, orderId: string, liquidity: 'MAKER' | 'TAKER', remaining: bigint, contra: { accountId: string; orderId: string }) => {
+  const fill = (event: TradeEvent, tradeId: string, orderId: string, liquidity: FillLiquidity, remaining: bigint, contra: { accountId: string; orderId: string }) => {
     const order = current(orderId);
     if (order === undefined) return;
     const filled = parseDecimal(order.filledQuantity) + event.quantity;

@@ -1,8 +1,8 @@
 import { formatDecimal, parseDecimal } from '../domain/decimal';
 import { DomainError } from '../domain/errors';
-import type { VenueFillRecord, VenueOrderRecord } from '../infra/mongo/venue-store';
+import { toVenueOrder, type VenueFillRecord, type VenueOrder, type VenueOrderRecord } from '../domain/venue-order';
 import type { EngineOrder } from './engine-types';
-import type { VenueOrderRequest, VenueOrderView } from './schemas';
+import type { VenueOrderRequest } from './schemas';
 
 /** A user order as the venue holds it in memory: its committed record and fills. */
 export interface KnownOrder {
@@ -74,23 +74,8 @@ export function assertSameTerms(record: VenueOrderRecord, request: VenueOrderReq
   }
 }
 
-export function orderView(known: KnownOrder): VenueOrderView {
-  const { arrival: _arrival, ...record } = known.record;
-  return {
-    ...record,
-    fills: known.fills.map((f) => ({
-      fillId: f.fillId,
-      tradeId: f.tradeId,
-      price: f.price,
-      quantity: f.quantity,
-      liquidity: f.liquidity,
-      remaining: f.remaining,
-      side: f.side,
-      version: f.version,
-      occurredAt: f.occurredAt,
-      ...(f.contra === undefined ? {} : { contra: f.contra }),
-    })),
-  };
+export function orderView(known: KnownOrder): VenueOrder {
+  return toVenueOrder(known.record, known.fills);
 }
 
 /** An optional decimal field of a record (absent in records written before the field existed). */

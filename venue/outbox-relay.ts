@@ -1,6 +1,7 @@
+import type { VenueCommit } from '../domain/venue-order';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
 import type { Logger } from '../infra/logger';
-import type { VenueCommit, VenueStore } from '../infra/mongo/venue-store';
+import type { VenueStore } from '../infra/mongo/venue-store';
 
 const MAX_RETRY_MS = 5_000;
 

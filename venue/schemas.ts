@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import type { Scaled } from '../domain/decimal';
-import { DecimalStringSchema, IsoTimestampSchema } from '../domain/events';
-import { ORDER_SIDES, ORDER_TYPES, TIME_IN_FORCES, type OrderSide, type OrderType, type TimeInForce } from '../domain/order';
+import { DecimalStringSchema } from '../domain/events';
+import { ORDER_SIDES, ORDER_TYPES, TIME_IN_FORCES } from '../domain/order';
 
 /** The venue's own orders (liquidity) use accounts and order ids starting with this; callers may not. */
 export const RESERVED_PREFIX = 'venue-';
@@ -42,57 +42,12 @@ export const BookQuerySchema = v.strictObject({
 });
 
 /** A validated submit: symbol canonical, decimals scaled and checked against the symbol's tick and lot. */
-export interface VenueOrderRequest {
-  orderId: string;
-  accountId: string;
-  symbol: string;
-  side: OrderSide;
-  type: OrderType;
+export type VenueOrderRequest = Omit<v.InferOutput<typeof SubmitOrderBodySchema>, 'quantity' | 'price' | 'protectionPrice'> & {
   quantity: Scaled;
   price: Scaled | null;
   /** MARKET only: the worst price it may trade at. */
   protectionPrice: Scaled | null;
-  timeInForce: TimeInForce;
-  postOnly: boolean;
-}
-
-export const VENUE_ORDER_STATUSES = ['OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED', 'EXPIRED', 'REJECTED'] as const;
-
-export const VenueFillViewSchema = v.object({
-  fillId: v.string(),
-  tradeId: v.string(),
-  price: DecimalStringSchema,
-  quantity: DecimalStringSchema,
-  liquidity: v.picklist(['MAKER', 'TAKER']),
-  remaining: DecimalStringSchema,
-  side: v.picklist(ORDER_SIDES),
-  version: v.pipe(v.number(), v.description('the number of the FILL report that carried this fill')),
-  occurredAt: IsoTimestampSchema,
-  contra: v.optional(v.object({ accountId: v.string(), orderId: v.string() }), undefined),
-});
-
-/** The venue's truth about one order: what reconciliation compares against. */
-export const VenueOrderViewSchema = v.object({
-  orderId: v.string(),
-  accountId: v.string(),
-  symbol: v.string(),
-  side: v.picklist(ORDER_SIDES),
-  type: v.picklist(ORDER_TYPES),
-  quantity: DecimalStringSchema,
-  price: v.nullable(DecimalStringSchema),
-  timeInForce: v.picklist(TIME_IN_FORCES),
-  postOnly: v.boolean(),
-  status: v.pipe(v.picklist(VENUE_ORDER_STATUSES), v.description('OPEN and PARTIALLY_FILLED rest on the book; the others are final')),
-  filledQuantity: DecimalStringSchema,
-  remaining: v.pipe(DecimalStringSchema, v.description('still resting on the book')),
-  cancelledQuantity: v.pipe(DecimalStringSchema, v.description('cancelled, expired or rejected: filled + remaining + cancelled = quantity')),
-  reason: v.pipe(v.nullable(v.string()), v.description('why it was cancelled or rejected')),
-  version: v.pipe(v.number(), v.description('the number of the last report sent to venue-reports for this order')),
-  createdAt: IsoTimestampSchema,
-  updatedAt: IsoTimestampSchema,
-  fills: v.array(VenueFillViewSchema),
-});
-export type VenueOrderView = v.InferOutput<typeof VenueOrderViewSchema>;
+};
 
 const BookLevelSchema = v.object({ price: DecimalStringSchema, quantity: DecimalStringSchema, orderCount: v.number() });
 

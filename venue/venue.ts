@@ -37,7 +37,8 @@ import type { SymbolRegistry } from '../domain/symbols';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
 import type { KafkaTopics } from '../infra/kafka/topics';
 import type { Logger } from '../infra/logger';
-import { RESTING_STATUSES, type VenueCommit, type VenueFillRecord, type VenueOrderRecord, type VenueStore } from '../infra/mongo/venue-store';
+import { RESTING_STATUSES, type VenueCommit, type VenueFillRecord, type VenueOrder, type VenueOrderRecord } from '../domain/venue-order';
+import type { VenueStore } from '../infra/mongo/venue-store';
 import { compactEngine, newEngineSlot, type EngineSlot } from './engine-slot';
 import type { EngineEvent, EngineOrder } from './engine-types';
 import { translateEngineEvents, type Translation } from './event-translator';
@@ -46,7 +47,7 @@ import type { LiquidityCommand } from './liquidity-simulator';
 import type { MatchingEngine } from './matching-engine';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 import { SerialQueue } from './serial-queue';
-import type { BookView, CancelReasonInput, VenueOrderRequest, VenueOrderView } from './schemas';
+import type { BookView, CancelReasonInput, VenueOrderRequest } from './schemas';
 
 export interface VenueDeps {
   store: VenueStore;
@@ -64,7 +65,7 @@ export interface VenueDeps {
 }
 
 export interface SubmitOutcome {
-  order: VenueOrderView;
+  order: VenueOrder;
   /** False when the orderId was already known: the answer is the existing order, nothing was submitted. */
   created: boolean;
 }
@@ -140,7 +141,7 @@ export class Venue {
    * Cancels a resting order; ORDER_NOT_FOUND if the venue never saw it, ORDER_TERMINAL (with its status) if it is
    * final. GTD_EXPIRED (the order workflow owns the GTD timer) ends it EXPIRED instead of CANCELLED.
    */
-  async cancel(orderId: string, reason: CancelReasonInput = 'USER'): Promise<VenueOrderView> {
+  async cancel(orderId: string, reason: CancelReasonInput = 'USER'): Promise<VenueOrder> {
     const known = await this.find(orderId);
     if (known === undefined) throw notFound(orderId);
     return this.queue.run(async () => {
@@ -158,7 +159,7 @@ export class Venue {
   }
 
   /** The order's committed state, or null if the venue never saw it. Waits for a submit of it in flight. */
-  async getOrder(orderId: string): Promise<VenueOrderView | null> {
+  async getOrder(orderId: string): Promise<VenueOrder | null> {
     const known = await this.find(orderId);
     return known === undefined ? null : orderView(known);
   }

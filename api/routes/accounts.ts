@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { describeRoute, resolver } from 'hono-openapi';
 import * as v from 'valibot';
+import { AssetBalanceSchema } from '../../domain/account';
 import { PositionViewSchema } from '../../domain/market-events';
 import { DomainError } from '../../domain/errors';
 import { errorResponses } from '../../infra/http/openapi';
@@ -8,10 +9,9 @@ import type { Logger } from '../../infra/logger';
 import type { AppEnv } from '../context';
 import type { ApiDeps } from '../deps';
 
-const DecimalOut = v.pipe(v.string(), v.description('decimal string'));
 export const AccountBalancesSchema = v.object({
   accountId: v.string(),
-  balances: v.array(v.object({ asset: v.string(), total: DecimalOut, available: DecimalOut, held: DecimalOut })),
+  balances: v.array(AssetBalanceSchema),
 });
 export const AccountPositionsSchema = v.object({
   accountId: v.string(),

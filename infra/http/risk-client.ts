@@ -1,5 +1,7 @@
+import type { AssetBalance } from '../../domain/account';
 import type { PositionView } from '../../domain/market-events';
 import type { OrderView } from '../../domain/order';
+import type { FillLiquidity } from '../../domain/venue-order';
 import { callJson, serviceError, type ServiceError } from './http-json';
 
 export interface RiskHold {
@@ -43,7 +45,7 @@ export class RiskClient {
     side: OrderView['side'];
     quantity: string;
     price: string;
-    liquidity: 'MAKER' | 'TAKER';
+    liquidity: FillLiquidity;
   }): Promise<{ ok: true; fill: SettledFill } | { ok: false; status: number; error: ServiceError }> {
     const { orderId, ...body } = input;
     const response = await callJson(this.baseUrl, 'POST', `/risk/orders/${encodeURIComponent(orderId)}/fills`, body);
@@ -56,11 +58,11 @@ export class RiskClient {
     return response.status === 200 ? { ok: true } : { ok: false, status: response.status, error: serviceError(response) };
   }
 
-  async balances(accountId: string): Promise<Array<{ asset: string; total: string; available: string; held: string }> | null> {
+  async balances(accountId: string): Promise<AssetBalance[] | null> {
     const response = await callJson(this.baseUrl, 'GET', `/risk/accounts/${encodeURIComponent(accountId)}/balances`);
     if (response.status === 404) return null;
     if (response.status !== 200) throw new Error(`balances answered ${response.status}: ${serviceError(response).message}`);
-    return response.body as Array<{ asset: string; total: string; available: string; held: string }>;
+    return response.body as AssetBalance[];
   }
 
   /** The account's positions marked to the risk engine's latest mark; null when the account does not exist. */

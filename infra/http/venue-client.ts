@@ -1,11 +1,10 @@
 import type { OrderView } from '../../domain/order';
+import type { VenueOrder } from '../../domain/venue-order';
 import type { VenueOrderTruth } from '../../domain/venue-reconciliation';
 import { callJson, serviceError, type ServiceError } from './http-json';
 
-/** The venue's view of one order, with its fills (reconciliation): see venue/schemas.ts VenueOrderViewSchema. */
-export interface VenueOrderState extends VenueOrderTruth {
-  filledQuantity: string;
-}
+/** The venue's answer about one order (domain/venue-order.ts VenueOrder), as far as the order activities read it. */
+export type VenueOrderState = VenueOrderTruth & Pick<VenueOrder, 'filledQuantity'>;
 
 type Answer<T> = { ok: true; value: T } | { ok: false; status: number; error: ServiceError };
 

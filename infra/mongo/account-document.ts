@@ -1,118 +1,26 @@
-import { formatDecimal, parseDecimal, type Scaled } from '../../domain/decimal';
+import {
+  ACCOUNT_KEY_PATTERN,
+  checkFeeRates,
+  checkOpeningBalance,
+  checkRiskLimitOverrides,
+  type Account,
+  type AccountChanges,
+  type AccountHold,
+  type Balance,
+  type FeeRates,
+  type FillRecord,
+  type NewAccount,
+  type RiskLimitOverrides,
+} from '../../domain/account';
+import { formatDecimal, parseDecimal } from '../../domain/decimal';
 import { DomainError } from '../../domain/errors';
 import type { OrderSide } from '../../domain/order';
+import type { Position } from '../../domain/position';
 
-/** One asset of an account on the wire; available = total − held. */
-export interface AssetBalance {
-  asset: string;
-  total: string;
-  available: string;
-  held: string;
-}
-
-export type FillLiquidity = 'MAKER' | 'TAKER';
-
-/** Basis points (1 bp = 0.01 %), plain integers. */
-export interface FeeRates {
-  makerBps: number;
-  takerBps: number;
-}
-
-/** Per-account overrides of the risk limits; an absent field means "the risk engine's default". */
-export interface RiskLimitOverrides {
-  maxOrderNotional?: Scaled;
-  maxOpenOrders?: number;
-  maxPosition?: Scaled;
-  maxPositionBySymbol?: Record<string, Scaled>;
-}
-
-/**
- * What was applied for one fill, kept on the account so a redelivered fillId answers the same result.
- * Stored as wire strings: it is only ever compared and returned, never computed with.
+/*
+ * The account document: the domain Account (domain/account.ts) with its amounts as decimal strings, and the
+ * field-level updates that write an AccountChanges. Mapping only; the rules live in domain/ and risk/.
  */
-export interface FillRecord {
-  orderId: string;
-  symbol: string;
-  side: OrderSide;
-  quantity: string;
-  price: string;
-  liquidity: FillLiquidity;
-  fee: { asset: string; amount: string };
-  /** The fill's base and quote balances right after it was applied. */
-  balances: AssetBalance[];
-}
-
-export interface Balance {
-  total: Scaled;
-  held: Scaled;
-}
-
-/**
- * Funds reserved for one order. Holds placed by the risk engine also say what they are for, so limits
- * can count open buy quantity per symbol; plain holds (placeHold) carry only asset and amount.
- */
-export interface AccountHold {
-  asset: string;
-  amount: Scaled;
-  symbol?: string;
-  side?: OrderSide;
-  /** BUY only: the order quantity not yet filled. */
-  openQuantity?: Scaled;
-  /** MARKET only: the worst price the order may fill at, answered again on a repeated hold. */
-  protectionPrice?: Scaled;
-}
-
-/**
- * One symbol's position, built from the account's fills (risk/positions.ts): signed base quantity, the
- * cost of that open quantity (signed like it; cost / quantity is the average entry price) and the PnL
- * realized in the quote asset. Written in the same update as the fill that changes it.
- */
-export interface Position {
-  quantity: Scaled;
-  cost: Scaled;
-  realizedPnl: Scaled;
-  /** +1 per applied fill. */
-  version: number;
-  updatedAt: string;
-}
-
-/** A fee taken from a trader and not yet credited to the fee account; seq orders them per trader account. */
-export interface PendingFee {
-  seq: number;
-  asset: string;
-  amount: Scaled;
-}
-
-/** The bigint view of an account that decisions are made on. */
-export interface Account {
-  accountId: string;
-  name: string;
-  version: number;
-  balances: Readonly<Record<string, Balance>>;
-  holds: Readonly<Record<string, AccountHold>>;
-  /** Only the records asked for: loading every applied fill on each update would grow with the account's history. */
-  fills: Readonly<Record<string, FillRecord>>;
-  pendingFees: Readonly<Record<string, PendingFee>>;
-  /** The seq of the last pending fee ever recorded (0 for none). */
-  feeSeq: number;
-  /** Fee account only: per trader account, the seq up to which its fees were credited here. */
-  feeCursors: Readonly<Record<string, number>>;
-  feeRates?: FeeRates;
-  limits?: RiskLimitOverrides;
-  /** Per symbol. */
-  positions: Readonly<Record<string, Position>>;
-}
-
-/** A change to an account, keyed like the account; `null` removes the entry. Only listed keys are written. */
-export interface AccountChanges {
-  balances?: Record<string, Balance>;
-  holds?: Record<string, AccountHold | null>;
-  fills?: Record<string, FillRecord>;
-  pendingFees?: Record<string, PendingFee | null>;
-  feeSeq?: number;
-  feeCursors?: Record<string, number>;
-  positions?: Record<string, Position>;
-}
 
 interface HoldDoc {
   asset: string;
@@ -157,11 +65,9 @@ export interface AccountDoc {
   updatedAt: string;
 }
 
-// Asset, order, fill and account ids become field names inside the document: no '.', no leading '$'.
-const FIELD_KEY = /^[\w:-]{1,128}$/;
-
+/** Every key of an account's entries becomes a field name inside the document (domain ACCOUNT_KEY_PATTERN). */
 export function checkFieldKey(what: string, value: string): void {
-  if (!FIELD_KEY.test(value)) throw new DomainError('VALIDATION_FAILED', `${what} must be 1-128 characters of letters, digits, _ : -`, { [what]: value });
+  if (!ACCOUNT_KEY_PATTERN.test(value)) throw new DomainError('VALIDATION_FAILED', `${what} must be 1-128 characters of letters, digits, _ : -`, { [what]: value });
 }
 
 export function readBalance(doc: Pick<AccountDoc, 'balances'>, asset: string): Balance {
@@ -169,8 +75,25 @@ export function readBalance(doc: Pick<AccountDoc, 'balances'>, asset: string): B
   return balance === undefined ? { total: 0n, held: 0n } : { total: parseDecimal(balance.total), held: parseDecimal(balance.held) };
 }
 
-export function toAssetBalance(asset: string, balance: Balance): AssetBalance {
-  return { asset, total: formatDecimal(balance.total), available: formatDecimal(balance.total - balance.held), held: formatDecimal(balance.held) };
+/** A new account's document, version 1. Its opening balances, fees and limits are checked first. */
+export function newAccountDoc(input: NewAccount, now: string): AccountDoc {
+  const balances: AccountDoc['balances'] = {};
+  for (const [asset, total] of Object.entries(input.balances)) {
+    checkFieldKey('asset', asset);
+    checkOpeningBalance(asset, total);
+    balances[asset] = { total: formatDecimal(total), held: '0' };
+  }
+  return {
+    _id: input.accountId,
+    name: input.name,
+    balances,
+    holds: {},
+    ...(input.fees === undefined ? {} : { fees: checkFeeRates(input.fees) }),
+    ...(input.limits === undefined ? {} : { limits: limitsToDoc(input.limits) }),
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 /** Every top-level field but `fills`, so a read can pick single fill records (an inclusion projection cannot mix in an exclusion). */
@@ -253,30 +176,17 @@ function limitsFromDoc(limits: LimitsDoc): RiskLimitOverrides {
   };
 }
 
+/** Validated first (domain rules), then the symbols checked as field names. */
 export function limitsToDoc(limits: RiskLimitOverrides): LimitsDoc {
-  const positive = (what: string, value: Scaled) => {
-    if (value <= 0n) throw new DomainError('VALIDATION_FAILED', `${what} must be positive`, { [what]: formatDecimal(value) });
-    return formatDecimal(value);
-  };
-  if (limits.maxOpenOrders !== undefined && (!Number.isSafeInteger(limits.maxOpenOrders) || limits.maxOpenOrders < 0)) {
-    throw new DomainError('VALIDATION_FAILED', 'maxOpenOrders must be a non-negative integer', { maxOpenOrders: limits.maxOpenOrders });
-  }
+  checkRiskLimitOverrides(limits);
   const bySymbol = limits.maxPositionBySymbol;
   if (bySymbol !== undefined) for (const symbol of Object.keys(bySymbol)) checkFieldKey('symbol', symbol);
   return {
-    ...(limits.maxOrderNotional === undefined ? {} : { maxOrderNotional: positive('maxOrderNotional', limits.maxOrderNotional) }),
+    ...(limits.maxOrderNotional === undefined ? {} : { maxOrderNotional: formatDecimal(limits.maxOrderNotional) }),
     ...(limits.maxOpenOrders === undefined ? {} : { maxOpenOrders: limits.maxOpenOrders }),
-    ...(limits.maxPosition === undefined ? {} : { maxPosition: positive('maxPosition', limits.maxPosition) }),
-    ...(bySymbol === undefined ? {} : { maxPositionBySymbol: Object.fromEntries(Object.entries(bySymbol).map(([s, v]) => [s, positive(`maxPositionBySymbol.${s}`, v)])) }),
+    ...(limits.maxPosition === undefined ? {} : { maxPosition: formatDecimal(limits.maxPosition) }),
+    ...(bySymbol === undefined ? {} : { maxPositionBySymbol: mapValues(bySymbol, formatDecimal) }),
   };
-}
-
-export function checkFeeRates(rates: FeeRates): FeeRates {
-  for (const [what, bps] of [['makerBps', rates.makerBps], ['takerBps', rates.takerBps]] as const) {
-    // Above 10000 bp a SELL's fee would exceed its proceeds.
-    if (!Number.isInteger(bps) || bps < 0 || bps > 10_000) throw new DomainError('VALIDATION_FAILED', `${what} must be an integer from 0 to 10000`, { [what]: bps });
-  }
-  return { makerBps: rates.makerBps, takerBps: rates.takerBps };
 }
 
 /** Field-level $set/$unset for the keys a change names, so concurrent writers of other keys are never overwritten by stale copies. */

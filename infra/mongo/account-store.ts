@@ -1,72 +1,18 @@
 import { MongoServerError, type Collection, type Db, type UpdateFilter } from 'mongodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatDecimal, parseDecimal, type Scaled } from '../../domain/decimal';
-import { DomainError } from '../../domain/errors';
-import {
-  checkFeeRates,
-  checkFieldKey,
-  isEmptyUpdate,
-  limitsToDoc,
-  projectionFor,
-  readBalance,
-  toAccount,
-  toAssetBalance,
-  toUpdate,
-  type Account,
-  type AccountChanges,
-  type AccountDoc,
-  type AssetBalance,
-  type FeeRates,
-  type RiskLimitOverrides,
-} from './account-document';
+import { checkFeeRates, toAssetBalance, type Account, type AccountDecision, type AssetBalance, type FeeRates, type NewAccount, type RiskLimitOverrides } from '../../domain/account';
+import { isEmptyUpdate, limitsToDoc, newAccountDoc, projectionFor, readBalance, toAccount, toUpdate, type AccountDoc } from './account-document';
 import { COLLECTIONS } from './client';
 
-export type {
-  Account,
-  AccountChanges,
-  AccountHold,
-  AssetBalance,
-  Balance,
-  FeeRates,
-  FillLiquidity,
-  FillRecord,
-  PendingFee,
-  Position,
-  RiskLimitOverrides,
-} from './account-document';
-
-export type PlaceHoldResult =
-  | { ok: true; alreadyHeld: boolean }
-  // domain/errors.ts has no ACCOUNT_NOT_FOUND code; NOT_FOUND is the stable code for a missing account.
-  | { ok: false; code: 'INSUFFICIENT_BALANCE' | 'NOT_FOUND'; available: string; required: string };
-
-export type ReleaseHoldResult = { released: false } | { released: true; asset: string; amount: string };
-
 export interface AccountStore {
-  /** Atomic and idempotent per orderId: an existing hold for the order is reported, never doubled. */
-  placeHold(input: { accountId: string; orderId: string; asset: string; amount: Scaled }): Promise<PlaceHoldResult>;
-  /** Idempotent: without a hold for the order nothing changes. */
-  releaseHold(input: { accountId: string; orderId: string }): Promise<ReleaseHoldResult>;
   /** Per asset, sorted by asset; null when the account does not exist. */
   getBalances(accountId: string): Promise<AssetBalance[] | null>;
   /** Inserts the account when absent; an existing account is left untouched. */
   createAccount(input: CreateAccountInput): Promise<{ created: boolean }>;
 }
 
-export interface CreateAccountInput {
-  accountId: string;
-  name: string;
-  balances: Record<string, Scaled>;
-  /** Stored only when given; without them the risk engine's defaults apply. */
-  fees?: FeeRates;
-  limits?: RiskLimitOverrides;
-}
-
-/** A pure decision on the account as read: what to answer and what to change (nothing when `changes` is absent). */
-export interface AccountDecision<R> {
-  result: R;
-  changes?: AccountChanges;
-}
+/** The name callers of createAccount know; the model is domain/account.ts NewAccount. */
+export type CreateAccountInput = NewAccount;
 
 export interface UpdateAccountOptions {
   /** Fill records to load into `account.fills` (the others are not read). */
@@ -101,50 +47,6 @@ export class MongoAccountStore implements AccountStore, AccountLedger {
     this.clock = options.clock ?? (() => new Date());
   }
 
-  async placeHold(input: { accountId: string; orderId: string; asset: string; amount: Scaled }): Promise<PlaceHoldResult> {
-    const { orderId, asset, amount } = input;
-    checkFieldKey('orderId', orderId);
-    checkFieldKey('asset', asset);
-    if (amount <= 0n) throw new DomainError('VALIDATION_FAILED', 'a hold amount must be positive', { amount: formatDecimal(amount) });
-    const required = formatDecimal(amount);
-
-    return this.compareAndSet<PlaceHoldResult>(input.accountId, (doc) => {
-      if (doc === null) return { result: { ok: false, code: 'NOT_FOUND', available: '0', required } };
-      if (Object.hasOwn(doc.holds, orderId)) return { result: { ok: true, alreadyHeld: true } };
-      const balance = readBalance(doc, asset);
-      const available = balance.total - balance.held;
-      if (available < amount) {
-        return { result: { ok: false, code: 'INSUFFICIENT_BALANCE', available: formatDecimal(available), required } };
-      }
-      return {
-        result: { ok: true, alreadyHeld: false },
-        set: {
-          [`balances.${asset}`]: { total: formatDecimal(balance.total), held: formatDecimal(balance.held + amount) },
-          [`holds.${orderId}`]: { asset, amount: required },
-        },
-      };
-    });
-  }
-
-  async releaseHold(input: { accountId: string; orderId: string }): Promise<ReleaseHoldResult> {
-    const { orderId } = input;
-    checkFieldKey('orderId', orderId);
-
-    return this.compareAndSet<ReleaseHoldResult>(input.accountId, (doc) => {
-      const hold = doc !== null && Object.hasOwn(doc.holds, orderId) ? doc.holds[orderId] : undefined;
-      if (doc === null || hold === undefined) return { result: { released: false } };
-      const balance = readBalance(doc, hold.asset);
-      const held = balance.held - parseDecimal(hold.amount);
-      // Held is the sum of the holds; going below zero means the document was corrupted, not a business case.
-      if (held < 0n) throw new Error(`account ${doc._id}: releasing hold ${orderId} would make ${hold.asset} held negative`);
-      return {
-        result: { released: true, asset: hold.asset, amount: hold.amount },
-        set: { [`balances.${hold.asset}.held`]: formatDecimal(held) },
-        unset: [`holds.${orderId}`],
-      };
-    });
-  }
-
   async getBalances(accountId: string): Promise<AssetBalance[] | null> {
     const doc = await this.accounts.findOne({ _id: accountId }, { projection: { balances: 1 } });
     if (doc === null) return null;
@@ -159,24 +61,7 @@ export class MongoAccountStore implements AccountStore, AccountLedger {
   }
 
   async createAccount(input: CreateAccountInput): Promise<{ created: boolean }> {
-    const balances: AccountDoc['balances'] = {};
-    for (const [asset, total] of Object.entries(input.balances)) {
-      checkFieldKey('asset', asset);
-      if (total < 0n) throw new DomainError('VALIDATION_FAILED', `balance of ${asset} must not be negative`);
-      balances[asset] = { total: formatDecimal(total), held: '0' };
-    }
-    const now = this.clock().toISOString();
-    const doc: AccountDoc = {
-      _id: input.accountId,
-      name: input.name,
-      balances,
-      holds: {},
-      ...(input.fees === undefined ? {} : { fees: checkFeeRates(input.fees) }),
-      ...(input.limits === undefined ? {} : { limits: limitsToDoc(input.limits) }),
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const doc = newAccountDoc(input, this.clock().toISOString());
     try {
       await this.accounts.insertOne(doc);
       return { created: true };

@@ -47,7 +47,12 @@ describe('seedDemoAccounts (real store)', () => {
   });
 
   it('is idempotent and leaves balances that moved since alone', async () => {
-    await accounts.placeHold({ accountId: DEMO_ALICE.accountId, orderId: 'o-1', asset: 'USD', amount: parseDecimal('250') });
+    // A hold of 250 USD, as the risk engine would place it.
+    const held = parseDecimal('250');
+    await accounts.updateAccount(DEMO_ALICE.accountId, (account) => ({
+      result: null,
+      changes: { balances: { USD: { total: account!.balances.USD!.total, held } }, holds: { 'o-1': { asset: 'USD', amount: held } } },
+    }));
     await seedDemoAccounts({ accounts, apiKeys, env: 'test' });
     await seedDemoAccounts({ accounts, apiKeys, env: 'test' });
 

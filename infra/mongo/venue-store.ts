@@ -1,6 +1,5 @@
 import { MongoBulkWriteError, MongoServerError, type AnyBulkWriteOperation, type Collection, type Db } from 'mongodb';
-import type { OrderSide, OrderType, TimeInForce } from '../../domain/order';
-import type { VenueReport } from '../../domain/venue-events';
+import { RESTING_STATUSES, type VenueCommit, type VenueFillRecord, type VenueOrderRecord } from '../../domain/venue-order';
 
 /** The venue's collections; the venue alone writes them (one venue process per database). */
 export const VENUE_COLLECTIONS = {
@@ -10,72 +9,11 @@ export const VENUE_COLLECTIONS = {
   meta: 'venue_meta',
 } as const;
 
-/** The matching engine's statuses: OPEN and PARTIALLY_FILLED rest on the book, the others are final. */
-export type VenueOrderStatus = 'OPEN' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELLED' | 'EXPIRED' | 'REJECTED';
-export const RESTING_STATUSES: readonly VenueOrderStatus[] = ['OPEN', 'PARTIALLY_FILLED'];
-
-/** A user order as the venue knows it. Decimals are strings, as on every wire. */
-export interface VenueOrderRecord {
-  orderId: string;
-  accountId: string;
-  symbol: string;
-  side: OrderSide;
-  type: OrderType;
-  quantity: string;
-  price: string | null;
-  /** MARKET only: the worst price it may trade at (absent in records written before it existed). */
-  protectionPrice?: string | null;
-  timeInForce: TimeInForce;
-  postOnly: boolean;
-  status: VenueOrderStatus;
-  filledQuantity: string;
-  /** Still resting on the book; 0 once final. */
-  remaining: string;
-  /** Cancelled, expired or rejected: filled + remaining + cancelled = quantity. */
-  cancelledQuantity: string;
-  /** Why the order was cancelled or rejected (the engine's reason). */
-  reason: string | null;
-  /** Time priority: the sequence of the commit that created the order. A restart rebuilds the book in this order. */
-  arrival: number;
-  /** The number of the order's last report (reports are numbered 1, 2, ... per order). */
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface VenueFillRecord {
-  /** `${tradeId}:${orderId}` */
-  fillId: string;
-  orderId: string;
-  accountId: string;
-  symbol: string;
-  tradeId: string;
-  side: OrderSide;
-  price: string;
-  quantity: string;
-  liquidity: 'MAKER' | 'TAKER';
-  /** Open at the venue after this fill. */
-  remaining: string;
-  /** The version of the FILL report that carries it, which orders an order's fills. */
-  version: number;
-  occurredAt: string;
-  /** The other side of the trade (absent in records written before it was kept). */
-  contra?: { accountId: string; orderId: string };
-}
-
-/**
- * Everything one engine call did to user orders, written as ONE document: the store has no multi-document
- * transactions, and a single insert is atomic, so a crash leaves either all of a call's effects or none.
- * `venue_orders` and `venue_fills` are projections of these documents; `published` is the outbox flag.
+/*
+ * A VenueCommit (domain/venue-order.ts) is written as ONE document of `venue_outbox`: the store has no
+ * multi-document transactions, and a single insert is atomic, so a crash leaves either all of a call's effects
+ * or none. `venue_orders` and `venue_fills` are projections of these documents; `published` is the outbox flag.
  */
-export interface VenueCommit {
-  /** Monotonic over the life of the database; the relay publishes in this order. */
-  seq: number;
-  orders: VenueOrderRecord[];
-  fills: VenueFillRecord[];
-  reports: VenueReport[];
-  committedAt: string;
-}
 
 export interface VenueStore {
   /** A new number for this process run, never handed out before (trade ids carry it, so they never repeat). */

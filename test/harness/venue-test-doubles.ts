@@ -1,5 +1,6 @@
 import type { EventPublisher, OutgoingMessage } from '../../infra/kafka/event-publisher';
-import { RESTING_STATUSES, type VenueCommit, type VenueFillRecord, type VenueOrderRecord, type VenueStore } from '../../infra/mongo/venue-store';
+import { RESTING_STATUSES, type VenueCommit, type VenueFillRecord, type VenueOrderRecord } from '../../domain/venue-order';
+import type { VenueStore } from '../../infra/mongo/venue-store';
 
 /**
  * In-memory stand-ins for the venue's unit tests, with the same semantics as the Mongo store

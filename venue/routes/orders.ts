@@ -3,11 +3,12 @@ import { describeRoute, resolver } from 'hono-openapi';
 import { DomainError } from '../../domain/errors';
 import type { SymbolRegistry } from '../../domain/symbols';
 import { parseShape } from '../../domain/validation-issues';
+import { VenueOrderSchema } from '../../domain/venue-order';
 import type { ServiceEnv } from '../../infra/http/context';
 import { errorResponses, jsonRequestBody, jsonResponse } from '../../infra/http/openapi';
 import { parseJson, readJsonBody } from '../../infra/http/request';
 import { parseSubmitOrder } from '../request';
-import { CancelBodySchema, OrderIdParamSchema, SubmitOrderBodySchema, VenueOrderViewSchema } from '../schemas';
+import { CancelBodySchema, OrderIdParamSchema, SubmitOrderBodySchema } from '../schemas';
 import type { Venue } from '../venue';
 
 const orderIdParameter = {
@@ -30,7 +31,7 @@ export function createOrderRoutes(venue: Pick<Venue, 'submit' | 'cancel' | 'getO
       tags: ['orders'],
       requestBody: jsonRequestBody(SubmitOrderBodySchema),
       responses: {
-        200: jsonResponse('The order as committed at the venue', VenueOrderViewSchema),
+        200: jsonResponse('The order as committed at the venue', VenueOrderSchema),
         ...errorResponses({
           400: 'Invalid body, decimal, symbol, tick or lot',
           413: 'Body over the size limit',
@@ -61,7 +62,7 @@ export function createOrderRoutes(venue: Pick<Venue, 'submit' | 'cancel' | 'getO
       parameters: [orderIdParameter],
       requestBody: { required: false, content: { 'application/json': { schema: resolver(CancelBodySchema) } } },
       responses: {
-        200: jsonResponse('Cancelled: the order as committed', VenueOrderViewSchema),
+        200: jsonResponse('Cancelled: the order as committed', VenueOrderSchema),
         ...errorResponses({ 400: 'Invalid orderId', 404: 'The venue never saw this order', 409: 'The order is final; details.status says how it ended' }),
       },
     }),
@@ -82,7 +83,7 @@ export function createOrderRoutes(venue: Pick<Venue, 'submit' | 'cancel' | 'getO
       description: 'The committed state with every fill. 404 ORDER_NOT_FOUND means the venue never accepted a submit of this orderId (resubmitting it is safe).',
       tags: ['orders'],
       parameters: [orderIdParameter],
-      responses: { 200: jsonResponse('The order', VenueOrderViewSchema), ...errorResponses({ 400: 'Invalid orderId', 404: 'The venue never saw this order' }) },
+      responses: { 200: jsonResponse('The order', VenueOrderSchema), ...errorResponses({ 400: 'Invalid orderId', 404: 'The venue never saw this order' }) },
     }),
     async (c) => {
       const { orderId } = parseShape(OrderIdParamSchema, c.req.param(), 'path');

@@ -1,8 +1,7 @@
-import { markPosition } from '../domain/position-view';
-import { abs, divideRounded, formatDecimal, mul, ONE, type Scaled } from '../domain/decimal';
-import type { PositionRecord, PositionView } from '../domain/market-events';
-import type { OrderSide } from '../domain/order';
-import type { Position } from '../infra/mongo/account-store';
+import { abs, divideRounded, formatDecimal, mul, ONE, type Scaled } from './decimal';
+import type { PositionRecord, PositionView } from './market-events';
+import type { OrderSide } from './order';
+import { markPosition } from './position-view';
 
 /*
  * Position math, pure. A position keeps its signed base quantity (> 0 long, < 0 short) and the cost of
@@ -17,6 +16,20 @@ import type { Position } from '../infra/mongo/account-store';
  * exactly, and a position back to flat has realized exactly Σ sells − Σ buys. The average entry price is
  * cost / quantity rounded half-even only when it is formatted.
  */
+
+/**
+ * One symbol's position of an account, built from the account's fills: signed base quantity, the cost of
+ * that open quantity (signed like it) and the PnL realized in the quote asset. Written in the same update
+ * as the fill that changes it.
+ */
+export interface Position {
+  quantity: Scaled;
+  cost: Scaled;
+  realizedPnl: Scaled;
+  /** +1 per applied fill. */
+  version: number;
+  updatedAt: string;
+}
 
 export interface PositionFill {
   side: OrderSide;

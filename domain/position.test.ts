@@ -1,7 +1,7 @@
-import { markPosition } from '../domain/position-view';
+import { markPosition } from './position-view';
 import fc from 'fast-check';
-import { ONE, parseDecimal, type Scaled } from '../domain/decimal';
-import { applyFill, averageEntryPrice, FLAT, toPositionRecord, toPositionView, unrealizedPnl, type PositionAmounts, type PositionFill } from './positions';
+import { ONE, parseDecimal, type Scaled } from './decimal';
+import { applyFill, averageEntryPrice, FLAT, toPositionRecord, toPositionView, unrealizedPnl, type PositionAmounts, type PositionFill } from './position';
 
 const d = parseDecimal;
 

@@ -1,0 +1,104 @@
+import * as v from 'valibot';
+import { DecimalStringSchema, IsoTimestampSchema } from './events';
+import { ORDER_SIDES, ORDER_TYPES, TIME_IN_FORCES } from './order';
+import type { VenueReport } from './venue-events';
+
+/*
+ * A user order and its fills as the venue knows them: the venue keeps them (venue_orders, venue_fills, its
+ * outbox), answers them (GET /venue/orders/:id) and the order workflow reconciles against them. One
+ * definition for all of these; decimals are strings, as on every wire.
+ */
+
+/** Whether a fill's side rested on the book (MAKER) or took from it (TAKER). */
+export const LIQUIDITIES = ['MAKER', 'TAKER'] as const;
+export type FillLiquidity = (typeof LIQUIDITIES)[number];
+
+/** The matching engine's statuses: OPEN and PARTIALLY_FILLED rest on the book, the others are final. */
+export const VENUE_ORDER_STATUSES = ['OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED', 'EXPIRED', 'REJECTED'] as const;
+export type VenueOrderStatus = (typeof VENUE_ORDER_STATUSES)[number];
+export const RESTING_STATUSES: readonly VenueOrderStatus[] = ['OPEN', 'PARTIALLY_FILLED'];
+
+/** One execution of one user order at the venue. */
+export const VenueFillSchema = v.object({
+  /** `${tradeId}:${orderId}` */
+  fillId: v.string(),
+  tradeId: v.string(),
+  price: DecimalStringSchema,
+  quantity: DecimalStringSchema,
+  liquidity: v.picklist(LIQUIDITIES),
+  /** Open at the venue after this fill. */
+  remaining: DecimalStringSchema,
+  side: v.picklist(ORDER_SIDES),
+  version: v.pipe(v.number(), v.description('the number of the FILL report that carried this fill')),
+  occurredAt: IsoTimestampSchema,
+  /** The other side of the trade (absent in records written before it was kept). */
+  contra: v.optional(v.object({ accountId: v.string(), orderId: v.string() }), undefined),
+});
+export type VenueFill = v.InferOutput<typeof VenueFillSchema>;
+
+/** The venue's truth about one order, with its fills in report order: what reconciliation compares against. */
+export const VenueOrderSchema = v.object({
+  orderId: v.string(),
+  accountId: v.string(),
+  symbol: v.string(),
+  side: v.picklist(ORDER_SIDES),
+  type: v.picklist(ORDER_TYPES),
+  quantity: DecimalStringSchema,
+  price: v.nullable(DecimalStringSchema),
+  /** MARKET only: the worst price it may trade at (absent in records written before it existed). */
+  protectionPrice: v.optional(v.pipe(v.nullable(DecimalStringSchema), v.description('MARKET only: the worst price it may trade at'))),
+  timeInForce: v.picklist(TIME_IN_FORCES),
+  postOnly: v.boolean(),
+  status: v.pipe(v.picklist(VENUE_ORDER_STATUSES), v.description('OPEN and PARTIALLY_FILLED rest on the book; the others are final')),
+  filledQuantity: DecimalStringSchema,
+  remaining: v.pipe(DecimalStringSchema, v.description('still resting on the book')),
+  cancelledQuantity: v.pipe(DecimalStringSchema, v.description('cancelled, expired or rejected: filled + remaining + cancelled = quantity')),
+  reason: v.pipe(v.nullable(v.string()), v.description('why it was cancelled or rejected')),
+  version: v.pipe(v.number(), v.description('the number of the last report sent to venue-reports for this order')),
+  createdAt: IsoTimestampSchema,
+  updatedAt: IsoTimestampSchema,
+  fills: v.array(VenueFillSchema),
+});
+export type VenueOrder = v.InferOutput<typeof VenueOrderSchema>;
+
+/** A user order as the venue keeps it: the order without its fills (kept apart), plus its place in time. */
+export type VenueOrderRecord = Omit<VenueOrder, 'fills'> & {
+  /** Time priority: the sequence of the commit that created the order. A restart rebuilds the book in this order. */
+  arrival: number;
+};
+
+/** A fill as the venue keeps it: with the order, account and symbol it belongs to. */
+export type VenueFillRecord = VenueFill & { orderId: string; accountId: string; symbol: string };
+
+/**
+ * Everything one engine call did to user orders: their new states, their fills and the reports that tell
+ * the order system. The venue commits it whole or not at all, then publishes its reports in `seq` order.
+ */
+export interface VenueCommit {
+  /** Monotonic over the life of the venue's store; the relay publishes in this order. */
+  seq: number;
+  orders: VenueOrderRecord[];
+  fills: VenueFillRecord[];
+  reports: VenueReport[];
+  committedAt: string;
+}
+
+/** The order as the venue answers it: its record (without its place in time) and its fills, in report order. */
+export function toVenueOrder(record: VenueOrderRecord, fills: readonly VenueFillRecord[]): VenueOrder {
+  const { arrival: _arrival, ...order } = record;
+  return {
+    ...order,
+    fills: fills.map((f) => ({
+      fillId: f.fillId,
+      tradeId: f.tradeId,
+      price: f.price,
+      quantity: f.quantity,
+      liquidity: f.liquidity,
+      remaining: f.remaining,
+      side: f.side,
+      version: f.version,
+      occurredAt: f.occurredAt,
+      ...(f.contra === undefined ? {} : { contra: f.contra }),
+    })),
+  };
+}
