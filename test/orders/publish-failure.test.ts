@@ -1,24 +1,43 @@
 import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { loadConfig } from '../../infra/config';
+import { ensureTopics } from '../../infra/kafka/topics';
 import { isAlive, runningPid } from '../../scripts/stack/processes';
 import { serverPidFile } from '../../scripts/stack/servers/server';
-import { loadStackSettings } from '../../scripts/stack/settings';
+import type { StackSettings } from '../../scripts/stack/settings';
 import { up } from '../../scripts/stack/stack';
+import { startPrivateStack, type PrivateStack } from '../harness/private-stack';
 import { TestSystem } from '../harness/system';
 
-/** With Kafka down, placing an order fails with 503 and leaves no idempotency key behind. */
+/**
+ * With Kafka down, placing an order fails with 503 and leaves no idempotency key behind. The system under test uses a
+ * Kafka broker of its own, which the test kills: the shared one stays up for `npm start` and the other tests.
+ */
 describe('order API when Kafka is down', () => {
-  const settings = loadStackSettings();
+  let kafkaStack: PrivateStack;
+  let settings: StackSettings;
   let system: TestSystem;
   let account: { accountId: string; apiKey: string };
 
   beforeAll(async () => {
-    system = await TestSystem.create('pubfail');
+    kafkaStack = await startPrivateStack(['kafka']);
+    settings = kafkaStack.settings;
+    const broker = `127.0.0.1:${settings.ports.kafka}`;
+    // The run's topics (its KAFKA_PREFIX) on this broker too.
+    const admin = new Kafka({ clientId: 'pubfail-setup', brokers: [broker], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await ensureTopics(admin, loadConfig().kafka.topics);
+    } finally {
+      await admin.disconnect();
+    }
+    system = await TestSystem.create('pubfail', { env: { KAFKA_BROKERS: broker } });
     account = await system.createAccount({ USD: '100000', BTC: '2' });
     await system.startAll();
-  }, 120_000);
+  }, 240_000);
   afterAll(async () => {
-    await up(settings, () => undefined);
     await system?.stop();
+    await kafkaStack?.remove();
   }, 180_000);
 
   it('answers 503 without storing the key, so the same key works once Kafka is back', async () => {

@@ -1,24 +1,32 @@
 import { Client, Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../infra/config';
 import { isAlive, runningPid } from '../../scripts/stack/processes';
 import { serverPidFile, type ServerName } from '../../scripts/stack/servers/server';
-import { loadStackSettings } from '../../scripts/stack/settings';
+import type { StackSettings } from '../../scripts/stack/settings';
 import { down, status, up } from '../../scripts/stack/stack';
+import { startPrivateStack, type PrivateStack } from '../harness/private-stack';
 
 const quiet = () => undefined;
 const NAMES: ServerName[] = ['temporal', 'kafka', 'redis', 'mongo'];
 
-function pids(): Record<ServerName, number | undefined> {
-  const settings = loadStackSettings();
+function pidsOf(settings: StackSettings): Record<ServerName, number | undefined> {
   return Object.fromEntries(NAMES.map((name) => [name, runningPid(serverPidFile(settings, name))])) as Record<ServerName, number | undefined>;
 }
 
+/**
+ * Kills and stops servers, so it runs on a stack of its own (free ports, its own data folder): the shared stack that
+ * `npm start` and the other tests use is never touched.
+ */
 describe('stack lifecycle', () => {
-  const settings = loadStackSettings();
-  const config = loadConfig();
+  let stack: PrivateStack;
+  let settings: StackSettings;
+  const pids = (): Record<ServerName, number | undefined> => pidsOf(settings);
 
-  afterAll(() => up(settings, quiet), 180_000);
+  beforeAll(async () => {
+    stack = await startPrivateStack();
+    settings = stack.settings;
+  }, 240_000);
+  afterAll(() => stack?.remove(), 120_000);
 
   it('reports four healthy servers, and a second `up` reuses every running one', async () => {
     const before = pids();
@@ -47,7 +55,7 @@ describe('stack lifecycle', () => {
 
   it('`down` stops every server it started, and `up` afterwards keeps the data (a workflow started before is still there)', async () => {
     const workflowId = `stack-persistence-${randomUUID()}`;
-    const connect = async () => new Client({ connection: await Connection.connect({ address: config.temporal.address }) });
+    const connect = async () => new Client({ connection: await Connection.connect({ address: `127.0.0.1:${settings.ports.temporal}` }) });
     let client = await connect();
     await client.workflow.start('waitForRelease', { taskQueue: `stack-test-${randomUUID()}`, workflowId });
     await client.connection.close();
