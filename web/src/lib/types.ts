@@ -1,9 +1,9 @@
 /** The shapes the order API and the market data service send (see README: Order API, Market data). Decimals are strings. */
 
-export type Side = 'BUY' | 'SELL';
-export type OrderType = 'LIMIT' | 'MARKET';
-export type TimeInForce = 'GTC' | 'IOC' | 'FOK' | 'GTD';
-export type OrderStatus = 'NEW' | 'ACCEPTED' | 'PARTIALLY_FILLED' | 'FILLED' | 'SETTLED' | 'PENDING_CANCEL' | 'CANCELLED' | 'REJECTED' | 'EXPIRED';
+// The order API's own contracts, as the server's schemas define them (type-only: nothing of domain/ is bundled).
+export type { OrderStatus, OrderType, OrderView, TimeInForce } from '../../../domain/order';
+import type { OrderStatus, OrderView } from '../../../domain/order';
+export type Side = OrderView['side'];
 
 export interface SymbolRules {
   symbol: string;
@@ -55,29 +55,7 @@ export interface Candle {
   volume: string;
 }
 
-export interface OrderView {
-  orderId: string;
-  clientOrderId: string | null;
-  accountId: string;
-  symbol: string;
-  side: Side;
-  type: OrderType;
-  quantity: string;
-  price: string | null;
-  timeInForce: TimeInForce;
-  expireAt: string | null;
-  postOnly: boolean;
-  status: OrderStatus;
-  filledQuantity: string;
-  averagePrice: string | null;
-  fees: string;
-  rejectReason: string | null;
-  cancelRequested: boolean;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
+/** A fill as the page shows it: from GET /api/fills, or built from an execution report (which names no account). */
 export interface FillView {
   fillId: string;
   tradeId: string;
