@@ -15,6 +15,7 @@ export function createApp(deps: ApiDeps) {
     logger: deps.logger,
     readiness: deps.readiness,
     maxBodyBytes: deps.maxBodyBytes,
+    ...(deps.allowedHosts === undefined ? {} : { allowedHosts: deps.allowedHosts }),
     docs: Scalar({ url: '/openapi.json', pageTitle: title }),
     openApi: {
       title,

@@ -26,6 +26,8 @@ export interface ApiDeps {
   workflows: OrderWorkflowGateway;
   symbols: SymbolRegistry;
   maxBodyBytes: number;
+  /** The Host names it answers to (config.http.allowedHosts); defaults to localhost. */
+  allowedHosts?: readonly string[];
   idempotencyTtlSeconds: number;
   /** Each dependency's name and a probe that resolves when it answers. */
   readiness: Record<string, () => Promise<void>>;

@@ -1,5 +1,40 @@
 import { resolve } from 'node:path';
-import { ConfigError, DEFAULT_BACKFILL_FILES, loadConfig, marketDataDir } from './config';
+import { ConfigError, DEFAULT_BACKFILL_FILES, DEVELOPMENT_INTERNAL_AUTH_SECRET, loadConfig, marketDataDir } from './config';
+
+const SECRET_A = 'a'.repeat(32);
+const SECRET_B = 'b'.repeat(40);
+
+describe('loadConfig: service-to-service authentication and the request guards', () => {
+  it('signs with the development secret outside production, so npm start and the tests need no setup', () => {
+    expect(loadConfig({}).internalAuth.secrets).toEqual([DEVELOPMENT_INTERNAL_AUTH_SECRET]);
+    expect(loadConfig({ OMS_ENV: 'test', INTERNAL_AUTH_SECRETS: ' ' }).internalAuth.secrets).toEqual([DEVELOPMENT_INTERNAL_AUTH_SECRET]);
+    expect(loadConfig({ OMS_ENV: 'test', INTERNAL_AUTH_SECRETS: 'short,other' }).internalAuth.secrets).toEqual(['short', 'other']);
+  });
+
+  it('takes the secrets in order in production: the first signs, all are accepted', () => {
+    expect(loadConfig({ OMS_ENV: 'production', INTERNAL_AUTH_SECRETS: `${SECRET_A}, ${SECRET_B}` }).internalAuth.secrets).toEqual([SECRET_A, SECRET_B]);
+  });
+
+  it.each([
+    ['missing', {}, /INTERNAL_AUTH_SECRETS is required/],
+    ['empty', { INTERNAL_AUTH_SECRETS: ' , ' }, /INTERNAL_AUTH_SECRETS is required/],
+    ['under 32 bytes', { INTERNAL_AUTH_SECRETS: 'x'.repeat(31) }, /at least 32 bytes/],
+    ['one of two under 32 bytes', { INTERNAL_AUTH_SECRETS: `${SECRET_A},short` }, /at least 32 bytes/],
+    ['the development one', { INTERNAL_AUTH_SECRETS: DEVELOPMENT_INTERNAL_AUTH_SECRET }, /development secret is refused/],
+  ])('refuses to start in production with a secret %s', (_name, env: Record<string, string>, message) => {
+    expect(() => loadConfig({ OMS_ENV: 'production', ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ OMS_ENV: 'production', ...env })).toThrow(message);
+  });
+
+  it('answers to localhost and the names in HTTP_ALLOWED_HOSTS; the risk engine binds to RISK_HOST, loopback by default', () => {
+    expect(loadConfig({}).http.allowedHosts).toEqual(['localhost']);
+    expect(loadConfig({ HTTP_ALLOWED_HOSTS: 'api, risk,.svc.cluster.local' }).http.allowedHosts).toEqual(['localhost', 'api', 'risk', '.svc.cluster.local']);
+    expect(() => loadConfig({ HTTP_ALLOWED_HOSTS: 'api:5000' })).toThrow(/HTTP_ALLOWED_HOSTS/);
+    expect(() => loadConfig({ HTTP_ALLOWED_HOSTS: '*' })).toThrow(/HTTP_ALLOWED_HOSTS/);
+    expect(loadConfig({}).risk.host).toBe('127.0.0.1');
+    expect(loadConfig({ RISK_HOST: '0.0.0.0', API_HOST: '10.0.0.1' }).risk.host).toBe('0.0.0.0');
+  });
+});
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -17,14 +52,14 @@ describe('loadConfig', () => {
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: '' });
     expect(config.mongo).toEqual({ url: 'mongodb://127.0.0.1:27017', db: 'crypto_oms' });
     expect(config.api.port).toBe(5000);
-    expect(config.risk).toEqual({ port: 5001, url: 'http://127.0.0.1:5001', priceMaxAgeSeconds: 300 });
+    expect(config.risk).toEqual({ host: '127.0.0.1', port: 5001, url: 'http://127.0.0.1:5001', priceMaxAgeSeconds: 300 });
     expect(config.marketData.port).toBe(5002);
     expect(config.venue.port).toBe(5003);
     expect(config.api.maxBodyBytes).toBe(16_384);
   });
 
   it('parses overrides into typed values', () => {
-    const config = loadConfig({ API_PORT: '6000', KAFKA_BROKERS: 'a:1, b:2', OMS_ENV: 'production', RISK_PRICE_MAX_AGE_SECONDS: '30' });
+    const config = loadConfig({ API_PORT: '6000', KAFKA_BROKERS: 'a:1, b:2', OMS_ENV: 'production', RISK_PRICE_MAX_AGE_SECONDS: '30', INTERNAL_AUTH_SECRETS: SECRET_A });
     expect(config.api.port).toBe(6000);
     expect(config.risk.priceMaxAgeSeconds).toBe(30);
     expect(config.kafka.brokers).toEqual(['a:1', 'b:2']);

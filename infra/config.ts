@@ -52,6 +52,44 @@ export const DEFAULT_BACKFILL_FILES: readonly string[] = Object.freeze([
   'bitstamp_btcusd_min_2020_01_01.csv',
 ]);
 
+// --- Service-to-service authentication and the HTTP request guards (issue 11; README "Security") ---
+
+/** In development and test only, so `npm start` and the tests need no setup; a production process refuses it. */
+export const DEVELOPMENT_INTERNAL_AUTH_SECRET = 'crypto-oms-development-only-internal-auth-secret';
+/** The least length of a production secret: 256 bits of a random string's worth. */
+export const MIN_SECRET_BYTES = 32;
+
+const CommaList = v.pipe(
+  v.string(),
+  v.transform((s) => s.split(',').map((item) => item.trim()).filter((item) => item !== '')),
+);
+
+const InternalAuthEnv = {
+  /** Comma-separated: calls are signed with the first and accepted under any (rotation, README "Security"). */
+  INTERNAL_AUTH_SECRETS: v.optional(CommaList),
+  /** Host names every HTTP service answers to besides localhost and IP literals, e.g. `api,risk,.svc.cluster.local`. */
+  HTTP_ALLOWED_HOSTS: v.optional(
+    v.pipe(
+      CommaList,
+      v.check((hosts) => hosts.every((h) => /^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/.test(h)), 'must be a comma-separated list of host names (a leading dot allows the names below)'),
+    ),
+  ),
+  RISK_HOST: v.optional(v.pipe(v.string(), v.minLength(1)), '127.0.0.1'),
+};
+
+/** The secrets to use: the development one outside production; in production, refuses missing, short or development ones. */
+function internalAuthSecrets(env: 'development' | 'test' | 'production', given: readonly string[] | undefined): readonly string[] {
+  if (env !== 'production') return given !== undefined && given.length > 0 ? given : [DEVELOPMENT_INTERNAL_AUTH_SECRET];
+  if (given === undefined || given.length === 0) throw new ConfigError('INTERNAL_AUTH_SECRETS is required when OMS_ENV=production');
+  if (given.some((secret) => Buffer.byteLength(secret) < MIN_SECRET_BYTES)) {
+    throw new ConfigError(`INTERNAL_AUTH_SECRETS: every secret must be at least ${MIN_SECRET_BYTES} bytes when OMS_ENV=production`);
+  }
+  if (given.includes(DEVELOPMENT_INTERNAL_AUTH_SECRET)) throw new ConfigError('INTERNAL_AUTH_SECRETS: the development secret is refused when OMS_ENV=production');
+  return given;
+}
+
+// --- end of the service-to-service authentication block ---
+
 const EnvSchema = v.object({
   OMS_ENV: v.optional(v.picklist(['development', 'test', 'production']), 'development'),
   LOG_LEVEL: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
@@ -119,6 +157,7 @@ const EnvSchema = v.object({
     typeof OptionalPositiveInt
   >),
   RISK_PRICE_MAX_AGE_SECONDS: PositiveInt(300),
+  ...InternalAuthEnv,
 });
 
 type Env = v.InferOutput<typeof EnvSchema>;
@@ -149,7 +188,7 @@ export interface AppConfig {
   readonly mongo: { readonly url: string; readonly db: string };
   readonly api: { readonly host: string; readonly port: number; readonly idempotencyTtlSeconds: number; readonly maxBodyBytes: number };
   /** priceMaxAgeSeconds: a PriceUpdate older than this (by its occurredAt) counts as no price at all. */
-  readonly risk: { readonly port: number; readonly url: string; readonly priceMaxAgeSeconds: number };
+  readonly risk: { readonly host: string; readonly port: number; readonly url: string; readonly priceMaxAgeSeconds: number };
   /** Only the limits set in the environment; attachMarketDataWebSocket fills in the rest. */
   readonly marketDataWs: Readonly<Partial<Record<MarketDataWsLimitName, number>>>;
   readonly marketData: {
@@ -165,6 +204,10 @@ export interface AppConfig {
     readonly throttleMs: number;
   };
   readonly venue: { readonly port: number; readonly url: string };
+  /** Signed calls to the risk engine and the venue: sign with secrets[0], accept any (infra/http/internal-auth.ts). */
+  readonly internalAuth: { readonly secrets: readonly string[] };
+  /** The Host names every HTTP service answers to (infra/http/request-guards.ts): localhost plus HTTP_ALLOWED_HOSTS. */
+  readonly http: { readonly allowedHosts: readonly string[] };
   /** The browser dashboard the order API serves (api/routes/dashboard.ts). */
   readonly dashboard: { readonly dir: string | undefined; readonly wsUrl: string | undefined; readonly marketDataUrl: string };
 }
@@ -199,7 +242,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     mongo: { url: e.MONGO_URL, db: e.MONGO_DB },
     api: { host: e.API_HOST, port: e.API_PORT, idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS, maxBodyBytes: e.MAX_BODY_BYTES },
-    risk: { port: e.RISK_PORT, url: e.RISK_URL, priceMaxAgeSeconds: e.RISK_PRICE_MAX_AGE_SECONDS },
+    risk: { host: e.RISK_HOST, port: e.RISK_PORT, url: e.RISK_URL, priceMaxAgeSeconds: e.RISK_PRICE_MAX_AGE_SECONDS },
     marketDataWs: Object.fromEntries(
       Object.entries(MARKET_DATA_WS_LIMITS).flatMap(([limit, name]) => (e[name] === undefined ? [] : [[limit, e[name]]])),
     ),
@@ -215,6 +258,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throttleMs: e.MARKET_DATA_THROTTLE_MS,
     },
     venue: { port: e.VENUE_PORT, url: e.VENUE_URL },
+    internalAuth: { secrets: internalAuthSecrets(e.OMS_ENV, e.INTERNAL_AUTH_SECRETS) },
+    http: { allowedHosts: ['localhost', ...(e.HTTP_ALLOWED_HOSTS ?? [])] },
     dashboard: { dir: e.DASHBOARD_DIR, wsUrl: e.DASHBOARD_WS_URL, marketDataUrl: e.MARKET_DATA_URL ?? `http://127.0.0.1:${e.MARKET_DATA_PORT}` },
   };
 }

@@ -6,6 +6,8 @@ export interface MarketDataAppDeps extends MarketRoutesDeps {
   logger: Logger;
   /** Each dependency's name and a probe that resolves when it answers. */
   readiness: Record<string, () => Promise<void>>;
+  /** The Host names it answers to (config.http.allowedHosts); defaults to localhost. */
+  allowedHosts?: readonly string[];
 }
 
 /** The market data service's HTTP face: public REST market data (the WebSocket server attaches to the same server). */
@@ -13,6 +15,7 @@ export function createMarketDataApp(deps: MarketDataAppDeps) {
   const app = createServiceApp({
     logger: deps.logger,
     readiness: deps.readiness,
+    ...(deps.allowedHosts === undefined ? {} : { allowedHosts: deps.allowedHosts }),
     openApi: {
       title: 'crypto-oms market data',
       description:

@@ -18,6 +18,7 @@ import { createLogger } from '../infra/logger';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { MongoOrderStore } from '../infra/mongo/order-store';
 import { createRedis, withKeyPrefix } from '../infra/redis/client';
+import { testSigner } from '../test/harness/internal-calls';
 import { eventually } from '../test/harness/processes';
 import { readTopicFrom, topicOffsets } from '../test/harness/system';
 import { VenueTestProcess } from '../test/harness/venue-test-process';
@@ -75,7 +76,7 @@ beforeAll(async () => {
     subscriber,
     db: mongo.db,
     settings: {
-      venueUrl: venue.baseUrl,
+      venue: { url: venue.baseUrl, signer: testSigner({ caller: 'market-data' }) },
       topics,
       feedGroupId: `${config.kafka.prefix}test-md-feed-${id}`,
       executionsGroupId: `${config.kafka.prefix}test-md-exec-${id}`,

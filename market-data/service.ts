@@ -5,6 +5,7 @@ import { ExecutionReportSchema } from '../domain/events';
 import { pricesRedisKey } from '../domain/market-events';
 import type { SymbolRegistry } from '../domain/symbols';
 import { PriceFeedEventSchema } from '../domain/venue-events';
+import type { ServiceEndpoint } from '../infra/http/http-json';
 import { parseMessage, PoisonMessageError, startConsumer, type RunningConsumer } from '../infra/kafka/consumer';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
 import { dlqTopic, type KafkaTopics } from '../infra/kafka/topics';
@@ -28,7 +29,8 @@ import { PrivateFeed } from './private-feed';
 import { fetchVenueBook } from './venue-books';
 
 export interface MarketDataSettings {
-  venueUrl: string;
+  /** The venue's HTTP API (its book, for resyncs), reached with this process's signed calls. */
+  venue: ServiceEndpoint;
   /** Reads `priceFeeds` and `executions`, publishes `prices` (config.kafka.topics). */
   topics: Pick<KafkaTopics, 'priceFeeds' | 'executions' | 'prices'>;
   feedGroupId: string;
@@ -36,6 +38,8 @@ export interface MarketDataSettings {
   redisPrefix: string;
   throttleMs: number;
   backfill: { dir: string; files: readonly string[]; symbol: string };
+  /** The Host names the REST routes answer to (config.http.allowedHosts); defaults to localhost. */
+  allowedHosts?: readonly string[];
   /** Recent trades per symbol (REST limit and the trades channel snapshot). Default 500. */
   tradesKept?: number;
 }
@@ -129,7 +133,7 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
   const resync = new BookResync({
     state: market,
     logger,
-    fetch: deps.fetchBook ?? ((symbol) => fetchVenueBook(settings.venueUrl, symbol)),
+    fetch: deps.fetchBook ?? ((symbol) => fetchVenueBook(settings.venue, symbol)),
     onCandles: async (candles) => {
       candleWrites.add(candles);
       await candleWrites.flush();
@@ -189,7 +193,14 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
   const onPositionMessage = (_pattern: string, channel: string, message: string) =>
     privateFeed.handlePositionMessage(withoutKeyPrefix(deps.subscriber, channel), message);
 
-  const app = createMarketDataApp({ logger, readiness: deps.readiness, state: market, symbols: deps.symbols, candles: candleStore });
+  const app = createMarketDataApp({
+    logger,
+    readiness: deps.readiness,
+    state: market,
+    symbols: deps.symbols,
+    candles: candleStore,
+    ...(settings.allowedHosts === undefined ? {} : { allowedHosts: settings.allowedHosts }),
+  });
 
   return {
     app,

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { parseDecimal } from '../domain/decimal';
 import { DecimalStringSchema } from '../domain/events';
-import { callJson, serviceError } from '../infra/http/http-json';
+import { callJson, serviceError, type ServiceEndpoint } from '../infra/http/http-json';
 import type { BookSnapshot } from './book-sync';
 
 /** The deepest book the venue serves (GET /venue/book/:symbol?depth=, at most 1000). */
@@ -16,8 +16,8 @@ const VenueBookSchema = v.object({
 });
 
 /** The venue's L2 snapshot of a symbol at full depth; `sequence` is the last price-feeds version it includes. */
-export async function fetchVenueBook(venueUrl: string, symbol: string, timeoutMs = 5_000): Promise<BookSnapshot & { truncated: boolean }> {
-  const response = await callJson(venueUrl, 'GET', `/venue/book/${encodeURIComponent(symbol)}?depth=${VENUE_MAX_DEPTH}`, undefined, timeoutMs);
+export async function fetchVenueBook(venue: ServiceEndpoint, symbol: string, timeoutMs = 5_000): Promise<BookSnapshot & { truncated: boolean }> {
+  const response = await callJson(venue, 'GET', `/venue/book/${encodeURIComponent(symbol)}?depth=${VENUE_MAX_DEPTH}`, undefined, timeoutMs);
   if (response.status !== 200) throw new Error(`venue book ${symbol} answered ${response.status}: ${serviceError(response).message}`);
   const parsed = v.safeParse(VenueBookSchema, response.body);
   if (!parsed.success) throw new Error(`venue book ${symbol} is not a book: ${parsed.issues[0]?.message ?? 'invalid'}`);

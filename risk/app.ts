@@ -6,8 +6,8 @@ import { createOrderRoutes } from './routes/orders';
 
 /**
  * The risk engine service: one factory, dependencies passed in, routes grouped per resource.
- * Internal (called by the order workflow's activities and the order API), so there is no API-key
- * authentication; it must not be reachable from outside the cluster.
+ * Internal (called by the order workflow's activities and the order API): every route but the probes and the
+ * OpenAPI needs a signed call (infra/http/internal-auth.ts), and it listens on loopback unless RISK_HOST says otherwise.
  */
 export function createRiskApp(deps: RiskDeps) {
   const engine = createRiskEngine({
@@ -22,6 +22,8 @@ export function createRiskApp(deps: RiskDeps) {
   const app = createServiceApp({
     logger: deps.logger,
     readiness: deps.readiness,
+    internalAuth: deps.internalAuth,
+    ...(deps.allowedHosts === undefined ? {} : { allowedHosts: deps.allowedHosts }),
     ...(deps.maxBodyBytes === undefined ? {} : { maxBodyBytes: deps.maxBodyBytes }),
     openApi: {
       title: 'crypto-oms risk engine',

@@ -17,6 +17,10 @@ export interface RiskDeps {
   feeAccountId?: string;
   /** Defaults to 16 KB; every body this service takes is a few hundred bytes. */
   maxBodyBytes?: number;
+  /** The accepted secrets of signed calls (config.internalAuth): every route but the probes and the OpenAPI needs one. */
+  internalAuth: { secrets: readonly string[] };
+  /** The Host names it answers to (config.http.allowedHosts); defaults to localhost. */
+  allowedHosts?: readonly string[];
   /** Each dependency's name and a probe that resolves when it answers. */
   readiness: Record<string, () => Promise<void>>;
   clock?: () => Date;

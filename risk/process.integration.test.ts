@@ -10,6 +10,7 @@ import { createRedis } from '../infra/redis/client';
 import { startSystemProcess, waitForOutput, type SystemProcess } from '../test/harness/processes';
 import { freePort } from '../test/harness/system';
 import { priceUpdate } from '../test/harness/prices';
+import { internalFetch } from '../test/harness/internal-calls';
 
 describe('the risk engine process (workers/risk.ts)', () => {
   const dbName = `test_risk_process_${randomUUID().slice(0, 8)}`;
@@ -38,7 +39,7 @@ describe('the risk engine process (workers/risk.ts)', () => {
   });
 
   const hold = (orderId: string, body: Record<string, unknown>) =>
-    fetch(`${baseUrl}/risk/orders/${orderId}/hold`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    internalFetch(`${baseUrl}/risk/orders/${orderId}/hold`, { method: 'POST', body: JSON.stringify(body) });
 
   it('serves over HTTP on its configured port, prices MARKET orders from the mark it found in Redis, then stops cleanly on SIGTERM', async () => {
     expect(await (await fetch(`${baseUrl}/ready`)).json()).toMatchObject({ status: 'ready' });
@@ -54,7 +55,7 @@ describe('the risk engine process (workers/risk.ts)', () => {
     const outOfBand = await hold('o-3', { accountId: 'p-1', symbol: 'BTC-USD', side: 'BUY', type: 'LIMIT', quantity: '0.01', price: '8999.99' });
     expect(outOfBand.status).toBe(422);
     expect(((await outOfBand.json()) as { error: { code: string } }).error.code).toBe('PRICE_OUT_OF_BAND');
-    expect(await (await fetch(`${baseUrl}/risk/accounts/p-1/balances`)).json()).toEqual([{ asset: 'USD', total: '1000', available: '797.596', held: '202.404' }]);
+    expect(await (await internalFetch(`${baseUrl}/risk/accounts/p-1/balances`)).json()).toEqual([{ asset: 'USD', total: '1000', available: '797.596', held: '202.404' }]);
 
     expect(await proc!.stop()).toBe(0);
     expect(proc!.output()).toContain('shutdown.done');

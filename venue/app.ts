@@ -13,16 +13,23 @@ export interface VenueAppDeps {
   readiness: Record<string, () => Promise<void>>;
   /** Defaults to 16 KB; an order body is a few hundred bytes. */
   maxBodyBytes?: number;
+  /** The accepted secrets of signed calls (config.internalAuth): every route but the probes and the OpenAPI needs one. */
+  internalAuth: { secrets: readonly string[] };
+  /** The Host names it answers to (config.http.allowedHosts); defaults to localhost. */
+  allowedHosts?: readonly string[];
 }
 
 /**
- * The venue's HTTP face: order entry for the order workflow and the public book. Internal: no
- * authentication, so it must not be reachable from outside the cluster.
+ * The venue's HTTP face: order entry for the order workflow and the book for market data's resyncs. Internal: every
+ * route but the probes and the OpenAPI needs a signed call (infra/http/internal-auth.ts); the public sees the book
+ * through the market data service.
  */
 export function createVenueApp(deps: VenueAppDeps) {
   const app = createServiceApp({
     logger: deps.logger,
     readiness: deps.readiness,
+    internalAuth: deps.internalAuth,
+    ...(deps.allowedHosts === undefined ? {} : { allowedHosts: deps.allowedHosts }),
     ...(deps.maxBodyBytes === undefined ? {} : { maxBodyBytes: deps.maxBodyBytes }),
     openApi: {
       title: 'crypto-oms venue',

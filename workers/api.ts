@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import { isAbsolute, join } from 'node:path';
 import { CachedApiKeyStore } from '../api/api-key-cache';
 import { createApp } from '../api/app';
+import { createInternalSigner } from '../infra/http/internal-auth';
 import { RiskClient } from '../infra/http/risk-client';
 import { MongoFillStore } from '../infra/mongo/fill-store';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
     logger,
     orders: new MongoOrderStore(mongo.db),
     fills: new MongoFillStore(mongo.db),
-    risk: new RiskClient(config.risk.url),
+    risk: new RiskClient({ url: config.risk.url, signer: createInternalSigner({ caller: 'api', secrets: config.internalAuth.secrets }) }),
     apiKeys: new CachedApiKeyStore(new MongoApiKeyStore(mongo.db), { ttlMs: 60_000, negativeTtlMs: 5_000, maxEntries: 100_000 }),
     idempotency: new RedisIdempotencyStore(redis, { ttlSeconds: config.api.idempotencyTtlSeconds }),
     pendingOrders: new RedisPendingOrderCache(redis),
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
     workflows: new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue, config.temporal.reconcile),
     symbols: new SymbolRegistry(DEFAULT_SYMBOLS),
     maxBodyBytes: config.api.maxBodyBytes,
+    allowedHosts: config.http.allowedHosts,
     idempotencyTtlSeconds: config.api.idempotencyTtlSeconds,
     dashboard: {
       distDir: dashboardDir(config.dashboard.dir, config.rootDir),

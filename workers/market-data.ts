@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
 import { loadConfig, marketDataDir } from '../infra/config';
+import { createInternalSigner } from '../infra/http/internal-auth';
 import { createKafka, pingKafka } from '../infra/kafka/client';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { createLogger } from '../infra/logger';
@@ -40,7 +41,8 @@ async function main(): Promise<void> {
     subscriber,
     db: mongo.db,
     settings: {
-      venueUrl: config.venue.url,
+      venue: { url: config.venue.url, signer: createInternalSigner({ caller: 'market-data', secrets: config.internalAuth.secrets }) },
+      allowedHosts: config.http.allowedHosts,
       topics: config.kafka.topics,
       feedGroupId: marketData.feedGroupId,
       executionsGroupId: marketData.executionsGroupId,

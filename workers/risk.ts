@@ -53,6 +53,8 @@ async function main(): Promise<void> {
     prices,
     positionMirror: new RedisPositionMirror(redis),
     maxBodyBytes: config.api.maxBodyBytes,
+    internalAuth: config.internalAuth,
+    allowedHosts: config.http.allowedHosts,
     // Redis and Kafka are not probed: without them the engine still settles (positions are mirrored later)
     // and refuses MARKET orders once its marks are too old, which is the safe answer.
     readiness: {
@@ -62,9 +64,8 @@ async function main(): Promise<void> {
     },
   });
 
-  // The config has no host of its own for this service: it binds where the order API does (loopback by default),
-  // which suits an internal service without authentication.
-  const host = config.api.host;
+  // Its own host setting (RISK_HOST), loopback by default: only the system's processes have business here.
+  const host = config.risk.host;
   const server = serve({ fetch: app.fetch, hostname: host, port: config.risk.port }, (info) => {
     logger.info({ url: `http://${host}:${info.port}` }, 'risk.ready');
   });

@@ -43,6 +43,8 @@ async function main(): Promise<void> {
     logger,
     venue,
     symbols,
+    internalAuth: config.internalAuth,
+    allowedHosts: config.http.allowedHosts,
     readiness: {
       mongo: async () => {
         await mongo.db.command({ ping: 1 });

@@ -1,5 +1,6 @@
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createOrderActivities } from '../activities/order-activities';
+import { createInternalSigner } from '../infra/http/internal-auth';
 import { RiskClient } from '../infra/http/risk-client';
 import { VenueClient } from '../infra/http/venue-client';
 import { OrderCreatedEventSchema } from '../domain/events';
@@ -41,14 +42,15 @@ async function main(): Promise<void> {
   const client = await connectTemporal(config.temporal);
   const workflows = new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue, config.temporal.reconcile);
 
+  const signer = createInternalSigner({ caller: 'worker', secrets: config.internalAuth.secrets });
   const activities = createOrderActivities({
     orders: new MongoOrderStore(mongo.db),
     fills: new MongoFillStore(mongo.db),
     anomalies: new MongoOrderAnomalyStore(mongo.db),
     publisher,
     executionsTopic: topics.executions,
-    risk: new RiskClient(config.risk.url),
-    venue: new VenueClient(config.venue.url),
+    risk: new RiskClient({ url: config.risk.url, signer }),
+    venue: new VenueClient({ url: config.venue.url, signer }),
     logger,
   });
   const connection = await NativeConnection.connect({ address: config.temporal.address });

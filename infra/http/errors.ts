@@ -15,6 +15,9 @@ export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   INVALID_DECIMAL: 400,
   TOO_PRECISE: 400,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  // Misdirected Request: this server does not answer to the name in the Host header (DNS rebinding).
+  HOST_NOT_ALLOWED: 421,
   UNKNOWN_SYMBOL: 400,
   SYMBOL_HALTED: 422,
   INVALID_PRICE_TICK: 400,

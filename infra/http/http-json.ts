@@ -1,3 +1,11 @@
+import type { InternalSigner } from './internal-auth';
+
+/** An internal service as a caller reaches it: its base URL (an origin, no path) and this process's signer. */
+export interface ServiceEndpoint {
+  url: string;
+  signer: InternalSigner;
+}
+
 export interface JsonResponse {
   status: number;
   body: unknown;
@@ -11,16 +19,12 @@ export interface ServiceError {
 }
 
 /**
- * One JSON call to an internal service. A transport error, a timeout or a 5xx throws a plain error,
- * which the activity's retry policy retries; 4xx answers are returned for the caller to decide.
+ * One signed JSON call to an internal service (infra/http/internal-auth.ts: the one place calls are signed). A
+ * transport error, a timeout or a 5xx throws a plain error, which the activity's retry policy retries; 4xx answers
+ * are returned for the caller to decide.
  */
-export async function callJson(baseUrl: string, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 10_000): Promise<JsonResponse> {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
+export async function callJson(service: ServiceEndpoint, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 10_000): Promise<JsonResponse> {
+  const response = await signedFetch(service, method, path, body === undefined ? undefined : JSON.stringify(body), { signal: AbortSignal.timeout(timeoutMs) });
   const text = await response.text();
   if (response.status >= 500) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`);
   let parsed: unknown;
@@ -35,4 +39,19 @@ export async function callJson(baseUrl: string, method: 'GET' | 'POST', path: st
 export function serviceError(response: JsonResponse): ServiceError {
   const error = (response.body as { error?: ServiceError } | undefined)?.error;
   return error ?? { code: 'INTERNAL_ERROR', message: `status ${response.status} without an error envelope` };
+}
+
+/**
+ * A fetch of an internal service with the signature headers: what the service sees as the path (the URL's pathname
+ * and query, as fetch normalises them) is what is signed. `body` is sent as JSON.
+ */
+export function signedFetch(service: ServiceEndpoint, method: string, path: string, body?: string, init: { signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<Response> {
+  const url = new URL(`${service.url}${path}`);
+  const signature = service.signer.headers({ method, pathWithQuery: url.pathname + url.search, body: body ?? '' });
+  return fetch(url, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...signature, ...(init.headers ?? {}) },
+    ...(body === undefined ? {} : { body }),
+    ...(init.signal === undefined ? {} : { signal: init.signal }),
+  });
 }

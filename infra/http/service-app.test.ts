@@ -4,6 +4,8 @@ import { Writable } from 'node:stream';
 import * as v from 'valibot';
 import { DomainError } from '../../domain/errors';
 import { ErrorEnvelopeSchema } from './errors';
+import { createInternalSigner } from './internal-auth';
+import { isAllowedHost } from './request-guards';
 import { createServiceApp, DEFAULT_MAX_BODY_BYTES, type ServiceAppOptions } from './service-app';
 
 /** A logger whose lines the test can read. */
@@ -40,6 +42,9 @@ function setup(options: Partial<ServiceAppOptions> = {}) {
   return { app, request, lines };
 }
 
+/** The routes read bodies as text here; a string body without it would be sent as text/plain (refused, 415). */
+const JSON_TYPE = { 'Content-Type': 'application/json' };
+
 const expectEnvelope = (answer: { status: number; headers: Headers; json: any }, status: number, code: string) => {
   expect(answer.status).toBe(status);
   expect(v.safeParse(ErrorEnvelopeSchema, answer.json).success).toBe(true);
@@ -50,7 +55,7 @@ const expectEnvelope = (answer: { status: number; headers: Headers; json: any },
 describe('createServiceApp', () => {
   it('gives each request an id, takes a sane one from the caller, and logs with it', async () => {
     const { request, lines } = setup();
-    const made = await request('/things', { method: 'POST', body: 'x' });
+    const made = await request('/things', { method: 'POST', body: 'x', headers: JSON_TYPE });
     expect(made.status).toBe(200);
     expect(made.json.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(made.headers.get('x-request-id')).toBe(made.json.requestId);
@@ -84,7 +89,7 @@ describe('createServiceApp', () => {
 
   it('refuses a body over the limit with 413 before any route reads it, whether its length is declared or streamed', async () => {
     const { request, lines } = setup({ maxBodyBytes: 100 });
-    expect((await request('/things', { method: 'POST', body: 'x'.repeat(100) })).status).toBe(200);
+    expect((await request('/things', { method: 'POST', body: 'x'.repeat(100), headers: JSON_TYPE })).status).toBe(200);
     const declared = await request('/things', { method: 'POST', body: 'x'.repeat(101), headers: { 'Content-Length': '101' } });
     expectEnvelope(declared, 413, 'PAYLOAD_TOO_LARGE');
     expect(declared.json.error.message).toBe('the body is over 100 bytes');
@@ -101,7 +106,7 @@ describe('createServiceApp', () => {
 
   it('defaults the body limit to 16 KB', async () => {
     const { request } = setup();
-    expect((await request('/things', { method: 'POST', body: 'x'.repeat(DEFAULT_MAX_BODY_BYTES) })).status).toBe(200);
+    expect((await request('/things', { method: 'POST', body: 'x'.repeat(DEFAULT_MAX_BODY_BYTES), headers: JSON_TYPE })).status).toBe(200);
     expectEnvelope(await request('/things', { method: 'POST', body: 'x'.repeat(DEFAULT_MAX_BODY_BYTES + 1) }), 413, 'PAYLOAD_TOO_LARGE');
   });
 
@@ -149,5 +154,81 @@ describe('createServiceApp', () => {
     expect(withDocs.status).toBe(200);
     expect(withDocs.headers.get('content-type')).toContain('text/html');
     expect(withDocs.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('refuses a Host it does not answer to with 421 HOST_NOT_ALLOWED (DNS rebinding), before reading any body', async () => {
+    const { request, lines } = setup({ allowedHosts: ['localhost', 'api', '.svc.cluster.local'] });
+    for (const host of ['localhost:5000', 'LOCALHOST', 'api:5000', 'risk.oms.svc.cluster.local:5001', '127.0.0.1:5001', '[::1]:5003', '10.1.2.3']) {
+      expect([host, (await request('/health', { headers: { Host: host } })).status]).toEqual([host, 200]);
+    }
+    for (const host of ['evil.example:5000', 'localhost.evil.example', 'api.evil.example', 'svc.cluster.local.evil', '', 'a b', '127.0.0.1.evil.example']) {
+      const refused = await request('/things', { method: 'POST', body: '{}', headers: { ...JSON_TYPE, Host: host } });
+      expectEnvelope(refused, 421, 'HOST_NOT_ALLOWED');
+    }
+    expect(lines.filter((line) => line.msg === 'thing.made')).toHaveLength(0);
+    // app.request() sends no Host: its URL's host (localhost) stands for it; the default list is localhost.
+    expect((await setup().request('/health')).status).toBe(200);
+    expectEnvelope(await setup().request('/health', { headers: { Host: 'evil.example' } }), 421, 'HOST_NOT_ALLOWED');
+    expect(isAllowedHost('[::1]', [])).toBe(true);
+    expect(isAllowedHost('localhost:5000', [])).toBe(false);
+  });
+
+  it('refuses a body that is not declared application/json with 415 UNSUPPORTED_MEDIA_TYPE; a POST without a body needs no type', async () => {
+    const { request, lines } = setup();
+    for (const contentType of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonp', 'application/json-patch+json']) {
+      const refused = await request('/things', { method: 'POST', body: '{}', headers: { 'Content-Type': contentType } });
+      expectEnvelope(refused, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      expect(refused.json.error.details).toEqual({ contentType });
+    }
+    // What a page's fetch('/things', { method: 'POST', body: '{}' }) sends: text/plain, so no preflight. Refused.
+    expectEnvelope(await request('/things', { method: 'POST', body: '{}' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    // A body without any Content-Type.
+    const untyped = new Request('http://localhost/things', { method: 'POST', body: new Uint8Array([123, 125]) });
+    untyped.headers.delete('content-type');
+    expect((await setup().app.request(untyped)).status).toBe(415);
+    expect(lines.filter((line) => line.msg === 'thing.made')).toHaveLength(0);
+
+    for (const contentType of ['application/json', 'application/json; charset=utf-8', 'Application/JSON']) {
+      expect((await request('/things', { method: 'POST', body: '{}', headers: { 'Content-Type': contentType } })).status).toBe(200);
+    }
+    expect((await request('/things', { method: 'POST' })).status).toBe(200);
+  });
+
+  describe('an internal service (internalAuth)', () => {
+    const secret = 's'.repeat(32);
+    const signer = createInternalSigner({ caller: 'worker', secrets: [secret] });
+    const signed = (method: string, path: string, body?: string): RequestInit => ({
+      method,
+      headers: { ...(body === undefined ? {} : JSON_TYPE), ...signer.headers({ method, pathWithQuery: path, body: body ?? '' }) },
+      ...(body === undefined ? {} : { body }),
+    });
+
+    it('answers a signed call, names its caller in the logs, and refuses an unsigned or badly signed one with 401 UNAUTHENTICATED', async () => {
+      const { request, lines } = setup({ internalAuth: { secrets: [secret] } });
+      const made = await request('/things', signed('POST', '/things', '{"a":1}'));
+      expect(made.status).toBe(200);
+      expect(lines.find((line) => line.msg === 'thing.made')).toMatchObject({ caller: 'worker', requestId: made.json.requestId });
+
+      expectEnvelope(await request('/things', { method: 'POST', body: '{"a":1}', headers: JSON_TYPE }), 401, 'UNAUTHENTICATED');
+      const tampered = signed('POST', '/things', '{"a":1}');
+      expectEnvelope(await request('/things', { ...tampered, body: '{"a":2}' }), 401, 'UNAUTHENTICATED');
+      expectEnvelope(await request('/refused'), 401, 'UNAUTHENTICATED');
+      // Unknown routes too: nothing about the service is told to an unsigned caller.
+      expectEnvelope(await request('/nothing-here'), 401, 'UNAUTHENTICATED');
+      expect(lines.filter((line) => line.msg === 'http.internal_auth_refused')).toHaveLength(4);
+      expect(lines.filter((line) => line.msg === 'thing.made')).toHaveLength(1);
+      // Signed but text/plain: the signature is checked first, then the type.
+      const plain = signed('POST', '/things', '{"a":1}');
+      expectEnvelope(await request('/things', { ...plain, headers: { ...(plain.headers as Record<string, string>), 'Content-Type': 'text/plain' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    });
+
+    it('keeps the probes and the API description public', async () => {
+      const { request } = setup({ internalAuth: { secrets: [secret] }, docs: async (c) => c.html('docs') });
+      for (const path of ['/health', '/ready', '/openapi.json', '/docs']) expect([path, (await request(path)).status]).toEqual([path, 200]);
+    });
+
+    it('refuses to be made without a secret', () => {
+      expect(() => setup({ internalAuth: { secrets: [] } })).toThrow(/secret/);
+    });
   });
 });

@@ -5,7 +5,9 @@ import type { Logger } from '../logger';
 import { requestContext, type ServiceEnv } from './context';
 import { errorResponse, handleError } from './errors';
 import { createHealthRoutes } from './health';
+import { internalAuth } from './internal-auth';
 import { registerValibotConverter, serveOpenApi } from './openapi';
+import { allowedHosts, DEFAULT_ALLOWED_HOSTS, jsonBodiesOnly } from './request-guards';
 
 /** Every body these services take is a few hundred bytes. */
 export const DEFAULT_MAX_BODY_BYTES = 16_384;
@@ -23,11 +25,22 @@ export interface ServiceAppOptions {
   docs?: MiddlewareHandler;
   /** A body over this many bytes is refused with 413 PAYLOAD_TOO_LARGE before any route reads it. Defaults to 16 KB. */
   maxBodyBytes?: number;
+  /**
+   * The host names the service answers to (HTTP_ALLOWED_HOSTS); any other Host header is refused with 421
+   * HOST_NOT_ALLOWED, IP literals always pass (request-guards.ts). Defaults to localhost.
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * An internal service's accepted secrets (INTERNAL_AUTH_SECRETS): then every route but /health, /ready,
+   * /openapi.json and /docs needs a signed call (internal-auth.ts), else 401 UNAUTHENTICATED.
+   */
+  internalAuth?: { secrets: readonly string[] };
 }
 
 /**
  * What every HTTP service has, in one place: the request id (`c.var.requestId`, echoed in `X-Request-Id`) and a
- * logger that carries it (`c.var.logger`), the body limit, the one error envelope with the one code-to-status
+ * logger that carries it (`c.var.logger`), the Host check (421), the body limit (413), JSON-only bodies (415), for
+ * an internal service the signed-call check (401), the one error envelope with the one code-to-status
  * mapping (including unknown routes and unexpected errors), `/health`, `/ready`, `/openapi.json` (generated from
  * the routes, whenever they are added) and, when given, `/docs`. A service adds its own middleware (e.g. the order
  * API's authentication) and routes to the app this returns, so what every service needs next is added here once.
@@ -38,12 +51,16 @@ export function createServiceApp<E extends ServiceEnv = ServiceEnv>(options: Ser
   const app = new Hono<E>();
 
   app.use(requestContext(options.logger));
+  // Cheapest first: the Host before any body is read, the size before the body is hashed or parsed.
+  app.use(allowedHosts(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS));
   app.use(
     bodyLimit({
       maxSize: maxBodyBytes,
       onError: (c) => errorResponse(c, new DomainError('PAYLOAD_TOO_LARGE', `the body is over ${maxBodyBytes} bytes`)),
     }),
   );
+  if (options.internalAuth !== undefined) app.use(internalAuth(options.internalAuth));
+  app.use(jsonBodiesOnly());
   app.onError(handleError);
   app.notFound((c) => errorResponse(c, new DomainError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
 

@@ -1,7 +1,7 @@
 import type { OrderView } from '../../domain/order';
 import type { VenueOrder } from '../../domain/venue-order';
 import type { VenueOrderTruth } from '../../domain/venue-reconciliation';
-import { callJson, serviceError, type ServiceError } from './http-json';
+import { callJson, serviceError, type ServiceEndpoint, type ServiceError } from './http-json';
 
 /** The venue's answer about one order (domain/venue-order.ts VenueOrder), as far as the order activities read it. */
 export type VenueOrderState = VenueOrderTruth & Pick<VenueOrder, 'filledQuantity'>;
@@ -10,11 +10,11 @@ type Answer<T> = { ok: true; value: T } | { ok: false; status: number; error: Se
 
 /** The venue's order-entry HTTP API, as the order activities use it. */
 export class VenueClient {
-  constructor(private readonly baseUrl: string) {}
+  constructor(private readonly service: ServiceEndpoint) {}
 
   /** Idempotent by orderId: a repeat answers the order's current state, never a second order. */
   async submit(order: OrderView & { protectionPrice?: string }): Promise<Answer<VenueOrderState>> {
-    const response = await callJson(this.baseUrl, 'POST', '/venue/orders', {
+    const response = await callJson(this.service, 'POST', '/venue/orders', {
       orderId: order.orderId,
       accountId: order.accountId,
       symbol: order.symbol,
@@ -30,12 +30,12 @@ export class VenueClient {
   }
 
   async cancel(orderId: string, reason: 'USER' | 'GTD_EXPIRED'): Promise<Answer<VenueOrderState>> {
-    const response = await callJson(this.baseUrl, 'POST', `/venue/orders/${encodeURIComponent(orderId)}/cancel`, { reason });
+    const response = await callJson(this.service, 'POST', `/venue/orders/${encodeURIComponent(orderId)}/cancel`, { reason });
     return response.status === 200 ? { ok: true, value: response.body as VenueOrderState } : { ok: false, status: response.status, error: serviceError(response) };
   }
 
   async order(orderId: string): Promise<VenueOrderState | null> {
-    const response = await callJson(this.baseUrl, 'GET', `/venue/orders/${encodeURIComponent(orderId)}`);
+    const response = await callJson(this.service, 'GET', `/venue/orders/${encodeURIComponent(orderId)}`);
     if (response.status === 404) return null;
     if (response.status !== 200) throw new Error(`venue order ${orderId} answered ${response.status}: ${serviceError(response).message}`);
     return response.body as VenueOrderState;

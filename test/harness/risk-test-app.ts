@@ -13,6 +13,8 @@ import { RedisPositionMirror, type PositionMirror } from '../../infra/redis/posi
 import { createRiskApp, type RiskApp } from '../../risk/app';
 import { DEFAULT_FEE_ACCOUNT_ID } from '../../risk/engine';
 import { PriceBook } from '../../risk/price-book';
+import type { InternalSigner } from '../../infra/http/internal-auth';
+import { testSigner } from './internal-calls';
 
 /**
  * A symbol whose tick and lot are tiny, so a fee needs rounding (BTC-USD's costs have at most 10
@@ -70,9 +72,13 @@ export class RiskTestApp {
     return test;
   }
 
-  /** Another app on the same store and price book, e.g. with a different symbol table or position mirror. */
-  appWith(symbols: SymbolRegistry, options: { positionMirror?: PositionMirror } = {}): RiskApp {
+  /**
+   * Another app on the same store and price book, e.g. with a different symbol table, position mirror or accepted
+   * secrets (by default the config's, which request() signs with).
+   */
+  appWith(symbols: SymbolRegistry, options: { positionMirror?: PositionMirror; secrets?: readonly string[] } = {}): RiskApp {
     return createRiskApp({
+      internalAuth: { secrets: options.secrets ?? loadConfig().internalAuth.secrets },
       logger: createLogger({ name: 'risk-test', level: 'silent' }),
       accounts: this.store,
       symbols,
@@ -86,9 +92,20 @@ export class RiskTestApp {
     });
   }
 
-  async request(method: string, path: string, body?: unknown, options: { raw?: string; app?: RiskApp; headers?: Record<string, string> } = {}): Promise<RiskResponse> {
+  /** Signed like the system's own calls unless `signer` is null (or another signer). */
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { raw?: string; app?: RiskApp; headers?: Record<string, string>; signer?: InternalSigner | null } = {},
+  ): Promise<RiskResponse> {
     const text = options.raw ?? (body === undefined ? undefined : JSON.stringify(body));
-    const headers: Record<string, string> = { ...(text === undefined ? {} : { 'Content-Type': 'application/json' }), ...(options.headers ?? {}) };
+    const signer = options.signer === undefined ? testSigner() : options.signer;
+    const headers: Record<string, string> = {
+      ...(text === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...(signer === null ? {} : signer.headers({ method, pathWithQuery: path, body: text ?? '' })),
+      ...(options.headers ?? {}),
+    };
     const response = await (options.app ?? this.app).request(path, { method, headers, ...(text === undefined ? {} : { body: text }) });
     const answer = await response.text();
     let json: any;

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../infra/config';
+import type { InternalSigner } from '../../infra/http/internal-auth';
 import { connectMongo } from '../../infra/mongo/client';
+import { internalFetch } from './internal-calls';
 import { startSystemProcess, waitForOutput, type SystemProcess } from './processes';
 import { freePort, readTopicFrom, topicOffsets } from './system';
 
@@ -32,12 +34,14 @@ export class VenueTestProcess {
     return this.proc;
   }
 
-  async request(method: string, path: string, body?: unknown, raw?: string) {
+  /** Signed like the worker's calls (options.signer: another signer, or null for none). */
+  async request(method: string, path: string, body?: unknown, raw?: string, options: { signer?: InternalSigner | null; headers?: Record<string, string> } = {}) {
     const text = raw ?? (body === undefined ? undefined : JSON.stringify(body));
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      ...(text === undefined ? {} : { body: text, headers: { 'Content-Type': 'application/json' } }),
-    });
+    const init = { method, ...(text === undefined ? {} : { body: text }), ...(options.headers === undefined ? {} : { headers: options.headers }) };
+    const response =
+      options.signer === null
+        ? await fetch(`${this.baseUrl}${path}`, { ...init, headers: { ...(text === undefined ? {} : { 'Content-Type': 'application/json' }), ...(options.headers ?? {}) } })
+        : await internalFetch(`${this.baseUrl}${path}`, { ...init, ...(options.signer === undefined ? {} : { signer: options.signer }) });
     const answer = await response.text();
     let json: any;
     try {

@@ -7,6 +7,7 @@ import { WsTestClient } from '../harness/ws-test-client';
 import { clearPrices } from '../harness/prices';
 import { eventually } from '../harness/processes';
 import { TestSystem } from '../harness/system';
+import { internalFetch } from '../harness/internal-calls';
 
 jest.setTimeout(120_000);
 
@@ -143,7 +144,7 @@ describe('market data over WebSocket, end to end on the real processes', () => {
     expect(await client.request({ op: 'subscribe', id: 'sub', channels })).toEqual({ type: 'ack', id: 'sub', op: 'subscribe', channels });
     return client;
   };
-  const venueBook = async (): Promise<Book> => (await fetch(`${system.venueUrl}/venue/book/BTC-USD?depth=1000`)).json() as Promise<Book>;
+  const venueBook = async (): Promise<Book> => (await internalFetch(`${system.venueUrl}/venue/book/BTC-USD?depth=1000`)).json() as Promise<Book>;
   const restBook = async (): Promise<Book> => (await md.get('/api/market/orderbook/BTC-USD?depth=1000')).body;
   const place = async (who: { apiKey: string }, body: Record<string, unknown>): Promise<string> => {
     const placed = await system.placeOrder(who.apiKey, { symbol: 'BTC-USD', ...body });
@@ -295,7 +296,7 @@ describe('market data over WebSocket, end to end on the real processes', () => {
 
       const market = await place(alice, { side: 'BUY', type: 'MARKET', quantity: '0.01' });
       expect(await system.waitForStatus(alice.apiKey, market, 'SETTLED')).toMatchObject({ filledQuantity: '0.01' });
-      const atVenue = (await (await fetch(`${system.venueUrl}/venue/orders/${market}`)).json()) as { protectionPrice: string | null };
+      const atVenue = (await (await internalFetch(`${system.venueUrl}/venue/orders/${market}`)).json()) as { protectionPrice: string | null };
       // The mark plus the 2 % slippage cap, give or take how far the replay moved the mark meanwhile.
       const protection = d(atVenue.protectionPrice!);
       expect(protection).toBeGreaterThan((mark * 101n) / 100n);

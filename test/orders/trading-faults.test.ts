@@ -7,6 +7,7 @@ import { eventually } from '../harness/processes';
 import { readTopicFrom, TestSystem, topicOffsets } from '../harness/system';
 import { randomUUID } from 'node:crypto';
 import { orderWorkflowId, venueReportSignal } from '../../workflows/order-contract';
+import { internalFetch } from '../harness/internal-calls';
 
 jest.setTimeout(240_000);
 
@@ -53,7 +54,7 @@ describe('trading under faults', () => {
     return placed;
   }
   const venueOrder = async (orderId: string) => {
-    const response = await fetch(`${system.venueUrl}/venue/orders/${orderId}`);
+    const response = await internalFetch(`${system.venueUrl}/venue/orders/${orderId}`);
     return response.status === 200 ? ((await response.json()) as { status: string; filledQuantity: string; fills: Array<{ fillId: string }> }) : undefined;
   };
 
@@ -108,9 +109,8 @@ describe('trading under faults', () => {
     const endOf = async () => (await topicOffsets(topics.venueReports)).reduce((sum, p) => sum + BigInt(p.offset), 0n);
     const reportsBefore = await endOf();
     // A participant from outside this order system takes alice's offer at the venue.
-    const taker = await fetch(`${system.venueUrl}/venue/orders`, {
+    const taker = await internalFetch(`${system.venueUrl}/venue/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ orderId: `market-${randomUUID()}`, accountId: `outside-${randomUUID().slice(0, 8)}`, symbol: 'BTC-USD', side: 'BUY', type: 'LIMIT', quantity: '0.2', price: '30500', timeInForce: 'IOC', postOnly: false }),
     });
     const takerBody = await taker.text();

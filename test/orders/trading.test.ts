@@ -2,6 +2,7 @@ import { formatDecimal, parseDecimal } from '../../domain/decimal';
 import { publishPrice } from '../harness/prices';
 import { eventually } from '../harness/processes';
 import { TestSystem } from '../harness/system';
+import { internalFetch } from '../harness/internal-calls';
 
 jest.setTimeout(90_000);
 
@@ -161,7 +162,7 @@ describe('trading end to end: venue fills, settlement, fills and balances in the
     expect(Date.parse(expired.updatedAt as string)).toBeGreaterThanOrEqual(Date.parse(expireAt));
     expect(await apiBalances(alice)).toEqual(before);
     // The venue no longer has it on the book.
-    const atVenue = await fetch(`${system.venueUrl}/venue/orders/${gtd}`).then((r) => r.json() as Promise<{ status: string }>);
+    const atVenue = await internalFetch(`${system.venueUrl}/venue/orders/${gtd}`).then((r) => r.json() as Promise<{ status: string }>);
     expect(atVenue.status).toBe('EXPIRED');
   });
 
@@ -180,7 +181,7 @@ describe('trading against the replayed market', () => {
   let alice: { accountId: string; apiKey: string };
 
   const book = async () => {
-    const response = await fetch(`${system.venueUrl}/venue/book/BTC-USD?depth=5`);
+    const response = await internalFetch(`${system.venueUrl}/venue/book/BTC-USD?depth=5`);
     return (await response.json()) as { bids: Array<{ price: string }>; asks: Array<{ price: string }> };
   };
 
@@ -237,7 +238,7 @@ describe('trading against the replayed market', () => {
         const id = placed.json.orderId as string;
         // The venue's answer decides: OPEN (resting) or REJECTED (post-only would have taken).
         const atVenue = await eventually(`order ${id} at the venue`, async () => {
-          const response = await fetch(`${system.venueUrl}/venue/orders/${id}`);
+          const response = await internalFetch(`${system.venueUrl}/venue/orders/${id}`);
           return response.status === 200 ? ((await response.json()) as { status: string }) : undefined;
         });
         return atVenue.status === 'REJECTED' ? undefined : id;

@@ -1,0 +1,136 @@
+import type { MiddlewareHandler } from 'hono';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { DomainError } from '../../domain/errors';
+import type { ServiceEnv } from './context';
+
+/**
+ * Service-to-service authentication: every call to an internal service (the risk engine, the venue) carries an
+ * HMAC-SHA-256, under a secret shared by the system's processes, of what the call is and when it was made:
+ *
+ *   OMS-HMAC-SHA256 \n <caller> \n <unix seconds> \n <METHOD> \n <path and query> \n <hex SHA-256 of the body>
+ *
+ * So a signature answers for this method, on this path and query, with this body, from this caller, at this time:
+ * a changed byte anywhere is a different call. The service accepts a timestamp within MAX_SKEW_SECONDS of its clock
+ * and any of its configured secrets (rotation: sign with the first, accept all, see the README's Security section).
+ *
+ * A captured call can be replayed within the skew window by someone who can read the internal network; every
+ * internal route is idempotent (a hold per orderId, a fill per fillId, a release, a submit per orderId, a cancel, a
+ * read), so a replay repeats an answer and moves nothing. A nonce store would cost a shared dependency on every call
+ * for no change in what an attacker can do. Confidentiality and the answers' integrity are the network's (TLS or a
+ * service mesh in production): this authenticates requests, it does not encrypt them.
+ */
+export const INTERNAL_AUTH_SCHEME = 'OMS-HMAC-SHA256';
+export const INTERNAL_AUTH_HEADERS = {
+  caller: 'X-OMS-Caller',
+  timestamp: 'X-OMS-Timestamp',
+  signature: 'X-OMS-Signature',
+} as const;
+export const MAX_SKEW_SECONDS = 30;
+
+/** A caller's name as it appears in the signature and the service's logs: worker, api, market-data, ... */
+const CALLER = /^[a-z][a-z0-9-]{0,31}$/;
+const TIMESTAMP = /^\d{1,12}$/;
+const SIGNATURE = /^[0-9a-f]{64}$/;
+
+/** The routes every service answers without a credential: probes and the API's description. */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/openapi.json', '/docs']);
+
+export interface SignedRequest {
+  method: string;
+  /** As the service receives it: the path and the query (`/venue/book/BTC-USD?depth=1000`). */
+  pathWithQuery: string;
+  /** The exact bytes sent ('' without a body). */
+  body: string | Uint8Array;
+}
+
+export function bodyDigest(body: string | Uint8Array): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+export function canonicalRequest(caller: string, timestamp: string, request: Omit<SignedRequest, 'body'> & { bodyDigest: string }): string {
+  return [INTERNAL_AUTH_SCHEME, caller, timestamp, request.method.toUpperCase(), request.pathWithQuery, request.bodyDigest].join('\n');
+}
+
+function hmac(secret: string, text: string): Buffer {
+  return createHmac('sha256', secret).update(text).digest();
+}
+
+/** Signs the calls of one process to the internal services. */
+export interface InternalSigner {
+  readonly caller: string;
+  /** The headers to send with this request. */
+  headers(request: SignedRequest): Record<string, string>;
+}
+
+/** Signs with the first secret (the current one); `now` (ms) is for tests of clock skew. */
+export function createInternalSigner(options: { caller: string; secrets: readonly string[]; now?: () => number }): InternalSigner {
+  const secret = options.secrets[0];
+  if (secret === undefined || secret === '') throw new Error('internal auth: no secret to sign with');
+  if (!CALLER.test(options.caller)) throw new Error(`internal auth: the caller name ${JSON.stringify(options.caller)} must match ${CALLER}`);
+  const now = options.now ?? Date.now;
+  return {
+    caller: options.caller,
+    headers(request) {
+      const timestamp = String(Math.floor(now() / 1_000));
+      const text = canonicalRequest(options.caller, timestamp, { method: request.method, pathWithQuery: request.pathWithQuery, bodyDigest: bodyDigest(request.body) });
+      return {
+        [INTERNAL_AUTH_HEADERS.caller]: options.caller,
+        [INTERNAL_AUTH_HEADERS.timestamp]: timestamp,
+        [INTERNAL_AUTH_HEADERS.signature]: hmac(secret, text).toString('hex'),
+      };
+    },
+  };
+}
+
+export type Verification = { ok: true; caller: string } | { ok: false; reason: string };
+
+/** Checks one request's credential against every accepted secret; the reason is for the log and the 401's message. */
+export function verifyInternalRequest(
+  headers: { get(name: string): string | null | undefined },
+  request: SignedRequest,
+  options: { secrets: readonly string[]; nowMs: number; maxSkewSeconds?: number },
+): Verification {
+  const caller = headers.get(INTERNAL_AUTH_HEADERS.caller) ?? undefined;
+  const timestamp = headers.get(INTERNAL_AUTH_HEADERS.timestamp) ?? undefined;
+  const signature = headers.get(INTERNAL_AUTH_HEADERS.signature) ?? undefined;
+  if (caller === undefined || timestamp === undefined || signature === undefined) {
+    return { ok: false, reason: `an internal service: every call must be signed (${Object.values(INTERNAL_AUTH_HEADERS).join(', ')})` };
+  }
+  if (!CALLER.test(caller) || !TIMESTAMP.test(timestamp) || !SIGNATURE.test(signature.toLowerCase())) {
+    return { ok: false, reason: 'malformed signature headers' };
+  }
+  const skew = Math.abs(options.nowMs / 1_000 - Number(timestamp));
+  if (skew > (options.maxSkewSeconds ?? MAX_SKEW_SECONDS)) return { ok: false, reason: 'the signature timestamp is outside the accepted clock skew' };
+  const text = canonicalRequest(caller, timestamp, { method: request.method, pathWithQuery: request.pathWithQuery, bodyDigest: bodyDigest(request.body) });
+  const given = Buffer.from(signature.toLowerCase(), 'hex');
+  // Every secret is tried (no early exit), so the time taken does not tell which one matched.
+  let matched = false;
+  for (const secret of options.secrets) matched = timingSafeEqual(hmac(secret, text), given) || matched;
+  return matched ? { ok: true, caller } : { ok: false, reason: 'bad signature' };
+}
+
+/**
+ * The middleware of an internal service (createServiceApp's `internalAuth`): every route but PUBLIC_PATHS needs a
+ * valid signature, else 401 UNAUTHENTICATED; a route added later is protected without a change here. The caller's
+ * name goes into the request's logger.
+ */
+export function internalAuth(options: { secrets: readonly string[]; maxSkewSeconds?: number; now?: () => number }): MiddlewareHandler<ServiceEnv> {
+  if (options.secrets.length === 0 || options.secrets.some((s) => s === '')) throw new Error('internal auth: at least one non-empty secret is required');
+  const now = options.now ?? Date.now;
+  return async (c, next) => {
+    if (PUBLIC_PATHS.has(c.req.path)) return next();
+    const url = new URL(c.req.url);
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    const result = verifyInternalRequest(c.req.raw.headers, { method: c.req.method, pathWithQuery: url.pathname + url.search, body }, {
+      secrets: options.secrets,
+      nowMs: now(),
+      ...(options.maxSkewSeconds === undefined ? {} : { maxSkewSeconds: options.maxSkewSeconds }),
+    });
+    if (!result.ok) {
+      c.var.logger.warn({ method: c.req.method, path: c.req.path, caller: c.req.header(INTERNAL_AUTH_HEADERS.caller), reason: result.reason }, 'http.internal_auth_refused');
+      throw new DomainError('UNAUTHENTICATED', result.reason);
+    }
+    c.set('logger', c.var.logger.child({ caller: result.caller }));
+    await next();
+  };
+}
