@@ -63,7 +63,8 @@ async function startServer(limits: Partial<MarketDataWsLimits> = {}, options: { 
   const hub = new ChannelHub(logger);
   const authenticate = async (apiKey: string) => {
     if (apiKey === 'key-down') throw new Error('the key store is down');
-    return KEYS[apiKey] ?? null;
+    const accountId = KEYS[apiKey];
+    return accountId === undefined ? null : { accountId, keyId: `id-of-${apiKey}` };
   };
   const ws = attachMarketDataWebSocket(http, { source: state, authenticate, symbols: SYMBOLS, logger, limits, hub });
   state.sink = ws.sink;
