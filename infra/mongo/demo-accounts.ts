@@ -16,7 +16,7 @@ export const DEMO_BALANCES: Readonly<Record<string, string>> = Object.freeze({ U
 /**
  * Creates the demo accounts and their API keys when absent (an existing account keeps its balances).
  * The keys are public in the README, so production refuses them outright (and a production process refuses to
- * start while one is stored: workers/api-key-guard.ts).
+ * start while one is stored: workers/api-keys.ts).
  */
 export async function seedDemoAccounts(deps: {
   accounts: AccountStore;
