@@ -25,7 +25,7 @@ describe('MongoApiKeyStore (real store)', () => {
   });
 
   it('maps a key to its account, and unknown keys to null', async () => {
-    expect(await store.addKey({ rawKey: 'key-of-carol', accountId: 'carol', label: 'laptop' })).toEqual({ added: true });
+    expect(await store.addKey({ rawKey: 'key-of-carol', accountId: 'carol', label: 'laptop' })).toMatchObject({ added: true });
     expect(await store.findAccountId('key-of-carol')).toBe('carol');
     expect(await store.findAccountId('key-of-nobody')).toBeNull();
     expect(await store.findAccountId('')).toBeNull();

@@ -4,7 +4,7 @@ import { MongoAccountStore } from '../../infra/mongo/account-store';
 import { MongoApiKeyStore } from '../../infra/mongo/api-key-store';
 import { connectMongo, ensureIndexes } from '../../infra/mongo/client';
 import { seedDemoAccounts } from '../../infra/mongo/demo-accounts';
-import { startSystemProcess, waitForOutput } from '../harness/processes';
+import { startSystemProcess } from '../harness/processes';
 import { freePort } from '../harness/system';
 
 jest.setTimeout(90_000);
@@ -30,7 +30,18 @@ describe('a production process refuses to start with demo credentials or a weak 
       MARKET_DATA_BACKFILL_FILES: 'none',
       ...env,
     });
-    const outcome = await Promise.race([proc.exited, waitForOutput(proc, ready, 60_000).then(() => 'running' as const)]);
+    // Whichever comes first: the exit, or the line that says it serves (then it is stopped).
+    const outcome = await new Promise<number | string>((resolve) => {
+      const poll = setInterval(() => {
+        if (!proc.output().includes(ready)) return;
+        clearInterval(poll);
+        resolve('running');
+      }, 50);
+      void proc.exited.then((code) => {
+        clearInterval(poll);
+        resolve(code);
+      });
+    });
     if (outcome === 'running') {
       await proc.stop();
       return { exit: 'running', output: proc.output() };
