@@ -138,6 +138,8 @@ export class MongoApiKeyStore implements ApiKeyStore {
     if (existing === null || existing.accountId !== input.accountId) {
       throw new Error(`API key "${input.label}" is already registered to another account`);
     }
+    // A demo key stored before demo keys were marked (and re-hashed since) gets its mark.
+    if (input.demo === true && existing.demo !== true) await this.keys.updateOne({ _id }, { $set: { demo: true } });
     return { added: false, keyId: existing.keyId ?? '' };
   }
 

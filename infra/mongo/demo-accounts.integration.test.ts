@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { parseDecimal } from '../../domain/decimal';
 import { DEVELOPMENT_API_KEY_PEPPER, loadConfig } from '../config';
 import { MongoAccountStore } from './account-store';
-import { MongoApiKeyStore } from './api-key-store';
+import { hashApiKey, legacyHashApiKey, MongoApiKeyStore } from './api-key-store';
 import { COLLECTIONS, connectMongo, ensureIndexes } from './client';
 import { DEMO_ALICE, DEMO_BOB, DEMO_OPS, seedDemoAccounts } from './demo-accounts';
 
@@ -63,5 +63,16 @@ describe('seedDemoAccounts (real store)', () => {
     expect(await db.collection(COLLECTIONS.accounts).countDocuments()).toBe(3);
     expect(await db.collection(COLLECTIONS.apiKeys).countDocuments()).toBe(3);
     expect(await accounts.getBalances(DEMO_ALICE.accountId)).toContainEqual({ asset: 'USD', total: '100000', available: '99750', held: '250' });
+  });
+
+  it('re-seeding a database whose demo keys were stored the old way (plain SHA-256) moves them under the pepper and marks them', async () => {
+    await db.collection(COLLECTIONS.apiKeys).deleteMany({});
+    await db.collection(COLLECTIONS.apiKeys).insertOne({ _id: legacyHashApiKey(DEMO_ALICE.apiKey) as never, accountId: DEMO_ALICE.accountId, label: 'old', createdAt: '2026-01-01T00:00:00.000Z' });
+    await seedDemoAccounts({ accounts, apiKeys, env: 'development' });
+    const docs = await db.collection(COLLECTIONS.apiKeys).find().toArray();
+    expect(docs).toHaveLength(3);
+    expect(docs.every((doc) => doc.demo === true && doc.scheme === 'hmac-sha256')).toBe(true);
+    expect(docs.map((doc) => doc._id)).toContain(hashApiKey(DEMO_ALICE.apiKey, DEVELOPMENT_API_KEY_PEPPER));
+    expect(await apiKeys.findAccountId(DEMO_ALICE.apiKey)).toBe(DEMO_ALICE.accountId);
   });
 });
