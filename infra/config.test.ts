@@ -173,16 +173,18 @@ describe('API key pepper (API_KEY_PEPPER)', () => {
 
   it('defaults to the public development pepper outside production', () => {
     for (const env of [{}, { OMS_ENV: 'test' }, { OMS_ENV: 'development', API_KEY_PEPPER: '' }]) {
-      expect(apiKeyHashing(loadConfig(env))).toEqual({ pepper: DEVELOPMENT_API_KEY_PEPPER, previousPepper: undefined });
+      expect(apiKeyHashing(loadConfig(env))).toEqual({ pepper: DEVELOPMENT_API_KEY_PEPPER, previousPepper: undefined, acceptLegacySha256: true });
     }
-    expect(apiKeyHashing(loadConfig({ API_KEY_PEPPER: 'short is fine here', API_KEY_PEPPER_PREVIOUS: 'old' }))).toEqual({ pepper: 'short is fine here', previousPepper: 'old' });
+    expect(apiKeyHashing(loadConfig({ API_KEY_PEPPER: 'short is fine here', API_KEY_PEPPER_PREVIOUS: 'old' }))).toEqual({ pepper: 'short is fine here', previousPepper: 'old', acceptLegacySha256: true });
   });
 
   it('in production: required by the processes that check keys, and refused when weak', () => {
     // Processes that check no keys (worker, risk, venue) start without it.
     const withoutPepper = loadConfig({ OMS_ENV: 'production' });
     expect(() => apiKeyHashing(withoutPepper)).toThrow(/API_KEY_PEPPER is required when OMS_ENV=production/);
-    expect(apiKeyHashing(loadConfig({ OMS_ENV: 'production', API_KEY_PEPPER: strong }))).toEqual({ pepper: strong, previousPepper: undefined });
+    expect(apiKeyHashing(loadConfig({ OMS_ENV: 'production', API_KEY_PEPPER: strong }))).toEqual({ pepper: strong, previousPepper: undefined, acceptLegacySha256: false });
+    // Plain SHA-256 documents only during a deployment's migration window, when asked for.
+    expect(apiKeyHashing(loadConfig({ OMS_ENV: 'production', API_KEY_PEPPER: strong, API_KEY_ACCEPT_SHA256: 'on' })).acceptLegacySha256).toBe(true);
     const weak: Array<[Record<string, string>, RegExp]> = [
       [{ API_KEY_PEPPER: 'x'.repeat(31) }, /API_KEY_PEPPER is 31 characters; at least 32/],
       [{ API_KEY_PEPPER: DEVELOPMENT_API_KEY_PEPPER }, /public development pepper/],

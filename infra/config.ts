@@ -61,6 +61,12 @@ export const DEFAULT_BACKFILL_FILES: readonly string[] = Object.freeze([
 const API_KEY_ENV = {
   API_KEY_PEPPER: v.optional(v.string()),
   API_KEY_PEPPER_PREVIOUS: v.optional(v.string()),
+  /**
+   * Whether keys stored as plain SHA-256 (before the pepper) still authenticate, to be re-hashed on first use. Default
+   * on outside production, off in production: while on, whoever can write to api_keys can add a working key without
+   * knowing the pepper, so a deployment turns it on only for its migration window.
+   */
+  API_KEY_ACCEPT_SHA256: v.optional(v.picklist(['on', 'off'])),
 };
 /** Public (it is in the repository): what development and tests hash their keys with. Production refuses it. */
 export const DEVELOPMENT_API_KEY_PEPPER = 'crypto-oms development pepper: not a secret, refused in production';
@@ -75,9 +81,13 @@ export function weakPepperReason(pepper: string): string | null {
   return null;
 }
 
-function apiKeyConfig(env: 'development' | 'test' | 'production', e: { API_KEY_PEPPER?: string | undefined; API_KEY_PEPPER_PREVIOUS?: string | undefined }): AppConfig['apiKeys'] {
+function apiKeyConfig(
+  env: 'development' | 'test' | 'production',
+  e: { API_KEY_PEPPER?: string | undefined; API_KEY_PEPPER_PREVIOUS?: string | undefined; API_KEY_ACCEPT_SHA256?: 'on' | 'off' | undefined },
+): AppConfig['apiKeys'] {
+  const acceptLegacySha256 = (e.API_KEY_ACCEPT_SHA256 ?? (env === 'production' ? 'off' : 'on')) === 'on';
   if (env !== 'production') {
-    return { pepper: e.API_KEY_PEPPER || DEVELOPMENT_API_KEY_PEPPER, previousPepper: e.API_KEY_PEPPER_PREVIOUS || undefined };
+    return { pepper: e.API_KEY_PEPPER || DEVELOPMENT_API_KEY_PEPPER, previousPepper: e.API_KEY_PEPPER_PREVIOUS || undefined, acceptLegacySha256 };
   }
   const problems: string[] = [];
   for (const name of ['API_KEY_PEPPER', 'API_KEY_PEPPER_PREVIOUS'] as const) {
@@ -87,19 +97,19 @@ function apiKeyConfig(env: 'development' | 'test' | 'production', e: { API_KEY_P
     if (weak !== null) problems.push(`${name} ${weak}`);
   }
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')} (OMS_ENV=production)`);
-  return { pepper: e.API_KEY_PEPPER, previousPepper: e.API_KEY_PEPPER_PREVIOUS };
+  return { pepper: e.API_KEY_PEPPER, previousPepper: e.API_KEY_PEPPER_PREVIOUS, acceptLegacySha256 };
 }
 
 /**
  * The API key hashing secrets of a process that checks keys; a ConfigError in production when API_KEY_PEPPER is
  * missing (a weak one never gets this far: loadConfig refuses it).
  */
-export function apiKeyHashing(config: Pick<AppConfig, 'env' | 'apiKeys'>): { pepper: string; previousPepper: string | undefined } {
-  const { pepper, previousPepper } = config.apiKeys;
+export function apiKeyHashing(config: Pick<AppConfig, 'env' | 'apiKeys'>): { pepper: string; previousPepper: string | undefined; acceptLegacySha256: boolean } {
+  const { pepper, previousPepper, acceptLegacySha256 } = config.apiKeys;
   if (pepper === undefined) {
     throw new ConfigError(`invalid configuration: API_KEY_PEPPER is required when OMS_ENV=${config.env} (a random secret of at least ${MIN_PEPPER_LENGTH} characters, e.g. openssl rand -base64 48)`);
   }
-  return { pepper, previousPepper };
+  return { pepper, previousPepper, acceptLegacySha256 };
 }
 // ---- end of API keys ----
 
@@ -220,7 +230,7 @@ export interface AppConfig {
   /** The browser dashboard the order API serves (api/routes/dashboard.ts). */
   readonly dashboard: { readonly dir: string | undefined; readonly wsUrl: string | undefined; readonly marketDataUrl: string };
   /** API key hashing (read it with apiKeyHashing()); pepper is undefined only in production when API_KEY_PEPPER is unset. */
-  readonly apiKeys: { readonly pepper: string | undefined; readonly previousPepper: string | undefined };
+  readonly apiKeys: { readonly pepper: string | undefined; readonly previousPepper: string | undefined; readonly acceptLegacySha256: boolean };
 }
 
 export class ConfigError extends Error {

@@ -72,6 +72,14 @@ describe('MongoApiKeyStore (real store)', () => {
     expect(await store.findKey(rawKey)).toEqual(principal);
   });
 
+  it('does not accept plain SHA-256 documents when told not to (production default): the pepper guards writes to the collection too', async () => {
+    const rawKey = `planted-${randomUUID()}`;
+    await db.collection(COLLECTIONS.apiKeys).insertOne({ _id: legacyHashApiKey(rawKey) as never, accountId: 'mallory', role: 'admin', label: 'planted', createdAt: '2026-01-01T00:00:00.000Z' });
+    expect(await new MongoApiKeyStore(db, { pepper: PEPPER, acceptLegacySha256: false }).findKey(rawKey)).toBeNull();
+    // Still counted as a demo key would be: detection reads every scheme.
+    expect(await new MongoApiKeyStore(db, { pepper: PEPPER, acceptLegacySha256: false }).countDemoKeys([rawKey], DEVELOPMENT_API_KEY_PEPPER)).toBeGreaterThanOrEqual(1);
+  });
+
   it('rotates the pepper: keys under API_KEY_PEPPER_PREVIOUS work and move to the new pepper', async () => {
     const rawKey = `rotating-${randomUUID()}`;
     await store.addKey({ rawKey, accountId: 'hugo', label: 'bot' });

@@ -78,6 +78,12 @@ export interface ApiKeyHashing {
   readonly pepper: string;
   /** API_KEY_PEPPER_PREVIOUS during a rotation: keys hashed under it still work and move to the current one. */
   readonly previousPepper?: string | undefined;
+  /**
+   * API_KEY_ACCEPT_SHA256: whether documents of the old plain SHA-256 still authenticate (and are re-hashed). Off in
+   * production by default: whoever can write to the collection could otherwise add a key without the pepper.
+   * Default here: true (the store's own tests and development).
+   */
+  readonly acceptLegacySha256?: boolean;
 }
 
 export class MongoApiKeyStore implements ApiKeyStore {
@@ -104,7 +110,7 @@ export class MongoApiKeyStore implements ApiKeyStore {
     const doc = await this.keys.findOne({ _id: current });
     if (doc !== null) return doc.scheme === HMAC_SCHEME ? this.principal(doc) : null;
     // Not under the current pepper: an older scheme's document is moved to it on this first use.
-    for (const older of this.olderHashes(rawKey)) {
+    for (const older of this.olderHashes(rawKey, this.hashing.acceptLegacySha256 ?? true)) {
       const old = await this.keys.findOne({ _id: older.hash });
       if (old === null || (old.scheme ?? 'sha256') !== older.scheme) continue;
       return this.principal(await this.rehash(old, current));
@@ -179,16 +185,16 @@ export class MongoApiKeyStore implements ApiKeyStore {
     const hashes = demoKeys.flatMap((key) => [
       hashApiKey(key, this.hashing.pepper),
       hashApiKey(key, developmentPepper),
-      ...this.olderHashes(key).map((older) => older.hash),
+      ...this.olderHashes(key, true).map((older) => older.hash),
     ]);
     return this.keys.countDocuments({ $or: [{ demo: true }, { _id: { $in: hashes } }] });
   }
 
-  private olderHashes(rawKey: string): Array<{ hash: string; scheme: 'hmac-sha256' | 'sha256' }> {
+  private olderHashes(rawKey: string, withLegacy: boolean): Array<{ hash: string; scheme: 'hmac-sha256' | 'sha256' }> {
     const previous = this.hashing.previousPepper;
     return [
       ...(previous !== undefined && previous !== '' && previous !== this.hashing.pepper ? [{ hash: hashApiKey(rawKey, previous), scheme: HMAC_SCHEME }] : []),
-      { hash: legacyHashApiKey(rawKey), scheme: 'sha256' as const },
+      ...(withLegacy ? [{ hash: legacyHashApiKey(rawKey), scheme: 'sha256' as const }] : []),
     ];
   }
 
