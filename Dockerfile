@@ -4,6 +4,9 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# Production unless told otherwise: no demo keys may exist, and API_KEY_PEPPER must be a strong secret (the order
+# API and market data refuse to start otherwise). A local try-out sets OMS_ENV=development itself (docker-compose.yml).
+ENV OMS_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY domain ./domain

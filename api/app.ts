@@ -1,9 +1,11 @@
 import { Scalar } from '@scalar/hono-api-reference';
+import { isWellFormedApiKey } from '../domain/api-key';
 import { DomainError } from '../domain/errors';
 import { createServiceApp } from '../infra/http/service-app';
 import type { AppEnv } from './context';
 import type { ApiDeps } from './deps';
 import { createAccountRoutes } from './routes/accounts';
+import { createAdminRoutes } from './routes/admin';
 import { createDashboardRoutes } from './routes/dashboard';
 import { createFillRoutes } from './routes/fills';
 import { createOrderRoutes } from './routes/orders';
@@ -20,11 +22,11 @@ export function createApp(deps: ApiDeps) {
     openApi: {
       title,
       description:
-        'Place, get, list and cancel orders; their fills; the account\'s balances and positions. Every order is a durable Temporal workflow. Prices and quantities are decimal strings.',
+        'Place, get, list and cancel orders; their fills; the account\'s balances and positions; for admin keys, issuing and revoking API keys. Every order is a durable Temporal workflow. Prices and quantities are decimal strings.',
       extra: {
         components: {
           securitySchemes: {
-            bearer: { type: 'http', scheme: 'bearer', description: 'API key, e.g. demo-alice-key' },
+            bearer: { type: 'http', scheme: 'bearer', description: 'API key (oms_live_... / oms_test_...; in development e.g. demo-alice-key)' },
             apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
           },
         },
@@ -35,19 +37,23 @@ export function createApp(deps: ApiDeps) {
   // The browser dashboard and its public market data proxy: before the API key check (routes/dashboard.ts).
   if (deps.dashboard !== undefined) app.route('/', createDashboardRoutes(deps.dashboard));
 
-  // Authentication: `Authorization: Bearer <key>` or `X-API-Key: <key>`, mapped to an account.
+  // Authentication: `Authorization: Bearer <key>` or `X-API-Key: <key>`, mapped to an account and a role. A key that
+  // cannot be one (malformed, over 128 characters) is refused like an unknown one, before any lookup or cache entry.
   app.use('/api/*', async (c, next) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('Authorization') ?? '')?.[1];
     const key = bearer ?? c.req.header('X-API-Key');
     if (key === undefined || key === '') {
       throw new DomainError('UNAUTHENTICATED', 'an API key is required: Authorization: Bearer <key> or X-API-Key: <key>');
     }
-    const accountId = await deps.apiKeys.findAccountId(key);
-    if (accountId === null) throw new DomainError('UNAUTHENTICATED', 'unknown API key');
-    c.set('accountId', accountId);
-    c.set('logger', c.var.logger.child({ accountId }));
+    const principal = isWellFormedApiKey(key) ? await deps.apiKeys.findKey(key) : null;
+    if (principal === null) throw new DomainError('UNAUTHENTICATED', 'unknown API key');
+    c.set('accountId', principal.accountId);
+    c.set('keyId', principal.keyId);
+    c.set('role', principal.role);
+    c.set('logger', c.var.logger.child({ accountId: principal.accountId, keyId: principal.keyId }));
     await next();
   });
+  app.route('/api/admin', createAdminRoutes(deps));
   app.route('/api/orders', createOrderRoutes(deps));
   app.route('/api/fills', createFillRoutes(deps));
   app.route('/api/accounts', createAccountRoutes(deps));

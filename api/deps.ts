@@ -3,12 +3,22 @@ import type { EventPublisher } from '../infra/kafka/event-publisher';
 import type { Logger } from '../infra/logger';
 import type { RiskClient } from '../infra/http/risk-client';
 import type { ApiKeyStore } from '../infra/mongo/api-key-store';
+import type { AdminAuditStore } from '../infra/mongo/admin-audit-store';
 import type { FillStore } from '../infra/mongo/fill-store';
 import type { OrderStore } from '../infra/mongo/order-store';
 import type { IdempotencyStore } from '../infra/redis/idempotency-store';
 import type { PendingOrderCache } from '../infra/redis/pending-order-cache';
 import type { OrderWorkflowGateway } from '../infra/temporal/order-workflows';
 import type { DashboardDeps } from './routes/dashboard';
+
+export interface AdminDeps {
+  keyStore: Pick<ApiKeyStore, 'issueKey' | 'revokeKey'>;
+  audit: AdminAuditStore;
+  /** Drops the key from this process's cache and tells every other process (Redis pub/sub). */
+  announceRevocation(keyId: string): Promise<void>;
+  /** `oms_live_` in production, `oms_test_` otherwise (domain/api-key.ts issuedApiKeyPrefix). */
+  issuedKeyPrefix: string;
+}
 
 /** Everything the order API needs, passed in by its composition root (workers/api.ts) or a test. */
 export interface ApiDeps {
@@ -17,7 +27,10 @@ export interface ApiDeps {
   fills: Pick<FillStore, 'forOrder' | 'listForAccount'>;
   /** Balances and positions live in the risk engine. */
   risk: Pick<RiskClient, 'balances' | 'positions'>;
-  apiKeys: Pick<ApiKeyStore, 'findAccountId'>;
+  /** Authentication (the cache in front of the store, api/api-key-cache.ts). */
+  apiKeys: Pick<ApiKeyStore, 'findKey'>;
+  /** The admin routes: issuing and revoking keys, the audit, and telling every process about a revocation. */
+  admin: AdminDeps;
   idempotency: IdempotencyStore;
   pendingOrders: PendingOrderCache;
   publisher: EventPublisher;

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigError, DEFAULT_BACKFILL_FILES, DEVELOPMENT_INTERNAL_AUTH_SECRET, loadConfig, marketDataDir } from './config';
+import { apiKeyHashing, ConfigError, DEFAULT_BACKFILL_FILES, DEVELOPMENT_API_KEY_PEPPER, DEVELOPMENT_INTERNAL_AUTH_SECRET, loadConfig, marketDataDir } from './config';
 
 const SECRET_A = 'a'.repeat(32);
 const SECRET_B = 'b'.repeat(40);
@@ -200,5 +200,35 @@ describe('loadConfig: market data WebSocket limits', () => {
 
   it.each(['0', '-1', '1.5', 'lots', ''])('refuses MARKET_DATA_WS_MAX_CONNECTIONS=%j naming the variable', (value) => {
     expect(() => loadConfig({ MARKET_DATA_WS_MAX_CONNECTIONS: value })).toThrow('MARKET_DATA_WS_MAX_CONNECTIONS');
+  });
+});
+
+describe('API key pepper (API_KEY_PEPPER)', () => {
+  const strong = 'V2hhdCBhIHN0cm9uZyBwZXBwZXIgdGhpcyBpcyE-0123456789abcdef';
+
+  it('defaults to the public development pepper outside production', () => {
+    for (const env of [{}, { OMS_ENV: 'test' }, { OMS_ENV: 'development', API_KEY_PEPPER: '' }]) {
+      expect(apiKeyHashing(loadConfig(env))).toEqual({ pepper: DEVELOPMENT_API_KEY_PEPPER, previousPepper: undefined, acceptLegacySha256: true });
+    }
+    expect(apiKeyHashing(loadConfig({ API_KEY_PEPPER: 'short is fine here', API_KEY_PEPPER_PREVIOUS: 'old' }))).toEqual({ pepper: 'short is fine here', previousPepper: 'old', acceptLegacySha256: true });
+  });
+
+  it('in production: required by the processes that check keys, and refused when weak', () => {
+    // Processes that check no keys (worker, risk, venue) start without it.
+    const withoutPepper = loadConfig({ OMS_ENV: 'production' });
+    expect(() => apiKeyHashing(withoutPepper)).toThrow(/API_KEY_PEPPER is required when OMS_ENV=production/);
+    expect(apiKeyHashing(loadConfig({ OMS_ENV: 'production', API_KEY_PEPPER: strong }))).toEqual({ pepper: strong, previousPepper: undefined, acceptLegacySha256: false });
+    // Plain SHA-256 documents only during a deployment's migration window, when asked for.
+    expect(apiKeyHashing(loadConfig({ OMS_ENV: 'production', API_KEY_PEPPER: strong, API_KEY_ACCEPT_SHA256: 'on' })).acceptLegacySha256).toBe(true);
+    const weak: Array<[Record<string, string>, RegExp]> = [
+      [{ API_KEY_PEPPER: 'x'.repeat(31) }, /API_KEY_PEPPER is 31 characters; at least 32/],
+      [{ API_KEY_PEPPER: DEVELOPMENT_API_KEY_PEPPER }, /public development pepper/],
+      [{ API_KEY_PEPPER: '0123456789'.repeat(4) }, /fewer than 12 distinct characters/],
+      [{ API_KEY_PEPPER: strong, API_KEY_PEPPER_PREVIOUS: 'old-one' }, /API_KEY_PEPPER_PREVIOUS is 7 characters/],
+    ];
+    for (const [env, message] of weak) {
+      expect(() => loadConfig({ OMS_ENV: 'production', ...env })).toThrow(ConfigError);
+      expect(() => loadConfig({ OMS_ENV: 'production', ...env })).toThrow(message);
+    }
   });
 });

@@ -90,6 +90,67 @@ function internalAuthSecrets(env: 'development' | 'test' | 'production', given: 
 
 // --- end of the service-to-service authentication block ---
 
+// ---- API keys (issue 11: keys; see apiKeyHashing below) ----
+/**
+ * The pepper API keys are hashed with (HMAC-SHA-256), and the previous one while a rotation runs. Outside production
+ * both default to the development pepper; in production API_KEY_PEPPER must be set and strong (checked here when
+ * given, and by apiKeyHashing() for the processes that check keys: the order API and market data).
+ */
+const API_KEY_ENV = {
+  API_KEY_PEPPER: v.optional(v.string()),
+  API_KEY_PEPPER_PREVIOUS: v.optional(v.string()),
+  /**
+   * Whether keys stored as plain SHA-256 (before the pepper) still authenticate, to be re-hashed on first use. Default
+   * on outside production, off in production: while on, whoever can write to api_keys can add a working key without
+   * knowing the pepper, so a deployment turns it on only for its migration window.
+   */
+  API_KEY_ACCEPT_SHA256: v.optional(v.picklist(['on', 'off'])),
+};
+/** Public (it is in the repository): what development and tests hash their keys with. Production refuses it. */
+export const DEVELOPMENT_API_KEY_PEPPER = 'crypto-oms development pepper: not a secret, refused in production';
+const MIN_PEPPER_LENGTH = 32;
+const MIN_PEPPER_DISTINCT_CHARACTERS = 12;
+
+/** Why a production pepper is weak, or null when it is not. */
+export function weakPepperReason(pepper: string): string | null {
+  if (pepper === DEVELOPMENT_API_KEY_PEPPER) return 'is the public development pepper';
+  if (pepper.length < MIN_PEPPER_LENGTH) return `is ${pepper.length} characters; at least ${MIN_PEPPER_LENGTH} are required (e.g. openssl rand -base64 48)`;
+  if (new Set(pepper).size < MIN_PEPPER_DISTINCT_CHARACTERS) return `has fewer than ${MIN_PEPPER_DISTINCT_CHARACTERS} distinct characters: not a random secret`;
+  return null;
+}
+
+function apiKeyConfig(
+  env: 'development' | 'test' | 'production',
+  e: { API_KEY_PEPPER?: string | undefined; API_KEY_PEPPER_PREVIOUS?: string | undefined; API_KEY_ACCEPT_SHA256?: 'on' | 'off' | undefined },
+): AppConfig['apiKeys'] {
+  const acceptLegacySha256 = (e.API_KEY_ACCEPT_SHA256 ?? (env === 'production' ? 'off' : 'on')) === 'on';
+  if (env !== 'production') {
+    return { pepper: e.API_KEY_PEPPER || DEVELOPMENT_API_KEY_PEPPER, previousPepper: e.API_KEY_PEPPER_PREVIOUS || undefined, acceptLegacySha256 };
+  }
+  const problems: string[] = [];
+  for (const name of ['API_KEY_PEPPER', 'API_KEY_PEPPER_PREVIOUS'] as const) {
+    const value = e[name];
+    if (value === undefined) continue;
+    const weak = weakPepperReason(value);
+    if (weak !== null) problems.push(`${name} ${weak}`);
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')} (OMS_ENV=production)`);
+  return { pepper: e.API_KEY_PEPPER, previousPepper: e.API_KEY_PEPPER_PREVIOUS, acceptLegacySha256 };
+}
+
+/**
+ * The API key hashing secrets of a process that checks keys; a ConfigError in production when API_KEY_PEPPER is
+ * missing (a weak one never gets this far: loadConfig refuses it).
+ */
+export function apiKeyHashing(config: Pick<AppConfig, 'env' | 'apiKeys'>): { pepper: string; previousPepper: string | undefined; acceptLegacySha256: boolean } {
+  const { pepper, previousPepper, acceptLegacySha256 } = config.apiKeys;
+  if (pepper === undefined) {
+    throw new ConfigError(`invalid configuration: API_KEY_PEPPER is required when OMS_ENV=${config.env} (a random secret of at least ${MIN_PEPPER_LENGTH} characters, e.g. openssl rand -base64 48)`);
+  }
+  return { pepper, previousPepper, acceptLegacySha256 };
+}
+// ---- end of API keys ----
+
 const EnvSchema = v.object({
   OMS_ENV: v.optional(v.picklist(['development', 'test', 'production']), 'development'),
   LOG_LEVEL: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
@@ -158,6 +219,7 @@ const EnvSchema = v.object({
   >),
   RISK_PRICE_MAX_AGE_SECONDS: PositiveInt(300),
   ...InternalAuthEnv,
+  ...API_KEY_ENV,
 });
 
 type Env = v.InferOutput<typeof EnvSchema>;
@@ -210,6 +272,8 @@ export interface AppConfig {
   readonly http: { readonly allowedHosts: readonly string[] };
   /** The browser dashboard the order API serves (api/routes/dashboard.ts). */
   readonly dashboard: { readonly dir: string | undefined; readonly wsUrl: string | undefined; readonly marketDataUrl: string };
+  /** API key hashing (read it with apiKeyHashing()); pepper is undefined only in production when API_KEY_PEPPER is unset. */
+  readonly apiKeys: { readonly pepper: string | undefined; readonly previousPepper: string | undefined; readonly acceptLegacySha256: boolean };
 }
 
 export class ConfigError extends Error {
@@ -261,6 +325,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     internalAuth: { secrets: internalAuthSecrets(e.OMS_ENV, e.INTERNAL_AUTH_SECRETS) },
     http: { allowedHosts: ['localhost', ...(e.HTTP_ALLOWED_HOSTS ?? [])] },
     dashboard: { dir: e.DASHBOARD_DIR, wsUrl: e.DASHBOARD_WS_URL, marketDataUrl: e.MARKET_DATA_URL ?? `http://127.0.0.1:${e.MARKET_DATA_PORT}` },
+    apiKeys: apiKeyConfig(e.OMS_ENV, e),
   };
 }
 

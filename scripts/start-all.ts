@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { loadConfig } from '../infra/config';
+import { apiKeyHashing, loadConfig } from '../infra/config';
 import { ensureTopics } from '../infra/kafka/topics';
 import { MongoAccountStore } from '../infra/mongo/account-store';
 import { MongoApiKeyStore } from '../infra/mongo/api-key-store';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
-import { DEMO_ACCOUNTS, DEMO_BALANCES, seedDemoAccounts } from '../infra/mongo/demo-accounts';
+import { DEMO_ACCOUNTS, DEMO_BALANCES, DEMO_OPS, seedDemoAccounts } from '../infra/mongo/demo-accounts';
 import { ensureWebBuilt } from './build-web';
 import { loadVenueConfig } from '../venue/config';
 import { up } from './stack/stack';
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
 
   const mongo = await connectMongo(config.mongo);
   await ensureIndexes(mongo.db);
-  await seedDemoAccounts({ accounts: new MongoAccountStore(mongo.db), apiKeys: new MongoApiKeyStore(mongo.db), env: config.env });
+  await seedDemoAccounts({ accounts: new MongoAccountStore(mongo.db), apiKeys: new MongoApiKeyStore(mongo.db, apiKeyHashing(config)), env: config.env });
   await mongo.client.close();
 
   const children: ChildProcess[] = [];
@@ -109,7 +109,7 @@ crypto-oms is running
   Kafka ${config.kafka.brokers.join(',')}  Redis ${config.redis.url}  MongoDB ${config.mongo.url}/${config.mongo.db}
   Demo API keys ${DEMO_ACCOUNTS.map((d) => `${d.apiKey} (${d.accountId})`).join(', ')}; each starts with ${Object.entries(DEMO_BALANCES)
     .map(([asset, amount]) => `${amount} ${asset}`)
-    .join(' and ')}
+    .join(' and ')}; admin ${DEMO_OPS.apiKey} (${DEMO_OPS.accountId}): POST /api/admin/api-keys issues keys
 Ctrl-C stops the services; \`npm run stack -- down\` stops the servers.`);
 }
 

@@ -1,16 +1,16 @@
 import { serve } from '@hono/node-server';
 import { isAbsolute, join } from 'node:path';
-import { CachedApiKeyStore } from '../api/api-key-cache';
 import { createApp } from '../api/app';
 import { createInternalSigner } from '../infra/http/internal-auth';
 import { RiskClient } from '../infra/http/risk-client';
 import { MongoFillStore } from '../infra/mongo/fill-store';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
-import { loadConfig } from '../infra/config';
+import { apiKeyHashing, ConfigError, loadConfig } from '../infra/config';
+import { issuedApiKeyPrefix } from '../domain/api-key';
+import { MongoAdminAuditStore } from '../infra/mongo/admin-audit-store';
 import { createKafka, pingKafka } from '../infra/kafka/client';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { createLogger } from '../infra/logger';
-import { MongoApiKeyStore } from '../infra/mongo/api-key-store';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { MongoOrderStore } from '../infra/mongo/order-store';
 import { createRedis } from '../infra/redis/client';
@@ -18,16 +18,21 @@ import { RedisIdempotencyStore } from '../infra/redis/idempotency-store';
 import { RedisPendingOrderCache } from '../infra/redis/pending-order-cache';
 import { connectTemporal } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
+import { openApiKeys } from './api-keys';
 import { onShutdownSignal } from './shutdown';
 
 /** The order API process. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Before anything connects: a production process without its pepper stops here.
+  apiKeyHashing(config);
   const logger = createLogger({ name: 'api', level: config.logLevel });
 
   const mongo = await connectMongo(config.mongo);
   await ensureIndexes(mongo.db);
   const redis = createRedis(config.redis, logger);
+  // Refuses to start in production while a demo key is stored; listens for revocations from every process.
+  const apiKeys = await openApiKeys(config, mongo.db, redis, logger);
   const kafka = createKafka(config.kafka, logger);
   const publisher = new KafkaEventPublisher(kafka, logger);
   await publisher.start();
@@ -38,7 +43,13 @@ async function main(): Promise<void> {
     orders: new MongoOrderStore(mongo.db),
     fills: new MongoFillStore(mongo.db),
     risk: new RiskClient({ url: config.risk.url, signer: createInternalSigner({ caller: 'api', secrets: config.internalAuth.secrets }) }),
-    apiKeys: new CachedApiKeyStore(new MongoApiKeyStore(mongo.db), { ttlMs: 60_000, negativeTtlMs: 5_000, maxEntries: 100_000 }),
+    apiKeys: apiKeys.cache,
+    admin: {
+      keyStore: apiKeys.store,
+      audit: new MongoAdminAuditStore(mongo.db),
+      announceRevocation: apiKeys.announceRevocation,
+      issuedKeyPrefix: issuedApiKeyPrefix(config.env),
+    },
     idempotency: new RedisIdempotencyStore(redis, { ttlSeconds: config.api.idempotencyTtlSeconds }),
     pendingOrders: new RedisPendingOrderCache(redis),
     publisher,
@@ -77,6 +88,7 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     await publisher.stop();
     await client.connection.close();
+    await apiKeys.close();
     redis.disconnect();
     await mongo.client.close();
   });
@@ -89,6 +101,7 @@ function dashboardDir(dir: string | undefined, rootDir: string): string {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  // A configuration refusal is said in one line; anything else with its stack.
+  console.error(error instanceof ConfigError ? `api: ${error.message}` : error);
   process.exit(1);
 });

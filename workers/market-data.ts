@@ -1,17 +1,16 @@
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
-import { loadConfig, marketDataDir } from '../infra/config';
+import { apiKeyHashing, ConfigError, loadConfig, marketDataDir } from '../infra/config';
 import { createInternalSigner } from '../infra/http/internal-auth';
 import { createKafka, pingKafka } from '../infra/kafka/client';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { createLogger } from '../infra/logger';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { createRedis } from '../infra/redis/client';
-import { CachedApiKeyStore } from '../api/api-key-cache';
-import { MongoApiKeyStore } from '../infra/mongo/api-key-store';
 import { createMarketDataService } from '../market-data/service';
-import { attachMarketDataWebSocket } from '../market-data/ws/server';
+import { attachMarketDataWebSocket, type MarketDataWebSocket } from '../market-data/ws/server';
+import { openApiKeys } from './api-keys';
 import { onShutdownSignal } from './shutdown';
 
 /**
@@ -20,6 +19,8 @@ import { onShutdownSignal } from './shutdown';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Before anything connects: a production process without its pepper stops here.
+  apiKeyHashing(config);
   const logger = createLogger({ name: 'market-data', level: config.logLevel });
   const { marketData } = config;
 
@@ -27,6 +28,13 @@ async function main(): Promise<void> {
   await ensureIndexes(mongo.db);
   const redis = createRedis(config.redis, logger);
   const subscriber = createRedis(config.redis, logger);
+  // API keys as the order API checks them (refused in production while a demo key is stored); a revoked key's
+  // sessions are closed (the WebSocket server is attached below, before any client can connect).
+  const sessions: { ws?: MarketDataWebSocket } = {};
+  const apiKeys = await openApiKeys(config, mongo.db, redis, logger, {
+    onRevoked: (keyId) => sessions.ws?.revokeKey(keyId),
+    onResubscribed: () => sessions.ws?.recheckSessions(),
+  });
   const kafka = createKafka(config.kafka, logger);
   const publisher = new KafkaEventPublisher(kafka, logger);
   await publisher.start();
@@ -68,14 +76,14 @@ async function main(): Promise<void> {
   await service.restore();
   const server = serve({ fetch: service.app.fetch, hostname: marketData.host, port: marketData.port }) as Server;
   // The WebSocket server shares the HTTP port (upgrade on /ws/market-data); API keys as the order API checks them.
-  const apiKeys = new CachedApiKeyStore(new MongoApiKeyStore(mongo.db), { ttlMs: 60_000, negativeTtlMs: 5_000, maxEntries: 10_000 });
   const ws = attachMarketDataWebSocket(server, {
     source: service.state,
-    authenticate: (apiKey) => apiKeys.findAccountId(apiKey),
+    authenticate: (apiKey) => apiKeys.cache.findKey(apiKey),
     symbols: symbols.list().map((spec) => spec.symbol),
     logger,
     limits: config.marketDataWs,
   });
+  sessions.ws = ws;
   service.setSink(ws.sink);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -96,12 +104,14 @@ async function main(): Promise<void> {
     logger.info(service.stats(), 'market-data.stopped');
     await publisher.stop();
     subscriber.disconnect();
+    await apiKeys.close();
     await redis.quit();
     await mongo.client.close();
   });
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  // A configuration refusal is said in one line; anything else with its stack.
+  console.error(error instanceof ConfigError ? `market-data: ${error.message}` : error);
   process.exit(1);
 });

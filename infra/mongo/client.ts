@@ -8,6 +8,7 @@ export const COLLECTIONS = {
   apiKeys: 'api_keys',
   fills: 'fills',
   orderAnomalies: 'order_anomalies',
+  adminAudit: 'admin_audit',
 } as const;
 
 /**
@@ -29,6 +30,13 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { accountId: 1, executedAt: -1, _id: -1 }, name: 'account_executed' },
   ],
   [COLLECTIONS.orderAnomalies]: [{ key: { orderId: 1 }, name: 'order' }],
+  // api_keys: _id is the key's hash (the lookup); revocation goes by the public key id. Not unique: keys stored before
+  // key ids existed have none until their first use (and a unique index counts every missing one as the same null).
+  [COLLECTIONS.apiKeys]: [{ key: { keyId: 1 }, name: 'key_id' }],
+  [COLLECTIONS.adminAudit]: [
+    { key: { at: -1 }, name: 'at' },
+    { key: { 'target.keyId': 1 }, name: 'target_key' },
+  ],
 };
 
 export async function connectMongo(config: { url: string; db: string }): Promise<{ client: MongoClient; db: Db }> {

@@ -20,8 +20,8 @@ import {
   type UnsubscribeFrame,
 } from './protocol';
 
-/** Returns the accountId of an API key, or null for an unknown key. */
-export type Authenticate = (apiKey: string) => Promise<string | null>;
+/** Who an API key authenticates (its account and key id), or null for an unknown, revoked or malformed key. */
+export type Authenticate = (apiKey: string) => Promise<{ readonly accountId: string; readonly keyId: string } | null>;
 
 /** Process-wide counters, shared by every connection (see MarketDataWsStats). */
 export interface WsCounters {
@@ -53,6 +53,8 @@ interface Subscription {
 
 export const SLOW_CONSUMER_CLOSE = { code: 1008, reason: 'slow consumer' } as const;
 export const GOING_AWAY_CLOSE = { code: 1001, reason: 'server shutting down' } as const;
+/** The key the session authenticated with was revoked (PROTOCOL.md): do not reconnect with it. */
+export const KEY_REVOKED_CLOSE = { code: 4001, reason: 'api key revoked' } as const;
 
 const toBuffer = (raw: RawData): Buffer => (Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw));
 
@@ -62,6 +64,9 @@ const toBuffer = (raw: RawData): Buffer => (Buffer.isBuffer(raw) ? raw : Array.i
  */
 export class MarketDataConnection implements ChannelSubscriber {
   private accountId: string | null = null;
+  /** The key of the last successful auth, kept to recheck it (recheckKey) and to close on its revocation. */
+  private apiKey: string | null = null;
+  private keyIdValue: string | null = null;
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly bucket: { take(now: number): number };
   private busy = false;
@@ -94,6 +99,28 @@ export class MarketDataConnection implements ChannelSubscriber {
         resolve();
       });
     });
+  }
+
+  /** The id of the key the connection authenticated with (null before an auth). */
+  get keyId(): string | null {
+    return this.keyIdValue;
+  }
+
+  /**
+   * Asks again whether the session's key is valid (after the revocation channel was down); closes the session with
+   * KEY_REVOKED_CLOSE when it is not. A failed check leaves the session open: the next recheck or revocation decides.
+   */
+  async recheckKey(): Promise<void> {
+    const apiKey = this.apiKey;
+    if (apiKey === null || this.closing) return;
+    const principal = await this.deps.authenticate(apiKey);
+    if (principal === null || principal.keyId !== this.keyIdValue) this.revoked();
+  }
+
+  /** The session's key was revoked: the client is told why and the connection closes. */
+  revoked(): void {
+    this.deps.logger.info({ remoteAddress: this.remoteAddress, accountId: this.accountId, keyId: this.keyIdValue }, 'market-data.ws.key-revoked');
+    this.close(KEY_REVOKED_CLOSE.code, KEY_REVOKED_CLOSE.reason);
   }
 
   get subscriptionCount(): number {
@@ -196,23 +223,26 @@ export class MarketDataConnection implements ChannelSubscriber {
   }
 
   private async auth(frame: AuthFrame): Promise<void> {
-    let accountId: string | null;
+    let principal: { readonly accountId: string; readonly keyId: string } | null;
     try {
-      accountId = await withTimeout(this.deps.authenticate(frame.apiKey), this.deps.limits.lookupTimeoutMs, `the API key check took longer than ${this.deps.limits.lookupTimeoutMs} ms`);
+      principal = await withTimeout(this.deps.authenticate(frame.apiKey), this.deps.limits.lookupTimeoutMs, `the API key check took longer than ${this.deps.limits.lookupTimeoutMs} ms`);
     } catch (error) {
       this.deps.logger.warn({ err: error, remoteAddress: this.remoteAddress }, 'market-data.ws.auth-failed');
       this.sendError(frame.id, new DomainError('SERVICE_UNAVAILABLE', 'the API key could not be checked; try again'));
       return;
     }
-    if (accountId === null) {
+    if (principal === null) {
       this.sendError(frame.id, new DomainError('UNAUTHENTICATED', 'unknown API key'));
       return;
     }
+    const { accountId } = principal;
     if (this.accountId !== null && this.accountId !== accountId) {
       this.sendError(frame.id, new DomainError('FORBIDDEN', 'this connection is authenticated as another account; open a new connection for this key'));
       return;
     }
     this.accountId = accountId;
+    this.apiKey = frame.apiKey;
+    this.keyIdValue = principal.keyId;
     this.sendFrame(authAckFrame(frame.id, accountId));
   }
 

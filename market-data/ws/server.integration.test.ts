@@ -63,7 +63,8 @@ async function startServer(limits: Partial<MarketDataWsLimits> = {}, options: { 
   const hub = new ChannelHub(logger);
   const authenticate = async (apiKey: string) => {
     if (apiKey === 'key-down') throw new Error('the key store is down');
-    return KEYS[apiKey] ?? null;
+    const accountId = KEYS[apiKey];
+    return accountId === undefined ? null : { accountId, keyId: `id-of-${apiKey}` };
   };
   const ws = attachMarketDataWebSocket(http, { source: state, authenticate, symbols: SYMBOLS, logger, limits, hub });
   state.sink = ws.sink;
@@ -457,5 +458,46 @@ describe('market data WebSocket: close and restart', () => {
     client.ws.resume();
     // It may still read the 1001 close frame that reached its socket before the server gave up on it.
     expect([1001, 1006]).toContain((await client.closed).code);
+  });
+});
+
+describe('market data WebSocket: revoked API keys', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => server.stop());
+
+  it('revokeKey closes every session of that key with 4001 "api key revoked", and no other', async () => {
+    const [a1, a2, b, anonymous] = await Promise.all([0, 1, 2, 3].map(() => WsTestClient.connect(server.url)));
+    for (const [client, key] of [[a1, 'key-a'], [a2, 'key-a'], [b, 'key-b']] as const) {
+      expect(await client!.request({ op: 'auth', id: 'auth', apiKey: key })).toMatchObject({ type: 'ack' });
+    }
+    expect(await anonymous!.request({ op: 'subscribe', id: 's', channels: ['ticker:BTC-USD'] })).toMatchObject({ type: 'ack' });
+
+    expect(server.ws.revokeKey('id-of-key-a')).toBe(2);
+    expect(await Promise.all([a1!.closed, a2!.closed])).toEqual([
+      { code: 4001, reason: 'api key revoked' },
+      { code: 4001, reason: 'api key revoked' },
+    ]);
+    expect(await b!.request({ op: 'ping', id: 'p' })).toEqual({ type: 'pong', id: 'p' });
+    expect(await anonymous!.request({ op: 'ping', id: 'p' })).toEqual({ type: 'pong', id: 'p' });
+    expect(server.ws.revokeKey('id-of-key-nobody')).toBe(0);
+    for (const client of [b, anonymous]) client!.ws.terminate();
+  });
+
+  it('recheckSessions (after revocations may have been missed) closes the sessions whose key no longer authenticates', async () => {
+    const [b, c] = await Promise.all([0, 1].map(() => WsTestClient.connect(server.url)));
+    expect(await b!.request({ op: 'auth', id: 'auth', apiKey: 'key-b' })).toMatchObject({ type: 'ack' });
+    expect(await c!.request({ op: 'auth', id: 'auth', apiKey: 'key-c' })).toMatchObject({ type: 'ack' });
+    delete KEYS['key-b'];
+    try {
+      server.ws.recheckSessions();
+      expect(await b!.closed).toEqual({ code: 4001, reason: 'api key revoked' });
+      expect(await c!.request({ op: 'ping', id: 'p' })).toEqual({ type: 'pong', id: 'p' });
+    } finally {
+      KEYS['key-b'] = 'acc-b';
+      c!.ws.terminate();
+    }
   });
 });

@@ -16,7 +16,7 @@ import { TokenBucket } from './token-bucket';
 export interface MarketDataWebSocketOptions {
   /** Answers the snapshot a new subscriber receives first. */
   readonly source: ChannelSource;
-  /** API key to accountId (null: unknown key); the order API's CachedApiKeyStore.findAccountId fits. */
+  /** API key to its account and key id (null: unknown, revoked or malformed); the CachedApiKeyStore's findKey fits. */
   readonly authenticate: Authenticate;
   /** Canonical symbols ('BTC-USD') that channels may name. */
   readonly symbols: Iterable<string>;
@@ -37,6 +37,10 @@ export interface MarketDataWebSocket {
   /** Where the market data state publishes its updates. */
   readonly sink: ChannelSink;
   stats(): MarketDataWsStats;
+  /** Closes every session authenticated with this key (4001 "api key revoked"); the number closed. */
+  revokeKey(keyId: string): number;
+  /** Rechecks every authenticated session's key (after revocations may have been missed) and closes the revoked ones. */
+  recheckSessions(): void;
   /** Stops accepting, sends every client a 1001 close frame and resolves when every socket has closed. */
   close(): Promise<void>;
 }
@@ -141,6 +145,20 @@ export function attachMarketDataWebSocket(server: Server, options: MarketDataWeb
   return {
     sink: hub,
     stats: () => ({ ...counters, ...hub.stats(), connections: connections.size, rejectedUpgrades }),
+    revokeKey: (keyId) => {
+      let closed = 0;
+      for (const connection of connections) {
+        if (connection.keyId !== keyId) continue;
+        connection.revoked();
+        closed += 1;
+      }
+      return closed;
+    },
+    recheckSessions: () => {
+      for (const connection of connections) {
+        void connection.recheckKey().catch((error: unknown) => logger.warn({ err: error }, 'market-data.ws.recheck-failed'));
+      }
+    },
     close: () => {
       closing ??= (async () => {
         clearInterval(heartbeat);

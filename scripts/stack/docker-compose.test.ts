@@ -51,6 +51,15 @@ describe('docker-compose.yml', () => {
     expect(compose.services.api?.ports).toContain('127.0.0.1:5000:5000');
   });
 
+  it('is a local try-out: the image defaults to production, compose sets development explicitly and says how to seed', () => {
+    const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^ENV OMS_ENV=production$/m);
+    for (const name of ['api', 'worker']) expect(compose.services[name]?.environment?.OMS_ENV).toBe('development');
+    const text = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
+    expect(text).toContain('docker compose run --rm api workers/seed-demo.ts');
+    expect(text).toMatch(/LOCAL TRY-OUT/);
+  });
+
   it('registers the order search attributes and creates every topic', () => {
     const command = compose.services.temporal?.command ?? [];
     for (const name of ORDER_SEARCH_ATTRIBUTES) expect(command).toContain(`${name}=Keyword`);

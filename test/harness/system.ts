@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { parseDecimal } from '../../domain/decimal';
 import { DEFAULT_SYMBOLS } from '../../domain/symbols';
-import { loadConfig } from '../../infra/config';
+import { apiKeyHashing, loadConfig } from '../../infra/config';
 import { MongoAccountStore } from '../../infra/mongo/account-store';
 import { MongoApiKeyStore } from '../../infra/mongo/api-key-store';
 import { connectMongo, ensureIndexes } from '../../infra/mongo/client';
@@ -81,7 +81,7 @@ export class TestSystem {
     await ensureIndexes(system.mongo.db);
     system.orders = new MongoOrderStore(system.mongo.db);
     system.accounts = new MongoAccountStore(system.mongo.db);
-    system.apiKeys = new MongoApiKeyStore(system.mongo.db);
+    system.apiKeys = new MongoApiKeyStore(system.mongo.db, apiKeyHashing(system.config));
     system.temporal = new Client({ connection: await Connection.connect({ address: system.config.temporal.address }) });
     const { topics, prefix } = system.config.kafka;
     const groups = orderProcessorGroups(prefix);
@@ -126,8 +126,8 @@ export class TestSystem {
     return this.api;
   }
 
-  /** A fresh account with its own API key and the given balances (decimal strings). */
-  async createAccount(balances: Record<string, string>): Promise<{ accountId: string; apiKey: string }> {
+  /** A fresh account with its own API key (a trader's unless `role` says admin) and the given balances (decimal strings). */
+  async createAccount(balances: Record<string, string>, options: { role?: 'trader' | 'admin' } = {}): Promise<{ accountId: string; apiKey: string; keyId: string }> {
     const accountId = `acct-${randomUUID().slice(0, 8)}`;
     const apiKey = `key-${randomUUID()}`;
     await this.accounts.createAccount({
@@ -135,8 +135,8 @@ export class TestSystem {
       name: accountId,
       balances: Object.fromEntries(Object.entries(balances).map(([asset, amount]) => [asset, parseDecimal(amount)])),
     });
-    await this.apiKeys.addKey({ rawKey: apiKey, accountId, label: 'test' });
-    return { accountId, apiKey };
+    const { keyId } = await this.apiKeys.addKey({ rawKey: apiKey, accountId, label: 'test', role: options.role ?? 'trader' });
+    return { accountId, apiKey, keyId };
   }
 
   async request(method: string, path: string, options: { apiKey?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}) {

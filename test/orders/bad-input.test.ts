@@ -96,6 +96,8 @@ describe('order API: bad input', () => {
     expect(Object.keys(doc.json.paths).sort()).toEqual([
       '/api/accounts/me/balances',
       '/api/accounts/me/positions',
+      '/api/admin/api-keys',
+      '/api/admin/api-keys/{keyId}',
       '/api/fills',
       '/api/orders',
       '/api/orders/{orderId}',
@@ -106,6 +108,12 @@ describe('order API: bad input', () => {
     ]);
     expect(Object.keys(doc.json.paths['/api/orders'])).toEqual(expect.arrayContaining(['get', 'post']));
     expect(Object.keys(doc.json.paths['/api/orders/{orderId}'])).toEqual(expect.arrayContaining(['get', 'delete']));
+    expect(Object.keys(doc.json.paths['/api/admin/api-keys'])).toEqual(['post']);
+    expect(Object.keys(doc.json.paths['/api/admin/api-keys/{keyId}'])).toEqual(['delete']);
+    const issueBody = doc.json.paths['/api/admin/api-keys'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(issueBody.properties).sort()).toEqual(['accountId', 'label', 'role']);
+    expect(issueBody.additionalProperties).toBe(false);
+    expect(Object.keys(doc.json.paths['/api/admin/api-keys'].post.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '404']));
     const body = doc.json.paths['/api/orders'].post.requestBody.content['application/json'].schema;
     expect(Object.keys(body.properties)).toEqual(
       expect.arrayContaining(['symbol', 'side', 'type', 'orderType', 'quantity', 'price', 'timeInForce', 'expireAt', 'postOnly', 'clientOrderId']),
