@@ -205,6 +205,8 @@ describe('loadConfig: market data WebSocket limits', () => {
 
 describe('API key pepper (API_KEY_PEPPER)', () => {
   const strong = 'V2hhdCBhIHN0cm9uZyBwZXBwZXIgdGhpcyBpcyE-0123456789abcdef';
+  // A production process needs its internal-call secret too (checked before the pepper).
+  const production = { OMS_ENV: 'production', INTERNAL_AUTH_SECRETS: 'an-internal-secret-of-forty-eight-characters-xyz' };
 
   it('defaults to the public development pepper outside production', () => {
     for (const env of [{}, { OMS_ENV: 'test' }, { OMS_ENV: 'development', API_KEY_PEPPER: '' }]) {
@@ -215,11 +217,11 @@ describe('API key pepper (API_KEY_PEPPER)', () => {
 
   it('in production: required by the processes that check keys, and refused when weak', () => {
     // Processes that check no keys (worker, risk, venue) start without it.
-    const withoutPepper = loadConfig({ OMS_ENV: 'production' });
+    const withoutPepper = loadConfig(production);
     expect(() => apiKeyHashing(withoutPepper)).toThrow(/API_KEY_PEPPER is required when OMS_ENV=production/);
-    expect(apiKeyHashing(loadConfig({ OMS_ENV: 'production', API_KEY_PEPPER: strong }))).toEqual({ pepper: strong, previousPepper: undefined, acceptLegacySha256: false });
+    expect(apiKeyHashing(loadConfig({ ...production, API_KEY_PEPPER: strong }))).toEqual({ pepper: strong, previousPepper: undefined, acceptLegacySha256: false });
     // Plain SHA-256 documents only during a deployment's migration window, when asked for.
-    expect(apiKeyHashing(loadConfig({ OMS_ENV: 'production', API_KEY_PEPPER: strong, API_KEY_ACCEPT_SHA256: 'on' })).acceptLegacySha256).toBe(true);
+    expect(apiKeyHashing(loadConfig({ ...production, API_KEY_PEPPER: strong, API_KEY_ACCEPT_SHA256: 'on' })).acceptLegacySha256).toBe(true);
     const weak: Array<[Record<string, string>, RegExp]> = [
       [{ API_KEY_PEPPER: 'x'.repeat(31) }, /API_KEY_PEPPER is 31 characters; at least 32/],
       [{ API_KEY_PEPPER: DEVELOPMENT_API_KEY_PEPPER }, /public development pepper/],
@@ -227,8 +229,8 @@ describe('API key pepper (API_KEY_PEPPER)', () => {
       [{ API_KEY_PEPPER: strong, API_KEY_PEPPER_PREVIOUS: 'old-one' }, /API_KEY_PEPPER_PREVIOUS is 7 characters/],
     ];
     for (const [env, message] of weak) {
-      expect(() => loadConfig({ OMS_ENV: 'production', ...env })).toThrow(ConfigError);
-      expect(() => loadConfig({ OMS_ENV: 'production', ...env })).toThrow(message);
+      expect(() => loadConfig({ ...production, ...env })).toThrow(ConfigError);
+      expect(() => loadConfig({ ...production, ...env })).toThrow(message);
     }
   });
 });

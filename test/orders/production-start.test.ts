@@ -24,6 +24,8 @@ describe('a production process refuses to start with demo credentials or a weak 
     const port = String(await freePort());
     const proc = startSystemProcess(`prodstart-${script.replace(/\W/g, '-')}`, script, {
       OMS_ENV: 'production',
+      // A production process needs its internal-call secret too; the cases below leave it alone unless they name it.
+      INTERNAL_AUTH_SECRETS: 'an-internal-secret-of-forty-eight-characters-xyz',
       MONGO_DB: dbName,
       API_PORT: port,
       MARKET_DATA_PORT: port,
@@ -61,6 +63,8 @@ describe('a production process refuses to start with demo credentials or a weak 
     ['with the public development pepper', { API_KEY_PEPPER: DEVELOPMENT_API_KEY_PEPPER }, /API_KEY_PEPPER is the public development pepper/],
     ['with a pepper of one repeated character', { API_KEY_PEPPER: 'a'.repeat(64) }, /API_KEY_PEPPER has fewer than 12 distinct characters/],
     ['with a weak previous pepper', { API_KEY_PEPPER: STRONG_PEPPER, API_KEY_PEPPER_PREVIOUS: 'old' }, /API_KEY_PEPPER_PREVIOUS is 3 characters/],
+    ['without INTERNAL_AUTH_SECRETS', { API_KEY_PEPPER: STRONG_PEPPER, INTERNAL_AUTH_SECRETS: '' }, /INTERNAL_AUTH_SECRETS is required when OMS_ENV=production/],
+    ['with a short internal secret', { API_KEY_PEPPER: STRONG_PEPPER, INTERNAL_AUTH_SECRETS: 'short' }, /INTERNAL_AUTH_SECRETS: every secret must be at least 32 bytes/],
   ])('the order API %s', async (_what, env, message) => {
     const { exit, output } = await run('workers/api.ts', env, 'api.ready');
     expect(exit).toBe(1);
