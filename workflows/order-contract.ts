@@ -39,6 +39,12 @@ export interface LifecycleProgress {
   expiring: boolean;
   lastReportVersion: number;
   pendingReports: VenueReport[];
+  /**
+   * The trader's cancel arrived, whether or not the order applied it yet: a cancel that comes with a venue report
+   * waits for the next pass, which may be the next run's. Not in the order snapshot, whose cancelRequested only
+   * the state machine sets (readers would see a cancel no transition recorded). Absent from inputs of older runs.
+   */
+  cancelRequested?: boolean;
 }
 
 export interface OrderLifecycleInput {

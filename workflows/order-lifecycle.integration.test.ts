@@ -290,6 +290,54 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(runs.length).toBeGreaterThan(1);
   }, 60_000);
 
+  it('carries a cancel that arrives with a venue report into the run that continues as new, and cancels at the venue', async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID());
+    // The submit to the venue waits until the venue's ack and the trader's cancel were both sent (a cancel before the
+    // submit would end the order before it reaches the venue), so the loop's first pass finds both, applies the
+    // report (one per pass) and continues as new: the history is already over the threshold.
+    let submitting = false;
+    let letSubmitThrough!: () => void;
+    const submitAnswered = new Promise<void>((resolve) => (letSubmitThrough = resolve));
+    const gated: Fake = {
+      ...fake,
+      activities: {
+        ...fake.activities,
+        async submitToVenue(input) {
+          submitting = true;
+          await submitAnswered;
+          return fake.activities.submitToVenue(input);
+        },
+      },
+    };
+    const result = await withWorker(gated, async (taskQueue) => {
+      const handle = await start(taskQueue, order, 20);
+      await until('the venue submit', () => submitting);
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'ACCEPTED' }));
+      await handle.signal(cancelSignal, { reason: 'changed my mind' });
+      letSubmitThrough();
+      const firstRun = env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+      await until('the first run to continue as new', async () => (await firstRun.describe()).status.name === 'CONTINUED_AS_NEW');
+      await until('the cancel at the venue', () => fake.cancels.length === 1);
+      const current = env.client.workflow.getHandle(handle.workflowId);
+      expect((await current.query(getOrderQuery)).status).toBe('PENDING_CANCEL');
+      await current.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
+      return current.result();
+    });
+    expect(result).toMatchObject({ status: 'CANCELLED', cancelRequested: true, filledQuantity: '0' });
+    expect(fake.cancels).toEqual([{ orderId: order.orderId, reason: 'USER' }]);
+    expect(fake.recorded.map((r) => [r.order.status, r.order.version])).toEqual([
+      ['NEW', 1],
+      ['ACCEPTED', 2],
+      ['PENDING_CANCEL', 3],
+      ['CANCELLED', 4],
+    ]);
+    expect(fake.released).toEqual([order.orderId]);
+    const runs: string[] = [];
+    for await (const wf of env.client.workflow.list({ query: `WorkflowId="${orderWorkflowId(order.orderId)}"` })) runs.push(wf.runId);
+    expect(runs.length).toBeGreaterThan(1);
+  }, 60_000);
+
   it('rejects with the risk refusal as the reason and never releases a hold it did not place', async () => {
     const fake = fakeOrderActivities({ refuse: 'INSUFFICIENT_BALANCE' });
     const order = sampleOrder(randomUUID());

@@ -92,7 +92,7 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderV
 /** The order and what the workflow has heard about it, shared by the steps below. */
 interface OrderRun {
   order: Order;
-  /** The cancel signal arrived (or the order already carried a cancel). */
+  /** The cancel signal arrived (in this run or an earlier one), or the order already carried a cancel. */
   cancelRequested: boolean;
   /** Carried across continue-as-new. */
   progress: LifecycleProgress;
@@ -121,7 +121,8 @@ function begin(input: OrderLifecycleInput): OrderRun {
     throw ApplicationFailure.nonRetryable(`the workflow input is not an order snapshot: ${v.getDotPath(issue) ?? '(order)'}: ${issue.message}`, 'VALIDATION_FAILED');
   }
   const order = fromOrderSnapshot(snapshot.output);
-  const run: OrderRun = { order, cancelRequested: order.cancelRequested, progress: input.progress ?? initialProgress(), reportsArrived: 0 };
+  const progress = input.progress ?? initialProgress();
+  const run: OrderRun = { order, cancelRequested: order.cancelRequested || progress.cancelRequested === true, progress, reportsArrived: 0 };
   setHandler(cancelSignal, () => {
     run.cancelRequested = true;
   });
@@ -315,13 +316,17 @@ async function settle(run: OrderRun): Promise<void> {
   await apply(run, { type: 'SETTLED', at: now() }, 'all fills settled');
 }
 
-/** A long life continues as new well before Temporal's history limits, carrying the order and its progress. */
+/**
+ * A long life continues as new well before Temporal's history limits, carrying the order and its progress. A pass
+ * applies a report or the cancel, not both: a cancel that arrived with a report is not applied yet, so the progress
+ * carries it and the next run sends it.
+ */
 async function continueAsNewIfLong(run: OrderRun, input: OrderLifecycleInput): Promise<void> {
   const limit = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER;
   if (isTerminal(run.order.status) || !(workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit)) return;
   await continueAsNew<OrderLifecycleWorkflow>({
     order: toOrderSnapshot(run.order),
-    progress: run.progress,
+    progress: { ...run.progress, cancelRequested: run.cancelRequested },
     continueAsNewAfterEvents: limit,
     ...(input.reconcile === undefined ? {} : { reconcile: input.reconcile }),
   });
