@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { formatDecimal, min, parseDecimal, type Scaled } from '../domain/decimal';
+import { VENUE_LIQUIDITY_ACCOUNT_ID } from '../domain/venue-events';
+import { ensureVenueHouseAccounts } from './house-accounts';
 import { RiskTestApp } from '../test/harness/risk-test-app';
 
 const d = parseDecimal;
@@ -44,6 +46,7 @@ describe('risk engine invariant (real store, fast-check)', () => {
 
   beforeAll(async () => {
     risk = await RiskTestApp.start();
+    await ensureVenueHouseAccounts(risk.store);
   });
   afterAll(async () => {
     await risk?.stop();
@@ -74,9 +77,10 @@ describe('risk engine invariant (real store, fast-check)', () => {
       fc.asyncProperty(fc.array(commandArb, { minLength: 5, maxLength: 40, size: 'max' }), async (commands) => {
         run += 1;
         const start = { USD: '1000000', BTC: '50' };
-        const traders = [await risk.createAccount(`r${run}-a`, start), await risk.createAccount(`r${run}-b`, start), await risk.createAccount(`r${run}-lp`, start)];
-        const liquidity = traders[2]!;
-        const everyone = [...traders, risk.fees];
+        const traders = [await risk.createAccount(`r${run}-a`, start), await risk.createAccount(`r${run}-b`, start), await risk.createAccount(`r${run}-c`, start)];
+        // The venue's own market maker: it holds nothing and settles only the mirror of a user's fill that names it.
+        const liquidity = VENUE_LIQUIDITY_ACCOUNT_ID;
+        const everyone = [...traders, liquidity, risk.fees];
         const before = await sums(everyone);
         const open: OpenOrder[] = [];
         let lastFill: Array<{ orderId: string; body: Record<string, unknown>; answer: unknown }> = [];
@@ -105,24 +109,34 @@ describe('risk engine invariant (real store, fast-check)', () => {
             if (order === undefined || order.remaining === 0n) continue;
             // Price improvement: a buy never pays above its limit, a sell never receives below.
             const price = order.side === 'BUY' ? order.price - BigInt(command.improve) * TICK : order.price + BigInt(command.improve) * TICK;
-            // A resting order of another account that accepts the price, else the liquidity account without an order.
+            // A resting order of another account that accepts the price, else the venue's liquidity (an order of its own).
             const counter =
               command.against === 'book'
                 ? open.find((o) => o.side !== order.side && o.accountId !== order.accountId && o.remaining > 0n && (o.side === 'BUY' ? o.price >= price : o.price <= price))
                 : undefined;
-            // Both sides of one fill share its id, so they must be two accounts (the venue prevents self-trades).
-            if (counter === undefined && order.accountId === liquidity) continue;
             const quantity = min(min(order.remaining, BigInt(command.lots) * LOT), counter?.remaining ?? order.remaining);
-            const fillId = `r${run}-f${n}`;
+            // As the venue numbers them: one trade id, and per side the fillId `${tradeId}:${orderId}`.
+            const tradeId = `r${run}-t${n}`;
+            const counterOrderId = counter?.orderId ?? `venue-r${run}-${n}`;
+            const counterAccountId = counter?.accountId ?? liquidity;
             const side = (o: 'BUY' | 'SELL') => (o === 'BUY' ? 'SELL' : 'BUY');
-            const terms = { fillId, symbol: 'BTC-USD', quantity: formatDecimal(quantity), price: formatDecimal(price) };
+            const terms = { symbol: 'BTC-USD', quantity: formatDecimal(quantity), price: formatDecimal(price) };
             lastFill = [
-              await settle(order.orderId, { ...terms, accountId: order.accountId, side: order.side, liquidity: command.liquidity }),
-              await settle(counter?.orderId ?? `r${run}-lp${n}`, {
+              await settle(order.orderId, {
                 ...terms,
-                accountId: counter?.accountId ?? liquidity,
+                fillId: `${tradeId}:${order.orderId}`,
+                accountId: order.accountId,
+                side: order.side,
+                liquidity: command.liquidity,
+                contra: { accountId: counterAccountId, orderId: counterOrderId },
+              }),
+              await settle(counterOrderId, {
+                ...terms,
+                fillId: `${tradeId}:${counterOrderId}`,
+                accountId: counterAccountId,
                 side: side(order.side),
                 liquidity: command.liquidity === 'MAKER' ? 'TAKER' : 'MAKER',
+                contra: { accountId: order.accountId, orderId: order.orderId },
               }),
             ];
             order.remaining -= quantity;

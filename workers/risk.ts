@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
 import { loadConfig } from '../infra/config';
+import { VenueClient } from '../infra/http/venue-client';
 import { createKafka } from '../infra/kafka/client';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { createLogger } from '../infra/logger';
@@ -52,6 +53,8 @@ async function main(): Promise<void> {
     symbols,
     prices,
     positionMirror: new RedisPositionMirror(redis),
+    // Only the venue knows whether an order can still fill: a release asks it first.
+    venueOrders: new VenueClient(config.venue.url),
     maxBodyBytes: config.api.maxBodyBytes,
     // Redis and Kafka are not probed: without them the engine still settles (positions are mirrored later)
     // and refuses MARKET orders once its marks are too old, which is the safe answer.

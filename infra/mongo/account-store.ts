@@ -1,6 +1,6 @@
 import { MongoServerError, type Collection, type Db, type UpdateFilter } from 'mongodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkFeeRates, toAssetBalance, type Account, type AccountDecision, type AssetBalance, type FeeRates, type NewAccount, type RiskLimitOverrides } from '../../domain/account';
+import { checkFeeRates, toAssetBalance, type Account, type AccountDecision, type AssetBalance, type FeeRates, type FillRecord, type NewAccount, type RiskLimitOverrides } from '../../domain/account';
 import { isEmptyUpdate, limitsToDoc, newAccountDoc, projectionFor, readBalance, toAccount, toUpdate, type AccountDoc } from './account-document';
 import { COLLECTIONS } from './client';
 
@@ -25,6 +25,8 @@ export interface UpdateAccountOptions {
 export interface AccountLedger {
   updateAccount<R>(accountId: string, decide: (account: Account | null) => AccountDecision<R>, options?: UpdateAccountOptions): Promise<R>;
   getAccount(accountId: string): Promise<Account | null>;
+  /** One settled fill's record on the account; undefined when the account or the record does not exist. */
+  getFillRecord(accountId: string, fillId: string): Promise<FillRecord | undefined>;
   getBalances(accountId: string): Promise<AssetBalance[] | null>;
 }
 
@@ -58,6 +60,11 @@ export class MongoAccountStore implements AccountStore, AccountLedger {
   async getAccount(accountId: string): Promise<Account | null> {
     const doc = await this.accounts.findOne({ _id: accountId }, { projection: projectionFor([]) });
     return doc === null ? null : toAccount(doc);
+  }
+
+  async getFillRecord(accountId: string, fillId: string): Promise<FillRecord | undefined> {
+    const doc = await this.accounts.findOne({ _id: accountId }, { projection: projectionFor([fillId]) });
+    return doc?.fills !== undefined && Object.hasOwn(doc.fills, fillId) ? doc.fills[fillId] : undefined;
   }
 
   async createAccount(input: CreateAccountInput): Promise<{ created: boolean }> {

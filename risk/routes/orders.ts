@@ -99,6 +99,7 @@ export function createOrderRoutes(engine: RiskEngine) {
         quantity: positiveDecimal('quantity', body.quantity),
         price: positiveDecimal('price', body.price),
         liquidity: body.liquidity,
+        ...(body.contra === undefined ? {} : { contra: body.contra }),
       });
       const fields = { orderId, fillId: fill.fillId, accountId: body.accountId, applied: fill.applied, fee: fill.fee.amount, feeAsset: fill.fee.asset };
       if (overdrawn) c.var.logger.warn({ ...fields, balances: fill.balances }, 'risk.fill_overdrawn');
@@ -111,13 +112,20 @@ export function createOrderRoutes(engine: RiskEngine) {
     '/:orderId/release',
     describeRoute({
       summary: "Release what the order still holds",
-      description: 'Returns the rest of the hold to available. Idempotent: without a hold (never placed or already released) nothing changes and released is false.',
+      description:
+        "Returns the rest of the hold to available, once the order can trade no more: the venue is asked, and must have the order final (FILLED, CANCELLED, EXPIRED, REJECTED) with every one of its fills settled here, or never have seen it. Idempotent: without a hold (never placed or already released) nothing changes and released is false.",
       tags: ['orders'],
       parameters: [orderIdParameter],
       requestBody: jsonRequestBody(ReleaseBodySchema),
       responses: {
         200: jsonResponse('Released, or nothing was held', ReleaseResponseSchema),
-        ...errorResponses({ 400: 'Invalid body', 404: 'No such account', 413: 'Body over the size limit' }),
+        ...errorResponses({
+          400: 'Invalid body',
+          404: 'No such account',
+          409: 'ORDER_NOT_TERMINAL: the venue still has the order open, or has fills of it not settled here yet (details.venueStatus, unsettledFillId)',
+          413: 'Body over the size limit',
+          503: 'SERVICE_UNAVAILABLE: the venue could not be asked; retry',
+        }),
       },
     }),
     async (c) => {
