@@ -103,7 +103,11 @@ export interface Account {
   version: number;
   balances: Readonly<Record<string, Balance>>;
   holds: Readonly<Record<string, AccountHold>>;
-  /** Only the records asked for: loading every applied fill on each update would grow with the account's history. */
+  /**
+   * Only the records asked for. The document keeps a fill's record only from its settlement until it is archived
+   * in its own collection (infra/mongo/account-store.ts archiveFill), so it stays bounded; the store answers
+   * archived records here too, so a repeat is recognised either way.
+   */
   fills: Readonly<Record<string, FillRecord>>;
   pendingFees: Readonly<Record<string, PendingFee>>;
   /** The seq of the last pending fee ever recorded (0 for none). */

@@ -216,6 +216,9 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       }
       if (outcome.kind === 'not_found') throw accountNotFound(input.accountId);
       if (outcome.kind === 'refused') throw outcome.error;
+      // The record leaves the account document (kept bounded) for its own collection; also on a repeat, which
+      // completes an archive a crash interrupted. Before the fees: a crash between leaves both to the retry.
+      await deps.accounts.archiveFill(input.accountId, input.fillId, outcome.record);
       // Also on a repeat: a fee whose credit was interrupted (crash between the two documents) is credited now,
       // and a position whose mirroring was (Redis down, crash) is mirrored now; the mirror keeps the newest version.
       await creditFees(input.accountId, outcome.pendingFees);

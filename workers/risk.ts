@@ -25,6 +25,9 @@ async function main(): Promise<void> {
   await ensureIndexes(mongo.db);
   const accounts = new MongoAccountStore(mongo.db);
   await ensureVenueHouseAccounts(accounts);
+  // Fills settled before they had their own collection leave the account documents (idempotent; a no-op once done).
+  const migrated = await accounts.migrateFillsOut();
+  if (migrated > 0) logger.info({ migrated }, 'risk.fills_migrated');
 
   const redis = createRedis(config.redis, logger);
   const kafka = createKafka(config.kafka, logger);

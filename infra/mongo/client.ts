@@ -7,6 +7,8 @@ export const COLLECTIONS = {
   accounts: 'accounts',
   apiKeys: 'api_keys',
   fills: 'fills',
+  /** The risk engine's settlement of each fill per account (_id `${accountId}:${fillId}`, unique), out of the account document. */
+  accountFills: 'account_fills',
   orderAnomalies: 'order_anomalies',
 } as const;
 
@@ -29,6 +31,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { accountId: 1, executedAt: -1, _id: -1 }, name: 'account_executed' },
   ],
   [COLLECTIONS.orderAnomalies]: [{ key: { orderId: 1 }, name: 'order' }],
+  [COLLECTIONS.accountFills]: [{ key: { accountId: 1, fillId: 1 }, name: 'account_fill', unique: true }],
 };
 
 export async function connectMongo(config: { url: string; db: string }): Promise<{ client: MongoClient; db: Db }> {
