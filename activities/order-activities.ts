@@ -114,9 +114,10 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
       liquidity: 'MAKER' | 'TAKER';
       contra?: { accountId: string; orderId: string };
     }): Promise<{ fee: string; feeAsset: string }> {
-      const { tradeId, contra, ...own } = input;
+      const { tradeId, ...own } = input;
+      const { contra } = input;
       const answer = await deps.risk.settleFill(own);
-      if (!answer.ok) throw unexpectedAnswer(`settlement of ${input.fillId}`, { status: answer.status, body: { error: answer.error } });
+      if (!answer.ok) throw await refusedSettlement(deps, input, input.fillId, { status: answer.status, body: { error: answer.error } });
       if (contra !== undefined && isVenueHouseAccount(contra.accountId)) {
         const contraFillId = `${tradeId}:${contra.orderId}`;
         const house = await deps.risk.settleFill({
@@ -128,8 +129,10 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
           quantity: input.quantity,
           price: input.price,
           liquidity: input.liquidity === 'MAKER' ? 'TAKER' : 'MAKER',
+          // The user's side, whose settled record names this account and order: the risk engine settles only that mirror.
+          contra: { accountId: input.accountId, orderId: input.orderId },
         });
-        if (!house.ok) throw unexpectedAnswer(`settlement of ${contraFillId} (venue side)`, { status: house.status, body: { error: house.error } });
+        if (!house.ok) throw await refusedSettlement(deps, input, contraFillId, { status: house.status, body: { error: house.error } });
       }
       return { fee: answer.fill.fee.amount, feeAsset: answer.fill.fee.asset };
     },
@@ -169,6 +172,31 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
 }
 
 export type OrderActivities = ReturnType<typeof createOrderActivities>;
+
+/**
+ * A settlement the risk engine refused (a 4xx: the fill is not one the order could have made, so no money moved):
+ * recorded as the order's anomaly for people to look at, then a non-retryable failure, as any unexpected answer.
+ */
+async function refusedSettlement(
+  deps: OrderActivitiesDeps,
+  input: { orderId: string; accountId: string; fillId: string; symbol: string; side: string; quantity: string; price: string },
+  fillId: string,
+  response: JsonResponse,
+): Promise<ApplicationFailure> {
+  const failure = unexpectedAnswer(`settlement of ${fillId}`, response);
+  if (response.status >= 400 && response.status < 500) {
+    const error = serviceError(response);
+    deps.logger.error({ orderId: input.orderId, fillId, code: error.code }, 'order.settlement_refused');
+    await deps.anomalies.record({
+      orderId: input.orderId,
+      accountId: input.accountId,
+      kind: `SETTLEMENT_${error.code}`,
+      version: 0,
+      details: { fillId, symbol: input.symbol, side: input.side, quantity: input.quantity, price: input.price, message: error.message },
+    });
+  }
+  return failure;
+}
 
 /** A 4xx the caller did not expect: our request was wrong, and retrying the same request cannot help. */
 function unexpectedAnswer(what: string, response: JsonResponse): ApplicationFailure {

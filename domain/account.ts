@@ -51,6 +51,17 @@ export interface FillRecord {
   fee: { asset: string; amount: string };
   /** The fill's base and quote balances right after it was applied. */
   balances: AssetBalance[];
+  /**
+   * The other side of the trade as the venue reported it, when that side is one of the venue's own accounts:
+   * the one account and order whose mirror settlement this fill allows (risk/ledger.ts decideHouseFill).
+   */
+  contra?: FillContra;
+}
+
+/** The account and order on the other side of a fill. */
+export interface FillContra {
+  accountId: string;
+  orderId: string;
 }
 
 export interface Balance {
@@ -67,10 +78,15 @@ export interface AccountHold {
   amount: Scaled;
   symbol?: string;
   side?: OrderSide;
-  /** BUY only: the order quantity not yet filled. */
+  /** The order quantity not yet filled (holds placed before SELLs tracked it carry it for BUYs only). */
   openQuantity?: Scaled;
   /** MARKET only: the worst price the order may fill at, answered again on a repeated hold. */
   protectionPrice?: Scaled;
+  /**
+   * The worst price a fill of this order may have: its limit (LIMIT) or its protection price (MARKET). A BUY
+   * never pays more, a SELL never receives less. Absent on holds placed before settlement checked it.
+   */
+  limitPrice?: Scaled;
 }
 
 /** A fee taken from a trader and not yet credited to the fee account; seq orders them per trader account. */
@@ -87,7 +103,11 @@ export interface Account {
   version: number;
   balances: Readonly<Record<string, Balance>>;
   holds: Readonly<Record<string, AccountHold>>;
-  /** Only the records asked for: loading every applied fill on each update would grow with the account's history. */
+  /**
+   * Only the records asked for. The document keeps a fill's record only from its settlement until it is archived
+   * in its own collection (infra/mongo/account-store.ts archiveFill), so it stays bounded; the store answers
+   * archived records here too, so a repeat is recognised either way.
+   */
   fills: Readonly<Record<string, FillRecord>>;
   pendingFees: Readonly<Record<string, PendingFee>>;
   /** The seq of the last pending fee ever recorded (0 for none). */

@@ -37,6 +37,14 @@ export const ErrorCode = {
   DUPLICATE_FILL: 'DUPLICATE_FILL',
   OVERFILL: 'OVERFILL',
   INVALID_TRANSITION: 'INVALID_TRANSITION',
+  // settlement: a fill the risk engine holds nothing for, or one its order could not have made
+  FILL_NOT_HELD: 'FILL_NOT_HELD',
+  FILL_MISMATCH: 'FILL_MISMATCH',
+  FILL_PRICE_BEYOND_LIMIT: 'FILL_PRICE_BEYOND_LIMIT',
+  // the venue: ids it keeps for its own orders (liquidity) are not the caller's to act on
+  ORDER_ID_RESERVED: 'ORDER_ID_RESERVED',
+  // a release of the funds of an order the venue can still fill, or whose fills are not all settled yet
+  ORDER_NOT_TERMINAL: 'ORDER_NOT_TERMINAL',
   // risk
   INSUFFICIENT_BALANCE: 'INSUFFICIENT_BALANCE',
   MAX_ORDER_NOTIONAL_EXCEEDED: 'MAX_ORDER_NOTIONAL_EXCEEDED',

@@ -15,6 +15,7 @@ export function createRiskApp(deps: RiskDeps) {
     symbols: deps.symbols,
     prices: deps.prices,
     positionMirror: deps.positionMirror,
+    venueOrders: deps.venueOrders,
     logger: deps.logger,
     feeAccountId: deps.feeAccountId ?? DEFAULT_FEE_ACCOUNT_ID,
     ...(deps.clock === undefined ? {} : { clock: deps.clock }),

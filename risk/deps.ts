@@ -2,6 +2,7 @@ import type { SymbolRegistry } from '../domain/symbols';
 import type { Logger } from '../infra/logger';
 import type { AccountLedger } from '../infra/mongo/account-store';
 import type { PositionMirror } from '../infra/redis/position-mirror';
+import type { VenueOrderLookup } from './engine';
 import type { MarkSource } from './price-book';
 
 /** Everything the risk engine service needs, passed in by its composition root (workers/risk.ts) or a test. */
@@ -13,6 +14,8 @@ export interface RiskDeps {
   prices: MarkSource;
   /** Where positions are copied after each fill (Redis); best effort. */
   positionMirror: PositionMirror;
+  /** The venue's answer about an order, asked before a hold is released (a VenueClient in production). */
+  venueOrders: VenueOrderLookup;
   /** Defaults to `fees`. */
   feeAccountId?: string;
   /** Defaults to 16 KB; every body this service takes is a few hundred bytes. */

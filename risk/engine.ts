@@ -1,22 +1,30 @@
 import type * as v from 'valibot';
-import type { AssetBalance, PendingFee } from '../domain/account';
-import { formatDecimal, mul, type Scaled } from '../domain/decimal';
+import type { AssetBalance, FillContra, PendingFee } from '../domain/account';
+import { formatDecimal, mul, ONE, type Scaled } from '../domain/decimal';
 import { DomainError } from '../domain/errors';
 import type { PositionView } from '../domain/market-events';
 import { holdFor, validateOrderRules, type OrderSide, type OrderType } from '../domain/order';
 import { toPositionRecord, toPositionView, type Position } from '../domain/position';
 import type { SymbolRegistry, SymbolSpec } from '../domain/symbols';
-import type { FillLiquidity } from '../domain/venue-order';
+import { RESTING_STATUSES, type FillLiquidity } from '../domain/venue-order';
 import type { Logger } from '../infra/logger';
 import type { AccountLedger } from '../infra/mongo/account-store';
 import type { PositionMirror } from '../infra/redis/position-mirror';
+import { isVenueHouseAccount } from '../domain/venue-events';
 import { exactCost } from './fees';
-import { decideFeeCredit, decideFill, decideHold, decidePrunePendingFees, decideRelease, type HoldSizing } from './ledger';
+import { decideFeeCredit, decideFill, decideHold, decideHouseFill, type FillRequest, decidePrunePendingFees, decideRelease, type HoldSizing } from './ledger';
 import type { MarkSource } from './price-book';
 import { checkPriceBand, protectionPrice } from './price-protection';
 import type { FillResponseSchema, HoldResponseSchema } from './schemas';
 
 export const DEFAULT_FEE_ACCOUNT_ID = 'fees';
+
+/** What the venue says about an order (infra/http/venue-client.ts VenueClient.order): null when it never saw it. */
+export interface VenueOrderLookup {
+  order(orderId: string): Promise<{ accountId: string; status: string; fills: ReadonlyArray<{ fillId: string }> } | null>;
+}
+
+const VENUE_OPEN_STATUSES: readonly string[] = RESTING_STATUSES;
 
 export interface RiskEngineDeps {
   accounts: AccountLedger;
@@ -26,6 +34,8 @@ export interface RiskEngineDeps {
   /** Best effort: a failure is logged, never fails a settlement. */
   positionMirror: PositionMirror;
   logger: Logger;
+  /** Asked before a hold is released: only the venue knows whether an order can still fill. */
+  venueOrders: VenueOrderLookup;
   /** Where every fee is credited; created on the first fee. */
   feeAccountId: string;
   clock?: () => Date;
@@ -55,6 +65,8 @@ export interface SettleFillInput {
   quantity: Scaled;
   price: Scaled;
   liquidity: FillLiquidity;
+  /** The other side as the venue reported it (account and order); required when this side is one of the venue's own accounts. */
+  contra?: FillContra;
 }
 
 export type FillView = v.InferOutput<typeof FillResponseSchema>;
@@ -102,10 +114,31 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       const reason = mark === undefined ? 'no recent mark price' : `the mark ${formatDecimal(mark)} is below one tick`;
       return { ok: false, refusal: new DomainError('MARKET_DATA_UNAVAILABLE', `${spec.symbol}: ${reason} to protect a MARKET order with`, { symbol: spec.symbol }) };
     }
+    // A MARKET order has no price of its own: its notional at the mark meets the symbol's minimum, as a LIMIT's does at its price
+    // (without it, dust MARKET orders could trade against a resting order over and over for next to nothing).
+    if (mark * input.quantity < spec.minNotional * ONE) {
+      const minNotional = formatDecimal(spec.minNotional);
+      return {
+        ok: false,
+        refusal: new DomainError('NOTIONAL_TOO_SMALL', `quantity × mark ${formatDecimal(mark)} is below the minimum notional ${minNotional} ${spec.quoteAsset}`, {
+          notional: formatDecimal(mul(mark, input.quantity, 'DOWN')),
+          mark: formatDecimal(mark),
+          minNotional,
+        }),
+      };
+    }
     const needed = holdFor(input, spec, worst)!;
     // A buy may spend up to its hold; a sell is worth about the mark (its protection price is only its floor).
     const notional = input.side === 'BUY' ? needed.amount : mul(mark, input.quantity, 'UP');
     return { ok: true, ...needed, notional, protectionPrice: worst };
+  };
+
+  /** The user's fill record that a fill of the venue's own account mirrors, read from the user's account; undefined when there is none. */
+  const mirroredFill = async (input: SettleFillInput) => {
+    const suffix = `:${input.orderId}`;
+    if (input.contra === undefined || !input.fillId.endsWith(suffix) || isVenueHouseAccount(input.contra.accountId)) return undefined;
+    const userFillId = `${input.fillId.slice(0, -suffix.length)}:${input.contra.orderId}`;
+    return deps.accounts.getFillRecord(input.contra.accountId, userFillId);
   };
 
   /** Credits the trader's pending fees to the fee account, then forgets them on the trader; both steps are idempotent, so any retry completes them. */
@@ -131,7 +164,7 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       // Sized once, outside the compare-and-set loop: every retry of the decision sees the same mark.
       const sizing = sizeOrder(input, spec);
       const outcome = await deps.accounts.updateAccount(input.accountId, (account) =>
-        decideHold(account, { orderId: input.orderId, symbol: spec.symbol, side: input.side, baseAsset: spec.baseAsset, quantity: input.quantity, sizing }),
+        decideHold(account, { orderId: input.orderId, symbol: spec.symbol, side: input.side, baseAsset: spec.baseAsset, quantity: input.quantity, price: input.price, sizing }),
       );
       if (outcome.kind === 'not_found') throw accountNotFound(input.accountId);
       if (outcome.kind === 'refused') return { ok: false, refusal: outcome.error };
@@ -158,26 +191,34 @@ export function createRiskEngine(deps: RiskEngineDeps) {
           quantity: formatDecimal(input.quantity),
         });
       }
-      const outcome = await deps.accounts.updateAccount(
-        input.accountId,
-        (account) =>
-          decideFill(account, {
-            orderId: input.orderId,
-            fillId: input.fillId,
-            symbol: spec.symbol,
-            side: input.side,
-            baseAsset: spec.baseAsset,
-            quoteAsset: spec.quoteAsset,
-            quantity: input.quantity,
-            price: input.price,
-            cost,
-            liquidity: input.liquidity,
-            at,
-          }),
-        { fills: [input.fillId] },
-      );
+      checkFillGrid(spec, input);
+      const fill: FillRequest = {
+        orderId: input.orderId,
+        fillId: input.fillId,
+        symbol: spec.symbol,
+        side: input.side,
+        baseAsset: spec.baseAsset,
+        quoteAsset: spec.quoteAsset,
+        quantity: input.quantity,
+        price: input.price,
+        cost,
+        liquidity: input.liquidity,
+        at,
+        ...(input.contra === undefined ? {} : { contra: input.contra }),
+      };
+      let outcome;
+      if (isVenueHouseAccount(input.accountId)) {
+        // The venue's side mirrors the user's fill of the same trade (fillIds are `${tradeId}:${orderId}`).
+        const mirrored = await mirroredFill(input);
+        outcome = await deps.accounts.updateAccount(input.accountId, (account) => decideHouseFill(account, fill, mirrored), { fills: [input.fillId] });
+      } else {
+        outcome = await deps.accounts.updateAccount(input.accountId, (account) => decideFill(account, fill), { fills: [input.fillId] });
+      }
       if (outcome.kind === 'not_found') throw accountNotFound(input.accountId);
       if (outcome.kind === 'refused') throw outcome.error;
+      // The record leaves the account document (kept bounded) for its own collection; also on a repeat, which
+      // completes an archive a crash interrupted. Before the fees: a crash between leaves both to the retry.
+      await deps.accounts.archiveFill(input.accountId, input.fillId, outcome.record);
       // Also on a repeat: a fee whose credit was interrupted (crash between the two documents) is credited now,
       // and a position whose mirroring was (Redis down, crash) is mirrored now; the mirror keeps the newest version.
       await creditFees(input.accountId, outcome.pendingFees);
@@ -186,8 +227,42 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       return { fill: { fillId: input.fillId, applied: outcome.applied, fee: record.fee, balances: record.balances }, overdrawn: outcome.overdrawn };
     },
 
-    /** Releases whatever the order still holds; without a hold nothing changes. */
+    /**
+     * Releases whatever the order still holds, once the order can trade no more; without a hold nothing changes.
+     * The caller's word is not taken for that (a released hold of an order that still fills would let the funds
+     * be spent twice, and its fills could then not settle): the venue, where fills are made, is asked. It must
+     * have the order final with every one of its fills settled here, or never have seen it (the order did not
+     * reach the venue: cancelled before, or refused by the risk check). A venue that cannot be reached is a 503,
+     * which the caller retries.
+     */
     async release(input: { accountId: string; orderId: string }): Promise<ReleaseView> {
+      const account = await deps.accounts.getAccount(input.accountId);
+      if (account === null) throw accountNotFound(input.accountId);
+      if (!Object.hasOwn(account.holds, input.orderId)) return { released: false };
+      let atVenue;
+      try {
+        atVenue = await deps.venueOrders.order(input.orderId);
+      } catch (error) {
+        deps.logger.warn({ err: error, orderId: input.orderId }, 'risk.venue_unreachable');
+        throw new DomainError('SERVICE_UNAVAILABLE', `the venue could not be asked about order ${input.orderId}; retry`, { orderId: input.orderId });
+      }
+      if (atVenue !== null) {
+        if (VENUE_OPEN_STATUSES.includes(atVenue.status)) {
+          throw new DomainError('ORDER_NOT_TERMINAL', `order ${input.orderId} is ${atVenue.status} at the venue: its hold stays until it ends`, {
+            orderId: input.orderId,
+            venueStatus: atVenue.status,
+          });
+        }
+        for (const { fillId } of atVenue.fills) {
+          if ((await deps.accounts.getFillRecord(input.accountId, fillId)) === undefined) {
+            throw new DomainError('ORDER_NOT_TERMINAL', `order ${input.orderId} has fill ${fillId} at the venue that is not settled yet: its hold stays until it is`, {
+              orderId: input.orderId,
+              venueStatus: atVenue.status,
+              unsettledFillId: fillId,
+            });
+          }
+        }
+      }
       const outcome = await deps.accounts.updateAccount(input.accountId, (account) => decideRelease(account, input.orderId));
       if (outcome.kind === 'not_found') throw accountNotFound(input.accountId);
       if (outcome.kind === 'nothing_held') return { released: false };
@@ -215,3 +290,19 @@ export function createRiskEngine(deps: RiskEngineDeps) {
 }
 
 export type RiskEngine = ReturnType<typeof createRiskEngine>;
+
+/** A fill the venue made is on the symbol's grid: its price a multiple of the tick, its quantity of the lot. */
+function checkFillGrid(spec: SymbolSpec, input: SettleFillInput): void {
+  if (input.price % spec.tickSize !== 0n) {
+    throw new DomainError('INVALID_PRICE_TICK', `fill price ${formatDecimal(input.price)} is not a multiple of the tick ${formatDecimal(spec.tickSize)}`, {
+      price: formatDecimal(input.price),
+      tickSize: formatDecimal(spec.tickSize),
+    });
+  }
+  if (input.quantity % spec.lotSize !== 0n) {
+    throw new DomainError('INVALID_QUANTITY_LOT', `fill quantity ${formatDecimal(input.quantity)} is not a multiple of the lot ${formatDecimal(spec.lotSize)}`, {
+      quantity: formatDecimal(input.quantity),
+      lotSize: formatDecimal(spec.lotSize),
+    });
+  }
+}

@@ -36,6 +36,7 @@ const bal = (total: string, held = '0'): Balance => ({ total: d(total), held: d(
 
 const buyHold = (orderId: string, quantity: string, price: string): HoldRequest => ({
   orderId,
+  price: d(price),
   symbol: 'BTC-USD',
   side: 'BUY',
   baseAsset: 'BTC',
@@ -64,7 +65,7 @@ describe('ledger decisions', () => {
     expect(first.result).toEqual({ kind: 'held', alreadyHeld: false, asset: 'USD', amount: d('15030.00501'), protectionPrice: null });
     const after = apply(before, first.changes);
     expect(after.balances.USD).toEqual(bal('100000', '15030.00501'));
-    expect(after.holds['o-1']).toEqual({ asset: 'USD', amount: d('15030.00501'), symbol: 'BTC-USD', side: 'BUY', openQuantity: d('0.5') });
+    expect(after.holds['o-1']).toEqual({ asset: 'USD', amount: d('15030.00501'), symbol: 'BTC-USD', side: 'BUY', openQuantity: d('0.5'), limitPrice: d('30000.01') });
 
     const again = decideHold(after, buyHold('o-1', '0.5', '30000.01'));
     expect(again).toEqual({ result: { kind: 'held', alreadyHeld: true, asset: 'USD', amount: d('15030.00501'), protectionPrice: null } });
@@ -92,7 +93,7 @@ describe('ledger decisions', () => {
     expect(decideHold(null, buyHold('o-1', '1', '1')).result).toEqual({ kind: 'not_found' });
   });
 
-  it('settles a buy from its hold, and the rest from available when the hold is smaller', () => {
+  it('settles a buy from its hold, and the rest from available when the fee outgrew it (a taker rate raised after the hold)', () => {
     let acct = account({ balances: { USD: bal('1000') } });
     acct = apply(acct, decideHold(acct, buyHold('o-1', '0.01', '10000')).changes); // holds 100.2
     const first = decideFill(acct, fill('f-1', 'BUY', '0.005', '10000', 'MAKER')); // 50 + 0.05
@@ -101,12 +102,13 @@ describe('ledger decisions', () => {
     expect(acct.balances).toEqual({ USD: bal('949.95', '50.15'), BTC: bal('0.005') });
     expect(acct.holds['o-1']).toMatchObject({ amount: d('50.15'), openQuantity: d('0.005') });
 
-    // 60 + 0.12 taker: 50.15 from the hold, 9.97 from available
-    const second = decideFill(acct, fill('f-2', 'BUY', '0.005', '12000', 'TAKER'));
+    // 50 + 0.2 at a taker rate of 40 bp: 50.15 from the hold, 0.05 from available
+    acct = { ...acct, feeRates: { makerBps: 10, takerBps: 40 } };
+    const second = decideFill(acct, fill('f-2', 'BUY', '0.005', '10000', 'TAKER'));
     acct = apply(acct, second.changes);
-    expect(acct.balances).toEqual({ USD: bal('889.83', '0'), BTC: bal('0.01') });
+    expect(acct.balances).toEqual({ USD: bal('899.75', '0'), BTC: bal('0.01') });
     expect(acct.holds['o-1']).toMatchObject({ amount: 0n, openQuantity: 0n });
-    expect(acct.pendingFees).toEqual({ 'f-1': { seq: 1, asset: 'USD', amount: d('0.05') }, 'f-2': { seq: 2, asset: 'USD', amount: d('0.12') } });
+    expect(acct.pendingFees).toEqual({ 'f-1': { seq: 1, asset: 'USD', amount: d('0.05') }, 'f-2': { seq: 2, asset: 'USD', amount: d('0.2') } });
   });
 
   it('settles a sell: the base leaves the hold, the quote receives cost minus fee', () => {
@@ -121,6 +123,8 @@ describe('ledger decisions', () => {
 
   it("moves the fill's position in the same decision, once per fillId", () => {
     let acct = account({ balances: { USD: bal('10000'), BTC: bal('1') } });
+    acct = apply(acct, decideHold(acct, buyHold('o-1', '0.2', '30000')).changes);
+    acct = apply(acct, decideHold(acct, { ...buyHold('o-2', '0.05', '31000'), side: 'SELL', sizing: { ok: true, asset: 'BTC', amount: d('0.05'), notional: d('1550'), protectionPrice: null } }).changes);
     const bought = decideFill(acct, fill('f-1', 'BUY', '0.2', '30000', 'TAKER'));
     expect(bought.changes?.positions).toEqual({ 'BTC-USD': { quantity: d('0.2'), cost: d('6000'), realizedPnl: 0n, version: 1, updatedAt: '2026-01-01T00:00:00.000Z' } });
     acct = apply(acct, bought.changes);
@@ -137,6 +141,7 @@ describe('ledger decisions', () => {
 
   it('answers a repeated fillId with the first record and no change; other terms under the same id are refused', () => {
     let acct = account({ balances: { USD: bal('1000') } });
+    acct = apply(acct, decideHold(acct, buyHold('o-1', '0.02', '100')).changes);
     const first = decideFill(acct, fill('f-1', 'BUY', '0.01', '100', 'TAKER'));
     acct = apply(acct, first.changes);
     const repeat = decideFill(acct, fill('f-1', 'BUY', '0.01', '100', 'TAKER'));
@@ -146,9 +151,10 @@ describe('ledger decisions', () => {
     expect(decideFill(acct, fill('f-1', 'BUY', '0.02', '100', 'TAKER')).result).toMatchObject({ kind: 'refused', error: { code: 'DUPLICATE_FILL' } });
   });
 
-  it('refuses a fill whose side does not match the order hold', () => {
+  it('refuses a fill whose side does not match the order hold (FILL_MISMATCH), and one of an order without a hold (FILL_NOT_HELD)', () => {
     const acct = account({ balances: { BTC: bal('1', '1') }, holds: { 'o-1': { asset: 'BTC', amount: d('1'), symbol: 'BTC-USD', side: 'SELL' } } });
-    expect(decideFill(acct, fill('f-1', 'BUY', '0.1', '100', 'TAKER')).result).toMatchObject({ kind: 'refused', error: { code: 'VALIDATION_FAILED' } });
+    expect(decideFill(acct, fill('f-1', 'BUY', '0.1', '100', 'TAKER')).result).toMatchObject({ kind: 'refused', error: { code: 'FILL_MISMATCH' } });
+    expect(decideFill(acct, fill('f-1', 'SELL', '0.1', '100', 'TAKER', 'o-2')).result).toMatchObject({ kind: 'refused', error: { code: 'FILL_NOT_HELD' } });
   });
 
   it('releases the rest of a hold once', () => {

@@ -6,6 +6,7 @@ import {
   type AccountDecision,
   type AccountHold,
   type Balance,
+  type FillContra,
   type FillRecord,
   type PendingFee,
 } from '../domain/account';
@@ -48,6 +49,8 @@ export interface HoldRequest {
   side: OrderSide;
   baseAsset: string;
   quantity: Scaled;
+  /** LIMIT: the order's price (MARKET: its protection price comes with the sizing). */
+  price: Scaled | null;
   sizing: HoldSizing;
 }
 
@@ -85,13 +88,15 @@ export function decideHold(account: Account | null, request: HoldRequest): Accou
     });
     return { result: { kind: 'refused', error } };
   }
+  const limitPrice = protectionPrice ?? request.price;
   const hold: AccountHold = {
     asset,
     amount,
     symbol: request.symbol,
     side: request.side,
-    ...(request.side === 'BUY' ? { openQuantity: request.quantity } : {}),
+    openQuantity: request.quantity,
     ...(protectionPrice === null ? {} : { protectionPrice }),
+    ...(limitPrice === null ? {} : { limitPrice }),
   };
   return {
     result: { kind: 'held', alreadyHeld: false, asset, amount, protectionPrice },
@@ -128,6 +133,8 @@ export interface FillRequest {
   liquidity: FillLiquidity;
   /** When it is settled (ISO-8601): the position's updatedAt. */
   at: string;
+  /** The other side, as the venue reported it; recorded, so that side can be settled once if it is the venue's own. */
+  contra?: FillContra;
 }
 
 export type FillOutcome =
@@ -166,22 +173,91 @@ export function decideFill(account: Account | null, fill: FillRequest): AccountD
   if (account === null) return { result: { kind: 'not_found' } };
   const recorded = Object.hasOwn(account.fills, fill.fillId) ? account.fills[fill.fillId] : undefined;
   const position = Object.hasOwn(account.positions, fill.symbol) ? account.positions[fill.symbol] : undefined;
-  if (recorded !== undefined) {
-    if (sameFill(recorded, fill)) return { result: { kind: 'settled', applied: false, record: recorded, pendingFees: account.pendingFees, overdrawn: false, position } };
-    const error = new DomainError('DUPLICATE_FILL', `fill ${fill.fillId} was already applied with other terms`, { fillId: fill.fillId, applied: recorded });
-    return { result: { kind: 'refused', error } };
-  }
+  if (recorded !== undefined) return repeatOf(account, fill, recorded, position);
 
   const hold = holdOf(account, fill.orderId);
-  const paidIn = fill.side === 'BUY' ? fill.quoteAsset : fill.baseAsset;
-  if (hold !== undefined && (hold.asset !== paidIn || (hold.side ?? fill.side) !== fill.side || (hold.symbol ?? fill.symbol) !== fill.symbol)) {
-    const error = new DomainError('VALIDATION_FAILED', `fill ${fill.fillId} does not match order ${fill.orderId}'s hold`, {
-      fill: { symbol: fill.symbol, side: fill.side },
-      hold: { asset: hold.asset, symbol: hold.symbol, side: hold.side },
+  const refusal = checkFillAgainstHold(hold, fill);
+  if (refusal !== undefined) return { result: { kind: 'refused', error: refusal } };
+  return applyFillDecision(account, fill, hold, position);
+}
+
+/**
+ * The venue's side of a fill with one of its own accounts (its simulated market), which holds nothing: it only
+ * mirrors a user's fill the engine already settled against that user's hold, whose record names this account
+ * and order as the contra. The mirror has the same symbol, quantity and price and the other side, so what one
+ * account pays the other receives, and its fillId is derived from the trade, so it is settled once.
+ */
+export function decideHouseFill(account: Account | null, fill: FillRequest, mirrored: FillRecord | undefined): AccountDecision<FillOutcome> {
+  if (account === null) return { result: { kind: 'not_found' } };
+  const recorded = Object.hasOwn(account.fills, fill.fillId) ? account.fills[fill.fillId] : undefined;
+  const position = Object.hasOwn(account.positions, fill.symbol) ? account.positions[fill.symbol] : undefined;
+  if (recorded !== undefined) return repeatOf(account, fill, recorded, position);
+  const matches =
+    mirrored !== undefined &&
+    mirrored.contra?.accountId === account.accountId &&
+    mirrored.contra.orderId === fill.orderId &&
+    mirrored.symbol === fill.symbol &&
+    mirrored.side !== fill.side &&
+    mirrored.quantity === formatDecimal(fill.quantity) &&
+    mirrored.price === formatDecimal(fill.price);
+  if (!matches) {
+    const error = new DomainError('FILL_NOT_HELD', `fill ${fill.fillId} of the venue's account ${account.accountId} mirrors no settled fill that names it`, {
+      fillId: fill.fillId,
+      accountId: account.accountId,
+      orderId: fill.orderId,
     });
     return { result: { kind: 'refused', error } };
   }
+  return applyFillDecision(account, fill, undefined, position);
+}
 
+function repeatOf(account: Account, fill: FillRequest, recorded: FillRecord, position: Position | undefined): AccountDecision<FillOutcome> {
+  if (sameFill(recorded, fill)) return { result: { kind: 'settled', applied: false, record: recorded, pendingFees: account.pendingFees, overdrawn: false, position } };
+  const error = new DomainError('DUPLICATE_FILL', `fill ${fill.fillId} was already applied with other terms`, { fillId: fill.fillId, applied: recorded });
+  return { result: { kind: 'refused', error } };
+}
+
+/**
+ * A trader's fill is one its order could have made: the order has a hold here (placed by the risk check, so
+ * for this account), for this symbol and side, the price is within the order's limit (LIMIT price or MARKET
+ * protection price) and the quantity within what is still open and still held. Grid checks (tick, lot) are
+ * the engine's, which knows the symbol.
+ */
+export function checkFillAgainstHold(hold: AccountHold | undefined, fill: FillRequest): DomainError | undefined {
+  if (hold === undefined) {
+    return new DomainError('FILL_NOT_HELD', `order ${fill.orderId} holds nothing here to settle fill ${fill.fillId} from`, { orderId: fill.orderId, fillId: fill.fillId });
+  }
+  const paidIn = fill.side === 'BUY' ? fill.quoteAsset : fill.baseAsset;
+  if (hold.asset !== paidIn || (hold.side ?? fill.side) !== fill.side || (hold.symbol ?? fill.symbol) !== fill.symbol) {
+    return new DomainError('FILL_MISMATCH', `fill ${fill.fillId} does not match order ${fill.orderId}'s hold`, {
+      fill: { symbol: fill.symbol, side: fill.side },
+      hold: { asset: hold.asset, symbol: hold.symbol, side: hold.side },
+    });
+  }
+  const limit = hold.limitPrice;
+  if (limit !== undefined && (fill.side === 'BUY' ? fill.price > limit : fill.price < limit)) {
+    return new DomainError('FILL_PRICE_BEYOND_LIMIT', `fill ${fill.fillId} at ${formatDecimal(fill.price)} is beyond order ${fill.orderId}'s limit ${formatDecimal(limit)}`, {
+      price: formatDecimal(fill.price),
+      limitPrice: formatDecimal(limit),
+      side: fill.side,
+    });
+  }
+  // What is still open, and what is still held: a SELL holds its open base; a BUY's cost at a price within the
+  // limit fits its hold (only a fee rounded up per fill may take a few units from available).
+  const open = hold.openQuantity ?? (fill.side === 'SELL' ? hold.amount : undefined);
+  const overOpen = open !== undefined && fill.quantity > open;
+  const overHeld = fill.side === 'SELL' ? fill.quantity > hold.amount : fill.cost > hold.amount;
+  if (overOpen || overHeld) {
+    return new DomainError('OVERFILL', `fill ${fill.fillId} of ${formatDecimal(fill.quantity)} is more than order ${fill.orderId} has open or held`, {
+      quantity: formatDecimal(fill.quantity),
+      ...(open === undefined ? {} : { openQuantity: formatDecimal(open) }),
+      held: formatDecimal(hold.amount),
+    });
+  }
+  return undefined;
+}
+
+function applyFillDecision(account: Account, fill: FillRequest, hold: AccountHold | undefined, position: Position | undefined): AccountDecision<FillOutcome> {
   const fee = feeOn(fill.cost, bpsFor(feeRatesOf(account), fill.liquidity));
   const base = balanceOf(account, fill.baseAsset);
   const quote = balanceOf(account, fill.quoteAsset);
@@ -214,6 +290,7 @@ export function decideFill(account: Account | null, fill: FillRequest): AccountD
     liquidity: fill.liquidity,
     fee: { asset: fill.quoteAsset, amount: formatDecimal(fee) },
     balances: [toAssetBalance(fill.baseAsset, newBase), toAssetBalance(fill.quoteAsset, newQuote)].sort((a, b) => (a.asset < b.asset ? -1 : 1)),
+    ...(fill.contra === undefined ? {} : { contra: fill.contra }),
   };
   changes.fills = { [fill.fillId]: record };
   // The position moves in the same update as the balances, so it counts each fillId exactly once too.

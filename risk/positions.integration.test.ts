@@ -49,7 +49,9 @@ describe('risk engine positions: the fill update, the routes, the Redis mirror a
     price,
     liquidity: 'TAKER',
   });
+  // Each fill settles against its order's hold (issue 11: money only moves through fills of held orders).
   const settle = async (orderId: string, body: ReturnType<typeof fill>, app?: Parameters<RiskTestApp['fill']>[2]) => {
+    await risk.holdForFill(orderId, body, app);
     const response = await risk.fill(orderId, body, app);
     expect(response.status).toBe(200);
     return response.json as { applied: boolean };

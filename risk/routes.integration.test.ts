@@ -132,6 +132,7 @@ describe('risk engine routes (real store)', () => {
 
     it('settles a fill', async () => {
       const accountId = await risk.createAccount('fill-ok', { USD: '1000' });
+      await risk.holdForFill('o-1', buyFill(accountId));
       const response = await risk.fill('o-1', buyFill(accountId));
       expect(response).toMatchObject({
         status: 200,
@@ -145,6 +146,12 @@ describe('risk engine routes (real store)', () => {
           ],
         },
       });
+    });
+
+    it('refuses with 409 FILL_NOT_HELD a fill of an order the engine holds nothing for', async () => {
+      const accountId = await risk.createAccount('fill-unheld', { USD: '1000' });
+      expectError(await risk.fill('o-1', buyFill(accountId)), 409, 'FILL_NOT_HELD');
+      expect(await risk.balances(accountId)).toEqual({ USD: { total: '1000', available: '1000', held: '0' } });
     });
 
     it.each([

@@ -36,6 +36,12 @@ export const FillBodySchema = v.strictObject({
   quantity: DecimalText('filled quantity in the base asset'),
   price: DecimalText('fill price in the quote asset'),
   liquidity: v.picklist(LIQUIDITIES),
+  contra: v.optional(
+    v.pipe(
+      v.strictObject({ accountId: IdSchema('contra accountId'), orderId: IdSchema('contra orderId') }),
+      v.description("the other side of the trade as the venue reported it; required to settle a fill of the venue's own accounts"),
+    ),
+  ),
 });
 export type FillBodyInput = v.InferInput<typeof FillBodySchema>;
 

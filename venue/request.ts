@@ -1,4 +1,4 @@
-import { isMultipleOf, type Scaled } from '../domain/decimal';
+import { formatDecimal, isMultipleOf, type Scaled } from '../domain/decimal';
 import { DomainError } from '../domain/errors';
 import type { SymbolRegistry } from '../domain/symbols';
 import { parseShape } from '../domain/validation-issues';
@@ -7,8 +7,8 @@ import { SubmitOrderBodySchema, type VenueOrderRequest } from './schemas';
 
 /**
  * The submit body: its shape, then what the matching engine relies on (price on the tick grid, quantity on the
- * lot grid, price only for LIMIT, post-only only for resting LIMIT orders). Order-size and notional rules are
- * the order API's and the risk engine's to enforce.
+ * lot grid, quantity at most the symbol's maximum, price only for LIMIT, post-only only for resting LIMIT orders).
+ * The minimum size and notional are the order API's and the risk engine's to enforce.
  */
 export function parseSubmitOrder(body: unknown, symbols: SymbolRegistry): VenueOrderRequest {
   const input = parseShape(SubmitOrderBodySchema, body, 'body');
@@ -20,6 +20,15 @@ export function parseSubmitOrder(body: unknown, symbols: SymbolRegistry): VenueO
   const quantity = positiveDecimal('quantity', input.quantity);
   if (!isMultipleOf(quantity, spec.lotSize)) {
     throw new DomainError('INVALID_QUANTITY_LOT', `quantity must be a multiple of the lot size of ${spec.symbol}`, { field: 'quantity', value: input.quantity });
+  }
+  // The matching engine would take any size; the symbol's maximum is the venue's to enforce as well (an order larger
+  // than any the order API accepts can only come from a caller that skipped it).
+  if (quantity > spec.maxQuantity) {
+    throw new DomainError('QUANTITY_TOO_LARGE', `quantity is above the maximum ${formatDecimal(spec.maxQuantity)} for ${spec.symbol}`, {
+      field: 'quantity',
+      value: input.quantity,
+      maxQuantity: formatDecimal(spec.maxQuantity),
+    });
   }
   let price: Scaled | null = null;
   if (input.type === 'LIMIT') {

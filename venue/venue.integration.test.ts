@@ -164,6 +164,7 @@ describe('venue service', () => {
     ['a LIMIT with a protection price', JSON.stringify({ ...valid, protectionPrice: '100' }), 400, 'PRICE_NOT_ALLOWED'],
     ['a protection price off the tick', JSON.stringify({ ...valid, type: 'MARKET', price: null, protectionPrice: '100.001' }), 400, 'INVALID_PRICE_TICK'],
     ['post-only IOC', JSON.stringify({ ...valid, timeInForce: 'IOC', postOnly: true }), 400, 'POST_ONLY_REQUIRES_LIMIT'],
+    ["a quantity above the symbol's maximum (BTC-USD: 1000)", JSON.stringify({ ...valid, quantity: '1000.00000001' }), 400, 'QUANTITY_TOO_LARGE'],
     ['a body over 16 KB', JSON.stringify({ ...valid, orderId: 'x'.repeat(17_000) }), 413, 'PAYLOAD_TOO_LARGE'],
   ];
 
@@ -178,6 +179,9 @@ describe('venue service', () => {
     ['GET', '/venue/book/BTC-USD?depth=0', 400, 'VALIDATION_FAILED'],
     ['GET', '/venue/book/BTC-USD?level=3', 400, 'VALIDATION_FAILED'],
     ['POST', '/venue/orders/x/cancel?', 404, 'ORDER_NOT_FOUND'],
+    // The venue's own liquidity orders (issue 11): no caller may cancel them, whether or not one rests now.
+    ['POST', '/venue/orders/venue-liquidity:q1/cancel', 403, 'ORDER_ID_RESERVED'],
+    ['POST', '/venue/orders/venue-market-flow:t1/cancel', 403, 'ORDER_ID_RESERVED'],
     ['GET', '/venue/nothing', 404, 'NOT_FOUND'],
   ])('answers %s %s with %d %s', async (method, path, status, code) => {
     expect(await venue.request(method, path)).toMatchObject({ status, json: { error: { code } } });

@@ -1,6 +1,8 @@
 import { serve } from '@hono/node-server';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
+import { createInternalSigner } from '../infra/http/internal-auth';
 import { loadConfig } from '../infra/config';
+import { VenueClient } from '../infra/http/venue-client';
 import { createKafka } from '../infra/kafka/client';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { createLogger } from '../infra/logger';
@@ -24,6 +26,9 @@ async function main(): Promise<void> {
   await ensureIndexes(mongo.db);
   const accounts = new MongoAccountStore(mongo.db);
   await ensureVenueHouseAccounts(accounts);
+  // Fills settled before they had their own collection leave the account documents (idempotent; a no-op once done).
+  const migrated = await accounts.migrateFillsOut();
+  if (migrated > 0) logger.info({ migrated }, 'risk.fills_migrated');
 
   const redis = createRedis(config.redis, logger);
   const kafka = createKafka(config.kafka, logger);
@@ -52,6 +57,8 @@ async function main(): Promise<void> {
     symbols,
     prices,
     positionMirror: new RedisPositionMirror(redis),
+    // Only the venue knows whether an order can still fill: a release asks it first.
+    venueOrders: new VenueClient({ url: config.venue.url, signer: createInternalSigner({ caller: 'risk', secrets: config.internalAuth.secrets }) }),
     maxBodyBytes: config.api.maxBodyBytes,
     internalAuth: config.internalAuth,
     allowedHosts: config.http.allowedHosts,

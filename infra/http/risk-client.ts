@@ -46,6 +46,8 @@ export class RiskClient {
     quantity: string;
     price: string;
     liquidity: FillLiquidity;
+    /** The other side as the venue reported it; required for a fill of the venue's own accounts. */
+    contra?: { accountId: string; orderId: string };
   }): Promise<{ ok: true; fill: SettledFill } | { ok: false; status: number; error: ServiceError }> {
     const { orderId, ...body } = input;
     const response = await callJson(this.service, 'POST', `/risk/orders/${encodeURIComponent(orderId)}/fills`, body);

@@ -29,6 +29,7 @@ interface HoldDoc {
   side?: OrderSide;
   openQuantity?: string;
   protectionPrice?: string;
+  limitPrice?: string;
 }
 
 interface PositionDoc {
@@ -153,6 +154,7 @@ function holdFromDoc(hold: HoldDoc): AccountHold {
     ...(hold.side === undefined ? {} : { side: hold.side }),
     ...(hold.openQuantity === undefined ? {} : { openQuantity: parseDecimal(hold.openQuantity) }),
     ...(hold.protectionPrice === undefined ? {} : { protectionPrice: parseDecimal(hold.protectionPrice) }),
+    ...(hold.limitPrice === undefined ? {} : { limitPrice: parseDecimal(hold.limitPrice) }),
   };
 }
 
@@ -164,6 +166,7 @@ function holdToDoc(hold: AccountHold): HoldDoc {
     ...(hold.side === undefined ? {} : { side: hold.side }),
     ...(hold.openQuantity === undefined ? {} : { openQuantity: formatDecimal(hold.openQuantity) }),
     ...(hold.protectionPrice === undefined ? {} : { protectionPrice: formatDecimal(hold.protectionPrice) }),
+    ...(hold.limitPrice === undefined ? {} : { limitPrice: formatDecimal(hold.limitPrice) }),
   };
 }
 

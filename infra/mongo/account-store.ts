@@ -1,6 +1,6 @@
 import { MongoServerError, type Collection, type Db, type UpdateFilter } from 'mongodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkFeeRates, toAssetBalance, type Account, type AccountDecision, type AssetBalance, type FeeRates, type NewAccount, type RiskLimitOverrides } from '../../domain/account';
+import { checkFeeRates, toAssetBalance, type Account, type AccountDecision, type AssetBalance, type FeeRates, type FillRecord, type NewAccount, type RiskLimitOverrides } from '../../domain/account';
 import { isEmptyUpdate, limitsToDoc, newAccountDoc, projectionFor, readBalance, toAccount, toUpdate, type AccountDoc } from './account-document';
 import { COLLECTIONS } from './client';
 
@@ -25,6 +25,13 @@ export interface UpdateAccountOptions {
 export interface AccountLedger {
   updateAccount<R>(accountId: string, decide: (account: Account | null) => AccountDecision<R>, options?: UpdateAccountOptions): Promise<R>;
   getAccount(accountId: string): Promise<Account | null>;
+  /** One settled fill's record on the account; undefined when the account or the record does not exist. */
+  getFillRecord(accountId: string, fillId: string): Promise<FillRecord | undefined>;
+  /**
+   * Moves a settled fill's record out of the account document into its own collection: inserted there first
+   * (unique key), then removed from the document. Idempotent, so a retry completes a crashed pair.
+   */
+  archiveFill(accountId: string, fillId: string, record: FillRecord): Promise<void>;
   getBalances(accountId: string): Promise<AssetBalance[] | null>;
 }
 
@@ -38,12 +45,25 @@ const DUPLICATE_KEY = 11000;
 
 type Decision<R> = { result: R; set?: Record<string, unknown>; unset?: string[] };
 
+/** A fill's settlement on one account, out of the account document so the document stays bounded (issue 11). */
+interface AccountFillDoc {
+  _id: string;
+  accountId: string;
+  fillId: string;
+  record: FillRecord;
+  archivedAt: string;
+}
+
+const accountFillId = (accountId: string, fillId: string) => `${accountId}:${fillId}`;
+
 export class MongoAccountStore implements AccountStore, AccountLedger {
   private readonly accounts: Collection<AccountDoc>;
+  private readonly fills: Collection<AccountFillDoc>;
   private readonly clock: () => Date;
 
   constructor(db: Db, options: { clock?: () => Date } = {}) {
     this.accounts = db.collection<AccountDoc>(COLLECTIONS.accounts);
+    this.fills = db.collection<AccountFillDoc>(COLLECTIONS.accountFills);
     this.clock = options.clock ?? (() => new Date());
   }
 
@@ -58,6 +78,40 @@ export class MongoAccountStore implements AccountStore, AccountLedger {
   async getAccount(accountId: string): Promise<Account | null> {
     const doc = await this.accounts.findOne({ _id: accountId }, { projection: projectionFor([]) });
     return doc === null ? null : toAccount(doc);
+  }
+
+  async getFillRecord(accountId: string, fillId: string): Promise<FillRecord | undefined> {
+    const doc = await this.accounts.findOne({ _id: accountId }, { projection: projectionFor([fillId]) });
+    if (doc?.fills !== undefined && Object.hasOwn(doc.fills, fillId)) return doc.fills[fillId];
+    return (await this.fills.findOne({ _id: accountFillId(accountId, fillId) }))?.record;
+  }
+
+  async archiveFill(accountId: string, fillId: string, record: FillRecord): Promise<void> {
+    try {
+      await this.fills.insertOne({ _id: accountFillId(accountId, fillId), accountId, fillId, record, archivedAt: this.clock().toISOString() });
+    } catch (error) {
+      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+    }
+    // Only once the record is in its collection: until then the document's copy is what says the fill was applied.
+    // The version moves, so a compare-and-set that read the copy re-reads (and then finds the record in its collection).
+    await this.accounts.updateOne({ _id: accountId, [`fills.${fillId}`]: { $exists: true } }, { $unset: { [`fills.${fillId}`]: '' }, $inc: { version: 1 } });
+  }
+
+  /**
+   * Start-up migration: documents written before settlements had their own collection keep every fill in `fills`.
+   * Each is archived (inserted, then removed from the document), so a crash anywhere is completed by the next run.
+   * Answers how many records it moved.
+   */
+  async migrateFillsOut(): Promise<number> {
+    let moved = 0;
+    const cursor = this.accounts.find({ fills: { $exists: true, $ne: {} } }, { projection: { fills: 1 } });
+    for await (const doc of cursor) {
+      for (const [fillId, record] of Object.entries(doc.fills ?? {})) {
+        await this.archiveFill(doc._id, fillId, record);
+        moved += 1;
+      }
+    }
+    return moved;
   }
 
   async createAccount(input: CreateAccountInput): Promise<{ created: boolean }> {
@@ -90,8 +144,21 @@ export class MongoAccountStore implements AccountStore, AccountLedger {
         const update = toUpdate(decision.changes);
         return isEmptyUpdate(update) ? { result: decision.result } : { result: decision.result, set: update.set, unset: update.unset };
       },
-      { projection: projectionFor(options.fills ?? []), ...(options.createAs === undefined ? {} : { createAs: options.createAs }) },
+      {
+        projection: projectionFor(options.fills ?? []),
+        ...(options.createAs === undefined ? {} : { createAs: options.createAs }),
+        ...(options.fills === undefined ? {} : { archivedFills: options.fills }),
+      },
     );
+  }
+
+  /** Adds to the document's fills the asked-for records that were already moved to their collection. */
+  private async withArchivedFills(doc: AccountDoc, accountId: string, fillIds: readonly string[]): Promise<void> {
+    const missing = fillIds.filter((id) => doc.fills === undefined || !Object.hasOwn(doc.fills, id));
+    if (missing.length === 0) return;
+    const archived = await this.fills.find({ _id: { $in: missing.map((id) => accountFillId(accountId, id)) } }).toArray();
+    if (archived.length === 0) return;
+    doc.fills = { ...(doc.fills ?? {}), ...Object.fromEntries(archived.map((a) => [a.fillId, a.record])) };
   }
 
   // A whole-field replacement needs no read first: it does not depend on the document's state.
@@ -108,7 +175,7 @@ export class MongoAccountStore implements AccountStore, AccountLedger {
   private async compareAndSet<R>(
     accountId: string,
     decide: (doc: AccountDoc | null) => Decision<R>,
-    options: { projection?: Record<string, 0 | 1>; createAs?: string } = {},
+    options: { projection?: Record<string, 0 | 1>; createAs?: string; archivedFills?: readonly string[] } = {},
   ): Promise<R> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const doc = await this.accounts.findOne({ _id: accountId }, { projection: options.projection ?? { fills: 0 } });
@@ -117,6 +184,8 @@ export class MongoAccountStore implements AccountStore, AccountLedger {
         await this.createAccount({ accountId, name: options.createAs, balances: {} });
         continue;
       }
+      // Read after the document: a fill archived by then was archived after it was applied, and its record is found here.
+      if (doc !== null && options.archivedFills !== undefined) await this.withArchivedFills(doc, accountId, options.archivedFills);
       const decision = decide(doc);
       if (doc === null || decision.set === undefined) return decision.result;
       const update: UpdateFilter<AccountDoc> = { $set: { ...decision.set, updatedAt: this.clock().toISOString() }, $inc: { version: 1 } };

@@ -7,6 +7,8 @@ export const COLLECTIONS = {
   accounts: 'accounts',
   apiKeys: 'api_keys',
   fills: 'fills',
+  /** The risk engine's settlement of each fill per account (_id `${accountId}:${fillId}`, unique), out of the account document. */
+  accountFills: 'account_fills',
   orderAnomalies: 'order_anomalies',
   adminAudit: 'admin_audit',
 } as const;
@@ -37,6 +39,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { at: -1 }, name: 'at' },
     { key: { 'target.keyId': 1 }, name: 'target_key' },
   ],
+  [COLLECTIONS.accountFills]: [{ key: { accountId: 1, fillId: 1 }, name: 'account_fill', unique: true }],
 };
 
 export async function connectMongo(config: { url: string; db: string }): Promise<{ client: MongoClient; db: Db }> {

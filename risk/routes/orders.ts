@@ -73,16 +73,16 @@ export function createOrderRoutes(engine: RiskEngine) {
     describeRoute({
       summary: 'Settle one side of one fill',
       description:
-        "Moves the balances of one fill for the order's account, once per fillId: BUY pays price × quantity + fee from the hold (then from available) and receives the base; SELL pays the base quantity and receives price × quantity − fee. The fee (maker or taker rate of the account, rounded up) is credited to the fee account. The account's position in the symbol moves in the same atomic update (then is copied to Redis `positions:<accountId>` and published on that channel). A repeated fillId changes nothing and answers the first result with applied: false.",
+        "Moves the balances of one fill for the order's account, once per fillId: BUY pays price × quantity + fee from the hold (then from available) and receives the base; SELL pays the base quantity and receives price × quantity − fee. The fee (maker or taker rate of the account, rounded up) is credited to the fee account. The account's position in the symbol moves in the same atomic update (then is copied to Redis `positions:<accountId>` and published on that channel). A repeated fillId changes nothing and answers the first result with applied: false. Only a fill the order could have made settles: the order holds funds here (its risk check placed the hold, for this account), same symbol and side, price on the tick grid and not beyond the order's limit (LIMIT price or MARKET protection price), quantity on the lot grid and not beyond what the order has open and held. A fill of the venue's own accounts (venue-liquidity, venue-market-flow) settles only as the mirror of a settled user fill whose contra names it (send contra: the user's account and order). The settlement record is kept in account_fills, not in the account.",
       tags: ['orders'],
       parameters: [orderIdParameter],
       requestBody: jsonRequestBody(FillBodySchema),
       responses: {
         200: jsonResponse('Settled (or already settled)', FillResponseSchema),
         ...errorResponses({
-          400: 'Invalid body, decimal or symbol; a fill that does not match the order',
+          400: 'Invalid body, decimal or symbol; INVALID_PRICE_TICK, INVALID_QUANTITY_LOT: off the symbol grid',
           404: 'No such account',
-          409: 'DUPLICATE_FILL: this fillId was applied with other terms',
+          409: 'DUPLICATE_FILL: this fillId was applied with other terms; FILL_NOT_HELD: no hold for this order on this account (or, for a venue account, no settled fill it mirrors); FILL_MISMATCH: another symbol or side than the hold; FILL_PRICE_BEYOND_LIMIT; OVERFILL: more than the order has open or held',
           413: 'Body over the size limit',
         }),
       },
@@ -99,6 +99,7 @@ export function createOrderRoutes(engine: RiskEngine) {
         quantity: positiveDecimal('quantity', body.quantity),
         price: positiveDecimal('price', body.price),
         liquidity: body.liquidity,
+        ...(body.contra === undefined ? {} : { contra: body.contra }),
       });
       const fields = { orderId, fillId: fill.fillId, accountId: body.accountId, applied: fill.applied, fee: fill.fee.amount, feeAsset: fill.fee.asset };
       if (overdrawn) c.var.logger.warn({ ...fields, balances: fill.balances }, 'risk.fill_overdrawn');
@@ -111,13 +112,20 @@ export function createOrderRoutes(engine: RiskEngine) {
     '/:orderId/release',
     describeRoute({
       summary: "Release what the order still holds",
-      description: 'Returns the rest of the hold to available. Idempotent: without a hold (never placed or already released) nothing changes and released is false.',
+      description:
+        "Returns the rest of the hold to available, once the order can trade no more: the venue is asked, and must have the order final (FILLED, CANCELLED, EXPIRED, REJECTED) with every one of its fills settled here, or never have seen it. Idempotent: without a hold (never placed or already released) nothing changes and released is false.",
       tags: ['orders'],
       parameters: [orderIdParameter],
       requestBody: jsonRequestBody(ReleaseBodySchema),
       responses: {
         200: jsonResponse('Released, or nothing was held', ReleaseResponseSchema),
-        ...errorResponses({ 400: 'Invalid body', 404: 'No such account', 413: 'Body over the size limit' }),
+        ...errorResponses({
+          400: 'Invalid body',
+          404: 'No such account',
+          409: 'ORDER_NOT_TERMINAL: the venue still has the order open, or has fills of it not settled here yet (details.venueStatus, unsettledFillId)',
+          413: 'Body over the size limit',
+          503: 'SERVICE_UNAVAILABLE: the venue could not be asked; retry',
+        }),
       },
     }),
     async (c) => {

@@ -11,7 +11,7 @@ import { connectMongo, ensureIndexes } from '../../infra/mongo/client';
 import { createRedis } from '../../infra/redis/client';
 import { RedisPositionMirror, type PositionMirror } from '../../infra/redis/position-mirror';
 import { createRiskApp, type RiskApp } from '../../risk/app';
-import { DEFAULT_FEE_ACCOUNT_ID } from '../../risk/engine';
+import { DEFAULT_FEE_ACCOUNT_ID, type VenueOrderLookup } from '../../risk/engine';
 import { PriceBook } from '../../risk/price-book';
 import type { InternalSigner } from '../../infra/http/internal-auth';
 import { testSigner } from './internal-calls';
@@ -36,6 +36,12 @@ export const DUST_USD: SymbolSpec = Object.freeze({
 
 export const TEST_SYMBOLS = new SymbolRegistry([...DEFAULT_SYMBOLS, DUST_USD]);
 
+/**
+ * The venue as these tests have it when they run none: their orders never reached a venue, so a release finds
+ * none there. Tests of the release rule itself start a real venue (risk/release.integration.test.ts).
+ */
+export const NO_VENUE: VenueOrderLookup = { order: async () => null };
+
 export interface RiskResponse {
   status: number;
   json: any;
@@ -56,11 +62,13 @@ export class RiskTestApp {
   redis!: Redis;
   prices!: PriceBook;
   symbols!: SymbolRegistry;
+  venueOrders: VenueOrderLookup = NO_VENUE;
   private client?: MongoClient;
   private readonly accounts: string[] = [];
 
-  static async start(options: { symbols?: SymbolRegistry; priceMaxAgeMs?: number } = {}): Promise<RiskTestApp> {
+  static async start(options: { symbols?: SymbolRegistry; priceMaxAgeMs?: number; venueOrders?: VenueOrderLookup } = {}): Promise<RiskTestApp> {
     const test = new RiskTestApp();
+    if (options.venueOrders !== undefined) test.venueOrders = options.venueOrders;
     ({ client: test.client, db: test.db } = await connectMongo({ url: loadConfig().mongo.url, db: `test_risk_${randomUUID().slice(0, 8)}` }));
     await ensureIndexes(test.db);
     test.store = new MongoAccountStore(test.db);
@@ -73,10 +81,13 @@ export class RiskTestApp {
   }
 
   /**
-   * Another app on the same store and price book, e.g. with a different symbol table, position mirror or accepted
-   * secrets (by default the config's, which request() signs with).
+   * Another app on the same store and price book, e.g. with a different symbol table, position mirror, venue or
+   * accepted secrets (by default the config's, which request() signs with).
    */
-  appWith(symbols: SymbolRegistry, options: { positionMirror?: PositionMirror; secrets?: readonly string[] } = {}): RiskApp {
+  appWith(
+    symbols: SymbolRegistry,
+    options: { positionMirror?: PositionMirror; secrets?: readonly string[]; venueOrders?: VenueOrderLookup } = {},
+  ): RiskApp {
     return createRiskApp({
       internalAuth: { secrets: options.secrets ?? loadConfig().internalAuth.secrets },
       logger: createLogger({ name: 'risk-test', level: 'silent' }),
@@ -84,6 +95,7 @@ export class RiskTestApp {
       symbols,
       prices: this.prices,
       positionMirror: options.positionMirror ?? new RedisPositionMirror(this.redis),
+      venueOrders: options.venueOrders ?? this.venueOrders,
       readiness: {
         mongo: async () => {
           await this.db.command({ ping: 1 });
@@ -125,12 +137,21 @@ export class RiskTestApp {
     return this.request('POST', `/risk/orders/${orderId}/fills`, body, app === undefined ? {} : { app });
   }
 
+  /**
+   * The hold the workflow's risk check places before a fill can settle: a LIMIT order at the fill's price and quantity
+   * (a repeat answers the hold already there). Expects it placed.
+   */
+  async holdForFill(orderId: string, fill: { accountId: unknown; symbol: unknown; side: unknown; quantity: unknown; price: unknown }, app?: RiskApp): Promise<void> {
+    const response = await this.hold(orderId, { accountId: fill.accountId, symbol: fill.symbol, side: fill.side, type: 'LIMIT', quantity: fill.quantity, price: fill.price }, app);
+    if (response.status !== 200) throw new Error(`hold for ${orderId} answered ${response.status}: ${JSON.stringify(response.json)}`);
+  }
+
   positions(accountId: string, app?: RiskApp) {
     return this.request('GET', `/risk/accounts/${accountId}/positions`, undefined, app === undefined ? {} : { app });
   }
 
-  release(orderId: string, accountId: string) {
-    return this.request('POST', `/risk/orders/${orderId}/release`, { accountId });
+  release(orderId: string, accountId: string, app?: RiskApp) {
+    return this.request('POST', `/risk/orders/${orderId}/release`, { accountId }, app === undefined ? {} : { app });
   }
 
   /** A fresh account with balances given as decimal strings; its id is unique to this call. */

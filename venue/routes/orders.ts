@@ -8,7 +8,7 @@ import type { ServiceEnv } from '../../infra/http/context';
 import { errorResponses, jsonRequestBody, jsonResponse } from '../../infra/http/openapi';
 import { parseJson, readJsonBody } from '../../infra/http/request';
 import { parseSubmitOrder } from '../request';
-import { CancelBodySchema, OrderIdParamSchema, SubmitOrderBodySchema } from '../schemas';
+import { CancelBodySchema, OrderIdParamSchema, RESERVED_PREFIX, SubmitOrderBodySchema } from '../schemas';
 import type { Venue } from '../venue';
 
 const orderIdParameter = {
@@ -33,7 +33,7 @@ export function createOrderRoutes(venue: Pick<Venue, 'submit' | 'cancel' | 'getO
       responses: {
         200: jsonResponse('The order as committed at the venue', VenueOrderSchema),
         ...errorResponses({
-          400: 'Invalid body, decimal, symbol, tick or lot',
+          400: 'Invalid body, decimal, symbol, tick or lot; QUANTITY_TOO_LARGE above the symbol maximum',
           413: 'Body over the size limit',
           422: 'This orderId exists with different terms',
           503: 'The venue is stopping',
@@ -63,11 +63,20 @@ export function createOrderRoutes(venue: Pick<Venue, 'submit' | 'cancel' | 'getO
       requestBody: { required: false, content: { 'application/json': { schema: resolver(CancelBodySchema) } } },
       responses: {
         200: jsonResponse('Cancelled: the order as committed', VenueOrderSchema),
-        ...errorResponses({ 400: 'Invalid orderId', 404: 'The venue never saw this order', 409: 'The order is final; details.status says how it ended' }),
+        ...errorResponses({
+          400: 'Invalid orderId',
+          403: 'ORDER_ID_RESERVED: the id starts with "venue-", the prefix of the venue\'s own (liquidity) orders',
+          404: 'The venue never saw this order',
+          409: 'The order is final; details.status says how it ended',
+        }),
       },
     }),
     async (c) => {
       const { orderId } = parseShape(OrderIdParamSchema, c.req.param(), 'path');
+      // The venue's own orders (its simulated liquidity) are its to manage: no caller cancels them.
+      if (orderId.startsWith(RESERVED_PREFIX)) {
+        throw new DomainError('ORDER_ID_RESERVED', `order ids starting with "${RESERVED_PREFIX}" are the venue's own`, { orderId });
+      }
       const text = await c.req.text();
       const { reason } = parseShape(CancelBodySchema, text.trim() === '' ? {} : parseJson(text), 'body');
       const order = await venue.cancel(orderId, reason);
