@@ -1,31 +1,36 @@
 import { MongoClient, MongoServerError } from 'mongodb';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../infra/config';
 import { isAlive, runningPid } from '../../scripts/stack/processes';
 import { serverPidFile } from '../../scripts/stack/servers/server';
-import { loadStackSettings } from '../../scripts/stack/settings';
+import type { StackSettings } from '../../scripts/stack/settings';
 import { up } from '../../scripts/stack/stack';
+import { startPrivateStack, type PrivateStack } from '../harness/private-stack';
 
 /**
  * The MongoDB-compatible store must give what the whole system relies on: unique keys,
- * single-document atomic updates under concurrency, and acknowledged writes that survive a crash.
+ * single-document atomic updates under concurrency, and acknowledged writes that survive a crash. The store is the
+ * stack's server, started on a port and data folder of its own, since the test kills it: the shared one stays up.
  */
 describe('MongoDB-compatible store (stack)', () => {
-  const config = loadConfig();
-  const settings = loadStackSettings();
   const dbName = `stack_test_${randomUUID().slice(0, 8)}`;
+  let stack: PrivateStack;
+  let settings: StackSettings;
   let client: MongoClient;
 
   const connect = async () => {
-    client = new MongoClient(config.mongo.url, { serverSelectionTimeoutMS: 30_000 });
+    client = new MongoClient(`mongodb://127.0.0.1:${settings.ports.mongo}`, { serverSelectionTimeoutMS: 30_000 });
     await client.connect();
   };
 
-  beforeAll(connect);
+  beforeAll(async () => {
+    stack = await startPrivateStack(['mongo']);
+    settings = stack.settings;
+    await connect();
+  }, 120_000);
   afterAll(async () => {
-    await client.db(dbName).dropDatabase();
-    await client.close();
-  });
+    await client?.close();
+    await stack?.remove();
+  }, 60_000);
 
   it('inserts and finds documents, and a unique index refuses a duplicate with code 11000', async () => {
     const items = client.db(dbName).collection<{ _id: string; sku: string; qty: string }>('items');
