@@ -113,7 +113,7 @@ describe('risk engine positions: the fill update, the routes, the Redis mirror a
       ['ETH-USD', 1],
     ]);
     expect(Object.keys(await mirrored(accountId)).sort()).toEqual(['BTC-USD', 'ETH-USD']);
-  });
+  }, 30_000);
 
   it('counts each of many concurrent fills once, and the mirror ends at the last version whatever order the writes landed in', async () => {
     const accountId = await risk.createAccount('busy', { USD: '1000000' });
@@ -124,7 +124,7 @@ describe('risk engine positions: the fill update, the routes, the Redis mirror a
     // Σ 0.01 × (30000 + i) for i < 12 = 3600.66
     expect(position).toMatchObject({ quantity: d('0.12'), cost: d('3600.66'), realizedPnl: 0n, version: 12 });
     expect(await mirrored(accountId)).toEqual({ 'BTC-USD': expect.objectContaining({ version: 12, quantity: '0.12', averageEntryPrice: '30005.5' }) });
-  });
+  }, 30_000);
 
   it('settles while Redis cannot be reached; the next read of the positions repairs the mirror and announces it', async () => {
     const accountId = await risk.createAccount('no-redis', { USD: '100000' });
@@ -151,5 +151,5 @@ describe('risk engine positions: the fill update, the routes, the Redis mirror a
     await risk.redis.publish(withKeyPrefix(risk.redis, positionsChannel(accountId)), JSON.stringify({ ...messages[1], version: 99 }));
     await eventually('the marker message', async () => messages.length >= 3, 5_000, 20);
     expect(messages.map((m) => m.version)).toEqual([1, 2, 99]);
-  });
+  }, 30_000);
 });
