@@ -10,6 +10,9 @@ import type { VenueOrderState } from '../infra/http/venue-client';
 import { cancelSignal, getOrderQuery, orderWorkflowId, OrderStatusKey, venueReportSignal, type OrderLifecycleInput } from './order-contract';
 import { orderLifecycle } from './order-lifecycle';
 
+// Each test runs a worker against the real server: a few take 3-5 s on a quiet machine, more on a busy one.
+jest.setTimeout(30_000);
+
 describe('orderLifecycle workflow (Temporal test environment, fake activities)', () => {
   let env: TestWorkflowEnvironment;
   // Bundled once for the file (as Temporal recommends); each test runs its own worker on its own task queue.
