@@ -52,7 +52,7 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
 /**
  * Key management for admins: issue a key for an account (the key is in the answer once; the store keeps its HMAC)
  * and revoke one by its id (every process stops accepting it within a second). Every action is written to
- * `admin_audit` (who, what, when, on which key and account): a key is not handed out without its record.
+ * `admin_actions` (who, what, when, on which key and account): a key is not handed out without its record.
  */
 export function createAdminRoutes(deps: Pick<ApiDeps, 'risk'> & { admin: AdminDeps }) {
   const app = new Hono<AppEnv>();
@@ -63,7 +63,7 @@ export function createAdminRoutes(deps: Pick<ApiDeps, 'risk'> & { admin: AdminDe
     describeRoute({
       summary: 'Issue an API key (admin)',
       description:
-        'Creates a random key (256 bits, prefixed oms_live_ in production and oms_test_ elsewhere) for an existing account with the given role (trader by default). The key is returned once; only its HMAC-SHA-256 under the server pepper is stored. Audited in admin_audit.',
+        'Creates a random key (256 bits, prefixed oms_live_ in production and oms_test_ elsewhere) for an existing account with the given role (trader by default). The key is returned once; only its HMAC-SHA-256 under the server pepper is stored. Audited in admin_actions.',
       tags: ['admin'],
       requestBody: jsonRequestBody(IssueApiKeyBodySchema),
       responses: {
@@ -117,7 +117,7 @@ export function createAdminRoutes(deps: Pick<ApiDeps, 'risk'> & { admin: AdminDe
     describeRoute({
       summary: 'Revoke an API key (admin)',
       description:
-        'Marks the key revoked and tells every process (Redis pub/sub): within a second no API or market data process accepts it, and its open WebSocket sessions are closed with 4001 "api key revoked". Idempotent. Audited in admin_audit.',
+        'Marks the key revoked and tells every process (Redis pub/sub): within a second no API or market data process accepts it, and its open WebSocket sessions are closed with 4001 "api key revoked". Idempotent. Audited in admin_actions.',
       tags: ['admin'],
       parameters: [{ name: 'keyId', in: 'path', required: true, schema: { type: 'string', pattern: API_KEY_ID_PATTERN.source }, description: 'The key id issuing returned' }],
       responses: {

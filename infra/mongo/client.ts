@@ -10,7 +10,8 @@ export const COLLECTIONS = {
   /** The risk engine's settlement of each fill per account (_id `${accountId}:${fillId}`, unique), out of the account document. */
   accountFills: 'account_fills',
   orderAnomalies: 'order_anomalies',
-  adminAudit: 'admin_audit',
+  /** Every admin action (infra/mongo/admin-audit-store.ts): append-only. */
+  adminAudit: 'admin_actions',
 } as const;
 
 /**
@@ -38,6 +39,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.adminAudit]: [
     { key: { at: -1 }, name: 'at' },
     { key: { 'target.keyId': 1 }, name: 'target_key' },
+    { key: { action: 1, at: -1 }, name: 'action_at' },
   ],
   [COLLECTIONS.accountFills]: [{ key: { accountId: 1, fillId: 1 }, name: 'account_fill', unique: true }],
 };
