@@ -1,4 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono';
+import { traceRequests } from '../telemetry/http-tracing';
 import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../../domain/errors';
 import type { Logger } from '../logger';
@@ -50,6 +51,8 @@ export function createServiceApp<E extends ServiceEnv = ServiceEnv>(options: Ser
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const app = new Hono<E>();
 
+  // First: the span covers every answer, refusals included, and the request's log lines carry its trace id.
+  app.use(traceRequests());
   app.use(requestContext(options.logger));
   // Cheapest first: the Host before any body is read, the size before the body is hashed or parsed.
   app.use(allowedHosts(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS));
