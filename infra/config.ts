@@ -151,6 +151,52 @@ export function apiKeyHashing(config: Pick<AppConfig, 'env' | 'apiKeys'>): { pep
 }
 // ---- end of API keys ----
 
+// --- OpenTelemetry traces (issue 12; README "Traces"): the standard OTEL_* variables, validated here ---
+
+const OtlpUrl = v.optional(v.pipe(v.string(), v.url('must be a URL'), v.regex(/^https?:\/\//, 'must be an http(s) URL')));
+const OtlpProtocol = v.optional(v.picklist(['http/protobuf', 'http/json'], 'must be http/protobuf or http/json (gRPC is not supported)'));
+export const TRACES_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+export type TracesSampler = (typeof TRACES_SAMPLERS)[number];
+
+const TelemetryEnv = {
+  /** Base URL of an OTLP/HTTP receiver; traces go to <it>/v1/traces. Unset (with the next one unset too): tracing is off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: OtlpUrl,
+  /** The full URL for traces alone; wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: OtlpUrl,
+  OTEL_EXPORTER_OTLP_PROTOCOL: OtlpProtocol,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: OtlpProtocol,
+  /** Default: crypto-oms-<process> (api, worker, risk, venue, market-data). */
+  OTEL_SERVICE_NAME: v.optional(v.pipe(v.string(), v.minLength(1))),
+  OTEL_TRACES_SAMPLER: v.optional(v.picklist(TRACES_SAMPLERS, `must be one of ${TRACES_SAMPLERS.join(', ')}`), 'parentbased_always_on'),
+  /** The ratio of the *traceidratio samplers, 0 to 1. */
+  OTEL_TRACES_SAMPLER_ARG: v.optional(
+    v.pipe(v.string(), v.regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a ratio from 0 to 1, e.g. 0.25'), v.transform(Number)),
+    '1',
+  ),
+};
+
+/** Where traces go (null: tracing is off), in which encoding, under which service name, sampled how. */
+export interface TelemetryConfig {
+  readonly tracesUrl: string | null;
+  readonly protocol: 'http/protobuf' | 'http/json';
+  readonly serviceName: string | undefined;
+  readonly sampler: TracesSampler;
+  readonly samplerRatio: number;
+}
+
+function telemetryConfig(e: v.InferOutput<v.ObjectSchema<typeof TelemetryEnv, undefined>>): TelemetryConfig {
+  const base = e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const tracesUrl = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base === undefined ? null : `${base.replace(/\/+$/, '')}/v1/traces`);
+  return {
+    tracesUrl,
+    protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+    serviceName: e.OTEL_SERVICE_NAME,
+    sampler: e.OTEL_TRACES_SAMPLER,
+    samplerRatio: e.OTEL_TRACES_SAMPLER_ARG,
+  };
+}
+// ---- end of OpenTelemetry traces ----
+
 const EnvSchema = v.object({
   OMS_ENV: v.optional(v.picklist(['development', 'test', 'production']), 'development'),
   LOG_LEVEL: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
@@ -226,6 +272,7 @@ const EnvSchema = v.object({
   RISK_PRICE_MAX_AGE_SECONDS: PositiveInt(300),
   ...InternalAuthEnv,
   ...API_KEY_ENV,
+  ...TelemetryEnv,
 });
 
 type Env = v.InferOutput<typeof EnvSchema>;
@@ -282,6 +329,8 @@ export interface AppConfig {
   readonly dashboard: { readonly dir: string | undefined; readonly wsUrl: string | undefined; readonly marketDataUrl: string };
   /** API key hashing (read it with apiKeyHashing()); pepper is undefined only in production when API_KEY_PEPPER is unset. */
   readonly apiKeys: { readonly pepper: string | undefined; readonly previousPepper: string | undefined; readonly acceptLegacySha256: boolean };
+  /** OpenTelemetry traces (infra/telemetry/tracing.ts). */
+  readonly telemetry: TelemetryConfig;
 }
 
 export class ConfigError extends Error {
@@ -338,6 +387,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     http: { allowedHosts: ['localhost', ...(e.HTTP_ALLOWED_HOSTS ?? [])] },
     dashboard: { dir: e.DASHBOARD_DIR, wsUrl: e.DASHBOARD_WS_URL, marketDataUrl: e.MARKET_DATA_URL ?? `http://127.0.0.1:${e.MARKET_DATA_PORT}` },
     apiKeys: apiKeyConfig(e.OMS_ENV, e),
+    telemetry: telemetryConfig(e),
   };
 }
 

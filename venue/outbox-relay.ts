@@ -10,6 +10,8 @@ export interface OutboxRelayOptions {
   retryMs?: number;
   /** Commits per round (one projection write, one Kafka send, one outbox update). */
   maxBatch?: number;
+  /** The W3C trace headers to put on an order's reports (the context of the order's submit call), if known. */
+  traceHeaders?: (orderId: string) => Record<string, string> | undefined;
 }
 
 /**
@@ -22,6 +24,7 @@ export class OutboxRelay {
   private readonly pending: VenueCommit[] = [];
   private readonly retryMs: number;
   private readonly maxBatch: number;
+  private readonly traceHeaders: (orderId: string) => Record<string, string> | undefined;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
@@ -37,6 +40,7 @@ export class OutboxRelay {
   ) {
     this.retryMs = options.retryMs ?? 500;
     this.maxBatch = options.maxBatch ?? 200;
+    this.traceHeaders = options.traceHeaders ?? (() => undefined);
   }
 
   /** Commits waiting to be published. */
@@ -96,7 +100,12 @@ export class OutboxRelay {
 
   private async publishRound(batch: readonly VenueCommit[]): Promise<void> {
     await this.store.applyProjections(batch);
-    const messages = batch.flatMap((commit) => commit.reports.map((report) => ({ key: report.orderId, value: JSON.stringify(report) })));
+    const messages = batch.flatMap((commit) =>
+      commit.reports.map((report) => {
+        const headers = this.traceHeaders(report.orderId);
+        return { key: report.orderId, value: JSON.stringify(report), ...(headers === undefined ? {} : { headers }) };
+      }),
+    );
     await this.publisher.publish(this.topic, messages);
     await this.store.markPublished(batch.map((commit) => commit.seq));
   }

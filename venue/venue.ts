@@ -37,6 +37,7 @@ import type { SymbolRegistry } from '../domain/symbols';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
 import type { KafkaTopics } from '../infra/kafka/topics';
 import type { Logger } from '../infra/logger';
+import { RecentTraceContexts } from '../infra/telemetry/trace-contexts';
 import { RESTING_STATUSES, type VenueCommit, type VenueFillRecord, type VenueOrder, type VenueOrderRecord } from '../domain/venue-order';
 import type { VenueStore } from '../infra/mongo/venue-store';
 import { compactEngine, newEngineSlot, type EngineSlot } from './engine-slot';
@@ -84,6 +85,8 @@ export class Venue {
   private readonly feedVersions = new Map<string, number>();
   private readonly queue = new SerialQueue();
   private readonly relay: OutboxRelay;
+  /** Each order's submit call's trace context: its reports, published later by the relay, continue the order's trace. */
+  private readonly traces = new RecentTraceContexts();
   private readonly now: () => Date;
   private readonly feedBase: number;
   private seq = 0;
@@ -94,7 +97,10 @@ export class Venue {
   constructor(private readonly deps: VenueDeps) {
     this.now = deps.clock ?? (() => new Date());
     this.feedBase = this.now().getTime() * 1000;
-    this.relay = new OutboxRelay(deps.store, deps.publisher, deps.topics.venueReports, deps.logger, deps.relay);
+    this.relay = new OutboxRelay(deps.store, deps.publisher, deps.topics.venueReports, deps.logger, {
+      ...deps.relay,
+      traceHeaders: (orderId) => this.traces.headersOf(orderId),
+    });
   }
 
   /** Rebuilds the books from the store and starts republishing what was not published. Call once, before serving. */
@@ -124,6 +130,7 @@ export class Venue {
 
   /** Idempotent by orderId: a repeat answers the existing order. Answers once the order's state is committed. */
   async submit(request: VenueOrderRequest): Promise<SubmitOutcome> {
+    this.traces.remember(request.orderId);
     const running = this.submitting.get(request.orderId);
     if (running !== undefined) {
       await running.catch(() => undefined);

@@ -20,11 +20,14 @@ import { RedisPendingOrderCache } from '../infra/redis/pending-order-cache';
 import { connectTemporal } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
 import { openApiKeys } from './api-keys';
+import { startTracing } from '../infra/telemetry/tracing';
 import { onShutdownSignal } from './shutdown';
 
 /** The order API process. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // First, so everything the process does from here on can be traced (README "Traces").
+  startTracing(config.telemetry, 'crypto-oms-api');
   // Before anything connects: a production process without its pepper stops here.
   apiKeyHashing(config);
   const logger = createLogger({ name: 'api', level: config.logLevel });

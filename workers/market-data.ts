@@ -12,6 +12,7 @@ import { createRedis } from '../infra/redis/client';
 import { createMarketDataService } from '../market-data/service';
 import { attachMarketDataWebSocket, type MarketDataWebSocket } from '../market-data/ws/server';
 import { openApiKeys } from './api-keys';
+import { startTracing } from '../infra/telemetry/tracing';
 import { onShutdownSignal } from './shutdown';
 
 /**
@@ -20,6 +21,8 @@ import { onShutdownSignal } from './shutdown';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // First, so everything the process does from here on can be traced (README "Traces").
+  startTracing(config.telemetry, 'crypto-oms-market-data');
   // Before anything connects: a production process without its pepper stops here.
   apiKeyHashing(config);
   const logger = createLogger({ name: 'market-data', level: config.logLevel });

@@ -15,11 +15,14 @@ import { createRiskApp } from '../risk/app';
 import { ensureVenueHouseAccounts } from '../risk/house-accounts';
 import { PriceBook } from '../risk/price-book';
 import { startPriceFeed } from '../risk/price-feed';
+import { startTracing } from '../infra/telemetry/tracing';
 import { onShutdownSignal } from './shutdown';
 
 /** The risk engine process. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // First, so everything the process does from here on can be traced (README "Traces").
+  startTracing(config.telemetry, 'crypto-oms-risk');
   const logger = createLogger({ name: 'risk', level: config.logLevel });
   initProcessMetrics('risk');
   const symbols = new SymbolRegistry(DEFAULT_SYMBOLS);

@@ -13,11 +13,14 @@ import { observeVenue } from '../venue/metrics';
 import { startLiquidityReplay } from '../venue/liquidity-replay';
 import type { ReplayDriver } from '../venue/replay-driver';
 import { Venue } from '../venue/venue';
+import { startTracing } from '../infra/telemetry/tracing';
 import { onShutdownSignal } from './shutdown';
 
 /** The venue process: recover the books from Mongo, start the replay, then serve (see venue/venue.ts for the design). */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // First, so everything the process does from here on can be traced (README "Traces").
+  startTracing(config.telemetry, 'crypto-oms-venue');
   const venueConfig = loadVenueConfig(process.env, { rootDir: config.rootDir });
   const logger = createLogger({ name: 'venue', level: config.logLevel });
   initProcessMetrics('venue');

@@ -22,9 +22,11 @@ import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { MongoOrderStore } from '../infra/mongo/order-store';
 import { connectTemporal } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
+import { workerTracing } from '../infra/telemetry/temporal-tracing';
 import { createOrderIntake } from './order-intake';
 import { orderProcessorGroups } from './order-processor-group';
 import { createVenueReportIntake } from './venue-report-intake';
+import { startTracing } from '../infra/telemetry/tracing';
 import { onShutdownSignal } from './shutdown';
 
 /**
@@ -33,6 +35,8 @@ import { onShutdownSignal } from './shutdown';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // First, so everything the process does from here on can be traced (README "Traces").
+  const tracing = startTracing(config.telemetry, 'crypto-oms-worker');
   const { topics } = config.kafka;
   const groups = orderProcessorGroups(config.kafka.prefix);
   const logger = createLogger({ name: 'worker', level: config.logLevel });
@@ -67,6 +71,8 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('../workflows/index'),
     activities,
+    // Workflow, activity and signal spans continuing the trace of the Kafka message that started the workflow.
+    ...workerTracing(tracing),
   });
   const running = worker.run();
 

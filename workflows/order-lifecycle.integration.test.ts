@@ -7,11 +7,16 @@ import { join } from 'node:path';
 import { createTestWorkflowEnvironment } from '../test/harness/temporal-env';
 import { fakeOrderActivities, fillReport, sampleOrder, venueReport } from '../test/harness/order-fixtures';
 import type { VenueOrderState } from '../infra/http/venue-client';
+import { WORKFLOW_TRACING_MODULES, workerTracing } from '../infra/telemetry/temporal-tracing';
+import { tracingOff } from '../infra/telemetry/tracing';
 import { cancelSignal, getOrderQuery, orderWorkflowId, OrderStatusKey, venueReportSignal, type OrderLifecycleInput } from './order-contract';
 import { orderLifecycle } from './order-lifecycle';
 
 // Each test runs a worker against the real server: a few take 3-5 s on a quiet machine, more on a busy one.
 jest.setTimeout(30_000);
+
+// The worker's tracing sink with tracing off: the bundle carries the interceptors, as production's does.
+const tracing = workerTracing(tracingOff('workflow-test'));
 
 describe('orderLifecycle workflow (Temporal test environment, fake activities)', () => {
   let env: TestWorkflowEnvironment;
@@ -19,14 +24,14 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
   let workflowBundle: WorkflowBundleWithSourceMap;
 
   beforeAll(async () => {
-    [env, workflowBundle] = await Promise.all([createTestWorkflowEnvironment(), bundleWorkflowCode({ workflowsPath: require.resolve('./index') })]);
+    [env, workflowBundle] = await Promise.all([createTestWorkflowEnvironment(), bundleWorkflowCode({ workflowsPath: require.resolve('./index'), workflowInterceptorModules: [...WORKFLOW_TRACING_MODULES] })]);
   }, 60_000);
   afterAll(() => env?.teardown());
 
   type Fake = ReturnType<typeof fakeOrderActivities>;
   async function withWorker<T>(fake: Fake, run: (taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = `wf-test-${randomUUID()}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: fake.activities });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: fake.activities, sinks: tracing.sinks });
     return worker.runUntil(run(taskQueue));
   }
 
@@ -416,6 +421,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
   it.each(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')))('replays the recorded history %s deterministically', async (file) => {
     const history = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', file)));
     expect(history.events.length).toBeGreaterThan(10);
-    await expect(Worker.runReplayHistory({ workflowBundle }, history)).resolves.toBeUndefined();
+    // Bundled with the tracing interceptors, as the worker runs them: they must not change what a history replays to.
+    await expect(Worker.runReplayHistory({ workflowBundle, sinks: tracing.sinks }, history)).resolves.toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { withClientSpan } from '../telemetry/http-tracing';
 import type { InternalSigner } from './internal-auth';
 
 /** An internal service as a caller reaches it: its base URL (an origin, no path) and this process's signer. */
@@ -43,15 +44,18 @@ export function serviceError(response: JsonResponse): ServiceError {
 
 /**
  * A fetch of an internal service with the signature headers: what the service sees as the path (the URL's pathname
- * and query, as fetch normalises them) is what is signed. `body` is sent as JSON.
+ * and query, as fetch normalises them) is what is signed. `body` is sent as JSON. The call is a CLIENT span and sends
+ * its W3C `traceparent`, so the service's SERVER span continues the caller's trace.
  */
 export function signedFetch(service: ServiceEndpoint, method: string, path: string, body?: string, init: { signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<Response> {
   const url = new URL(`${service.url}${path}`);
   const signature = service.signer.headers({ method, pathWithQuery: url.pathname + url.search, body: body ?? '' });
-  return fetch(url, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...signature, ...(init.headers ?? {}) },
-    ...(body === undefined ? {} : { body }),
-    ...(init.signal === undefined ? {} : { signal: init.signal }),
-  });
+  return withClientSpan(method, url, (traceHeaders) =>
+    fetch(url, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...signature, ...traceHeaders, ...(init.headers ?? {}) },
+      ...(body === undefined ? {} : { body }),
+      ...(init.signal === undefined ? {} : { signal: init.signal }),
+    }),
+  );
 }

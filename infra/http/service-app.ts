@@ -1,4 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono';
+import { traceRequests } from '../telemetry/http-tracing';
 import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../../domain/errors';
 import type { Logger } from '../logger';
@@ -56,6 +57,8 @@ export function createServiceApp<E extends ServiceEnv = ServiceEnv>(options: Ser
 
   // First, so every answer is counted and timed, the guards' refusals included.
   app.use(httpMetrics());
+  // Next: the span covers every answer, refusals included, and the request's log lines carry its trace id.
+  app.use(traceRequests());
   app.use(requestContext(options.logger));
   // Cheapest first: the Host before any body is read, the size before the body is hashed or parsed.
   app.use(allowedHosts(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS));

@@ -2,6 +2,7 @@ import { abortableSleep } from '../abortable-sleep';
 import { withTimeout } from '../with-timeout';
 import type { EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../logger';
+import { traceConsume } from '../telemetry/kafka-tracing';
 import type { EventPublisher, OutgoingMessage } from './event-publisher';
 import { kafkaDeadLetters, kafkaMessagesConsumed, startLagMonitor, type LagMonitor } from './kafka-metrics';
 import { PoisonMessageError } from './poison-message';
@@ -244,7 +245,8 @@ class MessageProcessor {
   /** Resolves to the PoisonMessageError if the handler refused the message; transient errors propagate. */
   private async runHandler(message: ConsumedMessage): Promise<PoisonMessageError | undefined> {
     try {
-      await this.options.handle(message);
+      // A message with a `traceparent` is handled inside a span of the producer's trace.
+      await traceConsume(message, this.options.groupId, () => this.options.handle(message));
       return undefined;
     } catch (error) {
       if (error instanceof PoisonMessageError) return error;

@@ -1,6 +1,7 @@
 import { Partitioners, type Kafka, type Message, type Producer, type RetryOptions } from 'kafkajs';
 import type { Logger } from '../logger';
 import { kafkaPublishBatchSize, kafkaPublishDuration } from './kafka-metrics';
+import { tracePublish } from '../telemetry/kafka-tracing';
 
 export interface OutgoingMessage {
   key: string;
@@ -103,7 +104,12 @@ export class KafkaEventPublisher implements EventPublisher {
     this.state = 'running';
   }
 
+  /** Inside a trace, each message carries the W3C `traceparent` of a `<topic> publish` span (kafka-tracing.ts). */
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    return tracePublish(topic, messages, (traced) => this.enqueue(topic, traced));
+  }
+
+  private enqueue(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
     if (this.state !== 'running') {
       return Promise.reject(new PublisherStoppedError(`the event publisher is ${this.state}; not publishing to ${topic}`));
     }
