@@ -11,7 +11,6 @@ import { errorResponses, idPathParameter, jsonResponse } from '../../infra/http/
 import type { OrderWorkflowGateway } from '../../infra/temporal/order-workflows';
 import { orderWorkflowId } from '../../workflows/order-contract';
 import type { AppEnv } from '../context';
-import { parseJsonBody } from '../order-request';
 import { requireAdmin } from './admin';
 
 /** What the order operations need: the order store, the workflows, the dead-letter topics and the audit. */
@@ -255,7 +254,7 @@ export function createAdminOrderRoutes(deps: AdminOrdersDeps) {
     async (c) => {
       const topic = topicOf(c);
       const text = await c.req.text();
-      const body = parseShape(DlqReplayBodySchema, text.trim() === '' ? {} : parseJsonBody(text), 'body');
+      const body = parseShape(DlqReplayBodySchema, text.trim() === '' ? {} : parsePlainJson(text), 'body');
       if (body.toOffset !== undefined && body.partition === undefined) {
         throw new DomainError('VALIDATION_FAILED', 'toOffset needs a partition (offsets are per partition)', { issues: [{ path: 'toOffset', message: 'needs partition' }] });
       }
@@ -287,6 +286,15 @@ export function createAdminOrderRoutes(deps: AdminOrdersDeps) {
 /** A LIMIT GTC/GTD order live on the book: it may wait there for as long as the trader wants. */
 export function isResting(order: Pick<OrderView, 'type' | 'timeInForce' | 'status'>): boolean {
   return order.type === 'LIMIT' && (order.timeInForce === 'GTC' || order.timeInForce === 'GTD') && (order.status === 'ACCEPTED' || order.status === 'PARTIALLY_FILLED');
+}
+
+/** JSON with plain numbers (partitions and limits are small integers; offsets are strings). */
+function parsePlainJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new DomainError('MALFORMED_JSON', `the body is not valid JSON: ${(error as Error).message}`);
+  }
 }
 
 function invalid(name: string, message: string): DomainError {

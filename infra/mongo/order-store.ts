@@ -50,7 +50,7 @@ export interface OrderStore {
   events(orderId: string): Promise<OrderEventRecord[]>;
   /**
    * Orders not terminal whose last transition (updatedAt) is before `updatedBefore`, oldest transition first, at most
-   * `limit` (1..MAX_LIST_LIMIT): the admin's stuck-orders query, served by the status_updated index.
+   * `limit` (1..MAX_STUCK_LIMIT): the admin's stuck-orders query, served by the status_updated index.
    */
   listStuck(updatedBefore: string, limit: number): Promise<OrderView[]>;
 }
@@ -59,6 +59,8 @@ type OrderDoc = OrderView & { _id: string };
 type OrderEventDoc = Omit<OrderEventRecord, 'eventId'> & { _id: string };
 
 export const MAX_LIST_LIMIT = 500;
+/** listStuck's bound: a page of MAX_LIST_LIMIT and one more row, which tells the caller there are more. */
+export const MAX_STUCK_LIMIT = MAX_LIST_LIMIT + 1;
 const DUPLICATE_KEY = 11000;
 
 export class MongoOrderStore implements OrderStore {
@@ -129,8 +131,8 @@ export class MongoOrderStore implements OrderStore {
   }
 
   async listStuck(updatedBefore: string, limit: number): Promise<OrderView[]> {
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-      throw new DomainError('VALIDATION_FAILED', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`, { limit });
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_STUCK_LIMIT) {
+      throw new DomainError('VALIDATION_FAILED', `limit must be an integer from 1 to ${MAX_STUCK_LIMIT}`, { limit });
     }
     const open = ORDER_STATUSES.filter((status) => !TERMINAL_STATUSES.includes(status));
     const docs = await this.orders
