@@ -191,6 +191,23 @@ describe('admin order operations', () => {
     expect(twice.json).toMatchObject({ count: 0, replayed: [] });
   });
 
+  it('documents the routes in /openapi.json under the admin tag, with their constraints', async () => {
+    const doc = (await system.request('GET', '/openapi.json')).json;
+    const operations = [
+      doc.paths['/api/admin/orders/stuck'].get,
+      doc.paths['/api/admin/orders/{orderId}/reconcile'].post,
+      doc.paths['/api/admin/dlq/{topic}'].get,
+      doc.paths['/api/admin/dlq/{topic}/replay'].post,
+    ];
+    for (const operation of operations) {
+      expect(operation.tags).toEqual(['admin']);
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['400', '401', '403']));
+    }
+    const parameter = (operation: { parameters: Array<{ name: string; schema: unknown }> }, name: string) => operation.parameters.find((p) => p.name === name)?.schema;
+    expect(parameter(operations[0], 'olderThanSeconds')).toMatchObject({ type: 'integer', minimum: 1, default: 60 });
+    expect(parameter(operations[2], 'topic')).toMatchObject({ enum: ['orders', 'executions', 'venue-reports', 'price-feeds', 'prices'] });
+  });
+
   it('refuses bad input to the DLQ routes with 400 VALIDATION_FAILED', async () => {
     for (const [method, path, body] of [
       ['GET', '/api/admin/dlq/no-such-topic', undefined],
