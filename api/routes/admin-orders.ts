@@ -319,13 +319,15 @@ function offsetQuery(raw: string | undefined, name: string): bigint | undefined 
   return BigInt(raw);
 }
 
-/** Kafka's answers as the API's: an unknown partition is the caller's mistake, a slow broker a 503. */
+/** Kafka's answers as the API's: an unknown partition is the caller's mistake, a slow or absent broker a 503. */
 async function kafkaCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (error instanceof UnknownPartitionError) throw invalid('partition', `does not exist (${error.partition})`);
     if (error instanceof DeadLetterReadTimeoutError) throw new DomainError('SERVICE_UNAVAILABLE', 'Kafka did not answer in time; retry shortly');
+    // kafkajs gave up (broker down, no leader): an outage, not our bug.
+    if (error instanceof Error && error.name.startsWith('KafkaJS')) throw new DomainError('SERVICE_UNAVAILABLE', `Kafka is not available right now; retry shortly (${error.message})`);
     throw error;
   }
 }
