@@ -6,6 +6,7 @@ import type { AppEnv } from './context';
 import type { ApiDeps } from './deps';
 import { createAccountRoutes } from './routes/accounts';
 import { createAdminRoutes } from './routes/admin';
+import { createAdminOrderRoutes } from './routes/admin-orders';
 import { createDashboardRoutes } from './routes/dashboard';
 import { createFillRoutes } from './routes/fills';
 import { createOrderRoutes } from './routes/orders';
@@ -54,6 +55,7 @@ export function createApp(deps: ApiDeps) {
     await next();
   });
   app.route('/api/admin', createAdminRoutes(deps));
+  app.route('/api/admin', createAdminOrderRoutes({ orders: deps.orders, workflows: deps.workflows, audit: deps.admin.audit, ...deps.dlq, ...(deps.clock === undefined ? {} : { clock: deps.clock }) }));
   app.route('/api/orders', createOrderRoutes(deps));
   app.route('/api/fills', createFillRoutes(deps));
   app.route('/api/accounts', createAccountRoutes(deps));

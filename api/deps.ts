@@ -1,4 +1,5 @@
 import type { SymbolRegistry } from '../domain/symbols';
+import type { DeadLetterQueues } from '../infra/kafka/dead-letters';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
 import type { Logger } from '../infra/logger';
 import type { RiskClient } from '../infra/http/risk-client';
@@ -31,6 +32,8 @@ export interface ApiDeps {
   apiKeys: Pick<ApiKeyStore, 'findKey'>;
   /** The admin routes: issuing and revoking keys, the audit, and telling every process about a revocation. */
   admin: AdminDeps;
+  /** The dead-letter topics for the admin routes, and the topics by their plain names (topicsByBaseName). */
+  dlq: { deadLetters: DeadLetterQueues; topics: ReadonlyMap<string, string> };
   idempotency: IdempotencyStore;
   pendingOrders: PendingOrderCache;
   publisher: EventPublisher;

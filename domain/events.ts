@@ -37,6 +37,8 @@ const orderHead = {
 const orderTail = {
   fees: DecimalStringSchema,
   rejectReason: v.nullable(v.string()),
+  /** Why it ended REJECTED, CANCELLED or EXPIRED (domain/order.ts ORDER_STATUS_REASONS, or a risk refusal's code). */
+  statusReason: v.optional(v.nullable(v.string()), null),
   cancelRequested: v.boolean(),
   version: v.pipe(v.number(), v.integer(), v.minValue(1)),
   createdAt: IsoTimestampSchema,

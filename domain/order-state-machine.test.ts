@@ -150,6 +150,32 @@ describe('cancel', () => {
   });
 });
 
+describe('statusReason: why an order ended', () => {
+  it('a cancel without the venue says who cancelled (the trader when unsaid)', () => {
+    expect(applyOrderCommand(base, { type: 'CANCEL_REQUESTED', atVenue: false, at: T1 })).toMatchObject({ order: { statusReason: 'USER_CANCELLED' } });
+    expect(applyOrderCommand(accepted, { type: 'CANCEL_REQUESTED', atVenue: false, at: T1, reason: 'ADMIN_CANCELLED' })).toMatchObject({
+      to: 'CANCELLED',
+      order: { statusReason: 'ADMIN_CANCELLED' },
+    });
+  });
+
+  it('a cancel sent to the venue says nothing yet; the venue\'s end says why', () => {
+    const pending = ok(applyOrderCommand(accepted, { type: 'CANCEL_REQUESTED', atVenue: true, at: T1, reason: 'ADMIN_CANCELLED' }));
+    expect(pending.statusReason).toBeNull();
+    expect(applyOrderCommand(pending, { type: 'VENUE_CANCELLED', reason: 'ADMIN_CANCELLED', at: T2 })).toMatchObject({ order: { statusReason: 'ADMIN_CANCELLED' } });
+  });
+
+  it('an expiry and a rejection record their reason; a live or settled order has none', () => {
+    expect(applyOrderCommand(partial, { type: 'EXPIRED', reason: 'IOC_REMAINDER', at: T1 })).toMatchObject({ to: 'EXPIRED', order: { statusReason: 'IOC_REMAINDER' } });
+    expect(applyOrderCommand(accepted, { type: 'VENUE_REJECTED', reason: 'POST_ONLY_WOULD_TAKE', at: T1 })).toMatchObject({
+      order: { statusReason: 'POST_ONLY_WOULD_TAKE', rejectReason: 'POST_ONLY_WOULD_TAKE' },
+    });
+    expect(applyOrderCommand(base, { type: 'RISK_REJECTED', reason: 'INSUFFICIENT_BALANCE', at: T1 })).toMatchObject({ order: { statusReason: 'INSUFFICIENT_BALANCE' } });
+    expect(accepted.statusReason).toBeNull();
+    expect(applyOrderCommand(filled, { type: 'SETTLED', at: T1 })).toMatchObject({ order: { statusReason: null } });
+  });
+});
+
 describe('fills', () => {
   it('a duplicate fill is a no-op in every status', () => {
     for (const status of ORDER_STATUSES) {

@@ -1,6 +1,6 @@
 import { formatDecimal, ONE, type Scaled } from './decimal';
 import type { ErrorCode } from './errors';
-import { isTerminal, type Order, type OrderStatus } from './order';
+import { isTerminal, type CancelReason, type Order, type OrderStatus } from './order';
 
 export type Liquidity = 'MAKER' | 'TAKER';
 
@@ -19,7 +19,8 @@ export type OrderCommand =
   | { type: 'RISK_ACCEPTED'; at: string }
   | { type: 'RISK_REJECTED'; reason: string; at: string }
   /** atVenue: whether the order may be resting at the venue, so the venue must confirm the cancel. */
-  | { type: 'CANCEL_REQUESTED'; atVenue: boolean; at: string }
+  /** reason: who cancelled (USER_CANCELLED when absent); recorded when the order ends CANCELLED without the venue. */
+  | { type: 'CANCEL_REQUESTED'; atVenue: boolean; at: string; reason?: CancelReason }
   | FillCommand
   | { type: 'VENUE_CANCELLED'; reason: string; at: string }
   /** The venue refused the order when it arrived (e.g. a post-only order that would take): nothing traded. */
@@ -70,20 +71,20 @@ export function applyOrderCommand(order: Order, cmd: OrderCommand): TransitionRe
       return order.status === 'NEW' ? changed(order, cmd.at, { status: 'ACCEPTED' }) : invalid(order, cmd);
     case 'RISK_REJECTED':
       return order.status === 'NEW'
-        ? changed(order, cmd.at, { status: 'REJECTED', rejectReason: cmd.reason })
+        ? changed(order, cmd.at, { status: 'REJECTED', rejectReason: cmd.reason, statusReason: cmd.reason })
         : invalid(order, cmd);
     case 'CANCEL_REQUESTED':
-      return applyCancelRequest(order, cmd.atVenue, cmd.at);
+      return applyCancelRequest(order, cmd.atVenue, cmd.at, cmd.reason ?? 'USER_CANCELLED');
     case 'FILL':
       return applyFill(order, cmd);
     case 'VENUE_REJECTED':
       return (order.status === 'ACCEPTED' || order.status === 'PENDING_CANCEL') && order.filledQuantity === 0n
-        ? changed(order, cmd.at, { status: 'REJECTED', rejectReason: cmd.reason })
+        ? changed(order, cmd.at, { status: 'REJECTED', rejectReason: cmd.reason, statusReason: cmd.reason })
         : invalid(order, cmd);
     case 'VENUE_CANCELLED':
-      return isLiveAtVenue(order.status) ? changed(order, cmd.at, { status: 'CANCELLED' }) : invalid(order, cmd);
+      return isLiveAtVenue(order.status) ? changed(order, cmd.at, { status: 'CANCELLED', statusReason: cmd.reason }) : invalid(order, cmd);
     case 'EXPIRED':
-      return isLiveAtVenue(order.status) ? changed(order, cmd.at, { status: 'EXPIRED' }) : invalid(order, cmd);
+      return isLiveAtVenue(order.status) ? changed(order, cmd.at, { status: 'EXPIRED', statusReason: cmd.reason }) : invalid(order, cmd);
     case 'SETTLED':
       return order.status === 'FILLED' ? changed(order, cmd.at, { status: 'SETTLED' }) : invalid(order, cmd);
   }
@@ -93,14 +94,17 @@ function isLiveAtVenue(status: OrderStatus): boolean {
   return status === 'ACCEPTED' || status === 'PARTIALLY_FILLED' || status === 'PENDING_CANCEL';
 }
 
-function applyCancelRequest(order: Order, atVenue: boolean, at: string): TransitionResult {
+function applyCancelRequest(order: Order, atVenue: boolean, at: string, reason: CancelReason): TransitionResult {
   switch (order.status) {
     case 'NEW':
       // Not sent to the venue yet, so there is nothing to wait for.
-      return changed(order, at, { status: 'CANCELLED', cancelRequested: true });
+      return changed(order, at, { status: 'CANCELLED', cancelRequested: true, statusReason: reason });
     case 'ACCEPTED':
     case 'PARTIALLY_FILLED':
-      return changed(order, at, { status: atVenue ? 'PENDING_CANCEL' : 'CANCELLED', cancelRequested: true });
+      // At the venue the order ends when the venue confirms (VENUE_CANCELLED carries the reason then).
+      return atVenue
+        ? changed(order, at, { status: 'PENDING_CANCEL', cancelRequested: true })
+        : changed(order, at, { status: 'CANCELLED', cancelRequested: true, statusReason: reason });
     case 'PENDING_CANCEL':
       return unchanged(order, 'a cancel is already pending at the venue');
     case 'FILLED':

@@ -28,6 +28,36 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly OrderStatus[] = Object.freeze(['SETTLED', 'REJECTED', 'CANCELLED', 'EXPIRED']);
 
+/**
+ * Why an order ended without (all of) its fills, beyond a risk refusal's error code (which REJECTED orders carry as
+ * their reason): the order view's `statusReason`, the executions' `order.statusReason`, the dashboard's "why".
+ */
+export const ORDER_STATUS_REASONS = [
+  /** A MARKET (or FOK) order found nothing to take. */
+  'NO_LIQUIDITY',
+  /** An IOC order's part that did not fill at once. */
+  'IOC_REMAINDER',
+  /** A FOK order that could not fill completely at once. */
+  'FOK_NOT_FILLED',
+  /** A MARKET order's part that found no more liquidity within its protection price. */
+  'MARKET_REMAINDER',
+  /** A GTD order's expireAt passed. */
+  'GTD_EXPIRED',
+  /** The trader cancelled it (POST /api/orders/{id}/cancel or DELETE). */
+  'USER_CANCELLED',
+  /** An admin cancelled it (the kill switch). */
+  'ADMIN_CANCELLED',
+  /** The venue's self-trade prevention cancelled it. */
+  'SELF_TRADE_PREVENTION',
+  /** A post-only order would have taken liquidity: the venue refused it. */
+  'POST_ONLY_WOULD_TAKE',
+] as const;
+export type OrderStatusReason = (typeof ORDER_STATUS_REASONS)[number];
+
+/** Who may cancel an order: what the cancel signal carries, and what a CANCELLED order then says. */
+export const CANCEL_REASONS = ['USER_CANCELLED', 'ADMIN_CANCELLED'] as const satisfies readonly OrderStatusReason[];
+export type CancelReason = (typeof CANCEL_REASONS)[number];
+
 export function isTerminal(status: OrderStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
@@ -52,6 +82,11 @@ export interface Order {
   /** Sum of fill fees, in the quote asset. */
   readonly fees: Scaled;
   readonly rejectReason: string | null;
+  /**
+   * Why the order ended REJECTED, CANCELLED or EXPIRED (a code: ORDER_STATUS_REASONS or a risk refusal's error
+   * code); null while it lives and for SETTLED. Orders persisted before it existed read as null.
+   */
+  readonly statusReason: string | null;
   readonly cancelRequested: boolean;
   /** Ids of applied fills, so a redelivered fill is recognised and ignored. */
   readonly fillIds: readonly string[];
@@ -87,6 +122,7 @@ export function toOrderView(order: Order): OrderView {
     averagePrice: average === null ? null : formatDecimal(average),
     fees: formatDecimal(order.fees),
     rejectReason: order.rejectReason,
+    statusReason: order.statusReason,
     cancelRequested: order.cancelRequested,
     version: order.version,
     createdAt: order.createdAt,
@@ -131,6 +167,7 @@ export function newOrder(params: NewOrderParams): Order {
     filledNotional: 0n,
     fees: 0n,
     rejectReason: null,
+    statusReason: null,
     cancelRequested: false,
     fillIds: [],
     version: 1,

@@ -9,7 +9,9 @@ import { apiKeyHashing, ConfigError, loadConfig } from '../infra/config';
 import { issuedApiKeyPrefix } from '../domain/api-key';
 import { MongoAdminAuditStore } from '../infra/mongo/admin-audit-store';
 import { createKafka, pingKafka } from '../infra/kafka/client';
+import { KafkaDeadLetterQueues } from '../infra/kafka/dead-letters';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
+import { topicsByBaseName } from '../infra/kafka/topics';
 import { createLogger } from '../infra/logger';
 import { initProcessMetrics } from '../infra/metrics/registry';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
@@ -54,6 +56,13 @@ async function main(): Promise<void> {
       audit: new MongoAdminAuditStore(mongo.db),
       announceRevocation: apiKeys.announceRevocation,
       issuedKeyPrefix: issuedApiKeyPrefix(config.env),
+    },
+    dlq: {
+      deadLetters: new KafkaDeadLetterQueues(kafka, publisher, logger, {
+        replayGroupId: `${config.kafka.prefix}dlq-replay`,
+        readerGroupPrefix: `${config.kafka.prefix}dlq-reader-`,
+      }),
+      topics: topicsByBaseName(config.kafka.prefix),
     },
     idempotency: new RedisIdempotencyStore(redis, { ttlSeconds: config.api.idempotencyTtlSeconds }),
     pendingOrders: new RedisPendingOrderCache(redis),

@@ -1,6 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { OrderView } from '../domain/order';
+import type { CancelReason, OrderView } from '../domain/order';
 import type { OrderSnapshot } from '../domain/order-snapshot';
 import type { VenueReport } from '../domain/venue-events';
 
@@ -45,6 +45,8 @@ export interface LifecycleProgress {
    * the state machine sets (readers would see a cancel no transition recorded). Absent from inputs of older runs.
    */
   cancelRequested?: boolean;
+  /** Who asked for that cancel (absent: the trader, and in inputs of older runs). */
+  cancelReason?: CancelReason;
 }
 
 export interface OrderLifecycleInput {
@@ -60,11 +62,29 @@ export interface OrderLifecycleInput {
 export type OrderLifecycleWorkflow = (input: OrderLifecycleInput) => Promise<OrderView>;
 
 export interface CancelRequest {
+  /** Free text for the Temporal UI's details line. */
   reason?: string;
+  /**
+   * Who cancelled: what the CANCELLED order's statusReason says. Absent means USER_CANCELLED (cancels sent before it
+   * existed, and a signal sent by hand from the Temporal UI as `{}`). The first cancel of an order decides.
+   */
+  cancelledBy?: CancelReason;
 }
 
 /** Asks the order to cancel; a cancel of a finished order changes nothing. */
 export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
+
+export interface ReconcileRequest {
+  /** Who asked, for the order's details line (e.g. the admin's key id); optional. */
+  requestedBy?: string;
+}
+
+/**
+ * Asks the order to reconcile with the venue now (ops: POST /api/admin/orders/{id}/reconcile, or the Temporal UI's
+ * "Send signal" with name `reconcile` and input `{}`): the workflow queries the venue and applies what it missed.
+ * Before the order reaches the venue it is remembered until then; a finished order ignores it.
+ */
+export const reconcileSignal = defineSignal<[ReconcileRequest?]>('reconcile');
 /** A report from the venue (ack, fill, cancel, expiry), delivered by the venue-reports consumer. */
 export const venueReportSignal = defineSignal<[VenueReport]>('venueReport');
 /** The order as the workflow knows it right now (wire form). */

@@ -106,20 +106,43 @@ describe('endCommand: what the venue ending an order means', () => {
   const unfilled = { filledQuantity: 0n };
   const partly = { filledQuantity: parseDecimal('0.1') };
 
-  it('a trader cancel or self-trade prevention ends CANCELLED with the venue reason', () => {
+  // Issue 12: an order says who cancelled it (USER_CANCELLED / ADMIN_CANCELLED), no longer the venue's "USER".
+  it('a cancel the workflow asked for ends CANCELLED saying who asked; self-trade prevention with its name', () => {
     expect(endCommand({ type: 'CANCELLED', reason: 'USER', remaining: '1' }, unfilled, false, at)).toEqual({
-      command: { type: 'VENUE_CANCELLED', reason: 'USER', at },
-      reason: 'USER',
+      command: { type: 'VENUE_CANCELLED', reason: 'USER_CANCELLED', at },
+      reason: 'USER_CANCELLED',
+    });
+    expect(endCommand({ type: 'CANCELLED', reason: 'USER', remaining: '1' }, partly, false, at, 'ADMIN_CANCELLED').command).toEqual({
+      type: 'VENUE_CANCELLED',
+      reason: 'ADMIN_CANCELLED',
+      at,
+    });
+    expect(endCommand({ type: 'CANCELLED', reason: 'SELF_TRADE_PREVENTION', remaining: '1' }, partly, false, at).command).toEqual({
+      type: 'VENUE_CANCELLED',
+      reason: 'SELF_TRADE_PREVENTION',
+      at,
     });
     expect(endCommand({ type: 'CANCELLED', reason: 'SELF_TRADE_PREVENTION', remaining: '1' }, partly, false, at).command.type).toBe('VENUE_CANCELLED');
   });
 
-  it.each(['IOC_REMAINDER', 'MARKET_REMAINDER', 'FOK_CANNOT_FILL', 'NO_LIQUIDITY', 'GTD_EXPIRED'])('a remainder cancelled for %s ends EXPIRED', (reason) => {
-    expect(endCommand({ type: 'CANCELLED', reason, remaining: '0' }, partly, false, at)).toEqual({ command: { type: 'EXPIRED', reason, at }, reason });
+  it.each([
+    ['IOC_REMAINDER', 'IOC_REMAINDER'],
+    ['MARKET_REMAINDER', 'MARKET_REMAINDER'],
+    ['FOK_CANNOT_FILL', 'FOK_NOT_FILLED'],
+    ['NO_LIQUIDITY', 'NO_LIQUIDITY'],
+    ['GTD_EXPIRED', 'GTD_EXPIRED'],
+  ])('a remainder cancelled for %s ends EXPIRED saying %s', (venueReason, reason) => {
+    expect(endCommand({ type: 'CANCELLED', reason: venueReason, remaining: '0' }, partly, false, at)).toEqual({ command: { type: 'EXPIRED', reason, at }, reason });
   });
 
-  it('the cancel the GTD timer asked for ends EXPIRED whatever reason the venue gives', () => {
-    expect(endCommand({ type: 'CANCELLED', reason: 'USER', remaining: '1' }, unfilled, true, at).command).toEqual({ type: 'EXPIRED', reason: 'USER', at });
+  it.each(['FOK_CANNOT_FILL', 'NO_LIQUIDITY'])('a venue refusal for %s ends EXPIRED too (nothing to take, nobody refused it)', (venueReason) => {
+    expect(endCommand({ type: 'REJECTED', reason: venueReason }, unfilled, false, at).command.type).toBe('EXPIRED');
+  });
+
+  // Issue 12: the order says GTD_EXPIRED, no longer the venue's cancel reason "USER".
+  it('the cancel the GTD timer asked for ends EXPIRED GTD_EXPIRED whatever reason the venue gives', () => {
+    expect(endCommand({ type: 'CANCELLED', reason: 'USER', remaining: '1' }, unfilled, true, at).command).toEqual({ type: 'EXPIRED', reason: 'GTD_EXPIRED', at });
+    expect(endCommand({ type: 'CANCELLED', reason: 'SELF_TRADE_PREVENTION', remaining: '1' }, unfilled, true, at).command).toEqual({ type: 'EXPIRED', reason: 'GTD_EXPIRED', at });
   });
 
   it("the venue's refusal of an order that never traded ends REJECTED, never as the trader's cancel", () => {
@@ -127,10 +150,11 @@ describe('endCommand: what the venue ending an order means', () => {
     expect(endCommand({ type: 'REJECTED', reason: 'SOMETHING' }, partly, false, at).command.type).toBe('VENUE_CANCELLED');
   });
 
-  it("the venue's expiry ends EXPIRED", () => {
+  // Issue 12: the reason is the code GTD_EXPIRED (the venue expires only GTD orders), no longer free text.
+  it("the venue's expiry ends EXPIRED GTD_EXPIRED", () => {
     expect(endCommand({ type: 'EXPIRED', remaining: '1' }, unfilled, false, at)).toEqual({
-      command: { type: 'EXPIRED', reason: 'expired at the venue', at },
-      reason: 'expired at the venue',
+      command: { type: 'EXPIRED', reason: 'GTD_EXPIRED', at },
+      reason: 'GTD_EXPIRED',
     });
   });
 });

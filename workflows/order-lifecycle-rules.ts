@@ -1,5 +1,5 @@
 import { parseDecimal } from '../domain/decimal';
-import type { Order } from '../domain/order';
+import type { CancelReason, Order } from '../domain/order';
 import type { FillCommand, OrderCommand } from '../domain/order-state-machine';
 import type { VenueReport, VenueReportBody } from '../domain/venue-events';
 import type { LifecycleProgress, ReconcileTiming } from './order-contract';
@@ -65,17 +65,29 @@ export function pollDelayMs(timing: ReconcileTiming, quietPolls: number, gap: bo
 /** The venue's cancel reasons that mean the order ran out of time or liquidity, not that anyone cancelled it. */
 export const EXPIRY_REASONS: ReadonlySet<string> = new Set(['IOC_REMAINDER', 'MARKET_REMAINDER', 'FOK_CANNOT_FILL', 'NO_LIQUIDITY', 'GTD_EXPIRED']);
 
+/** The venue's own words for why it ended an order, as the order says it (domain/order.ts ORDER_STATUS_REASONS). */
+const STATUS_REASON_OF_VENUE_REASON: Readonly<Record<string, string>> = { FOK_CANNOT_FILL: 'FOK_NOT_FILLED' };
+
 type EndReport = Extract<VenueReportBody, { type: 'REJECTED' | 'CANCELLED' | 'EXPIRED' }>;
 
 /**
- * What the venue's end of an order means for it. IOC/FOK/MARKET remainders and a GTD expiry (`expiring`: our
- * timer asked for the cancel) end EXPIRED; a trader's cancel or self-trade prevention ends CANCELLED; an order the
- * venue refused on arrival (post-only that would take) ends REJECTED: a refusal is never the trader's cancel.
+ * What the venue's end of an order means for it, and why (the order's statusReason). IOC/FOK/MARKET remainders and a
+ * GTD expiry (`expiring`: our timer asked for the cancel) end EXPIRED; a cancel the workflow asked for ends CANCELLED
+ * with who asked (`cancelledAs`), self-trade prevention CANCELLED with its name; an order the venue refused on arrival
+ * (post-only that would take) ends REJECTED: a refusal is never the trader's cancel.
  */
-export function endCommand(body: EndReport, order: Pick<Order, 'filledQuantity'>, expiring: boolean, at: string): { command: OrderCommand; reason: string } {
-  if (body.type === 'EXPIRED') return { command: { type: 'EXPIRED', reason: 'expired at the venue', at }, reason: 'expired at the venue' };
-  const reason = body.reason;
-  if (expiring || EXPIRY_REASONS.has(reason)) return { command: { type: 'EXPIRED', reason, at }, reason };
+export function endCommand(
+  body: EndReport,
+  order: Pick<Order, 'filledQuantity'>,
+  expiring: boolean,
+  at: string,
+  cancelledAs: CancelReason = 'USER_CANCELLED',
+): { command: OrderCommand; reason: string } {
+  if (body.type === 'EXPIRED' || expiring) {
+    return { command: { type: 'EXPIRED', reason: 'GTD_EXPIRED', at }, reason: 'GTD_EXPIRED' };
+  }
+  const reason = body.reason === 'USER' ? cancelledAs : (STATUS_REASON_OF_VENUE_REASON[body.reason] ?? body.reason);
+  if (EXPIRY_REASONS.has(body.reason)) return { command: { type: 'EXPIRED', reason, at }, reason };
   if (body.type === 'REJECTED' && order.filledQuantity === 0n) return { command: { type: 'VENUE_REJECTED', reason, at }, reason };
   return { command: { type: 'VENUE_CANCELLED', reason, at }, reason };
 }

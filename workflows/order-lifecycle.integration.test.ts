@@ -9,7 +9,7 @@ import { fakeOrderActivities, fillReport, sampleOrder, venueReport } from '../te
 import type { VenueOrderState } from '../infra/http/venue-client';
 import { WORKFLOW_TRACING_MODULES, workerTracing } from '../infra/telemetry/temporal-tracing';
 import { tracingOff } from '../infra/telemetry/tracing';
-import { cancelSignal, getOrderQuery, orderWorkflowId, OrderStatusKey, venueReportSignal, type OrderLifecycleInput } from './order-contract';
+import { cancelSignal, getOrderQuery, orderWorkflowId, OrderStatusKey, reconcileSignal, venueReportSignal, type OrderLifecycleInput } from './order-contract';
 import { orderLifecycle } from './order-lifecycle';
 
 // Each test runs a worker against the real server: a few take 3-5 s on a quiet machine, more on a busy one.
@@ -405,6 +405,114 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(result.status).toBe('CANCELLED');
     expect(fake.reserveCalls()).toBe(0);
     expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'CANCELLED']);
+  });
+
+  it('reconciles at once on the reconcile signal: a fill whose report was lost appears without waiting for a poll', async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID(), { quantity: '1' });
+    const fills = [{ tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' }];
+    await withWorker(fake, async (taskQueue) => {
+      // No poll for ten minutes: only the signal can make the workflow ask.
+      const handle = await start(taskQueue, order, undefined, { quietMs: 600_000, maxQuietMs: 600_000 });
+      await until('the venue submit', () => fake.submitted.length === 1);
+      fake.venueTruth.set(order.orderId, venueTruth(order, fills)); // the venue filled part of it; the report was lost
+      expect((await handle.query(getOrderQuery)).status).toBe('ACCEPTED');
+      await handle.signal(reconcileSignal, { requestedBy: 'test' });
+      await until('PARTIALLY_FILLED', async () => (await handle.query(getOrderQuery)).status === 'PARTIALLY_FILLED');
+      expect(fake.reconciliations).toEqual([{ orderId: order.orderId, afterVersion: 0 }]);
+      // A signal without input (the Temporal UI's) works too, and one that finds nothing new changes nothing.
+      await handle.signal(reconcileSignal);
+      await until('the second reconcile', () => fake.reconciliations.length === 2);
+      expect(fake.reconciliations[1]).toEqual({ orderId: order.orderId, afterVersion: 1 });
+      expect(await handle.query(getOrderQuery)).toMatchObject({ status: 'PARTIALLY_FILLED', filledQuantity: '0.4' });
+      await handle.terminate('test done');
+    });
+    expect(fake.settled).toEqual([`T1:${order.orderId}`]);
+  });
+
+  it('takes a reconcile signal that arrives before the venue submit once the order is there', async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID());
+    await withWorker(fake, async (taskQueue) => {
+      const handle = await env.client.workflow.signalWithStart(orderLifecycle, {
+        taskQueue,
+        workflowId: orderWorkflowId(order.orderId),
+        args: [{ order, reconcile: { quietMs: 600_000, maxQuietMs: 600_000 } }],
+        signal: reconcileSignal,
+        signalArgs: [{}],
+      });
+      await until('the reconcile after the submit', () => fake.submitted.length === 1 && fake.reconciliations.length === 1);
+      await handle.terminate('test done');
+    });
+    expect(fake.reconciliations).toEqual([{ orderId: order.orderId, afterVersion: 0 }]);
+  });
+
+  it.each([
+    ['a trader cancel (old payload)', { reason: 'changed my mind' }, 'USER_CANCELLED'],
+    ['a trader cancel', { cancelledBy: 'USER_CANCELLED' as const }, 'USER_CANCELLED'],
+    ['an admin cancel', { cancelledBy: 'ADMIN_CANCELLED' as const }, 'ADMIN_CANCELLED'],
+  ])('says who cancelled: %s ends CANCELLED %s', async (_what, request, statusReason) => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID());
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the venue submit', () => fake.submitted.length === 1);
+      await handle.signal(cancelSignal, request);
+      await until('the cancel at the venue', () => fake.cancels.length === 1);
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
+      return handle.result();
+    });
+    expect(result).toMatchObject({ status: 'CANCELLED', statusReason });
+    expect(fake.recorded.at(-1)).toMatchObject({ reason: statusReason, order: { statusReason } });
+    expect(fake.recorded.slice(0, -1).every((r) => r.order.statusReason === null)).toBe(true);
+  });
+
+  it('an admin cancel before the venue says ADMIN_CANCELLED too', async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID());
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await env.client.workflow.signalWithStart(orderLifecycle, {
+        taskQueue,
+        workflowId: orderWorkflowId(order.orderId),
+        args: [{ order }],
+        signal: cancelSignal,
+        signalArgs: [{ cancelledBy: 'ADMIN_CANCELLED' }],
+      });
+      return handle.result();
+    });
+    expect(result).toMatchObject({ status: 'CANCELLED', statusReason: 'ADMIN_CANCELLED' });
+  });
+
+  it.each([
+    ['IOC', { type: 'CANCELLED', reason: 'IOC_REMAINDER', remaining: '0.5' }, 'EXPIRED', 'IOC_REMAINDER'],
+    ['FOK', { type: 'REJECTED', reason: 'FOK_CANNOT_FILL' }, 'EXPIRED', 'FOK_NOT_FILLED'],
+    ['GTC', { type: 'REJECTED', reason: 'NO_LIQUIDITY' }, 'EXPIRED', 'NO_LIQUIDITY'],
+    ['GTC', { type: 'CANCELLED', reason: 'MARKET_REMAINDER', remaining: '0.5' }, 'EXPIRED', 'MARKET_REMAINDER'],
+    ['GTC', { type: 'REJECTED', reason: 'POST_ONLY_WOULD_TAKE' }, 'REJECTED', 'POST_ONLY_WOULD_TAKE'],
+    ['GTC', { type: 'CANCELLED', reason: 'SELF_TRADE_PREVENTION', remaining: '0.5' }, 'CANCELLED', 'SELF_TRADE_PREVENTION'],
+  ] as const)('a %s order the venue ends with %j ends %s saying %s', async (timeInForce, body, status, statusReason) => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID(), { timeInForce });
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the venue submit', () => fake.submitted.length === 1);
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, body));
+      return handle.result();
+    });
+    expect(result).toMatchObject({ status, statusReason });
+    expect(fake.recorded.at(-1)).toMatchObject({ reason: statusReason });
+  });
+
+  it('a GTD order its timer ended says GTD_EXPIRED', async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID(), { timeInForce: 'GTD', expireAt: new Date(Date.now() + 1_000).toISOString() });
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the GTD cancel at the venue', () => fake.cancels.length === 1);
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
+      return handle.result();
+    });
+    expect(result).toMatchObject({ status: 'EXPIRED', statusReason: 'GTD_EXPIRED' });
   });
 
   // One history per generation of the workflow and per path it gained: each stands for orders that may still run.

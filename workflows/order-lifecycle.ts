@@ -16,7 +16,7 @@ import type { OrderActivities } from '../activities/order-activities';
 import { parseDecimal } from '../domain/decimal';
 import { isErrorCode } from '../domain/errors';
 import { OrderSnapshotSchema, type FillFacts } from '../domain/events';
-import { isTerminal, parseIsoTimestamp, toOrderView, type Order, type OrderView } from '../domain/order';
+import { CANCEL_REASONS, isTerminal, parseIsoTimestamp, toOrderView, type CancelReason, type Order, type OrderView } from '../domain/order';
 import { applyOrderCommand, type OrderCommand } from '../domain/order-state-machine';
 import { fromOrderSnapshot, toOrderSnapshot } from '../domain/order-snapshot';
 import type { VenueReport } from '../domain/venue-events';
@@ -24,6 +24,7 @@ import {
   cancelSignal,
   getOrderQuery,
   OrderStatusKey,
+  reconcileSignal,
   venueReportSignal,
   type LifecycleProgress,
   type OrderLifecycleInput,
@@ -73,6 +74,7 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderV
   const watch = watchVenue(run, input);
   while (!isTerminal(run.order.status)) {
     if (!(await awaitNext(run, watch))) await onTimer(run, watch);
+    else if (run.reconcileRequested) await reconcileOnRequest(run, watch);
     if (run.order.status === 'FILLED') {
       await settle(run);
       break;
@@ -98,6 +100,10 @@ interface OrderRun {
   progress: LifecycleProgress;
   /** Reports the signal queued so far: a new one wakes the wait, so a gap's grace period starts at once. */
   reportsArrived: number;
+  /** Who asked for the cancel: the CANCELLED order's statusReason. */
+  cancelReason: CancelReason;
+  /** The reconcile signal arrived and the venue has not been asked since. Never set in histories that lack the signal. */
+  reconcileRequested: boolean;
 }
 
 /** How the order waits for the venue in this run. */
@@ -122,9 +128,23 @@ function begin(input: OrderLifecycleInput): OrderRun {
   }
   const order = fromOrderSnapshot(snapshot.output);
   const progress = input.progress ?? initialProgress();
-  const run: OrderRun = { order, cancelRequested: order.cancelRequested || progress.cancelRequested === true, progress, reportsArrived: 0 };
-  setHandler(cancelSignal, () => {
+  const run: OrderRun = {
+    order,
+    cancelRequested: order.cancelRequested || progress.cancelRequested === true,
+    progress,
+    reportsArrived: 0,
+    cancelReason: progress.cancelReason ?? 'USER_CANCELLED',
+    reconcileRequested: false,
+  };
+  setHandler(cancelSignal, (request) => {
+    // The first cancel decides who cancelled; a payload from before `cancelledBy` existed (or `{}`) is the trader's.
+    if (!run.cancelRequested) run.cancelReason = cancelReasonOf(request?.cancelledBy);
     run.cancelRequested = true;
+  });
+  setHandler(reconcileSignal, (request) => {
+    if (isTerminal(run.order.status)) return;
+    run.reconcileRequested = true;
+    log.info('reconcile requested', { orderId: run.order.orderId, requestedBy: request?.requestedBy ?? null });
   });
   setHandler(venueReportSignal, (report) => {
     if (queueReport(run.progress, report)) run.reportsArrived += 1;
@@ -140,7 +160,7 @@ function begin(input: OrderLifecycleInput): OrderRun {
 async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | null } | undefined> {
   await publishState(run.order, null);
   if (run.cancelRequested) {
-    await apply(run, { type: 'CANCEL_REQUESTED', atVenue: false, at: now() }, 'cancelled before risk check');
+    await apply(run, { type: 'CANCEL_REQUESTED', atVenue: false, at: now(), reason: run.cancelReason }, 'cancelled before risk check');
     return undefined;
   }
   const reserved = await reserve(run.order);
@@ -160,7 +180,7 @@ async function routeToVenue(run: OrderRun, protectionPrice: string | null): Prom
   }
   if (run.cancelRequested) {
     await release(run);
-    await apply(run, { type: 'CANCEL_REQUESTED', atVenue: false, at: now() }, 'cancelled before reaching the venue');
+    await apply(run, { type: 'CANCEL_REQUESTED', atVenue: false, at: now(), reason: run.cancelReason }, 'cancelled before reaching the venue');
     return false;
   }
   // A MARKET order carries the risk engine's protection price: the worst price it may trade at.
@@ -173,7 +193,7 @@ async function routeToVenue(run: OrderRun, protectionPrice: string | null): Prom
 async function restUntilCancelled(run: OrderRun): Promise<void> {
   await condition(() => run.cancelRequested);
   await release(run);
-  await apply(run, { type: 'CANCEL_REQUESTED', atVenue: false, at: now() }, 'cancelled by the trader');
+  await apply(run, { type: 'CANCEL_REQUESTED', atVenue: false, at: now(), reason: run.cancelReason }, 'cancelled by the trader');
 }
 
 /** Decides, once per run, how this order waits for the venue. Workflows started before reconciliation existed replay without its timers and activities. */
@@ -199,7 +219,8 @@ async function awaitNext(run: OrderRun, watch: VenueWatch): Promise<boolean> {
     hasReportToApply(run.progress, watch.reconciles) ||
     run.order.status === 'FILLED' ||
     cancelDue(run, watch) ||
-    (watch.reconciles && run.reportsArrived !== arrivedBefore);
+    (watch.reconciles && run.reportsArrived !== arrivedBefore) ||
+    run.reconcileRequested;
   let timeoutMs = untilExpiryMs(run, watch);
   if (watch.reconciles && !ready()) {
     const pollMs = pollDelayMs(watch.timing, watch.quietPolls, lowestQueued(run.progress) !== undefined);
@@ -242,6 +263,18 @@ async function cancelAtVenue(run: OrderRun, watch: VenueWatch): Promise<void> {
   await activities.cancelAtVenue({ orderId: run.order.orderId, reason: run.progress.expiring ? 'GTD_EXPIRED' : 'USER' });
 }
 
+/**
+ * Reconcile on request (the reconcile signal): asks the venue now, once the order has been sent there (an order on its
+ * way takes the request when its wait begins, after the submit), and starts the quiet-poll backoff over.
+ */
+async function reconcileOnRequest(run: OrderRun, watch: VenueWatch): Promise<void> {
+  run.reconcileRequested = false;
+  if (!run.progress.submitted) return;
+  setCurrentDetails(describe(run.order, 'reconcile requested: asking the venue'));
+  await reconcile(run, watch);
+  watch.quietPolls = 0;
+}
+
 /** Reconciliation: asks the venue for the order's truth and queues the reports this workflow has not applied. */
 async function reconcile(run: OrderRun, watch: VenueWatch): Promise<void> {
   const answer = await activities.reconcileWithVenue({ orderId: run.order.orderId, afterVersion: run.progress.lastReportVersion });
@@ -269,7 +302,7 @@ async function applyReport(run: OrderRun, report: VenueReport): Promise<void> {
     case 'CANCELLED':
     case 'EXPIRED': {
       await release(run);
-      const end = endCommand(body, run.order, run.progress.expiring, now());
+      const end = endCommand(body, run.order, run.progress.expiring, now(), run.cancelReason);
       await apply(run, end.command, end.reason);
       return;
     }
@@ -326,7 +359,7 @@ async function continueAsNewIfLong(run: OrderRun, input: OrderLifecycleInput): P
   if (isTerminal(run.order.status) || !(workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit)) return;
   await continueAsNew<OrderLifecycleWorkflow>({
     order: toOrderSnapshot(run.order),
-    progress: { ...run.progress, cancelRequested: run.cancelRequested },
+    progress: { ...run.progress, cancelRequested: run.cancelRequested, ...(run.cancelRequested ? { cancelReason: run.cancelReason } : {}) },
     continueAsNewAfterEvents: limit,
     ...(input.reconcile === undefined ? {} : { reconcile: input.reconcile }),
   });
@@ -371,6 +404,10 @@ async function publishState(order: Order, previousStatus: Order['status'] | null
     ...(reason === undefined ? {} : { reason }),
     ...(fill === undefined ? {} : { fill }),
   });
+}
+
+function cancelReasonOf(cancelledBy: unknown): CancelReason {
+  return CANCEL_REASONS.find((reason) => reason === cancelledBy) ?? 'USER_CANCELLED';
 }
 
 /** Workflow time (deterministic), as the ISO timestamp transitions carry. */

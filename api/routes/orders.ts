@@ -204,7 +204,7 @@ export function createOrderRoutes(deps: ApiDeps) {
     const terminal = () =>
       new DomainError('ORDER_TERMINAL', `order ${orderId} is ${found.view.status} and cannot be cancelled`, { orderId, status: found.view.status });
     if (isTerminal(found.view.status)) throw terminal();
-    const outcome = await deps.workflows.requestCancel(orderId, { reason: 'cancelled by the trader' }, found.pending ?? undefined);
+    const outcome = await deps.workflows.requestCancel(orderId, { reason: 'cancelled by the trader', cancelledBy: 'USER_CANCELLED' }, found.pending ?? undefined);
     if (outcome !== 'signalled') {
       const latest = (await findOrder(c.var.accountId, orderId)) ?? found;
       throw new DomainError('ORDER_TERMINAL', `order ${orderId} is ${latest.view.status} and cannot be cancelled`, { orderId, status: latest.view.status });

@@ -24,6 +24,11 @@ export function kafkaTopics(prefix: string): KafkaTopics {
   return Object.freeze(Object.fromEntries(Object.entries(TOPIC_BASE_NAMES).map(([key, name]) => [key, `${prefix}${name}`])) as unknown as KafkaTopics);
 }
 
+/** The topics by the names people use (`orders`, `venue-reports`, ...), each with its name under the prefix. */
+export function topicsByBaseName(prefix: string): ReadonlyMap<string, string> {
+  return new Map(Object.values(TOPIC_BASE_NAMES).map((name) => [name, `${prefix}${name}`]));
+}
+
 export function dlqTopic(topic: string): string {
   return `${topic}.dlq`;
 }

@@ -228,6 +228,21 @@ describe('MongoOrderStore (real store)', () => {
     expect(await store.listOpen('acct-nobody', 10)).toEqual([]);
   });
 
+  it('listStuck gives orders not final whose last transition is older than the cut-off, oldest first, bounded', async () => {
+    const tag = `stuck-${randomUUID().slice(0, 8)}`;
+    const statuses: OrderStatus[] = ['NEW', 'ACCEPTED', 'PARTIALLY_FILLED', 'PENDING_CANCEL', 'FILLED', 'SETTLED', 'CANCELLED', 'REJECTED', 'EXPIRED'];
+    // In the year 2000, before every other order of this database: the cut-offs below see only these.
+    for (const [i, status] of statuses.entries()) {
+      await store.recordTransition(orderView({ orderId: `${tag}-${status}`, status, updatedAt: `2000-01-01T00:00:0${8 - i}.000Z` }), transition(null));
+    }
+    await store.recordTransition(orderView({ orderId: `${tag}-recent`, status: 'ACCEPTED', updatedAt: '2000-01-01T00:01:00.000Z' }), transition(null));
+    const stuck = await store.listStuck('2000-01-01T00:00:30.000Z', 100);
+    expect(stuck.map((o) => o.status)).toEqual(['FILLED', 'PENDING_CANCEL', 'PARTIALLY_FILLED', 'ACCEPTED', 'NEW']);
+    expect((await store.listStuck('2000-01-01T00:00:30.000Z', 2)).map((o) => o.orderId)).toEqual([`${tag}-FILLED`, `${tag}-PENDING_CANCEL`]);
+    expect((await store.listStuck('2000-01-01T00:05:00.000Z', 100)).map((o) => o.orderId)).toContain(`${tag}-recent`);
+    for (const limit of [0, 502, 1.5]) await expect(store.listStuck('2000-01-01T00:00:30.000Z', limit)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
   it('ensureIndexes is idempotent and creates the listing and audit indexes', async () => {
     await ensureIndexes(db);
     const orderIndexes = await db.collection(COLLECTIONS.orders).indexes();
@@ -236,6 +251,7 @@ describe('MongoOrderStore (real store)', () => {
         { accountId: 1, createdAt: -1, _id: -1 },
         { accountId: 1, status: 1, createdAt: -1 },
         { accountId: 1, clientOrderId: 1 },
+        { status: 1, updatedAt: 1 },
       ]),
     );
     const eventIndex = (await db.collection(COLLECTIONS.orderEvents).indexes()).find((i) => i.name === 'order_version');

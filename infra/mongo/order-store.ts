@@ -48,12 +48,19 @@ export interface OrderStore {
   listForAccount(accountId: string, options: ListOrdersOptions): Promise<OrderPage>;
   /** The audit trail of one order, oldest first. */
   events(orderId: string): Promise<OrderEventRecord[]>;
+  /**
+   * Orders not terminal whose last transition (updatedAt) is before `updatedBefore`, oldest transition first, at most
+   * `limit` (1..MAX_STUCK_LIMIT): the admin's stuck-orders query, served by the status_updated index.
+   */
+  listStuck(updatedBefore: string, limit: number): Promise<OrderView[]>;
 }
 
 type OrderDoc = OrderView & { _id: string };
 type OrderEventDoc = Omit<OrderEventRecord, 'eventId'> & { _id: string };
 
 export const MAX_LIST_LIMIT = 500;
+/** listStuck's bound: a page of MAX_LIST_LIMIT and one more row, which tells the caller there are more. */
+export const MAX_STUCK_LIMIT = MAX_LIST_LIMIT + 1;
 const DUPLICATE_KEY = 11000;
 
 export class MongoOrderStore implements OrderStore {
@@ -120,6 +127,19 @@ export class MongoOrderStore implements OrderStore {
   async listOpen(accountId: string, limit: number): Promise<OrderView[]> {
     const open = ORDER_STATUSES.filter((status) => !TERMINAL_STATUSES.includes(status));
     const docs = await this.orders.find({ accountId, status: { $in: open } }).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray();
+    return docs.map((doc) => fromDocument(doc));
+  }
+
+  async listStuck(updatedBefore: string, limit: number): Promise<OrderView[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_STUCK_LIMIT) {
+      throw new DomainError('VALIDATION_FAILED', `limit must be an integer from 1 to ${MAX_STUCK_LIMIT}`, { limit });
+    }
+    const open = ORDER_STATUSES.filter((status) => !TERMINAL_STATUSES.includes(status));
+    const docs = await this.orders
+      .find({ status: { $in: open }, updatedAt: { $lt: updatedBefore } })
+      .sort({ updatedAt: 1, _id: 1 })
+      .limit(limit)
+      .toArray();
     return docs.map((doc) => fromDocument(doc));
   }
 

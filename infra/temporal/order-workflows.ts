@@ -10,12 +10,14 @@ import {
   orderWorkflowId,
   OrderStatusKey,
   OrderTypeKey,
+  reconcileSignal,
   SideKey,
   SymbolKey,
   venueReportSignal,
   type CancelRequest,
   type OrderLifecycleInput,
   type OrderLifecycleWorkflow,
+  type ReconcileRequest,
   type ReconcileTiming,
 } from '../../workflows/order-contract';
 
@@ -38,6 +40,8 @@ export interface OrderWorkflowGateway {
    * (signal-with-start), so a cancel that overtakes the OrderCreated event still wins.
    */
   requestCancel(orderId: string, request: CancelRequest, startFrom?: OrderSnapshot): Promise<'signalled' | 'closed' | 'not-found'>;
+  /** Signals reconcile (the workflow asks the venue now); 'closed' when the workflow has finished, 'not-found' when there is none. */
+  requestReconcile(orderId: string, request: ReconcileRequest): Promise<'signalled' | 'closed' | 'not-found'>;
   /** Delivers a venue report as the venueReportSignal; 'closed' or 'not-found' when no running workflow takes it. */
   deliverVenueReport(report: VenueReport): Promise<'delivered' | 'closed' | 'not-found'>;
   /** The running or finished workflow's view of the order, or null when there is no such workflow. */
@@ -109,6 +113,16 @@ export class TemporalOrderWorkflowGateway implements OrderWorkflowGateway {
       return true;
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  async requestReconcile(orderId: string, request: ReconcileRequest): Promise<'signalled' | 'closed' | 'not-found'> {
+    try {
+      await this.client.workflow.getHandle(orderWorkflowId(orderId)).signal(reconcileSignal, request);
+      return 'signalled';
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return (await this.exists(orderId)) ? 'closed' : 'not-found';
       throw error;
     }
   }

@@ -170,7 +170,10 @@ describe('the trading dashboard in Chromium, end to end', () => {
     await row.getByRole('button', { name: 'Cancel', exact: true }).click();
     await row.waitFor({ state: 'detached', timeout: 30_000 });
     await openTab('Order history');
-    await region('Order history').locator(`tr[data-order-id^="${orderId}"]`).getByText('CANCELLED', { exact: true }).waitFor({ timeout: 30_000 });
+    const historyRow = region('Order history').locator(`tr[data-order-id^="${orderId}"]`);
+    await historyRow.getByText('CANCELLED', { exact: true }).waitFor({ timeout: 30_000 });
+    // It says why: the trader cancelled it.
+    await expect(historyRow.locator('.reason').textContent()).resolves.toContain('USER_CANCELLED');
     await until('the hold released', `document.querySelector('tr[data-asset="USD"] td[data-col="held"]')?.dataset.value === '0'`, 15_000);
     await openTab('Open orders');
   });

@@ -2,7 +2,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import type { Account } from '../App';
 import { ApiError, apiRequest } from '../lib/api';
 import type { Emitter } from '../lib/emitter';
-import { addFill, fillFromReport, markLive, markOf, matchesFilter, upsertOrder, type HistoryFilter } from '../lib/orders';
+import { addFill, endReason, fillFromReport, markLive, markOf, matchesFilter, upsertOrder, type HistoryFilter } from '../lib/orders';
 import type { ExecutionReport, FillView, OrderView, Position, SymbolRules, Ticker } from '../lib/types';
 import { dateTime, exact, money, price, quantity, SideText, StatusText, time } from './format';
 
@@ -236,7 +236,7 @@ function OrderHistory(props: { account: Account; symbols: SymbolRules[]; reports
                 <td className="num">{price(o.averagePrice, rules?.tickSize)}</td>
                 <td>
                   <StatusText status={o.status} />
-                  {o.rejectReason !== null && <span className="reason"> {o.rejectReason}</span>}
+                  {endReason(o) !== null && <span className="reason"> {endReason(o)}</span>}
                 </td>
               </tr>
             );

@@ -1,4 +1,4 @@
-import { addFill, fillFromReport, isOpen, markLive, markOf, matchesFilter, upsertOrder, upsertPosition } from './orders';
+import { addFill, endReason, fillFromReport, isOpen, markLive, markOf, matchesFilter, upsertOrder, upsertPosition } from './orders';
 import { SequenceTracker } from './sequence';
 import { parseErrorBody, resolveWsUrl } from './api';
 import type { ExecutionReport, OrderView, Position, Ticker } from './types';
@@ -20,11 +20,21 @@ const order = (over: Partial<OrderView> = {}): OrderView => ({
   averagePrice: null,
   fees: '0',
   rejectReason: null,
+  statusReason: null,
   cancelRequested: false,
   version: 1,
   createdAt: '2026-12-04T12:00:00.000Z',
   updatedAt: '2026-12-04T12:00:00.000Z',
   ...over,
+});
+
+describe('why an order ended', () => {
+  it('is its statusReason, else the rejectReason of answers from before statusReason, else nothing', () => {
+    expect(endReason(order({ status: 'EXPIRED', statusReason: 'IOC_REMAINDER' }))).toBe('IOC_REMAINDER');
+    expect(endReason(order({ status: 'REJECTED', rejectReason: 'INSUFFICIENT_BALANCE', statusReason: 'INSUFFICIENT_BALANCE' }))).toBe('INSUFFICIENT_BALANCE');
+    expect(endReason(order({ status: 'REJECTED', rejectReason: 'INSUFFICIENT_BALANCE', statusReason: null }))).toBe('INSUFFICIENT_BALANCE');
+    expect(endReason(order({ status: 'ACCEPTED' }))).toBeNull();
+  });
 });
 
 describe('orders from REST and the private channel', () => {

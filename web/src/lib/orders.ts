@@ -5,6 +5,9 @@ import type { ExecutionReport, FillView, OrderStatus, OrderView, Position, Ticke
 export const OPEN_STATUSES: ReadonlySet<OrderStatus> = new Set(['NEW', 'ACCEPTED', 'PARTIALLY_FILLED', 'PENDING_CANCEL']);
 export const isOpen = (order: OrderView): boolean => OPEN_STATUSES.has(order.status);
 
+/** Why an order ended (IOC_REMAINDER, USER_CANCELLED, a risk refusal...): rejectReason for answers from before statusReason. */
+export const endReason = (order: OrderView): string | null => order.statusReason ?? order.rejectReason;
+
 /**
  * Puts `order` into a list newest first, keeping whichever copy has the higher version: the private channel's
  * snapshot and its updates may overlap (PROTOCOL.md), and REST reads race the live updates.
