@@ -163,11 +163,12 @@ export function createRiskEngine(deps: RiskEngineDeps) {
         { side: input.side, type: input.type, quantity: input.quantity, price: input.price, timeInForce: 'GTC', expireAt: null, postOnly: false },
         now().toISOString(),
       );
-      if (broken?.code === 'SYMBOL_HALTED') return { ok: false, refusal: broken };
-      if (broken) throw broken;
+      if (broken !== undefined && broken.code !== 'SYMBOL_HALTED') throw broken;
 
-      // Sized once, outside the compare-and-set loop: every retry of the decision sees the same mark.
-      const sizing = sizeOrder(input, spec);
+      // Sized once, outside the compare-and-set loop: every retry of the decision sees the same mark. A halt is a
+      // refusal the decision makes after it looked for the order's hold: a retry of a check that held before the halt
+      // answers that hold (a refusal then would leave it held behind a REJECTED order).
+      const sizing: HoldSizing = broken === undefined ? sizeOrder(input, spec) : { ok: false, refusal: broken };
       const outcome = await deps.accounts.updateAccount(input.accountId, (account) =>
         decideHold(account, { orderId: input.orderId, symbol: spec.symbol, side: input.side, baseAsset: spec.baseAsset, quantity: input.quantity, price: input.price, sizing }),
       );

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import * as v from 'valibot';
 import { OrderSnapshotSchema } from '../../domain/events';
 import type { OrderSnapshot } from '../../domain/order-snapshot';
+import { LuaScript } from './lua-script';
 
 /**
  * The order as the API accepted it, kept for a short while after the 202 so that `GET /api/orders/:id`
@@ -17,6 +18,20 @@ export interface PendingOrderCache {
    */
   listForAccount(accountId: string, limit: number): Promise<OrderSnapshot[]>;
 }
+
+/**
+ * Adds the order id to its account's index scored by when its entry expires, drops the expired and all but the newest
+ * MAX ids, and lets the index expire with its last entry. One key, so it holds on Redis Cluster too.
+ */
+const INDEX_ORDER = new LuaScript(`
+local now = tonumber(ARGV[2])
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[4]) + 1))
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if last[2] then redis.call('PEXPIREAT', KEYS[1], last[2]) end
+return 1
+`);
 
 /** How many order ids the per-account index keeps (newest): beyond it the oldest are dropped, so it stays bounded. */
 export const MAX_PENDING_PER_ACCOUNT = 10_000;
@@ -37,16 +52,8 @@ export class RedisPendingOrderCache implements PendingOrderCache {
   async put(order: OrderSnapshot, ttlSeconds: number): Promise<void> {
     if (!(ttlSeconds > 0)) throw new RangeError('ttlSeconds must be positive');
     const ttlMs = Math.max(1, Math.round(ttlSeconds * 1_000));
-    const now = Date.now();
-    const index = this.accountPrefix + order.accountId;
-    await this.redis
-      .multi()
-      .set(this.prefix + order.orderId, JSON.stringify(order), 'PX', ttlMs)
-      .zadd(index, now + ttlMs, order.orderId)
-      .zremrangebyscore(index, '-inf', now)
-      .zremrangebyrank(index, 0, -(MAX_PENDING_PER_ACCOUNT + 1))
-      .pexpire(index, ttlMs)
-      .exec();
+    await this.redis.set(this.prefix + order.orderId, JSON.stringify(order), 'PX', ttlMs);
+    await INDEX_ORDER.run(this.redis, this.accountPrefix + order.accountId, [order.orderId, Date.now(), ttlMs, MAX_PENDING_PER_ACCOUNT]);
   }
 
   async listForAccount(accountId: string, limit: number): Promise<OrderSnapshot[]> {

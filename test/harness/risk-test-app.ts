@@ -68,7 +68,8 @@ export class RiskTestApp {
   venueOrders: VenueOrderLookup = NO_VENUE;
   /** The runtime symbol statuses of the apps appWith makes (real store, real Redis channel). */
   symbolStatus!: SymbolStatusRuntime;
-  private readonly statusRuntimes: Array<{ runtime: SymbolStatusRuntime; subscriber: Redis }> = [];
+  /** Every runtime startSymbolStatus made, with its subscriber connection (a test may drop it). */
+  readonly statusRuntimes: Array<{ runtime: SymbolStatusRuntime; subscriber: Redis }> = [];
   private client?: MongoClient;
   private readonly accounts: string[] = [];
 
