@@ -96,8 +96,11 @@ describe('order API: bad input', () => {
     expect(Object.keys(doc.json.paths).sort()).toEqual([
       '/api/accounts/me/balances',
       '/api/accounts/me/positions',
+      '/api/admin/accounts/{accountId}/cancel-all',
+      '/api/admin/accounts/{accountId}/trading',
       '/api/admin/api-keys',
       '/api/admin/api-keys/{keyId}',
+      '/api/admin/symbols/{symbol}/status',
       '/api/fills',
       '/api/orders',
       '/api/orders/{orderId}',
