@@ -16,6 +16,7 @@ export interface SymbolStatusSource {
  */
 export class SymbolStatusBook {
   private readonly overrides = new Map<string, SymbolStatus>();
+  private turns: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly symbols: SymbolRegistry,
@@ -35,20 +36,34 @@ export class SymbolStatusBook {
   }
 
   /** Reads every stored status (at start-up and after a missed announcement). */
-  async reload(): Promise<void> {
-    const known = this.symbols.list().map((spec) => spec.symbol);
-    const stored = await this.store.list(known);
-    this.overrides.clear();
-    for (const record of stored) this.overrides.set(record.symbol, record.status);
+  reload(): Promise<void> {
+    return this.inTurn(async () => {
+      const known = this.symbols.list().map((spec) => spec.symbol);
+      const stored = await this.store.list(known);
+      this.overrides.clear();
+      for (const record of stored) this.overrides.set(record.symbol, record.status);
+    });
   }
 
   /** Reads one symbol's stored status again (after an announcement). */
-  async refresh(symbol: string): Promise<void> {
-    if (this.symbols.get(symbol) === undefined) return;
-    const record = await this.store.get(symbol);
-    if (record === null) this.overrides.delete(symbol);
-    else this.overrides.set(symbol, record.status);
-    this.logger.info({ symbol, status: record?.status ?? 'static' }, 'risk.symbol_status_refreshed');
+  refresh(symbol: string): Promise<void> {
+    if (this.symbols.get(symbol) === undefined) return Promise.resolve();
+    return this.inTurn(async () => {
+      const record = await this.store.get(symbol);
+      if (record === null) this.overrides.delete(symbol);
+      else this.overrides.set(symbol, record.status);
+      this.logger.info({ symbol, status: record?.status ?? 'static' }, 'risk.symbol_status_refreshed');
+    });
+  }
+
+  /**
+   * One read of the store at a time, in the order asked: two announcements in quick succession must not have their
+   * reads overtake each other (the older answer applied last would undo the newer one).
+   */
+  private inTurn(read: () => Promise<void>): Promise<void> {
+    const turn = this.turns.then(read);
+    this.turns = turn.catch(() => undefined);
+    return turn;
   }
 
   /** Stores the status and applies it here; the caller announces it to the other processes. */
