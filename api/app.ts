@@ -7,6 +7,7 @@ import type { ApiDeps } from './deps';
 import { createAccountRoutes } from './routes/accounts';
 import { createAdminRoutes } from './routes/admin';
 import { createAdminOrderRoutes } from './routes/admin-orders';
+import { createAdminAccountRoutes } from './routes/admin-accounts';
 import { createDashboardRoutes } from './routes/dashboard';
 import { createFillRoutes } from './routes/fills';
 import { createOrderRoutes } from './routes/orders';
@@ -23,7 +24,7 @@ export function createApp(deps: ApiDeps) {
     openApi: {
       title,
       description:
-        'Place, get, list and cancel orders; their fills; the account\'s balances and positions; for admin keys, issuing and revoking API keys. Every order is a durable Temporal workflow. Prices and quantities are decimal strings.',
+        'Place, get, list and cancel orders; their fills; the account\'s balances and positions; for admin keys, issuing and revoking API keys, the kill switch, turning the trading of an account off and halting a symbol. Every order is a durable Temporal workflow. Prices and quantities are decimal strings.',
       extra: {
         components: {
           securitySchemes: {
@@ -56,6 +57,7 @@ export function createApp(deps: ApiDeps) {
   });
   app.route('/api/admin', createAdminRoutes(deps));
   app.route('/api/admin', createAdminOrderRoutes({ orders: deps.orders, workflows: deps.workflows, audit: deps.admin.audit, ...deps.dlq, ...(deps.clock === undefined ? {} : { clock: deps.clock }) }));
+  app.route('/api/admin', createAdminAccountRoutes(deps));
   app.route('/api/orders', createOrderRoutes(deps));
   app.route('/api/fills', createFillRoutes(deps));
   app.route('/api/accounts', createAccountRoutes(deps));

@@ -6,7 +6,7 @@ import type { RiskClient } from '../infra/http/risk-client';
 import type { ApiKeyStore } from '../infra/mongo/api-key-store';
 import type { AdminAuditStore } from '../infra/mongo/admin-audit-store';
 import type { FillStore } from '../infra/mongo/fill-store';
-import type { OrderStore } from '../infra/mongo/order-store';
+import type { MongoOrderStore, OrderStore } from '../infra/mongo/order-store';
 import type { IdempotencyStore } from '../infra/redis/idempotency-store';
 import type { PendingOrderCache } from '../infra/redis/pending-order-cache';
 import type { OrderWorkflowGateway } from '../infra/temporal/order-workflows';
@@ -19,6 +19,8 @@ export interface AdminDeps {
   announceRevocation(keyId: string): Promise<void>;
   /** `oms_live_` in production, `oms_test_` otherwise (domain/api-key.ts issuedApiKeyPrefix). */
   issuedKeyPrefix: string;
+  /** The kill switch's view of the orders store: an account's open orders, and which orders the store has at all. */
+  orderIndex: Pick<MongoOrderStore, 'listOpen' | 'statusesOf'>;
 }
 
 /** Everything the order API needs, passed in by its composition root (workers/api.ts) or a test. */
@@ -26,8 +28,8 @@ export interface ApiDeps {
   logger: Logger;
   orders: OrderStore;
   fills: Pick<FillStore, 'forOrder' | 'listForAccount'>;
-  /** Balances and positions live in the risk engine. */
-  risk: Pick<RiskClient, 'balances' | 'positions'>;
+  /** Balances and positions live in the risk engine, and so do the admin's trading switches (account trading, symbol halts). */
+  risk: Pick<RiskClient, 'balances' | 'positions' | 'setTrading' | 'setSymbolStatus'>;
   /** Authentication (the cache in front of the store, api/api-key-cache.ts). */
   apiKeys: Pick<ApiKeyStore, 'findKey'>;
   /** The admin routes: issuing and revoking keys, the audit, and telling every process about a revocation. */

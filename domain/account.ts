@@ -118,6 +118,8 @@ export interface Account {
   limits?: RiskLimitOverrides;
   /** Per symbol. */
   positions: Readonly<Record<string, Position>>;
+  /** An admin turned the account's trading off: no new hold (ACCOUNT_DISABLED). Absent: trading is on. */
+  tradingDisabled?: boolean;
 }
 
 /** An account to open: what it starts with. */

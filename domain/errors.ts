@@ -52,6 +52,8 @@ export const ErrorCode = {
   MAX_POSITION_EXCEEDED: 'MAX_POSITION_EXCEEDED',
   PRICE_OUT_OF_BAND: 'PRICE_OUT_OF_BAND',
   MARKET_DATA_UNAVAILABLE: 'MARKET_DATA_UNAVAILABLE',
+  // an admin turned the account's trading off (PUT /api/admin/accounts/{accountId}/trading)
+  ACCOUNT_DISABLED: 'ACCOUNT_DISABLED',
   // market data WebSocket (a frame that is not JSON is MALFORMED_JSON, one over the size limit PAYLOAD_TOO_LARGE,
   // a bad API key UNAUTHENTICATED, as on REST)
   BAD_FRAME: 'BAD_FRAME',

@@ -3,6 +3,7 @@ import type { RiskDeps } from './deps';
 import { createRiskEngine, DEFAULT_FEE_ACCOUNT_ID } from './engine';
 import { createAccountRoutes } from './routes/accounts';
 import { createOrderRoutes } from './routes/orders';
+import { createSymbolRoutes } from './routes/symbols';
 
 /**
  * The risk engine service: one factory, dependencies passed in, routes grouped per resource.
@@ -18,6 +19,7 @@ export function createRiskApp(deps: RiskDeps) {
     venueOrders: deps.venueOrders,
     logger: deps.logger,
     feeAccountId: deps.feeAccountId ?? DEFAULT_FEE_ACCOUNT_ID,
+    symbolStatus: deps.symbolStatus,
     ...(deps.clock === undefined ? {} : { clock: deps.clock }),
   });
   const app = createServiceApp({
@@ -29,12 +31,13 @@ export function createRiskApp(deps: RiskDeps) {
     openApi: {
       title: 'crypto-oms risk engine',
       description:
-        'Internal service owning account balances and positions: pre-trade checks and holds per order (price band for LIMIT, protection price for MARKET, both from the mark price on Kafka `prices`), fill settlement with fees and positions, releases. Amounts are decimal strings.',
+        'Internal service owning account balances and positions: pre-trade checks and holds per order (account trading switch, symbol halts, price band for LIMIT, protection price for MARKET, both from the mark price on Kafka `prices`), fill settlement with fees and positions, releases. Amounts are decimal strings.',
     },
   });
 
   app.route('/risk/orders', createOrderRoutes(engine));
   app.route('/risk/accounts', createAccountRoutes(engine));
+  app.route('/risk/symbols', createSymbolRoutes(engine, deps.announceSymbolStatus));
 
   return app;
 }

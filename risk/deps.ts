@@ -4,6 +4,7 @@ import type { AccountLedger } from '../infra/mongo/account-store';
 import type { PositionMirror } from '../infra/redis/position-mirror';
 import type { VenueOrderLookup } from './engine';
 import type { MarkSource } from './price-book';
+import type { SymbolStatusBook } from './symbol-status';
 
 /** Everything the risk engine service needs, passed in by its composition root (workers/risk.ts) or a test. */
 export interface RiskDeps {
@@ -16,6 +17,10 @@ export interface RiskDeps {
   positionMirror: PositionMirror;
   /** The venue's answer about an order, asked before a hold is released (a VenueClient in production). */
   venueOrders: VenueOrderLookup;
+  /** The symbols' trading status at runtime (halts), kept current from the store and Redis by the composition root. */
+  symbolStatus: SymbolStatusBook;
+  /** Tells every risk process that a symbol's stored status changed (Redis pub/sub), after this one stored and applied it. */
+  announceSymbolStatus: (symbol: string) => Promise<void>;
   /** Defaults to `fees`. */
   feeAccountId?: string;
   /** Defaults to 16 KB; every body this service takes is a few hundred bytes. */

@@ -5,7 +5,8 @@ import { DomainError } from '../domain/errors';
 import type { PositionView } from '../domain/market-events';
 import { holdFor, validateOrderRules, type OrderSide, type OrderType } from '../domain/order';
 import { toPositionRecord, toPositionView, type Position } from '../domain/position';
-import type { SymbolRegistry, SymbolSpec } from '../domain/symbols';
+import type { SymbolRegistry, SymbolSpec, SymbolStatus } from '../domain/symbols';
+import type { AccountTrading, SymbolStatusView } from '../domain/trading-controls';
 import { RESTING_STATUSES, type FillLiquidity } from '../domain/venue-order';
 import type { Logger } from '../infra/logger';
 import type { AccountLedger } from '../infra/mongo/account-store';
@@ -14,6 +15,7 @@ import { isVenueHouseAccount } from '../domain/venue-events';
 import { exactCost } from './fees';
 import { decideFeeCredit, decideFill, decideHold, decideHouseFill, type FillRequest, decidePrunePendingFees, decideRelease, type HoldSizing } from './ledger';
 import type { MarkSource } from './price-book';
+import type { SymbolStatusBook } from './symbol-status';
 import { checkPriceBand, protectionPrice } from './price-protection';
 import type { FillResponseSchema, HoldResponseSchema } from './schemas';
 
@@ -38,6 +40,8 @@ export interface RiskEngineDeps {
   venueOrders: VenueOrderLookup;
   /** Where every fee is credited; created on the first fee. */
   feeAccountId: string;
+  /** Halts at runtime: a hold is refused SYMBOL_HALTED while its symbol is halted. */
+  symbolStatus: Pick<SymbolStatusBook, 'effective' | 'set'>;
   clock?: () => Date;
 }
 
@@ -151,18 +155,20 @@ export function createRiskEngine(deps: RiskEngineDeps) {
   return {
     /** Pre-trade checks and the hold, in one atomic step per orderId; a repeat answers the hold already placed. */
     async hold(input: HoldOrderInput): Promise<HoldResult> {
-      const spec = specOf(input.symbol);
+      // With its status at runtime: an admin's halt holds for every order from the moment this process heard of it.
+      const spec = deps.symbolStatus.effective(specOf(input.symbol));
       // The order API checked these rules already; checked again because this service moves the money.
       const broken = validateOrderRules(
         spec,
         { side: input.side, type: input.type, quantity: input.quantity, price: input.price, timeInForce: 'GTC', expireAt: null, postOnly: false },
         now().toISOString(),
       );
-      if (broken?.code === 'SYMBOL_HALTED') return { ok: false, refusal: broken };
-      if (broken) throw broken;
+      if (broken !== undefined && broken.code !== 'SYMBOL_HALTED') throw broken;
 
-      // Sized once, outside the compare-and-set loop: every retry of the decision sees the same mark.
-      const sizing = sizeOrder(input, spec);
+      // Sized once, outside the compare-and-set loop: every retry of the decision sees the same mark. A halt is a
+      // refusal the decision makes after it looked for the order's hold: a retry of a check that held before the halt
+      // answers that hold (a refusal then would leave it held behind a REJECTED order).
+      const sizing: HoldSizing = broken === undefined ? sizeOrder(input, spec) : { ok: false, refusal: broken };
       const outcome = await deps.accounts.updateAccount(input.accountId, (account) =>
         decideHold(account, { orderId: input.orderId, symbol: spec.symbol, side: input.side, baseAsset: spec.baseAsset, quantity: input.quantity, price: input.price, sizing }),
       );
@@ -267,6 +273,21 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       if (outcome.kind === 'not_found') throw accountNotFound(input.accountId);
       if (outcome.kind === 'nothing_held') return { released: false };
       return { released: true, asset: outcome.asset, amount: formatDecimal(outcome.amount) };
+    },
+
+    /** An admin's switch: while off, every new hold of the account is refused ACCOUNT_DISABLED (ledger decideHold). */
+    async setTrading(accountId: string, enabled: boolean): Promise<AccountTrading> {
+      const changed = await deps.accounts.setTrading(accountId, enabled);
+      if (changed === null) throw accountNotFound(accountId);
+      return { accountId, tradingEnabled: enabled, previouslyEnabled: changed.wasEnabled, changedAt: changed.changedAt };
+    },
+
+    /** Stores and applies a symbol's status here; the caller announces it to the other risk processes. */
+    async setSymbolStatus(symbol: string, status: SymbolStatus): Promise<SymbolStatusView> {
+      const spec = specOf(symbol);
+      const updatedAt = now().toISOString();
+      const { previousStatus } = await deps.symbolStatus.set(spec, status, updatedAt);
+      return { symbol: spec.symbol, status, previousStatus, updatedAt };
     },
 
     async balances(accountId: string): Promise<AssetBalance[]> {

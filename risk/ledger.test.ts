@@ -86,6 +86,19 @@ describe('ledger decisions', () => {
     expect(decideHold(before, { ...market, sizing: { ok: false, refusal: unavailable } })).toEqual({ result: { kind: 'refused', error: unavailable } });
   });
 
+  it('refuses ACCOUNT_DISABLED while the account is off (before sizing and limits), and still answers a hold placed before', () => {
+    const on = account({ balances: { USD: bal('1000') } });
+    const held = apply(on, decideHold(on, buyHold('o-1', '0.01', '10000')).changes);
+    const off: Account = { ...held, tradingDisabled: true };
+    expect(decideHold(off, buyHold('o-2', '0.01', '10000'))).toEqual({
+      result: { kind: 'refused', error: expect.objectContaining({ code: 'ACCOUNT_DISABLED', details: { accountId: 'acct' } }) },
+    });
+    // Even an order that would be refused for another reason says the account is off.
+    expect(decideHold(off, { ...buyHold('o-3', '1', '10000') }).result).toMatchObject({ kind: 'refused', error: { code: 'ACCOUNT_DISABLED' } });
+    expect(decideHold(off, buyHold('o-1', '0.01', '10000')).result).toMatchObject({ kind: 'held', alreadyHeld: true });
+    expect(decideHold({ ...held, tradingDisabled: false }, buyHold('o-2', '0.01', '10000')).result).toMatchObject({ kind: 'held', alreadyHeld: false });
+  });
+
   it('refuses a hold the available balance cannot cover, fee included, and changes nothing', () => {
     const decision = decideHold(account({ balances: { USD: bal('100.5', '0.5') } }), buyHold('o-1', '0.01', '10000'));
     expect(decision.changes).toBeUndefined();

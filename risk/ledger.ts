@@ -70,6 +70,10 @@ export function decideHold(account: Account | null, request: HoldRequest): Accou
   if (existing !== undefined) {
     return { result: { kind: 'held', alreadyHeld: true, asset: existing.asset, amount: existing.amount, protectionPrice: existing.protectionPrice ?? null } };
   }
+  // In the same compare-and-set as the hold: a hold decided before the switch landed is re-decided after it.
+  if (account.tradingDisabled === true) {
+    return { result: { kind: 'refused', error: new DomainError('ACCOUNT_DISABLED', `trading is disabled for account ${account.accountId}`, { accountId: account.accountId }) } };
+  }
   const { sizing } = request;
   if (!sizing.ok) return { result: { kind: 'refused', error: sizing.refusal } };
 

@@ -28,7 +28,7 @@ describe('the risk engine process (workers/risk.ts)', () => {
     baseUrl = `http://127.0.0.1:${port}`;
     proc = startSystemProcess('risk', 'workers/risk.ts', { RISK_PORT: String(port), MONGO_DB: dbName, OMS_ENV: 'test' });
     await waitForOutput(proc, 'risk.ready');
-  });
+  }, 30_000);
   afterAll(async () => {
     await proc?.stop();
     await redis?.del(pricesRedisKey('BTC-USD'));

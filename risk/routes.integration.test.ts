@@ -44,9 +44,11 @@ describe('risk engine routes (real store)', () => {
         '/ready',
         '/risk/accounts/{accountId}/balances',
         '/risk/accounts/{accountId}/positions',
+        '/risk/accounts/{accountId}/trading',
         '/risk/orders/{orderId}/fills',
         '/risk/orders/{orderId}/hold',
         '/risk/orders/{orderId}/release',
+        '/risk/symbols/{symbol}/status',
       ]);
       const hold = json.paths['/risk/orders/{orderId}/hold'].post;
       expect(Object.keys(hold.responses).sort()).toEqual(['200', '400', '404', '413', '422']);

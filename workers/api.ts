@@ -45,9 +45,10 @@ async function main(): Promise<void> {
   await publisher.start();
   const client = await connectTemporal(config.temporal);
 
+  const orders = new MongoOrderStore(mongo.db);
   const app = createApp({
     logger,
-    orders: new MongoOrderStore(mongo.db),
+    orders,
     fills: new MongoFillStore(mongo.db),
     risk: new RiskClient({ url: config.risk.url, signer: createInternalSigner({ caller: 'api', secrets: config.internalAuth.secrets }) }),
     apiKeys: apiKeys.cache,
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
       audit: new MongoAdminAuditStore(mongo.db),
       announceRevocation: apiKeys.announceRevocation,
       issuedKeyPrefix: issuedApiKeyPrefix(config.env),
+      orderIndex: orders,
     },
     dlq: {
       deadLetters: new KafkaDeadLetterQueues(kafka, publisher, logger, {

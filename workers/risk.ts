@@ -16,6 +16,9 @@ import { ensureVenueHouseAccounts } from '../risk/house-accounts';
 import { PriceBook } from '../risk/price-book';
 import { startPriceFeed } from '../risk/price-feed';
 import { startTracing } from '../infra/telemetry/tracing';
+import { startSymbolStatus } from '../risk/symbol-status';
+import { MongoSymbolStatusStore } from '../infra/mongo/symbol-status-store';
+import { RedisSymbolStatusUpdates } from '../infra/redis/symbol-status-updates';
 import { onShutdownSignal } from './shutdown';
 
 /** The risk engine process. */
@@ -56,8 +59,19 @@ async function main(): Promise<void> {
     },
   });
 
+  // Halts an admin set at runtime: loaded from the store, kept current by announcements (its own Redis connection).
+  const statusSubscriber = createRedis(config.redis, logger);
+  const symbolStatus = await startSymbolStatus({
+    symbols,
+    store: new MongoSymbolStatusStore(mongo.db),
+    channel: new RedisSymbolStatusUpdates(redis, statusSubscriber, logger),
+    logger,
+  });
+
   const app = createRiskApp({
     logger,
+    symbolStatus: symbolStatus.book,
+    announceSymbolStatus: symbolStatus.announce,
     accounts,
     symbols,
     prices,
@@ -86,6 +100,8 @@ async function main(): Promise<void> {
     // Stop accepting connections and let in-flight requests finish, then stop the feed and close the clients.
     await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     await feed.stop();
+    await symbolStatus.close();
+    statusSubscriber.disconnect();
     await publisher.stop();
     await redis.quit();
     await mongo.client.close();

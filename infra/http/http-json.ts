@@ -24,7 +24,7 @@ export interface ServiceError {
  * transport error, a timeout or a 5xx throws a plain error, which the activity's retry policy retries; 4xx answers
  * are returned for the caller to decide.
  */
-export async function callJson(service: ServiceEndpoint, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 10_000): Promise<JsonResponse> {
+export async function callJson(service: ServiceEndpoint, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, timeoutMs = 10_000): Promise<JsonResponse> {
   const response = await signedFetch(service, method, path, body === undefined ? undefined : JSON.stringify(body), { signal: AbortSignal.timeout(timeoutMs) });
   const text = await response.text();
   if (response.status >= 500) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`);

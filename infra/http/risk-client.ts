@@ -1,6 +1,8 @@
 import type { AssetBalance } from '../../domain/account';
 import type { PositionView } from '../../domain/market-events';
 import type { OrderView } from '../../domain/order';
+import type { SymbolStatus } from '../../domain/symbols';
+import type { AccountTrading, SymbolStatusView } from '../../domain/trading-controls';
 import type { FillLiquidity } from '../../domain/venue-order';
 import { callJson, serviceError, type ServiceEndpoint, type ServiceError } from './http-json';
 
@@ -73,5 +75,17 @@ export class RiskClient {
     if (response.status === 404) return null;
     if (response.status !== 200) throw new Error(`positions answered ${response.status}: ${serviceError(response).message}`);
     return response.body as PositionView[];
+  }
+
+  /** An admin's switch on the account's trading (the risk engine owns it); a 4xx (404: no such account) is a value. */
+  async setTrading(accountId: string, enabled: boolean): Promise<{ ok: true; trading: AccountTrading } | { ok: false; status: number; error: ServiceError }> {
+    const response = await callJson(this.service, 'PUT', `/risk/accounts/${encodeURIComponent(accountId)}/trading`, { enabled });
+    return response.status === 200 ? { ok: true, trading: response.body as AccountTrading } : { ok: false, status: response.status, error: serviceError(response) };
+  }
+
+  /** Halts or resumes a symbol at runtime in every risk process; a 4xx (400: unknown symbol) is a value. */
+  async setSymbolStatus(symbol: string, status: SymbolStatus): Promise<{ ok: true; symbol: SymbolStatusView } | { ok: false; status: number; error: ServiceError }> {
+    const response = await callJson(this.service, 'PUT', `/risk/symbols/${encodeURIComponent(symbol)}/status`, { status });
+    return response.status === 200 ? { ok: true, symbol: response.body as SymbolStatusView } : { ok: false, status: response.status, error: serviceError(response) };
   }
 }

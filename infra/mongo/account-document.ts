@@ -61,6 +61,8 @@ export interface AccountDoc {
   fees?: FeeRates;
   limits?: LimitsDoc;
   positions?: Record<string, PositionDoc>;
+  /** Absent: trading enabled. Set by an admin (PUT /api/admin/accounts/{accountId}/trading through the risk engine). */
+  trading?: { enabled: boolean; changedAt: string };
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -98,7 +100,7 @@ export function newAccountDoc(input: NewAccount, now: string): AccountDoc {
 }
 
 /** Every top-level field but `fills`, so a read can pick single fill records (an inclusion projection cannot mix in an exclusion). */
-const FIELDS_BUT_FILLS = ['name', 'balances', 'holds', 'pendingFees', 'feeSeq', 'feeCursors', 'fees', 'limits', 'positions', 'version', 'createdAt', 'updatedAt'];
+const FIELDS_BUT_FILLS = ['name', 'balances', 'holds', 'pendingFees', 'feeSeq', 'feeCursors', 'fees', 'limits', 'positions', 'trading', 'version', 'createdAt', 'updatedAt'];
 
 export function projectionFor(fillIds: readonly string[]): Record<string, 0 | 1> {
   if (fillIds.length === 0) return { fills: 0 };
@@ -123,6 +125,7 @@ export function toAccount(doc: AccountDoc): Account {
     ...(doc.fees === undefined ? {} : { feeRates: { makerBps: doc.fees.makerBps, takerBps: doc.fees.takerBps } }),
     ...(doc.limits === undefined ? {} : { limits: limitsFromDoc(doc.limits) }),
     positions: mapValues(doc.positions, positionFromDoc),
+    ...(doc.trading?.enabled === false ? { tradingDisabled: true } : {}),
   };
 }
 

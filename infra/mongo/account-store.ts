@@ -33,6 +33,8 @@ export interface AccountLedger {
    */
   archiveFill(accountId: string, fillId: string, record: FillRecord): Promise<void>;
   getBalances(accountId: string): Promise<AssetBalance[] | null>;
+  /** An admin's switch: trading on or off; null when the account does not exist. */
+  setTrading(accountId: string, enabled: boolean): Promise<{ wasEnabled: boolean; changedAt: string } | null>;
 }
 
 /** Too many lost compare-and-set rounds in a row; transient, so the caller (an activity) retries later. */
@@ -133,6 +135,20 @@ export class MongoAccountStore implements AccountStore, AccountLedger {
   /** Replaces the account's limit overrides (`{}` returns it to the defaults); false when the account does not exist. */
   async setRiskLimits(accountId: string, limits: RiskLimitOverrides): Promise<boolean> {
     return this.setField(accountId, { limits: limitsToDoc(limits) });
+  }
+
+  /**
+   * Turns the account's trading on or off (an admin's switch); null when the account does not exist, else whether
+   * trading was on before. The version moves, so a hold decided on the old document re-reads and sees the switch.
+   */
+  async setTrading(accountId: string, enabled: boolean): Promise<{ wasEnabled: boolean; changedAt: string } | null> {
+    const changedAt = this.clock().toISOString();
+    const before = await this.accounts.findOneAndUpdate(
+      { _id: accountId },
+      { $set: { trading: { enabled, changedAt }, updatedAt: changedAt }, $inc: { version: 1 } },
+      { returnDocument: 'before', projection: { trading: 1 } },
+    );
+    return before === null ? null : { wasEnabled: before.trading?.enabled !== false, changedAt };
   }
 
   async updateAccount<R>(accountId: string, decide: (account: Account | null) => AccountDecision<R>, options: UpdateAccountOptions = {}): Promise<R> {

@@ -12,6 +12,8 @@ export const COLLECTIONS = {
   orderAnomalies: 'order_anomalies',
   /** Every admin action (infra/mongo/admin-audit-store.ts): append-only. */
   adminAudit: 'admin_actions',
+  /** Symbols an admin halted or resumed at runtime (_id the symbol): the risk engine's override of the static table. */
+  symbolStatus: 'symbol_status',
 } as const;
 
 /**

@@ -123,10 +123,12 @@ export class MongoOrderStore implements OrderStore {
     return { orders: page, nextCursor };
   }
 
-  /** The account's orders that are not final (open or on their way), newest first, at most `limit`. */
-  async listOpen(accountId: string, limit: number): Promise<OrderView[]> {
+  /** The account's orders that are not final (open or on their way), newest first, at most `limit`; of one symbol when given. */
+  async listOpen(accountId: string, limit: number, symbol?: string): Promise<OrderView[]> {
     const open = ORDER_STATUSES.filter((status) => !TERMINAL_STATUSES.includes(status));
-    const docs = await this.orders.find({ accountId, status: { $in: open } }).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray();
+    const filter: Filter<OrderDoc> = { accountId, status: { $in: open } };
+    if (symbol !== undefined) filter.symbol = symbol;
+    const docs = await this.orders.find(filter).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray();
     return docs.map((doc) => fromDocument(doc));
   }
 
@@ -141,6 +143,16 @@ export class MongoOrderStore implements OrderStore {
       .limit(limit)
       .toArray();
     return docs.map((doc) => fromDocument(doc));
+  }
+
+  /** The stored status of each of these orders that the store has (an order whose workflow has not recorded it yet is absent). */
+  async statusesOf(orderIds: readonly string[]): Promise<Map<string, OrderStatus>> {
+    const statuses = new Map<string, OrderStatus>();
+    for (let i = 0; i < orderIds.length; i += 1_000) {
+      const docs = await this.orders.find({ _id: { $in: orderIds.slice(i, i + 1_000) } }, { projection: { status: 1 } }).toArray();
+      for (const doc of docs) statuses.set(doc._id, doc.status);
+    }
+    return statuses;
   }
 
   async events(orderId: string): Promise<OrderEventRecord[]> {

@@ -13,6 +13,9 @@ import { RedisPositionMirror, type PositionMirror } from '../../infra/redis/posi
 import { createRiskApp, type RiskApp } from '../../risk/app';
 import { DEFAULT_FEE_ACCOUNT_ID, type VenueOrderLookup } from '../../risk/engine';
 import { PriceBook } from '../../risk/price-book';
+import { startSymbolStatus, type SymbolStatusRuntime } from '../../risk/symbol-status';
+import { MongoSymbolStatusStore } from '../../infra/mongo/symbol-status-store';
+import { RedisSymbolStatusUpdates } from '../../infra/redis/symbol-status-updates';
 import type { InternalSigner } from '../../infra/http/internal-auth';
 import { testSigner } from './internal-calls';
 
@@ -63,6 +66,10 @@ export class RiskTestApp {
   prices!: PriceBook;
   symbols!: SymbolRegistry;
   venueOrders: VenueOrderLookup = NO_VENUE;
+  /** The runtime symbol statuses of the apps appWith makes (real store, real Redis channel). */
+  symbolStatus!: SymbolStatusRuntime;
+  /** Every runtime startSymbolStatus made, with its subscriber connection (a test may drop it). */
+  readonly statusRuntimes: Array<{ runtime: SymbolStatusRuntime; subscriber: Redis }> = [];
   private client?: MongoClient;
   private readonly accounts: string[] = [];
 
@@ -76,6 +83,7 @@ export class RiskTestApp {
     await test.redis.ping();
     test.symbols = options.symbols ?? TEST_SYMBOLS;
     test.prices = new PriceBook({ symbols: test.symbols, maxAgeMs: options.priceMaxAgeMs ?? 300_000 });
+    test.symbolStatus = await test.startSymbolStatus();
     test.app = test.appWith(test.symbols);
     return test;
   }
@@ -84,11 +92,31 @@ export class RiskTestApp {
    * Another app on the same store and price book, e.g. with a different symbol table, position mirror, venue or
    * accepted secrets (by default the config's, which request() signs with).
    */
+  /**
+   * Another process's view of the symbol statuses on the same store and Redis channel, as a second risk process
+   * has it (its own subscriber connection); stop() closes it.
+   */
+  async startSymbolStatus(): Promise<SymbolStatusRuntime> {
+    const logger = createLogger({ name: 'risk-test', level: 'silent' });
+    const subscriber = createRedis(loadConfig().redis, logger);
+    const runtime = await startSymbolStatus({
+      symbols: this.symbols,
+      store: new MongoSymbolStatusStore(this.db),
+      channel: new RedisSymbolStatusUpdates(this.redis, subscriber, logger),
+      logger,
+    });
+    this.statusRuntimes.push({ runtime, subscriber });
+    return runtime;
+  }
+
   appWith(
     symbols: SymbolRegistry,
-    options: { positionMirror?: PositionMirror; secrets?: readonly string[]; venueOrders?: VenueOrderLookup } = {},
+    options: { positionMirror?: PositionMirror; secrets?: readonly string[]; venueOrders?: VenueOrderLookup; symbolStatus?: SymbolStatusRuntime } = {},
   ): RiskApp {
+    const symbolStatus = options.symbolStatus ?? this.symbolStatus;
     return createRiskApp({
+      symbolStatus: symbolStatus.book,
+      announceSymbolStatus: symbolStatus.announce,
       internalAuth: { secrets: options.secrets ?? loadConfig().internalAuth.secrets },
       logger: createLogger({ name: 'risk-test', level: 'silent' }),
       accounts: this.store,
@@ -177,6 +205,10 @@ export class RiskTestApp {
   async stop(): Promise<void> {
     // Guarded: when connecting failed, the connection error is the one worth reading.
     if (this.client === undefined) return;
+    for (const { runtime, subscriber } of this.statusRuntimes) {
+      await runtime.close();
+      subscriber.disconnect();
+    }
     await this.db.dropDatabase();
     await this.client.close();
     if (this.redis === undefined) return;
