@@ -1,4 +1,4 @@
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { describeIssues, validationIssues } from '../domain/validation-issues';
 import { kafkaTopics, type KafkaTopics } from './kafka/topics';
@@ -172,6 +172,8 @@ const EnvSchema = v.object({
     '127.0.0.1:9092',
   ),
   KAFKA_CLIENT_ID: v.optional(v.pipe(v.string(), v.minLength(1)), 'crypto-oms'),
+  /** Replicas of each topic the one-shot job workers/create-topics.ts creates: 1 for a single broker, 3 on MSK. */
+  KAFKA_REPLICATION_FACTOR: v.optional(v.pipe(v.string(), v.regex(/^\d{1,2}$/, 'must be an integer 1-15'), v.transform(Number), v.minValue(1), v.maxValue(15)), '1'),
   /** Put before every topic and consumer group id: a test run's own topics beside the stack's (empty: the stack's). */
   KAFKA_PREFIX: v.optional(v.pipe(v.string(), v.regex(/^[\w.-]{0,64}$/, 'must be 0-64 characters of letters, digits, _ . -')), ''),
   REDIS_URL: v.optional(v.pipe(v.string(), v.regex(/^rediss?:\/\//, 'must be a redis:// URL')), 'redis://127.0.0.1:6379'),
@@ -225,10 +227,12 @@ const EnvSchema = v.object({
 type Env = v.InferOutput<typeof EnvSchema>;
 
 /**
- * The folder the code runs from: the checkout (infra/ sits right below it), /app in the image. Relative paths in
- * the environment (MARKET_DATA_DIR) start here, so no process depends on its working directory or on scripts/.
+ * The folder the code runs from: the checkout (infra/ sits right below it, or below dist/ for the compiled code of
+ * `npm run build`), /app in the image. Relative paths in the environment (MARKET_DATA_DIR, DASHBOARD_DIR) start here,
+ * so no process depends on its working directory or on scripts/, and the built code finds what the source code finds.
  */
-export const APP_ROOT = resolve(__dirname, '..');
+const CODE_ROOT = resolve(__dirname, '..');
+export const APP_ROOT = basename(CODE_ROOT) === 'dist' ? dirname(CODE_ROOT) : CODE_ROOT;
 
 export interface AppConfig {
   /** See APP_ROOT; resolve MARKET_DATA_DIR against it with marketDataDir(). */
@@ -244,7 +248,7 @@ export interface AppConfig {
     readonly reconcile: { readonly quietMs: number; readonly maxQuietMs: number; readonly gapGraceMs: number };
   };
   /** prefix: KAFKA_PREFIX, already part of `topics` and of the market data group ids; other group ids add it themselves. */
-  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string; readonly prefix: string; readonly topics: KafkaTopics };
+  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string; readonly prefix: string; readonly topics: KafkaTopics; readonly replicationFactor: number };
   /** keyPrefix: before every key (createRedis applies it) and every pub/sub channel (added by who names the channel). */
   readonly redis: { readonly url: string; readonly keyPrefix: string };
   readonly mongo: { readonly url: string; readonly db: string };
@@ -302,7 +306,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         gapGraceMs: e.ORDER_RECONCILE_GAP_GRACE_SECONDS * 1_000,
       },
     },
-    kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, prefix: e.KAFKA_PREFIX, topics: kafkaTopics(e.KAFKA_PREFIX) },
+    kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, prefix: e.KAFKA_PREFIX, topics: kafkaTopics(e.KAFKA_PREFIX), replicationFactor: e.KAFKA_REPLICATION_FACTOR },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     mongo: { url: e.MONGO_URL, db: e.MONGO_DB },
     api: { host: e.API_HOST, port: e.API_PORT, idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS, maxBodyBytes: e.MAX_BODY_BYTES },

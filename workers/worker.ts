@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createOrderActivities } from '../activities/order-activities';
 import { createInternalSigner } from '../infra/http/internal-auth';
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowsPath: require.resolve('../workflows/index'),
+    ...workflowCode(),
     activities,
   });
   const running = worker.run();
@@ -100,6 +102,15 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'worker.crashed');
     process.exit(1);
   });
+}
+
+/**
+ * The compiled worker (dist/workers/worker.js) loads the workflow bundle `npm run build` made beside it
+ * (dist/workflow-bundle.js): no bundling, and no webpack work at start. From source, the SDK bundles workflows/.
+ */
+function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  const prebuilt = join(__dirname, '..', 'workflow-bundle.js');
+  return existsSync(prebuilt) ? { workflowBundle: { codePath: prebuilt } } : { workflowsPath: require.resolve('../workflows/index') };
 }
 
 main().catch((error: unknown) => {
