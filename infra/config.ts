@@ -226,6 +226,9 @@ const EnvSchema = v.object({
 
 type Env = v.InferOutput<typeof EnvSchema>;
 
+/** Every variable the schema knows (the compose and image checks refuse a variable no process reads). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(EnvSchema.entries));
+
 /**
  * The folder the code runs from: the checkout (infra/ sits right below it, or below dist/ for the compiled code of
  * `npm run build`), /app in the image. Relative paths in the environment (MARKET_DATA_DIR, DASHBOARD_DIR) start here,
