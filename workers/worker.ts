@@ -17,7 +17,7 @@ import { MongoFillStore } from '../infra/mongo/fill-store';
 import { MongoOrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { MongoOrderStore } from '../infra/mongo/order-store';
-import { connectTemporal } from '../infra/temporal/client';
+import { connectTemporal, temporalTlsConfig } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
 import { createOrderIntake } from './order-intake';
 import { orderProcessorGroups } from './order-processor-group';
@@ -55,7 +55,8 @@ async function main(): Promise<void> {
     venue: new VenueClient({ url: config.venue.url, signer }),
     logger,
   });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const tls = temporalTlsConfig(config.temporal.tls);
+  const connection = await NativeConnection.connect({ address: config.temporal.address, ...(tls === undefined ? {} : { tls }) });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,

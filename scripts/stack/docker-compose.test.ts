@@ -134,7 +134,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('orders start-up: servers healthy, jobs completed, then the services in the order they call each other', () => {
-    const servers = new Set(SERVERS.map((s) => s.name));
+    const servers = new Set<string>(SERVERS.map((s) => s.name));
     const jobs = new Set(JOB_ENTRY_POINTS.map((j) => j.name as string));
     for (const [name, service] of ours) {
       for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
