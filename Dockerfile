@@ -5,6 +5,7 @@
 #   docker run IMAGE node dist/workers/market-data.js  market data (5002)
 # One-shot jobs: create-topics.js, register-search-attributes.js, seed-demo.js (try-outs only), issue-api-key.js.
 # Set HEALTHCHECK_PORT to the process's port (the worker has none yet). The build is scripts/build.sh, as in CI.
+# Node 20.19 or later: the compiled CommonJS requires ESM-only packages (require(esm), on by default since 20.19).
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # --- dependencies: every package of the lockfile (the build needs typescript, vite, tsx) ---

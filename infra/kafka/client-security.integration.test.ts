@@ -5,7 +5,7 @@ import { createKafka } from './client';
 /**
  * The TLS and SASL settings reach the broker connection (MSK's listeners need both). The local broker listens in
  * plain text without SASL, so what this proves is that kafkajs speaks SASL or TLS when configured, and the broker
- * sees it; a SCRAM login that succeeds needs a broker with SCRAM users (README "Build and image" says what CI cannot check).
+ * sees it; a SCRAM login that succeeds is client-scram.integration.test.ts (a SASL_SSL broker of its own).
  */
 jest.setTimeout(60_000);
 
