@@ -6,7 +6,7 @@ const transform = {
     { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
   ],
 };
-const ignore = ['/node_modules/', '/.data/'];
+const ignore = ['/node_modules/', '/.data/', '/dist/'];
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -50,7 +50,7 @@ describe('loadConfig', () => {
     expect(config.kafka.prefix).toBe('');
     expect(config.kafka.topics).toEqual({ orders: 'orders', executions: 'executions', venueReports: 'venue-reports', priceFeeds: 'price-feeds', prices: 'prices' });
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: '' });
-    expect(config.mongo).toEqual({ url: 'mongodb://127.0.0.1:27017', db: 'crypto_oms' });
+    expect(config.mongo).toEqual({ url: 'mongodb://127.0.0.1:27017', db: 'crypto_oms', retryWrites: true });
     expect(config.api.port).toBe(5000);
     expect(config.risk).toEqual({ host: '127.0.0.1', port: 5001, url: 'http://127.0.0.1:5001', priceMaxAgeSeconds: 300 });
     expect(config.marketData.port).toBe(5002);

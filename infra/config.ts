@@ -1,4 +1,5 @@
-import { isAbsolute, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { describeIssues, validationIssues } from '../domain/validation-issues';
 import { kafkaTopics, type KafkaTopics } from './kafka/topics';
@@ -196,6 +197,115 @@ function telemetryConfig(e: v.InferOutput<v.ObjectSchema<typeof TelemetryEnv, un
   };
 }
 // ---- end of OpenTelemetry traces ----
+// ---- Managed services: TLS and credentials for MSK, ElastiCache, DocumentDB, Temporal Cloud (issue 13 item 5) ----
+const OnOff = (fallback: 'on' | 'off') => v.optional(v.picklist(['on', 'off']), fallback);
+const FilePath = v.optional(v.pipe(v.string(), v.minLength(1)));
+const Secret = v.optional(v.pipe(v.string(), v.minLength(1)));
+
+const ManagedServicesEnv = {
+  /** TLS to the brokers (MSK: on); KAFKA_SSL_CA_FILE only for a private CA (MSK's certificates chain to public ones). */
+  KAFKA_SSL: OnOff('off'),
+  KAFKA_SSL_CA_FILE: FilePath,
+  KAFKA_SASL_MECHANISM: v.optional(v.picklist(['none', 'plain', 'scram-sha-256', 'scram-sha-512']), 'none'),
+  KAFKA_SASL_USERNAME: Secret,
+  KAFKA_SASL_PASSWORD: Secret,
+  /** TLS comes with a rediss:// REDIS_URL; the CA file only for a private CA. */
+  REDIS_TLS_CA_FILE: FilePath,
+  /** AUTH: ElastiCache's auth token is the password (username only with Redis ACL users). */
+  REDIS_USERNAME: Secret,
+  REDIS_PASSWORD: Secret,
+  MONGO_TLS: OnOff('off'),
+  /** DocumentDB: its CA bundle (global-bundle.pem). */
+  MONGO_TLS_CA_FILE: FilePath,
+  /** DocumentDB does not support retryable writes: off. */
+  MONGO_RETRY_WRITES: OnOff('on'),
+  MONGO_USERNAME: Secret,
+  MONGO_PASSWORD: Secret,
+  /** TLS to the Temporal frontend; with a client certificate and key: mTLS (Temporal Cloud). */
+  TEMPORAL_TLS: OnOff('off'),
+  TEMPORAL_TLS_CERT_FILE: FilePath,
+  TEMPORAL_TLS_KEY_FILE: FilePath,
+  TEMPORAL_TLS_CA_FILE: FilePath,
+  TEMPORAL_TLS_SERVER_NAME: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.-]{1,253}$/, 'must be a host name'))),
+};
+
+type ManagedEnv = Pick<Env, keyof typeof ManagedServicesEnv | 'OMS_ENV' | 'REDIS_URL'>;
+
+export type KafkaSaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+export interface KafkaSecurity {
+  readonly ssl: { readonly caFile: string | undefined } | undefined;
+  readonly sasl: { readonly mechanism: KafkaSaslMechanism; readonly username: string; readonly password: string } | undefined;
+}
+export interface RedisSecurity {
+  /** Set for a rediss:// URL. */
+  readonly tls: { readonly caFile: string | undefined } | undefined;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+}
+export interface MongoSecurity {
+  readonly tls: { readonly caFile: string | undefined } | undefined;
+  readonly retryWrites: boolean;
+  readonly auth: { readonly username: string; readonly password: string } | undefined;
+}
+export interface TemporalTls {
+  readonly clientCert: { readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly caFile: string | undefined;
+  readonly serverName: string | undefined;
+}
+
+/** The security settings of the four clients, each combination checked; every problem named by its variables. */
+function managedServices(e: ManagedEnv): { kafka: KafkaSecurity; redis: RedisSecurity; mongo: MongoSecurity; temporal: TemporalTls | undefined } {
+  const problems: string[] = [];
+  const both = (a: string, aValue: string | undefined, b: string, bValue: string | undefined) => {
+    if ((aValue === undefined) !== (bValue === undefined)) problems.push(`${a} and ${b} go together`);
+  };
+  for (const name of ['KAFKA_SSL_CA_FILE', 'REDIS_TLS_CA_FILE', 'MONGO_TLS_CA_FILE', 'TEMPORAL_TLS_CERT_FILE', 'TEMPORAL_TLS_KEY_FILE', 'TEMPORAL_TLS_CA_FILE'] as const) {
+    const file = e[name];
+    if (file !== undefined && !existsSync(file)) problems.push(`${name}: no such file ${file}`);
+  }
+  const production = e.OMS_ENV === 'production';
+
+  const saslOn = e.KAFKA_SASL_MECHANISM !== 'none';
+  if (saslOn && (e.KAFKA_SASL_USERNAME === undefined || e.KAFKA_SASL_PASSWORD === undefined)) problems.push(`KAFKA_SASL_MECHANISM=${e.KAFKA_SASL_MECHANISM} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`);
+  if (!saslOn && (e.KAFKA_SASL_USERNAME !== undefined || e.KAFKA_SASL_PASSWORD !== undefined)) problems.push('KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD need KAFKA_SASL_MECHANISM');
+  if (e.KAFKA_SSL_CA_FILE !== undefined && e.KAFKA_SSL === 'off') problems.push('KAFKA_SSL_CA_FILE needs KAFKA_SSL=on');
+  if (production && saslOn && e.KAFKA_SSL === 'off') problems.push('KAFKA_SASL_MECHANISM needs KAFKA_SSL=on when OMS_ENV=production (no credentials in clear text)');
+
+  const redisTls = e.REDIS_URL.startsWith('rediss://');
+  if (e.REDIS_TLS_CA_FILE !== undefined && !redisTls) problems.push('REDIS_TLS_CA_FILE needs a rediss:// REDIS_URL');
+  if (e.REDIS_USERNAME !== undefined && e.REDIS_PASSWORD === undefined) problems.push('REDIS_USERNAME needs REDIS_PASSWORD');
+  if (production && e.REDIS_PASSWORD !== undefined && !redisTls) problems.push('REDIS_PASSWORD needs a rediss:// REDIS_URL when OMS_ENV=production (no credentials in clear text)');
+
+  if (e.MONGO_TLS_CA_FILE !== undefined && e.MONGO_TLS === 'off') problems.push('MONGO_TLS_CA_FILE needs MONGO_TLS=on');
+  both('MONGO_USERNAME', e.MONGO_USERNAME, 'MONGO_PASSWORD', e.MONGO_PASSWORD);
+
+  both('TEMPORAL_TLS_CERT_FILE', e.TEMPORAL_TLS_CERT_FILE, 'TEMPORAL_TLS_KEY_FILE', e.TEMPORAL_TLS_KEY_FILE);
+  const temporalTlsGiven = [e.TEMPORAL_TLS_CERT_FILE, e.TEMPORAL_TLS_KEY_FILE, e.TEMPORAL_TLS_CA_FILE, e.TEMPORAL_TLS_SERVER_NAME].some((x) => x !== undefined);
+  if (temporalTlsGiven && e.TEMPORAL_TLS === 'off') problems.push('TEMPORAL_TLS_* settings need TEMPORAL_TLS=on');
+
+  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  return {
+    kafka: {
+      ssl: e.KAFKA_SSL === 'on' ? { caFile: e.KAFKA_SSL_CA_FILE } : undefined,
+      sasl: saslOn ? { mechanism: e.KAFKA_SASL_MECHANISM as KafkaSaslMechanism, username: e.KAFKA_SASL_USERNAME!, password: e.KAFKA_SASL_PASSWORD! } : undefined,
+    },
+    redis: { tls: redisTls ? { caFile: e.REDIS_TLS_CA_FILE } : undefined, username: e.REDIS_USERNAME, password: e.REDIS_PASSWORD },
+    mongo: {
+      tls: e.MONGO_TLS === 'on' ? { caFile: e.MONGO_TLS_CA_FILE } : undefined,
+      retryWrites: e.MONGO_RETRY_WRITES === 'on',
+      auth: e.MONGO_USERNAME !== undefined && e.MONGO_PASSWORD !== undefined ? { username: e.MONGO_USERNAME, password: e.MONGO_PASSWORD } : undefined,
+    },
+    temporal:
+      e.TEMPORAL_TLS === 'on'
+        ? {
+            clientCert: e.TEMPORAL_TLS_CERT_FILE !== undefined && e.TEMPORAL_TLS_KEY_FILE !== undefined ? { certFile: e.TEMPORAL_TLS_CERT_FILE, keyFile: e.TEMPORAL_TLS_KEY_FILE } : undefined,
+            caFile: e.TEMPORAL_TLS_CA_FILE,
+            serverName: e.TEMPORAL_TLS_SERVER_NAME,
+          }
+        : undefined,
+  };
+}
+// ---- end of managed services ----
 
 const EnvSchema = v.object({
   OMS_ENV: v.optional(v.picklist(['development', 'test', 'production']), 'development'),
@@ -218,6 +328,8 @@ const EnvSchema = v.object({
     '127.0.0.1:9092',
   ),
   KAFKA_CLIENT_ID: v.optional(v.pipe(v.string(), v.minLength(1)), 'crypto-oms'),
+  /** Replicas of each topic the one-shot job workers/create-topics.ts creates: 1 for a single broker, 3 on MSK. */
+  KAFKA_REPLICATION_FACTOR: v.optional(v.pipe(v.string(), v.regex(/^\d{1,2}$/, 'must be an integer 1-15'), v.transform(Number), v.minValue(1), v.maxValue(15)), '1'),
   /** Put before every topic and consumer group id: a test run's own topics beside the stack's (empty: the stack's). */
   KAFKA_PREFIX: v.optional(v.pipe(v.string(), v.regex(/^[\w.-]{0,64}$/, 'must be 0-64 characters of letters, digits, _ . -')), ''),
   REDIS_URL: v.optional(v.pipe(v.string(), v.regex(/^rediss?:\/\//, 'must be a redis:// URL')), 'redis://127.0.0.1:6379'),
@@ -273,15 +385,21 @@ const EnvSchema = v.object({
   ...InternalAuthEnv,
   ...API_KEY_ENV,
   ...TelemetryEnv,
+  ...ManagedServicesEnv,
 });
 
 type Env = v.InferOutput<typeof EnvSchema>;
 
+/** Every variable the schema knows (the compose and image checks refuse a variable no process reads). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(EnvSchema.entries));
+
 /**
- * The folder the code runs from: the checkout (infra/ sits right below it), /app in the image. Relative paths in
- * the environment (MARKET_DATA_DIR) start here, so no process depends on its working directory or on scripts/.
+ * The folder the code runs from: the checkout (infra/ sits right below it, or below dist/ for the compiled code of
+ * `npm run build`), /app in the image. Relative paths in the environment (MARKET_DATA_DIR, DASHBOARD_DIR) start here,
+ * so no process depends on its working directory or on scripts/, and the built code finds what the source code finds.
  */
-export const APP_ROOT = resolve(__dirname, '..');
+const CODE_ROOT = resolve(__dirname, '..');
+export const APP_ROOT = basename(CODE_ROOT) === 'dist' ? dirname(CODE_ROOT) : CODE_ROOT;
 
 export interface AppConfig {
   /** See APP_ROOT; resolve MARKET_DATA_DIR against it with marketDataDir(). */
@@ -293,14 +411,16 @@ export interface AppConfig {
     readonly namespace: string;
     readonly taskQueue: string;
     readonly uiUrl: string;
+    /** TLS (mTLS with a client certificate) to the frontend; undefined: plain. */
+    readonly tls: TemporalTls | undefined;
     /** Passed to every order workflow it starts (milliseconds). */
     readonly reconcile: { readonly quietMs: number; readonly maxQuietMs: number; readonly gapGraceMs: number };
   };
   /** prefix: KAFKA_PREFIX, already part of `topics` and of the market data group ids; other group ids add it themselves. */
-  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string; readonly prefix: string; readonly topics: KafkaTopics };
+  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string; readonly prefix: string; readonly topics: KafkaTopics; readonly replicationFactor: number } & KafkaSecurity;
   /** keyPrefix: before every key (createRedis applies it) and every pub/sub channel (added by who names the channel). */
-  readonly redis: { readonly url: string; readonly keyPrefix: string };
-  readonly mongo: { readonly url: string; readonly db: string };
+  readonly redis: { readonly url: string; readonly keyPrefix: string } & RedisSecurity;
+  readonly mongo: { readonly url: string; readonly db: string } & MongoSecurity;
   readonly api: { readonly host: string; readonly port: number; readonly idempotencyTtlSeconds: number; readonly maxBodyBytes: number };
   /** priceMaxAgeSeconds: a PriceUpdate older than this (by its occurredAt) counts as no price at all. */
   readonly risk: { readonly host: string; readonly port: number; readonly url: string; readonly priceMaxAgeSeconds: number };
@@ -347,6 +467,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.WORKER_PORT === e.WORKER_TEMPORAL_METRICS_PORT) {
     throw new ConfigError(`invalid configuration: WORKER_PORT and WORKER_TEMPORAL_METRICS_PORT must differ (both ${e.WORKER_PORT})`);
   }
+  const managed = managedServices(e);
   return {
     rootDir: paths.rootDir,
     env: e.OMS_ENV,
@@ -356,15 +477,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiUrl: e.TEMPORAL_UI_URL,
+      tls: managed.temporal,
       reconcile: {
         quietMs: e.ORDER_RECONCILE_QUIET_SECONDS * 1_000,
         maxQuietMs: Math.max(e.ORDER_RECONCILE_QUIET_SECONDS, e.ORDER_RECONCILE_MAX_QUIET_SECONDS) * 1_000,
         gapGraceMs: e.ORDER_RECONCILE_GAP_GRACE_SECONDS * 1_000,
       },
     },
-    kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, prefix: e.KAFKA_PREFIX, topics: kafkaTopics(e.KAFKA_PREFIX) },
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
-    mongo: { url: e.MONGO_URL, db: e.MONGO_DB },
+    kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, prefix: e.KAFKA_PREFIX, topics: kafkaTopics(e.KAFKA_PREFIX), replicationFactor: e.KAFKA_REPLICATION_FACTOR, ...managed.kafka },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, ...managed.redis },
+    mongo: { url: e.MONGO_URL, db: e.MONGO_DB, ...managed.mongo },
     api: { host: e.API_HOST, port: e.API_PORT, idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS, maxBodyBytes: e.MAX_BODY_BYTES },
     risk: { host: e.RISK_HOST, port: e.RISK_PORT, url: e.RISK_URL, priceMaxAgeSeconds: e.RISK_PRICE_MAX_AGE_SECONDS },
     marketDataWs: Object.fromEntries(

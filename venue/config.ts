@@ -17,6 +17,9 @@ const VenueEnvSchema = v.object({
   MARKET_DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1))),
 });
 
+/** The venue's own variables, besides infra/config.ts's CONFIG_VARIABLES. */
+export const VENUE_VARIABLES: readonly string[] = Object.freeze(Object.keys(VenueEnvSchema.entries));
+
 export interface VenueConfig {
   readonly host: string;
   readonly replay: {

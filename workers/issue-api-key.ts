@@ -7,7 +7,7 @@ import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 /**
  * Issues one API key from the command line, for the first admin key of a deployment (after that, admins use
  * POST /api/admin/api-keys). Run with the deployment's environment (its MONGO_URL and API_KEY_PEPPER):
- *   node --import tsx workers/issue-api-key.ts <accountId> <admin|trader> "<label>"
+ *   node dist/workers/issue-api-key.js <accountId> <admin|trader> "<label>"   (the image; from a checkout: npx tsx workers/issue-api-key.ts ...)
  * Prints the key once; audited in admin_actions with the actor `cli`.
  */
 async function main(): Promise<void> {

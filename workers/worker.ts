@@ -1,4 +1,6 @@
 import { serve } from '@hono/node-server';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createOrderActivities } from '../activities/order-activities';
 import { createInternalSigner } from '../infra/http/internal-auth';
@@ -20,7 +22,7 @@ import { MongoFillStore } from '../infra/mongo/fill-store';
 import { MongoOrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { MongoOrderStore } from '../infra/mongo/order-store';
-import { connectTemporal } from '../infra/temporal/client';
+import { connectTemporal, temporalTlsConfig } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
 import { workerTracing } from '../infra/telemetry/temporal-tracing';
 import { createOrderIntake } from './order-intake';
@@ -64,12 +66,13 @@ async function main(): Promise<void> {
     venue: new VenueClient({ url: config.venue.url, signer }),
     logger,
   });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const tls = temporalTlsConfig(config.temporal.tls);
+  const connection = await NativeConnection.connect({ address: config.temporal.address, ...(tls === undefined ? {} : { tls }) });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowsPath: require.resolve('../workflows/index'),
+    ...workflowCode(),
     activities,
     // Workflow, activity and signal spans continuing the trace of the Kafka message that started the workflow.
     ...workerTracing(tracing),
@@ -146,6 +149,15 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'worker.crashed');
     process.exit(1);
   });
+}
+
+/**
+ * The compiled worker (dist/workers/worker.js) loads the workflow bundle `npm run build` made beside it
+ * (dist/workflow-bundle.js): no bundling, and no webpack work at start. From source, the SDK bundles workflows/.
+ */
+function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  const prebuilt = join(__dirname, '..', 'workflow-bundle.js');
+  return existsSync(prebuilt) ? { workflowBundle: { codePath: prebuilt } } : { workflowsPath: require.resolve('../workflows/index') };
 }
 
 main().catch((error: unknown) => {

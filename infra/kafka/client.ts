@@ -1,14 +1,17 @@
-import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type logCreator } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import type { KafkaSecurity } from '../config';
 import type { Logger } from '../logger';
 
 /**
  * One kafkajs client per process. Its own logs go through the process's pino logger so they carry the
  * service name and land in the same stream; kafkajs only produces the levels pino would print anyway.
  */
-export function createKafka(config: { brokers: readonly string[]; clientId: string }, logger: Logger): Kafka {
+export function createKafka(config: { brokers: readonly string[]; clientId: string } & Partial<KafkaSecurity>, logger: Logger): Kafka {
   return new Kafka({
     clientId: config.clientId,
     brokers: [...config.brokers],
+    ...kafkaSecurityOptions(config),
     logLevel: kafkaLogLevel(logger),
     logCreator: pinoLogCreator(logger.child({ component: 'kafkajs' })),
     // The default (1 s) is tight for a broker busy with a GC pause or a shared CI machine.
@@ -17,6 +20,22 @@ export function createKafka(config: { brokers: readonly string[]; clientId: stri
     // long enough to ride out a broker restart, short enough that a dead broker surfaces as an error.
     retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 6 },
   });
+}
+
+/** TLS (MSK: KAFKA_SSL=on) and SASL/SCRAM credentials as kafkajs takes them; nothing for the local broker. */
+export function kafkaSecurityOptions(config: Partial<KafkaSecurity>): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const options: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  if (config.ssl !== undefined) options.ssl = config.ssl.caFile === undefined ? true : { ca: [readFileSync(config.ssl.caFile, 'utf8')] };
+  if (config.sasl !== undefined) {
+    const { username, password } = config.sasl;
+    options.sasl =
+      config.sasl.mechanism === 'plain'
+        ? { mechanism: 'plain', username, password }
+        : config.sasl.mechanism === 'scram-sha-256'
+          ? { mechanism: 'scram-sha-256', username, password }
+          : { mechanism: 'scram-sha-512', username, password };
+  }
+  return options;
 }
 
 function kafkaLogLevel(logger: Logger): logLevel {

@@ -12,7 +12,7 @@ const RETRIABLE_METADATA_ERRORS = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER
 export async function createTopicsWithLeaders(
   admin: Admin,
   topics: readonly string[],
-  options: { partitions: number; timeoutMs?: number },
+  options: { partitions: number; replicationFactor?: number; timeoutMs?: number },
 ): Promise<string[]> {
   if (topics.length === 0) return [];
   const existing = new Set(await admin.listTopics());
@@ -20,7 +20,7 @@ export async function createTopicsWithLeaders(
   if (missing.length > 0) {
     await admin.createTopics({
       waitForLeaders: false,
-      topics: missing.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: 1 })),
+      topics: missing.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor ?? 1 })),
     });
   }
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);

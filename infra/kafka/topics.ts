@@ -40,8 +40,9 @@ export function allTopics(topics: KafkaTopics): string[] {
 
 /**
  * Creates the topics under a prefix (and their `.dlq`) that the broker lacks, TOPIC_PARTITIONS each, since the
- * broker creates none by itself: the stack does it for its own, a test run for its prefix. Returns those it created.
+ * broker creates none by itself: the stack does it for its own, a test run for its prefix, a deployment with the
+ * one-shot job workers/create-topics.ts (replication factor KAFKA_REPLICATION_FACTOR). Returns those it created.
  */
-export async function ensureTopics(admin: Admin, topics: KafkaTopics): Promise<string[]> {
-  return createTopicsWithLeaders(admin, allTopics(topics), { partitions: TOPIC_PARTITIONS });
+export async function ensureTopics(admin: Admin, topics: KafkaTopics, options: { replicationFactor?: number } = {}): Promise<string[]> {
+  return createTopicsWithLeaders(admin, allTopics(topics), { partitions: TOPIC_PARTITIONS, ...options });
 }

@@ -1,4 +1,5 @@
-import { MongoClient, type Db, type IndexDescription } from 'mongodb';
+import { MongoClient, type Db, type IndexDescription, type MongoClientOptions } from 'mongodb';
+import type { MongoSecurity } from '../config';
 
 /** The collections of the system (DESIGN.md, Contracts: Mongo). */
 export const COLLECTIONS = {
@@ -49,11 +50,26 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.accountFills]: [{ key: { accountId: 1, fillId: 1 }, name: 'account_fill', unique: true }],
 };
 
-export async function connectMongo(config: { url: string; db: string }): Promise<{ client: MongoClient; db: Db }> {
+export async function connectMongo(config: { url: string; db: string } & Partial<MongoSecurity>): Promise<{ client: MongoClient; db: Db }> {
   // A bounded server selection, so a process whose store is down fails start-up instead of hanging.
-  const client = new MongoClient(config.url, { serverSelectionTimeoutMS: 15_000 });
+  const client = new MongoClient(config.url, { serverSelectionTimeoutMS: 15_000, ...mongoSecurityOptions(config) });
   await client.connect();
   return { client, db: client.db(config.db) };
+}
+
+/**
+ * TLS with a CA bundle (DocumentDB: MONGO_TLS=on, MONGO_TLS_CA_FILE=global-bundle.pem), retryable writes (DocumentDB:
+ * MONGO_RETRY_WRITES=off) and credentials kept out of the URL, as driver options: they win over the URL's own.
+ */
+export function mongoSecurityOptions(config: Partial<MongoSecurity>): MongoClientOptions {
+  const options: MongoClientOptions = {};
+  if (config.tls !== undefined) {
+    options.tls = true;
+    if (config.tls.caFile !== undefined) options.tlsCAFile = config.tls.caFile;
+  }
+  if (config.retryWrites === false) options.retryWrites = false;
+  if (config.auth !== undefined) options.auth = { username: config.auth.username, password: config.auth.password };
+  return options;
 }
 
 /** Creates every index; creating an existing index with the same definition is a no-op, so every process may call it. */

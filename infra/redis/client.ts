@@ -1,4 +1,6 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+import { readFileSync } from 'node:fs';
+import type { RedisSecurity } from '../config';
 import type { Logger } from '../logger';
 
 /**
@@ -9,10 +11,11 @@ import type { Logger } from '../logger';
  * keys as if it were alone (`prices:BTC-USD`) and a test run's keys stay its own. ioredis does not prefix pub/sub
  * channels nor SCAN/KEYS patterns: who names a channel or pattern adds it (withKeyPrefix below).
  */
-export function createRedis(config: { readonly url: string; readonly keyPrefix: string }, logger: Logger): Redis {
+export function createRedis(config: { readonly url: string; readonly keyPrefix: string } & Partial<RedisSecurity>, logger: Logger): Redis {
   const log = logger.child({ component: 'redis' });
   const redis = new Redis(config.url, {
     keyPrefix: config.keyPrefix,
+    ...redisSecurityOptions(config),
     connectTimeout: 5_000,
     maxRetriesPerRequest: 2,
     retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2_000),
@@ -33,6 +36,15 @@ export function createRedis(config: { readonly url: string; readonly keyPrefix: 
   });
   redis.on('reconnecting', (delayMs: number) => log.debug({ delayMs }, 'redis_reconnecting'));
   return redis;
+}
+
+/** TLS (a rediss:// URL, with a private CA when REDIS_TLS_CA_FILE is set) and AUTH (ElastiCache's auth token), as ioredis takes them. */
+export function redisSecurityOptions(config: Partial<RedisSecurity>): Pick<RedisOptions, 'tls' | 'username' | 'password'> {
+  const options: Pick<RedisOptions, 'tls' | 'username' | 'password'> = {};
+  if (config.tls !== undefined) options.tls = config.tls.caFile === undefined ? {} : { ca: readFileSync(config.tls.caFile, 'utf8') };
+  if (config.username !== undefined) options.username = config.username;
+  if (config.password !== undefined) options.password = config.password;
+  return options;
 }
 
 /** A pub/sub channel or a KEYS/SCAN pattern under the client's key prefix, which ioredis puts before keys only. */

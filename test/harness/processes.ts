@@ -17,13 +17,18 @@ export interface SystemProcess {
   stop(graceMs?: number): Promise<number | string>;
 }
 
-export function startSystemProcess(name: string, script: string, env: Record<string, string>): SystemProcess {
+/**
+ * Starts `script` as its own Node process: a TypeScript source through tsx, or a compiled `.js` (dist/, from
+ * `npm run build`) with plain `node` and no TypeScript tooling, as the image runs it. `args` go after the script.
+ */
+export function startSystemProcess(name: string, script: string, env: Record<string, string>, args: readonly string[] = []): SystemProcess {
   const logDir = join(REPO_ROOT, '.data', 'logs', 'tests');
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}-${Date.now()}.log`);
   const log = createWriteStream(logFile);
   // `node --import tsx` keeps it one process, so a kill -9 hits the process itself, not a wrapper.
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, script)], {
+  const loader = script.endsWith('.js') ? [] : ['--import', 'tsx'];
+  const child: ChildProcess = spawn(process.execPath, [...loader, join(REPO_ROOT, script), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -35,3 +35,15 @@ export function workflowBundle(workflowsPath: string): Promise<WorkflowBundleWit
   }
   return bundle;
 }
+
+/** A dev server of the stack's build on a random port, in memory, with the given search attributes only. */
+export function createLocalTemporal(options: { searchAttributes: [] }): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalBinary(loadStackSettings()) },
+      ip: '127.0.0.1',
+      searchAttributes: options.searchAttributes,
+      extraArgs: ['--dynamic-config-value', 'frontend.enableServerVersionCheck=false'],
+    },
+  });
+}
