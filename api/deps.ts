@@ -42,6 +42,8 @@ export interface ApiDeps {
   /** The Host names it answers to (config.http.allowedHosts); defaults to localhost. */
   allowedHosts?: readonly string[];
   idempotencyTtlSeconds: number;
+  /** How long a POST waits for Kafka's acknowledgement before answering 503 (default DEFAULT_PUBLISH_TIMEOUT_MS). */
+  publishTimeoutMs?: number;
   /** Each dependency's name and a probe that resolves when it answers. */
   readiness: Record<string, () => Promise<void>>;
   clock?: () => Date;

@@ -212,6 +212,10 @@ const EnvSchema = v.object({
   /** The built dashboard (npm start builds web/ into web/dist); relative paths are from the repository. */
   DASHBOARD_DIR: v.optional(v.pipe(v.string(), v.minLength(1))),
   IDEMPOTENCY_TTL_SECONDS: PositiveInt(86_400),
+  /** The order API: how long one call to Redis, Mongo (server selection), Temporal or the risk engine may take before the request answers 503. */
+  API_DEPENDENCY_TIMEOUT_MS: v.optional(v.pipe(v.string(), v.regex(/^\d{3,5}$/, 'must be an integer 100-60000'), v.transform(Number), v.minValue(100), v.maxValue(60_000)), '3000'),
+  /** The order API: how long POST /api/orders waits for Kafka's acknowledgement before it answers 503. */
+  API_PUBLISH_TIMEOUT_MS: v.optional(v.pipe(v.string(), v.regex(/^\d{3,5}$/, 'must be an integer 100-60000'), v.transform(Number), v.minValue(100), v.maxValue(60_000)), '5000'),
   MAX_BODY_BYTES: PositiveInt(16_384),
   ...(Object.fromEntries(Object.values(MARKET_DATA_WS_LIMITS).map((name) => [name, OptionalPositiveInt])) as Record<
     (typeof MARKET_DATA_WS_LIMITS)[MarketDataWsLimitName],
@@ -248,7 +252,15 @@ export interface AppConfig {
   /** keyPrefix: before every key (createRedis applies it) and every pub/sub channel (added by who names the channel). */
   readonly redis: { readonly url: string; readonly keyPrefix: string };
   readonly mongo: { readonly url: string; readonly db: string };
-  readonly api: { readonly host: string; readonly port: number; readonly idempotencyTtlSeconds: number; readonly maxBodyBytes: number };
+  readonly api: {
+    readonly host: string;
+    readonly port: number;
+    readonly idempotencyTtlSeconds: number;
+    readonly maxBodyBytes: number;
+    /** Bounds of the waits behind a request, so an outage answers 503 + Retry-After in seconds (README "Operating it"). */
+    readonly dependencyTimeoutMs: number;
+    readonly publishTimeoutMs: number;
+  };
   /** priceMaxAgeSeconds: a PriceUpdate older than this (by its occurredAt) counts as no price at all. */
   readonly risk: { readonly host: string; readonly port: number; readonly url: string; readonly priceMaxAgeSeconds: number };
   /** Only the limits set in the environment; attachMarketDataWebSocket fills in the rest. */
@@ -305,7 +317,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, prefix: e.KAFKA_PREFIX, topics: kafkaTopics(e.KAFKA_PREFIX) },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     mongo: { url: e.MONGO_URL, db: e.MONGO_DB },
-    api: { host: e.API_HOST, port: e.API_PORT, idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS, maxBodyBytes: e.MAX_BODY_BYTES },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      dependencyTimeoutMs: e.API_DEPENDENCY_TIMEOUT_MS,
+      publishTimeoutMs: e.API_PUBLISH_TIMEOUT_MS,
+    },
     risk: { host: e.RISK_HOST, port: e.RISK_PORT, url: e.RISK_URL, priceMaxAgeSeconds: e.RISK_PRICE_MAX_AGE_SECONDS },
     marketDataWs: Object.fromEntries(
       Object.entries(MARKET_DATA_WS_LIMITS).flatMap(([limit, name]) => (e[name] === undefined ? [] : [[limit, e[name]]])),

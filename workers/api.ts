@@ -28,9 +28,11 @@ async function main(): Promise<void> {
   apiKeyHashing(config);
   const logger = createLogger({ name: 'api', level: config.logLevel });
 
-  const mongo = await connectMongo(config.mongo);
+  // Every wait behind a request is bounded, so an outage answers 503 + Retry-After in seconds (infra/http/errors.ts).
+  const bound = config.api.dependencyTimeoutMs;
+  const mongo = await connectMongo(config.mongo, { serverSelectionTimeoutMs: bound });
   await ensureIndexes(mongo.db);
-  const redis = createRedis(config.redis, logger);
+  const redis = createRedis(config.redis, logger, { commandTimeoutMs: bound });
   // Refuses to start in production while a demo key is stored; listens for revocations from every process.
   const apiKeys = await openApiKeys(config, mongo.db, redis, logger);
   const kafka = createKafka(config.kafka, logger);
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
     logger,
     orders: new MongoOrderStore(mongo.db),
     fills: new MongoFillStore(mongo.db),
-    risk: new RiskClient({ url: config.risk.url, signer: createInternalSigner({ caller: 'api', secrets: config.internalAuth.secrets }) }),
+    risk: new RiskClient({ url: config.risk.url, signer: createInternalSigner({ caller: 'api', secrets: config.internalAuth.secrets }) }, { timeoutMs: bound }),
     apiKeys: apiKeys.cache,
     admin: {
       keyStore: apiKeys.store,
@@ -54,7 +56,8 @@ async function main(): Promise<void> {
     pendingOrders: new RedisPendingOrderCache(redis),
     publisher,
     ordersTopic: config.kafka.topics.orders,
-    workflows: new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue, config.temporal.reconcile),
+    workflows: new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue, config.temporal.reconcile, { callDeadlineMs: bound }),
+    publishTimeoutMs: config.api.publishTimeoutMs,
     symbols: new SymbolRegistry(DEFAULT_SYMBOLS),
     maxBodyBytes: config.api.maxBodyBytes,
     allowedHosts: config.http.allowedHosts,
