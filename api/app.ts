@@ -34,6 +34,8 @@ export function createApp(deps: ApiDeps) {
       },
     },
   });
+  // Per source address (and failed authentications) on every /api route, the public market data proxy's too.
+  if (deps.rateLimits !== undefined) app.use('/api/*', deps.rateLimits.byAddress);
   // The browser dashboard and its public market data proxy: before the API key check (routes/dashboard.ts).
   if (deps.dashboard !== undefined) app.route('/', createDashboardRoutes(deps.dashboard));
 
@@ -53,6 +55,7 @@ export function createApp(deps: ApiDeps) {
     c.set('logger', c.var.logger.child({ accountId: principal.accountId, keyId: principal.keyId }));
     await next();
   });
+  if (deps.rateLimits !== undefined) app.use('/api/*', deps.rateLimits.byKey);
   app.route('/api/admin', createAdminRoutes(deps));
   app.route('/api/orders', createOrderRoutes(deps));
   app.route('/api/fills', createFillRoutes(deps));

@@ -16,6 +16,8 @@ import { MongoOrderStore } from '../infra/mongo/order-store';
 import { createRedis } from '../infra/redis/client';
 import { RedisIdempotencyStore } from '../infra/redis/idempotency-store';
 import { RedisPendingOrderCache } from '../infra/redis/pending-order-cache';
+import { RedisRateCounters } from '../infra/redis/rate-counters';
+import { createRateLimits } from '../api/rate-limit';
 import { connectTemporal } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
 import { openApiKeys } from './api-keys';
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
     ordersTopic: config.kafka.topics.orders,
     workflows: new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue, config.temporal.reconcile, { callDeadlineMs: bound }),
     publishTimeoutMs: config.api.publishTimeoutMs,
+    rateLimits: createRateLimits(new RedisRateCounters(redis), config.rateLimits, logger),
     symbols: new SymbolRegistry(DEFAULT_SYMBOLS),
     maxBodyBytes: config.api.maxBodyBytes,
     allowedHosts: config.http.allowedHosts,
