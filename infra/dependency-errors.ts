@@ -31,11 +31,16 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
  */
 export function dependencyUnavailable(error: unknown): Dependency | null {
   let depth = 0;
-  for (let e: unknown = error; e instanceof Error && depth < 8; e = e.cause, depth += 1) {
+  // Duck-typed rather than instanceof Error: a DOMException or an error of another realm (vm, jest) counts too.
+  for (let e: unknown = error; isErrorLike(e) && depth < 8; e = e.cause, depth += 1) {
     const found = classify(e);
     if (found !== null) return found;
   }
   return null;
+}
+
+function isErrorLike(value: unknown): value is Error {
+  return typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string' && typeof (value as { message?: unknown }).message === 'string';
 }
 
 function classify(e: Error): Dependency | null {
@@ -44,7 +49,7 @@ function classify(e: Error): Dependency | null {
   if (KAFKA_NAMES.has(e.name) || e.name.startsWith('KafkaJS')) return 'kafka';
   // @temporalio/client wraps a gRPC status error in a ServiceError.
   if (e.name === 'ServiceError' || isGrpcStatus(e)) {
-    for (let inner: unknown = e; inner instanceof Error; inner = inner.cause) if (isGrpcStatus(inner) && GRPC_UNAVAILABLE.has(inner.code)) return 'temporal';
+    for (let inner: unknown = e; isErrorLike(inner); inner = inner.cause) if (isGrpcStatus(inner) && GRPC_UNAVAILABLE.has(inner.code)) return 'temporal';
     return null;
   }
   if (e.name === 'UpstreamServiceError') return 'http';
