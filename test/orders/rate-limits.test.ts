@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRedis } from '../../infra/redis/client';
 import { createLogger } from '../../infra/logger';
+import { MarketDataTestProcess } from '../harness/market-data-test-process';
 import { TestSystem } from '../harness/system';
 
 /**
@@ -118,6 +119,26 @@ describe('order API rate limits', () => {
     expect((await get(alice.apiKey, from('198.51.100.9'))).status).toBe(429);
     expect((await get(alice.apiKey, from('198.51.100.10'))).status).toBe(200);
   }, 60_000);
+
+  it('market data REST: per address, with the same 429 and headers', async () => {
+    const md = await MarketDataTestProcess.create('ratelimit', { MARKET_DATA_BACKFILL_FILES: 'none', RATE_LIMIT_ADDRESS_PER_SECOND: '10', RATE_LIMIT_TRUSTED_PROXY_HOPS: '1' });
+    try {
+      await md.start('serving');
+      const ask = (address: string) => fetch(`${md.baseUrl}/api/market/symbols`, { headers: from(address) });
+      const responses = await Promise.all(Array.from({ length: 40 }, () => ask('192.0.2.99')));
+      const limited = responses.filter((r) => r.status === 429);
+      expect(limited.length).toBeGreaterThan(0);
+      expect(responses.filter((r) => r.status === 200).length).toBeLessThanOrEqual(30);
+      expect(limited[0]!.headers.get('retry-after')).toBe('1');
+      expect(limited[0]!.headers.get('ratelimit-policy')).toBe('"address";q=10;w=1');
+      expect(limited[0]!.headers.get('ratelimit')).toMatch(/^"address";r=0;t=1$/);
+      expect(((await limited[0]!.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+      // Another address is not affected.
+      expect((await ask('192.0.2.100')).status).toBe(200);
+    } finally {
+      await md.dispose();
+    }
+  }, 120_000);
 
   it('the counters live under REDIS_KEY_PREFIX and expire with their window', async () => {
     await get(bob.apiKey, from('203.0.113.5'));
