@@ -38,7 +38,9 @@ async function main(): Promise<void> {
   // Refuses to start in production while a demo key is stored; listens for revocations from every process.
   const apiKeys = await openApiKeys(config, mongo.db, redis, logger);
   const kafka = createKafka(config.kafka, logger);
-  const publisher = new KafkaEventPublisher(kafka, logger);
+  // Short send retries (about 2 s): with the broker gone a POST fails definitively, frees its Idempotency-Key and
+  // answers 503 before API_PUBLISH_TIMEOUT_MS, which stays the backstop for a broker that hangs.
+  const publisher = new KafkaEventPublisher(kafka, logger, { sendRetry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 } });
   await publisher.start();
   const client = await connectTemporal(config.temporal);
 
