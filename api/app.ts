@@ -36,6 +36,8 @@ export function createApp(deps: ApiDeps) {
       },
     },
   });
+  // Per source address (and failed authentications) on every /api route, the public market data proxy's too.
+  if (deps.rateLimits !== undefined) app.use('/api/*', deps.rateLimits.byAddress);
   // The browser dashboard and its public market data proxy: before the API key check (routes/dashboard.ts).
   if (deps.dashboard !== undefined) app.route('/', createDashboardRoutes(deps.dashboard));
 
@@ -55,6 +57,7 @@ export function createApp(deps: ApiDeps) {
     c.set('logger', c.var.logger.child({ accountId: principal.accountId, keyId: principal.keyId }));
     await next();
   });
+  if (deps.rateLimits !== undefined) app.use('/api/*', deps.rateLimits.byKey);
   app.route('/api/admin', createAdminRoutes(deps));
   app.route('/api/admin', createAdminOrderRoutes({ orders: deps.orders, workflows: deps.workflows, audit: deps.admin.audit, ...deps.dlq, ...(deps.clock === undefined ? {} : { clock: deps.clock }) }));
   app.route('/api/admin', createAdminAccountRoutes(deps));

@@ -10,6 +10,7 @@ import type { MongoOrderStore, OrderStore } from '../infra/mongo/order-store';
 import type { IdempotencyStore } from '../infra/redis/idempotency-store';
 import type { PendingOrderCache } from '../infra/redis/pending-order-cache';
 import type { OrderWorkflowGateway } from '../infra/temporal/order-workflows';
+import type { ApiRateLimits } from './rate-limit';
 import type { DashboardDeps } from './routes/dashboard';
 
 export interface AdminDeps {
@@ -47,9 +48,13 @@ export interface ApiDeps {
   /** The Host names it answers to (config.http.allowedHosts); defaults to localhost. */
   allowedHosts?: readonly string[];
   idempotencyTtlSeconds: number;
+  /** How long a POST waits for Kafka's acknowledgement before answering 503 (default DEFAULT_PUBLISH_TIMEOUT_MS). */
+  publishTimeoutMs?: number;
   /** Each dependency's name and a probe that resolves when it answers. */
   readiness: Record<string, () => Promise<void>>;
   clock?: () => Date;
+  /** Per address and per API key (api/rate-limit.ts); none when not given. */
+  rateLimits?: ApiRateLimits;
   /** Serves the browser dashboard at / when given (workers/api.ts does). */
   dashboard?: DashboardDeps;
 }

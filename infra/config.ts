@@ -376,6 +376,18 @@ const EnvSchema = v.object({
   /** The built dashboard (npm start builds web/ into web/dist); relative paths are from the repository. */
   DASHBOARD_DIR: v.optional(v.pipe(v.string(), v.minLength(1))),
   IDEMPOTENCY_TTL_SECONDS: PositiveInt(86_400),
+  /** The order API: how long one call to Redis, Mongo (server selection), Temporal or the risk engine may take before the request answers 503. */
+  API_DEPENDENCY_TIMEOUT_MS: v.optional(v.pipe(v.string(), v.regex(/^\d{3,5}$/, 'must be an integer 100-60000'), v.transform(Number), v.minValue(100), v.maxValue(60_000)), '3000'),
+  // The order API's rate limits (api/rate-limit.ts; README "Operating it"): fixed windows counted in Redis.
+  RATE_LIMITS: v.optional(v.picklist(['on', 'off']), 'on'),
+  RATE_LIMIT_KEY_PER_SECOND: PositiveInt(100),
+  RATE_LIMIT_ADMIN_KEY_PER_SECOND: PositiveInt(500),
+  RATE_LIMIT_ORDERS_PER_SECOND: PositiveInt(20),
+  RATE_LIMIT_ADDRESS_PER_SECOND: PositiveInt(300),
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: PositiveInt(20),
+  RATE_LIMIT_TRUSTED_PROXY_HOPS: v.optional(v.pipe(v.string(), v.regex(/^\d$/, 'must be an integer 0-9'), v.transform(Number)), '0'),
+  /** The order API: how long POST /api/orders waits for Kafka's acknowledgement before it answers 503. */
+  API_PUBLISH_TIMEOUT_MS: v.optional(v.pipe(v.string(), v.regex(/^\d{3,5}$/, 'must be an integer 100-60000'), v.transform(Number), v.minValue(100), v.maxValue(60_000)), '5000'),
   MAX_BODY_BYTES: PositiveInt(16_384),
   ...(Object.fromEntries(Object.values(MARKET_DATA_WS_LIMITS).map((name) => [name, OptionalPositiveInt])) as Record<
     (typeof MARKET_DATA_WS_LIMITS)[MarketDataWsLimitName],
@@ -421,7 +433,25 @@ export interface AppConfig {
   /** keyPrefix: before every key (createRedis applies it) and every pub/sub channel (added by who names the channel). */
   readonly redis: { readonly url: string; readonly keyPrefix: string } & RedisSecurity;
   readonly mongo: { readonly url: string; readonly db: string } & MongoSecurity;
-  readonly api: { readonly host: string; readonly port: number; readonly idempotencyTtlSeconds: number; readonly maxBodyBytes: number };
+  readonly api: {
+    readonly host: string;
+    readonly port: number;
+    readonly idempotencyTtlSeconds: number;
+    readonly maxBodyBytes: number;
+    /** Bounds of the waits behind a request, so an outage answers 503 + Retry-After in seconds (README "Operating it"). */
+    readonly dependencyTimeoutMs: number;
+    readonly publishTimeoutMs: number;
+  };
+  /** The order API's rate limits (api/rate-limit.ts RateLimitConfig). */
+  readonly rateLimits: {
+    readonly enabled: boolean;
+    readonly keyPerSecond: number;
+    readonly adminKeyPerSecond: number;
+    readonly ordersPerSecond: number;
+    readonly addressPerSecond: number;
+    readonly authFailuresPerMinute: number;
+    readonly trustedProxyHops: number;
+  };
   /** priceMaxAgeSeconds: a PriceUpdate older than this (by its occurredAt) counts as no price at all. */
   readonly risk: { readonly host: string; readonly port: number; readonly url: string; readonly priceMaxAgeSeconds: number };
   /** Only the limits set in the environment; attachMarketDataWebSocket fills in the rest. */
@@ -487,7 +517,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kafka: { brokers: e.KAFKA_BROKERS, clientId: e.KAFKA_CLIENT_ID, prefix: e.KAFKA_PREFIX, topics: kafkaTopics(e.KAFKA_PREFIX), replicationFactor: e.KAFKA_REPLICATION_FACTOR, ...managed.kafka },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, ...managed.redis },
     mongo: { url: e.MONGO_URL, db: e.MONGO_DB, ...managed.mongo },
-    api: { host: e.API_HOST, port: e.API_PORT, idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS, maxBodyBytes: e.MAX_BODY_BYTES },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      dependencyTimeoutMs: e.API_DEPENDENCY_TIMEOUT_MS,
+      publishTimeoutMs: e.API_PUBLISH_TIMEOUT_MS,
+    },
+    rateLimits: {
+      enabled: e.RATE_LIMITS === 'on',
+      keyPerSecond: e.RATE_LIMIT_KEY_PER_SECOND,
+      adminKeyPerSecond: e.RATE_LIMIT_ADMIN_KEY_PER_SECOND,
+      ordersPerSecond: e.RATE_LIMIT_ORDERS_PER_SECOND,
+      addressPerSecond: e.RATE_LIMIT_ADDRESS_PER_SECOND,
+      authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
+      trustedProxyHops: e.RATE_LIMIT_TRUSTED_PROXY_HOPS,
+    },
     risk: { host: e.RISK_HOST, port: e.RISK_PORT, url: e.RISK_URL, priceMaxAgeSeconds: e.RISK_PRICE_MAX_AGE_SECONDS },
     marketDataWs: Object.fromEntries(
       Object.entries(MARKET_DATA_WS_LIMITS).flatMap(([limit, name]) => (e[name] === undefined ? [] : [[limit, e[name]]])),

@@ -1,3 +1,4 @@
+import type { MiddlewareHandler } from 'hono';
 import { createServiceApp } from '../infra/http/service-app';
 import type { Logger } from '../infra/logger';
 import { createMarketRoutes, type MarketRoutesDeps } from './routes/market';
@@ -8,6 +9,8 @@ export interface MarketDataAppDeps extends MarketRoutesDeps {
   readiness: Record<string, () => Promise<void>>;
   /** The Host names it answers to (config.http.allowedHosts); defaults to localhost. */
   allowedHosts?: readonly string[];
+  /** The per-address rate limit of the REST routes (infra/http/rate-limit.ts addressRateLimit); none when not given. */
+  rateLimit?: MiddlewareHandler;
 }
 
 /** The market data service's HTTP face: public REST market data (the WebSocket server attaches to the same server). */
@@ -23,6 +26,7 @@ export function createMarketDataApp(deps: MarketDataAppDeps) {
     },
   });
 
+  if (deps.rateLimit !== undefined) app.use('/api/market/*', deps.rateLimit);
   app.route('/api/market', createMarketRoutes(deps));
 
   return app;

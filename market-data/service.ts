@@ -1,3 +1,4 @@
+import type { MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
@@ -40,6 +41,8 @@ export interface MarketDataSettings {
   backfill: { dir: string; files: readonly string[]; symbol: string };
   /** The Host names the REST routes answer to (config.http.allowedHosts); defaults to localhost. */
   allowedHosts?: readonly string[];
+  /** The per-address rate limit of the REST routes (infra/http/rate-limit.ts addressRateLimit); none when not given. */
+  rateLimit?: MiddlewareHandler;
   /** Recent trades per symbol (REST limit and the trades channel snapshot). Default 500. */
   tradesKept?: number;
 }
@@ -200,6 +203,7 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
     symbols: deps.symbols,
     candles: candleStore,
     ...(settings.allowedHosts === undefined ? {} : { allowedHosts: settings.allowedHosts }),
+    ...(settings.rateLimit === undefined ? {} : { rateLimit: settings.rateLimit }),
   });
 
   return {

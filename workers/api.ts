@@ -19,6 +19,8 @@ import { MongoOrderStore } from '../infra/mongo/order-store';
 import { createRedis } from '../infra/redis/client';
 import { RedisIdempotencyStore } from '../infra/redis/idempotency-store';
 import { RedisPendingOrderCache } from '../infra/redis/pending-order-cache';
+import { RedisRateCounters } from '../infra/redis/rate-counters';
+import { createRateLimits } from '../api/rate-limit';
 import { connectTemporal } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
 import { openApiKeys } from './api-keys';
@@ -35,13 +37,17 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'api', level: config.logLevel });
   initProcessMetrics('api');
 
-  const mongo = await connectMongo(config.mongo);
+  // Every wait behind a request is bounded, so an outage answers 503 + Retry-After in seconds (infra/http/errors.ts).
+  const bound = config.api.dependencyTimeoutMs;
+  const mongo = await connectMongo(config.mongo, { serverSelectionTimeoutMs: bound });
   await ensureIndexes(mongo.db);
-  const redis = createRedis(config.redis, logger);
+  const redis = createRedis(config.redis, logger, { commandTimeoutMs: bound });
   // Refuses to start in production while a demo key is stored; listens for revocations from every process.
   const apiKeys = await openApiKeys(config, mongo.db, redis, logger);
   const kafka = createKafka(config.kafka, logger);
-  const publisher = new KafkaEventPublisher(kafka, logger);
+  // Short send retries (about 2 s): with the broker gone a POST fails definitively, frees its Idempotency-Key and
+  // answers 503 before API_PUBLISH_TIMEOUT_MS, which stays the backstop for a broker that hangs.
+  const publisher = new KafkaEventPublisher(kafka, logger, { sendRetry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 } });
   await publisher.start();
   const client = await connectTemporal(config.temporal);
 
@@ -50,7 +56,7 @@ async function main(): Promise<void> {
     logger,
     orders,
     fills: new MongoFillStore(mongo.db),
-    risk: new RiskClient({ url: config.risk.url, signer: createInternalSigner({ caller: 'api', secrets: config.internalAuth.secrets }) }),
+    risk: new RiskClient({ url: config.risk.url, signer: createInternalSigner({ caller: 'api', secrets: config.internalAuth.secrets }) }, { timeoutMs: bound }),
     apiKeys: apiKeys.cache,
     admin: {
       keyStore: apiKeys.store,
@@ -70,7 +76,9 @@ async function main(): Promise<void> {
     pendingOrders: new RedisPendingOrderCache(redis),
     publisher,
     ordersTopic: config.kafka.topics.orders,
-    workflows: new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue, config.temporal.reconcile),
+    workflows: new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue, config.temporal.reconcile, { callDeadlineMs: bound }),
+    publishTimeoutMs: config.api.publishTimeoutMs,
+    rateLimits: createRateLimits(new RedisRateCounters(redis), config.rateLimits, logger),
     symbols: new SymbolRegistry(DEFAULT_SYMBOLS),
     maxBodyBytes: config.api.maxBodyBytes,
     allowedHosts: config.http.allowedHosts,

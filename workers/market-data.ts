@@ -9,6 +9,8 @@ import { createLogger } from '../infra/logger';
 import { initProcessMetrics } from '../infra/metrics/registry';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { createRedis } from '../infra/redis/client';
+import { addressRateLimit, RateLimitChecker } from '../infra/http/rate-limit';
+import { RedisRateCounters } from '../infra/redis/rate-counters';
 import { createMarketDataService } from '../market-data/service';
 import { attachMarketDataWebSocket, type MarketDataWebSocket } from '../market-data/ws/server';
 import { openApiKeys } from './api-keys';
@@ -56,6 +58,15 @@ async function main(): Promise<void> {
     settings: {
       venue: { url: config.venue.url, signer: createInternalSigner({ caller: 'market-data', secrets: config.internalAuth.secrets }) },
       allowedHosts: config.http.allowedHosts,
+      ...(config.rateLimits.enabled
+        ? {
+            rateLimit: addressRateLimit(new RateLimitChecker(new RedisRateCounters(redis), logger), {
+              subject: 'md:addr',
+              perSecond: config.rateLimits.addressPerSecond,
+              trustedProxyHops: config.rateLimits.trustedProxyHops,
+            }),
+          }
+        : {}),
       topics: config.kafka.topics,
       feedGroupId: marketData.feedGroupId,
       executionsGroupId: marketData.executionsGroupId,

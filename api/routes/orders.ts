@@ -11,10 +11,13 @@ import type { AppEnv } from '../context';
 import type { ApiDeps } from '../deps';
 import { errorResponses, jsonResponse } from '../../infra/http/openapi';
 import { recordOrderPlaced } from '../../infra/metrics/order-metrics';
+import { TimeoutError, withTimeout } from '../../infra/with-timeout';
 import { deriveOrderId, fingerprint } from '../order-id';
 import { parseJsonBody, parsePlaceOrder, PlaceOrderBodySchema } from '../order-request';
 
 const IDEMPOTENCY_KEY = /^[\w.:-]{1,128}$/;
+/** How long POST /api/orders waits for Kafka's acknowledgement before it answers 503 (API_PUBLISH_TIMEOUT_MS). */
+export const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
 
 const orderResponse = (description: string) => jsonResponse(description, OrderViewSchema);
 
@@ -50,6 +53,7 @@ function idempotencyKey(c: Context<AppEnv>): string {
 export function createOrderRoutes(deps: ApiDeps) {
   const app = new Hono<AppEnv>();
   const now = deps.clock ?? (() => new Date());
+  const publishTimeoutMs = deps.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
 
   /** Mongo first, then the workflow, then the stored request: a GET right after a 202 never 404s. */
   const findOrder = async (accountId: string, orderId: string): Promise<{ view: OrderView; pending: OrderSnapshot | null } | null> => {
@@ -83,7 +87,7 @@ export function createOrderRoutes(deps: ApiDeps) {
           409: 'A request with this idempotency key is still in flight',
           413: 'Body over the size limit',
           422: 'Idempotency key reused with a different body',
-          503: 'Kafka did not acknowledge; nothing was stored, retry with the same key',
+          503: 'A dependency (Redis, Kafka, Mongo) is unavailable or Kafka did not acknowledge in time; Retry-After says when to retry with the same key, which is never harmed (a retry learns the outcome of an unconfirmed attempt)',
         }),
       },
     }),
@@ -113,20 +117,39 @@ export function createOrderRoutes(deps: ApiDeps) {
       const snapshot = toOrderSnapshot(order);
       const view = toOrderView(order);
       const event: OrderCreatedEvent = { eventId: `${orderId}:created`, eventType: 'OrderCreated', occurredAt: createdAt, version: 1, orderId, order: snapshot };
+      const log = c.var.logger;
+      // Once Kafka has the order it is placed: the snapshot for early GETs and the stored answer are best effort
+      // (Redis may be down too); without the stored answer a retry derives the same orderId, whose workflow id
+      // refuses a second order.
+      const afterPublish = async (): Promise<void> => {
+        // Once queued the order exists, whatever happens to this answer: counted here, never again on a replay.
+        recordOrderPlaced(view);
+        await Promise.all([
+          deps.pendingOrders.put(snapshot, deps.idempotencyTtlSeconds).catch((error: unknown) => log.warn({ err: error, orderId }, 'order.pending_cache_failed')),
+          deps.idempotency.complete(accountId, key, begun.token, { status: 202, body: view }).catch((error: unknown) => {
+            log.warn({ err: error, orderId }, 'order.idempotency_complete_failed');
+            return false;
+          }),
+        ]);
+      };
+      const published = deps.publisher.publish(deps.ordersTopic, [{ key: orderId, value: JSON.stringify(event) }]).then(afterPublish, async (error: unknown) => {
+        // Kafka refused the send: free the key so the client may retry with it. If Redis cannot be told either, the
+        // claim lapses by itself after its in-flight time (409 until then).
+        await deps.idempotency.abandon(accountId, key, begun.token).catch((abandonError: unknown) => log.warn({ err: abandonError, orderId }, 'order.idempotency_abandon_failed'));
+        throw error;
+      });
       try {
-        await deps.publisher.publish(deps.ordersTopic, [{ key: orderId, value: JSON.stringify(event) }]);
+        await withTimeout(published, publishTimeoutMs, `Kafka did not acknowledge order ${orderId} within ${publishTimeoutMs} ms`);
       } catch (error) {
-        // Nothing was published: free the key so the client may retry with it.
-        await deps.idempotency.abandon(accountId, key, begun.token);
-        c.var.logger.error({ err: error, orderId }, 'order.publish_failed');
+        if (error instanceof TimeoutError) {
+          // The send goes on and may still succeed: the key stays claimed until it settles (then it holds the 202,
+          // or is freed), so a retry learns the outcome and the order is never published twice.
+          log.warn({ orderId, publishTimeoutMs }, 'order.publish_unconfirmed');
+          throw new DomainError('SERVICE_UNAVAILABLE', 'the order is not confirmed yet: retry with the same Idempotency-Key to learn its outcome (409 while it is still being confirmed)');
+        }
+        log.error({ err: error, orderId }, 'order.publish_failed');
         throw new DomainError('SERVICE_UNAVAILABLE', 'the order could not be queued; nothing was stored, retry with the same Idempotency-Key');
       }
-      // Once queued the order exists, whatever happens to this answer: counted here, never again on a replay.
-      recordOrderPlaced(view);
-      await deps.pendingOrders.put(snapshot, deps.idempotencyTtlSeconds).catch((error: unknown) => {
-        c.var.logger.warn({ err: error, orderId }, 'order.pending_cache_failed');
-      });
-      await deps.idempotency.complete(accountId, key, begun.token, { status: 202, body: view });
       c.var.logger.info({ orderId, accountId, symbol: view.symbol, side: view.side, quantity: view.quantity, price: view.price }, 'order.placed');
       return c.json(view, 202);
     },

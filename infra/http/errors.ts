@@ -2,7 +2,14 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as v from 'valibot';
 import { DomainError, isDomainError, type ErrorCode } from '../../domain/errors';
+import { dependencyUnavailable } from '../dependency-errors';
 import type { ServiceEnv } from './context';
+
+/**
+ * What every 503 says in `Retry-After` (seconds): the outages these answer (a restarting server, a failover) are
+ * over in seconds, and the bounded waits behind a 503 (infra/dependency-errors.ts) keep a retry cheap.
+ */
+export const SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
 
 /**
  * One exhaustive mapping, shared by every service, from error code to HTTP status: 4xx for the caller's
@@ -92,12 +99,23 @@ export function errorEnvelope(error: DomainError, requestId: string): ErrorEnvel
 
 export function errorResponse<E extends ServiceEnv>(c: Context<E>, error: DomainError): Response {
   const vars = c.var as ServiceEnv['Variables'];
-  return c.json(errorEnvelope(error, vars.requestId), HTTP_STATUS[error.code]);
+  const status = HTTP_STATUS[error.code];
+  // Every 503 tells the client when to come back (a 429 sets its own: api/rate-limit.ts).
+  if (status === 503) c.header('Retry-After', String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS));
+  return c.json(errorEnvelope(error, vars.requestId), status);
 }
 
-/** The app's onError: known errors keep their code; anything else is a logged 500 with a generic message. */
+/**
+ * The app's onError: known errors keep their code; a dependency that is down or too slow (infra/dependency-errors.ts)
+ * is 503 SERVICE_UNAVAILABLE with Retry-After, logged as a warning; anything else is a logged 500 with a generic message.
+ */
 export function handleError<E extends ServiceEnv>(error: Error, c: Context<E>): Response {
   if (isDomainError(error)) return errorResponse(c, error);
+  const dependency = dependencyUnavailable(error);
+  if (dependency !== null) {
+    (c.var as ServiceEnv['Variables']).logger.warn({ err: error, dependency, path: c.req.path }, 'request.dependency_unavailable');
+    return errorResponse(c, new DomainError('SERVICE_UNAVAILABLE', 'a service this request needs is unavailable right now; retry after Retry-After seconds'));
+  }
   (c.var as ServiceEnv['Variables']).logger.error({ err: error, path: c.req.path }, 'request.failed');
   return errorResponse(c, new DomainError('INTERNAL_ERROR', 'internal error; the request id identifies it in our logs'));
 }

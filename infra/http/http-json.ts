@@ -19,6 +19,17 @@ export interface ServiceError {
   details?: Record<string, unknown>;
 }
 
+/** An internal service answered 5xx: it is there but cannot serve now (its own dependency may be down). */
+export class UpstreamServiceError extends Error {
+  override name = 'UpstreamServiceError';
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * One signed JSON call to an internal service (infra/http/internal-auth.ts: the one place calls are signed). A
  * transport error, a timeout or a 5xx throws a plain error, which the activity's retry policy retries; 4xx answers
@@ -27,7 +38,7 @@ export interface ServiceError {
 export async function callJson(service: ServiceEndpoint, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, timeoutMs = 10_000): Promise<JsonResponse> {
   const response = await signedFetch(service, method, path, body === undefined ? undefined : JSON.stringify(body), { signal: AbortSignal.timeout(timeoutMs) });
   const text = await response.text();
-  if (response.status >= 500) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`);
+  if (response.status >= 500) throw new UpstreamServiceError(`${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`, response.status);
   let parsed: unknown;
   try {
     parsed = text === '' ? undefined : JSON.parse(text);

@@ -20,11 +20,19 @@ export interface SettledFill {
 
 /** The risk engine's HTTP API, as the order activities use it. */
 export class RiskClient {
-  constructor(private readonly service: ServiceEndpoint) {}
+  constructor(
+    private readonly service: ServiceEndpoint,
+    /** How long one call may take (a caller answering a client passes a few seconds; the activities keep the default). */
+    private readonly options: { timeoutMs?: number } = {},
+  ) {}
+
+  private call(method: 'GET' | 'POST', path: string, body?: unknown) {
+    return callJson(this.service, method, path, body, this.options.timeoutMs);
+  }
 
   /** Pre-trade checks and the hold, atomic and idempotent per orderId; a refusal is a value. MARKET orders are priced from the risk engine's own mark. */
   async hold(order: OrderView): Promise<{ ok: true; hold: RiskHold } | { ok: false; status: number; error: ServiceError }> {
-    const response = await callJson(this.service, 'POST', `/risk/orders/${encodeURIComponent(order.orderId)}/hold`, {
+    const response = await this.call('POST', `/risk/orders/${encodeURIComponent(order.orderId)}/hold`, {
       accountId: order.accountId,
       symbol: order.symbol,
       side: order.side,
@@ -52,18 +60,18 @@ export class RiskClient {
     contra?: { accountId: string; orderId: string };
   }): Promise<{ ok: true; fill: SettledFill } | { ok: false; status: number; error: ServiceError }> {
     const { orderId, ...body } = input;
-    const response = await callJson(this.service, 'POST', `/risk/orders/${encodeURIComponent(orderId)}/fills`, body);
+    const response = await this.call('POST', `/risk/orders/${encodeURIComponent(orderId)}/fills`, body);
     if (response.status === 200) return { ok: true, fill: response.body as SettledFill };
     return { ok: false, status: response.status, error: serviceError(response) };
   }
 
   async release(input: { orderId: string; accountId: string }): Promise<{ ok: true } | { ok: false; status: number; error: ServiceError }> {
-    const response = await callJson(this.service, 'POST', `/risk/orders/${encodeURIComponent(input.orderId)}/release`, { accountId: input.accountId });
+    const response = await this.call('POST', `/risk/orders/${encodeURIComponent(input.orderId)}/release`, { accountId: input.accountId });
     return response.status === 200 ? { ok: true } : { ok: false, status: response.status, error: serviceError(response) };
   }
 
   async balances(accountId: string): Promise<AssetBalance[] | null> {
-    const response = await callJson(this.service, 'GET', `/risk/accounts/${encodeURIComponent(accountId)}/balances`);
+    const response = await this.call('GET', `/risk/accounts/${encodeURIComponent(accountId)}/balances`);
     if (response.status === 404) return null;
     if (response.status !== 200) throw new Error(`balances answered ${response.status}: ${serviceError(response).message}`);
     return response.body as AssetBalance[];
@@ -71,7 +79,7 @@ export class RiskClient {
 
   /** The account's positions marked to the risk engine's latest mark; null when the account does not exist. */
   async positions(accountId: string): Promise<PositionView[] | null> {
-    const response = await callJson(this.service, 'GET', `/risk/accounts/${encodeURIComponent(accountId)}/positions`);
+    const response = await this.call('GET', `/risk/accounts/${encodeURIComponent(accountId)}/positions`);
     if (response.status === 404) return null;
     if (response.status !== 200) throw new Error(`positions answered ${response.status}: ${serviceError(response).message}`);
     return response.body as PositionView[];

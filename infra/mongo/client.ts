@@ -50,9 +50,14 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.accountFills]: [{ key: { accountId: 1, fillId: 1 }, name: 'account_fill', unique: true }],
 };
 
-export async function connectMongo(config: { url: string; db: string } & Partial<MongoSecurity>): Promise<{ client: MongoClient; db: Db }> {
-  // A bounded server selection, so a process whose store is down fails start-up instead of hanging.
-  const client = new MongoClient(config.url, { serverSelectionTimeoutMS: 15_000, ...mongoSecurityOptions(config) });
+/**
+ * serverSelectionTimeoutMs (default 15 s) bounds every operation's wait for a reachable server, start-up's included:
+ * a process whose store is down fails start-up instead of hanging, and one answering clients (the order API) passes a
+ * few seconds so its requests answer 503 quickly while the store is down. (Driver 7 has no per-operation timeout:
+ * its timeoutMS is deprecated and has no effect.)
+ */
+export async function connectMongo(config: { url: string; db: string } & Partial<MongoSecurity>, options: { serverSelectionTimeoutMs?: number } = {}): Promise<{ client: MongoClient; db: Db }> {
+  const client = new MongoClient(config.url, { serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 15_000, ...mongoSecurityOptions(config) });
   await client.connect();
   return { client, db: client.db(config.db) };
 }

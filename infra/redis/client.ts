@@ -11,11 +11,20 @@ import type { Logger } from '../logger';
  * keys as if it were alone (`prices:BTC-USD`) and a test run's keys stay its own. ioredis does not prefix pub/sub
  * channels nor SCAN/KEYS patterns: who names a channel or pattern adds it (withKeyPrefix below).
  */
-export function createRedis(config: { readonly url: string; readonly keyPrefix: string } & Partial<RedisSecurity>, logger: Logger): Redis {
+export function createRedis(
+  config: { readonly url: string; readonly keyPrefix: string } & Partial<RedisSecurity>,
+  logger: Logger,
+  /**
+   * commandTimeoutMs: a command without an answer by then fails ("Command timed out"), queued ones included: a
+   * process that answers clients (the order API) passes a few seconds, so a hung or unreachable Redis is a quick 503.
+   */
+  options: { commandTimeoutMs?: number } = {},
+): Redis {
   const log = logger.child({ component: 'redis' });
   const redis = new Redis(config.url, {
     keyPrefix: config.keyPrefix,
     ...redisSecurityOptions(config),
+    ...(options.commandTimeoutMs === undefined ? {} : { commandTimeout: options.commandTimeoutMs }),
     connectTimeout: 5_000,
     maxRetriesPerRequest: 2,
     retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2_000),

@@ -13,11 +13,16 @@ export class LuaScript {
   }
 
   async run(redis: Redis, key: string, args: ReadonlyArray<string | number>): Promise<unknown> {
+    return this.runKeys(redis, [key], args);
+  }
+
+  /** With several keys: on Redis Cluster they must share a hash slot (a common `{tag}` in their names). */
+  async runKeys(redis: Redis, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
     try {
-      return await redis.evalsha(this.sha, 1, key, ...args);
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return redis.eval(this.source, 1, key, ...args);
+      return redis.eval(this.source, keys.length, ...keys, ...args);
     }
   }
 }

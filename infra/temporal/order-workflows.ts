@@ -54,7 +54,18 @@ export class TemporalOrderWorkflowGateway implements OrderWorkflowGateway {
     private readonly taskQueue: string,
     /** Handed to every workflow this starts; the workflow's defaults otherwise. */
     private readonly reconcile?: ReconcileTiming,
+    /**
+     * callDeadlineMs: how long a cancel (signal, signal-with-start, describe) may take before it fails with gRPC
+     * DEADLINE_EXCEEDED, a 503 for the order API's caller (infra/dependency-errors.ts). Unbounded when not given: the
+     * SDK retries an unavailable server for a long while, which the worker's consumers want.
+     */
+    private readonly options: { callDeadlineMs?: number } = {},
   ) {}
+
+  private bounded<T>(call: () => Promise<T>): Promise<T> {
+    const ms = this.options.callDeadlineMs;
+    return ms === undefined ? call() : this.client.withDeadline(Date.now() + ms, call);
+  }
 
   private startOptions(order: OrderSnapshot) {
     const input: OrderLifecycleInput = { order, ...(this.reconcile === undefined ? {} : { reconcile: this.reconcile }) };
@@ -89,13 +100,15 @@ export class TemporalOrderWorkflowGateway implements OrderWorkflowGateway {
   async requestCancel(orderId: string, request: CancelRequest, startFrom?: OrderSnapshot): Promise<'signalled' | 'closed' | 'not-found'> {
     try {
       if (startFrom) {
-        await this.client.workflow.signalWithStart<OrderLifecycleWorkflow, [CancelRequest]>(ORDER_WORKFLOW_TYPE, {
-          ...this.startOptions(startFrom),
-          signal: cancelSignal,
-          signalArgs: [request],
-        });
+        await this.bounded(() =>
+          this.client.workflow.signalWithStart<OrderLifecycleWorkflow, [CancelRequest]>(ORDER_WORKFLOW_TYPE, {
+            ...this.startOptions(startFrom),
+            signal: cancelSignal,
+            signalArgs: [request],
+          }),
+        );
       } else {
-        await this.client.workflow.getHandle(orderWorkflowId(orderId)).signal(cancelSignal, request);
+        await this.bounded(() => this.client.workflow.getHandle(orderWorkflowId(orderId)).signal(cancelSignal, request));
       }
       return 'signalled';
     } catch (error) {
@@ -109,7 +122,7 @@ export class TemporalOrderWorkflowGateway implements OrderWorkflowGateway {
 
   private async exists(orderId: string): Promise<boolean> {
     try {
-      await this.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
+      await this.bounded(() => this.client.workflow.getHandle(orderWorkflowId(orderId)).describe());
       return true;
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return false;

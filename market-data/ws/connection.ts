@@ -16,6 +16,7 @@ import {
   resolveChannels,
   snapshotFrame,
   type AuthFrame,
+  type RequestId,
   type ServerFrame,
   type SubscribeFrame,
   type UnsubscribeFrame,
@@ -49,7 +50,7 @@ interface Subscription {
   pending: Buffer[] | null;
   pendingBytes: number;
   /** The subscribe request's id, for an error about the load. */
-  readonly requestId: string;
+  readonly requestId: RequestId;
 }
 
 export const SLOW_CONSUMER_CLOSE = { code: 1008, reason: 'slow consumer' } as const;
@@ -305,7 +306,7 @@ export class MarketDataConnection implements ChannelSubscriber {
    * meanwhile are held and sent after it, so none is lost or overtakes it. Some may already be in the snapshot:
    * each carries the order's version, and a client drops the stale ones.
    */
-  private subscribePrivate(accountId: string, requestId: string): void {
+  private subscribePrivate(accountId: string, requestId: RequestId): void {
     const hubName = privateOrdersChannel(accountId);
     const subscription: Subscription = { pending: [], pendingBytes: 0, requestId };
     // A resubscription replaces the subscription: a load still running for the old one is ignored.
@@ -363,7 +364,7 @@ export class MarketDataConnection implements ChannelSubscriber {
     this.subscriptions.clear();
   }
 
-  private sendError(id: string | null, error: DomainError): void {
+  private sendError(id: RequestId | null, error: DomainError): void {
     this.deps.counters.errorsSent += 1;
     this.deps.logger.debug({ code: error.code, id, remoteAddress: this.remoteAddress }, 'market-data.ws.frame-refused');
     this.sendFrame(errorFrame(id, error));

@@ -24,7 +24,7 @@ const SYMBOLS: ReadonlySet<string> = new Set(['BTC-USD', 'ETH-USD']);
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const parse = (value: unknown, max = MAX): FrameParse => parseClientFrame(bytes(typeof value === 'string' ? value : JSON.stringify(value)), false, max);
 
-function refused(result: FrameParse): { id: string | null; code: string; message: string; details: Record<string, unknown> | undefined } {
+function refused(result: FrameParse): { id: string | number | null; code: string; message: string; details: Record<string, unknown> | undefined } {
   if (result.ok) throw new Error(`expected a refusal, got ${JSON.stringify(result.frame)}`);
   return { id: result.id, code: result.error.code, message: result.error.message, details: result.error.details };
 }
@@ -37,6 +37,16 @@ describe('parseClientFrame: valid frames', () => {
     [{ op: 'ping', id: 'x'.repeat(64) }],
   ])('accepts %j as it is', (frame) => {
     expect(parse(frame)).toEqual({ ok: true, frame });
+  });
+
+  it.each([1, 0, -7, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER])('accepts the numeric id %d and keeps it a number', (id) => {
+    expect(parse({ op: 'subscribe', id, channels: ['book:BTC-USD'] })).toEqual({ ok: true, frame: { op: 'subscribe', id, channels: ['book:BTC-USD'] } });
+    expect(parse(`{"op":"ping","id":${id}}`)).toEqual({ ok: true, frame: { op: 'ping', id } });
+  });
+
+  it('echoes a numeric id on a refusal as the number it was', () => {
+    expect(refused(parse({ op: 'subscribe', id: 12 }))).toMatchObject({ id: 12, code: 'VALIDATION_FAILED' });
+    expect(refused(parse({ op: 'nope', id: 13 }))).toMatchObject({ id: 13, code: 'UNKNOWN_OP' });
   });
 
   it('ignores fields it does not know (a newer client stays compatible)', () => {
@@ -98,7 +108,11 @@ describe('parseClientFrame: refusals', () => {
   it.each([
     ['no id', { op: 'ping' }, null, 'id'],
     ['an empty id', { op: 'ping', id: '' }, null, 'id'],
-    ['a numeric id', { op: 'ping', id: 3 }, null, 'id'],
+    ['a fractional id', { op: 'ping', id: 3.5 }, null, 'id'],
+    ['an id beyond the safe integers', { op: 'ping', id: 2 ** 53 }, null, 'id'],
+    ['an id of 1e400 (Infinity once parsed)', '{"op":"ping","id":1e400}', null, 'id'],
+    ['a boolean id', { op: 'ping', id: true }, null, 'id'],
+    ['an object id', { op: 'ping', id: { n: 1 } }, null, 'id'],
     ['an id over 64 characters', { op: 'ping', id: 'x'.repeat(65) }, null, 'id'],
     ['no channels', { op: 'subscribe', id: '1' }, '1', 'channels'],
     ['channels as a string', { op: 'subscribe', id: '1', channels: 'book:BTC-USD' }, '1', 'channels'],
@@ -208,6 +222,9 @@ describe('server frames', () => {
       snapshotFrame('book:BTC-USD', 0, { bids: [], asks: [] }),
       updateFrame('orders', 7, { orderId: 'o-1', version: 3 }),
       pongFrame('3'),
+      pongFrame(3),
+      ackFrame(42, 'subscribe', ['book:BTC-USD']),
+      errorFrame(-1, new DomainError('UNKNOWN_OP', 'nope')),
       errorFrame(null, new DomainError('MALFORMED_JSON', 'nope')),
       errorFrame('9', new DomainError('UNKNOWN_CHANNEL', 'nope', { channel: 'x' })),
     ];
@@ -225,7 +242,7 @@ describe('parseClientFrame on arbitrary input', () => {
     if (result.ok) expect(CLIENT_OPS).toContain(result.frame.op);
     else {
       expect(CODES).toContain(result.error.code);
-      expect(result.id === null || (typeof result.id === 'string' && result.id.length <= 64)).toBe(true);
+      expect(result.id === null || (typeof result.id === 'string' && result.id.length <= 64) || Number.isSafeInteger(result.id)).toBe(true);
     }
   };
 

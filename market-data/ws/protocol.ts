@@ -17,11 +17,28 @@ const MAX_ID_LENGTH = 64;
 const MAX_CHANNEL_LENGTH = 64;
 const MAX_API_KEY_LENGTH = 256;
 
-const IdSchema = v.pipe(
-  v.string('id must be a string'),
-  v.minLength(1, 'id must not be empty'),
-  v.maxLength(MAX_ID_LENGTH, `id must be at most ${MAX_ID_LENGTH} characters`),
+/**
+ * A request id as the client sent it, echoed unchanged in the answer: a string of 1-64 characters, or a safe integer
+ * (JSON-RPC and Binance clients number their requests). A number stays a number; 1.5, 2^53 or 1e400 are refused,
+ * since the echo could not be exact.
+ */
+export type RequestId = string | number;
+const IdSchema = v.union(
+  [
+    v.pipe(
+      v.string(),
+      v.minLength(1, 'id must not be empty'),
+      v.maxLength(MAX_ID_LENGTH, `id must be at most ${MAX_ID_LENGTH} characters`),
+    ),
+    v.pipe(v.number(), v.safeInteger('a numeric id must be a safe integer (|id| <= 2^53 - 1)')),
+  ],
+  'id must be a string or an integer',
 );
+/** The id of a frame that may be refused, when it can be echoed; null otherwise. */
+function readableId(id: unknown): RequestId | null {
+  if (typeof id === 'string') return id.length >= 1 && id.length <= MAX_ID_LENGTH ? id : null;
+  return typeof id === 'number' && Number.isSafeInteger(id) ? id : null;
+}
 const ChannelListSchema = v.pipe(
   v.array(
     v.pipe(
@@ -54,13 +71,13 @@ export type AuthFrame = v.InferOutput<typeof AuthFrameSchema>;
 export type PingFrame = v.InferOutput<typeof PingFrameSchema>;
 export type ClientFrame = SubscribeFrame | UnsubscribeFrame | AuthFrame | PingFrame;
 
-export type FrameParse = { ok: true; frame: ClientFrame } | { ok: false; id: string | null; error: DomainError };
+export type FrameParse = { ok: true; frame: ClientFrame } | { ok: false; id: RequestId | null; error: DomainError };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 // Enough to recognise a value in an error without echoing a large one back.
 const shown = (text: string): string => (text.length > 64 ? `${text.slice(0, 64)}…` : text);
-const refuse = (id: string | null, code: ErrorCode, message: string, details?: Record<string, unknown>): FrameParse => ({
+const refuse = (id: RequestId | null, code: ErrorCode, message: string, details?: Record<string, unknown>): FrameParse => ({
   ok: false,
   id,
   error: new DomainError(code, message, details),
@@ -85,7 +102,7 @@ export function parseClientFrame(data: Uint8Array, isBinary: boolean, maxFrameBy
     return refuse(null, 'MALFORMED_JSON', `the frame is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!isRecord(value)) return refuse(null, 'VALIDATION_FAILED', 'a frame is a JSON object with an "op"', { issues: [{ path: '(frame)', message: 'not an object' }] });
-  const id = typeof value.id === 'string' && value.id.length >= 1 && value.id.length <= MAX_ID_LENGTH ? value.id : null;
+  const id = readableId(value.id);
   const op = value.op;
   if (typeof op !== 'string') {
     return refuse(id, 'VALIDATION_FAILED', 'op: a frame needs an "op" string', { issues: [{ path: 'op', message: 'missing or not a string' }], ops: CLIENT_OPS });
@@ -159,27 +176,28 @@ export const wireChannel = (hubName: string): string => (hubName.startsWith(`${O
 
 // Server frames. The schema documents them and lets clients and tests check what they receive.
 const Seq = v.pipe(v.number(), v.integer(), v.minValue(0));
+const WireId = v.union([v.string(), v.pipe(v.number(), v.safeInteger())]);
 export const ServerFrameSchema = v.variant('type', [
   v.object({
     type: v.literal('ack'),
-    id: v.string(),
+    id: WireId,
     op: v.picklist(CLIENT_OPS),
     channels: v.optional(v.array(v.string())),
     accountId: v.optional(v.string()),
   }),
   v.object({ type: v.literal('snapshot'), channel: v.string(), seq: Seq, data: v.unknown() }),
   v.object({ type: v.literal('update'), channel: v.string(), seq: Seq, data: v.unknown() }),
-  v.object({ type: v.literal('error'), id: v.nullable(v.string()), code: v.string(), message: v.string(), details: v.record(v.string(), v.unknown()) }),
-  v.object({ type: v.literal('pong'), id: v.string() }),
+  v.object({ type: v.literal('error'), id: v.nullable(WireId), code: v.string(), message: v.string(), details: v.record(v.string(), v.unknown()) }),
+  v.object({ type: v.literal('pong'), id: WireId }),
 ]);
 export type ServerFrame = v.InferOutput<typeof ServerFrameSchema>;
 
-export const ackFrame = (id: string, op: 'subscribe' | 'unsubscribe', channels: readonly string[]): ServerFrame => ({ type: 'ack', id, op, channels: [...channels] });
-export const authAckFrame = (id: string, accountId: string): ServerFrame => ({ type: 'ack', id, op: 'auth', accountId });
+export const ackFrame = (id: RequestId, op: 'subscribe' | 'unsubscribe', channels: readonly string[]): ServerFrame => ({ type: 'ack', id, op, channels: [...channels] });
+export const authAckFrame = (id: RequestId, accountId: string): ServerFrame => ({ type: 'ack', id, op: 'auth', accountId });
 export const snapshotFrame = (channel: string, seq: number, data: unknown): ServerFrame => ({ type: 'snapshot', channel, seq, data });
 export const updateFrame = (channel: string, seq: number, data: unknown): ServerFrame => ({ type: 'update', channel, seq, data });
-export const pongFrame = (id: string): ServerFrame => ({ type: 'pong', id });
-export const errorFrame = (id: string | null, error: DomainError): ServerFrame => ({
+export const pongFrame = (id: RequestId): ServerFrame => ({ type: 'pong', id });
+export const errorFrame = (id: RequestId | null, error: DomainError): ServerFrame => ({
   type: 'error',
   id,
   code: error.code,

@@ -33,6 +33,8 @@ export class MarketDataTestProcess {
       MARKET_DATA_BACKFILL_FILES: 'coinbase_btcusd_1s_trades_2016-10-07_to_09.csv',
       MARKET_DATA_THROTTLE_MS: '100',
       OMS_ENV: 'test',
+      // Tests poll REST from one address; the rate-limit test sets its own.
+      RATE_LIMIT_ADDRESS_PER_SECOND: '100000',
       ...env,
     };
     this.baseUrl = `http://127.0.0.1:${port}`;

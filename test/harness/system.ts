@@ -65,6 +65,12 @@ export class TestSystem {
       // Without replay the book holds only what a test puts there, so resting orders stay resting.
       VENUE_REPLAY: replay ? 'on' : 'off',
       OMS_ENV: 'test',
+      // Test clients place hundreds of orders at once from one key and address; the rate-limit tests set their own.
+      RATE_LIMIT_KEY_PER_SECOND: '100000',
+      RATE_LIMIT_ADMIN_KEY_PER_SECOND: '100000',
+      RATE_LIMIT_ORDERS_PER_SECOND: '100000',
+      RATE_LIMIT_ADDRESS_PER_SECOND: '100000',
+      RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '100000',
       ...extraEnv,
     };
     this.baseUrl = `http://127.0.0.1:${ports.api}`;

@@ -87,7 +87,7 @@ export class WsTestClient {
   }
 
   /** Sends a request and waits for its ack, pong or error (frames carrying its id). */
-  async request(frame: { op: string; id: string } & Record<string, unknown>, timeoutMs = 5_000): Promise<ServerFrame> {
+  async request(frame: { op: string; id: string | number } & Record<string, unknown>, timeoutMs = 5_000): Promise<ServerFrame> {
     const from = this.frames.length;
     this.send(frame);
     return this.waitFor(`the answer to ${frame.op} ${frame.id}`, (f) => 'id' in f && f.id === frame.id, from, timeoutMs);

@@ -233,6 +233,9 @@ describe('market data over WebSocket, end to end on the real processes', () => {
       // Refusals answer the frame and leave the connection and its subscriptions as they were.
       expect(await a.request({ op: 'subscribe', id: 'early', channels: ['orders'] })).toMatchObject({ type: 'error', id: 'early', code: 'AUTH_REQUIRED' });
       expect(await a.request({ op: 'auth', id: 'bad', apiKey: `key-${randomUUID()}` })).toMatchObject({ type: 'error', id: 'bad', code: 'UNAUTHENTICATED' });
+      // A numeric id (JSON-RPC and Binance clients send numbers) comes back as the same number, on refusals too.
+      expect(await a.request({ op: 'subscribe', id: 41, channels: ['orders'] })).toMatchObject({ type: 'error', id: 41, code: 'AUTH_REQUIRED' });
+      expect(await a.request({ op: 'ping', id: 0 })).toEqual({ type: 'pong', id: 0 });
       const afterRefusals = a.frames.length;
       await a.waitFor('a trade after the refusals', (f) => f.type === 'update' && f.channel === TRADES, afterRefusals, 15_000);
 
@@ -240,8 +243,10 @@ describe('market data over WebSocket, end to end on the real processes', () => {
       const ofBob = { who: bob, ws: b, orders: [] as string[] };
       const accounts = [ofAlice, ofBob];
       for (const { who, ws } of accounts) {
-        expect(await ws.request({ op: 'auth', id: 'auth', apiKey: who.apiKey })).toEqual({ type: 'ack', id: 'auth', op: 'auth', accountId: who.accountId });
-        expect(await ws.request({ op: 'subscribe', id: 'orders', channels: ['orders'] })).toEqual({ type: 'ack', id: 'orders', op: 'subscribe', channels: ['orders'] });
+        // Alice's client numbers its requests with strings, Bob's with numbers: each is echoed as sent.
+        const [authId, subscribeId] = who === alice ? ['auth', 'orders'] : [1, 2];
+        expect(await ws.request({ op: 'auth', id: authId, apiKey: who.apiKey })).toEqual({ type: 'ack', id: authId, op: 'auth', accountId: who.accountId });
+        expect(await ws.request({ op: 'subscribe', id: subscribeId, channels: ['orders'] })).toEqual({ type: 'ack', id: subscribeId, op: 'subscribe', channels: ['orders'] });
         await ws.waitFor('the orders snapshot', (f) => f.type === 'snapshot' && f.channel === 'orders');
       }
 
