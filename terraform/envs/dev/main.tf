@@ -16,6 +16,7 @@ module "stack" {
   source = "../../modules/stack"
 
   environment             = "dev"
+  availability_zones      = [for z in ["a", "b", "c"] : "${var.region}${z}"]
   vpc_cidr                = "10.20.0.0/16"
   single_nat_gateway      = true
   kubernetes_version      = "1.34"
@@ -34,7 +35,7 @@ module "stack" {
   docdb_instances         = 1
   postgres_instance_class = "db.t4g.medium"
   postgres_instances      = 1
-  backup_retention_days   = 1
+  backup_retention_days   = 7
   deletion_protection     = false
   log_retention_days      = 14
   secret_recovery_days    = 0

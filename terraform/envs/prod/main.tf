@@ -16,6 +16,7 @@ module "stack" {
   source = "../../modules/stack"
 
   environment             = "prod"
+  availability_zones      = [for z in ["a", "b", "c"] : "${var.region}${z}"]
   vpc_cidr                = "10.30.0.0/16"
   single_nat_gateway      = false
   kubernetes_version      = "1.34"

@@ -1,12 +1,8 @@
 # A VPC over three availability zones: public subnets (load balancers, NAT gateways), private subnets (EKS nodes and
 # pods) and data subnets (MSK, ElastiCache, DocumentDB, Aurora) that route nowhere but inside the VPC.
 
-data "aws_availability_zones" "available" {
-  state = "available"
-}
-
 locals {
-  azs = slice(data.aws_availability_zones.available.names, 0, 3)
+  azs = var.availability_zones
   # Out of a /16: public and data subnets are /20s (x.0-x.47, x.48-x.95), private ones /19s (x.96-x.191).
   public_cidrs  = [for i in range(3) : cidrsubnet(var.cidr, 4, i)]
   data_cidrs    = [for i in range(3) : cidrsubnet(var.cidr, 4, i + 3)]

@@ -3,6 +3,16 @@ variable "name" {
   type        = string
 }
 
+variable "availability_zones" {
+  description = "Exactly three availability zones (named, so the set never changes under the state)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.availability_zones) == 3
+    error_message = "Give three availability zones."
+  }
+}
+
 variable "cidr" {
   description = "The VPC's CIDR block (a /16)."
   type        = string

@@ -31,6 +31,11 @@ resource "aws_rds_cluster_parameter_group" "this" {
   }
 
   parameter {
+    name  = "log_statement"
+    value = "ddl"
+  }
+
+  parameter {
     name  = "log_min_duration_statement"
     value = "1000"
   }

@@ -52,6 +52,7 @@ module "network" {
   source             = "../network"
   name               = local.name
   cidr               = var.vpc_cidr
+  availability_zones = var.availability_zones
   cluster_name       = local.name
   single_nat_gateway = var.single_nat_gateway
   log_retention_days = var.log_retention_days

@@ -3,6 +3,11 @@ variable "environment" {
   type        = string
 }
 
+variable "availability_zones" {
+  description = "The three availability zones of the VPC."
+  type        = list(string)
+}
+
 variable "vpc_cidr" {
   description = "The VPC's /16 CIDR block."
   type        = string
