@@ -103,7 +103,7 @@ export class KubeApiServer {
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString();
-            let parsed: ApiResponse['body'] = {};
+            let parsed: ApiResponse['body'];
             try {
               parsed = JSON.parse(text) as ApiResponse['body'];
             } catch {

@@ -224,6 +224,7 @@ resource "aws_eks_addon" "this" {
     "coredns"                = null
     "kube-proxy"             = null
     "eks-pod-identity-agent" = null
+    "metrics-server"         = null
     "aws-ebs-csi-driver"     = aws_iam_role.ebs_csi.arn
   }
   cluster_name                = aws_eks_cluster.this.name
