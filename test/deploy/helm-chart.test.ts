@@ -72,6 +72,11 @@ describe('Helm chart deploy/helm/crypto-oms', () => {
     ]);
     expect({ status: result.status, out: result.stdout + result.stderr }).toEqual({ status: 0, out: expect.stringMatching(/Invalid: 0, Errors: 0/) });
     expect(result.stdout).not.toMatch(/Skipped: [1-9].*Valid: 0/);
+    // The same check refuses a field Kubernetes does not have.
+    writeFileSync(file, (rendered[values] ?? '').replace(/^( +)imagePullPolicy: (\w+)$/m, '$1imagePullPolicy: $2\n$1pullPolicy: Always'));
+    const broken = run(TOOL.kubeconform, ['-strict', '-schema-location', `${TOOL.schemas}/{{ .ResourceKind }}{{ .KindSuffix }}.json`, '-skip', 'ServiceMonitor', file]);
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toMatch(/additional properties 'pullPolicy' not allowed/);
   });
 
   it.each(['local', 'aws'] as const)('values-%s.yaml: a Deployment per service with probes, resources and a restricted securityContext on every container', (values) => {
@@ -145,9 +150,13 @@ describe('Helm chart deploy/helm/crypto-oms', () => {
     const commands = jobs.map((j) => podSpec(j).containers[0]?.command?.join(' '));
     expect(commands).toEqual(expect.arrayContaining(['node dist/workers/create-topics.js', 'node dist/workers/register-search-attributes.js']));
     for (const job of jobs) expect(job.metadata.annotations?.['helm.sh/hook']).toBe(hook);
-    // What the Jobs read must exist before them: the ConfigMap (and Secret, ServiceAccount) are hooks of a lower weight.
-    const config = ofKind(objects[values] ?? [], 'ConfigMap')[0];
-    expect(config?.metadata.annotations).toEqual(expect.objectContaining({ 'helm.sh/hook': hook, 'helm.sh/hook-weight': '-10' }));
+    // What pre-install Jobs read must exist before them: the ConfigMap (and Secret, ServiceAccount) are hooks of a lower
+    // weight then; before post-install Jobs they are ordinary resources of the release.
+    for (const kind of ['ConfigMap', 'ServiceAccount']) {
+      const annotations = ofKind(objects[values] ?? [], kind)[0]?.metadata.annotations ?? {};
+      if (hook.startsWith('pre-')) expect(annotations).toEqual(expect.objectContaining({ 'helm.sh/hook': hook, 'helm.sh/hook-weight': '-10' }));
+      else expect(annotations['helm.sh/hook']).toBeUndefined();
+    }
   });
 
   it.each(['local', 'aws'] as const)('values-%s.yaml: each service has a NetworkPolicy that lets it call only the services it uses', (values) => {
@@ -157,11 +166,16 @@ describe('Helm chart deploy/helm/crypto-oms', () => {
       const policy = named(all, 'NetworkPolicy', `${prefix}-${service}`) as K8sObject;
       const spec = policy.spec as {
         policyTypes: string[];
-        egress: Array<{ to?: Array<{ podSelector?: { matchLabels: Record<string, string> }; ipBlock?: { cidr: string } }>; ports: Array<{ port: number }> }>;
+        egress: Array<{
+          to?: Array<{ podSelector?: { matchLabels: Record<string, string> }; namespaceSelector?: unknown; ipBlock?: { cidr: string } }>;
+          ports: Array<{ port: number }>;
+        }>;
       };
       expect(spec.policyTypes).toEqual(['Ingress', 'Egress']);
       const calledServices = spec.egress
         .flatMap((rule) => rule.to ?? [])
+        // Pods of this release (a peer with a namespaceSelector is elsewhere: Temporal's own namespace).
+        .filter((peer) => peer.namespaceSelector === undefined)
         .map((peer) => peer.podSelector?.matchLabels['app.kubernetes.io/component'])
         .filter((c): c is string => c !== undefined && !c.startsWith('local-'));
       expect({ service, calls: calledServices.sort() }).toEqual({ service, calls: [...CALLS[service]].sort() });

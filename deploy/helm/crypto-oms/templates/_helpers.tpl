@@ -161,3 +161,13 @@ seccompProfile:
   {{- end }}
 {{- end }}
 {{- end -}}
+
+{{/* With pre-install hook Jobs, what they read (ConfigMap, Secret, ServiceAccount) must exist before them, so it is a
+hook too, of a lower weight. With post-install Jobs (local), it is an ordinary resource of the release. */}}
+{{- define "oms.preHookResource" -}}
+{{- if eq .Values.jobs.hook "pre" -}}
+helm.sh/hook: pre-install,pre-upgrade
+helm.sh/hook-weight: "-10"
+helm.sh/hook-delete-policy: before-hook-creation
+{{- end -}}
+{{- end -}}
