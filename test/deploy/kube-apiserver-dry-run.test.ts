@@ -26,7 +26,7 @@ describe('Helm chart: server-side dry run against a real kube-apiserver', () => 
 
   afterAll(async () => {
     await server?.stop();
-  });
+  }, 30_000);
 
   it.each(['local', 'aws'] as const)('accepts every object of values-%s.yaml (hooks included)', async (values) => {
     const objects = parseManifests(renderChart(values));
@@ -45,7 +45,7 @@ describe('Helm chart: server-side dry run against a real kube-apiserver', () => 
     (broken.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels['app.kubernetes.io/component'] = 'other';
     const res = await (server as KubeApiServer).dryRunCreate(broken, NAMESPACE);
     expect(res.status).toBe(422);
-    expect(res.body.message).toMatch(/selector.*does not match template labels/);
+    expect(res.body.message).toMatch(/`selector` does not match template `labels`/);
     const unknownField = structuredClone(api);
     (unknownField.spec as Record<string, unknown>).replicaCount = 2;
     const strict = await (server as KubeApiServer).dryRunCreate(unknownField, NAMESPACE);

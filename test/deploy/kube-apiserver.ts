@@ -160,7 +160,7 @@ export class KubeApiServer {
         (child) =>
           new Promise<void>((resolve) => {
             if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+            const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
             child.once('exit', () => {
               clearTimeout(timer);
               resolve();
