@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHART_DIR, checkov, ensureTools, parseManifests, renderChart, run, runOk, TOOL, VALUES_FILES, type K8sObject, type ValuesName } from './tools';
+import { stringify } from 'yaml';
+import { CHART_DIR, checkov, ensureTools, parseManifests, renderChart, run, runOk, TERRAFORM_DIR, TOOL, VALUES_FILES, type K8sObject, type ValuesName } from './tools';
 
 const SERVICES = ['api', 'worker', 'risk', 'venue', 'market-data'] as const;
 /** Who each process calls (workers/*.ts): the chart's NetworkPolicies must allow exactly these services. */
@@ -185,6 +186,35 @@ describe('Helm chart deploy/helm/crypto-oms', () => {
         expect({ service, to: (rule.to ?? []).length > 0 }).toEqual({ service, to: true });
       }
     }
+  });
+
+  it("takes the values Terraform generates (terraform/modules/stack output helm_values) on top of values-aws.yaml", () => {
+    // The keys of the yamlencode({...}) in the output, read from the HCL (Terraform cannot run here): key = value
+    // pairs at the first two levels; lists of peers (allowTo, ingressFrom) get a sample CIDR.
+    const hcl = readFileSync(join(TERRAFORM_DIR, 'modules', 'stack', 'outputs.tf'), 'utf8');
+    const block = /output "helm_values" \{[\s\S]*?yamlencode\(\{([\s\S]*?)\n {2}\}\)/.exec(hcl)?.[1] ?? '';
+    const values: Record<string, Record<string, unknown>> = {};
+    let current: string | undefined;
+    for (const line of block.split('\n')) {
+      const top = /^ {4}(\w+)\s*=\s*(.*)$/.exec(line);
+      const pairs = (text: string) => [...text.replace(/\[[^\]]*\]?/g, '[').matchAll(/(\w+)\s*=\s*(\[|[\w."$]+)/g)].map((m) => [m[1] as string, m[2] === '[' ? [{ ipBlock: { cidr: '10.20.48.0/20' } }] : 'sample'] as const);
+      if (top !== null) {
+        current = top[1];
+        values[current] = Object.fromEntries(pairs((top[2] ?? '').replace(/^\{/, '')));
+      } else if (current !== undefined && /^ {6}\w+\s*=/.test(line)) {
+        Object.assign(values[current] ?? {}, Object.fromEntries(pairs(line)));
+      }
+    }
+    expect(Object.keys(values).sort()).toEqual(['image', 'ingress', 'kafka', 'mongo', 'networkPolicy', 'redis', 'serviceAccount']);
+    // Sample values of the right shape where the schema checks a format.
+    Object.assign(values.kafka ?? {}, { brokers: 'b-1.example.kafka.eu-west-1.amazonaws.com:9096' });
+    Object.assign(values.redis ?? {}, { url: 'rediss://master.example.cache.amazonaws.com:6379' });
+    Object.assign(values.serviceAccount ?? {}, { irsaRoleArn: 'arn:aws:iam::123456789012:role/crypto-oms-dev-app' });
+    Object.assign(values.ingress ?? {}, { host: 'oms-dev.example.com' });
+    const generated = join(mkdtempSync(join(tmpdir(), 'crypto-oms-tf-values-')), 'aws-generated.yaml');
+    writeFileSync(generated, stringify(values));
+    const out = runOk(TOOL.helm, ['lint', '--strict', CHART_DIR, '-f', VALUES_FILES.aws, '-f', generated]);
+    expect(out).toMatch(/0 chart\(s\) failed/);
   });
 
   it('passes checkov over both renders with zero failures outside the reviewed baseline (deploy/checkov-baseline.yaml)', () => {
