@@ -198,9 +198,10 @@ describe('Helm chart deploy/helm/crypto-oms', () => {
     for (const line of block.split('\n')) {
       const top = /^ {4}(\w+)\s*=\s*(.*)$/.exec(line);
       const pairs = (text: string) => [...text.replace(/\[[^\]]*\]?/g, '[').matchAll(/(\w+)\s*=\s*(\[|[\w."$]+)/g)].map((m) => [m[1] as string, m[2] === '[' ? [{ ipBlock: { cidr: '10.20.48.0/20' } }] : 'sample'] as const);
-      if (top !== null) {
-        current = top[1];
-        values[current] = Object.fromEntries(pairs((top[2] ?? '').replace(/^\{/, '')));
+      const key = top?.[1];
+      if (key !== undefined) {
+        current = key;
+        values[key] = Object.fromEntries(pairs((top?.[2] ?? '').replace(/^\{/, '')));
       } else if (current !== undefined && /^ {6}\w+\s*=/.test(line)) {
         Object.assign(values[current] ?? {}, Object.fromEntries(pairs(line)));
       }
