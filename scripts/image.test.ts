@@ -88,7 +88,7 @@ describe('Dockerfile', () => {
   });
 
   it('passes hadolint', () => {
-    const hadolint = execFileSync('bash', [join(REPO_ROOT, 'scripts', 'ensure-deploy-tools.sh')], { encoding: 'utf8' }).trim();
+    const hadolint = execFileSync('bash', [join(REPO_ROOT, 'scripts', 'ensure-image-tools.sh')], { encoding: 'utf8' }).trim();
     expect(() => execFileSync(hadolint, ['--no-color', join(REPO_ROOT, 'Dockerfile')], { encoding: 'utf8', stdio: 'pipe' })).not.toThrow();
   });
 });

@@ -45,7 +45,7 @@ describe('docker-compose.yml', () => {
   const envOf = (name: string) => ({ ...envFile(name), ...(services[name]?.environment ?? {}) });
 
   it('parses and validates with docker-compose config', () => {
-    execFileSync('bash', [join(REPO_ROOT, 'scripts', 'ensure-deploy-tools.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('bash', [join(REPO_ROOT, 'scripts', 'ensure-image-tools.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
     expect(() => execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: REPO_ROOT, stdio: 'pipe' })).not.toThrow();
   });
 

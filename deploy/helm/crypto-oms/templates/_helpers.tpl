@@ -1,0 +1,173 @@
+{{- define "oms.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "oms.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- else if contains (include "oms.name" .) .Release.Name -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name (include "oms.name" .) | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "oms.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: {{ include "oms.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: crypto-oms
+{{- end -}}
+
+{{/* Selector labels of one component: (dict "root" $ "component" "api") */}}
+{{- define "oms.selector" -}}
+app.kubernetes.io/name: {{ include "oms.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "oms.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "oms.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "oms.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository .Values.image.tag -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "oms.secretName" -}}
+{{- default (printf "%s-secrets" (include "oms.fullname" .)) .Values.secrets.existingSecret -}}
+{{- end -}}
+
+{{/* The environment variables that make a process bind its port on the pod network: name -> [port env, host env]. */}}
+{{- define "oms.portEnv" -}}
+api: [API_PORT, API_HOST]
+worker: [WORKER_PORT, WORKER_HOST]
+risk: [RISK_PORT, RISK_HOST]
+venue: [VENUE_PORT, VENUE_HOST]
+market-data: [MARKET_DATA_PORT, MARKET_DATA_HOST]
+{{- end -}}
+
+{{/* Who each process calls (workers/*.ts): services of this chart and servers. */}}
+{{- define "oms.calls" -}}
+api: { services: [risk, market-data], servers: [kafka, mongo, redis, temporal] }
+worker: { services: [risk, venue], servers: [kafka, mongo, temporal] }
+risk: { services: [venue], servers: [kafka, mongo, redis] }
+venue: { services: [], servers: [kafka, mongo] }
+market-data: { services: [], servers: [kafka, mongo, redis] }
+create-topics: { services: [], servers: [kafka] }
+register-search-attributes: { services: [], servers: [temporal] }
+seed-demo: { services: [], servers: [kafka, mongo, redis, temporal] }
+{{- end -}}
+
+{{- define "oms.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+fsGroup: 10001
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "oms.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* envFrom, mounts and volumes shared by the Deployments and the Jobs. */}}
+{{- define "oms.envFrom" -}}
+- configMapRef:
+    name: {{ include "oms.fullname" . }}-config
+- secretRef:
+    name: {{ include "oms.secretName" . }}
+{{- end -}}
+
+{{- define "oms.volumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+{{- if .Values.mongo.ca.enabled }}
+- name: mongo-ca
+  mountPath: /etc/crypto-oms/mongo-ca
+  readOnly: true
+{{- end }}
+{{- if .Values.temporal.tls.enabled }}
+- name: temporal-tls
+  mountPath: /etc/crypto-oms/temporal-tls
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{- define "oms.volumes" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 64Mi
+{{- if .Values.mongo.ca.enabled }}
+- name: mongo-ca
+  configMap:
+    name: {{ required "mongo.ca.configMapName is required when mongo.ca.enabled" .Values.mongo.ca.configMapName }}
+    items:
+      - key: {{ .Values.mongo.ca.key }}
+        path: ca.pem
+{{- end }}
+{{- if .Values.temporal.tls.enabled }}
+- name: temporal-tls
+  secret:
+    secretName: {{ required "temporal.tls.existingSecret is required when temporal.tls.enabled" .Values.temporal.tls.existingSecret }}
+{{- end }}
+{{- end -}}
+
+{{/* Egress rules of a process: DNS, the chart's services it calls and the servers. (dict "root" $ "name" "api") */}}
+{{- define "oms.egress" -}}
+{{- $root := .root -}}
+{{- $calls := get (include "oms.calls" $root | fromYaml) .name -}}
+- ports:
+    - { protocol: UDP, port: 53 }
+    - { protocol: TCP, port: 53 }
+{{- range $calls.services }}
+{{- $svc := get $root.Values.services . }}
+- to:
+    - podSelector:
+        matchLabels:
+          {{- include "oms.selector" (dict "root" $root "component" .) | nindent 10 }}
+  ports:
+    - { protocol: TCP, port: {{ $svc.port }} }
+{{- end }}
+{{- range $calls.servers }}
+{{- $server := get $root.Values . }}
+- ports:
+    - { protocol: TCP, port: {{ $server.port }} }
+  {{- if $root.Values.local.enabled }}
+  to:
+    - podSelector:
+        matchLabels:
+          {{- include "oms.selector" (dict "root" $root "component" (printf "local-%s" .)) | nindent 10 }}
+  {{- else if $server.allowTo }}
+  to:
+    {{- toYaml $server.allowTo | nindent 4 }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* With pre-install hook Jobs, what they read (ConfigMap, Secret, ServiceAccount) must exist before them, so it is a
+hook too, of a lower weight. With post-install Jobs (local), it is an ordinary resource of the release. */}}
+{{- define "oms.preHookResource" -}}
+{{- if eq .Values.jobs.hook "pre" -}}
+helm.sh/hook: pre-install,pre-upgrade
+helm.sh/hook-weight: "-10"
+helm.sh/hook-delete-policy: before-hook-creation
+{{- end -}}
+{{- end -}}

@@ -1,0 +1,230 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { CHART_DIR, checkov, ensureTools, parseManifests, renderChart, run, runOk, TERRAFORM_DIR, TOOL, VALUES_FILES, type K8sObject, type ValuesName } from './tools';
+
+const SERVICES = ['api', 'worker', 'risk', 'venue', 'market-data'] as const;
+/** Who each process calls (workers/*.ts): the chart's NetworkPolicies must allow exactly these services. */
+const CALLS: Record<(typeof SERVICES)[number], string[]> = {
+  api: ['risk', 'market-data'],
+  worker: ['risk', 'venue'],
+  risk: ['venue'],
+  venue: [],
+  'market-data': [],
+};
+
+interface Container {
+  name: string;
+  image: string;
+  command?: string[];
+  startupProbe?: { httpGet?: { path: string } };
+  livenessProbe?: { httpGet?: { path: string } };
+  readinessProbe?: { httpGet?: { path: string } };
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  securityContext?: Record<string, unknown>;
+  volumeMounts?: Array<{ name: string; mountPath: string }>;
+}
+interface PodSpec {
+  containers: Container[];
+  securityContext?: Record<string, unknown>;
+  terminationGracePeriodSeconds?: number;
+  serviceAccountName?: string;
+}
+const podSpec = (o: K8sObject): PodSpec => (o.spec as { template: { spec: PodSpec } }).template.spec;
+const named = (objects: K8sObject[], kind: string, name: string): K8sObject | undefined => objects.find((o) => o.kind === kind && o.metadata.name === name);
+const ofKind = (objects: K8sObject[], kind: string): K8sObject[] => objects.filter((o) => o.kind === kind);
+
+/** The chart: helm lint, a strict schema check of both renders, and what issue 13 asks of every object. */
+describe('Helm chart deploy/helm/crypto-oms', () => {
+  const rendered: Partial<Record<ValuesName, string>> = {};
+  const objects: Partial<Record<ValuesName, K8sObject[]>> = {};
+
+  beforeAll(() => {
+    ensureTools('helm', 'kubeconform', 'pytools');
+    for (const values of ['local', 'aws'] as const) {
+      rendered[values] = renderChart(values);
+      objects[values] = parseManifests(rendered[values]);
+    }
+  }, 30 * 60_000);
+
+  it.each(['local', 'aws'] as const)('passes helm lint --strict with values-%s.yaml', (values) => {
+    const out = runOk(TOOL.helm, ['lint', '--strict', CHART_DIR, '-f', VALUES_FILES[values], '--kube-version', '1.37.0']);
+    expect(out).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
+
+  it('refuses values the schema does not know (values.schema.json is strict)', () => {
+    const unknownKey = run(TOOL.helm, ['lint', '--strict', CHART_DIR, '-f', VALUES_FILES.aws, '--set', 'services.api.replicaCount=3']);
+    expect(unknownKey.status).not.toBe(0);
+    expect(unknownKey.stdout + unknownKey.stderr).toMatch(/replicaCount/);
+    const productionWithoutSecret = run(TOOL.helm, ['template', 'oms', CHART_DIR, '-f', VALUES_FILES.aws, '--set', 'secrets.existingSecret=']);
+    expect(productionWithoutSecret.status).not.toBe(0);
+  });
+
+  it.each(['local', 'aws'] as const)('renders values-%s.yaml into objects kubeconform -strict accepts (Kubernetes 1.37 schemas)', (values) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'crypto-oms-chart-')), `${values}.yaml`);
+    writeFileSync(file, rendered[values] ?? '');
+    const result = run(TOOL.kubeconform, [
+      '-strict', '-summary', '-output', 'text',
+      '-schema-location', `${TOOL.schemas}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
+      // The ServiceMonitor CRD is not in the Kubernetes schemas: the kube-apiserver test checks it against its CRD.
+      '-skip', 'ServiceMonitor',
+      file,
+    ]);
+    expect({ status: result.status, out: result.stdout + result.stderr }).toEqual({ status: 0, out: expect.stringMatching(/Invalid: 0, Errors: 0/) });
+    expect(result.stdout).not.toMatch(/Skipped: [1-9].*Valid: 0/);
+    // The same check refuses a field Kubernetes does not have.
+    writeFileSync(file, (rendered[values] ?? '').replace(/^( +)imagePullPolicy: (\w+)$/m, '$1imagePullPolicy: $2\n$1pullPolicy: Always'));
+    const broken = run(TOOL.kubeconform, ['-strict', '-schema-location', `${TOOL.schemas}/{{ .ResourceKind }}{{ .KindSuffix }}.json`, '-skip', 'ServiceMonitor', file]);
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toMatch(/additional properties 'pullPolicy' not allowed/);
+  });
+
+  it.each(['local', 'aws'] as const)('values-%s.yaml: a Deployment per service with probes, resources and a restricted securityContext on every container', (values) => {
+    const all = objects[values] ?? [];
+    for (const service of SERVICES) expect(named(all, 'Deployment', `${values === 'local' ? 'oms' : 'crypto-oms'}-${service}`)).toBeDefined();
+    const deployments = ofKind(all, 'Deployment');
+    expect(deployments.length).toBe(values === 'local' ? 9 : 5);
+    for (const d of [...deployments, ...ofKind(all, 'Job')]) {
+      const spec = podSpec(d);
+      expect({ name: d.metadata.name, pod: spec.securityContext }).toEqual({
+        name: d.metadata.name,
+        pod: expect.objectContaining({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }),
+      });
+      for (const c of spec.containers) {
+        const where = `${d.kind} ${d.metadata.name}/${c.name}`;
+        if (d.kind === 'Deployment') {
+          expect({ where, probes: [!!c.startupProbe, !!c.livenessProbe, !!c.readinessProbe] }).toEqual({ where, probes: [true, true, true] });
+        }
+        expect({ where, requests: Object.keys(c.resources?.requests ?? {}).sort(), limits: Object.keys(c.resources?.limits ?? {}).sort() }).toEqual({
+          where,
+          requests: ['cpu', 'memory'],
+          limits: ['cpu', 'memory'],
+        });
+        expect({ where, sc: c.securityContext }).toEqual({
+          where,
+          sc: expect.objectContaining({ allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } }),
+        });
+      }
+    }
+  });
+
+  it.each(['local', 'aws'] as const)('values-%s.yaml: the services run node dist/workers/<name>.js read-only, probe /health and /ready, and outlast their drain', (values) => {
+    const all = objects[values] ?? [];
+    const prefix = values === 'local' ? 'oms' : 'crypto-oms';
+    for (const service of SERVICES) {
+      const d = named(all, 'Deployment', `${prefix}-${service}`);
+      const spec = podSpec(d as K8sObject);
+      const [c] = spec.containers;
+      expect(c?.command).toEqual(['node', `dist/workers/${service}.js`]);
+      expect(c?.startupProbe?.httpGet?.path).toBe('/health');
+      expect(c?.livenessProbe?.httpGet?.path).toBe('/health');
+      expect(c?.readinessProbe?.httpGet?.path).toBe('/ready');
+      expect(c?.securityContext?.readOnlyRootFilesystem).toBe(true);
+      expect(c?.volumeMounts).toEqual(expect.arrayContaining([{ name: 'tmp', mountPath: '/tmp' }]));
+      // Kafka's default session timeout is 30 s; every drain (server close, consumer stop, worker shutdown) fits in more.
+      expect(spec.terminationGracePeriodSeconds).toBeGreaterThan(30);
+    }
+    expect(podSpec(named(all, 'Deployment', `${prefix}-worker`) as K8sObject).terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
+  });
+
+  it('values-aws.yaml: HPAs for api, worker and market-data, a PDB per service, IRSA, the Ingress, the ServiceMonitor', () => {
+    const all = objects.aws ?? [];
+    expect(ofKind(all, 'HorizontalPodAutoscaler').map((o) => o.metadata.name).sort()).toEqual(['crypto-oms-api', 'crypto-oms-market-data', 'crypto-oms-worker']);
+    expect(ofKind(all, 'PodDisruptionBudget').map((o) => o.metadata.name).sort()).toEqual(SERVICES.map((s) => `crypto-oms-${s}`).sort());
+    expect(named(all, 'ServiceAccount', 'crypto-oms')?.metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::\d{12}:role\//);
+    expect(named(all, 'ServiceMonitor', 'crypto-oms')).toBeDefined();
+    expect(named(all, 'Secret', 'crypto-oms-secrets')).toBeUndefined();
+    const ingress = named(all, 'Ingress', 'crypto-oms') as K8sObject;
+    const paths = (ingress.spec as { rules: Array<{ http: { paths: Array<{ path: string; backend: { service: { name: string } } }> } }> }).rules[0]?.http.paths;
+    expect(paths?.map((p) => [p.path, p.backend.service.name])).toEqual([
+      ['/ws/market-data', 'crypto-oms-market-data'],
+      ['/', 'crypto-oms-api'],
+    ]);
+  });
+
+  it.each([
+    ['aws', 'pre-install,pre-upgrade'],
+    ['local', 'post-install,post-upgrade'],
+  ] as const)('values-%s.yaml: hook Jobs create the topics and register the search attributes (%s)', (values, hook) => {
+    const jobs = ofKind(objects[values] ?? [], 'Job');
+    const commands = jobs.map((j) => podSpec(j).containers[0]?.command?.join(' '));
+    expect(commands).toEqual(expect.arrayContaining(['node dist/workers/create-topics.js', 'node dist/workers/register-search-attributes.js']));
+    for (const job of jobs) expect(job.metadata.annotations?.['helm.sh/hook']).toBe(hook);
+    // What pre-install Jobs read must exist before them: the ConfigMap (and Secret, ServiceAccount) are hooks of a lower
+    // weight then; before post-install Jobs they are ordinary resources of the release.
+    for (const kind of ['ConfigMap', 'ServiceAccount']) {
+      const annotations = ofKind(objects[values] ?? [], kind)[0]?.metadata.annotations ?? {};
+      if (hook.startsWith('pre-')) expect(annotations).toEqual(expect.objectContaining({ 'helm.sh/hook': hook, 'helm.sh/hook-weight': '-10' }));
+      else expect(annotations['helm.sh/hook']).toBeUndefined();
+    }
+  });
+
+  it.each(['local', 'aws'] as const)('values-%s.yaml: each service has a NetworkPolicy that lets it call only the services it uses', (values) => {
+    const all = objects[values] ?? [];
+    const prefix = values === 'local' ? 'oms' : 'crypto-oms';
+    for (const service of SERVICES) {
+      const policy = named(all, 'NetworkPolicy', `${prefix}-${service}`) as K8sObject;
+      const spec = policy.spec as {
+        policyTypes: string[];
+        egress: Array<{
+          to?: Array<{ podSelector?: { matchLabels: Record<string, string> }; namespaceSelector?: unknown; ipBlock?: { cidr: string } }>;
+          ports: Array<{ port: number }>;
+        }>;
+      };
+      expect(spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      const calledServices = spec.egress
+        .flatMap((rule) => rule.to ?? [])
+        // Pods of this release (a peer with a namespaceSelector is elsewhere: Temporal's own namespace).
+        .filter((peer) => peer.namespaceSelector === undefined)
+        .map((peer) => peer.podSelector?.matchLabels['app.kubernetes.io/component'])
+        .filter((c): c is string => c !== undefined && !c.startsWith('local-'));
+      expect({ service, calls: calledServices.sort() }).toEqual({ service, calls: [...CALLS[service]].sort() });
+      // Every egress rule but DNS names its destination.
+      for (const rule of spec.egress) {
+        if (rule.ports.some((p) => p.port === 53)) continue;
+        expect({ service, to: (rule.to ?? []).length > 0 }).toEqual({ service, to: true });
+      }
+    }
+  });
+
+  it("takes the values Terraform generates (terraform/modules/stack output helm_values) on top of values-aws.yaml", () => {
+    // The keys of the yamlencode({...}) in the output, read from the HCL (Terraform cannot run here): key = value
+    // pairs at the first two levels; lists of peers (allowTo, ingressFrom) get a sample CIDR.
+    const hcl = readFileSync(join(TERRAFORM_DIR, 'modules', 'stack', 'outputs.tf'), 'utf8');
+    const block = /output "helm_values" \{[\s\S]*?yamlencode\(\{([\s\S]*?)\n {2}\}\)/.exec(hcl)?.[1] ?? '';
+    const values: Record<string, Record<string, unknown>> = {};
+    let current: string | undefined;
+    for (const line of block.split('\n')) {
+      const top = /^ {4}(\w+)\s*=\s*(.*)$/.exec(line);
+      const pairs = (text: string) => [...text.replace(/\[[^\]]*\]?/g, '[').matchAll(/(\w+)\s*=\s*(\[|[\w."$]+)/g)].map((m) => [m[1] as string, m[2] === '[' ? [{ ipBlock: { cidr: '10.20.48.0/20' } }] : 'sample'] as const);
+      const key = top?.[1];
+      if (key !== undefined) {
+        current = key;
+        values[key] = Object.fromEntries(pairs((top?.[2] ?? '').replace(/^\{/, '')));
+      } else if (current !== undefined && /^ {6}\w+\s*=/.test(line)) {
+        Object.assign(values[current] ?? {}, Object.fromEntries(pairs(line)));
+      }
+    }
+    expect(Object.keys(values).sort()).toEqual(['image', 'ingress', 'kafka', 'mongo', 'networkPolicy', 'redis', 'serviceAccount']);
+    // Sample values of the right shape where the schema checks a format.
+    Object.assign(values.kafka ?? {}, { brokers: 'b-1.example.kafka.eu-west-1.amazonaws.com:9096' });
+    Object.assign(values.redis ?? {}, { url: 'rediss://master.example.cache.amazonaws.com:6379' });
+    Object.assign(values.serviceAccount ?? {}, { irsaRoleArn: 'arn:aws:iam::123456789012:role/crypto-oms-dev-app' });
+    Object.assign(values.ingress ?? {}, { host: 'oms-dev.example.com' });
+    const generated = join(mkdtempSync(join(tmpdir(), 'crypto-oms-tf-values-')), 'aws-generated.yaml');
+    writeFileSync(generated, stringify(values));
+    const out = runOk(TOOL.helm, ['lint', '--strict', CHART_DIR, '-f', VALUES_FILES.aws, '-f', generated]);
+    expect(out).toMatch(/0 chart\(s\) failed/);
+  });
+
+  it('passes checkov over both renders with zero failures outside the reviewed baseline (deploy/checkov-baseline.yaml)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crypto-oms-checkov-'));
+    writeFileSync(join(dir, 'local.yaml'), rendered.local ?? '');
+    writeFileSync(join(dir, 'aws.yaml'), rendered.aws ?? '');
+    const { uncovered, unused, passed } = checkov('kubernetes', { dir });
+    expect(uncovered).toEqual([]);
+    expect(unused).toEqual([]);
+    expect(passed).toBeGreaterThan(100);
+  }, 300_000);
+});
