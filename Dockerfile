@@ -60,7 +60,7 @@ ENV NODE_ENV=production
 ENV OMS_ENV=production
 # The market data files (CSV, see README "Market data") are not in the image: mount them here.
 ENV MARKET_DATA_DIR=/data/market
-# The port HEALTHCHECK probes: the process's own (API_PORT, RISK_PORT, VENUE_PORT or MARKET_DATA_PORT).
+# The port HEALTHCHECK probes: the process's own (API_PORT, RISK_PORT, VENUE_PORT, MARKET_DATA_PORT or WORKER_PORT).
 ENV HEALTHCHECK_PORT=5000
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json ./
@@ -68,7 +68,7 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/web/dist ./web/dist
 # The base image's `node` user, by number: Kubernetes' runAsNonRoot can only verify a numeric user.
 USER 1000:1000
-EXPOSE 5000 5001 5002 5003
+EXPOSE 5000 5001 5002 5003 5004
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.HEALTHCHECK_PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
