@@ -6,6 +6,7 @@ import { requestContext, type ServiceEnv } from './context';
 import { errorResponse, handleError } from './errors';
 import { createHealthRoutes } from './health';
 import { internalAuth } from './internal-auth';
+import { allowedMethods, answerUnroutedMethod } from './method-not-allowed';
 import { registerValibotConverter, serveOpenApi } from './openapi';
 import { allowedHosts, DEFAULT_ALLOWED_HOSTS, jsonBodiesOnly } from './request-guards';
 
@@ -62,7 +63,14 @@ export function createServiceApp<E extends ServiceEnv = ServiceEnv>(options: Ser
   if (options.internalAuth !== undefined) app.use(internalAuth(options.internalAuth));
   app.use(jsonBodiesOnly());
   app.onError(handleError);
-  app.notFound((c) => errorResponse(c, new DomainError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
+  // A path that exists under other methods: 405 METHOD_NOT_ALLOWED with `Allow` (OPTIONS: 204 with it); else 404.
+  const allowed = allowedMethods(() => app.routes);
+  app.notFound(
+    (c) =>
+      answerUnroutedMethod(c, allowed, (refused, allow) =>
+        errorResponse(refused, new DomainError('METHOD_NOT_ALLOWED', `${refused.req.method} is not allowed on ${refused.req.path}; allowed: ${allow.join(', ')}`, { allow })),
+      ) ?? errorResponse(c, new DomainError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)),
+  );
 
   app.route('/', createHealthRoutes(options.readiness));
   serveOpenApi(app, options.openApi, options.openApi.extra);
