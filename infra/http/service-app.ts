@@ -7,7 +7,8 @@ import { errorResponse, handleError } from './errors';
 import { createHealthRoutes } from './health';
 import { internalAuth } from './internal-auth';
 import { allowedMethods, answerUnroutedMethod } from './method-not-allowed';
-import { registerValibotConverter, serveOpenApi } from './openapi';
+import { describeRoute } from 'hono-openapi';
+import { INTERNAL_SIGNATURE_SECURITY, PUBLIC_ROUTE, registerValibotConverter, serveOpenApi } from './openapi';
 import { allowedHosts, DEFAULT_ALLOWED_HOSTS, jsonBodiesOnly } from './request-guards';
 
 /** Every body these services take is a few hundred bytes. */
@@ -73,8 +74,12 @@ export function createServiceApp<E extends ServiceEnv = ServiceEnv>(options: Ser
   );
 
   app.route('/', createHealthRoutes(options.readiness));
-  serveOpenApi(app, options.openApi, options.openApi.extra);
-  if (options.docs !== undefined) app.get('/docs', options.docs);
+  // An internal service's document says every operation needs a signed call, but for those marked PUBLIC_ROUTE.
+  serveOpenApi(app, options.openApi, { ...(options.internalAuth === undefined ? {} : INTERNAL_SIGNATURE_SECURITY), ...options.openApi.extra });
+  if (options.docs !== undefined) {
+    const docsPage = { description: 'The API reference page', content: { 'text/html': { schema: { type: 'string' as const } } } };
+    app.get('/docs', describeRoute({ ...PUBLIC_ROUTE, summary: 'A browsable reference of /openapi.json', tags: ['ops'], responses: { 200: docsPage } }), options.docs);
+  }
 
   return app;
 }
