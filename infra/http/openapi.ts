@@ -208,6 +208,8 @@ export function serveOpenApi(app: Hono<any>, info: { title: string; description:
       document ??= generateSpecs(
         app,
         {
+          // Described routes only; /openapi.json itself has a dot, which the default would take for a static file.
+          excludeStaticFile: false,
           documentation: {
             info: { title: info.title, version: '1.0.0', description: `${info.description} ${ENVELOPE}` },
             servers: [{ url: '/' }],

@@ -173,13 +173,19 @@ describe('createServiceApp', () => {
     const { request } = setup({ openApi: { title: 'test service', description: 'A service for the test.', extra: { security: [{ bearer: [] }] } } });
     const doc = await request('/openapi.json');
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.json.paths).sort()).toEqual(['/health', '/ready', '/things']);
+    expect(Object.keys(doc.json.paths).sort()).toEqual(['/health', '/openapi.json', '/ready', '/things']);
     expect(doc.json.info).toMatchObject({ title: 'test service', version: '1.0.0' });
     expect(doc.json.info.description).toMatch(/^A service for the test\. Errors share one envelope/);
     expect(doc.json.security).toEqual([{ bearer: [] }]);
+    // The probes and the description are public; a route without its own say needs the credential, and may answer 401.
+    for (const path of ['/health', '/ready', '/openapi.json']) expect([path, doc.json.paths[path].get.security]).toEqual([path, []]);
+    expect(doc.json.paths['/things'].post.security).toBeUndefined();
+    expect(Object.keys(doc.json.paths['/things'].post.responses).sort()).toEqual(['200', '401']);
     expectEnvelope(await request('/docs'), 404, 'NOT_FOUND');
 
-    const withDocs = await setup({ docs: async (c) => c.html('<a href="/openapi.json">the API</a>') }).request('/docs');
+    const docsApp = setup({ docs: async (c) => c.html('<a href="/openapi.json">the API</a>') });
+    const withDocs = await docsApp.request('/docs');
+    expect((await docsApp.request('/openapi.json')).json.paths['/docs'].get.security).toEqual([]);
     expect(withDocs.status).toBe(200);
     expect(withDocs.headers.get('content-type')).toContain('text/html');
     expect(withDocs.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
@@ -254,6 +260,12 @@ describe('createServiceApp', () => {
     it('keeps the probes and the API description public', async () => {
       const { request } = setup({ internalAuth: { secrets: [secret] }, docs: async (c) => c.html('docs') });
       for (const path of ['/health', '/ready', '/openapi.json', '/docs']) expect([path, (await request(path)).status]).toEqual([path, 200]);
+      // The document says so: signed calls by default, none for the public routes; the signed ones may answer 401.
+      const doc = (await request('/openapi.json')).json;
+      expect(doc.security).toEqual([{ internalSignature: [] }]);
+      expect(doc.components.securitySchemes.internalSignature).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-OMS-Signature' });
+      for (const path of ['/health', '/ready', '/openapi.json', '/docs']) expect([path, doc.paths[path].get.security]).toEqual([path, []]);
+      expect(doc.paths['/things'].post.responses['401']).toBeDefined();
     });
 
     it('refuses to be made without a secret', () => {
