@@ -1,15 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { alertRules, dashboardExpressions, exportedNames, metricNamesIn, usedMetricNames } from '../../test/harness/metric-names';
+import { alertRules, dashboardExpressions, exportedNames, metricNamesIn, usedMetricNames } from '../harness/metric-names';
 
 /**
  * The alert rules checked by Prometheus' own promtool (built from the Go module proxy once, scripts/ensure-promtool.sh):
  * `check rules` (syntax, PromQL) and `test rules` (alerts.test.yml: each alert fires on its series and not on a
  * healthy one); every alert has a severity, a summary and a runbook entry that exists in the README; the dashboard
- * parses and every panel queries something. That the names exist in the running system is test/observability/.
+ * parses and every panel queries something. That the names exist in the running system: metrics-exported.test.ts.
  */
-const PROMETHEUS = join(__dirname, 'prometheus');
+const PROMETHEUS = join(__dirname, '..', '..', 'deploy', 'observability', 'prometheus');
 
 describe('alert rules (promtool)', () => {
   let promtool: string;
