@@ -9,6 +9,7 @@ import type { FillStore } from '../infra/mongo/fill-store';
 import type { OrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
 import type { OrderStore } from '../infra/mongo/order-store';
 import { serviceError, type JsonResponse } from '../infra/http/http-json';
+import { recordOrderAnomaly, recordOrderTransition, settlementDuration } from '../infra/metrics/order-metrics';
 import type { RiskClient } from '../infra/http/risk-client';
 import type { VenueClient, VenueOrderState } from '../infra/http/venue-client';
 
@@ -45,7 +46,7 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
     /** Persists one transition (versioned upsert + audit entry, and the fill) and publishes it to `executions`. */
     async recordTransition(input: RecordTransitionInput): Promise<void> {
       const { order, previousStatus, reason, fill } = input;
-      await deps.orders.recordTransition(order, {
+      const { applied } = await deps.orders.recordTransition(order, {
         previousStatus,
         eventType: 'ExecutionReport',
         occurredAt: order.updatedAt,
@@ -67,6 +68,8 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
           executedAt: order.updatedAt,
         });
       }
+      // Counted when the store moved: a retried activity or a replayed older version is not a second transition.
+      if (applied) recordOrderTransition(order, fill !== undefined);
       const report: ExecutionReport = {
         eventId: orderEventId(order.orderId, order.version),
         eventType: 'ExecutionReport',
@@ -114,6 +117,7 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
       liquidity: 'MAKER' | 'TAKER';
       contra?: { accountId: string; orderId: string };
     }): Promise<{ fee: string; feeAsset: string }> {
+      const settling = settlementDuration.startTimer();
       const { tradeId, ...own } = input;
       const { contra } = input;
       const answer = await deps.risk.settleFill(own);
@@ -134,6 +138,7 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
         });
         if (!house.ok) throw await refusedSettlement(deps, input, contraFillId, { status: house.status, body: { error: house.error } });
       }
+      settling();
       return { fee: answer.fill.fee.amount, feeAsset: answer.fill.fee.asset };
     },
 
@@ -167,6 +172,7 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
     async recordAnomaly(input: { order: OrderView; kind: string; details: Record<string, unknown> }): Promise<void> {
       deps.logger.error({ orderId: input.order.orderId, kind: input.kind, details: input.details }, 'order.anomaly');
       await deps.anomalies.record({ orderId: input.order.orderId, accountId: input.order.accountId, kind: input.kind, version: input.order.version, details: input.details });
+      recordOrderAnomaly(input.kind);
     },
   };
 }
@@ -194,6 +200,7 @@ async function refusedSettlement(
       version: 0,
       details: { fillId, symbol: input.symbol, side: input.side, quantity: input.quantity, price: input.price, message: error.message },
     });
+    recordOrderAnomaly(`SETTLEMENT_${error.code}`);
   }
   return failure;
 }

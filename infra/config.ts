@@ -203,6 +203,12 @@ const EnvSchema = v.object({
   /** Least time between two writes of a symbol's hot snapshot, ticker update or PriceUpdate. */
   MARKET_DATA_THROTTLE_MS: v.optional(v.pipe(v.string(), v.regex(/^\d{1,5}$/, 'must be an integer 10-10000'), v.transform(Number), v.minValue(10), v.maxValue(10_000)), '250'),
   VENUE_PORT: Port(5003),
+  // The worker's own HTTP server (/health, /ready, /metrics) and the Temporal Core SDK's Prometheus exporter it merges.
+  WORKER_HOST: v.optional(v.pipe(v.string(), v.minLength(1)), '127.0.0.1'),
+  WORKER_PORT: Port(5004),
+  WORKER_TEMPORAL_METRICS_PORT: Port(5005),
+  /** An order neither terminal nor resting whose last transition is older than this counts in oms_orders_stuck. */
+  ORDER_STUCK_SECONDS: PositiveInt(60),
   RISK_URL: v.optional(v.pipe(v.string(), v.url('must be a URL')), 'http://127.0.0.1:5001'),
   VENUE_URL: v.optional(v.pipe(v.string(), v.url('must be a URL')), 'http://127.0.0.1:5003'),
   /** Where the order API reaches the market data service's REST routes for the dashboard; default http://127.0.0.1:MARKET_DATA_PORT. */
@@ -266,6 +272,8 @@ export interface AppConfig {
     readonly throttleMs: number;
   };
   readonly venue: { readonly port: number; readonly url: string };
+  /** The worker's HTTP server; temporalMetricsPort: the Core SDK's Prometheus exporter (on the worker's host), merged into its /metrics. */
+  readonly worker: { readonly host: string; readonly port: number; readonly temporalMetricsPort: number; readonly stuckOrderSeconds: number };
   /** Signed calls to the risk engine and the venue: sign with secrets[0], accept any (infra/http/internal-auth.ts). */
   readonly internalAuth: { readonly secrets: readonly string[] };
   /** The Host names every HTTP service answers to (infra/http/request-guards.ts): localhost plus HTTP_ALLOWED_HOSTS. */
@@ -287,6 +295,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration: ${describeIssues(validationIssues(parsed.issues, 'environment'))}`);
   }
   const e = parsed.output;
+  if (e.WORKER_PORT === e.WORKER_TEMPORAL_METRICS_PORT) {
+    throw new ConfigError(`invalid configuration: WORKER_PORT and WORKER_TEMPORAL_METRICS_PORT must differ (both ${e.WORKER_PORT})`);
+  }
   return {
     rootDir: paths.rootDir,
     env: e.OMS_ENV,
@@ -322,6 +333,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throttleMs: e.MARKET_DATA_THROTTLE_MS,
     },
     venue: { port: e.VENUE_PORT, url: e.VENUE_URL },
+    worker: { host: e.WORKER_HOST, port: e.WORKER_PORT, temporalMetricsPort: e.WORKER_TEMPORAL_METRICS_PORT, stuckOrderSeconds: e.ORDER_STUCK_SECONDS },
     internalAuth: { secrets: internalAuthSecrets(e.OMS_ENV, e.INTERNAL_AUTH_SECRETS) },
     http: { allowedHosts: ['localhost', ...(e.HTTP_ALLOWED_HOSTS ?? [])] },
     dashboard: { dir: e.DASHBOARD_DIR, wsUrl: e.DASHBOARD_WS_URL, marketDataUrl: e.MARKET_DATA_URL ?? `http://127.0.0.1:${e.MARKET_DATA_PORT}` },

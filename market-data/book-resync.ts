@@ -1,6 +1,7 @@
 import { abortableSleep } from '../infra/abortable-sleep';
 import type { Logger } from '../infra/logger';
 import type { BookSnapshot } from './book-sync';
+import { recordBookResync } from './metrics';
 import type { Candle } from './candles';
 import type { MarketState } from './market-state';
 
@@ -73,6 +74,7 @@ export class BookResync {
       try {
         const snapshot = await this.options.fetch(symbol);
         this.snapshots += 1;
+        recordBookResync(symbol);
         const outcome = this.options.state.applySnapshot(symbol, snapshot, ticket);
         failures = 0;
         logger.info(

@@ -63,6 +63,11 @@ export class MatchingEngine {
   }
 
   /** Sequence of the last event emitted (0 before any). */
+  /** Price levels on each side (for the book depth gauge): cheap, no snapshot. */
+  get levelCounts(): { bids: number; asks: number } {
+    return { bids: this.bids.levels.length, asks: this.asks.levels.length };
+  }
+
   get lastSequence(): number {
     return this.sequence;
   }

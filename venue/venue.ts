@@ -46,6 +46,7 @@ import { assertSameTerms, engineTerms, newRecord, orderView, type KnownOrder } f
 import type { LiquidityCommand } from './liquidity-simulator';
 import type { MatchingEngine } from './matching-engine';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+import { recordVenueOrder, recordVenueTrades } from './metrics';
 import { SerialQueue } from './serial-queue';
 import type { BookView, CancelReasonInput, VenueOrderRequest } from './schemas';
 
@@ -196,6 +197,11 @@ export class Venue {
     };
   }
 
+  /** Price levels per side of every book (the depth gauge reads it when scraped). */
+  bookDepths(): Array<{ symbol: string; bids: number; asks: number }> {
+    return [...this.engines.entries()].map(([symbol, slot]) => ({ symbol, ...slot.engine.levelCounts }));
+  }
+
   /** Finishes queued calls, then publishes what is committed (what is left goes out on the next start). */
   async stop(): Promise<void> {
     await this.queue.drain();
@@ -216,6 +222,7 @@ export class Venue {
       await this.execute(request.symbol, (engine) => engine.submit(engineTerms(draft)), { draft });
       const committed = this.known.get(request.orderId);
       if (committed === undefined) throw new Error(`the engine gave no answer for order ${request.orderId}`);
+      recordVenueOrder(draft.type, committed.record.status === 'REJECTED' ? 'rejected' : 'accepted');
       return { order: orderView(committed), created: true };
     });
   }
@@ -231,6 +238,7 @@ export class Venue {
     const events = call(slot.engine);
     slot.resting.follow(events);
     slot.orders += events.filter((e) => e.type === 'ACCEPTED' || e.type === 'REJECTED').length;
+    recordVenueTrades(symbol, events.filter((e) => e.type === 'TRADE').length);
     const nowIso = this.now().toISOString();
     const firstFeedVersion = (this.feedVersions.get(symbol) ?? this.feedBase) + 1;
     const { draft } = options;

@@ -11,6 +11,7 @@ import { MongoAdminAuditStore } from '../infra/mongo/admin-audit-store';
 import { createKafka, pingKafka } from '../infra/kafka/client';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { createLogger } from '../infra/logger';
+import { initProcessMetrics } from '../infra/metrics/registry';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { MongoOrderStore } from '../infra/mongo/order-store';
 import { createRedis } from '../infra/redis/client';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   // Before anything connects: a production process without its pepper stops here.
   apiKeyHashing(config);
   const logger = createLogger({ name: 'api', level: config.logLevel });
+  initProcessMetrics('api');
 
   const mongo = await connectMongo(config.mongo);
   await ensureIndexes(mongo.db);

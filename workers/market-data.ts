@@ -6,6 +6,7 @@ import { createInternalSigner } from '../infra/http/internal-auth';
 import { createKafka, pingKafka } from '../infra/kafka/client';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { createLogger } from '../infra/logger';
+import { initProcessMetrics } from '../infra/metrics/registry';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { createRedis } from '../infra/redis/client';
 import { createMarketDataService } from '../market-data/service';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   // Before anything connects: a production process without its pepper stops here.
   apiKeyHashing(config);
   const logger = createLogger({ name: 'market-data', level: config.logLevel });
+  initProcessMetrics('market-data');
   const { marketData } = config;
 
   const mongo = await connectMongo(config.mongo);

@@ -6,6 +6,7 @@ import { VenueClient } from '../infra/http/venue-client';
 import { createKafka } from '../infra/kafka/client';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { createLogger } from '../infra/logger';
+import { initProcessMetrics } from '../infra/metrics/registry';
 import { MongoAccountStore } from '../infra/mongo/account-store';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { createRedis } from '../infra/redis/client';
@@ -20,6 +21,7 @@ import { onShutdownSignal } from './shutdown';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ name: 'risk', level: config.logLevel });
+  initProcessMetrics('risk');
   const symbols = new SymbolRegistry(DEFAULT_SYMBOLS);
 
   const mongo = await connectMongo(config.mongo);

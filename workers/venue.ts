@@ -4,10 +4,12 @@ import { loadConfig } from '../infra/config';
 import { createKafka, pingKafka } from '../infra/kafka/client';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { createLogger } from '../infra/logger';
+import { initProcessMetrics } from '../infra/metrics/registry';
 import { connectMongo } from '../infra/mongo/client';
 import { ensureVenueIndexes, MongoVenueStore } from '../infra/mongo/venue-store';
 import { createVenueApp } from '../venue/app';
 import { loadVenueConfig } from '../venue/config';
+import { observeVenue } from '../venue/metrics';
 import { startLiquidityReplay } from '../venue/liquidity-replay';
 import type { ReplayDriver } from '../venue/replay-driver';
 import { Venue } from '../venue/venue';
@@ -18,6 +20,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const venueConfig = loadVenueConfig(process.env, { rootDir: config.rootDir });
   const logger = createLogger({ name: 'venue', level: config.logLevel });
+  initProcessMetrics('venue');
   const symbols = new SymbolRegistry(DEFAULT_SYMBOLS);
 
   const mongo = await connectMongo(config.mongo);
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
   const epoch = await store.nextRunEpoch();
   const venue = new Venue({ store, publisher, topics: config.kafka.topics, symbols, logger, epoch });
   const recovered = await venue.recover();
+  observeVenue(venue);
   logger.info({ epoch, ...recovered }, 'venue.recovered');
 
   let replay: ReplayDriver | undefined;

@@ -1,3 +1,4 @@
+import { serve } from '@hono/node-server';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createOrderActivities } from '../activities/order-activities';
 import { createInternalSigner } from '../infra/http/internal-auth';
@@ -6,7 +7,11 @@ import { VenueClient } from '../infra/http/venue-client';
 import { OrderCreatedEventSchema } from '../domain/events';
 import { VenueReportSchema } from '../domain/venue-events';
 import { loadConfig } from '../infra/config';
-import { createKafka } from '../infra/kafka/client';
+import { createKafka, pingKafka } from '../infra/kafka/client';
+import { createServiceApp } from '../infra/http/service-app';
+import { initProcessMetrics } from '../infra/metrics/registry';
+import { startStuckOrdersMonitor } from '../infra/metrics/stuck-orders-monitor';
+import { fetchTemporalMetrics, temporalMetricsTelemetry } from '../infra/temporal/sdk-metrics';
 import { parseMessage, startConsumer } from '../infra/kafka/consumer';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { dlqTopic } from '../infra/kafka/topics';
@@ -31,8 +36,10 @@ async function main(): Promise<void> {
   const { topics } = config.kafka;
   const groups = orderProcessorGroups(config.kafka.prefix);
   const logger = createLogger({ name: 'worker', level: config.logLevel });
+  initProcessMetrics('worker');
   // The process owns its shutdown order (consumer first, then the worker): the SDK must not act on signals itself.
-  Runtime.install({ shutdownSignals: [] });
+  // Installed here, once, before any connection: the Core SDK's metrics go to a loopback port merged into /metrics.
+  Runtime.install({ shutdownSignals: [], telemetryOptions: temporalMetricsTelemetry(config.worker.temporalMetricsPort, 'worker') });
 
   const mongo = await connectMongo(config.mongo);
   await ensureIndexes(mongo.db);
@@ -84,10 +91,43 @@ async function main(): Promise<void> {
   const consumer = await consume(groups.orders, topics.orders, (value) => intake(parseMessage(OrderCreatedEventSchema, value)));
   const reportIntake = createVenueReportIntake({ workflows, logger });
   const reports = await consume(groups.venueReports, topics.venueReports, (value) => reportIntake(parseMessage(VenueReportSchema, value)));
-  logger.info({ taskQueue: config.temporal.taskQueue, groups: [groups.orders, groups.venueReports], topics: [topics.orders, topics.venueReports] }, 'worker.ready');
+  const stuck = startStuckOrdersMonitor({ db: mongo.db, stuckSeconds: config.worker.stuckOrderSeconds, logger });
+
+  // The probes' and the scraper's port: what the HTTP services have, without routes of its own.
+  const app = createServiceApp({
+    logger,
+    openApi: { title: 'crypto-oms worker', description: 'The order worker (Temporal worker and Kafka consumers): probes and metrics only.' },
+    allowedHosts: config.http.allowedHosts,
+    extraMetrics: () => fetchTemporalMetrics(config.worker.temporalMetricsPort),
+    readiness: {
+      mongo: async () => {
+        await mongo.db.command({ ping: 1 });
+      },
+      kafka: () => pingKafka(kafka),
+      temporal: async () => {
+        await client.workflowService.getSystemInfo({});
+      },
+      worker: async () => {
+        const state = worker.getState();
+        if (state !== 'RUNNING') throw new Error(`the Temporal worker is ${state}`);
+      },
+    },
+  });
+  const { host, port } = config.worker;
+  const server = serve({ fetch: app.fetch, hostname: host, port });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  logger.info(
+    { taskQueue: config.temporal.taskQueue, groups: [groups.orders, groups.venueReports], topics: [topics.orders, topics.venueReports], url: `http://${host}:${port}` },
+    'worker.ready',
+  );
 
   onShutdownSignal(logger, async () => {
     // Stop intake first, then let running activities finish, then close the clients they use.
+    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    await stuck.stop();
     await Promise.all([consumer.stop(), reports.stop()]);
     worker.shutdown();
     await running;

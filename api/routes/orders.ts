@@ -10,6 +10,7 @@ import { parseShape } from '../../domain/validation-issues';
 import type { AppEnv } from '../context';
 import type { ApiDeps } from '../deps';
 import { errorResponses, integerQuery, jsonResponse, queryParameters, symbolQuery } from '../../infra/http/openapi';
+import { recordOrderPlaced } from '../../infra/metrics/order-metrics';
 import { deriveOrderId, fingerprint } from '../order-id';
 import { parseJsonBody, parsePlaceOrder, PlaceOrderBodySchema } from '../order-request';
 
@@ -120,6 +121,8 @@ export function createOrderRoutes(deps: ApiDeps) {
         c.var.logger.error({ err: error, orderId }, 'order.publish_failed');
         throw new DomainError('SERVICE_UNAVAILABLE', 'the order could not be queued; nothing was stored, retry with the same Idempotency-Key');
       }
+      // Once queued the order exists, whatever happens to this answer: counted here, never again on a replay.
+      recordOrderPlaced(view);
       await deps.pendingOrders.put(snapshot, deps.idempotencyTtlSeconds).catch((error: unknown) => {
         c.var.logger.warn({ err: error, orderId }, 'order.pending_cache_failed');
       });

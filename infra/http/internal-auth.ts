@@ -32,8 +32,8 @@ const CALLER = /^[a-z][a-z0-9-]{0,31}$/;
 const TIMESTAMP = /^\d{1,12}$/;
 const SIGNATURE = /^[0-9a-f]{64}$/;
 
-/** The routes every service answers without a credential: probes and the API's description. */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/openapi.json', '/docs']);
+/** The routes every service answers without a credential: probes, metrics and the API's description. */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics', '/openapi.json', '/docs']);
 
 export interface SignedRequest {
   method: string;

@@ -173,7 +173,7 @@ describe('createServiceApp', () => {
     const { request } = setup({ openApi: { title: 'test service', description: 'A service for the test.', extra: { security: [{ bearer: [] }] } } });
     const doc = await request('/openapi.json');
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.json.paths).sort()).toEqual(['/health', '/openapi.json', '/ready', '/things']);
+    expect(Object.keys(doc.json.paths).sort()).toEqual(['/health', '/metrics', '/openapi.json', '/ready', '/things']);
     expect(doc.json.info).toMatchObject({ title: 'test service', version: '1.0.0' });
     expect(doc.json.info.description).toMatch(/^A service for the test\. Errors share one envelope/);
     expect(doc.json.security).toEqual([{ bearer: [] }]);

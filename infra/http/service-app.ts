@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import { requestContext, type ServiceEnv } from './context';
 import { errorResponse, handleError } from './errors';
 import { createHealthRoutes } from './health';
+import { createMetricsRoutes, httpMetrics } from './http-metrics';
 import { internalAuth } from './internal-auth';
 import { allowedMethods, answerUnroutedMethod } from './method-not-allowed';
 import { describeRoute } from 'hono-openapi';
@@ -37,13 +38,16 @@ export interface ServiceAppOptions {
    * /openapi.json and /docs needs a signed call (internal-auth.ts), else 401 UNAUTHENTICATED.
    */
   internalAuth?: { secrets: readonly string[] };
+  /** Text appended to `/metrics`, e.g. the worker's Temporal SDK metrics fetched from the Core's exporter. */
+  extraMetrics?: () => Promise<string>;
 }
 
 /**
  * What every HTTP service has, in one place: the request id (`c.var.requestId`, echoed in `X-Request-Id`) and a
  * logger that carries it (`c.var.logger`), the Host check (421), the body limit (413), JSON-only bodies (415), for
  * an internal service the signed-call check (401), the one error envelope with the one code-to-status
- * mapping (including unknown routes and unexpected errors), `/health`, `/ready`, `/openapi.json` (generated from
+ * mapping (including unknown routes and unexpected errors), `/health`, `/ready`, `/metrics` (with the HTTP request
+ * metrics, infra/http/http-metrics.ts), `/openapi.json` (generated from
  * the routes, whenever they are added) and, when given, `/docs`. A service adds its own middleware (e.g. the order
  * API's authentication) and routes to the app this returns, so what every service needs next is added here once.
  */
@@ -52,6 +56,8 @@ export function createServiceApp<E extends ServiceEnv = ServiceEnv>(options: Ser
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const app = new Hono<E>();
 
+  // First, so every answer is counted and timed, the guards' refusals included.
+  app.use(httpMetrics());
   app.use(requestContext(options.logger));
   // Cheapest first: the Host before any body is read, the size before the body is hashed or parsed.
   app.use(allowedHosts(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS));
@@ -74,6 +80,7 @@ export function createServiceApp<E extends ServiceEnv = ServiceEnv>(options: Ser
   );
 
   app.route('/', createHealthRoutes(options.readiness));
+  app.route('/', createMetricsRoutes(options.extraMetrics));
   // An internal service's document says every operation needs a signed call, but for those marked PUBLIC_ROUTE.
   serveOpenApi(app, options.openApi, { ...(options.internalAuth === undefined ? {} : INTERNAL_SIGNATURE_SECURITY), ...options.openApi.extra });
   if (options.docs !== undefined) {

@@ -3,6 +3,7 @@ import { withTimeout } from '../with-timeout';
 import type { EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../logger';
 import type { EventPublisher, OutgoingMessage } from './event-publisher';
+import { kafkaDeadLetters, kafkaMessagesConsumed, startLagMonitor, type LagMonitor } from './kafka-metrics';
 import { PoisonMessageError } from './poison-message';
 
 export { PoisonMessageError, parseMessage } from './poison-message';
@@ -134,12 +135,15 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     removeFetchListener();
   }
   logger.info('kafka_consumer_started');
+  // Lag is high watermark minus committed offset: a group that commits nothing has none to report.
+  const lag: LagMonitor | undefined = commit ? startLagMonitor({ kafka, groupId, topic, logger }) : undefined;
 
   let stopped: Promise<void> | undefined;
   return {
     stop() {
       stopped ??= (async () => {
         stopping.abort();
+        await lag?.stop();
         // disconnect() waits for the batch in hand; kafkajs commits its resolved offsets before leaving.
         await consumer.disconnect();
         logger.info('kafka_consumer_stopped');
@@ -222,6 +226,7 @@ class MessageProcessor {
         // Once found poisonous, only the dead-lettering is retried; the handler is not run again.
         poison ??= await this.runHandler(message);
         if (poison !== undefined) await this.deadLetter(message, poison);
+        kafkaMessagesConsumed.inc({ group: this.options.groupId, topic: message.topic });
         return true;
       } catch (error) {
         if (!active()) return false;
@@ -266,6 +271,7 @@ class MessageProcessor {
       headers,
     };
     await this.options.publisher.publish(this.options.dlqTopic, [dlqMessage]);
+    kafkaDeadLetters.inc({ topic: message.topic });
     this.logger.error(
       { partition: message.partition, offset: message.offset, key: message.key, reason: poison.reason, dlqTopic: this.options.dlqTopic },
       'kafka_message_dead_lettered',

@@ -1,5 +1,6 @@
 import { Partitioners, type Kafka, type Message, type Producer, type RetryOptions } from 'kafkajs';
 import type { Logger } from '../logger';
+import { kafkaPublishBatchSize, kafkaPublishDuration } from './kafka-metrics';
 
 export interface OutgoingMessage {
   key: string;
@@ -200,15 +201,23 @@ export class KafkaEventPublisher implements EventPublisher {
     }
     const count = batch.reduce((sum, p) => sum + p.messages.length, 0);
     this.counters.sends += 1;
+    for (const [topic, messages] of byTopic) kafkaPublishBatchSize.observe({ topic }, messages.length);
+    const started = process.hrtime.bigint();
+    const observeDuration = (): void => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      for (const topic of byTopic.keys()) kafkaPublishDuration.observe({ topic }, seconds);
+    };
     try {
       this.producer ??= await this.connectProducer();
       await this.producer.sendBatch({
         acks: -1,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
+      observeDuration();
       this.counters.messages += count;
       for (const pending of batch) pending.resolve();
     } catch (error) {
+      observeDuration();
       this.counters.failedSends += 1;
       const topics = [...byTopic.keys()];
       this.logger.error({ err: error, topics, messages: count, callers: batch.length }, 'kafka_publish_failed');

@@ -25,6 +25,8 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { accountId: 1, status: 1, createdAt: -1 }, name: 'account_status_created' },
     // Not unique: clientOrderId is the trader's label, and the store ignores partial filters (INFRA.md).
     { key: { accountId: 1, clientOrderId: 1 }, name: 'account_client_order_id' },
+    // Orders not terminal by the age of their last transition: the worker's oms_orders_stuck gauge.
+    { key: { status: 1, updatedAt: 1 }, name: 'status_updated' },
   ],
   [COLLECTIONS.orderEvents]: [{ key: { orderId: 1, version: 1 }, name: 'order_version', unique: true }],
   // fills: _id is the fillId (unique); these serve the per-order and per-account lists.

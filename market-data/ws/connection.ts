@@ -5,6 +5,7 @@ import { withTimeout } from '../../infra/with-timeout';
 import { privateOrdersChannel, type ChannelSource } from '../channels';
 import type { ChannelHub, ChannelSubscriber } from './channel-hub';
 import type { MarketDataWsLimits } from './limits';
+import { recordWsMessageSent, wsSlowConsumerDisconnects } from '../metrics';
 import {
   ORDERS_CHANNEL,
   ackFrame,
@@ -157,7 +158,7 @@ export class MarketDataConnection implements ChannelSubscriber {
     const subscription = this.subscriptions.get(hubChannel);
     if (subscription === undefined) return;
     if (subscription.pending === null) {
-      this.send(frame);
+      this.send(frame, hubChannel);
       return;
     }
     subscription.pending.push(frame);
@@ -276,11 +277,13 @@ export class MarketDataConnection implements ChannelSubscriber {
     // Every snapshot is taken and encoded before anything changes, so a failure refuses the whole request.
     // All of this runs synchronously: no update can be published between a snapshot and its sequence.
     const snapshots: string[] = [];
+    const publicNames: string[] = [];
     try {
       for (const channel of channels) {
         if (channel.kind !== 'public') continue;
         const data = this.deps.source.snapshot(channel.channel);
         snapshots.push(JSON.stringify(snapshotFrame(channel.name, this.deps.hub.sequence(channel.name), data)));
+        publicNames.push(channel.name);
       }
     } catch (error) {
       this.deps.logger.error({ err: error, channels: frame.channels }, 'market-data.ws.snapshot-failed');
@@ -293,7 +296,7 @@ export class MarketDataConnection implements ChannelSubscriber {
       this.subscriptions.set(channel.name, { pending: null, pendingBytes: 0, requestId: frame.id });
     }
     this.sendFrame(ackFrame(frame.id, 'subscribe', channels.map((channel) => channel.name)));
-    for (const snapshot of snapshots) this.send(snapshot);
+    for (const [i, snapshot] of snapshots.entries()) this.send(snapshot, publicNames[i]);
     if (wantsOrders && accountId !== null) this.subscribePrivate(accountId, frame.id);
   }
 
@@ -322,8 +325,8 @@ export class MarketDataConnection implements ChannelSubscriber {
         const held = subscription.pending ?? [];
         subscription.pending = null;
         subscription.pendingBytes = 0;
-        this.send(text);
-        for (const update of held) this.send(update);
+        this.send(text, hubName);
+        for (const update of held) this.send(update, hubName);
       },
       (error: unknown) => {
         if (this.subscriptions.get(hubName) !== subscription) return;
@@ -371,15 +374,17 @@ export class MarketDataConnection implements ChannelSubscriber {
   }
 
   /** Sends unless the client is already too far behind, in which case it is cut off instead of queueing more. */
-  private send(frame: Buffer | string): void {
+  private send(frame: Buffer | string, hubChannel?: string): void {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
     if (this.ws.bufferedAmount > this.deps.limits.maxBufferedBytes) {
       this.deps.counters.slowConsumerDisconnects += 1;
+      wsSlowConsumerDisconnects.inc();
       this.deps.logger.warn({ remoteAddress: this.remoteAddress, bufferedAmount: this.ws.bufferedAmount }, 'market-data.ws.slow-consumer');
       this.close(SLOW_CONSUMER_CLOSE.code, SLOW_CONSUMER_CLOSE.reason);
       return;
     }
     this.deps.counters.messagesSent += 1;
+    recordWsMessageSent(hubChannel);
     this.ws.send(frame, { binary: false });
   }
 }

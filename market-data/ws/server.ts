@@ -10,6 +10,7 @@ import type { ChannelSink, ChannelSource } from '../channels';
 import { ChannelHub, type ChannelHubStats } from './channel-hub';
 import { GOING_AWAY_CLOSE, MarketDataConnection, type Authenticate, type WsCounters } from './connection';
 import { resolveWsLimits, type MarketDataWsLimits } from './limits';
+import { wsConnections } from '../metrics';
 import { WS_PATH } from './protocol';
 import { TokenBucket } from './token-bucket';
 
@@ -125,9 +126,11 @@ export function attachMarketDataWebSocket(server: Server, options: MarketDataWeb
     wss.handleUpgrade(req, socket, head, (ws) => {
       const connection = new MarketDataConnection(ws, address, deps, new TokenBucket(limits.framesPerSecond, limits.frameBurst, now()));
       connections.add(connection);
+      wsConnections.inc();
       perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
       void connection.closed.then(() => {
         connections.delete(connection);
+        wsConnections.dec();
         const left = (perAddress.get(address) ?? 1) - 1;
         if (left === 0) perAddress.delete(address);
         else perAddress.set(address, left);

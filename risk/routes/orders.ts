@@ -3,6 +3,7 @@ import { describeRoute } from 'hono-openapi';
 import { parseShape } from '../../domain/validation-issues';
 import type { ServiceEnv } from '../../infra/http/context';
 import type { RiskEngine } from '../engine';
+import { recordHold, recordRefusal } from '../metrics';
 import { errorResponses, idPathParameter, jsonRequestBody, jsonResponse } from '../../infra/http/openapi';
 import { positiveDecimal, readJsonBody } from '../../infra/http/request';
 import {
@@ -57,9 +58,11 @@ export function createOrderRoutes(engine: RiskEngine) {
       });
       if (!result.ok) {
         c.var.logger.info({ orderId, accountId: body.accountId, code: result.refusal.code, details: result.refusal.details }, 'risk.hold_refused');
+        recordRefusal(result.refusal.code);
         throw result.refusal;
       }
       const { hold } = result;
+      if (!hold.alreadyHeld) recordHold('placed');
       c.var.logger.info(
         { orderId, accountId: body.accountId, asset: hold.asset, amount: hold.amount, protectionPrice: hold.protectionPrice, alreadyHeld: hold.alreadyHeld },
         'risk.hold_placed',
@@ -104,6 +107,7 @@ export function createOrderRoutes(engine: RiskEngine) {
       const fields = { orderId, fillId: fill.fillId, accountId: body.accountId, applied: fill.applied, fee: fill.fee.amount, feeAsset: fill.fee.asset };
       if (overdrawn) c.var.logger.warn({ ...fields, balances: fill.balances }, 'risk.fill_overdrawn');
       c.var.logger.info(fields, fill.applied ? 'risk.fill_settled' : 'risk.fill_duplicate');
+      if (fill.applied) recordHold('settled');
       return c.json(fill, 200);
     },
   );
@@ -132,7 +136,10 @@ export function createOrderRoutes(engine: RiskEngine) {
       const { orderId } = parseShape(OrderIdParamSchema, c.req.param(), 'path');
       const body = parseShape(ReleaseBodySchema, await readJsonBody(c), 'body');
       const released = await engine.release({ accountId: body.accountId, orderId });
-      if (released.released) c.var.logger.info({ orderId, accountId: body.accountId, asset: released.asset, amount: released.amount }, 'risk.hold_released');
+      if (released.released) {
+        c.var.logger.info({ orderId, accountId: body.accountId, asset: released.asset, amount: released.amount }, 'risk.hold_released');
+        recordHold('released');
+      }
       return c.json(released, 200);
     },
   );

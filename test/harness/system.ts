@@ -47,7 +47,7 @@ export class TestSystem {
 
   private constructor(
     readonly name: string,
-    ports: { api: number; risk: number; venue: number },
+    ports: { api: number; risk: number; venue: number; worker: number; workerTemporalMetrics: number },
     replay: boolean,
     extraEnv: Record<string, string>,
   ) {
@@ -59,16 +59,22 @@ export class TestSystem {
       RISK_URL: `http://127.0.0.1:${ports.risk}`,
       VENUE_PORT: String(ports.venue),
       VENUE_URL: `http://127.0.0.1:${ports.venue}`,
+      // The worker's probes and metrics, and its Temporal SDK exporter: ports of its own, beside npm start's and other tests'.
+      WORKER_PORT: String(ports.worker),
+      WORKER_TEMPORAL_METRICS_PORT: String(ports.workerTemporalMetrics),
       // Without replay the book holds only what a test puts there, so resting orders stay resting.
       VENUE_REPLAY: replay ? 'on' : 'off',
       OMS_ENV: 'test',
       ...extraEnv,
     };
     this.baseUrl = `http://127.0.0.1:${ports.api}`;
+    this.workerUrl = `http://127.0.0.1:${ports.worker}`;
     this.venueUrl = this.env.VENUE_URL!;
   }
 
   readonly venueUrl: string;
+  /** The worker's HTTP server: /health, /ready, /metrics. */
+  readonly workerUrl: string;
 
   /**
    * Also forgets the marks earlier test files left in Redis: the system's risk engine knows no price (LIMIT orders
@@ -76,7 +82,8 @@ export class TestSystem {
    */
   static async create(name: string, options: { replay?: boolean; env?: Record<string, string> } = {}): Promise<TestSystem> {
     await clearPrices(DEFAULT_SYMBOLS.map((spec) => spec.symbol));
-    const system = new TestSystem(name, { api: await freePort(), risk: await freePort(), venue: await freePort() }, options.replay ?? false, options.env ?? {});
+    const ports = { api: await freePort(), risk: await freePort(), venue: await freePort(), worker: await freePort(), workerTemporalMetrics: await freePort() };
+    const system = new TestSystem(name, ports, options.replay ?? false, options.env ?? {});
     system.mongo = await connectMongo({ url: system.config.mongo.url, db: system.env.MONGO_DB! });
     await ensureIndexes(system.mongo.db);
     system.orders = new MongoOrderStore(system.mongo.db);

@@ -8,7 +8,7 @@ import { toOrderSnapshot } from '../../domain/order-snapshot';
 import { allTopics, ensureTopics, kafkaTopics } from '../../infra/kafka/topics';
 import { orderWorkflowId } from '../../workflows/order-contract';
 import { eventually, startSystemProcess, waitForOutput, type SystemProcess } from '../harness/processes';
-import { TestSystem } from '../harness/system';
+import { freePort, TestSystem } from '../harness/system';
 
 /**
  * What lets the tests run beside `npm start`: a worker consumes the orders of its own topic prefix only.
@@ -84,7 +84,12 @@ describe('test run isolation: Kafka topics under a prefix', () => {
     expect(await hasWorkflow(foreign.orderId)).toBe(false);
 
     // A worker under the other prefix (same database and task queue) finds that order waiting: it was a real one.
-    otherWorker = startSystemProcess('isolation-other-worker', 'workers/worker.ts', { ...system.env, KAFKA_PREFIX: otherPrefix });
+    otherWorker = startSystemProcess('isolation-other-worker', 'workers/worker.ts', {
+      ...system.env,
+      KAFKA_PREFIX: otherPrefix,
+      WORKER_PORT: String(await freePort()),
+      WORKER_TEMPORAL_METRICS_PORT: String(await freePort()),
+    });
     await waitForOutput(otherWorker, 'worker.ready');
     await eventually('the other order to start its workflow', async () => otherWorker!.output().includes(`"orderId":"${foreign.orderId}","outcome":"started"`));
     expect(await hasWorkflow(foreign.orderId)).toBe(true);
