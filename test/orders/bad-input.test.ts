@@ -105,6 +105,7 @@ describe('order API: bad input', () => {
       '/api/orders/{orderId}/fills',
       '/docs',
       '/health',
+      '/metrics',
       '/openapi.json',
       '/ready',
     ]);
@@ -129,7 +130,7 @@ describe('order API: bad input', () => {
 
     // Public routes declare no security; every other operation needs a key (the document's default) and may answer 401.
     expect(doc.json.security).toEqual([{ bearer: [] }, { apiKey: [] }]);
-    for (const path of ['/health', '/ready', '/openapi.json', '/docs']) expect([path, doc.json.paths[path].get.security]).toEqual([path, []]);
+    for (const path of ['/health', '/ready', '/metrics', '/openapi.json', '/docs']) expect([path, doc.json.paths[path].get.security]).toEqual([path, []]);
     for (const [path, operations] of Object.entries<Record<string, { security?: unknown; responses: Record<string, unknown> }>>(doc.json.paths)) {
       if (!path.startsWith('/api/')) continue;
       for (const [method, operation] of Object.entries(operations)) expect([path, method, operation.security, '401' in operation.responses]).toEqual([path, method, undefined, true]);
