@@ -34,7 +34,8 @@ export interface SymbolSpecView {
   status: SymbolStatus;
 }
 
-const SYMBOL_INPUT = /^([A-Za-z0-9]{2,10})[-/]([A-Za-z0-9]{2,10})$/;
+/** What a symbol may be given as (normalizeSymbol): BTC-USD, BTC/USD, btc-usd. */
+export const SYMBOL_INPUT = /^([A-Za-z0-9]{2,10})[-/]([A-Za-z0-9]{2,10})$/;
 
 /** 'btc/usd', 'BTC/USD' and 'BTC-USD' all become 'BTC-USD'; anything else is undefined. */
 export function normalizeSymbol(input: string): string | undefined {

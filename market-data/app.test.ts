@@ -169,6 +169,7 @@ describe('market data REST', () => {
     ['/api/market/candles/BTC-USD?limit=5000', 400, 'VALIDATION_FAILED'],
     ['/api/market/candles/BTC-USD?from=1', 400, 'VALIDATION_FAILED'],
     ['/api/market/nothing', 404, 'NOT_FOUND'],
+    ['/api/market/ticker/', 404, 'NOT_FOUND'],
   ])('GET %s -> %i %s', async (path, status, code) => {
     const { get } = setup();
     expectError(await get(path), status, code);
@@ -190,6 +191,23 @@ describe('market data REST', () => {
       ]),
     );
     expect(doc.body.paths['/api/market/candles/{symbol}'].get.responses['400']).toBeDefined();
+    // Public: every operation declares no security, the API description included.
+    expect(doc.body.paths['/openapi.json'].get.security).toEqual([]);
+    for (const [path, operations] of Object.entries<Record<string, { security?: unknown }>>(doc.body.paths)) {
+      for (const [method, operation] of Object.entries(operations)) expect([path, method, operation.security]).toEqual([path, method, []]);
+    }
+    // Parameters say what the validators enforce.
+    const book = doc.body.paths['/api/market/orderbook/{symbol}'].get.parameters;
+    expect(book).toEqual([
+      expect.objectContaining({ name: 'symbol', in: 'path', required: true, schema: { type: 'string', pattern: expect.any(String) } }),
+      { name: 'depth', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 } },
+    ]);
+    expect(new RegExp(book[0].schema.pattern).test('')).toBe(false);
+    const candles = Object.fromEntries(doc.body.paths['/api/market/candles/{symbol}'].get.parameters.map((p: { name: string; schema: unknown }) => [p.name, p.schema]));
+    expect(candles.interval).toEqual({ type: 'string', enum: ['1m', '5m', '1h', '1d'], default: '1m' });
+    expect(candles.limit).toEqual({ type: 'integer', minimum: 1, maximum: 1000, default: 500 });
+    expect(new RegExp(candles.start.pattern).test('2016-10-07T00:00:00Z')).toBe(true);
+    expect(new RegExp(candles.start.pattern).test('soon')).toBe(false);
     expect((await get('/health')).body).toEqual({ status: 'ok' });
     expect((await get('/ready')).body).toEqual({ status: 'ready', dependencies: {} });
   });

@@ -11,7 +11,8 @@ export interface CandleQueryInput {
   interval?: string | undefined;
   start?: string | undefined;
   end?: string | undefined;
-  limit?: string | undefined;
+  /** A string as a query gives it, or a number once a schema parsed it. */
+  limit?: string | number | undefined;
 }
 
 export interface ResolvedCandleQuery {
@@ -58,8 +59,9 @@ export function resolveCandleQuery(input: CandleQueryInput): ResolvedCandleQuery
   };
 }
 
-function parseLimit(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_CANDLE_LIMIT;
+function parseLimit(given: string | number | undefined): number {
+  if (given === undefined) return DEFAULT_CANDLE_LIMIT;
+  const text = String(given);
   const limit = /^\d{1,4}$/.test(text) ? Number(text) : Number.NaN;
   if (!(limit >= 1 && limit <= MAX_CANDLE_LIMIT)) {
     throw new DomainError('VALIDATION_FAILED', `limit must be an integer from 1 to ${MAX_CANDLE_LIMIT}`, { field: 'limit', value: shown(text) });

@@ -1,6 +1,8 @@
 import * as v from 'valibot';
 import { DecimalStringSchema, IsoTimestampSchema } from '../domain/events';
-import { ORDER_SIDES } from '../domain/order';
+import { ISO_TIMESTAMP, ORDER_SIDES } from '../domain/order';
+import { integerQuery } from '../infra/http/openapi';
+import { MAX_CANDLE_LIMIT } from './candle-query';
 import { CANDLE_INTERVALS } from './candles';
 
 /**
@@ -77,11 +79,18 @@ export const CandleSchema = v.object({
 export const CandleListSchema = v.object({ symbol: v.string(), interval: v.picklist(CANDLE_INTERVALS), candles: v.array(CandleSchema) });
 
 export const BookQuerySchema = v.strictObject({
-  depth: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/, 'must be an integer 1-1000'), v.transform(Number), v.minValue(1), v.maxValue(1000)), '20'),
+  depth: v.optional(integerQuery(1, 1000), '20'),
 });
+/** Epoch milliseconds or ISO-8601 with a zone (a calendar day that does not exist is refused later, in candle-query.ts). */
+const CandleTimeSchema = v.pipe(
+  v.string(),
+  v.regex(new RegExp(`^(?:\\d{1,15}|${ISO_TIMESTAMP.source.slice(1, -1)})$`), 'must be epoch milliseconds or an ISO-8601 timestamp with a zone, e.g. 2016-10-07T00:00:00Z'),
+  v.description('1475798400000 or 2016-10-07T00:00:00Z'),
+);
+/** The interval is checked in candle-query.ts, which answers INVALID_INTERVAL. */
 export const CandleQuerySchema = v.strictObject({
   interval: v.optional(v.string()),
-  start: v.optional(v.string()),
-  end: v.optional(v.string()),
-  limit: v.optional(v.string()),
+  start: v.optional(CandleTimeSchema),
+  end: v.optional(CandleTimeSchema),
+  limit: v.optional(integerQuery(1, MAX_CANDLE_LIMIT)),
 });

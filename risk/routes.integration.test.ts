@@ -41,6 +41,8 @@ describe('risk engine routes (real store)', () => {
       expect(status).toBe(200);
       expect(Object.keys(json.paths).sort()).toEqual([
         '/health',
+        '/metrics',
+        '/openapi.json',
         '/ready',
         '/risk/accounts/{accountId}/balances',
         '/risk/accounts/{accountId}/positions',
@@ -51,12 +53,13 @@ describe('risk engine routes (real store)', () => {
         '/risk/symbols/{symbol}/status',
       ]);
       const hold = json.paths['/risk/orders/{orderId}/hold'].post;
-      expect(Object.keys(hold.responses).sort()).toEqual(['200', '400', '404', '413', '422']);
+      // 401 (a signed call is needed) and 415 (JSON bodies only) come from the service factory, for every such route.
+      expect(Object.keys(hold.responses).sort()).toEqual(['200', '400', '401', '404', '413', '415', '422']);
       expect(hold.requestBody.content['application/json'].schema.properties).not.toHaveProperty('referencePrice');
       expect(hold.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
       expect(hold.responses['200'].content['application/json'].schema.properties).toHaveProperty('protectionPrice');
       const positions = json.paths['/risk/accounts/{accountId}/positions'].get;
-      expect(Object.keys(positions.responses).sort()).toEqual(['200', '400', '404']);
+      expect(Object.keys(positions.responses).sort()).toEqual(['200', '400', '401', '404']);
       expect(Object.keys(positions.responses['200'].content['application/json'].schema.items.properties)).toEqual(
         expect.arrayContaining(['symbol', 'quantity', 'averageEntryPrice', 'realizedPnl', 'markPrice', 'unrealizedPnl', 'version']),
       );

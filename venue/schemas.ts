@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { integerQuery } from '../infra/http/openapi';
 import type { Scaled } from '../domain/decimal';
 import { DecimalStringSchema } from '../domain/events';
 import { ORDER_SIDES, ORDER_TYPES, TIME_IN_FORCES } from '../domain/order';
@@ -38,7 +39,7 @@ export const CancelBodySchema = v.strictObject({
 export type CancelReasonInput = v.InferOutput<typeof CancelBodySchema>['reason'];
 
 export const BookQuerySchema = v.strictObject({
-  depth: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/, 'must be an integer 1-1000'), v.transform(Number), v.minValue(1), v.maxValue(1000)), '20'),
+  depth: v.optional(integerQuery(1, 1000), '20'),
 });
 
 /** A validated submit: symbol canonical, decimals scaled and checked against the symbol's tick and lot. */

@@ -18,7 +18,9 @@ export const IssueApiKeyBodySchema = v.strictObject({
     v.string(),
     v.minLength(1, 'label must not be empty'),
     v.maxLength(100, 'label must be at most 100 characters'),
-    v.regex(/^[^\p{Cc}]*$/u, 'label must not contain control characters'),
+    // Control characters (Unicode Cc) spelled as ranges: a pattern every JSON Schema tool can use.
+    // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+    v.regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'label must not contain control characters'),
     v.description('What the key is for, e.g. "market maker bot"'),
   ),
   role: v.optional(v.picklist(API_KEY_ROLES), 'trader'),

@@ -5,13 +5,13 @@ import { DomainError } from '../../domain/errors';
 import { FillViewSchema } from '../../domain/events';
 import { normalizeSymbol } from '../../domain/symbols';
 import { parseShape } from '../../domain/validation-issues';
-import { errorResponses } from '../../infra/http/openapi';
+import { errorResponses, integerQuery, queryParameters, symbolQuery } from '../../infra/http/openapi';
 import type { AppEnv } from '../context';
 import type { ApiDeps } from '../deps';
 
 const FillListQuerySchema = v.strictObject({
-  symbol: v.optional(v.string()),
-  limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,3}$/, 'must be an integer 1-500'), v.transform(Number), v.minValue(1), v.maxValue(500)), '100'),
+  symbol: v.optional(symbolQuery),
+  limit: v.optional(integerQuery(1, 500), '100'),
   cursor: v.optional(v.pipe(v.string(), v.maxLength(512))),
 });
 
@@ -26,11 +26,7 @@ export function createFillRoutes(deps: Pick<ApiDeps, 'fills'>) {
       summary: "List the caller's fills",
       description: 'Newest first, across all orders; filter by symbol; cursor pagination (pass nextCursor back as cursor). Each fill carries its fee, charged in the quote asset.',
       tags: ['fills'],
-      parameters: [
-        { name: 'symbol', in: 'query', schema: { type: 'string' } },
-        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
-        { name: 'cursor', in: 'query', schema: { type: 'string' } },
-      ],
+      parameters: queryParameters(FillListQuerySchema),
       responses: {
         200: { description: 'A page of fills', content: { 'application/json': { schema: resolver(FillListSchema) } } },
         ...errorResponses({ 400: 'Invalid filter, limit or cursor', 401: 'Missing or unknown API key' }),

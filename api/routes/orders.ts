@@ -9,7 +9,7 @@ import { normalizeSymbol } from '../../domain/symbols';
 import { parseShape } from '../../domain/validation-issues';
 import type { AppEnv } from '../context';
 import type { ApiDeps } from '../deps';
-import { errorResponses, jsonResponse } from '../../infra/http/openapi';
+import { errorResponses, integerQuery, jsonResponse, queryParameters, symbolQuery } from '../../infra/http/openapi';
 import { recordOrderPlaced } from '../../infra/metrics/order-metrics';
 import { TimeoutError, withTimeout } from '../../infra/with-timeout';
 import { deriveOrderId, fingerprint } from '../order-id';
@@ -23,8 +23,8 @@ const orderResponse = (description: string) => jsonResponse(description, OrderVi
 
 const ListQuerySchema = v.strictObject({
   status: v.optional(v.picklist(ORDER_STATUSES)),
-  symbol: v.optional(v.string()),
-  limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,3}$/, 'must be an integer 1-500'), v.transform(Number), v.minValue(1), v.maxValue(500)), '100'),
+  symbol: v.optional(symbolQuery),
+  limit: v.optional(integerQuery(1, 500), '100'),
   cursor: v.optional(v.pipe(v.string(), v.maxLength(512))),
 });
 
@@ -161,12 +161,7 @@ export function createOrderRoutes(deps: ApiDeps) {
       summary: "List the caller's orders",
       description: 'Newest first; filter by status and symbol; cursor pagination (pass nextCursor back as cursor).',
       tags: ['orders'],
-      parameters: [
-        { name: 'status', in: 'query', schema: { type: 'string', enum: [...ORDER_STATUSES] } },
-        { name: 'symbol', in: 'query', schema: { type: 'string' } },
-        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
-        { name: 'cursor', in: 'query', schema: { type: 'string' } },
-      ],
+      parameters: queryParameters(ListQuerySchema),
       responses: {
         200: { description: 'A page of orders', content: { 'application/json': { schema: resolver(OrderListSchema) } } },
         ...errorResponses({ 400: 'Invalid filter, limit or cursor', 401: 'Missing or unknown API key' }),

@@ -72,6 +72,8 @@ export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   INVALID_TIME_RANGE: 400,
   ACCOUNT_NOT_FOUND: 404,
   NOT_FOUND: 404,
+  // The path exists, the method does not: the answer carries `Allow` (service-app.ts).
+  METHOD_NOT_ALLOWED: 405,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
 };

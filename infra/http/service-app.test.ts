@@ -36,7 +36,7 @@ function setup(options: Partial<ServiceAppOptions> = {}) {
   const request = async (path: string, init?: RequestInit) => {
     const response = await app.request(path, init);
     const text = await response.text();
-    const json = response.headers.get('content-type')?.startsWith('application/json') === true ? JSON.parse(text) : undefined;
+    const json = response.headers.get('content-type')?.startsWith('application/json') === true && text !== '' ? JSON.parse(text) : undefined;
     return { status: response.status, headers: response.headers, text, json };
   };
   return { app, request, lines };
@@ -79,12 +79,41 @@ describe('createServiceApp', () => {
     expect(lines.find((line) => line.msg === 'request.failed')).toMatchObject({ requestId: broken.json.error.requestId, path: '/broken', err: { message: 'the database said no' } });
   });
 
-  it('answers an unknown route or method with NOT_FOUND in the envelope', async () => {
+  it('answers an unknown route with NOT_FOUND in the envelope', async () => {
     const { request } = setup();
     const unknown = await request('/nothing-here');
     expectEnvelope(unknown, 404, 'NOT_FOUND');
     expect(unknown.json.error.message).toBe('no route GET /nothing-here');
-    expectEnvelope(await request('/health', { method: 'DELETE' }), 404, 'NOT_FOUND');
+    expectEnvelope(await request('/nothing-here', { method: 'DELETE' }), 404, 'NOT_FOUND');
+    expect((await request('/nothing-here', { method: 'OPTIONS' })).status).toBe(404);
+  });
+
+  it('answers a method a path does not have with 405 METHOD_NOT_ALLOWED and Allow, from the routes registered after the factory', async () => {
+    const { app, request } = setup();
+    // Routes added after the factory returned, one with a path parameter.
+    app.get('/things/:id', (c) => c.json({ id: c.req.param('id') }));
+    app.delete('/things/:id', (c) => c.body(null, 204));
+    const wrong = await request('/health', { method: 'DELETE' });
+    expectEnvelope(wrong, 405, 'METHOD_NOT_ALLOWED');
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    expect(wrong.json.error.details).toEqual({ allow: ['GET', 'HEAD', 'OPTIONS'] });
+
+    // POST only: no HEAD.
+    const post = await request('/things', { method: 'PUT', body: '{}', headers: JSON_TYPE });
+    expectEnvelope(post, 405, 'METHOD_NOT_ALLOWED');
+    expect(post.headers.get('allow')).toBe('OPTIONS, POST');
+    expect((await request('/things/7/parts', { method: 'PATCH' })).status).toBe(404);
+    const patched = await request('/things/7', { method: 'PATCH' });
+    expectEnvelope(patched, 405, 'METHOD_NOT_ALLOWED');
+    expect(patched.headers.get('allow')).toBe('DELETE, GET, HEAD, OPTIONS');
+
+    // OPTIONS: what the path allows, no body; HEAD where there is a GET is the GET without its body, else 405.
+    const options = await request('/things/7', { method: 'OPTIONS' });
+    expect([options.status, options.headers.get('allow'), options.text]).toEqual([204, 'DELETE, GET, HEAD, OPTIONS', '']);
+    const head = await request('/things/7', { method: 'HEAD' });
+    expect([head.status, head.text]).toEqual([200, '']);
+    const headOfPost = await request('/things', { method: 'HEAD' });
+    expect([headOfPost.status, headOfPost.headers.get('allow')]).toEqual([405, 'OPTIONS, POST']);
   });
 
   it('refuses a body over the limit with 413 before any route reads it, whether its length is declared or streamed', async () => {
@@ -144,13 +173,19 @@ describe('createServiceApp', () => {
     const { request } = setup({ openApi: { title: 'test service', description: 'A service for the test.', extra: { security: [{ bearer: [] }] } } });
     const doc = await request('/openapi.json');
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.json.paths).sort()).toEqual(['/health', '/metrics', '/ready', '/things']);
+    expect(Object.keys(doc.json.paths).sort()).toEqual(['/health', '/metrics', '/openapi.json', '/ready', '/things']);
     expect(doc.json.info).toMatchObject({ title: 'test service', version: '1.0.0' });
     expect(doc.json.info.description).toMatch(/^A service for the test\. Errors share one envelope/);
     expect(doc.json.security).toEqual([{ bearer: [] }]);
+    // The probes and the description are public; a route without its own say needs the credential, and may answer 401.
+    for (const path of ['/health', '/ready', '/openapi.json']) expect([path, doc.json.paths[path].get.security]).toEqual([path, []]);
+    expect(doc.json.paths['/things'].post.security).toBeUndefined();
+    expect(Object.keys(doc.json.paths['/things'].post.responses).sort()).toEqual(['200', '401']);
     expectEnvelope(await request('/docs'), 404, 'NOT_FOUND');
 
-    const withDocs = await setup({ docs: async (c) => c.html('<a href="/openapi.json">the API</a>') }).request('/docs');
+    const docsApp = setup({ docs: async (c) => c.html('<a href="/openapi.json">the API</a>') });
+    const withDocs = await docsApp.request('/docs');
+    expect((await docsApp.request('/openapi.json')).json.paths['/docs'].get.security).toEqual([]);
     expect(withDocs.status).toBe(200);
     expect(withDocs.headers.get('content-type')).toContain('text/html');
     expect(withDocs.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
@@ -225,6 +260,12 @@ describe('createServiceApp', () => {
     it('keeps the probes and the API description public', async () => {
       const { request } = setup({ internalAuth: { secrets: [secret] }, docs: async (c) => c.html('docs') });
       for (const path of ['/health', '/ready', '/openapi.json', '/docs']) expect([path, (await request(path)).status]).toEqual([path, 200]);
+      // The document says so: signed calls by default, none for the public routes; the signed ones may answer 401.
+      const doc = (await request('/openapi.json')).json;
+      expect(doc.security).toEqual([{ internalSignature: [] }]);
+      expect(doc.components.securitySchemes.internalSignature).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-OMS-Signature' });
+      for (const path of ['/health', '/ready', '/openapi.json', '/docs']) expect([path, doc.paths[path].get.security]).toEqual([path, []]);
+      expect(doc.paths['/things'].post.responses['401']).toBeDefined();
     });
 
     it('refuses to be made without a secret', () => {

@@ -8,7 +8,9 @@ import { errorResponse, handleError } from './errors';
 import { createHealthRoutes } from './health';
 import { createMetricsRoutes, httpMetrics } from './http-metrics';
 import { internalAuth } from './internal-auth';
-import { registerValibotConverter, serveOpenApi } from './openapi';
+import { allowedMethods, answerUnroutedMethod } from './method-not-allowed';
+import { describeRoute } from 'hono-openapi';
+import { INTERNAL_SIGNATURE_SECURITY, PUBLIC_ROUTE, registerValibotConverter, serveOpenApi } from './openapi';
 import { allowedHosts, DEFAULT_ALLOWED_HOSTS, jsonBodiesOnly } from './request-guards';
 
 /** Every body these services take is a few hundred bytes. */
@@ -71,12 +73,23 @@ export function createServiceApp<E extends ServiceEnv = ServiceEnv>(options: Ser
   if (options.internalAuth !== undefined) app.use(internalAuth(options.internalAuth));
   app.use(jsonBodiesOnly());
   app.onError(handleError);
-  app.notFound((c) => errorResponse(c, new DomainError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
+  // A path that exists under other methods: 405 METHOD_NOT_ALLOWED with `Allow` (OPTIONS: 204 with it); else 404.
+  const allowed = allowedMethods(() => app.routes);
+  app.notFound(
+    (c) =>
+      answerUnroutedMethod(c, allowed, (refused, allow) =>
+        errorResponse(refused, new DomainError('METHOD_NOT_ALLOWED', `${refused.req.method} is not allowed on ${refused.req.path}; allowed: ${allow.join(', ')}`, { allow })),
+      ) ?? errorResponse(c, new DomainError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)),
+  );
 
   app.route('/', createHealthRoutes(options.readiness));
   app.route('/', createMetricsRoutes(options.extraMetrics));
-  serveOpenApi(app, options.openApi, options.openApi.extra);
-  if (options.docs !== undefined) app.get('/docs', options.docs);
+  // An internal service's document says every operation needs a signed call, but for those marked PUBLIC_ROUTE.
+  serveOpenApi(app, options.openApi, { ...(options.internalAuth === undefined ? {} : INTERNAL_SIGNATURE_SECURITY), ...options.openApi.extra });
+  if (options.docs !== undefined) {
+    const docsPage = { description: 'The API reference page', content: { 'text/html': { schema: { type: 'string' as const } } } };
+    app.get('/docs', describeRoute({ ...PUBLIC_ROUTE, summary: 'A browsable reference of /openapi.json', tags: ['ops'], responses: { 200: docsPage } }), options.docs);
+  }
 
   return app;
 }

@@ -5,10 +5,10 @@ import { DomainError } from '../../domain/errors';
 import { symbolSpecToView, type SymbolRegistry, type SymbolSpec } from '../../domain/symbols';
 import { parseShape } from '../../domain/validation-issues';
 import type { ServiceEnv } from '../../infra/http/context';
-import { errorResponses, jsonResponse } from '../../infra/http/openapi';
+import { errorResponses, integerQuery, jsonResponse, PUBLIC_ROUTE, queryParameters, symbolPathParameter } from '../../infra/http/openapi';
 import type { CandleQuery, CandleRecord } from '../../infra/mongo/candle-store';
 import { candleFromRecord } from '../candle-records';
-import { DEFAULT_CANDLE_LIMIT, MAX_CANDLE_LIMIT, MAX_CANDLE_SPAN, resolveCandleQuery } from '../candle-query';
+import { DEFAULT_CANDLE_LIMIT, MAX_CANDLE_SPAN, resolveCandleQuery } from '../candle-query';
 import { CANDLE_INTERVALS, candleView } from '../candles';
 import type { MarketState } from '../market-state';
 import { BookQuerySchema, BookSchema, CandleListSchema, CandleQuerySchema, SymbolListSchema, TickerListSchema, TickerSchema, TradeListSchema } from '../schemas';
@@ -20,7 +20,7 @@ export interface MarketRoutesDeps {
 }
 
 const DEFAULT_TRADES = 50;
-const symbolParameter = { name: 'symbol', in: 'path' as const, required: true, schema: { type: 'string' as const }, description: 'BTC-USD (btc-usd accepted)' };
+const symbolParameter = symbolPathParameter('BTC-USD (btc-usd and BTC/USD accepted)');
 const unknownSymbol = { 400: 'Unknown symbol (UNKNOWN_SYMBOL) or a bad parameter (VALIDATION_FAILED)' };
 
 /** Public market data: no authentication. Everything is answered from memory except candles (the store). */
@@ -34,19 +34,20 @@ export function createMarketRoutes(deps: MarketRoutesDeps) {
 
   app.get(
     '/symbols',
-    describeRoute({ summary: 'Symbols and their trading rules', tags: ['market'], responses: { 200: jsonResponse('Every symbol', SymbolListSchema) } }),
+    describeRoute({ ...PUBLIC_ROUTE, summary: 'Symbols and their trading rules', tags: ['market'], responses: { 200: jsonResponse('Every symbol', SymbolListSchema) } }),
     (c) => c.json({ symbols: deps.symbols.list().map(symbolSpecToView) }, 200),
   );
 
   app.get(
     '/ticker',
-    describeRoute({ summary: '24 h tickers of every symbol', tags: ['market'], responses: { 200: jsonResponse('One ticker per symbol', TickerListSchema) } }),
+    describeRoute({ ...PUBLIC_ROUTE, summary: '24 h tickers of every symbol', tags: ['market'], responses: { 200: jsonResponse('One ticker per symbol', TickerListSchema) } }),
     (c) => c.json({ tickers: deps.symbols.list().map((s) => deps.state.ticker(s.symbol)) }, 200),
   );
 
   app.get(
     '/ticker/:symbol',
     describeRoute({
+      ...PUBLIC_ROUTE,
       summary: '24 h ticker',
       description: 'Last trade, best bid and ask, and the open, high, low, volumes and change over the last 1,440 minutes (the current one included).',
       tags: ['market'],
@@ -59,10 +60,11 @@ export function createMarketRoutes(deps: MarketRoutesDeps) {
   app.get(
     '/orderbook/:symbol',
     describeRoute({
+      ...PUBLIC_ROUTE,
       summary: 'L2 order book',
       description: 'Best first on each side, `depth` levels per side (default 20, at most 1000). `sequence` is the venue feed version the book includes: subscribe to the book channel for the deltas after it.',
       tags: ['market'],
-      parameters: [symbolParameter, { name: 'depth', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 } }],
+      parameters: [symbolParameter, ...queryParameters(BookQuerySchema)],
       responses: { 200: jsonResponse('The book', BookSchema), ...errorResponses(unknownSymbol) },
     }),
     (c) => {
@@ -72,18 +74,16 @@ export function createMarketRoutes(deps: MarketRoutesDeps) {
   );
 
   const TradesQuerySchema = v.strictObject({
-    limit: v.optional(
-      v.pipe(v.string(), v.regex(/^\d{1,4}$/, `must be an integer 1-${deps.state.maxTrades}`), v.transform(Number), v.minValue(1), v.maxValue(deps.state.maxTrades)),
-      String(Math.min(DEFAULT_TRADES, deps.state.maxTrades)),
-    ),
+    limit: v.optional(integerQuery(1, deps.state.maxTrades), String(Math.min(DEFAULT_TRADES, deps.state.maxTrades))),
   });
   app.get(
     '/trades/:symbol',
     describeRoute({
+      ...PUBLIC_ROUTE,
       summary: 'Recent trades',
       description: `Newest first, \`limit\` trades (default ${DEFAULT_TRADES}, at most ${deps.state.maxTrades}).`,
       tags: ['market'],
-      parameters: [symbolParameter, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: deps.state.maxTrades, default: DEFAULT_TRADES } }],
+      parameters: [symbolParameter, ...queryParameters(TradesQuerySchema)],
       responses: { 200: jsonResponse('Recent trades', TradeListSchema), ...errorResponses(unknownSymbol) },
     }),
     (c) => {
@@ -96,6 +96,7 @@ export function createMarketRoutes(deps: MarketRoutesDeps) {
   app.get(
     '/candles/:symbol',
     describeRoute({
+      ...PUBLIC_ROUTE,
       summary: 'Candles (OHLCV)',
       description:
         `Bars aligned to UTC interval starts, oldest first, from live trades and from the history backfilled from real market data. ` +
@@ -104,10 +105,7 @@ export function createMarketRoutes(deps: MarketRoutesDeps) {
       tags: ['market'],
       parameters: [
         symbolParameter,
-        { name: 'interval', in: 'query', schema: { type: 'string', enum: [...CANDLE_INTERVALS], default: '1m' } },
-        { name: 'start', in: 'query', schema: { type: 'string' }, description: '1475798400000 or 2016-10-07T00:00:00Z' },
-        { name: 'end', in: 'query', schema: { type: 'string' } },
-        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: MAX_CANDLE_LIMIT, default: DEFAULT_CANDLE_LIMIT } },
+        ...queryParameters(CandleQuerySchema, { interval: { enum: [...CANDLE_INTERVALS], default: '1m' }, limit: { default: DEFAULT_CANDLE_LIMIT } }),
       ],
       responses: {
         200: jsonResponse('Candles', CandleListSchema),

@@ -110,7 +110,10 @@ describe('order API: bad input', () => {
       '/api/orders/{orderId}',
       '/api/orders/{orderId}/cancel',
       '/api/orders/{orderId}/fills',
+      '/docs',
       '/health',
+      '/metrics',
+      '/openapi.json',
       '/ready',
     ]);
     expect(Object.keys(doc.json.paths['/api/orders'])).toEqual(expect.arrayContaining(['get', 'post']));
@@ -131,6 +134,41 @@ describe('order API: bad input', () => {
     const docs = await system.request('GET', '/docs');
     expect(docs.status).toBe(200);
     expect(docs.headers.get('content-type')).toContain('text/html');
+
+    // Public routes declare no security; every other operation needs a key (the document's default) and may answer 401.
+    expect(doc.json.security).toEqual([{ bearer: [] }, { apiKey: [] }]);
+    for (const path of ['/health', '/ready', '/metrics', '/openapi.json', '/docs']) expect([path, doc.json.paths[path].get.security]).toEqual([path, []]);
+    for (const [path, operations] of Object.entries<Record<string, { security?: unknown; responses: Record<string, unknown> }>>(doc.json.paths)) {
+      if (!path.startsWith('/api/')) continue;
+      for (const [method, operation] of Object.entries(operations)) expect([path, method, operation.security, '401' in operation.responses]).toEqual([path, method, undefined, true]);
+    }
+  });
+
+  it('documents the query constraints it enforces: an empty or malformed symbol is refused, and the document says so', async () => {
+    const parameters = (await system.request('GET', '/openapi.json')).json.paths['/api/orders'].get.parameters;
+    const symbol = parameters.find((p: { name: string }) => p.name === 'symbol');
+    expect(symbol.schema.pattern).toBeDefined();
+    expect(parameters.find((p: { name: string }) => p.name === 'limit').schema).toEqual({ type: 'integer', minimum: 1, maximum: 500, default: 100 });
+    for (const given of ['', 'BTC', '%20']) {
+      expect(new RegExp(symbol.schema.pattern).test(decodeURIComponent(given))).toBe(false);
+      for (const path of ['/api/orders', '/api/fills']) {
+        const refused = await system.request('GET', `${path}?symbol=${given}`, { apiKey });
+        expect([path, given, refused.status, refused.json.error.code]).toEqual([path, given, 400, 'VALIDATION_FAILED']);
+      }
+    }
+    // Well-formed filters are accepted: a symbol with no orders is an empty page.
+    expect((await system.request('GET', '/api/orders?symbol=btc/usd&limit=500', { apiKey })).status).toBe(200);
+  });
+
+  it('answers a method a path does not have with 405 and Allow, after authentication', async () => {
+    const put = await system.request('PUT', '/api/orders', { apiKey, body: {} });
+    expect([put.status, put.json.error.code, put.headers.get('allow')]).toEqual([405, 'METHOD_NOT_ALLOWED', 'GET, HEAD, OPTIONS, POST']);
+    const patch = await system.request('PATCH', '/api/orders/some-order', { apiKey, body: {} });
+    expect([patch.status, patch.headers.get('allow')]).toEqual([405, 'DELETE, GET, HEAD, OPTIONS']);
+    expect((await system.request('PUT', '/api/orders', { body: {} })).status).toBe(401);
+    const options = await system.request('OPTIONS', '/health');
+    expect([options.status, options.headers.get('allow')]).toEqual([204, 'GET, HEAD, OPTIONS']);
+    expect((await system.request('DELETE', '/api/nothing-here', { apiKey })).status).toBe(404);
   });
 
   it('published nothing and stored nothing for any of them', async () => {

@@ -4,7 +4,7 @@ import { DomainError } from '../../domain/errors';
 import type { SymbolRegistry } from '../../domain/symbols';
 import { parseShape } from '../../domain/validation-issues';
 import type { ServiceEnv } from '../../infra/http/context';
-import { errorResponses, jsonResponse } from '../../infra/http/openapi';
+import { errorResponses, jsonResponse, queryParameters, symbolPathParameter } from '../../infra/http/openapi';
 import { BookQuerySchema, BookViewSchema } from '../schemas';
 import type { Venue } from '../venue';
 
@@ -17,10 +17,7 @@ export function createBookRoutes(venue: Pick<Venue, 'book'>, symbols: SymbolRegi
       summary: 'L2 book snapshot',
       description: 'Best first on each side, `depth` levels (default 20, at most 1000). `sequence` matches the version of the BookDelta events on price-feeds.',
       tags: ['book'],
-      parameters: [
-        { name: 'symbol', in: 'path', required: true, schema: { type: 'string' }, description: 'BTC-USD' },
-        { name: 'depth', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 } },
-      ],
+      parameters: [symbolPathParameter('BTC-USD'), ...queryParameters(BookQuerySchema)],
       responses: { 200: jsonResponse('The book', BookViewSchema), ...errorResponses({ 400: 'Unknown symbol or bad depth' }) },
     }),
     async (c) => {
