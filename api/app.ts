@@ -23,6 +23,7 @@ export function createApp(deps: ApiDeps) {
     docs: Scalar({ url: '/openapi.json', pageTitle: title }),
     openApi: {
       title,
+      ...(deps.rateLimits === undefined ? {} : { rateLimited: /^\/api\// }),
       description:
         'Place, get, list and cancel orders; their fills; the account\'s balances and positions; for admin keys, issuing and revoking API keys, the kill switch, turning the trading of an account off and halting a symbol. Every order is a durable Temporal workflow. Prices and quantities are decimal strings.',
       extra: {

@@ -21,6 +21,7 @@ export function createMarketDataApp(deps: MarketDataAppDeps) {
     ...(deps.allowedHosts === undefined ? {} : { allowedHosts: deps.allowedHosts }),
     openApi: {
       title: 'crypto-oms market data',
+      ...(deps.rateLimit === undefined ? {} : { rateLimited: /^\/api\/market\// }),
       description:
         'Public market data of the venue: symbols, 24 h tickers, L2 order books, recent trades and candles. Live updates of the same (and the private orders channel) over the WebSocket at /ws/market-data. Decimals are strings.',
     },

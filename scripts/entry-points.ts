@@ -9,7 +9,7 @@ export interface ServiceEntryPoint {
   /** The pino message the process logs once it serves. */
   readonly ready: string;
   /** The variable of its HTTP port (undefined: no HTTP server). */
-  readonly portVariable: 'API_PORT' | 'RISK_PORT' | 'VENUE_PORT' | 'MARKET_DATA_PORT' | undefined;
+  readonly portVariable: 'API_PORT' | 'RISK_PORT' | 'VENUE_PORT' | 'MARKET_DATA_PORT' | 'WORKER_PORT' | undefined;
   readonly defaultPort: number | undefined;
 }
 
@@ -25,7 +25,7 @@ export const SERVICE_ENTRY_POINTS: readonly ServiceEntryPoint[] = [
   { kind: 'service', name: 'risk', ready: 'risk.ready', portVariable: 'RISK_PORT', defaultPort: 5001 },
   { kind: 'service', name: 'market-data', ready: 'market-data.ready', portVariable: 'MARKET_DATA_PORT', defaultPort: 5002 },
   { kind: 'service', name: 'venue', ready: 'venue.ready', portVariable: 'VENUE_PORT', defaultPort: 5003 },
-  { kind: 'service', name: 'worker', ready: 'worker.ready', portVariable: undefined, defaultPort: undefined },
+  { kind: 'service', name: 'worker', ready: 'worker.ready', portVariable: 'WORKER_PORT', defaultPort: 5004 },
 ];
 
 /** One-shot jobs: run to completion (exit 0) before or beside the services. */

@@ -53,8 +53,24 @@ describe('addFactoryResponses', () => {
     });
     expect(Object.keys(document.paths!['/health']!.get!.responses!)).toEqual(['200']);
     const post = document.paths!['/things']!.post!.responses!;
-    expect(Object.keys(post).sort()).toEqual(['400', '401', '413', '415']);
+    expect(Object.keys(post).sort()).toEqual(['400', '401', '413', '415', '503']);
     expect(post['400']).toEqual({ description: 'own' });
-    expect(Object.keys(document.paths!['/things']!.get!.responses!)).toEqual(['401']);
+    expect(Object.keys(document.paths!['/things']!.get!.responses!).sort()).toEqual(['401', '503']);
+  });
+
+  it('adds 429 on the paths a rate limit guards, and 503 everywhere but the process\'s own endpoints', () => {
+    const document = addFactoryResponses(
+      {
+        paths: {
+          '/api/things': { get: { security: [], responses: { 200: {} } } },
+          '/other': { get: { security: [], responses: { 200: {} } } },
+          '/metrics': { get: { security: [], responses: { 200: {} } } },
+        },
+      },
+      { rateLimited: /^\/api\// },
+    );
+    expect(Object.keys(document.paths!['/api/things']!.get!.responses!).sort()).toEqual(['200', '429', '503']);
+    expect(Object.keys(document.paths!['/other']!.get!.responses!).sort()).toEqual(['200', '503']);
+    expect(Object.keys(document.paths!['/metrics']!.get!.responses!)).toEqual(['200']);
   });
 });

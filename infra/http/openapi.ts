@@ -168,15 +168,22 @@ type Document = { security?: unknown[]; paths?: Record<string, Record<string, Op
  * What the one factory (service-app.ts) answers on any route, added to every operation that can meet it so the
  * document lists every status a client can get: 401 where the operation needs a credential (the document's default
  * security, unless the operation says `security: []`), and 400, 413 and 415 where it takes a body (malformed JSON,
- * over the size limit, not application/json). An operation's own description of a status wins.
+ * over the size limit, not application/json), 503 (with Retry-After) on every operation but the process's own
+ * /health, /metrics, /openapi.json and /docs (any route that needs a dependency answers it while the dependency is down),
+ * and 429 (with Retry-After and the RateLimit headers) on the paths `rateLimited` matches. An operation's own
+ * description of a status wins.
  */
-export function addFactoryResponses(document: Document): Document {
+const NEVER_UNAVAILABLE = new Set(['/health', '/metrics', '/openapi.json', '/docs']);
+
+export function addFactoryResponses(document: Document, options: { rateLimited?: RegExp } = {}): Document {
   const common = (status: number, description: string) => [String(status), jsonResponse(description, ErrorEnvelopeSchema)] as const;
-  for (const operations of Object.values(document.paths ?? {})) {
+  for (const [path, operations] of Object.entries(document.paths ?? {})) {
     for (const operation of Object.values(operations)) {
       const security = operation.security ?? document.security ?? [];
       const added = [
         ...(security.length > 0 ? [common(401, 'Missing or invalid credentials (UNAUTHENTICATED)')] : []),
+        ...(options.rateLimited?.test(path) === true ? [common(429, 'Over a rate limit (RATE_LIMITED), with Retry-After and the RateLimit headers')] : []),
+        ...(NEVER_UNAVAILABLE.has(path) ? [] : [common(503, 'A dependency is down or too slow (SERVICE_UNAVAILABLE), with Retry-After: retry')]),
         ...(operation.requestBody === undefined
           ? []
           : [common(400, 'Invalid body (MALFORMED_JSON, VALIDATION_FAILED)'), common(413, 'Body over the size limit (PAYLOAD_TOO_LARGE)'), common(415, 'A body that is not application/json (UNSUPPORTED_MEDIA_TYPE)')]),
@@ -194,7 +201,7 @@ export function addFactoryResponses(document: Document): Document {
  * error envelope. `extra` adds e.g. security schemes.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any Hono app, whatever its env
-export function serveOpenApi(app: Hono<any>, info: { title: string; description: string }, extra: Record<string, unknown> = {}): void {
+export function serveOpenApi(app: Hono<any>, info: { title: string; description: string; rateLimited?: RegExp }, extra: Record<string, unknown> = {}): void {
   let document: Promise<unknown> | undefined;
   app.get(
     '/openapi.json',
@@ -218,7 +225,7 @@ export function serveOpenApi(app: Hono<any>, info: { title: string; description:
         },
         c,
       ).then(
-        (generated) => addFactoryResponses(generated as Document),
+        (generated) => addFactoryResponses(generated as Document, info.rateLimited === undefined ? {} : { rateLimited: info.rateLimited }),
         (error: unknown) => {
           document = undefined;
           throw error;

@@ -180,7 +180,7 @@ describe('createServiceApp', () => {
     // The probes and the description are public; a route without its own say needs the credential, and may answer 401.
     for (const path of ['/health', '/ready', '/openapi.json']) expect([path, doc.json.paths[path].get.security]).toEqual([path, []]);
     expect(doc.json.paths['/things'].post.security).toBeUndefined();
-    expect(Object.keys(doc.json.paths['/things'].post.responses).sort()).toEqual(['200', '401']);
+    expect(Object.keys(doc.json.paths['/things'].post.responses).sort()).toEqual(['200', '401', '503']);
     expectEnvelope(await request('/docs'), 404, 'NOT_FOUND');
 
     const docsApp = setup({ docs: async (c) => c.html('<a href="/openapi.json">the API</a>') });

@@ -21,7 +21,8 @@ export interface ServiceAppOptions {
   /** Each dependency's name and a probe that resolves when it answers: `/ready`. */
   readiness: Record<string, () => Promise<void>>;
   /** What `/openapi.json` says the service is; `extra` adds to the document, e.g. security schemes. */
-  openApi: { title: string; description: string; extra?: Record<string, unknown> };
+  /** `rateLimited`: the paths a rate limit guards, documented with 429. */
+  openApi: { title: string; description: string; extra?: Record<string, unknown>; rateLimited?: RegExp };
   /**
    * A browsable reference of `/openapi.json` to serve at `/docs` (the public order API's is Scalar's). Passed in
    * rather than built here: Scalar's package is ESM only, which the in-process tests of the other services cannot load.

@@ -125,7 +125,7 @@ describe('docker-compose.yml', () => {
         continue;
       }
       const config = loadConfig(envOf(entry.name));
-      const port = { api: config.api.port, risk: config.risk.port, venue: config.venue.port, 'market-data': config.marketData.port }[entry.name as 'api'];
+      const port = { api: config.api.port, risk: config.risk.port, venue: config.venue.port, 'market-data': config.marketData.port, worker: config.worker.port }[entry.name as 'api'];
       expect(port).toBe(entry.defaultPort);
       expect(service.ports).toEqual([`127.0.0.1:${port}:${port}`]);
       expect(service.environment?.HEALTHCHECK_PORT).toBe(String(port));

@@ -133,7 +133,14 @@ describe('the built entry points (npm run build, node dist/workers/<name>.js)', 
   });
 
   it('every service starts from dist, logs its ready line, answers /ready and stops cleanly on SIGTERM', async () => {
-    const ports = { API_PORT: await freePort(), RISK_PORT: await freePort(), VENUE_PORT: await freePort(), MARKET_DATA_PORT: await freePort() };
+    const ports = {
+      API_PORT: await freePort(),
+      RISK_PORT: await freePort(),
+      VENUE_PORT: await freePort(),
+      MARKET_DATA_PORT: await freePort(),
+      WORKER_PORT: await freePort(),
+      WORKER_TEMPORAL_METRICS_PORT: await freePort(),
+    };
     const env: Record<string, string> = {
       NODE_OPTIONS: '',
       OMS_ENV: 'test',
