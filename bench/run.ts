@@ -1,5 +1,6 @@
-// npm run bench [-- name ...]: runs the benchmarks one after another (all when none is named), prints one
-// table each and writes them all to bench/results/<timestamp>.json and .md (and bench/results/latest.md).
+// npm run bench [-- name ...]: runs the benchmarks one after another (the default set when none is named; `soak`
+// only when named, it runs for SOAK_MINUTES, default 30), prints one table each and then issue 15's targets with
+// pass or miss (bench/targets.ts), and writes it all to bench/results/<timestamp>.json and .md (and latest.md).
 // Every number is meant to be read next to its baseline from the same run: the machines are small and shared.
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -8,11 +9,14 @@ import { pathToFileURL } from 'node:url';
 import globalSetup from '../test/global-setup';
 import globalTeardown from '../test/global-teardown';
 import { markdownTable, type BenchResult } from './result';
+import { targetVerdicts } from './targets';
 
 interface Bench {
   name: string;
   /** Needs Temporal, Kafka, Redis and the store (brought up like `npm test` does, and left running). */
   stack: boolean;
+  /** Part of a plain `npm run bench` (false: only when named). */
+  inDefault?: boolean;
   run: () => Promise<BenchResult | null>;
 }
 
@@ -32,6 +36,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'ingest', stack: true, run: async () => (await import('./ingest.bench')).runIngestBench() },
   { name: 'lifecycle', stack: true, run: async () => (await import('./lifecycle.bench')).runLifecycleBench() },
   { name: 'market-data-fanout', stack: false, run: async () => (await import('./market-data-fanout.bench')).runMarketDataFanoutBench() },
+  { name: 'soak', stack: true, inDefault: false, run: async () => (await import('./soak.bench')).runSoakBench() },
 ];
 
 interface Outcome {
@@ -47,7 +52,7 @@ function selected(args: readonly string[]): Bench[] {
   if (unknown.length > 0) {
     throw new Error(`unknown benchmark ${unknown.join(', ')}; choose from: ${BENCHES.map((b) => b.name).join(', ')}`);
   }
-  return args.length === 0 ? [...BENCHES] : BENCHES.filter((bench) => args.includes(bench.name));
+  return args.length === 0 ? BENCHES.filter((bench) => bench.inDefault !== false) : BENCHES.filter((bench) => args.includes(bench.name));
 }
 
 function section(outcome: Outcome): string {
@@ -88,6 +93,9 @@ async function main(): Promise<void> {
     console.log(`\n${section(outcome)}`);
   }
   if (stack) await globalTeardown();
+  const verdicts = targetVerdicts(outcomes);
+  const targets = `## targets (issue 15)\n\n${markdownTable(verdicts)}\n`;
+  console.log(`\n${targets}`);
 
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
@@ -100,8 +108,9 @@ async function main(): Promise<void> {
       'Compare ratios against the baseline of the same run rather than absolute numbers across runs.',
     '',
     ...outcomes.map(section),
+    targets,
   ].join('\n');
-  writeAtomically(join(dir, `${stamp}.json`), `${JSON.stringify({ startedAt: startedAt.toISOString(), machine, outcomes }, null, 2)}\n`);
+  writeAtomically(join(dir, `${stamp}.json`), `${JSON.stringify({ startedAt: startedAt.toISOString(), machine, outcomes, targets: verdicts }, null, 2)}\n`);
   writeAtomically(join(dir, `${stamp}.md`), markdown);
   writeAtomically(join(dir, 'latest.md'), markdown);
   console.log(`results: bench/results/${stamp}.json, bench/results/${stamp}.md (and latest.md)`);

@@ -11,7 +11,7 @@ import type {
   Side,
 } from './engine-types';
 import { createOrderEntry, filledQuantity, type OrderEntry } from './order-entry';
-import { OrderIndex } from './order-index';
+import { hashString, OrderIndex } from './order-index';
 import { BookSide, type PriceLevel } from './price-levels';
 
 export type * from './engine-types';
@@ -72,22 +72,24 @@ export class MatchingEngine {
     return this.sequence;
   }
 
+  /**
+   * Small answers (a rest, a cancel, a reject) are built as array literals of their exact length: a `[]`
+   * grown by push gets a 16-slot backing store on its first element, and those arrays were most of the
+   * garbage of a typical call.
+   */
   submit(order: EngineOrder): EngineEvent[] {
-    const out: EngineEvent[] = [];
     const orderId = order.orderId;
     const accountId = typeof order.accountId === 'string' ? order.accountId : '';
     if (typeof orderId !== 'string' || orderId.length === 0) {
-      this.pushRejected(out, '', accountId, 'INVALID_ORDER', 'orderId must be a non-empty string');
-      return out;
+      return [this.rejected('', accountId, 'INVALID_ORDER', 'orderId must be a non-empty string')];
     }
-    if (this.orders.get(orderId) !== undefined) {
-      this.pushRejected(out, orderId, accountId, 'DUPLICATE_ORDER_ID', 'orderId is already known');
-      return out;
+    const hash = hashString(orderId);
+    if (this.orders.getHashed(orderId, hash) !== undefined) {
+      return [this.rejected(orderId, accountId, 'DUPLICATE_ORDER_ID', 'orderId is already known')];
     }
     const invalid = validationError(order);
     if (invalid !== null) {
-      this.pushRejected(out, orderId, accountId, 'INVALID_ORDER', invalid);
-      return out;
+      return [this.rejected(orderId, accountId, 'INVALID_ORDER', invalid)];
     }
 
     const entry = createOrderEntry(
@@ -103,23 +105,22 @@ export class MatchingEngine {
     );
     const opposite = entry.side === 'BUY' ? this.asks : this.bids;
     const limit = entry.price;
+    const best = opposite.best();
+    const takes = best !== undefined && crosses(entry.side, limit, best.price);
 
-    if (entry.postOnly) {
-      const best = opposite.best();
-      if (best !== undefined && crosses(entry.side, limit, best.price)) {
-        return this.rejectEntry(out, entry, 'POST_ONLY_WOULD_TAKE', 'post-only order would take liquidity');
-      }
+    if (entry.postOnly && takes) {
+      return [this.rejectEntry(entry, 'POST_ONLY_WOULD_TAKE', 'post-only order would take liquidity', hash)];
     }
     if (entry.timeInForce === 'FOK') {
       if (this.fillableQuantity(opposite, entry, entry.quantity) < entry.quantity) {
-        return this.rejectEntry(out, entry, 'FOK_CANNOT_FILL', 'not enough crossing quantity to fill completely');
+        return [this.rejectEntry(entry, 'FOK_CANNOT_FILL', 'not enough crossing quantity to fill completely', hash)];
       }
     } else if (entry.type === 'MARKET' && this.fillableQuantity(opposite, entry, 1n) === 0n) {
-      return this.rejectEntry(out, entry, 'NO_LIQUIDITY', 'no liquidity to take');
+      return [this.rejectEntry(entry, 'NO_LIQUIDITY', 'no liquidity to take', hash)];
     }
 
-    this.orders.add(entry);
-    out.push({
+    this.orders.addHashed(entry, hash);
+    const accepted: EngineEvent = {
       type: 'ACCEPTED',
       sequence: ++this.sequence,
       orderId,
@@ -130,53 +131,37 @@ export class MatchingEngine {
       quantity: entry.quantity,
       timeInForce: entry.timeInForce,
       postOnly: entry.postOnly,
-    });
+    };
+    // Nothing crosses (the usual passive add): the order rests or, IOC, is cancelled; one event either way.
+    if (!takes) return [accepted, this.close(entry, false) as EngineEvent];
 
+    const out: EngineEvent[] = [accepted];
     const stoppedBySelfTrade = this.match(entry, opposite, out);
-
-    if (entry.remaining === 0n) {
-      entry.status = 'FILLED';
-    } else if (stoppedBySelfTrade) {
-      this.cancelEntry(out, entry, 'SELF_TRADE_PREVENTION');
-    } else if (entry.type === 'MARKET') {
-      this.cancelEntry(out, entry, 'MARKET_REMAINDER');
-    } else if (entry.timeInForce === 'IOC' || entry.timeInForce === 'FOK') {
-      // FOK never gets here: its pre-check guarantees a complete fill.
-      this.cancelEntry(out, entry, 'IOC_REMAINDER');
-    } else {
-      entry.status = entry.remaining === entry.quantity ? 'OPEN' : 'PARTIALLY_FILLED';
-      const own = entry.side === 'BUY' ? this.bids : this.asks;
-      const level = own.getOrCreate(entry.price as bigint);
-      level.append(entry);
-      this.pushDelta(out, entry.side, level);
-    }
+    const closing = this.close(entry, stoppedBySelfTrade);
+    if (closing !== null) out.push(closing);
     return out;
   }
 
   /** Cancels a resting order (reason USER). */
   cancel(orderId: string): EngineEvent[] {
-    const out: EngineEvent[] = [];
-    const entry = this.restingEntry(out, orderId, 'CANCEL');
-    if (entry === undefined) return out;
+    const entry = this.orders.get(orderId);
+    if (entry === undefined || entry.level === null) return [this.cancelRejected(orderId, 'CANCEL', entry)];
     const level = this.unrest(entry);
-    this.cancelEntry(out, entry, 'USER');
-    this.pushDelta(out, entry.side, level);
-    return out;
+    const cancelled = this.cancelEntry(entry, 'USER');
+    return [cancelled, this.delta(entry.side, level)];
   }
 
   /** Expires a resting order; the caller owns the clock (GTD expiry). */
   expire(orderId: string): EngineEvent[] {
-    const out: EngineEvent[] = [];
-    const entry = this.restingEntry(out, orderId, 'EXPIRE');
-    if (entry === undefined) return out;
+    const entry = this.orders.get(orderId);
+    if (entry === undefined || entry.level === null) return [this.cancelRejected(orderId, 'EXPIRE', entry)];
     const level = this.unrest(entry);
     const remaining = entry.remaining;
     entry.cancelled = remaining;
     entry.remaining = 0n;
     entry.status = 'EXPIRED';
-    out.push({ type: 'EXPIRED', sequence: ++this.sequence, orderId, accountId: entry.accountId, remaining });
-    this.pushDelta(out, entry.side, level);
-    return out;
+    const expired: EngineEvent = { type: 'EXPIRED', sequence: ++this.sequence, orderId, accountId: entry.accountId, remaining };
+    return [expired, this.delta(entry.side, level)];
   }
 
   getOrder(orderId: string): OrderState | undefined {
@@ -230,7 +215,7 @@ export class MatchingEngine {
         if (maker.accountId === taker.accountId) {
           if (policy !== 'CANCEL_TAKER') {
             level.remove(maker);
-            this.cancelEntry(out, maker, 'SELF_TRADE_PREVENTION');
+            out.push(this.cancelEntry(maker, 'SELF_TRADE_PREVENTION'));
             changed = true;
           }
           if (policy !== 'CANCEL_MAKER') {
@@ -238,13 +223,13 @@ export class MatchingEngine {
             break;
           }
         } else {
-          this.trade(out, level, maker, taker);
+          out.push(this.trade(level, maker, taker));
           changed = true;
         }
         maker = next;
       }
       if (changed) {
-        this.pushDelta(out, opposite.side, level);
+        out.push(this.delta(opposite.side, level));
         if (level.orderCount === 0) levels.pop();
       }
       if (stopped) return true;
@@ -252,18 +237,28 @@ export class MatchingEngine {
     return false;
   }
 
-  private trade(out: EngineEvent[], level: PriceLevel, maker: OrderEntry, taker: OrderEntry): void {
-    const quantity = maker.remaining < taker.remaining ? maker.remaining : taker.remaining;
-    maker.remaining -= quantity;
-    taker.remaining -= quantity;
-    level.quantity -= quantity;
+  private trade(level: PriceLevel, maker: OrderEntry, taker: OrderEntry): EngineEvent {
+    // One side always ends at 0: comparing first spares that subtraction's bigint (and the level's, when it empties).
+    const makerLeft = maker.remaining;
+    const takerLeft = taker.remaining;
+    let quantity: bigint;
+    if (makerLeft <= takerLeft) {
+      quantity = makerLeft;
+      maker.remaining = 0n;
+      taker.remaining = makerLeft === takerLeft ? 0n : takerLeft - quantity;
+    } else {
+      quantity = takerLeft;
+      taker.remaining = 0n;
+      maker.remaining = makerLeft - quantity;
+    }
+    level.quantity = level.quantity === quantity ? 0n : level.quantity - quantity;
     if (maker.remaining === 0n) {
       level.remove(maker);
       maker.status = 'FILLED';
     } else {
       maker.status = 'PARTIALLY_FILLED';
     }
-    out.push({
+    return {
       type: 'TRADE',
       sequence: ++this.sequence,
       tradeId: `${this.symbol}-${++this.trades}`,
@@ -276,7 +271,7 @@ export class MatchingEngine {
       takerSide: taker.side,
       makerRemaining: maker.remaining,
       takerRemaining: taker.remaining,
-    });
+    };
   }
 
   /**
@@ -303,18 +298,35 @@ export class MatchingEngine {
     return sum;
   }
 
-  private restingEntry(out: EngineEvent[], orderId: string, request: 'CANCEL' | 'EXPIRE'): OrderEntry | undefined {
-    const entry = this.orders.get(orderId);
-    if (entry !== undefined && entry.level !== null) return entry;
-    out.push({
+  /**
+   * Settles the taker once matching is done: FILLED (no event), cancelled (its remainder), or resting on its
+   * own side (the BOOK_DELTA of its level).
+   */
+  private close(entry: OrderEntry, stoppedBySelfTrade: boolean): EngineEvent | null {
+    if (entry.remaining === 0n) {
+      entry.status = 'FILLED';
+      return null;
+    }
+    if (stoppedBySelfTrade) return this.cancelEntry(entry, 'SELF_TRADE_PREVENTION');
+    if (entry.type === 'MARKET') return this.cancelEntry(entry, 'MARKET_REMAINDER');
+    // FOK never gets here: its pre-check guarantees a complete fill.
+    if (entry.timeInForce === 'IOC' || entry.timeInForce === 'FOK') return this.cancelEntry(entry, 'IOC_REMAINDER');
+    entry.status = entry.remaining === entry.quantity ? 'OPEN' : 'PARTIALLY_FILLED';
+    const own = entry.side === 'BUY' ? this.bids : this.asks;
+    const level = own.getOrCreate(entry.price as bigint);
+    level.append(entry);
+    return this.delta(entry.side, level);
+  }
+
+  private cancelRejected(orderId: string, request: 'CANCEL' | 'EXPIRE', entry: OrderEntry | undefined): EngineEvent {
+    return {
       type: 'CANCEL_REJECTED',
       sequence: ++this.sequence,
       orderId,
       request,
       reason: entry === undefined ? 'UNKNOWN_ORDER' : 'ORDER_NOT_OPEN',
       status: entry === undefined ? null : entry.status,
-    });
-    return undefined;
+    };
   }
 
   /** Takes a resting order off the book, dropping its level if it was the last order there. */
@@ -325,52 +337,45 @@ export class MatchingEngine {
     return level;
   }
 
-  private cancelEntry(out: EngineEvent[], entry: OrderEntry, reason: CancelReason): void {
+  private cancelEntry(entry: OrderEntry, reason: CancelReason): EngineEvent {
     const remaining = entry.remaining;
     // An order is closed once, so nothing was cancelled before.
     entry.cancelled = remaining;
     entry.remaining = 0n;
     entry.status = 'CANCELLED';
     entry.reason = reason;
-    out.push({
+    return {
       type: 'CANCELLED',
       sequence: ++this.sequence,
       orderId: entry.orderId,
       accountId: entry.accountId,
       remaining,
       reason,
-    });
+    };
   }
 
-  private rejectEntry(out: EngineEvent[], entry: OrderEntry, reason: RejectReason, message: string): EngineEvent[] {
+  private rejectEntry(entry: OrderEntry, reason: RejectReason, message: string, hash: number): EngineEvent {
     entry.cancelled = entry.quantity;
     entry.remaining = 0n;
     entry.status = 'REJECTED';
     entry.reason = reason;
-    this.orders.add(entry);
-    this.pushRejected(out, entry.orderId, entry.accountId, reason, message);
-    return out;
+    this.orders.addHashed(entry, hash);
+    return this.rejected(entry.orderId, entry.accountId, reason, message);
   }
 
-  private pushRejected(
-    out: EngineEvent[],
-    orderId: string,
-    accountId: string,
-    reason: RejectReason,
-    message: string,
-  ): void {
-    out.push({ type: 'REJECTED', sequence: ++this.sequence, orderId, accountId, reason, message });
+  private rejected(orderId: string, accountId: string, reason: RejectReason, message: string): EngineEvent {
+    return { type: 'REJECTED', sequence: ++this.sequence, orderId, accountId, reason, message };
   }
 
-  private pushDelta(out: EngineEvent[], side: Side, level: PriceLevel): void {
-    out.push({
+  private delta(side: Side, level: PriceLevel): EngineEvent {
+    return {
       type: 'BOOK_DELTA',
       sequence: ++this.sequence,
       side,
       price: level.price,
       quantity: level.quantity,
       orderCount: level.orderCount,
-    });
+    };
   }
 }
 

@@ -18,7 +18,8 @@ const trades = new Counter({
 /** What the gauges read at scrape time: the venue the process runs (none until observeVenue). */
 interface VenueGauges {
   bookDepths(): ReadonlyArray<{ symbol: string; bids: number; asks: number }>;
-  stats(): { relayBacklog: number };
+  stats(): { relayBacklog: number; knownOrders: number };
+  engineSizes(): ReadonlyArray<{ symbol: string; orders: number; resting: number }>;
 }
 let observed: VenueGauges | undefined;
 
@@ -42,6 +43,37 @@ new Gauge({
   registers: [metricsRegistry],
   collect() {
     if (observed !== undefined) this.set(observed.stats().relayBacklog);
+  },
+});
+
+new Gauge({
+  name: 'oms_venue_engine_orders',
+  help: 'Orders the matching engine remembers (final ones included, until its next compaction), by symbol',
+  labelNames: ['symbol'] as const,
+  registers: [metricsRegistry],
+  collect() {
+    if (observed === undefined) return;
+    for (const { symbol, orders } of observed.engineSizes()) this.set({ symbol }, orders);
+  },
+});
+
+new Gauge({
+  name: 'oms_venue_resting_orders',
+  help: 'Orders resting on the venue book, by symbol',
+  labelNames: ['symbol'] as const,
+  registers: [metricsRegistry],
+  collect() {
+    if (observed === undefined) return;
+    for (const { symbol, resting } of observed.engineSizes()) this.set({ symbol }, resting);
+  },
+});
+
+new Gauge({
+  name: 'oms_venue_known_orders',
+  help: 'User orders the venue process holds in memory (its order records)',
+  registers: [metricsRegistry],
+  collect() {
+    if (observed !== undefined) this.set(observed.stats().knownOrders);
   },
 });
 

@@ -28,7 +28,11 @@ export class OrderIndex {
   }
 
   get(orderId: string): OrderEntry | undefined {
-    const hash = hashString(orderId);
+    return this.getHashed(orderId, hashString(orderId));
+  }
+
+  /** `get` with the key's `hashString` already computed (the engine hashes an incoming id once). */
+  getHashed(orderId: string, hash: number): OrderEntry | undefined {
     const table = this.table;
     const mask = this.mask;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
@@ -43,9 +47,14 @@ export class OrderIndex {
 
   /** Adds an entry whose orderId is not in the index yet (the engine checks with `get` first). */
   add(entry: OrderEntry): void {
+    this.addHashed(entry, hashString(entry.orderId));
+  }
+
+  /** `add` with `hashString(entry.orderId)` already computed. */
+  addHashed(entry: OrderEntry, hash: number): void {
     this.entries.push(entry);
     if (this.entries.length * 2 > this.mask + 1) this.grow();
-    this.place(hashString(entry.orderId), this.entries.length);
+    this.place(hash, this.entries.length);
   }
 
   private place(hash: number, ref: number): void {

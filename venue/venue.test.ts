@@ -182,6 +182,15 @@ describe('Venue', () => {
     }
   });
 
+  it('reports the size of each engine: orders remembered and orders resting', async () => {
+    await venue.submit(order('z1', 'alice', 'SELL', '100', '1'));
+    await venue.submit(order('z2', 'bob', 'BUY', '100', '1')); // fills z1: neither rests
+    await venue.submit(order('z3', 'alice', 'BUY', '99', '1'));
+    await venue.submit(order('z4', 'bob', 'BUY', '98', '1'));
+    await venue.cancel('z4');
+    expect(venue.engineSizes()).toEqual([{ symbol: 'BTC-USD', orders: 4, resting: 1 }]);
+  });
+
   it('moves the book into a fresh engine now and then: same book, same priority, trade ids go on', async () => {
     await venue.stop();
     venue = await startVenue(store, publisher, 10);

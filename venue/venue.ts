@@ -204,6 +204,14 @@ export class Venue {
     };
   }
 
+  /**
+   * The size of every engine's state (the soak benchmark and the state gauges read it): orders the engine
+   * remembers (since its last compaction) and orders resting on its book. Cheap: counters, no walk.
+   */
+  engineSizes(): Array<{ symbol: string; orders: number; resting: number }> {
+    return [...this.engines.entries()].map(([symbol, slot]) => ({ symbol, orders: slot.orders, resting: slot.resting.size }));
+  }
+
   /** Price levels per side of every book (the depth gauge reads it when scraped). */
   bookDepths(): Array<{ symbol: string; bids: number; asks: number }> {
     return [...this.engines.entries()].map(([symbol, slot]) => ({ symbol, ...slot.engine.levelCounts }));

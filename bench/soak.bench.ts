@@ -1,0 +1,221 @@
+// Soak: a steady stream of orders that fill (a SELL of one account, then a BUY of another at the same price) through
+// the real system (API, worker, risk engine, venue and market data as processes, on loopback), for SOAK_MINUTES
+// (default 30). Per window of SOAK_WINDOW_SECONDS (default 300): POST → ACCEPTED latency (p50, p99: until the order's
+// record in Mongo is past NEW, checked every POLL_MS), every process's RSS (VmRSS from /proc/<pid>/status) and the venue's engine
+// state (its /metrics gauges). Memory should stay flat; whatever grows needs a bound.
+// Not in the default set of `npm run bench` (it runs for half an hour): npm run bench -- soak
+import { readFileSync } from 'node:fs';
+import { COLLECTIONS } from '../infra/mongo/client';
+import { MarketDataTestProcess } from '../test/harness/market-data-test-process';
+import type { SystemProcess } from '../test/harness/processes';
+import { TestSystem } from '../test/harness/system';
+import { round, verdict, type BenchResult, type Row } from './result';
+
+const ORDER = { symbol: 'BTC-USD', type: 'LIMIT', quantity: '0.01', price: '30000' };
+const POLL_MS = 20;
+const ACCEPT_TIMEOUT_MS = 30_000;
+/** RSS growth from the end of the first window to the end of the last that still reads as flat. */
+const FLAT_GROWTH = 0.1;
+
+export interface SoakOptions {
+  minutes: number;
+  windowSeconds: number;
+  ordersPerSecond: number;
+}
+
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, not "${raw}"`);
+  return value;
+}
+
+export function soakOptionsFromEnv(): SoakOptions {
+  return { minutes: positive('SOAK_MINUTES', 30), windowSeconds: positive('SOAK_WINDOW_SECONDS', 300), ordersPerSecond: positive('SOAK_RATE', 5) };
+}
+
+/** Resident set size of a process in MB (VmRSS), or NaN when it is gone. */
+function rssMb(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Sum of a Prometheus text family's samples (optionally only those whose labels contain `labelText`). */
+function metricSum(text: string, name: string, labelText = ''): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (labelText !== '' && !line.includes(labelText)) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+interface EngineState {
+  engineOrders: number;
+  resting: number;
+  known: number;
+  levels: number;
+}
+
+async function engineState(venueUrl: string): Promise<EngineState> {
+  const text = await (await fetch(`${venueUrl}/metrics`)).text();
+  return {
+    engineOrders: metricSum(text, 'oms_venue_engine_orders'),
+    resting: metricSum(text, 'oms_venue_resting_orders'),
+    known: metricSum(text, 'oms_venue_known_orders'),
+    levels: metricSum(text, 'oms_venue_book_levels'),
+  };
+}
+
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+interface Window {
+  latencies: number[];
+  placed: number;
+  /** POST not answered 202. */
+  failed: number;
+  /** Not past NEW within ACCEPT_TIMEOUT_MS. */
+  late: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+export async function runSoakBench(options: SoakOptions = soakOptionsFromEnv()): Promise<BenchResult> {
+  const system = await TestSystem.create('bench-soak');
+  const marketData = await MarketDataTestProcess.create('bench-soak');
+  try {
+    const buyer = await system.createAccount({ USD: '1000000000000', BTC: '0' });
+    const seller = await system.createAccount({ USD: '0', BTC: '1000000' });
+    await system.startAll();
+    await marketData.start('ready');
+    const processes: Array<[string, SystemProcess]> = [
+      ['api', system.api!],
+      ['worker', system.worker!],
+      ['risk', system.risk!],
+      ['venue', system.venue!],
+      ['market-data', marketData.proc!],
+    ];
+    const rssAll = () => processes.map(([, proc]) => rssMb(proc.pid));
+
+    // One poller for every order in flight: the orders collection, the record GET /api/orders/:id answers from.
+    // (A client polling GET per order would also ask the workflow, by a Temporal query, while the record is not
+    // written yet: hundreds of pollers in flight measured the queries, not the orders.)
+    const orders = system.mongo.db.collection<{ _id: string; status: string }>(COLLECTIONS.orders);
+    const pending = new Map<string, { started: number; window: Window }>();
+    let polling = true;
+    const poller = (async () => {
+      while (polling || pending.size > 0) {
+        const now = performance.now();
+        if (pending.size > 0) {
+          const past = await orders.find({ _id: { $in: [...pending.keys()] }, status: { $ne: 'NEW' } }, { projection: { _id: 1 } }).toArray();
+          const seen = performance.now();
+          for (const { _id } of past) {
+            const order = pending.get(_id);
+            if (order === undefined) continue;
+            pending.delete(_id);
+            order.window.latencies.push(seen - order.started);
+          }
+          for (const [orderId, order] of pending) {
+            if (seen - order.started <= ACCEPT_TIMEOUT_MS) continue;
+            pending.delete(orderId);
+            order.window.late += 1;
+          }
+        }
+        await sleep(POLL_MS - (performance.now() - now));
+      }
+    })();
+
+    /** POST; the poller takes it from there. The latency goes to the window the POST started in. */
+    const placeOne = async (n: number, window: Window): Promise<void> => {
+      const [who, side] = n % 2 === 0 ? [seller, 'SELL'] : [buyer, 'BUY'];
+      const started = performance.now();
+      try {
+        const response = await system.placeOrder(who.apiKey, { ...ORDER, side });
+        if (response.status !== 202) throw new Error(`POST answered ${response.status}`);
+        pending.set(response.json.orderId as string, { started, window });
+      } catch {
+        window.failed += 1;
+      }
+    };
+
+    const startRss = rssAll();
+    const startState = await engineState(system.venueUrl);
+    const rows: Row[] = [
+      {
+        window: 'start',
+        orders: 0,
+        'POST→ACCEPTED p50 / p99 ms': '',
+        ...Object.fromEntries(processes.map(([name], i) => [`${name} RSS MB`, round(startRss[i]!, 1)])),
+        'engine orders / resting / levels': `${startState.engineOrders} / ${startState.resting} / ${startState.levels}`,
+        'venue known orders': startState.known,
+      },
+    ];
+    const interval = 1000 / options.ordersPerSecond;
+    const windowMs = options.windowSeconds * 1000;
+    const totalMs = options.minutes * 60_000;
+    const windowCount = Math.ceil(totalMs / windowMs);
+    const t0 = performance.now();
+    const windows: Array<{ window: Window; seconds: number; rss: number[]; state: EngineState }> = [];
+    const placing: Array<Promise<void>> = [];
+    let n = 0;
+    for (let w = 0; w < windowCount; w += 1) {
+      const window: Window = { latencies: [], placed: 0, failed: 0, late: 0 };
+      const from = w * windowMs;
+      const to = Math.min(from + windowMs, totalMs);
+      // Paced against the clock, not against the answers: a slow system gets the same offered load.
+      for (let at = from; at < to; at += interval) {
+        await sleep(t0 + at - performance.now());
+        placing.push(placeOne(n++, window));
+        window.placed += 1;
+      }
+      await sleep(t0 + to - performance.now());
+      // Memory and engine state on the window's boundary; the poller goes on filling in the window's latencies.
+      windows.push({ window, seconds: (to - from) / 1000, rss: rssAll(), state: await engineState(system.venueUrl) });
+    }
+    await Promise.all(placing);
+    polling = false;
+    await poller;
+    const windowRss: number[][] = [];
+    for (const [w, { window, seconds, rss, state }] of windows.entries()) {
+      windowRss.push(rss);
+      const lost = [window.failed > 0 ? `${window.failed} failed` : '', window.late > 0 ? `${window.late} not past NEW in ${ACCEPT_TIMEOUT_MS / 1000} s` : ''].filter(Boolean);
+      rows.push({
+        window: `${w + 1} (${round(seconds)} s)`,
+        orders: `${window.placed}${lost.length > 0 ? ` (${lost.join(', ')})` : ''}`,
+        'POST→ACCEPTED p50 / p99 ms': `${round(percentile(window.latencies, 0.5))} / ${round(percentile(window.latencies, 0.99))}`,
+        ...Object.fromEntries(processes.map(([name], i) => [`${name} RSS MB`, round(rss[i]!, 1)])),
+        'engine orders / resting / levels': `${state.engineOrders} / ${state.resting} / ${state.levels}`,
+        'venue known orders': state.known,
+      });
+    }
+    const first = windowRss[0]!;
+    const last = windowRss.at(-1)!;
+    const growth = processes.map((_, i) => (last[i]! - first[i]!) / first[i]!);
+    const flat = growth.every((g) => g <= FLAT_GROWTH);
+    rows.push({
+      window: 'RSS growth, end of first window → end of last',
+      orders: n,
+      'POST→ACCEPTED p50 / p99 ms': '',
+      ...Object.fromEntries(processes.map(([name], i) => [`${name} RSS MB`, `${growth[i]! >= 0 ? '+' : ''}${round(growth[i]! * 100, 1)}%`])),
+      'engine orders / resting / levels': '',
+      'venue known orders': `target: every process <= +${FLAT_GROWTH * 100}%: ${verdict(flat)}`,
+    });
+    return {
+      name: `soak: ${options.ordersPerSecond} orders/s that fill, ${options.minutes} min in windows of ${options.windowSeconds} s (real processes, loopback; latency = POST until its record in Mongo is past NEW, checked every ${POLL_MS} ms)`,
+      rows,
+    };
+  } finally {
+    await marketData.dispose().catch(() => undefined);
+    await system.stop();
+  }
+}

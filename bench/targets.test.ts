@@ -1,0 +1,38 @@
+import { firstNumber, targetVerdicts } from './targets';
+
+describe('issue 15 targets', () => {
+  it('reads the first number of a cell', () => {
+    expect(firstNumber('42.9%')).toBe(42.9);
+    expect(firstNumber('1,234,567')).toBe(1234567);
+    expect(firstNumber('204 (154-502)')).toBe(204);
+    expect(firstNumber(12.5)).toBe(12.5);
+    expect(firstNumber('')).toBeUndefined();
+    expect(firstNumber(Number.NaN)).toBeUndefined();
+  });
+
+  it('judges each target from the rows of the benches that ran, and says which did not run or measure', () => {
+    const rows = targetVerdicts([
+      { bench: 'matching-engine', result: { name: 'm', rows: [{ measure: 'operations/s, median of 5 runs', engine: 1_250_000 }] } },
+      {
+        bench: 'ingest',
+        result: {
+          name: 'i',
+          rows: [
+            { measure: '2xx requests/s, 50 connections, 10 s', api: 2052, 'api/bare': '11.0%' },
+            { measure: 'p99 latency ms, 1000 requests/s', api: 9.5, 'api/bare': '3x' },
+          ],
+        },
+      },
+      { bench: 'lifecycle', result: { name: 'l', rows: [{ measure: 'per second to SETTLED', orders: 7.4, 'orders/bare': '42.9%' }] } },
+    ]);
+    expect(rows.map((r) => [r.value, r.result])).toEqual([
+      ['1,250,000 ops/s', 'pass'],
+      ['11%', 'miss'],
+      ['9.5 ms', 'pass'],
+      ['42.9%', 'miss'],
+      ['', 'not measured'],
+    ]);
+    expect(targetVerdicts([]).every((r) => r.result === 'not run')).toBe(true);
+    expect(targetVerdicts([{ bench: 'lifecycle' }])[3]).toMatchObject({ result: 'failed' });
+  });
+});
