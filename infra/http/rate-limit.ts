@@ -3,6 +3,8 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { DomainError } from '../../domain/errors';
 import type { Logger } from '../logger';
 import type { CounterSpec, CounterState } from '../redis/rate-counters';
+import { Counter } from 'prom-client';
+import { metricsRegistry } from '../metrics/registry';
 
 /** What a limiter needs of the counters (infra/redis/rate-counters.ts RedisRateCounters). */
 export interface RateCounterStore {
@@ -28,6 +30,18 @@ export interface PolicyCheck {
 
 const SECOND = 1_000;
 const WARN_EVERY_MS = 10_000;
+
+const refusedTotal = new Counter({
+  name: 'oms_rate_limited_total',
+  help: 'Requests refused with 429 RATE_LIMITED, by the policy that refused them (key, admin-key, orders, address, auth-failures)',
+  labelNames: ['policy'] as const,
+  registers: [metricsRegistry],
+});
+const failedOpenTotal = new Counter({
+  name: 'oms_rate_limit_failed_open_total',
+  help: 'Rate-limit checks not made because Redis could not answer (the request went through)',
+  registers: [metricsRegistry],
+});
 
 /**
  * Rate-limit checks against Redis counters, shared by the services that limit their REST routes (the order API:
@@ -78,6 +92,7 @@ export class RateLimitChecker {
     const over = checked.find((x) => x.exceeded);
     if (over === undefined) return;
     this.limited += 1;
+    refusedTotal.inc({ policy: over.policy.name });
     const retryAfter = Math.max(1, seconds(over.state.resetMs));
     c.header('Retry-After', String(retryAfter));
     const what = over.policy.describe ?? `rate limit "${over.policy.name}" of ${over.policy.limit} requests per ${over.policy.windowMs / SECOND} s reached`;
@@ -91,6 +106,7 @@ export class RateLimitChecker {
 
   private failOpen(error: unknown): null {
     this.failedOpen += 1;
+    failedOpenTotal.inc();
     const now = Date.now();
     if (now - this.lastWarning >= WARN_EVERY_MS) {
       this.lastWarning = now;

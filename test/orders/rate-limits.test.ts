@@ -64,6 +64,10 @@ describe('order API rate limits', () => {
     expect(refused.headers.get('ratelimit-policy')).toBe(`"address";q=${LIMITS.address};w=1, "key";q=${LIMITS.key};w=1`);
     expect(refused.headers.get('ratelimit')).toMatch(new RegExp(`^"address";r=${LIMITS.address - 1};t=1, "key";r=0;t=1$`));
     for (const r of ok) expect(r.headers.get('ratelimit')).toMatch(/"key";r=(1?\d);t=1$/);
+    // Operators see the refusals by policy on the API's /metrics.
+    const metrics = await system.request('GET', '/metrics');
+    const refusedByKey = /^oms_rate_limited_total\{[^}]*policy="key"[^}]*\} (\d+)$/m.exec(metrics.text);
+    expect(Number(refusedByKey?.[1])).toBeGreaterThanOrEqual(limited.length);
   }, 120_000);
 
   it('keys are independent: another key answers at once while the first is limited, and an admin key has the higher limit', async () => {
