@@ -27,6 +27,9 @@ module.exports = {
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
       slowTestThreshold: 30,
+      // Real servers and processes on two shared cores: a test of a few hundred milliseconds when quiet can take
+      // several seconds under load, and Jest's 5 s default then fails it (and leaves its state to the next test).
+      testTimeout: 30_000,
     },
   ],
 };
