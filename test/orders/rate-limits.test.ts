@@ -115,11 +115,11 @@ describe('order API rate limits', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     last = await get(`key-${randomUUID()}`, from('198.51.100.9'));
     expect(last.status).toBe(429);
-    expect(last!.json.error).toMatchObject({ code: 'RATE_LIMITED', details: { policy: 'auth-failures' } });
-    const retryAfter = Number(last!.headers.get('retry-after'));
+    expect(last.json.error).toMatchObject({ code: 'RATE_LIMITED', details: { policy: 'auth-failures' } });
+    const retryAfter = Number(last.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(last!.headers.get('ratelimit')).toMatch(/"auth-failures";r=0;t=\d+$/);
+    expect(last.headers.get('ratelimit')).toMatch(/"auth-failures";r=0;t=\d+$/);
 
     expect((await get(alice.apiKey, from('198.51.100.9'))).status).toBe(429);
     expect((await get(alice.apiKey, from('198.51.100.10'))).status).toBe(200);
