@@ -55,7 +55,7 @@ export function createApp(deps: ApiDeps) {
     c.set('accountId', principal.accountId);
     c.set('keyId', principal.keyId);
     c.set('role', principal.role);
-    c.set('logger', c.var.logger.child({ accountId: principal.accountId, keyId: principal.keyId }));
+    c.set('logger', c.get('logger').child({ accountId: principal.accountId, keyId: principal.keyId }));
     await next();
   });
   if (deps.rateLimits !== undefined) app.use('/api/*', deps.rateLimits.byKey);

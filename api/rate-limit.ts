@@ -73,8 +73,8 @@ export function createRateLimits(counters: RateCounterStore, config: RateLimitCo
   const byKey: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (!config.enabled) return next();
     const isNewOrder = c.req.method === 'POST' && /^\/api\/orders\/?$/.test(c.req.path);
-    const checked = await checker.check(`key:${c.var.keyId}`, [
-      { policy: c.var.role === 'admin' ? adminKeyPolicy : keyPolicy, counter: 'req', increment: true },
+    const checked = await checker.check(`key:${c.get('keyId')}`, [
+      { policy: c.get('role') === 'admin' ? adminKeyPolicy : keyPolicy, counter: 'req', increment: true },
       ...(isNewOrder ? [{ policy: ordersPolicy, counter: 'orders', increment: true }] : []),
     ]);
     if (checked !== null) {

@@ -5,6 +5,8 @@
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { countMessages } from '../test/harness/scratch-topics';
 import { allTopics, ensureTopics, kafkaTopics } from '../infra/kafka/topics';
 import { startSystemProcess, waitForOutput, type SystemProcess } from '../test/harness/processes';
@@ -29,16 +31,63 @@ interface Load {
   errors: number;
   p50: number;
   p99: number;
+  /** CPU ms the answering process spent during the run. */
+  cpuMs: number;
 }
 
 interface Target {
   url: string;
   apiKey: string;
+  /** The process answering, whose CPU time is read from /proc around each run. */
+  pid: number;
+}
+
+// Linux's USER_HZ: /proc/<pid>/stat counts CPU time in ticks of 10 ms on every mainstream kernel.
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** A process's CPU time (user + system) in ms from /proc/<pid>/stat; NaN where there is no /proc (not Linux). */
+function cpuMillis(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces, so split after its closing parenthesis): state is
+    // field 3, utime field 14 and stime field 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+// Preloaded into the API process to profile it (node 20 refuses --cpu-prof in NODE_OPTIONS): the inspector's
+// sampling profiler from the start, written as <dir>/<pid>.cpuprofile at exit (a main-thread session answers
+// synchronously, so it is written before the process ends).
+const PROFILER_PRELOAD = `
+const { Session } = require('node:inspector');
+const dir = process.env.BENCH_CPU_PROFILE_DIR;
+const session = new Session();
+session.connect();
+session.post('Profiler.enable');
+session.post('Profiler.start');
+process.on('exit', () => {
+  session.post('Profiler.stop', (error, result) => {
+    if (!error) require('node:fs').writeFileSync(require('node:path').join(dir, process.pid + '.cpuprofile'), JSON.stringify(result.profile));
+  });
+});
+`;
+
+/** BENCH_API_CPU_PROF=<dir>: the environment that makes the API process write a V8 CPU profile there when it stops. */
+function cpuProfileEnv(dir: string | undefined): Record<string, string> {
+  if (dir === undefined || dir === '') return {};
+  mkdirSync(dir, { recursive: true });
+  const preload = join(dir, 'profiler-preload.cjs');
+  writeFileSync(preload, PROFILER_PRELOAD);
+  return { NODE_OPTIONS: `--require ${preload}`, BENCH_CPU_PROFILE_DIR: dir };
 }
 
 /** One autocannon run; latencies are taken from every response (fractional ms), not autocannon's 1 ms histogram. */
 function drive(target: Target, settings: { connections: number; duration: number; overallRate?: number }): Promise<Load> {
   const latencies: number[] = [];
+  const cpuBefore = cpuMillis(target.pid);
   return new Promise<Load>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -69,6 +118,7 @@ function drive(target: Target, settings: { connections: number; duration: number
           errors: result.errors,
           p50: at(0.5),
           p99: at(0.99),
+          cpuMs: cpuMillis(target.pid) - cpuBefore,
         });
       },
     );
@@ -96,11 +146,12 @@ export async function runIngestBench(): Promise<BenchResult> {
       ...system.env,
       KAFKA_PREFIX: prefix,
       IDEMPOTENCY_TTL_SECONDS: '600',
+      ...cpuProfileEnv(process.env.BENCH_API_CPU_PROF),
     });
     await Promise.all([waitForOutput(bare, 'bare.ready'), waitForOutput(system.api, 'api.ready')]);
 
-    const api: Target = { url: system.baseUrl, apiKey: account.apiKey };
-    const baseline: Target = { url: `http://127.0.0.1:${barePort}`, apiKey: account.apiKey };
+    const api: Target = { url: system.baseUrl, apiKey: account.apiKey, pid: system.api.pid };
+    const baseline: Target = { url: `http://127.0.0.1:${barePort}`, apiKey: account.apiKey, pid: bare.pid };
     await drive(baseline, WARMUP);
     const apiWarmup = await drive(api, WARMUP);
     // Interleaved so that drift in the machine's load hits both sides alike.
@@ -145,6 +196,23 @@ export async function runIngestBench(): Promise<BenchResult> {
         'api/bare': '',
         target: `${FIXED_RATE.overallRate}`,
         result: verdict(apiFixed.responsesPerSecond >= FIXED_RATE.overallRate * 0.98),
+      },
+      {
+        // Steadier than requests/s on a shared machine: what one order costs the process, however busy the rest is.
+        measure: `CPU ms per 2xx answer of the answering process (user + system, /proc), ${MAX_THROUGHPUT.connections} connections run`,
+        api: round(apiMax.cpuMs / apiMax.ok, 3),
+        bare: round(bareMax.cpuMs / bareMax.ok, 3),
+        'api/bare': `${round(apiMax.cpuMs / apiMax.ok / (bareMax.cpuMs / bareMax.ok), 1)}x`,
+        target: '',
+        result: '',
+      },
+      {
+        measure: `CPU ms per 2xx answer, ${FIXED_RATE.overallRate} requests/s run`,
+        api: round(apiFixed.cpuMs / apiFixed.ok, 3),
+        bare: round(bareFixed.cpuMs / bareFixed.ok, 3),
+        'api/bare': `${round(apiFixed.cpuMs / apiFixed.ok / (bareFixed.cpuMs / bareFixed.ok), 1)}x`,
+        target: '',
+        result: '',
       },
       {
         measure: 'non-2xx responses + connection errors (both measured runs)',

@@ -49,6 +49,12 @@ function idempotencyKey(c: Context<AppEnv>): string {
   return key;
 }
 
+/** The event's JSON (as JSON.stringify makes it, `order` last) with the order's JSON already made: encoded once. */
+export function createdEventJson(event: OrderCreatedEvent, orderJson: string): string {
+  const { order: _order, ...envelope } = event;
+  return `${JSON.stringify(envelope).slice(0, -1)},"order":${orderJson}}`;
+}
+
 /** The order routes: place, get, list, cancel. Every route acts only on the caller's own orders. */
 export function createOrderRoutes(deps: ApiDeps) {
   const app = new Hono<AppEnv>();
@@ -92,7 +98,8 @@ export function createOrderRoutes(deps: ApiDeps) {
       },
     }),
     async (c) => {
-      const accountId = c.var.accountId;
+      // c.get, not c.var: c.var copies every variable into a new object on each read.
+      const accountId = c.get('accountId');
       const key = idempotencyKey(c);
       const createdAt = now().toISOString();
       const request = parsePlaceOrder(parseJsonBody(await c.req.text()), deps.symbols, createdAt);
@@ -116,8 +123,12 @@ export function createOrderRoutes(deps: ApiDeps) {
       const order = newOrder({ ...request.terms, orderId, clientOrderId: request.clientOrderId ?? orderId, accountId, symbol: request.symbol, createdAt });
       const snapshot = toOrderSnapshot(order);
       const view = toOrderView(order);
-      const event: OrderCreatedEvent = { eventId: `${orderId}:created`, eventType: 'OrderCreated', occurredAt: createdAt, version: 1, orderId, order: snapshot };
-      const log = c.var.logger;
+      // Each encoded once: the snapshot goes into the event and the pending-order cache, the view into the answer and
+      // the stored answer.
+      const snapshotJson = JSON.stringify(snapshot);
+      const viewJson = JSON.stringify(view);
+      const eventJson = createdEventJson({ eventId: `${orderId}:created`, eventType: 'OrderCreated', occurredAt: createdAt, version: 1, orderId, order: snapshot }, snapshotJson);
+      const log = c.get('logger');
       // Once Kafka has the order it is placed: the snapshot for early GETs and the stored answer are best effort
       // (Redis may be down too); without the stored answer a retry derives the same orderId, whose workflow id
       // refuses a second order.
@@ -125,14 +136,14 @@ export function createOrderRoutes(deps: ApiDeps) {
         // Once queued the order exists, whatever happens to this answer: counted here, never again on a replay.
         recordOrderPlaced(view);
         await Promise.all([
-          deps.pendingOrders.put(snapshot, deps.idempotencyTtlSeconds).catch((error: unknown) => log.warn({ err: error, orderId }, 'order.pending_cache_failed')),
-          deps.idempotency.complete(accountId, key, begun.token, { status: 202, body: view }).catch((error: unknown) => {
+          deps.pendingOrders.put(snapshot, deps.idempotencyTtlSeconds, snapshotJson).catch((error: unknown) => log.warn({ err: error, orderId }, 'order.pending_cache_failed')),
+          deps.idempotency.complete(accountId, key, begun.token, { status: 202, body: view, bodyJson: viewJson }).catch((error: unknown) => {
             log.warn({ err: error, orderId }, 'order.idempotency_complete_failed');
             return false;
           }),
         ]);
       };
-      const published = deps.publisher.publish(deps.ordersTopic, [{ key: orderId, value: JSON.stringify(event) }]).then(afterPublish, async (error: unknown) => {
+      const published = deps.publisher.publish(deps.ordersTopic, [{ key: orderId, value: eventJson }]).then(afterPublish, async (error: unknown) => {
         // Kafka refused the send: free the key so the client may retry with it. If Redis cannot be told either, the
         // claim lapses by itself after its in-flight time (409 until then).
         await deps.idempotency.abandon(accountId, key, begun.token).catch((abandonError: unknown) => log.warn({ err: abandonError, orderId }, 'order.idempotency_abandon_failed'));
@@ -150,8 +161,8 @@ export function createOrderRoutes(deps: ApiDeps) {
         log.error({ err: error, orderId }, 'order.publish_failed');
         throw new DomainError('SERVICE_UNAVAILABLE', 'the order could not be queued; nothing was stored, retry with the same Idempotency-Key');
       }
-      c.var.logger.info({ orderId, accountId, symbol: view.symbol, side: view.side, quantity: view.quantity, price: view.price }, 'order.placed');
-      return c.json(view, 202);
+      if (log.isLevelEnabled('info')) log.info({ orderId, accountId, symbol: view.symbol, side: view.side, quantity: view.quantity, price: view.price }, 'order.placed');
+      return c.body(viewJson, 202, { 'Content-Type': 'application/json' });
     },
   );
 

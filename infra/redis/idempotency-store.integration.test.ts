@@ -29,6 +29,15 @@ describe('RedisIdempotencyStore (real Redis)', () => {
     expect(ttl).toBeGreaterThan(86_390_000);
   });
 
+  it('stores a body given already encoded (bodyJson) exactly as it stores the body', async () => {
+    const key = newKey();
+    const first = await store.begin('acct-1', key, 'fp-1');
+    if (first.state !== 'started') throw new Error(`expected started, got ${first.state}`);
+    expect(await store.complete('acct-1', key, first.token, { ...accepted, bodyJson: JSON.stringify(accepted.body) })).toBe(true);
+    expect(await store.begin('acct-1', key, 'fp-1')).toEqual({ state: 'completed', response: accepted });
+    expect(await redis.hget(`${prefix}acct-1:${key}`, 'response')).toBe(JSON.stringify(accepted));
+  });
+
   it('answers mismatch for another body under the same key, in flight or completed', async () => {
     const key = newKey();
     const first = await store.begin('acct-1', key, 'fp-1');

@@ -5,6 +5,8 @@ import { LuaScript } from './lua-script';
 export interface StoredResponse {
   status: number;
   body: unknown;
+  /** The body's JSON when the caller encoded it already (to answer with it), so it is not encoded twice. */
+  bodyJson?: string;
 }
 
 export type IdempotencyBeginResult =
@@ -96,7 +98,11 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   async complete(scope: string, key: string, token: string, response: StoredResponse): Promise<boolean> {
-    const stored = JSON.stringify({ status: response.status, body: response.body });
+    // With bodyJson, the same record JSON.stringify({ status, body }) makes.
+    const stored =
+      response.bodyJson === undefined
+        ? JSON.stringify({ status: response.status, body: response.body })
+        : `{"status":${JSON.stringify(response.status)},"body":${response.bodyJson}}`;
     return (await COMPLETE.run(this.redis, this.recordKey(scope, key), [token, stored, this.ttlMs])) === 1;
   }
 

@@ -9,7 +9,8 @@ import { LuaScript } from './lua-script';
  * finds it (and a cancel can start its workflow) before the worker has started the workflow and persisted the order.
  */
 export interface PendingOrderCache {
-  put(order: OrderSnapshot, ttlSeconds: number): Promise<void>;
+  /** `json`: the order's JSON when the caller encoded it already (the order API, for the event), so it is not encoded twice. */
+  put(order: OrderSnapshot, ttlSeconds: number, json?: string): Promise<void>;
   /** The stored order, or undefined when there is none (never stored, or expired). Throws on a value that is not an order snapshot. */
   get(orderId: string): Promise<OrderSnapshot | undefined>;
   /**
@@ -49,11 +50,14 @@ export class RedisPendingOrderCache implements PendingOrderCache {
     this.accountPrefix = `${this.prefix.replace(/:$/, '')}-by-account:`;
   }
 
-  async put(order: OrderSnapshot, ttlSeconds: number): Promise<void> {
+  async put(order: OrderSnapshot, ttlSeconds: number, json: string = JSON.stringify(order)): Promise<void> {
     if (!(ttlSeconds > 0)) throw new RangeError('ttlSeconds must be positive');
     const ttlMs = Math.max(1, Math.round(ttlSeconds * 1_000));
-    await this.redis.set(this.prefix + order.orderId, JSON.stringify(order), 'PX', ttlMs);
-    await INDEX_ORDER.run(this.redis, this.accountPrefix + order.accountId, [order.orderId, Date.now(), ttlMs, MAX_PENDING_PER_ACCOUNT]);
+    // Both sent in the same turn, so they share one round trip (auto-pipelining) and Redis runs them in this order.
+    await Promise.all([
+      this.redis.set(this.prefix + order.orderId, json, 'PX', ttlMs),
+      INDEX_ORDER.run(this.redis, this.accountPrefix + order.accountId, [order.orderId, Date.now(), ttlMs, MAX_PENDING_PER_ACCOUNT]),
+    ]);
   }
 
   async listForAccount(accountId: string, limit: number): Promise<OrderSnapshot[]> {
