@@ -22,7 +22,7 @@ import { MongoFillStore } from '../infra/mongo/fill-store';
 import { MongoOrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { MongoOrderStore } from '../infra/mongo/order-store';
-import { connectTemporal, temporalTlsConfig } from '../infra/temporal/client';
+import { temporalClient, temporalTlsConfig } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
 import { workerTracing } from '../infra/telemetry/temporal-tracing';
 import { createOrderIntake } from './order-intake';
@@ -52,8 +52,12 @@ async function main(): Promise<void> {
   const kafka = createKafka(config.kafka, logger);
   const publisher = new KafkaEventPublisher(kafka, logger);
   await publisher.start();
-  const client = await connectTemporal(config.temporal);
-  const workflows = new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue, config.temporal.reconcile);
+  const tls = temporalTlsConfig(config.temporal.tls);
+  const connection = await NativeConnection.connect({ address: config.temporal.address, ...(tls === undefined ? {} : { tls }) });
+  // The orders consumer's client shares the worker's connection: its starts are eager (the first workflow task comes
+  // back with the start, to the worker below), one round trip less per order.
+  const client = temporalClient(connection, config.temporal.namespace);
+  const workflows = new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue, config.temporal.reconcile, { eagerStart: true });
 
   const signer = createInternalSigner({ caller: 'worker', secrets: config.internalAuth.secrets });
   const activities = createOrderActivities({
@@ -66,8 +70,6 @@ async function main(): Promise<void> {
     venue: new VenueClient({ url: config.venue.url, signer }),
     logger,
   });
-  const tls = temporalTlsConfig(config.temporal.tls);
-  const connection = await NativeConnection.connect({ address: config.temporal.address, ...(tls === undefined ? {} : { tls }) });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -142,7 +144,6 @@ async function main(): Promise<void> {
     await running;
     await publisher.stop();
     await connection.close();
-    await client.connection.close();
     await mongo.client.close();
   });
   await running.catch((error: unknown) => {
