@@ -92,14 +92,19 @@ export class TemporalOrderWorkflowGateway implements OrderWorkflowGateway {
   }
 
   async start(order: OrderSnapshot): Promise<'started' | 'duplicate'> {
+    return (await this.startOrder(order)).outcome;
+  }
+
+  /** start(), also telling whether the server started it eagerly (its first workflow task went to this process's worker). */
+  async startOrder(order: OrderSnapshot): Promise<{ outcome: 'started'; eagerlyStarted: boolean } | { outcome: 'duplicate' }> {
     try {
-      await this.client.workflow.start<OrderLifecycleWorkflow>(ORDER_WORKFLOW_TYPE, {
+      const handle = await this.client.workflow.start<OrderLifecycleWorkflow>(ORDER_WORKFLOW_TYPE, {
         ...this.startOptions(order),
         ...(this.options.eagerStart === true ? { requestEagerStart: true } : {}),
       });
-      return 'started';
+      return { outcome: 'started', eagerlyStarted: handle.eagerlyStarted };
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return 'duplicate';
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'duplicate' };
       throw error;
     }
   }
