@@ -82,11 +82,12 @@ type Steps = Pick<OrderActivities, 'recordTransition' | 'reserveFunds' | 'releas
  * Every transition goes through the pure state machine, then is persisted, published and mirrored into
  * search attributes. A run that continued as new starts at the venue, where the last one stopped.
  *
- * Two `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each):
+ * Three `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each):
  * - 'route-to-venue': orders accepted before venue routing existed rest until cancelled (restUntilCancelled);
  * - 'reconcile-with-venue': orders routed before reconciliation existed apply reports as they arrive and never
- *   ask the venue (VenueWatch.reconciles false).
- * Both stay while their recorded histories stand for orders that may still run.
+ *   ask the venue (VenueWatch.reconciles false);
+ * - 'lifecycle-local-activities': orders started before it run their short steps as activities (OrderRun.steps).
+ * They stay while their recorded histories stand for orders that may still run.
  */
 export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderView> {
   const run = begin(input);
