@@ -69,7 +69,8 @@ async function ordersIntake(kafka: KafkaConfig): Promise<{ members: number; back
 /**
  * What one workflow cost Temporal until it completed, from its history. Round trips: the start, every workflow task
  * and activity task (each = 1 poll + 1 completion call) and every signal. Actions: Temporal Cloud's billable actions
- * as its docs count them from a history: the start, each signal, timer, search-attribute upsert and activity attempt,
+ * as its docs count them from a history: the start, each signal, timer, search-attribute upsert (not a patch's
+ * TemporalChangeVersion) and activity attempt,
  * and local activities as one action per workflow task that ran any.
  */
 interface HistoryCost {
@@ -94,7 +95,10 @@ async function costOf(handle: WorkflowHandle): Promise<HistoryCost> {
     if (event.activityTaskCompletedEventAttributes) activityTasks += 1;
     if (event.workflowExecutionSignaledEventAttributes) signals += 1;
     if (event.activityTaskStartedEventAttributes) actions += event.activityTaskStartedEventAttributes.attempt ?? 1;
-    if (event.timerStartedEventAttributes || event.upsertWorkflowSearchAttributesEventAttributes || event.workflowExecutionSignaledEventAttributes) actions += 1;
+    if (event.timerStartedEventAttributes || event.workflowExecutionSignaledEventAttributes) actions += 1;
+    // A patch marker's upsert of TemporalChangeVersion alone is not billed.
+    const upserted = Object.keys(event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {});
+    if (upserted.some((key) => key !== 'TemporalChangeVersion')) actions += 1;
     if (event.markerRecordedEventAttributes?.markerName === 'core_local_activity' && !localInThisTask) {
       localInThisTask = true;
       localActivityTasks += 1;

@@ -427,7 +427,9 @@ async function reserve(run: OrderRun): Promise<{ ok: true; protectionPrice: stri
 
 async function publishState(run: OrderRun, previousStatus: Order['status'] | null, reason?: string, fill?: FillFacts): Promise<void> {
   const { order } = run;
-  upsertSearchAttributes([{ key: OrderStatusKey, value: order.status }]);
+  // The start already set OrderStatus NEW (a search attribute upsert is a billed action on Temporal Cloud); runs
+  // from before 'lifecycle-local-activities' upserted it again.
+  if (previousStatus !== null || run.steps !== local) upsertSearchAttributes([{ key: OrderStatusKey, value: order.status }]);
   setCurrentDetails(describe(order, reason));
   await run.steps.recordTransition({
     order: toOrderView(order),
