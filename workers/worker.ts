@@ -16,7 +16,7 @@ import { startStuckOrdersMonitor } from '../infra/metrics/stuck-orders-monitor';
 import { fetchTemporalMetrics, temporalMetricsTelemetry } from '../infra/temporal/sdk-metrics';
 import { parseMessage, startConsumer } from '../infra/kafka/consumer';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
-import { dlqTopic } from '../infra/kafka/topics';
+import { dlqTopic, TOPIC_PARTITIONS } from '../infra/kafka/topics';
 import { createLogger } from '../infra/logger';
 import { MongoFillStore } from '../infra/mongo/fill-store';
 import { MongoOrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
@@ -90,6 +90,9 @@ async function main(): Promise<void> {
       dlqTopic: dlqTopic(topic),
       publisher,
       logger,
+      // Both topics are keyed by orderId: one order's messages stay in order within their partition, and the
+      // partitions' starts and signals (each a Temporal round trip) overlap instead of queueing behind each other.
+      partitionsConsumedConcurrently: TOPIC_PARTITIONS,
       onFatal: (error) => {
         logger.fatal({ err: error, groupId }, 'worker.consumer_dead');
         process.exit(1);
