@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
-import { withKeyPrefix } from './client';
+import { RedisAnnouncements } from './announcements';
 
 /** The pub/sub channel every process that checks API keys listens on (under REDIS_KEY_PREFIX). */
 export const API_KEY_REVOCATIONS_CHANNEL = 'api-keys:revoked';
@@ -24,50 +24,38 @@ export interface ApiKeyRevocationListener {
  * cache when it is back (onResubscribed); a process that starts later reads the store, which already has it.
  */
 export class RedisApiKeyRevocations {
-  private readonly channel: string;
-  private subscribedOnce = false;
+  private readonly announcements: RedisAnnouncements;
 
   constructor(
-    private readonly publisher: Redis,
+    publisher: Redis,
     /** A connection of its own: once subscribed it can run nothing else. */
-    private readonly subscriber: Redis,
+    subscriber: Redis,
     private readonly logger: Logger,
   ) {
-    this.channel = withKeyPrefix(publisher, API_KEY_REVOCATIONS_CHANNEL);
+    this.announcements = new RedisAnnouncements(
+      { name: API_KEY_REVOCATIONS_CHANNEL, field: 'keyId', pattern: KEY_ID, unreadableLog: 'api_keys.revocation_unreadable', resubscribedLog: 'api_keys.revocations_resubscribed' },
+      publisher,
+      subscriber,
+      logger,
+    );
   }
 
-  async publish(keyId: string): Promise<number> {
-    return this.publisher.publish(this.channel, JSON.stringify({ keyId }));
+  publish(keyId: string): Promise<number> {
+    return this.announcements.publish(keyId);
   }
 
   /** Subscribes and calls the listener for every revocation; resolves once the subscription is in place. */
-  async listen(listener: ApiKeyRevocationListener): Promise<void> {
-    this.subscriber.on('message', (channel: string, message: string) => {
-      if (channel !== this.channel) return;
-      let keyId: unknown;
-      try {
-        keyId = (JSON.parse(message) as { keyId?: unknown }).keyId;
-      } catch {
-        keyId = undefined;
-      }
-      if (typeof keyId !== 'string' || !KEY_ID.test(keyId)) {
-        this.logger.warn({ channel }, 'api_keys.revocation_unreadable');
-        return;
-      }
-      this.logger.info({ keyId }, 'api_keys.revoked_elsewhere');
-      listener.onRevoked(keyId);
+  listen(listener: ApiKeyRevocationListener): Promise<void> {
+    return this.announcements.listen({
+      onAnnounced: (keyId) => {
+        this.logger.info({ keyId }, 'api_keys.revoked_elsewhere');
+        listener.onRevoked(keyId);
+      },
+      onResubscribed: () => listener.onResubscribed(),
     });
-    // ioredis resubscribes by itself after a reconnect, and emits 'ready' when it has.
-    this.subscriber.on('ready', () => {
-      if (!this.subscribedOnce) return;
-      this.logger.warn('api_keys.revocations_resubscribed');
-      listener.onResubscribed();
-    });
-    await this.subscriber.subscribe(this.channel);
-    this.subscribedOnce = true;
   }
 
-  async close(): Promise<void> {
-    await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
+  close(): Promise<void> {
+    return this.announcements.close();
   }
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
-import { withKeyPrefix } from './client';
+import { RedisAnnouncements } from './announcements';
 
 /** The pub/sub channel every process that checks a symbol's runtime status listens on (under REDIS_KEY_PREFIX). */
 export const SYMBOL_STATUS_CHANNEL = 'symbols:status';
@@ -21,49 +21,27 @@ export interface SymbolStatusListener {
  * reloads everything when it is back, and a process that starts later reads the store.
  */
 export class RedisSymbolStatusUpdates {
-  private readonly channel: string;
-  private subscribedOnce = false;
+  private readonly announcements: RedisAnnouncements;
 
-  constructor(
-    private readonly publisher: Redis,
-    /** A connection of its own: once subscribed it can run nothing else. */
-    private readonly subscriber: Redis,
-    private readonly logger: Logger,
-  ) {
-    this.channel = withKeyPrefix(publisher, SYMBOL_STATUS_CHANNEL);
+  constructor(publisher: Redis, /** A connection of its own: once subscribed it can run nothing else. */ subscriber: Redis, logger: Logger) {
+    this.announcements = new RedisAnnouncements(
+      { name: SYMBOL_STATUS_CHANNEL, field: 'symbol', pattern: SYMBOL, unreadableLog: 'symbols.status_update_unreadable', resubscribedLog: 'symbols.status_resubscribed' },
+      publisher,
+      subscriber,
+      logger,
+    );
   }
 
-  async publish(symbol: string): Promise<number> {
-    return this.publisher.publish(this.channel, JSON.stringify({ symbol }));
+  publish(symbol: string): Promise<number> {
+    return this.announcements.publish(symbol);
   }
 
   /** Subscribes and calls the listener for every change; resolves once the subscription is in place. */
-  async listen(listener: SymbolStatusListener): Promise<void> {
-    this.subscriber.on('message', (channel: string, message: string) => {
-      if (channel !== this.channel) return;
-      let symbol: unknown;
-      try {
-        symbol = (JSON.parse(message) as { symbol?: unknown }).symbol;
-      } catch {
-        symbol = undefined;
-      }
-      if (typeof symbol !== 'string' || !SYMBOL.test(symbol)) {
-        this.logger.warn({ channel }, 'symbols.status_update_unreadable');
-        return;
-      }
-      listener.onChanged(symbol);
-    });
-    // ioredis resubscribes by itself after a reconnect, and emits 'ready' when it has.
-    this.subscriber.on('ready', () => {
-      if (!this.subscribedOnce) return;
-      this.logger.warn('symbols.status_resubscribed');
-      listener.onResubscribed();
-    });
-    await this.subscriber.subscribe(this.channel);
-    this.subscribedOnce = true;
+  listen(listener: SymbolStatusListener): Promise<void> {
+    return this.announcements.listen({ onAnnounced: (symbol) => listener.onChanged(symbol), onResubscribed: () => listener.onResubscribed() });
   }
 
-  async close(): Promise<void> {
-    await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
+  close(): Promise<void> {
+    return this.announcements.close();
   }
 }
