@@ -1,24 +1,12 @@
 import type { MiddlewareHandler } from 'hono';
 import { DomainError } from '../domain/errors';
 import { RateLimitChecker, sourceAddress, type PolicyCheck, type RateCounterStore, type RatePolicy } from '../infra/http/rate-limit';
+import type { AppConfig } from '../infra/config';
 import type { Logger } from '../infra/logger';
 import type { AppEnv } from './context';
 
-/** The order API's limits (config.rateLimits; README "Operating it", Rate limits). */
-export interface RateLimitConfig {
-  readonly enabled: boolean;
-  /** Requests per second per API key, every route; admin keys get adminKeyPerSecond instead. */
-  readonly keyPerSecond: number;
-  readonly adminKeyPerSecond: number;
-  /** New orders (POST /api/orders) per second per API key, on top of the request limit. */
-  readonly ordersPerSecond: number;
-  /** Requests per second per source address, before authentication. */
-  readonly addressPerSecond: number;
-  /** Failed authentications per source address per minute; beyond it every attempt from there is refused until the minute ends. */
-  readonly authFailuresPerMinute: number;
-  /** Proxies in front of the API that append to X-Forwarded-For (0: the TCP peer is the client). */
-  readonly trustedProxyHops: number;
-}
+/** The order API's limits (README "Operating it", Rate limits): config.rateLimits, described where the config declares it. */
+export type RateLimitConfig = AppConfig['rateLimits'];
 
 export interface ApiRateLimits {
   /** Before authentication, on every /api route: the per-address limit and the failed-authentication lock-out. */

@@ -442,14 +442,19 @@ export interface AppConfig {
     readonly dependencyTimeoutMs: number;
     readonly publishTimeoutMs: number;
   };
-  /** The order API's rate limits (api/rate-limit.ts RateLimitConfig). */
+  /** The order API's rate limits (api/rate-limit.ts). */
   readonly rateLimits: {
     readonly enabled: boolean;
+    /** Requests per second per API key, every route; admin keys get adminKeyPerSecond instead. */
     readonly keyPerSecond: number;
     readonly adminKeyPerSecond: number;
+    /** New orders (POST /api/orders) per second per API key, on top of the request limit. */
     readonly ordersPerSecond: number;
+    /** Requests per second per source address, before authentication. */
     readonly addressPerSecond: number;
+    /** Failed authentications per source address per minute; beyond it every attempt from there is refused until the window ends. */
     readonly authFailuresPerMinute: number;
+    /** Proxies in front of the API that append to X-Forwarded-For (0: the TCP peer is the client). */
     readonly trustedProxyHops: number;
   };
   /** priceMaxAgeSeconds: a PriceUpdate older than this (by its occurredAt) counts as no price at all. */
