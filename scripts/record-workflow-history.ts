@@ -16,15 +16,11 @@ type Fake = ReturnType<typeof fakeOrderActivities>;
 
 const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) => Promise<temporal.api.history.v1.IHistory>> = {
   // Accepted, routed to the venue, filled in two parts, settled.
-  'order-lifecycle-fills': async (client, taskQueue) => {
-    const order = sampleOrder('00000000-0000-8000-8000-000000000002', { quantity: '1' });
-    const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] });
-    while ((await handle.query(getOrderQuery)).status !== 'ACCEPTED') await new Promise((r) => setTimeout(r, 50));
-    await handle.signal(venueReportSignal, fillReport(order.orderId, 1, { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' }));
-    await handle.signal(venueReportSignal, fillReport(order.orderId, 2, { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' }));
-    await handle.result();
-    return handle.fetchHistory();
-  },
+  'order-lifecycle-fills': (client, taskQueue) => fillsAndSettle(client, taskQueue, '00000000-0000-8000-8000-000000000002'),
+  // The same with 'lifecycle-local-activities': transitions, hold, settlements and release as local activities (markers).
+  'order-lifecycle-local-fills': (client, taskQueue) => fillsAndSettle(client, taskQueue, '00000000-0000-8000-8000-000000000006'),
+  // Cancel at the venue with 'lifecycle-local-activities': the release is local, the venue's cancel an activity.
+  'order-lifecycle-local-cancel-at-venue': (client, taskQueue, fake) => cancelAtVenue(client, taskQueue, fake, '00000000-0000-8000-8000-000000000007'),
   // Report 1 lost: report 2 arrives after a gap, the workflow asks the venue, applies both fills in order, settles.
   'order-lifecycle-reconcile': async (client, taskQueue, fake) => {
     const order = sampleOrder('00000000-0000-8000-8000-000000000003', { quantity: '1' });
@@ -56,17 +52,7 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
     return handle.fetchHistory();
   },
   // Accepted and acknowledged by the venue; the trader cancels: PENDING_CANCEL, the venue confirms, CANCELLED.
-  'order-lifecycle-cancel-at-venue': async (client, taskQueue, fake) => {
-    const order = sampleOrder('00000000-0000-8000-8000-000000000004', { quantity: '1' });
-    const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] });
-    while (fake.submitted.length === 0) await new Promise((r) => setTimeout(r, 50));
-    await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'ACCEPTED' }));
-    await handle.signal(cancelSignal, { reason: 'cancelled by the trader' });
-    while (fake.cancels.length === 0) await new Promise((r) => setTimeout(r, 50));
-    await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'USER', remaining: '1' }));
-    await handle.result();
-    return handle.fetchHistory();
-  },
+  'order-lifecycle-cancel-at-venue': (client, taskQueue, fake) => cancelAtVenue(client, taskQueue, fake, '00000000-0000-8000-8000-000000000004'),
   // A GTD order partly filled; its durable timer fires, the workflow cancels at the venue, and the venue's cancel ends it EXPIRED.
   'order-lifecycle-gtd-expiry': async (client, taskQueue, fake) => {
     const order = sampleOrder('00000000-0000-8000-8000-000000000005', { quantity: '1', timeInForce: 'GTD', expireAt: new Date(Date.now() + 2_000).toISOString() });
@@ -79,6 +65,28 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
     return handle.fetchHistory();
   },
 };
+
+async function fillsAndSettle(client: Client, taskQueue: string, orderId: string): Promise<temporal.api.history.v1.IHistory> {
+  const order = sampleOrder(orderId, { quantity: '1' });
+  const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] });
+  while ((await handle.query(getOrderQuery)).status !== 'ACCEPTED') await new Promise((r) => setTimeout(r, 50));
+  await handle.signal(venueReportSignal, fillReport(order.orderId, 1, { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' }));
+  await handle.signal(venueReportSignal, fillReport(order.orderId, 2, { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' }));
+  await handle.result();
+  return handle.fetchHistory();
+}
+
+async function cancelAtVenue(client: Client, taskQueue: string, fake: Fake, orderId: string): Promise<temporal.api.history.v1.IHistory> {
+  const order = sampleOrder(orderId, { quantity: '1' });
+  const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] });
+  while (fake.submitted.length === 0) await new Promise((r) => setTimeout(r, 50));
+  await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'ACCEPTED' }));
+  await handle.signal(cancelSignal, { reason: 'cancelled by the trader' });
+  while (fake.cancels.length === 0) await new Promise((r) => setTimeout(r, 50));
+  await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'USER', remaining: '1' }));
+  await handle.result();
+  return handle.fetchHistory();
+}
 
 async function main(): Promise<void> {
   const env = await createTestWorkflowEnvironment();

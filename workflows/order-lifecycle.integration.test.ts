@@ -522,8 +522,28 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       'order-lifecycle-cancel-at-venue.history.bin',
       'order-lifecycle-fills.history.bin', // before reconciliation: no 'reconcile-with-venue' marker
       'order-lifecycle-gtd-expiry.history.bin',
+      'order-lifecycle-local-cancel-at-venue.history.bin', // 'lifecycle-local-activities': short steps as local activities
+      'order-lifecycle-local-fills.history.bin',
       'order-lifecycle-reconcile.history.bin',
     ]);
+  });
+
+  // The 'lifecycle-local-activities' path: what an order to SETTLED costs in Temporal tasks, against the path before it.
+  it('runs the short steps as local activities: an order to SETTLED schedules only the venue submit as an activity task', () => {
+    const shape = (file: string) => {
+      const { events } = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', file)));
+      const activityTypes = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
+      const markers = events.flatMap((e) => (e.markerRecordedEventAttributes ? [e.markerRecordedEventAttributes.markerName] : []));
+      const workflowTasks = events.filter((e) => e.workflowTaskCompletedEventAttributes).length;
+      return { activityTypes, localActivities: markers.filter((m) => m === 'core_local_activity').length, workflowTasks };
+    };
+    const before = shape('order-lifecycle-fills.history.bin');
+    expect(before.activityTypes).toEqual(expect.arrayContaining(['recordTransition', 'reserveFunds', 'settleFill', 'releaseFunds']));
+    const now = shape('order-lifecycle-local-fills.history.bin');
+    expect(now.activityTypes).toEqual(['submitToVenue']);
+    // NEW, ACCEPTED, PARTIALLY_FILLED, FILLED, SETTLED recorded; the hold, 2 settlements and the release: 9 local activities.
+    expect(now.localActivities).toBe(9);
+    expect(now.workflowTasks).toBeLessThan(before.workflowTasks);
   });
 
   it.each(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')))('replays the recorded history %s deterministically', async (file) => {

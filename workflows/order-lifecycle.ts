@@ -6,6 +6,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -48,10 +49,32 @@ import {
 // Every activity is idempotent and retried without a limit, backing off to 10 s: a timeout or a
 // transport error toward the venue or the risk engine is never turned into a rejection. Business
 // refusals are non-retryable ApplicationFailures whose type is the error code.
-const activities = proxyActivities<OrderActivities>({
+const ACTIVITY_OPTIONS = {
   startToCloseTimeout: '15s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+} as const;
+const activities = proxyActivities<OrderActivities>(ACTIVITY_OPTIONS);
+
+/**
+ * The same activities run as local activities (patch 'lifecycle-local-activities'): the worker runs them inside the
+ * workflow task that asks for them and records each result as a marker when that task completes, so they cost no
+ * activity task of their own (no schedule, poll, start and completion round trips) and no extra workflow task to
+ * pick up their result. Used for the short, idempotent steps: persisting and publishing a transition, the risk
+ * engine's hold, settlement and release, an anomaly. A worker that dies before the task completed runs them again
+ * on replay (at least once, like any activity): README "How each at-least-once step stays idempotent".
+ * The venue's calls (submit, cancel, reconcile) stay activities: the venue may be down for long, and a local
+ * activity's retries hold the workflow task.
+ */
+const local = proxyLocalActivities<OrderActivities>({
+  ...ACTIVITY_OPTIONS,
+  // A failed attempt is never retried inside the workflow task: the workflow backs off on a durable timer and runs
+  // the local activity again in a later task. A dependency that is down costs a timer per retry, never a workflow
+  // task held open (and its heartbeats) while the SDK retries in memory.
+  localRetryThreshold: '0s',
 });
+
+/** Which kind of activity the short steps use in this run: local ones, unless the run began before the patch. */
+type Steps = Pick<OrderActivities, 'recordTransition' | 'reserveFunds' | 'releaseFunds' | 'settleFill' | 'recordAnomaly'>;
 
 /**
  * One order's whole life as a durable workflow (DESIGN.md, Order state machine): risk, route to the venue,
@@ -59,11 +82,12 @@ const activities = proxyActivities<OrderActivities>({
  * Every transition goes through the pure state machine, then is persisted, published and mirrored into
  * search attributes. A run that continued as new starts at the venue, where the last one stopped.
  *
- * Two `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each):
+ * Three `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each):
  * - 'route-to-venue': orders accepted before venue routing existed rest until cancelled (restUntilCancelled);
  * - 'reconcile-with-venue': orders routed before reconciliation existed apply reports as they arrive and never
- *   ask the venue (VenueWatch.reconciles false).
- * Both stay while their recorded histories stand for orders that may still run.
+ *   ask the venue (VenueWatch.reconciles false);
+ * - 'lifecycle-local-activities': orders started before it run their short steps as activities (OrderRun.steps).
+ * They stay while their recorded histories stand for orders that may still run.
  */
 export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderView> {
   const run = begin(input);
@@ -104,6 +128,8 @@ interface OrderRun {
   cancelReason: CancelReason;
   /** The reconcile signal arrived and the venue has not been asked since. Never set in histories that lack the signal. */
   reconcileRequested: boolean;
+  /** Local activities for the short steps, or (histories from before 'lifecycle-local-activities') activities. */
+  steps: Steps;
 }
 
 /** How the order waits for the venue in this run. */
@@ -135,6 +161,8 @@ function begin(input: OrderLifecycleInput): OrderRun {
     reportsArrived: 0,
     cancelReason: progress.cancelReason ?? 'USER_CANCELLED',
     reconcileRequested: false,
+    // Decided before the first command: a history recorded before the patch replays with the activities it ran.
+    steps: patched('lifecycle-local-activities') ? local : activities,
   };
   setHandler(cancelSignal, (request) => {
     // The first cancel decides who cancelled; a payload from before `cancelledBy` existed (or `{}`) is the trader's.
@@ -158,12 +186,12 @@ function begin(input: OrderLifecycleInput): OrderRun {
  * when the order ended: REJECTED with the refusal, or CANCELLED when the cancel came before any check.
  */
 async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | null } | undefined> {
-  await publishState(run.order, null);
+  await publishState(run, null);
   if (run.cancelRequested) {
     await apply(run, { type: 'CANCEL_REQUESTED', atVenue: false, at: now(), reason: run.cancelReason }, 'cancelled before risk check');
     return undefined;
   }
-  const reserved = await reserve(run.order);
+  const reserved = await reserve(run);
   if (!reserved.ok) {
     await apply(run, { type: 'RISK_REJECTED', reason: reserved.refusal, at: now() }, reserved.refusal);
     return undefined;
@@ -283,7 +311,7 @@ async function reconcile(run: OrderRun, watch: VenueWatch): Promise<void> {
     // Resubmitting could trade what the trader may no longer want; people decide. The order keeps polling.
     if (!watch.venueMissingRecorded) {
       watch.venueMissingRecorded = true;
-      await activities.recordAnomaly({ order: toOrderView(run.order), kind: 'VENUE_ORDER_UNKNOWN', details: { lastReportVersion: run.progress.lastReportVersion } });
+      await run.steps.recordAnomaly({ order: toOrderView(run.order), kind: 'VENUE_ORDER_UNKNOWN', details: { lastReportVersion: run.progress.lastReportVersion } });
     }
     return;
   }
@@ -315,12 +343,12 @@ async function applyFill(run: OrderRun, at: string, fill: FillReport): Promise<v
   const check = applyOrderCommand(run.order, command);
   if (!check.ok) {
     log.error('fill refused', { orderId: run.order.orderId, fillId: fill.fillId, code: check.code, message: check.message });
-    await activities.recordAnomaly({ order: toOrderView(run.order), kind: check.code, details: { ...fill, message: check.message } });
+    await run.steps.recordAnomaly({ order: toOrderView(run.order), kind: check.code, details: { ...fill, message: check.message } });
     return;
   }
   if (!check.changed) return;
   const { order } = run;
-  const settled = await activities.settleFill({
+  const settled = await run.steps.settleFill({
     orderId: order.orderId,
     accountId: order.accountId,
     symbol: order.symbol,
@@ -374,31 +402,36 @@ async function apply(run: OrderRun, command: OrderCommand, reason?: string, fill
   }
   if (!result.changed) return;
   run.order = result.order;
-  await publishState(run.order, result.from, reason, fill);
+  await publishState(run, result.from, reason, fill);
 }
 
 function release(run: OrderRun): Promise<void> {
-  return activities.releaseFunds({ accountId: run.order.accountId, orderId: run.order.orderId });
+  return run.steps.releaseFunds({ accountId: run.order.accountId, orderId: run.order.orderId });
 }
 
 /** Places the order's hold: its MARKET protection price, or the error code of a business refusal. */
-async function reserve(order: Order): Promise<{ ok: true; protectionPrice: string | null } | { ok: false; refusal: string }> {
+async function reserve(run: OrderRun): Promise<{ ok: true; protectionPrice: string | null } | { ok: false; refusal: string }> {
   try {
-    const hold = await activities.reserveFunds(toOrderView(order));
+    const hold = await run.steps.reserveFunds(toOrderView(run.order));
     // Holds placed before the risk engine priced MARKET orders itself answer without it.
     return { ok: true, protectionPrice: hold.protectionPrice ?? null };
   } catch (error) {
-    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && isErrorCode(error.cause.type)) {
-      return { ok: false, refusal: error.cause.type };
+    // An activity's failure wraps the refusal (ActivityFailure); a local activity's may be the refusal itself.
+    const refusal = error instanceof ActivityFailure ? error.cause : error;
+    if (refusal instanceof ApplicationFailure && isErrorCode(refusal.type)) {
+      return { ok: false, refusal: refusal.type };
     }
     throw error;
   }
 }
 
-async function publishState(order: Order, previousStatus: Order['status'] | null, reason?: string, fill?: FillFacts): Promise<void> {
-  upsertSearchAttributes([{ key: OrderStatusKey, value: order.status }]);
+async function publishState(run: OrderRun, previousStatus: Order['status'] | null, reason?: string, fill?: FillFacts): Promise<void> {
+  const { order } = run;
+  // The start already set OrderStatus NEW (a search attribute upsert is a billed action on Temporal Cloud); runs
+  // from before 'lifecycle-local-activities' upserted it again.
+  if (previousStatus !== null || run.steps !== local) upsertSearchAttributes([{ key: OrderStatusKey, value: order.status }]);
   setCurrentDetails(describe(order, reason));
-  await activities.recordTransition({
+  await run.steps.recordTransition({
     order: toOrderView(order),
     previousStatus,
     ...(reason === undefined ? {} : { reason }),

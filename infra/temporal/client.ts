@@ -1,4 +1,4 @@
-import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { Client, Connection, type ConnectionLike, type TLSConfig } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import type { TemporalTls } from '../config';
 import { workflowClientTracing } from '../telemetry/temporal-tracing';
@@ -32,6 +32,13 @@ export function openTemporalConnection(config: TemporalSettings): Promise<Connec
  * cancel) are spans whose context the workflow continues (infra/telemetry/temporal-tracing.ts).
  */
 export async function connectTemporal(config: TemporalSettings & { namespace: string }): Promise<Client> {
-  const connection = await openTemporalConnection(config);
-  return new Client({ connection, namespace: config.namespace, interceptors: workflowClientTracing() });
+  return temporalClient(await openTemporalConnection(config), config.namespace);
+}
+
+/**
+ * A Temporal client on a connection the caller owns. On the worker's NativeConnection it can start workflows eagerly
+ * (`requestEagerStart`): the server hands the first workflow task back in the start's answer, to this process's worker.
+ */
+export function temporalClient(connection: ConnectionLike, namespace: string): Client {
+  return new Client({ connection, namespace, interceptors: workflowClientTracing() });
 }

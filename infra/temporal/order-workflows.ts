@@ -58,8 +58,12 @@ export class TemporalOrderWorkflowGateway implements OrderWorkflowGateway {
      * callDeadlineMs: how long a cancel (signal, signal-with-start, describe) may take before it fails with gRPC
      * DEADLINE_EXCEEDED, a 503 for the order API's caller (infra/dependency-errors.ts). Unbounded when not given: the
      * SDK retries an unavailable server for a long while, which the worker's consumers want.
+     * eagerStart: start() asks for eager workflow start. Only for a client on the NativeConnection of a worker polling
+     * `taskQueue` in the same process (the worker's orders consumer): the start's answer carries the first workflow
+     * task, which that worker runs at once, saving the task's poll. The server falls back to a plain start when the
+     * worker has no free slot or eager start is off; the start is as durable either way.
      */
-    private readonly options: { callDeadlineMs?: number } = {},
+    private readonly options: { callDeadlineMs?: number; eagerStart?: boolean } = {},
   ) {}
 
   private bounded<T>(call: () => Promise<T>): Promise<T> {
@@ -88,11 +92,19 @@ export class TemporalOrderWorkflowGateway implements OrderWorkflowGateway {
   }
 
   async start(order: OrderSnapshot): Promise<'started' | 'duplicate'> {
+    return (await this.startOrder(order)).outcome;
+  }
+
+  /** start(), also telling whether the server started it eagerly (its first workflow task went to this process's worker). */
+  async startOrder(order: OrderSnapshot): Promise<{ outcome: 'started'; eagerlyStarted: boolean } | { outcome: 'duplicate' }> {
     try {
-      await this.client.workflow.start<OrderLifecycleWorkflow>(ORDER_WORKFLOW_TYPE, this.startOptions(order));
-      return 'started';
+      const handle = await this.client.workflow.start<OrderLifecycleWorkflow>(ORDER_WORKFLOW_TYPE, {
+        ...this.startOptions(order),
+        ...(this.options.eagerStart === true ? { requestEagerStart: true } : {}),
+      });
+      return { outcome: 'started', eagerlyStarted: handle.eagerlyStarted };
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return 'duplicate';
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'duplicate' };
       throw error;
     }
   }
