@@ -287,7 +287,9 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
         await env.client.workflow
           .getHandle(handle.workflowId)
           .signal(venueReportSignal, fillReport(order.orderId, i, { tradeId: `T${i}`, price: '30000', quantity: '0.1', remaining }));
-        await until(`fill ${i}`, () => fake.settled.length === i);
+        // Distinct fills: a task that continues as new while the next report comes in is refused by the server and
+        // its local activities run again (next test), so a fill may be settled twice, idempotently.
+        await until(`fill ${i}`, () => new Set(fake.settled).size === i);
       }
       return env.client.workflow.getHandle(handle.workflowId).result();
     });
@@ -296,6 +298,49 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     const runs: string[] = [];
     for await (const wf of env.client.workflow.list({ query: `WorkflowId="${orderWorkflowId(order.orderId)}"` })) runs.push(wf.runId);
     expect(runs.length).toBeGreaterThan(1);
+  }, 60_000);
+
+  it('runs the steps of a continue-as-new task again when a report arrives during them, and still settles each fill once in the end', async () => {
+    // Every pass continues as new (threshold 1). The transition that records fill T1 waits until fill T2's report was
+    // signalled, so the server refuses that task's completion (a signal came in while it was running and it tries to
+    // continue as new): its local activities' results are not recorded and the retried task runs them again.
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID(), { quantity: '0.3' });
+    let heldT1 = false;
+    let letT1Through!: () => void;
+    const t1Released = new Promise<void>((resolve) => (letT1Through = resolve));
+    const gated: Fake = {
+      ...fake,
+      activities: {
+        ...fake.activities,
+        async recordTransition(input) {
+          if (input.fill?.tradeId === 'T1' && !heldT1) {
+            heldT1 = true;
+            await t1Released;
+          }
+          return fake.activities.recordTransition(input);
+        },
+      },
+    };
+    const result = await withWorker(gated, async (taskQueue) => {
+      const handle = await start(taskQueue, order, 1);
+      await until('the venue submit', () => fake.submitted.length === 1);
+      const report = (i: number) => fillReport(order.orderId, i, { tradeId: `T${i}`, price: '30000', quantity: '0.1', remaining: (0.3 - i / 10).toFixed(1) });
+      await handle.signal(venueReportSignal, report(1));
+      await until('the transition of fill T1 to run', () => heldT1);
+      await handle.signal(venueReportSignal, report(2));
+      letT1Through();
+      await handle.signal(venueReportSignal, report(3));
+      return env.client.workflow.getHandle(handle.workflowId).result();
+    });
+    expect(result).toMatchObject({ status: 'SETTLED', filledQuantity: '0.3', fees: '3' });
+    // At least once: a settlement may be asked for again (the risk engine answers a repeated fill id with its first
+    // settlement), but every fill is settled and recorded, in order, each transition version once in the end.
+    expect([...new Set(fake.settled)]).toEqual(['T1', 'T2', 'T3'].map((t) => `${t}:${order.orderId}`));
+    expect([...new Set(fake.recorded.map((r) => r.order.version))]).toEqual([1, 2, 3, 4, 5, 6]);
+    // The case this test is about happened: fill T1's settlement and transition (version 3) ran twice.
+    expect(fake.settled.filter((id) => id.startsWith('T1:'))).toHaveLength(2);
+    expect(fake.recorded.filter((r) => r.order.version === 3)).toHaveLength(2);
   }, 60_000);
 
   it('carries a cancel that arrives with a venue report into the run that continues as new, and cancels at the venue', async () => {
