@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { orderEventId, type ExecutionReport, type FillFacts } from '../domain/events';
 import { isVenueHouseAccount, type VenueReport } from '../domain/venue-events';
 import { reportsFromVenueTruth } from '../domain/venue-reconciliation';
@@ -42,7 +42,7 @@ export interface RecordTransitionInput {
  * non-retryable ApplicationFailure whose type is the error code.
  */
 export function createOrderActivities(deps: OrderActivitiesDeps) {
-  return {
+  return withOrderSteps({
     /** Persists one transition (versioned upsert + audit entry, and the fill) and publishes it to `executions`. */
     async recordTransition(input: RecordTransitionInput): Promise<void> {
       const { order, previousStatus, reason, fill } = input;
@@ -105,18 +105,7 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
      * accounts (the market it simulates), that side too: a user on the other side settles it in their own
      * order's workflow. Both settlements are idempotent by fillId, so a retry finishes what a crash interrupted.
      */
-    async settleFill(input: {
-      orderId: string;
-      accountId: string;
-      symbol: string;
-      side: OrderView['side'];
-      fillId: string;
-      tradeId: string;
-      quantity: string;
-      price: string;
-      liquidity: 'MAKER' | 'TAKER';
-      contra?: { accountId: string; orderId: string };
-    }): Promise<{ fee: string; feeAsset: string }> {
+    async settleFill(input: SettleFillInput): Promise<{ fee: string; feeAsset: string }> {
       const settling = settlementDuration.startTimer();
       const { tradeId, ...own } = input;
       const { contra } = input;
@@ -150,7 +139,7 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
     },
 
     /** Asks the venue to cancel; an order that already ended there is fine: its reports tell how. */
-    async cancelAtVenue(input: { orderId: string; reason: 'USER' | 'GTD_EXPIRED' }): Promise<void> {
+    async cancelAtVenue(input: CancelAtVenueInput): Promise<void> {
       const answer = await deps.venue.cancel(input.orderId, input.reason);
       if (answer.ok || answer.error.code === 'ORDER_TERMINAL') return;
       throw unexpectedAnswer(`cancel of ${input.orderId}`, { status: answer.status, body: { error: answer.error } });
@@ -174,10 +163,103 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
       await deps.anomalies.record({ orderId: input.order.orderId, accountId: input.order.accountId, kind: input.kind, version: input.order.version, details: input.details });
       recordOrderAnomaly(input.kind);
     },
-  };
+  });
 }
 
 export type OrderActivities = ReturnType<typeof createOrderActivities>;
+
+/** The hold the risk engine placed (reserveFunds' answer). */
+export type HoldAnswer = Awaited<ReturnType<OrderActivities['reserveFunds']>>;
+
+/**
+ * One step of a batch the workflow hands to runSteps (patch 'batched-steps'): persist and publish a transition,
+ * release the order's hold, or, as the batch's last step (what the workflow decides next depends on its answer):
+ * place the hold (the risk check), send the order to the venue, settle a fill or ask the venue to cancel.
+ */
+export type OrderStep =
+  | { record: RecordTransitionInput }
+  | { release: { accountId: string; orderId: string } }
+  | { reserve: OrderView }
+  | { submit: OrderView & { protectionPrice?: string } }
+  | { settle: SettleFillInput }
+  | { cancel: CancelAtVenueInput };
+
+/** What a batch's last step answered: the hold of a reserve, the venue's state of a submit, the fee of a settlement. */
+export interface StepsOutcome {
+  hold?: HoldAnswer;
+  venue?: VenueOrderState;
+  settled?: { fee: string; feeAsset: string };
+}
+
+/** The venue's cancel of an order, for the trader or for its GTD time (cancelAtVenue). */
+export interface CancelAtVenueInput {
+  orderId: string;
+  reason: 'USER' | 'GTD_EXPIRED';
+}
+
+/** One fill of the order to settle at the risk engine (settleFill). */
+export interface SettleFillInput {
+  orderId: string;
+  accountId: string;
+  symbol: string;
+  side: OrderView['side'];
+  fillId: string;
+  tradeId: string;
+  quantity: string;
+  price: string;
+  liquidity: 'MAKER' | 'TAKER';
+  contra?: { accountId: string; orderId: string };
+}
+
+type StepActivities = {
+  recordTransition(input: RecordTransitionInput): Promise<void>;
+  releaseFunds(input: { accountId: string; orderId: string }): Promise<void>;
+  reserveFunds(order: OrderView): Promise<HoldAnswer>;
+  submitToVenue(order: OrderView & { protectionPrice?: string }): Promise<VenueOrderState>;
+  settleFill(input: SettleFillInput): Promise<{ fee: string; feeAsset: string }>;
+  cancelAtVenue(input: CancelAtVenueInput): Promise<void>;
+};
+
+/**
+ * Adds runSteps to a set of order activities: the steps of a batch, in order, through the activities given, as one
+ * activity task (one schedule, poll and completion instead of one per step). An attempt that fails at a step
+ * heartbeats how many were done first (no heartbeat otherwise: it would be a server call per batch), and the retry
+ * starts after them. Every step is idempotent besides, so running one again is safe (after a crash, or when that
+ * heartbeat did not reach the server): a transition is upserted by version and its event keyed by (orderId, version), with the same
+ * content on every attempt (the workflow computed it); a release of a released hold changes nothing; a repeated
+ * hold, submit, settlement or cancel answers the first one. A business refusal of the reserve ends the batch as the
+ * reserveFunds activity would (non-retryable); the steps before it stay done, as they would have as activities.
+ */
+export function withOrderSteps<A extends StepActivities>(activities: A): A & { runSteps(input: { steps: OrderStep[] }): Promise<StepsOutcome> } {
+  return {
+    ...activities,
+    async runSteps({ steps }: { steps: OrderStep[] }): Promise<StepsOutcome> {
+      if (steps.some((step, i) => !('record' in step || 'release' in step) && i !== steps.length - 1)) {
+        throw ApplicationFailure.nonRetryable('a reserve, submit, settle or cancel step must be the last of its batch', 'INVALID_STEPS');
+      }
+      const outcome: StepsOutcome = {};
+      const context = Context.current();
+      const before: unknown = context.info.heartbeatDetails;
+      const done = typeof before === 'number' && Number.isSafeInteger(before) && before > 0 && before < steps.length ? before : 0;
+      for (let i = done; i < steps.length; i += 1) {
+        const step = steps[i]!;
+        try {
+          if ('record' in step) await activities.recordTransition(step.record);
+          else if ('release' in step) await activities.releaseFunds(step.release);
+          else if ('reserve' in step) outcome.hold = await activities.reserveFunds(step.reserve);
+          else if ('submit' in step) outcome.venue = await activities.submitToVenue(step.submit);
+          else if ('settle' in step) outcome.settled = await activities.settleFill(step.settle);
+          else await activities.cancelAtVenue(step.cancel);
+        } catch (error) {
+          // The failed attempt's last heartbeat tells the next one where to start.
+          if (i > 0) context.heartbeat(i);
+          throw error;
+        }
+      }
+      return outcome;
+    },
+  };
+}
 
 /**
  * A settlement the risk engine refused (a 4xx: the fill is not one the order could have made, so no money moved):

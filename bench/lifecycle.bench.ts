@@ -15,6 +15,7 @@ import { eventually } from '../test/harness/processes';
 import { orderProcessorGroups } from '../workers/order-processor-group';
 import { TestSystem } from '../test/harness/system';
 import type { BareActivities, bareWorkflow } from './bare-workflow';
+import { CpuMeter, stackServerPids } from './proc';
 import { percentOf, round, verdict, type BenchResult, type Row } from './result';
 
 type KafkaConfig = AppConfig['kafka'];
@@ -137,14 +138,16 @@ interface Round {
   completed: number;
 }
 
-/** Submits `n` and waits until all of them reached the midpoint, then the end (or TIMEOUT_MS). */
-async function timedRound(side: Side, n: number): Promise<Round> {
+/** Submits `n` and waits until all of them reached the midpoint, then the end (or TIMEOUT_MS); `cpu` measures the round. */
+async function timedRound(side: Side, n: number, cpu?: CpuMeter): Promise<Round> {
   const [midBefore, before] = [await side.midway(), await side.done()];
+  cpu?.start();
   const startedAt = performance.now();
   await side.submit(n);
   await eventually(`${n} to reach the midpoint`, async () => (await side.midway()) >= midBefore + n || undefined, TIMEOUT_MS, side.pollMs).catch(() => undefined);
   const midwaySeconds = (performance.now() - startedAt) / 1000;
   await eventually(`${n} to finish`, async () => (await side.done()) >= before + n || undefined, TIMEOUT_MS, side.pollMs).catch(() => undefined);
+  cpu?.stop();
   return { midwaySeconds, seconds: (performance.now() - startedAt) / 1000, completed: (await side.done()) - before };
 }
 
@@ -306,6 +309,15 @@ async function withBareWorkflows<T>(system: TestSystem, use: (bare: Side) => Pro
   }
 }
 
+const cpuTotal = (spent: ReadonlyArray<readonly [string, number]>) => spent.reduce((sum, [, ms]) => sum + ms, 0);
+
+/** "12.3 = temporal 5.1, kafka 2.0, ..." per order: the total, then every process that spent at least 0.05 ms per order, biggest first. */
+function cpuText(spent: ReadonlyArray<readonly [string, number]>, orders: number): string {
+  const per = (ms: number) => round(ms / Math.max(1, orders), 2);
+  const parts = [...spent].sort((a, b) => b[1] - a[1]).filter(([, ms]) => ms / Math.max(1, orders) >= 0.05);
+  return `${per(cpuTotal(spent))} = ${parts.map(([name, ms]) => `${name} ${per(ms)}`).join(', ')}`;
+}
+
 export async function runLifecycleBench(): Promise<BenchResult> {
   const kafka = loadConfig().kafka;
   const intake = await ordersIntake(kafka);
@@ -319,6 +331,14 @@ export async function runLifecycleBench(): Promise<BenchResult> {
   const orderIds: string[] = [];
   try {
     const orderPath = await orderSide(system, orderIds);
+    // Every process either side may use: the stack's servers, the system's processes and this one (the bare
+    // workflow's worker, and the pollers of both sides).
+    const processes: Array<[string, number]> = [
+      ...(await stackServerPids()),
+      ...(['api', 'worker', 'risk', 'venue'] as const).map((name): [string, number] => [name, system[name]!.pid]),
+      ['bench (bare worker, pollers)', process.pid],
+    ];
+    const cpu = { orders: new CpuMeter(processes), bare: new CpuMeter(processes) };
     const rounds = await withBareWorkflows(system, async (barePath) => {
       await timedRound(orderPath, WARMUP);
       await timedRound(barePath, WARMUP);
@@ -327,9 +347,9 @@ export async function runLifecycleBench(): Promise<BenchResult> {
       const measured: Array<{ orders: Round; bare: Round }> = [];
       for (let i = 0; i < ROUNDS; i += 1) {
         orderPath.accepted.start();
-        const ordersRound = await timedRound(orderPath, ORDERS / ROUNDS);
+        const ordersRound = await timedRound(orderPath, ORDERS / ROUNDS, cpu.orders);
         await orderPath.accepted.stop();
-        measured.push({ orders: ordersRound, bare: await timedRound(barePath, ORDERS / ROUNDS) });
+        measured.push({ orders: ordersRound, bare: await timedRound(barePath, ORDERS / ROUNDS, cpu.bare) });
       }
       return { measured, idle, loaded: orderPath.accepted.latenciesMs, tasks: { orders: await costOf(orderPath.last()), bare: await costOf(barePath.last()) } };
     });
@@ -384,6 +404,12 @@ export async function runLifecycleBench(): Promise<BenchResult> {
         'orders/bare': percentOf(rounds.tasks.orders.actions, rounds.tasks.bare.actions),
       },
       {
+        measure: 'CPU ms per order (user + system, /proc) during the measured rounds, by process: total (the biggest)',
+        [ORDERS_COLUMN]: cpuText(cpu.orders.totals(), orders.completed),
+        [BARE_COLUMN]: cpuText(cpu.bare.totals(), bare.completed),
+        'orders/bare': percentOf(cpuTotal(cpu.orders.totals()), cpuTotal(cpu.bare.totals())),
+      },
+      {
         measure: `POST → ACCEPTED idle, ms: ${IDLE_ORDERS} orders one at a time, GET polled every 5 ms: p50 (min-max); target p50 ≤ ${IDLE_P50_TARGET_MS} ms`,
         [ORDERS_COLUMN]: `p50 ${round(percentile(rounds.idle, 50))} (${round(Math.min(...rounds.idle))}-${round(Math.max(...rounds.idle))})`,
         [BARE_COLUMN]: '',
@@ -398,7 +424,7 @@ export async function runLifecycleBench(): Promise<BenchResult> {
       {
         measure: 'note: besides Temporal, each order',
         [ORDERS_COLUMN]:
-          'API: 1 Mongo read (API key), 3 Redis calls, 1 Kafka produce; worker: 1 Kafka consume + commit, 4 transitions × (2 Mongo writes + 1 Kafka produce), 1 fill record (transitions, hold, settlement and release as local activities); risk: hold, settle (+ fee credit), release = 3-4 compare-and-sets; venue: 1 outbox insert + relay (projection, produce, mark) per engine call; 2 venue-report consumes',
+          'API: 1 Mongo read (API key), 3 Redis calls, 1 Kafka produce; worker: 1 Kafka consume + commit, 4 transitions × (2 Mongo writes + 1 Kafka produce), 1 fill record, batched with the hold, submit, settlement and release into 4 activities (runSteps); risk: hold, settle (+ fee credit), release = 3-4 compare-and-sets; venue: 1 outbox insert + relay (projection, produce, mark) per engine call; 2 venue-report consumes',
         [BARE_COLUMN]: 'nothing',
         'orders/bare': '',
       },

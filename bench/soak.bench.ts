@@ -4,11 +4,11 @@
 // record in Mongo is past NEW, checked every POLL_MS), every process's RSS (VmRSS from /proc/<pid>/status) and the venue's engine
 // state (its /metrics gauges). Memory should stay flat; whatever grows needs a bound.
 // Not in the default set of `npm run bench` (it runs for half an hour): npm run bench -- soak
-import { readFileSync } from 'node:fs';
 import { COLLECTIONS } from '../infra/mongo/client';
 import { MarketDataTestProcess } from '../test/harness/market-data-test-process';
 import type { SystemProcess } from '../test/harness/processes';
 import { TestSystem } from '../test/harness/system';
+import { rssMb } from './proc';
 import { round, verdict, type BenchResult, type Row } from './result';
 
 const ORDER = { symbol: 'BTC-USD', type: 'LIMIT', quantity: '0.01', price: '30000' };
@@ -33,16 +33,6 @@ function positive(name: string, fallback: number): number {
 
 export function soakOptionsFromEnv(): SoakOptions {
   return { minutes: positive('SOAK_MINUTES', 30), windowSeconds: positive('SOAK_WINDOW_SECONDS', 300), ordersPerSecond: positive('SOAK_RATE', 5) };
-}
-
-/** Resident set size of a process in MB (VmRSS), or NaN when it is gone. */
-function rssMb(pid: number): number {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** Sum of a Prometheus text family's samples (optionally only those whose labels contain `labelText`). */

@@ -5,6 +5,8 @@ describe('issue 15 targets', () => {
     expect(firstNumber('42.9%')).toBe(42.9);
     expect(firstNumber('1,234,567')).toBe(1234567);
     expect(firstNumber('204 (154-502)')).toBe(204);
+    // The lifecycle bench's idle cell: "p50" names the value, it is not the value (it once read as a 50 ms pass).
+    expect(firstNumber('p50 184 (150-300)')).toBe(184);
     expect(firstNumber(12.5)).toBe(12.5);
     expect(firstNumber('')).toBeUndefined();
     expect(firstNumber(Number.NaN)).toBeUndefined();
@@ -23,14 +25,23 @@ describe('issue 15 targets', () => {
           ],
         },
       },
-      { bench: 'lifecycle', result: { name: 'l', rows: [{ measure: 'per second to SETTLED', orders: 7.4, 'orders/bare': '42.9%' }] } },
+      {
+        bench: 'lifecycle',
+        result: {
+          name: 'l',
+          rows: [
+            { measure: 'per second to SETTLED', orders: 7.4, 'orders/bare': '42.9%' },
+            { measure: 'POST → ACCEPTED idle, ms: 15 orders one at a time; target p50 ≤ 50 ms', orders: 'p50 184 (150-300)', 'orders/bare': 'miss' },
+          ],
+        },
+      },
     ]);
     expect(rows.map((r) => [r.value, r.result])).toEqual([
       ['1,250,000 ops/s', 'pass'],
       ['11%', 'miss'],
       ['9.5 ms', 'pass'],
       ['42.9%', 'miss'],
-      ['', 'not measured'],
+      ['184 ms', 'miss'],
     ]);
     expect(targetVerdicts([]).every((r) => r.result === 'not run')).toBe(true);
     expect(targetVerdicts([{ bench: 'lifecycle' }])[3]).toMatchObject({ result: 'failed' });

@@ -65,10 +65,10 @@ export interface Outcomes {
   result?: BenchResult;
 }
 
-/** The first number in a cell ("1,234.5" and "42.9%" included), or undefined. */
+/** The first number in a cell ("1,234.5" and "42.9%" included; not the digits of a word such as "p50"), or undefined. */
 export function firstNumber(cell: string | number | undefined): number | undefined {
   if (typeof cell === 'number') return Number.isFinite(cell) ? cell : undefined;
-  const match = /-?\d[\d,]*(?:\.\d+)?/.exec(cell ?? '');
+  const match = /(?<![A-Za-z\d.,])-?\d[\d,]*(?:\.\d+)?/.exec(cell ?? '');
   return match ? Number(match[0].replace(/,/g, '')) : undefined;
 }
 

@@ -17,10 +17,10 @@ type Fake = ReturnType<typeof fakeOrderActivities>;
 const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) => Promise<temporal.api.history.v1.IHistory>> = {
   // Accepted, routed to the venue, filled in two parts, settled.
   'order-lifecycle-fills': (client, taskQueue) => fillsAndSettle(client, taskQueue, '00000000-0000-8000-8000-000000000002'),
-  // The same with 'lifecycle-local-activities': transitions, hold, settlements and release as local activities (markers).
-  'order-lifecycle-local-fills': (client, taskQueue) => fillsAndSettle(client, taskQueue, '00000000-0000-8000-8000-000000000006'),
-  // Cancel at the venue with 'lifecycle-local-activities': the release is local, the venue's cancel an activity.
-  'order-lifecycle-local-cancel-at-venue': (client, taskQueue, fake) => cancelAtVenue(client, taskQueue, fake, '00000000-0000-8000-8000-000000000007'),
+  // The same with 'batched-steps': transitions, releases, the hold, the submit and settlements batched (runSteps).
+  'order-lifecycle-batched-fills': (client, taskQueue) => fillsAndSettle(client, taskQueue, '00000000-0000-8000-8000-000000000008'),
+  // Cancel at the venue with 'batched-steps': PENDING_CANCEL persisted before the venue's cancel, release and CANCELLED batched.
+  'order-lifecycle-batched-cancel-at-venue': (client, taskQueue, fake) => cancelAtVenue(client, taskQueue, fake, '00000000-0000-8000-8000-000000000009'),
   // Report 1 lost: report 2 arrives after a gap, the workflow asks the venue, applies both fills in order, settles.
   'order-lifecycle-reconcile': async (client, taskQueue, fake) => {
     const order = sampleOrder('00000000-0000-8000-8000-000000000003', { quantity: '1' });

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestWorkflowEnvironment } from '../test/harness/temporal-env';
+import { withOrderSteps } from '../activities/order-activities';
 import { fakeOrderActivities, fillReport, sampleOrder, venueReport } from '../test/harness/order-fixtures';
 import type { VenueOrderState } from '../infra/http/venue-client';
 import { WORKFLOW_TRACING_MODULES, workerTracing } from '../infra/telemetry/temporal-tracing';
@@ -31,7 +32,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
   type Fake = ReturnType<typeof fakeOrderActivities>;
   async function withWorker<T>(fake: Fake, run: (taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = `wf-test-${randomUUID()}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: fake.activities, sinks: tracing.sinks });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: withOrderSteps(fake.activities), sinks: tracing.sinks });
     return worker.runUntil(run(taskQueue));
   }
 
@@ -287,23 +288,24 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
         await env.client.workflow
           .getHandle(handle.workflowId)
           .signal(venueReportSignal, fillReport(order.orderId, i, { tradeId: `T${i}`, price: '30000', quantity: '0.1', remaining }));
-        // Distinct fills: a task that continues as new while the next report comes in is refused by the server and
-        // its local activities run again (next test), so a fill may be settled twice, idempotently.
-        await until(`fill ${i}`, () => new Set(fake.settled).size === i);
+        await until(`fill ${i}`, () => fake.settled.length === i);
       }
       return env.client.workflow.getHandle(handle.workflowId).result();
     });
     expect(result).toMatchObject({ status: 'SETTLED', filledQuantity: '1', fees: '10', version: 13 });
     expect(new Set(fake.settled).size).toBe(10);
+    expect(fake.settled).toHaveLength(10);
     const runs: string[] = [];
     for await (const wf of env.client.workflow.list({ query: `WorkflowId="${orderWorkflowId(order.orderId)}"` })) runs.push(wf.runId);
     expect(runs.length).toBeGreaterThan(1);
   }, 60_000);
 
-  it('runs the steps of a continue-as-new task again when a report arrives during them, and still settles each fill once in the end', async () => {
-    // Every pass continues as new (threshold 1). The transition that records fill T1 waits until fill T2's report was
-    // signalled, so the server refuses that task's completion (a signal came in while it was running and it tries to
-    // continue as new): its local activities' results are not recorded and the retried task runs them again.
+  it('settles and records every fill once when reports arrive while a batch is persisted just before continue-as-new', async () => {
+    // Every pass continues as new (threshold 1), after persisting its batch. The batch that records fill T1 waits until
+    // fill T2's report was signalled, so that report comes in while the run is about to continue as new. Activities'
+    // results are in the history before any later decision (local activities' were not: a task the server refused
+    // for a new signal ran them again, and a crash could leave their effects behind a different decision), so nothing
+    // is done twice and the report is carried into the next run.
     const fake = fakeOrderActivities();
     const order = sampleOrder(randomUUID(), { quantity: '0.3' });
     let heldT1 = false;
@@ -334,13 +336,19 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       return env.client.workflow.getHandle(handle.workflowId).result();
     });
     expect(result).toMatchObject({ status: 'SETTLED', filledQuantity: '0.3', fees: '3' });
-    // At least once: a settlement may be asked for again (the risk engine answers a repeated fill id with its first
-    // settlement), but every fill is settled and recorded, in order, each transition version once in the end.
-    expect([...new Set(fake.settled)]).toEqual(['T1', 'T2', 'T3'].map((t) => `${t}:${order.orderId}`));
-    expect([...new Set(fake.recorded.map((r) => r.order.version))]).toEqual([1, 2, 3, 4, 5, 6]);
-    // The case this test is about happened: fill T1's settlement and transition (version 3) ran twice.
-    expect(fake.settled.filter((id) => id.startsWith('T1:'))).toHaveLength(2);
-    expect(fake.recorded.filter((r) => r.order.version === 3)).toHaveLength(2);
+    expect(heldT1).toBe(true);
+    expect(fake.settled).toEqual(['T1', 'T2', 'T3'].map((t) => `${t}:${order.orderId}`));
+    expect(fake.recorded.map((r) => [r.order.version, r.order.status])).toEqual([
+      [1, 'NEW'],
+      [2, 'ACCEPTED'],
+      [3, 'PARTIALLY_FILLED'],
+      [4, 'PARTIALLY_FILLED'],
+      [5, 'FILLED'],
+      [6, 'SETTLED'],
+    ]);
+    const runs: string[] = [];
+    for await (const wf of env.client.workflow.list({ query: `WorkflowId="${orderWorkflowId(order.orderId)}"` })) runs.push(wf.runId);
+    expect(runs.length).toBeGreaterThan(2);
   }, 60_000);
 
   it('carries a cancel that arrives with a venue report into the run that continues as new, and cancels at the venue', async () => {
@@ -564,31 +572,36 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
   it('keeps every recorded history', () => {
     expect(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')).sort()).toEqual([
       'order-lifecycle-accept-cancel.history.bin', // before venue routing: no 'route-to-venue' marker
+      'order-lifecycle-batched-cancel-at-venue.history.bin', // 'batched-steps': transitions and releases batched with the calls after them
+      'order-lifecycle-batched-fills.history.bin',
       'order-lifecycle-cancel-at-venue.history.bin',
       'order-lifecycle-fills.history.bin', // before reconciliation: no 'reconcile-with-venue' marker
       'order-lifecycle-gtd-expiry.history.bin',
-      'order-lifecycle-local-cancel-at-venue.history.bin', // 'lifecycle-local-activities': short steps as local activities
-      'order-lifecycle-local-fills.history.bin',
       'order-lifecycle-reconcile.history.bin',
     ]);
   });
 
-  // The 'lifecycle-local-activities' path: what an order to SETTLED costs in Temporal tasks, against the path before it.
-  it('runs the short steps as local activities: an order to SETTLED schedules only the venue submit as an activity task', () => {
+  // The 'batched-steps' path: what an order to SETTLED costs in Temporal tasks, against the path before it.
+  it('batches the steps: an order with two fills to SETTLED runs 5 activity tasks instead of 10, and a cancel at the venue 4', () => {
     const shape = (file: string) => {
       const { events } = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', file)));
-      const activityTypes = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
-      const markers = events.flatMap((e) => (e.markerRecordedEventAttributes ? [e.markerRecordedEventAttributes.markerName] : []));
-      const workflowTasks = events.filter((e) => e.workflowTaskCompletedEventAttributes).length;
-      return { activityTypes, localActivities: markers.filter((m) => m === 'core_local_activity').length, workflowTasks };
+      const activities = events.flatMap((e) => {
+        const scheduled = e.activityTaskScheduledEventAttributes;
+        if (!scheduled) return [];
+        const name = scheduled.activityType?.name ?? '';
+        if (name !== 'runSteps') return [name];
+        const { steps } = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString()) as { steps: Array<Record<string, { order?: { status: string } }>> };
+        return [steps.map((step) => Object.entries(step).map(([kind, body]) => (kind === 'record' ? body.order!.status : kind))[0]).join('+')];
+      });
+      return { activities, workflowTasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length };
     };
     const before = shape('order-lifecycle-fills.history.bin');
-    expect(before.activityTypes).toEqual(expect.arrayContaining(['recordTransition', 'reserveFunds', 'settleFill', 'releaseFunds']));
-    const now = shape('order-lifecycle-local-fills.history.bin');
-    expect(now.activityTypes).toEqual(['submitToVenue']);
-    // NEW, ACCEPTED, PARTIALLY_FILLED, FILLED, SETTLED recorded; the hold, 2 settlements and the release: 9 local activities.
-    expect(now.localActivities).toBe(9);
+    expect(before.activities).toEqual(['recordTransition', 'reserveFunds', 'recordTransition', 'submitToVenue', 'settleFill', 'recordTransition', 'settleFill', 'recordTransition', 'releaseFunds', 'recordTransition']);
+    const now = shape('order-lifecycle-batched-fills.history.bin');
+    // The second fill was queued when the first was applied: its settlement goes with the first fill's transition.
+    expect(now.activities).toEqual(['NEW+reserve', 'ACCEPTED+submit', 'settle', 'PARTIALLY_FILLED+settle', 'FILLED+release+SETTLED']);
     expect(now.workflowTasks).toBeLessThan(before.workflowTasks);
+    expect(shape('order-lifecycle-batched-cancel-at-venue.history.bin').activities).toEqual(['NEW+reserve', 'ACCEPTED+submit', 'PENDING_CANCEL+cancel', 'release+CANCELLED']);
   });
 
   it.each(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')))('replays the recorded history %s deterministically', async (file) => {

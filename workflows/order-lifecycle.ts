@@ -6,14 +6,13 @@ import {
   log,
   patched,
   proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import * as v from 'valibot';
-import type { OrderActivities } from '../activities/order-activities';
+import type { OrderActivities, OrderStep, RecordTransitionInput, SettleFillInput } from '../activities/order-activities';
 import { parseDecimal } from '../domain/decimal';
 import { isErrorCode } from '../domain/errors';
 import { OrderSnapshotSchema, type FillFacts } from '../domain/events';
@@ -49,32 +48,10 @@ import {
 // Every activity is idempotent and retried without a limit, backing off to 10 s: a timeout or a
 // transport error toward the venue or the risk engine is never turned into a rejection. Business
 // refusals are non-retryable ApplicationFailures whose type is the error code.
-const ACTIVITY_OPTIONS = {
+const activities = proxyActivities<OrderActivities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
-} as const;
-const activities = proxyActivities<OrderActivities>(ACTIVITY_OPTIONS);
-
-/**
- * The same activities run as local activities (patch 'lifecycle-local-activities'): the worker runs them inside the
- * workflow task that asks for them and records each result as a marker when that task completes, so they cost no
- * activity task of their own (no schedule, poll, start and completion round trips) and no extra workflow task to
- * pick up their result. Used for the short, idempotent steps: persisting and publishing a transition, the risk
- * engine's hold, settlement and release, an anomaly. A worker that dies before the task completed runs them again
- * on replay (at least once, like any activity): README "How each at-least-once step stays idempotent".
- * The venue's calls (submit, cancel, reconcile) stay activities: the venue may be down for long, and a local
- * activity's retries hold the workflow task.
- */
-const local = proxyLocalActivities<OrderActivities>({
-  ...ACTIVITY_OPTIONS,
-  // A failed attempt is never retried inside the workflow task: the workflow backs off on a durable timer and runs
-  // the local activity again in a later task. A dependency that is down costs a timer per retry, never a workflow
-  // task held open (and its heartbeats) while the SDK retries in memory.
-  localRetryThreshold: '0s',
 });
-
-/** Which kind of activity the short steps use in this run: local ones, unless the run began before the patch. */
-type Steps = Pick<OrderActivities, 'recordTransition' | 'reserveFunds' | 'releaseFunds' | 'settleFill' | 'recordAnomaly'>;
 
 /**
  * One order's whole life as a durable workflow (DESIGN.md, Order state machine): risk, route to the venue,
@@ -86,14 +63,22 @@ type Steps = Pick<OrderActivities, 'recordTransition' | 'reserveFunds' | 'releas
  * - 'route-to-venue': orders accepted before venue routing existed rest until cancelled (restUntilCancelled);
  * - 'reconcile-with-venue': orders routed before reconciliation existed apply reports as they arrive and never
  *   ask the venue (VenueWatch.reconciles false);
- * - 'lifecycle-local-activities': orders started before it run their short steps as activities (OrderRun.steps).
+ * - 'batched-steps': orders started before it run each transition, release and hold as an activity of its own
+ *   (OrderRun.batch).
  * They stay while their recorded histories stand for orders that may still run.
  */
 export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderView> {
   const run = begin(input);
+  await live(run, input);
+  await flush(run);
+  return toOrderView(run.order);
+}
+
+/** Risk, the route to the venue and the wait for the venue, until the order ended (or continues as new). */
+async function live(run: OrderRun, input: OrderLifecycleInput): Promise<void> {
   if (input.progress === undefined) {
     const accepted = await checkRisk(run);
-    if (accepted === undefined || !(await routeToVenue(run, accepted.protectionPrice))) return toOrderView(run.order);
+    if (accepted === undefined || !(await routeToVenue(run, accepted.protectionPrice))) return;
   }
   const watch = watchVenue(run, input);
   while (!isTerminal(run.order.status)) {
@@ -112,7 +97,6 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderV
     }
     await continueAsNewIfLong(run, input);
   }
-  return toOrderView(run.order);
 }
 
 /** The order and what the workflow has heard about it, shared by the steps below. */
@@ -128,8 +112,13 @@ interface OrderRun {
   cancelReason: CancelReason;
   /** The reconcile signal arrived and the venue has not been asked since. Never set in histories that lack the signal. */
   reconcileRequested: boolean;
-  /** Local activities for the short steps, or (histories from before 'lifecycle-local-activities') activities. */
-  steps: Steps;
+  /**
+   * Transitions and releases not yet persisted (patch 'batched-steps'): they run as one activity (runSteps) before the
+   * next wait, continue-as-new or end, or together with the call that follows them (the hold, the venue's submit or
+   * cancel, a settlement).
+   * Undefined in runs from before the patch, which run each step as an activity of its own.
+   */
+  batch: OrderStep[] | undefined;
 }
 
 /** How the order waits for the venue in this run. */
@@ -162,7 +151,7 @@ function begin(input: OrderLifecycleInput): OrderRun {
     cancelReason: progress.cancelReason ?? 'USER_CANCELLED',
     reconcileRequested: false,
     // Decided before the first command: a history recorded before the patch replays with the activities it ran.
-    steps: patched('lifecycle-local-activities') ? local : activities,
+    batch: patched('batched-steps') ? [] : undefined,
   };
   setHandler(cancelSignal, (request) => {
     // The first cancel decides who cancelled; a payload from before `cancelledBy` existed (or `{}`) is the trader's.
@@ -212,7 +201,10 @@ async function routeToVenue(run: OrderRun, protectionPrice: string | null): Prom
     return false;
   }
   // A MARKET order carries the risk engine's protection price: the worst price it may trade at.
-  await activities.submitToVenue({ ...toOrderView(run.order), ...(protectionPrice === null ? {} : { protectionPrice }) });
+  const order = { ...toOrderView(run.order), ...(protectionPrice === null ? {} : { protectionPrice }) };
+  // Batched: the ACCEPTED transition and the submit are one activity task.
+  if (run.batch === undefined) await activities.submitToVenue(order);
+  else await activities.runSteps({ steps: takeBatch(run, { submit: order }) });
   run.progress.submitted = true;
   return true;
 }
@@ -249,6 +241,9 @@ async function awaitNext(run: OrderRun, watch: VenueWatch): Promise<boolean> {
     cancelDue(run, watch) ||
     (watch.reconciles && run.reportsArrived !== arrivedBefore) ||
     run.reconcileRequested;
+  // What the last passes changed is persisted before a wait (not when there is more to do at once: a FILLED order's
+  // transition goes with its release and SETTLED); a report that arrives meanwhile still wakes the wait.
+  if (!ready()) await flush(run);
   let timeoutMs = untilExpiryMs(run, watch);
   if (watch.reconciles && !ready()) {
     const pollMs = pollDelayMs(watch.timing, watch.quietPolls, lowestQueued(run.progress) !== undefined);
@@ -288,7 +283,10 @@ async function cancelAtVenue(run: OrderRun, watch: VenueWatch): Promise<void> {
   } else {
     await apply(run, { type: 'CANCEL_REQUESTED', atVenue: true, at: now() }, 'cancel sent to the venue');
   }
-  await activities.cancelAtVenue({ orderId: run.order.orderId, reason: run.progress.expiring ? 'GTD_EXPIRED' : 'USER' });
+  const cancel = { orderId: run.order.orderId, reason: run.progress.expiring ? ('GTD_EXPIRED' as const) : ('USER' as const) };
+  // Batched: PENDING_CANCEL's transition and the venue's cancel are one activity task.
+  if (run.batch === undefined) await activities.cancelAtVenue(cancel);
+  else await activities.runSteps({ steps: takeBatch(run, { cancel }) });
 }
 
 /**
@@ -305,13 +303,14 @@ async function reconcileOnRequest(run: OrderRun, watch: VenueWatch): Promise<voi
 
 /** Reconciliation: asks the venue for the order's truth and queues the reports this workflow has not applied. */
 async function reconcile(run: OrderRun, watch: VenueWatch): Promise<void> {
+  await flush(run);
   const answer = await activities.reconcileWithVenue({ orderId: run.order.orderId, afterVersion: run.progress.lastReportVersion });
   if (!answer.found) {
     // Submitted (the venue committed it before answering), yet unknown there: the venue lost its state.
     // Resubmitting could trade what the trader may no longer want; people decide. The order keeps polling.
     if (!watch.venueMissingRecorded) {
       watch.venueMissingRecorded = true;
-      await run.steps.recordAnomaly({ order: toOrderView(run.order), kind: 'VENUE_ORDER_UNKNOWN', details: { lastReportVersion: run.progress.lastReportVersion } });
+      await recordAnomaly(run, { order: toOrderView(run.order), kind: 'VENUE_ORDER_UNKNOWN', details: { lastReportVersion: run.progress.lastReportVersion } });
     }
     return;
   }
@@ -343,12 +342,12 @@ async function applyFill(run: OrderRun, at: string, fill: FillReport): Promise<v
   const check = applyOrderCommand(run.order, command);
   if (!check.ok) {
     log.error('fill refused', { orderId: run.order.orderId, fillId: fill.fillId, code: check.code, message: check.message });
-    await run.steps.recordAnomaly({ order: toOrderView(run.order), kind: check.code, details: { ...fill, message: check.message } });
+    await recordAnomaly(run, { order: toOrderView(run.order), kind: check.code, details: { ...fill, message: check.message } });
     return;
   }
   if (!check.changed) return;
   const { order } = run;
-  const settled = await run.steps.settleFill({
+  const input: SettleFillInput = {
     orderId: order.orderId,
     accountId: order.accountId,
     symbol: order.symbol,
@@ -359,7 +358,10 @@ async function applyFill(run: OrderRun, at: string, fill: FillReport): Promise<v
     price: fill.price,
     liquidity: fill.liquidity,
     ...(fill.contra === undefined ? {} : { contra: fill.contra }),
-  });
+  };
+  // Batched: the settlement goes with the steps before it (the last fill's transition, when it came while that was pending).
+  const settled = run.batch === undefined ? await activities.settleFill(input) : (await activities.runSteps({ steps: takeBatch(run, { settle: input }) })).settled;
+  if (settled === undefined) throw ApplicationFailure.nonRetryable('the batch with the settle step answered no settlement', 'INVALID_STEPS');
   await apply(run, { ...command, fee: parseDecimal(settled.fee), at: now() }, undefined, {
     fillId: fill.fillId,
     tradeId: fill.tradeId,
@@ -385,6 +387,7 @@ async function settle(run: OrderRun): Promise<void> {
 async function continueAsNewIfLong(run: OrderRun, input: OrderLifecycleInput): Promise<void> {
   const limit = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER;
   if (isTerminal(run.order.status) || !(workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit)) return;
+  await flush(run);
   await continueAsNew<OrderLifecycleWorkflow>({
     order: toOrderSnapshot(run.order),
     progress: { ...run.progress, cancelRequested: run.cancelRequested, ...(run.cancelRequested ? { cancelReason: run.cancelReason } : {}) },
@@ -405,21 +408,48 @@ async function apply(run: OrderRun, command: OrderCommand, reason?: string, fill
   await publishState(run, result.from, reason, fill);
 }
 
-function release(run: OrderRun): Promise<void> {
-  return run.steps.releaseFunds({ accountId: run.order.accountId, orderId: run.order.orderId });
+/** Releases the order's hold: now, or (batched) with the steps around it. */
+async function release(run: OrderRun): Promise<void> {
+  const input = { accountId: run.order.accountId, orderId: run.order.orderId };
+  if (run.batch === undefined) await activities.releaseFunds(input);
+  else run.batch.push({ release: input });
+}
+
+async function recordAnomaly(run: OrderRun, input: { order: OrderView; kind: string; details: Record<string, unknown> }): Promise<void> {
+  await flush(run);
+  await activities.recordAnomaly(input);
+}
+
+/** The batched steps, followed by `last` when given, leaving the batch empty. */
+function takeBatch(run: OrderRun, last?: OrderStep): OrderStep[] {
+  const steps = [...(run.batch ?? []), ...(last === undefined ? [] : [last])];
+  if (run.batch !== undefined) run.batch = [];
+  return steps;
+}
+
+/**
+ * Persists what the batch holds, as one activity, before anything that must follow it: another activity, a wait for
+ * the venue, continue-as-new, the workflow's end. Nothing in runs from before 'batched-steps' (their batch is undefined).
+ */
+async function flush(run: OrderRun): Promise<void> {
+  if (run.batch === undefined || run.batch.length === 0) return;
+  await activities.runSteps({ steps: takeBatch(run) });
 }
 
 /** Places the order's hold: its MARKET protection price, or the error code of a business refusal. */
 async function reserve(run: OrderRun): Promise<{ ok: true; protectionPrice: string | null } | { ok: false; refusal: string }> {
   try {
-    const hold = await run.steps.reserveFunds(toOrderView(run.order));
+    // Batched: NEW's transition and the hold are one activity task.
+    const hold =
+      run.batch === undefined
+        ? await activities.reserveFunds(toOrderView(run.order))
+        : (await activities.runSteps({ steps: takeBatch(run, { reserve: toOrderView(run.order) }) })).hold;
+    if (hold === undefined) throw ApplicationFailure.nonRetryable('the batch with the reserve step answered no hold', 'INVALID_STEPS');
     // Holds placed before the risk engine priced MARKET orders itself answer without it.
     return { ok: true, protectionPrice: hold.protectionPrice ?? null };
   } catch (error) {
-    // An activity's failure wraps the refusal (ActivityFailure); a local activity's may be the refusal itself.
-    const refusal = error instanceof ActivityFailure ? error.cause : error;
-    if (refusal instanceof ApplicationFailure && isErrorCode(refusal.type)) {
-      return { ok: false, refusal: refusal.type };
+    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && isErrorCode(error.cause.type)) {
+      return { ok: false, refusal: error.cause.type };
     }
     throw error;
   }
@@ -428,15 +458,17 @@ async function reserve(run: OrderRun): Promise<{ ok: true; protectionPrice: stri
 async function publishState(run: OrderRun, previousStatus: Order['status'] | null, reason?: string, fill?: FillFacts): Promise<void> {
   const { order } = run;
   // The start already set OrderStatus NEW (a search attribute upsert is a billed action on Temporal Cloud); runs
-  // from before 'lifecycle-local-activities' upserted it again.
-  if (previousStatus !== null || run.steps !== local) upsertSearchAttributes([{ key: OrderStatusKey, value: order.status }]);
+  // from before 'batched-steps' upserted it again.
+  if (previousStatus !== null || run.batch === undefined) upsertSearchAttributes([{ key: OrderStatusKey, value: order.status }]);
   setCurrentDetails(describe(order, reason));
-  await run.steps.recordTransition({
+  const transition: RecordTransitionInput = {
     order: toOrderView(order),
     previousStatus,
     ...(reason === undefined ? {} : { reason }),
     ...(fill === undefined ? {} : { fill }),
-  });
+  };
+  if (run.batch === undefined) await activities.recordTransition(transition);
+  else run.batch.push({ record: transition });
 }
 
 function cancelReasonOf(cancelledBy: unknown): CancelReason {

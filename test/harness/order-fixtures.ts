@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { OrderActivities, RecordTransitionInput } from '../../activities/order-activities';
+import { withOrderSteps, type OrderActivities, type RecordTransitionInput } from '../../activities/order-activities';
 import type { VenueOrderState } from '../../infra/http/venue-client';
 import { parseDecimal } from '../../domain/decimal';
 import { newOrder, type OrderView } from '../../domain/order';
@@ -86,7 +86,7 @@ export function fakeOrderActivities(options: { refuse?: string; transientFailure
     updatedAt: order.updatedAt,
     fills: [],
   });
-  const activities: OrderActivities = {
+  const activities: OrderActivities = withOrderSteps({
     async recordTransition(input) {
       recorded.push(input);
     },
@@ -122,6 +122,6 @@ export function fakeOrderActivities(options: { refuse?: string; transientFailure
       if (truth === undefined) return { found: false, venueVersion: 0, reports: [] };
       return { found: true, venueVersion: truth.version, reports: reportsFromVenueTruth(truth, input.afterVersion) };
     },
-  };
+  });
   return { activities, recorded, released, settled, submitted, cancels, anomalies, venueTruth, reconciliations, reserveCalls: () => reserveCalls };
 }
