@@ -10,6 +10,7 @@ import type { OrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
 import type { OrderStore } from '../infra/mongo/order-store';
 import { serviceError, type JsonResponse } from '../infra/http/http-json';
 import { recordOrderAnomaly, recordOrderTransition, settlementDuration } from '../infra/metrics/order-metrics';
+import { withSpan } from '../infra/telemetry/tracing';
 import type { RiskClient } from '../infra/http/risk-client';
 import type { VenueClient, VenueOrderState } from '../infra/http/venue-client';
 
@@ -244,12 +245,13 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
       for (let i = done; i < steps.length; i += 1) {
         const step = steps[i]!;
         try {
-          if ('record' in step) await activities.recordTransition(step.record);
-          else if ('release' in step) await activities.releaseFunds(step.release);
-          else if ('reserve' in step) outcome.hold = await activities.reserveFunds(step.reserve);
-          else if ('submit' in step) outcome.venue = await activities.submitToVenue(step.submit);
-          else if ('settle' in step) outcome.settled = await activities.settleFill(step.settle);
-          else await activities.cancelAtVenue(step.cancel);
+          // A span per step, named after the activity it stands for, under the runSteps activity's span.
+          if ('record' in step) await withSpan('OrderStep:recordTransition', () => activities.recordTransition(step.record));
+          else if ('release' in step) await withSpan('OrderStep:releaseFunds', () => activities.releaseFunds(step.release));
+          else if ('reserve' in step) outcome.hold = await withSpan('OrderStep:reserveFunds', () => activities.reserveFunds(step.reserve));
+          else if ('submit' in step) outcome.venue = await withSpan('OrderStep:submitToVenue', () => activities.submitToVenue(step.submit));
+          else if ('settle' in step) outcome.settled = await withSpan('OrderStep:settleFill', () => activities.settleFill(step.settle));
+          else await withSpan('OrderStep:cancelAtVenue', () => activities.cancelAtVenue(step.cancel));
         } catch (error) {
           // The failed attempt's last heartbeat tells the next one where to start.
           if (i > 0) context.heartbeat(i);

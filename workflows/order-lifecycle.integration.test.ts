@@ -593,7 +593,11 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
         const { steps } = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString()) as { steps: Array<Record<string, { order?: { status: string } }>> };
         return [steps.map((step) => Object.entries(step).map(([kind, body]) => (kind === 'record' ? body.order!.status : kind))[0]).join('+')];
       });
-      return { activities, workflowTasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length };
+      const mirrored = events.flatMap((e) => {
+        const field = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[OrderStatusKey.name];
+        return field?.data ? [JSON.parse(Buffer.from(field.data).toString()) as string] : [];
+      });
+      return { activities, mirrored, workflowTasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length };
     };
     const before = shape('order-lifecycle-fills.history.bin');
     expect(before.activities).toEqual(['recordTransition', 'reserveFunds', 'recordTransition', 'submitToVenue', 'settleFill', 'recordTransition', 'settleFill', 'recordTransition', 'releaseFunds', 'recordTransition']);
@@ -601,6 +605,9 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     // The second fill was queued when the first was applied: its settlement goes with the first fill's transition.
     expect(now.activities).toEqual(['NEW+reserve', 'ACCEPTED+submit', 'settle', 'PARTIALLY_FILLED+settle', 'FILLED+release+SETTLED']);
     expect(now.workflowTasks).toBeLessThan(before.workflowTasks);
+    // One OrderStatus upsert per batch (a billed action each on Temporal Cloud): FILLED goes with SETTLED, NEW with the start.
+    expect(before.mirrored).toEqual(['NEW', 'ACCEPTED', 'PARTIALLY_FILLED', 'FILLED', 'SETTLED']);
+    expect(now.mirrored).toEqual(['ACCEPTED', 'PARTIALLY_FILLED', 'SETTLED']);
     expect(shape('order-lifecycle-batched-cancel-at-venue.history.bin').activities).toEqual(['NEW+reserve', 'ACCEPTED+submit', 'PENDING_CANCEL+cancel', 'release+CANCELLED']);
   });
 

@@ -119,6 +119,8 @@ interface OrderRun {
    * Undefined in runs from before the patch, which run each step as an activity of its own.
    */
   batch: OrderStep[] | undefined;
+  /** The status the batch's transitions lead to, mirrored into the OrderStatus search attribute when the batch runs (one upsert per batch). */
+  statusToMirror: Order['status'] | undefined;
 }
 
 /** How the order waits for the venue in this run. */
@@ -152,6 +154,7 @@ function begin(input: OrderLifecycleInput): OrderRun {
     reconcileRequested: false,
     // Decided before the first command: a history recorded before the patch replays with the activities it ran.
     batch: patched('batched-steps') ? [] : undefined,
+    statusToMirror: undefined,
   };
   setHandler(cancelSignal, (request) => {
     // The first cancel decides who cancelled; a payload from before `cancelledBy` existed (or `{}`) is the trader's.
@@ -424,6 +427,10 @@ async function recordAnomaly(run: OrderRun, input: { order: OrderView; kind: str
 function takeBatch(run: OrderRun, last?: OrderStep): OrderStep[] {
   const steps = [...(run.batch ?? []), ...(last === undefined ? [] : [last])];
   if (run.batch !== undefined) run.batch = [];
+  if (run.statusToMirror !== undefined) {
+    upsertSearchAttributes([{ key: OrderStatusKey, value: run.statusToMirror }]);
+    run.statusToMirror = undefined;
+  }
   return steps;
 }
 
@@ -457,9 +464,11 @@ async function reserve(run: OrderRun): Promise<{ ok: true; protectionPrice: stri
 
 async function publishState(run: OrderRun, previousStatus: Order['status'] | null, reason?: string, fill?: FillFacts): Promise<void> {
   const { order } = run;
-  // The start already set OrderStatus NEW (a search attribute upsert is a billed action on Temporal Cloud); runs
-  // from before 'batched-steps' upserted it again.
-  if (previousStatus !== null || run.batch === undefined) upsertSearchAttributes([{ key: OrderStatusKey, value: order.status }]);
+  // A search attribute upsert is a billed action on Temporal Cloud: batched, the status a batch leads to is mirrored
+  // once when it runs (FILLED then SETTLED: SETTLED), and NEW not at all (the start set it). Runs from before
+  // 'batched-steps' upsert every status.
+  if (run.batch === undefined) upsertSearchAttributes([{ key: OrderStatusKey, value: order.status }]);
+  else if (previousStatus !== null) run.statusToMirror = order.status;
   setCurrentDetails(describe(order, reason));
   const transition: RecordTransitionInput = {
     order: toOrderView(order),

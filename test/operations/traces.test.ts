@@ -94,14 +94,17 @@ describe('traces: one trace per order across api, Kafka, the workflow, risk and 
     const run = one(spans, 'RunWorkflow', (s) => s.name === 'RunWorkflow:orderLifecycle');
     expect(run.parentSpanId).toBe(start.spanId);
     const activities = spans.filter((s) => s.name.startsWith('RunActivity:')).map((s) => s.name);
-    expect(activities).toEqual(expect.arrayContaining(['RunActivity:reserveFunds', 'RunActivity:submitToVenue']));
+    expect(activities).toEqual(expect.arrayContaining(['RunActivity:runSteps']));
 
     // Risk and venue calls: a CLIENT span in the worker, the SERVER span in the service continuing it.
     const hold = one(spans, 'risk hold', (s) => s.serviceName === 'crypto-oms-risk' && s.kind === SERVER && s.name === 'POST /risk/orders/:orderId/hold');
     expect(parentOf(hold)).toMatchObject({ serviceName: 'crypto-oms-worker', kind: CLIENT });
-    expect(parentOf(parentOf(hold)!)?.name).toBe('RunActivity:reserveFunds');
+    // The hold is a step of a batched activity (patch 'batched-steps'): its span, then the activity's.
+    expect(parentOf(parentOf(hold)!)?.name).toBe('OrderStep:reserveFunds');
+    expect(parentOf(parentOf(parentOf(hold)!)!)?.name).toBe('RunActivity:runSteps');
     const submit = one(spans, 'venue submit', (s) => s.serviceName === 'crypto-oms-venue' && s.kind === SERVER && s.name === 'POST /venue/orders');
-    expect(parentOf(parentOf(submit)!)?.name).toBe('RunActivity:submitToVenue');
+    expect(parentOf(parentOf(submit)!)?.name).toBe('OrderStep:submitToVenue');
+    expect(parentOf(parentOf(parentOf(submit)!)!)?.name).toBe('RunActivity:runSteps');
     expect(spans.some((s) => s.serviceName === 'crypto-oms-risk' && s.kind === SERVER && s.name === 'POST /risk/orders/:orderId/fills')).toBe(true);
 
     // The venue's report comes back in the context of the order's venue call, and signals the workflow from there.
