@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   startTracing(config.telemetry, 'crypto-oms-api');
   // Before anything connects: a production process without its pepper stops here.
   apiKeyHashing(config);
-  const logger = createLogger({ name: 'api', level: config.logLevel });
+  const logger = createLogger({ name: 'api', level: config.logLevel, asyncWrites: true });
   initProcessMetrics('api');
 
   // Every wait behind a request is bounded, so an outage answers 503 + Retry-After in seconds (infra/http/errors.ts).

@@ -70,6 +70,9 @@ describe('order admission: the rate limits and the idempotency claim of a new or
       expect(call!.some((arg) => arg.endsWith(`:${key}`))).toBe(true);
       // After Kafka's acknowledgement: the stored answer (pipelined with the pending-order snapshot), nothing else.
       expect(touching.filter((args) => args !== call)).toHaveLength(1);
+      // The order's log line carries the request's id and who placed it.
+      const logged = system.api!.output().split('\n').find((line) => line.includes('"order.placed"') && line.includes(placed.json.orderId as string));
+      expect(JSON.parse(logged ?? '{}')).toMatchObject({ requestId: placed.headers.get('x-request-id'), accountId: alice.accountId, keyId: alice.keyId, msg: 'order.placed' });
     } finally {
       monitor.disconnect();
       redis.disconnect();
