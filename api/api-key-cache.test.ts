@@ -29,6 +29,19 @@ describe('CachedApiKeyStore', () => {
     };
   }
 
+  it('says which keys it answers from memory: known and unknown ones it remembers, until their time is up', async () => {
+    const { cache, lookups, advance } = setup();
+    expect(cache.answersFromMemory('key-aaaa')).toBe(false);
+    await cache.findKey('key-aaaa');
+    await cache.findKey('key-zzzz');
+    expect([cache.answersFromMemory('key-aaaa'), cache.answersFromMemory('key-zzzz'), cache.answersFromMemory('key-bbbb')]).toEqual([true, true, false]);
+    advance(101);
+    expect([cache.answersFromMemory('key-aaaa'), cache.answersFromMemory('key-zzzz')]).toEqual([true, false]);
+    advance(900);
+    expect(cache.answersFromMemory('key-aaaa')).toBe(false);
+    expect(lookups).toEqual(['key-aaaa', 'key-zzzz']);
+  });
+
   it('answers a repeated key from memory until its time is up', async () => {
     const { cache, lookups, advance } = setup();
     expect(await cache.findAccountId('key-aaaa')).toBe('acct-a');

@@ -46,6 +46,12 @@ export class CachedApiKeyStore implements Pick<ApiKeyStore, 'findKey' | 'findAcc
     return { known: this.known.size, unknown: this.unknown.size, lookups: this.lookups };
   }
 
+  /** Whether findKey answers this key from memory now, without the store (a key it knows, or remembers as unknown). */
+  answersFromMemory(rawKey: string): boolean {
+    const now = this.now();
+    return ((this.known.get(rawKey) ?? this.unknown.get(rawKey))?.expiresAt ?? now) > now;
+  }
+
   async findAccountId(rawKey: string): Promise<string | null> {
     return (await this.findKey(rawKey))?.accountId ?? null;
   }

@@ -31,8 +31,11 @@ export interface ApiDeps {
   fills: Pick<FillStore, 'forOrder' | 'listForAccount'>;
   /** Balances and positions live in the risk engine, and so do the admin's trading switches (account trading, symbol halts). */
   risk: Pick<RiskClient, 'balances' | 'positions' | 'setTrading' | 'setSymbolStatus'>;
-  /** Authentication (the cache in front of the store, api/api-key-cache.ts). */
-  apiKeys: Pick<ApiKeyStore, 'findKey'>;
+  /**
+   * Authentication (the cache in front of the store, api/api-key-cache.ts). answersFromMemory: whether a lookup
+   * stays in memory; a lookup that may reach the store waits for the address check (rateLimits.beforeKeyLookup).
+   */
+  apiKeys: Pick<ApiKeyStore, 'findKey'> & { answersFromMemory?(rawKey: string): boolean };
   /** The admin routes: issuing and revoking keys, the audit, and telling every process about a revocation. */
   admin: AdminDeps;
   /** The dead-letter topics for the admin routes, and the topics by their plain names (topicsByBaseName). */

@@ -20,6 +20,7 @@ import { createRedis } from '../infra/redis/client';
 import { RedisIdempotencyStore } from '../infra/redis/idempotency-store';
 import { RedisPendingOrderCache } from '../infra/redis/pending-order-cache';
 import { RedisRateCounters } from '../infra/redis/rate-counters';
+import { RedisOrderAdmission } from '../infra/redis/order-admission';
 import { createRateLimits } from '../api/rate-limit';
 import { connectTemporal } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   startTracing(config.telemetry, 'crypto-oms-api');
   // Before anything connects: a production process without its pepper stops here.
   apiKeyHashing(config);
-  const logger = createLogger({ name: 'api', level: config.logLevel });
+  const logger = createLogger({ name: 'api', level: config.logLevel, asyncWrites: true });
   initProcessMetrics('api');
 
   // Every wait behind a request is bounded, so an outage answers 503 + Retry-After in seconds (infra/http/errors.ts).
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
   const client = await connectTemporal(config.temporal);
 
   const orders = new MongoOrderStore(mongo.db);
+  // One of each: the order admission counts and claims under the names the limits and the idempotency store use.
+  const idempotency = new RedisIdempotencyStore(redis, { ttlSeconds: config.api.idempotencyTtlSeconds });
+  const rateCounters = new RedisRateCounters(redis);
   const app = createApp({
     logger,
     orders,
@@ -72,13 +76,13 @@ async function main(): Promise<void> {
       }),
       topics: topicsByBaseName(config.kafka.prefix),
     },
-    idempotency: new RedisIdempotencyStore(redis, { ttlSeconds: config.api.idempotencyTtlSeconds }),
+    idempotency,
     pendingOrders: new RedisPendingOrderCache(redis),
     publisher,
     ordersTopic: config.kafka.topics.orders,
     workflows: new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue, config.temporal.reconcile, { callDeadlineMs: bound }),
     publishTimeoutMs: config.api.publishTimeoutMs,
-    rateLimits: createRateLimits(new RedisRateCounters(redis), config.rateLimits, logger),
+    rateLimits: createRateLimits(rateCounters, config.rateLimits, logger, new RedisOrderAdmission(redis, rateCounters, idempotency)),
     symbols: new SymbolRegistry(DEFAULT_SYMBOLS),
     maxBodyBytes: config.api.maxBodyBytes,
     allowedHosts: config.http.allowedHosts,

@@ -104,7 +104,9 @@ export function createOrderRoutes(deps: ApiDeps) {
       const createdAt = now().toISOString();
       const request = parsePlaceOrder(parseJsonBody(await c.req.text()), deps.symbols, createdAt);
 
-      const begun = await deps.idempotency.begin(accountId, key, fingerprint(request));
+      // The rate limits and the claim in one Redis round trip when the limits deferred theirs (api/rate-limit.ts).
+      const claim = { scope: accountId, key, fingerprint: fingerprint(request) };
+      const begun = (await deps.rateLimits?.admitOrder(c, claim)) ?? (await deps.idempotency.begin(accountId, key, claim.fingerprint));
       if (begun.state === 'in-flight') {
         throw new DomainError('IDEMPOTENCY_KEY_IN_FLIGHT', 'a request with this Idempotency-Key is still being processed; retry shortly');
       }

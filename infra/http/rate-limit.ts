@@ -71,6 +71,11 @@ export class RateLimitChecker {
     } catch (error) {
       return this.failOpen(error);
     }
+    return this.judge(specs, states);
+  }
+
+  /** The policies' checks from their counters' states, however they were read (also infra/redis/order-admission.ts). */
+  judge(specs: ReadonlyArray<{ policy: RatePolicy; increment: boolean }>, states: readonly CounterState[]): PolicyCheck[] {
     return specs.map((s, i) => {
       const state = states[i]!;
       return { policy: s.policy, state, exceeded: s.increment ? state.count > s.policy.limit : state.count >= s.policy.limit };
@@ -104,7 +109,8 @@ export class RateLimitChecker {
     return { failedOpen: this.failedOpen, limited: this.limited };
   }
 
-  private failOpen(error: unknown): null {
+  /** A check not made because Redis could not answer: counted, logged at most every 10 s; the request goes on. */
+  failOpen(error: unknown): null {
     this.failedOpen += 1;
     failedOpenTotal.inc();
     const now = Date.now();

@@ -1,6 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { traceRequests } from '../telemetry/http-tracing';
-import { bodyLimit } from 'hono/body-limit';
 import { DomainError } from '../../domain/errors';
 import type { Logger } from '../logger';
 import { requestContext, type ServiceEnv } from './context';
@@ -11,7 +10,7 @@ import { internalAuth } from './internal-auth';
 import { allowedMethods, answerUnroutedMethod } from './method-not-allowed';
 import { describeRoute } from 'hono-openapi';
 import { INTERNAL_SIGNATURE_SECURITY, PUBLIC_ROUTE, registerValibotConverter, serveOpenApi } from './openapi';
-import { allowedHosts, DEFAULT_ALLOWED_HOSTS, jsonBodiesOnly } from './request-guards';
+import { allowedHosts, DEFAULT_ALLOWED_HOSTS, jsonBodiesOnly, limitBodySize } from './request-guards';
 
 /** Every body these services take is a few hundred bytes. */
 export const DEFAULT_MAX_BODY_BYTES = 16_384;
@@ -65,12 +64,7 @@ export function createServiceApp<E extends ServiceEnv = ServiceEnv>(options: Ser
   app.use(requestContext(options.logger));
   // Cheapest first: the Host before any body is read, the size before the body is hashed or parsed.
   app.use(allowedHosts(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS));
-  app.use(
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) => errorResponse(c, new DomainError('PAYLOAD_TOO_LARGE', `the body is over ${maxBodyBytes} bytes`)),
-    }),
-  );
+  app.use(limitBodySize(maxBodyBytes, (c) => errorResponse(c, new DomainError('PAYLOAD_TOO_LARGE', `the body is over ${maxBodyBytes} bytes`))));
   if (options.internalAuth !== undefined) app.use(internalAuth(options.internalAuth));
   app.use(jsonBodiesOnly());
   app.onError(handleError);

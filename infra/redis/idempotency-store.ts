@@ -38,17 +38,32 @@ export interface RedisIdempotencyStoreOptions {
 }
 
 // A record is a hash { state, fp, token, response }. Each script reads and writes one key atomically.
-const BEGIN = new LuaScript(`
-local r = redis.call('HMGET', KEYS[1], 'state', 'fp', 'response')
-if not r[1] then
-  redis.call('HSET', KEYS[1], 'state', 'in-flight', 'fp', ARGV[1], 'token', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  return {'started'}
+// beginClaim is shared with the order admission script (order-admission.ts), which claims after counting.
+export const BEGIN_CLAIM_LUA = `
+local function beginClaim(key, fp, token, inFlightMs)
+  local r = redis.call('HMGET', key, 'state', 'fp', 'response')
+  if not r[1] then
+    redis.call('HSET', key, 'state', 'in-flight', 'fp', fp, 'token', token)
+    redis.call('PEXPIRE', key, inFlightMs)
+    return {'started'}
+  end
+  if r[2] ~= fp then return {'mismatch'} end
+  if r[1] == 'completed' then return {'completed', r[3]} end
+  return {'in-flight'}
 end
-if r[2] ~= ARGV[1] then return {'mismatch'} end
-if r[1] == 'completed' then return {'completed', r[3]} end
-return {'in-flight'}
+`;
+
+const BEGIN = new LuaScript(`${BEGIN_CLAIM_LUA}
+return beginClaim(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
 `);
+
+/** A claim as a script makes it: its record key, the script's arguments (fingerprint, token, in-flight ms) and how to read the answer. */
+export interface ClaimRequest {
+  key: string;
+  args: [fingerprint: string, token: string, inFlightMs: number];
+  /** The script's answer ({ state } or { 'completed', response }) as begin() returns it. */
+  read(state: unknown, response: unknown): IdempotencyBeginResult;
+}
 
 const COMPLETE = new LuaScript(`
 local r = redis.call('HMGET', KEYS[1], 'state', 'token')
@@ -80,21 +95,33 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   async begin(scope: string, key: string, fingerprint: string): Promise<IdempotencyBeginResult> {
-    const token = randomUUID();
-    const reply = await BEGIN.run(this.redis, this.recordKey(scope, key), [fingerprint, token, this.inFlightTtlMs]);
+    const claim = this.claim(scope, key, fingerprint);
+    const reply = await BEGIN.run(this.redis, claim.key, claim.args);
     if (!Array.isArray(reply)) throw new Error(`unexpected idempotency reply: ${String(reply)}`);
     const [state, response] = reply as unknown[];
-    switch (state) {
-      case 'started':
-        return { state, token };
-      case 'in-flight':
-      case 'mismatch':
-        return { state };
-      case 'completed':
-        return { state, response: parseResponse(response) };
-      default:
-        throw new Error(`unexpected idempotency state: ${String(state)}`);
-    }
+    return claim.read(state, response);
+  }
+
+  /** begin() as part of another script (order-admission.ts, which runs BEGIN_CLAIM_LUA): the same key, token and TTL. */
+  claim(scope: string, key: string, fingerprint: string): ClaimRequest {
+    const token = randomUUID();
+    return {
+      key: this.recordKey(scope, key),
+      args: [fingerprint, token, this.inFlightTtlMs],
+      read: (state, response) => {
+        switch (state) {
+          case 'started':
+            return { state, token };
+          case 'in-flight':
+          case 'mismatch':
+            return { state };
+          case 'completed':
+            return { state, response: parseResponse(response) };
+          default:
+            throw new Error(`unexpected idempotency state: ${String(state)}`);
+        }
+      },
+    };
   }
 
   async complete(scope: string, key: string, token: string, response: StoredResponse): Promise<boolean> {
