@@ -23,6 +23,7 @@ export async function startPrivateStack(names?: readonly ServerName[]): Promise<
     CRYPTO_OMS_DATA: dataDir,
     TEMPORAL_PORT: await port(),
     TEMPORAL_UI_PORT: await port(),
+    TEMPORAL_METRICS_PORT: await port(),
     KAFKA_PORT: await port(),
     KAFKA_CONTROLLER_PORT: await port(),
     REDIS_PORT: await port(),
