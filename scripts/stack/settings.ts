@@ -10,6 +10,8 @@ export interface StackSettings {
   readonly ports: {
     readonly temporal: number;
     readonly temporalUi: number;
+    /** The dev server's Prometheus metrics (its own: tasks, eager dispatch, persistence latency). */
+    readonly temporalMetrics: number;
     readonly kafka: number;
     readonly kafkaController: number;
     readonly redis: number;
@@ -28,6 +30,7 @@ const StackEnvSchema = v.object({
   CRYPTO_OMS_DATA: v.optional(v.pipe(v.string(), v.minLength(1))),
   TEMPORAL_PORT: Port(7233),
   TEMPORAL_UI_PORT: Port(8233),
+  TEMPORAL_METRICS_PORT: Port(7235),
   KAFKA_PORT: Port(9092),
   KAFKA_CONTROLLER_PORT: Port(9093),
   REDIS_PORT: Port(6379),
@@ -51,6 +54,7 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env): StackSe
     ports: {
       temporal: e.TEMPORAL_PORT,
       temporalUi: e.TEMPORAL_UI_PORT,
+      temporalMetrics: e.TEMPORAL_METRICS_PORT,
       kafka: e.KAFKA_PORT,
       kafkaController: e.KAFKA_CONTROLLER_PORT,
       redis: e.REDIS_PORT,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerName } from '../../scripts/stack/servers/server';
 import { loadStackSettings, REPO_ROOT, type StackSettings } from '../../scripts/stack/settings';
@@ -16,6 +16,7 @@ export interface PrivateStack {
 }
 
 export async function startPrivateStack(names?: readonly ServerName[]): Promise<PrivateStack> {
+  mkdirSync(join(REPO_ROOT, '.data'), { recursive: true });
   const dataDir = mkdtempSync(join(REPO_ROOT, '.data', 'private-stack-'));
   const port = async () => String(await freePort());
   const settings = loadStackSettings({
@@ -23,6 +24,7 @@ export async function startPrivateStack(names?: readonly ServerName[]): Promise<
     CRYPTO_OMS_DATA: dataDir,
     TEMPORAL_PORT: await port(),
     TEMPORAL_UI_PORT: await port(),
+    TEMPORAL_METRICS_PORT: await port(),
     KAFKA_PORT: await port(),
     KAFKA_CONTROLLER_PORT: await port(),
     REDIS_PORT: await port(),

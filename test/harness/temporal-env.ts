@@ -14,7 +14,8 @@ export function createTestWorkflowEnvironment(): Promise<TestWorkflowEnvironment
       executable: { type: 'existing-path', path: temporalBinary(loadStackSettings()) },
       ip: '127.0.0.1',
       searchAttributes: [...ORDER_SEARCH_ATTRIBUTE_KEYS],
-      extraArgs: ['--dynamic-config-value', 'frontend.enableServerVersionCheck=false'],
+      // As the stack's server (scripts/stack/servers/temporal.ts): eager activity execution on.
+      extraArgs: ['--dynamic-config-value', 'frontend.enableServerVersionCheck=false', '--dynamic-config-value', 'system.enableActivityEagerExecution=true'],
     },
   });
 }
@@ -43,7 +44,8 @@ export function createLocalTemporal(options: { searchAttributes: [] }): Promise<
       executable: { type: 'existing-path', path: temporalBinary(loadStackSettings()) },
       ip: '127.0.0.1',
       searchAttributes: options.searchAttributes,
-      extraArgs: ['--dynamic-config-value', 'frontend.enableServerVersionCheck=false'],
+      // As the stack's server (scripts/stack/servers/temporal.ts): eager activity execution on.
+      extraArgs: ['--dynamic-config-value', 'frontend.enableServerVersionCheck=false', '--dynamic-config-value', 'system.enableActivityEagerExecution=true'],
     },
   });
 }
