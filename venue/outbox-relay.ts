@@ -29,6 +29,8 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private stopping = false;
   private published = 0;
+  /** The last commit whose projections are written and whose reports are published (commits go in seq order). */
+  private throughSeq = 0;
 
   constructor(
     private readonly store: VenueStore,
@@ -50,6 +52,11 @@ export class OutboxRelay {
 
   get publishedCommits(): number {
     return this.published;
+  }
+
+  /** Every commit up to this seq has its projections in the store (and its reports in Kafka). */
+  get projectedThroughSeq(): number {
+    return this.throughSeq;
   }
 
   enqueue(commit: VenueCommit): void {
@@ -88,6 +95,7 @@ export class OutboxRelay {
         await this.publishRound(batch);
         this.pending.splice(0, batch.length);
         this.published += batch.length;
+        this.throughSeq = Math.max(this.throughSeq, batch[batch.length - 1]!.seq);
         failures = 0;
       } catch (error) {
         failures += 1;

@@ -29,8 +29,18 @@ function order(orderId: string, accountId: string, side: 'BUY' | 'SELL', price: 
   };
 }
 
-async function startVenue(store: InMemoryVenueStore, publisher: RecordingPublisher, compactAfterOrders?: number) {
-  const venue = new Venue({ store, publisher, topics, symbols, logger, epoch: await store.nextRunEpoch(), relay: { retryMs: 5 }, ...(compactAfterOrders === undefined ? {} : { compactAfterOrders }) });
+async function startVenue(store: InMemoryVenueStore, publisher: RecordingPublisher, compactAfterOrders?: number, keepFinalOrders?: number) {
+  const venue = new Venue({
+    store,
+    publisher,
+    topics,
+    symbols,
+    logger,
+    epoch: await store.nextRunEpoch(),
+    relay: { retryMs: 5 },
+    ...(compactAfterOrders === undefined ? {} : { compactAfterOrders }),
+    ...(keepFinalOrders === undefined ? {} : { keepFinalOrders }),
+  });
   await venue.recover();
   return venue;
 }
@@ -189,6 +199,30 @@ describe('Venue', () => {
     await venue.submit(order('z4', 'bob', 'BUY', '98', '1'));
     await venue.cancel('z4');
     expect(venue.engineSizes()).toEqual([{ symbol: 'BTC-USD', orders: 4, resting: 1 }]);
+  });
+
+  it('keeps only the most recent final orders in memory; an older one is read back from the store with the same answer', async () => {
+    await venue.stop();
+    venue = await startVenue(store, publisher, undefined, 5);
+    await venue.submit(order('rest', 'carol', 'BUY', '90', '1')); // live: never forgotten
+    const ended: Array<Awaited<ReturnType<Venue['submit']>>['order']> = [];
+    for (let i = 0; i < 30; i += 1) {
+      // A pair that trades: both orders end FILLED.
+      await venue.submit(order(`s${i}`, 'alice', 'SELL', '100', '1'));
+      ended.push((await venue.submit(order(`b${i}`, 'bob', 'BUY', '100', '1'))).order);
+      await published(venue);
+    }
+    // 60 final orders went through; memory holds at most the 5 newest final ones (plus any not yet projected) and the live one.
+    expect(venue.stats().knownOrders).toBeLessThanOrEqual(5 + 2 + 1);
+    // The oldest answers as before, from the store: its state, a repeat submit that creates nothing, a cancel refused.
+    expect(await venue.getOrder('b0')).toEqual(ended[0]);
+    expect(await venue.submit(order('b0', 'bob', 'BUY', '100', '1'))).toEqual({ order: ended[0], created: false });
+    expect(await codeOf(venue.cancel('s0'))).toBe('ORDER_TERMINAL');
+    expect(await codeOf(venue.submit(order('b0', 'bob', 'BUY', '101', '1')))).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await venue.cancel('rest')).toMatchObject({ status: 'CANCELLED' });
+    // Reading old ones back does not grow memory past the bound either.
+    for (let i = 0; i < 30; i += 1) await venue.getOrder(`s${i}`);
+    expect(venue.stats().knownOrders).toBeLessThanOrEqual(5 + 1);
   });
 
   it('moves the book into a fresh engine now and then: same book, same priority, trade ids go on', async () => {

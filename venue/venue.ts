@@ -64,6 +64,12 @@ export interface VenueDeps {
   relay?: OutboxRelayOptions;
   /** Orders an engine takes before its book moves into a fresh one. Default 100,000 (~15 MB of engine memory). */
   compactAfterOrders?: number;
+  /**
+   * Final orders kept in memory for quick answers (repeat submits, cancels of ended orders, the workflows'
+   * reconciliation). Older ones are forgotten once the store's projection has them, and read from it when asked.
+   * Default 10,000.
+   */
+  keepFinalOrders?: number;
 }
 
 export interface SubmitOutcome {
@@ -75,12 +81,18 @@ export interface SubmitOutcome {
 
 const MAX_COMMIT_BACKOFF_MS = 2_000;
 const DEFAULT_COMPACT_AFTER_ORDERS = 100_000;
+const DEFAULT_KEEP_FINAL_ORDERS = 10_000;
 const FEED_DROP_LOG_INTERVAL_MS = 10_000;
 
 export class Venue {
   private readonly engines = new Map<string, EngineSlot>();
-  /** Every user order of this run plus the resting ones rebuilt at start, as last committed. */
+  /**
+   * User orders as last committed: every live one (resting or on its way), and the most recent final ones (at most
+   * `keepFinalOrders` once projected; older final ones are read back from the store when asked for).
+   */
   private readonly known = new Map<string, KnownOrder>();
+  /** Final orders in memory, oldest first, with the commit that ended them: what may be forgotten, in that order. */
+  private readonly finalOrders: Array<{ orderId: string; seq: number }> = [];
   private readonly submitting = new Map<string, Promise<SubmitOutcome>>();
   private readonly feedVersions = new Map<string, number>();
   private readonly queue = new SerialQueue();
@@ -276,7 +288,7 @@ export class Venue {
       };
       this.seq = commit.seq;
       await this.commitDurably(commit);
-      this.remember(translation);
+      this.remember(translation, commit.seq);
       this.relay.enqueue(commit);
     }
     this.publishFeed(translation);
@@ -308,11 +320,28 @@ export class Venue {
     }
   }
 
-  private remember(translation: Translation): void {
+  private remember(translation: Translation, seq: number): void {
     for (const [orderId, record] of translation.orders) {
       const fills = translation.fills.filter((f) => f.orderId === orderId);
       const previous = this.known.get(orderId)?.fills ?? [];
       this.known.set(orderId, { record, fills: fills.length === 0 ? previous : [...previous, ...fills] });
+      if (!RESTING_STATUSES.includes(record.status)) this.finalOrders.push({ orderId, seq });
+    }
+    this.forgetOldFinalOrders();
+  }
+
+  /**
+   * Keeps memory bounded: beyond `keepFinalOrders`, the oldest final orders leave memory, but only once the relay
+   * wrote their commit's projection (until then the store would answer an older state). A final order never
+   * changes again, so reading it back from the store later gives the same answer.
+   */
+  private forgetOldFinalOrders(): void {
+    const keep = this.deps.keepFinalOrders ?? DEFAULT_KEEP_FINAL_ORDERS;
+    const projected = this.relay.projectedThroughSeq;
+    while (this.finalOrders.length > keep && this.finalOrders[0]!.seq <= projected) {
+      const { orderId } = this.finalOrders.shift()!;
+      const known = this.known.get(orderId);
+      if (known !== undefined && !RESTING_STATUSES.includes(known.record.status)) this.known.delete(orderId);
     }
   }
 
@@ -349,9 +378,13 @@ export class Venue {
     const record = await this.deps.store.getOrder(orderId);
     if (record === null) return undefined;
     const known = { record, fills: await this.deps.store.fillsOf([orderId]) };
-    // Only final orders are missing from memory, and they never change again: safe to keep.
-    if (!this.known.has(orderId)) this.known.set(orderId, known);
-    return this.known.get(orderId);
+    // Only final orders are missing from memory, and they never change again: safe to keep (and to forget again).
+    if (!this.known.has(orderId)) {
+      this.known.set(orderId, known);
+      this.finalOrders.push({ orderId, seq: 0 });
+      this.forgetOldFinalOrders();
+    }
+    return known;
   }
 }
 
