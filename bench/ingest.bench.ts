@@ -5,12 +5,13 @@
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { countMessages } from '../test/harness/scratch-topics';
 import { allTopics, ensureTopics, kafkaTopics } from '../infra/kafka/topics';
 import { startSystemProcess, waitForOutput, type SystemProcess } from '../test/harness/processes';
 import { freePort, TestSystem } from '../test/harness/system';
+import { cpuMillis } from './proc';
 import { percentOf, round, verdict, type BenchResult, type Row } from './result';
 
 const ORDER = JSON.stringify({ symbol: 'BTC-USD', side: 'BUY', type: 'LIMIT', quantity: '0.5', price: '30000.00' });
@@ -40,22 +41,6 @@ interface Target {
   apiKey: string;
   /** The process answering, whose CPU time is read from /proc around each run. */
   pid: number;
-}
-
-// Linux's USER_HZ: /proc/<pid>/stat counts CPU time in ticks of 10 ms on every mainstream kernel.
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** A process's CPU time (user + system) in ms from /proc/<pid>/stat; NaN where there is no /proc (not Linux). */
-function cpuMillis(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces, so split after its closing parenthesis): state is
-    // field 3, utime field 14 and stime field 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1_000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 // Preloaded into the API process to profile it (node 20 refuses --cpu-prof in NODE_OPTIONS): the inspector's
