@@ -10,7 +10,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { tracer } from './tracing';
+import { markFailed, tracer } from './tracing';
 
 /**
  * A SERVER span around every request, continuing the caller's trace when the request carries a W3C `traceparent`,
@@ -68,8 +68,7 @@ export async function withClientSpan(method: string, url: URL, call: (traceHeade
     if (response.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
     return response;
   } catch (error) {
-    span.recordException(error instanceof Error ? error : String(error));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    markFailed(span, error);
     throw error;
   } finally {
     span.end();
