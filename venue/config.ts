@@ -15,6 +15,10 @@ const VenueEnvSchema = v.object({
   ),
   VENUE_REPLAY_SEED: v.optional(v.pipe(v.string(), v.regex(/^\d{1,9}$/, 'must be a non-negative integer'), v.transform(Number)), '1'),
   MARKET_DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1))),
+  VENUE_KEEP_FINAL_ORDERS: v.optional(
+    v.pipe(v.string(), v.regex(/^\d{1,8}$/, 'must be a whole number of orders'), v.transform(Number), v.minValue(100), v.maxValue(10_000_000)),
+    '10000',
+  ),
 });
 
 /** The venue's own variables, besides infra/config.ts's CONFIG_VARIABLES. */
@@ -22,6 +26,8 @@ export const VENUE_VARIABLES: readonly string[] = Object.freeze(Object.keys(Venu
 
 export interface VenueConfig {
   readonly host: string;
+  /** Final orders kept in memory (older ones are read back from Mongo when asked for). */
+  readonly keepFinalOrders: number;
   readonly replay: {
     readonly enabled: boolean;
     /** The symbol the market data is about (every file of shared/data/market is BTC-USD). */
@@ -43,6 +49,7 @@ export function loadVenueConfig(env: Record<string, string | undefined>, paths: 
   const e = parsed.output;
   return {
     host: e.VENUE_HOST,
+    keepFinalOrders: e.VENUE_KEEP_FINAL_ORDERS,
     replay: {
       enabled: e.VENUE_REPLAY === 'on',
       symbol: 'BTC-USD',

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   await publisher.start();
 
   const epoch = await store.nextRunEpoch();
-  const venue = new Venue({ store, publisher, topics: config.kafka.topics, symbols, logger, epoch });
+  const venue = new Venue({ store, publisher, topics: config.kafka.topics, symbols, logger, epoch, keepFinalOrders: venueConfig.keepFinalOrders });
   const recovered = await venue.recover();
   observeVenue(venue);
   logger.info({ epoch, ...recovered }, 'venue.recovered');
