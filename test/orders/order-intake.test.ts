@@ -70,7 +70,13 @@ describe('orders consumer', () => {
     await system.startWorker();
     const final = await system.waitForStatus(account.apiKey, orderId, 'CANCELLED');
     expect(final.version).toBe(2);
-    expect((await system.orders.events(orderId)).map((e) => e.status)).toEqual(['NEW', 'CANCELLED']);
+    // GET answers from the workflow (its query) until Mongo has the order: NEW and CANCELLED are persisted together,
+    // in one batch (patch 'batched-steps'), right after the workflow reached CANCELLED.
+    const trail = await eventually('the trail NEW, CANCELLED in Mongo', async () => {
+      const statuses = (await system.orders.events(orderId)).map((e) => e.status);
+      return statuses.length >= 2 ? statuses : undefined;
+    });
+    expect(trail).toEqual(['NEW', 'CANCELLED']);
     expect((await system.balances(account.accountId)).USD).toEqual({ total: '100000', available: '100000', held: '0' });
     // The OrderCreated event arrives after the workflow exists and starts nothing.
     await eventually('the late OrderCreated to count as a duplicate', async () =>
