@@ -1,13 +1,16 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { isErrorCode } from '../domain/errors';
+import { applyOrderCommand, type OrderCommand } from '../domain/order-state-machine';
+import { fromOrderSnapshot, type OrderSnapshot } from '../domain/order-snapshot';
 import { orderEventId, type ExecutionReport, type FillFacts } from '../domain/events';
 import { isVenueHouseAccount, type VenueReport } from '../domain/venue-events';
 import { reportsFromVenueTruth } from '../domain/venue-reconciliation';
-import type { OrderStatus, OrderView } from '../domain/order';
+import { toOrderView, type OrderStatus, type OrderView } from '../domain/order';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
 import type { Logger } from '../infra/logger';
 import type { FillStore } from '../infra/mongo/fill-store';
 import type { OrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
-import type { OrderStore } from '../infra/mongo/order-store';
+import type { OrderStore, TransitionEvent } from '../infra/mongo/order-store';
 import { serviceError, type JsonResponse } from '../infra/http/http-json';
 import { recordOrderAnomaly, recordOrderTransition, settlementDuration } from '../infra/metrics/order-metrics';
 import { withSpan } from '../infra/telemetry/tracing';
@@ -46,45 +49,42 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
   return withOrderSteps({
     /** Persists one transition (versioned upsert + audit entry, and the fill) and publishes it to `executions`. */
     async recordTransition(input: RecordTransitionInput): Promise<void> {
-      const { order, previousStatus, reason, fill } = input;
-      const { applied } = await deps.orders.recordTransition(order, {
-        previousStatus,
-        eventType: 'ExecutionReport',
-        occurredAt: order.updatedAt,
-        ...(reason === undefined && fill === undefined ? {} : { details: { ...(reason === undefined ? {} : { reason }), ...(fill === undefined ? {} : { fill }) } }),
-      });
-      if (fill !== undefined) {
-        await deps.fills.record({
-          fillId: fill.fillId,
-          tradeId: fill.tradeId,
-          orderId: order.orderId,
-          accountId: order.accountId,
-          symbol: order.symbol,
-          side: order.side,
-          price: fill.price,
-          quantity: fill.quantity,
-          liquidity: fill.liquidity,
-          fee: fill.fee,
-          feeAsset: fill.feeAsset,
-          executedAt: order.updatedAt,
-        });
-      }
+      const { order, fill } = input;
+      const fillRecord =
+        fill === undefined
+          ? undefined
+          : {
+              fillId: fill.fillId,
+              tradeId: fill.tradeId,
+              orderId: order.orderId,
+              accountId: order.accountId,
+              symbol: order.symbol,
+              side: order.side,
+              price: fill.price,
+              quantity: fill.quantity,
+              liquidity: fill.liquidity,
+              fee: fill.fee,
+              feeAsset: fill.feeAsset,
+              executedAt: order.updatedAt,
+            };
+      // The order's writes and the fill's are independent (each idempotent): together, then the event.
+      const [{ applied }] = await Promise.all([deps.orders.recordTransition(order, transitionEvent(input)), fillRecord === undefined ? undefined : deps.fills.record(fillRecord)]);
       // Counted when the store moved: a retried activity or a replayed older version is not a second transition.
       if (applied) recordOrderTransition(order, fill !== undefined);
-      const report: ExecutionReport = {
-        eventId: orderEventId(order.orderId, order.version),
-        eventType: 'ExecutionReport',
-        occurredAt: order.updatedAt,
-        version: order.version,
-        orderId: order.orderId,
-        accountId: order.accountId,
-        status: order.status,
-        previousStatus,
-        order,
-        ...(reason === undefined ? {} : { reason }),
-        ...(fill === undefined ? {} : { fill }),
-      };
-      await deps.publisher.publish(deps.executionsTopic, [{ key: order.orderId, value: JSON.stringify(report) }]);
+      await deps.publisher.publish(deps.executionsTopic, [{ key: order.orderId, value: JSON.stringify(executionReport(input)) }]);
+    },
+
+    /**
+     * Persists the risk check's decision (ACCEPTED, or REJECTED with the refusal) unless an earlier attempt recorded
+     * one for the same version first: answers what is recorded, and publishes that.
+     */
+    async recordDecision(input: RecordTransitionInput): Promise<RecordTransitionInput> {
+      const { recorded, applied } = await deps.orders.recordDecision(input.order, transitionEvent(input));
+      const reason = recorded.details?.reason;
+      const decided: RecordTransitionInput = { order: recorded.order, previousStatus: recorded.previousStatus, ...(typeof reason === 'string' ? { reason } : {}) };
+      if (applied) recordOrderTransition(decided.order, false);
+      await deps.publisher.publish(deps.executionsTopic, [{ key: decided.order.orderId, value: JSON.stringify(executionReport(decided)) }]);
+      return decided;
     },
 
     /** Pre-trade checks and the order's hold at the risk engine, in one atomic, idempotent step. */
@@ -169,6 +169,33 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
 
 export type OrderActivities = ReturnType<typeof createOrderActivities>;
 
+/** The trail entry of a transition: its details carry the reason and the fill. */
+function transitionEvent({ order, previousStatus, reason, fill }: RecordTransitionInput): TransitionEvent {
+  return {
+    previousStatus,
+    eventType: 'ExecutionReport',
+    occurredAt: order.updatedAt,
+    ...(reason === undefined && fill === undefined ? {} : { details: { ...(reason === undefined ? {} : { reason }), ...(fill === undefined ? {} : { fill }) } }),
+  };
+}
+
+/** The `executions` event of a transition; its id (orderId, version) lets readers drop a republished one. */
+function executionReport({ order, previousStatus, reason, fill }: RecordTransitionInput): ExecutionReport {
+  return {
+    eventId: orderEventId(order.orderId, order.version),
+    eventType: 'ExecutionReport',
+    occurredAt: order.updatedAt,
+    version: order.version,
+    orderId: order.orderId,
+    accountId: order.accountId,
+    status: order.status,
+    previousStatus,
+    order,
+    ...(reason === undefined ? {} : { reason }),
+    ...(fill === undefined ? {} : { fill }),
+  };
+}
+
 /** The hold the risk engine placed (reserveFunds' answer). */
 export type HoldAnswer = Awaited<ReturnType<OrderActivities['reserveFunds']>>;
 
@@ -181,12 +208,27 @@ export type OrderStep =
   | { record: RecordTransitionInput }
   | { release: { accountId: string; orderId: string } }
   | { reserve: OrderView }
+  | { check: RiskCheckInput }
   | { submit: OrderView & { protectionPrice?: string } }
   | { settle: SettleFillInput }
   | { cancel: CancelAtVenueInput };
 
+/**
+ * The risk check as one step (patch 'decide-with-hold'): the NEW order (its snapshot) and the time its decision
+ * carries. The step places the hold and records the decision as the order's next version: ACCEPTED, or REJECTED with
+ * the refusal's code. The workflow applies the same command at the same time, so its order is the one recorded.
+ */
+export interface RiskCheckInput {
+  order: OrderSnapshot;
+  at: string;
+}
+
+/** What the check step decided and recorded: ACCEPTED with the hold, or REJECTED with the refusal's code. */
+export type RiskDecision = { accepted: true; hold: HoldAnswer } | { accepted: false; refusal: string };
+
 /** What a batch's last step answered: the hold of a reserve, the venue's state of a submit, the fee of a settlement. */
 export interface StepsOutcome {
+  decision?: RiskDecision;
   hold?: HoldAnswer;
   venue?: VenueOrderState;
   settled?: { fee: string; feeAsset: string };
@@ -214,6 +256,7 @@ export interface SettleFillInput {
 
 type StepActivities = {
   recordTransition(input: RecordTransitionInput): Promise<void>;
+  recordDecision(input: RecordTransitionInput): Promise<RecordTransitionInput>;
   releaseFunds(input: { accountId: string; orderId: string }): Promise<void>;
   reserveFunds(order: OrderView): Promise<HoldAnswer>;
   submitToVenue(order: OrderView & { protectionPrice?: string }): Promise<VenueOrderState>;
@@ -232,35 +275,91 @@ type StepActivities = {
  * reserveFunds activity would (non-retryable); the steps before it stay done, as they would have as activities.
  */
 export function withOrderSteps<A extends StepActivities>(activities: A): A & { runSteps(input: { steps: OrderStep[] }): Promise<StepsOutcome> } {
+  const runStep = async (step: OrderStep, outcome: StepsOutcome, hold?: Promise<Settled<HoldOrRefusal>>): Promise<void> => {
+    // A span per step, named after the activity it stands for, under the runSteps activity's span.
+    if ('record' in step) await withSpan('OrderStep:recordTransition', () => activities.recordTransition(step.record));
+    else if ('release' in step) await withSpan('OrderStep:releaseFunds', () => activities.releaseFunds(step.release));
+    else if ('reserve' in step) outcome.hold = await withSpan('OrderStep:reserveFunds', () => activities.reserveFunds(step.reserve));
+    // The check's calls have spans of their own (its hold may start before it, beside the transitions).
+    else if ('check' in step) outcome.decision = await checkRisk(activities, step.check, hold);
+    else if ('submit' in step) outcome.venue = await withSpan('OrderStep:submitToVenue', () => activities.submitToVenue(step.submit));
+    else if ('settle' in step) outcome.settled = await withSpan('OrderStep:settleFill', () => activities.settleFill(step.settle));
+    else await withSpan('OrderStep:cancelAtVenue', () => activities.cancelAtVenue(step.cancel));
+  };
   return {
     ...activities,
     async runSteps({ steps }: { steps: OrderStep[] }): Promise<StepsOutcome> {
       if (steps.some((step, i) => !('record' in step || 'release' in step) && i !== steps.length - 1)) {
-        throw ApplicationFailure.nonRetryable('a reserve, submit, settle or cancel step must be the last of its batch', 'INVALID_STEPS');
+        throw ApplicationFailure.nonRetryable('a reserve, check, submit, settle or cancel step must be the last of its batch', 'INVALID_STEPS');
       }
       const outcome: StepsOutcome = {};
       const context = Context.current();
       const before: unknown = context.info.heartbeatDetails;
       const done = typeof before === 'number' && Number.isSafeInteger(before) && before > 0 && before < steps.length ? before : 0;
+      const last = steps[steps.length - 1];
+      // The risk engine's hold does not depend on the transitions before it (NEW): it is asked while they are
+      // persisted, and the decision is recorded after both, so NEW's event still comes first.
+      const hold = last !== undefined && 'check' in last && done < steps.length - 1 ? settled(reserveOrRefusal(activities, last.check)) : undefined;
       for (let i = done; i < steps.length; i += 1) {
-        const step = steps[i]!;
         try {
-          // A span per step, named after the activity it stands for, under the runSteps activity's span.
-          if ('record' in step) await withSpan('OrderStep:recordTransition', () => activities.recordTransition(step.record));
-          else if ('release' in step) await withSpan('OrderStep:releaseFunds', () => activities.releaseFunds(step.release));
-          else if ('reserve' in step) outcome.hold = await withSpan('OrderStep:reserveFunds', () => activities.reserveFunds(step.reserve));
-          else if ('submit' in step) outcome.venue = await withSpan('OrderStep:submitToVenue', () => activities.submitToVenue(step.submit));
-          else if ('settle' in step) outcome.settled = await withSpan('OrderStep:settleFill', () => activities.settleFill(step.settle));
-          else await withSpan('OrderStep:cancelAtVenue', () => activities.cancelAtVenue(step.cancel));
+          await runStep(steps[i]!, outcome, hold);
         } catch (error) {
           // The failed attempt's last heartbeat tells the next one where to start.
           if (i > 0) context.heartbeat(i);
+          if (hold !== undefined) await hold;
           throw error;
         }
       }
       return outcome;
     },
   };
+}
+
+type HoldOrRefusal = { hold: HoldAnswer } | { refusal: string };
+
+/** The hold, or the business refusal's code (a transport failure or a 5xx throws: retried). */
+async function reserveOrRefusal(activities: Pick<StepActivities, 'reserveFunds'>, input: RiskCheckInput): Promise<HoldOrRefusal> {
+  try {
+    return { hold: await withSpan('OrderStep:reserveFunds', () => activities.reserveFunds(toOrderView(fromOrderSnapshot(input.order)))) };
+  } catch (error) {
+    if (error instanceof ApplicationFailure && error.nonRetryable && isErrorCode(error.type)) return { refusal: error.type };
+    throw error;
+  }
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+const settled = <T>(promise: Promise<T>): Promise<Settled<T>> => promise.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+const unsettle = <T>(result: Settled<T>): T => {
+  if (result.ok) return result.value;
+  throw result.error;
+};
+
+/**
+ * The risk check's step: the hold (asked already when `asked` is given), then its decision recorded as the order's
+ * next version. The first decision recorded for that version stands, so a retry never records a second, different
+ * one: a retry whose hold now passes, after an earlier attempt recorded the refusal (funds arrived in between),
+ * releases that new hold and answers the refusal. A recorded ACCEPTED has its hold (only the workflow releases it,
+ * after this step), which a repeat of the hold answers.
+ */
+async function checkRisk(activities: StepActivities, input: RiskCheckInput, asked?: Promise<Settled<HoldOrRefusal>>): Promise<RiskDecision> {
+  const order = fromOrderSnapshot(input.order);
+  const answer = asked === undefined ? await reserveOrRefusal(activities, input) : unsettle(await asked);
+  const command: OrderCommand = 'hold' in answer ? { type: 'RISK_ACCEPTED', at: input.at } : { type: 'RISK_REJECTED', reason: answer.refusal, at: input.at };
+  const decided = applyOrderCommand(order, command);
+  if (!decided.ok || !decided.changed) {
+    throw ApplicationFailure.nonRetryable(`the check step needs a NEW order, got ${order.status} version ${order.version}`, 'INVALID_STEPS');
+  }
+  const decision = { order: toOrderView(decided.order), previousStatus: order.status, ...('refusal' in answer ? { reason: answer.refusal } : {}) };
+  const recorded = await withSpan('OrderStep:recordDecision', () => activities.recordDecision(decision));
+  if (recorded.order.status === 'ACCEPTED') {
+    if ('hold' in answer) return { accepted: true, hold: answer.hold };
+    const again = await reserveOrRefusal(activities, input);
+    if ('hold' in again) return { accepted: true, hold: again.hold };
+    // Retried: the recorded ACCEPTED's hold should answer; a refusal means it is gone, which people must look at.
+    throw new Error(`order ${order.orderId}: ACCEPTED is recorded but the risk engine refused its hold (${again.refusal})`);
+  }
+  if ('hold' in answer) await withSpan('OrderStep:releaseFunds', () => activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId }));
+  return { accepted: false, refusal: recorded.order.rejectReason ?? recorded.reason ?? 'REJECTED' };
 }
 
 /**

@@ -21,6 +21,15 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
   'order-lifecycle-batched-fills': (client, taskQueue) => fillsAndSettle(client, taskQueue, '00000000-0000-8000-8000-000000000008'),
   // Cancel at the venue with 'batched-steps': PENDING_CANCEL persisted before the venue's cancel, release and CANCELLED batched.
   'order-lifecycle-batched-cancel-at-venue': (client, taskQueue, fake) => cancelAtVenue(client, taskQueue, fake, '00000000-0000-8000-8000-000000000009'),
+  // With 'decide-with-hold': NEW, the hold and ACCEPTED are one activity task; the submit follows alone.
+  'order-lifecycle-decided-fills': (client, taskQueue) => fillsAndSettle(client, taskQueue, '00000000-0000-8000-8000-000000000010'),
+  // With 'decide-with-hold', refused: NEW, the check and REJECTED in one activity task, nothing after it.
+  'order-lifecycle-decided-rejected': async (client, taskQueue) => {
+    const order = sampleOrder('00000000-0000-8000-8000-000000000011', { quantity: '1' });
+    const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] });
+    await handle.result();
+    return handle.fetchHistory();
+  },
   // Report 1 lost: report 2 arrives after a gap, the workflow asks the venue, applies both fills in order, settles.
   'order-lifecycle-reconcile': async (client, taskQueue, fake) => {
     const order = sampleOrder('00000000-0000-8000-8000-000000000003', { quantity: '1' });
@@ -98,7 +107,7 @@ async function main(): Promise<void> {
         console.log(`kept ${file} (pass --overwrite to record it again)`);
         continue;
       }
-      const fake = fakeOrderActivities();
+      const fake = fakeOrderActivities(name.endsWith('-rejected') ? { refuse: 'INSUFFICIENT_BALANCE' } : {});
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue: `record-${name}`,

@@ -19,6 +19,26 @@ jest.setTimeout(30_000);
 // The worker's tracing sink with tracing off: the bundle carries the interceptors, as production's does.
 const tracing = workerTracing(tracingOff('workflow-test'));
 
+/** Each activity task of a history: its name, or for runSteps its steps ('NEW+check': NEW's transition, then the check). */
+function activityShapes(history: temporal.api.history.v1.IHistory): string[] {
+  return (history.events ?? []).flatMap((e) => {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (!scheduled) return [];
+    const name = scheduled.activityType?.name ?? '';
+    if (name !== 'runSteps') return [name];
+    const { steps } = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString()) as { steps: Array<Record<string, { order?: { status: string } }>> };
+    return [steps.map((step) => Object.entries(step).map(([kind, body]) => (kind === 'record' ? body.order!.status : kind))[0]).join('+')];
+  });
+}
+
+/** The OrderStatus values the workflow upserted, in order. */
+function mirroredStatuses(history: temporal.api.history.v1.IHistory): string[] {
+  return (history.events ?? []).flatMap((e) => {
+    const field = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[OrderStatusKey.name];
+    return field?.data ? [JSON.parse(Buffer.from(field.data).toString()) as string] : [];
+  });
+}
+
 describe('orderLifecycle workflow (Temporal test environment, fake activities)', () => {
   let env: TestWorkflowEnvironment;
   // Bundled once for the file (as Temporal recommends); each test runs its own worker on its own task queue.
@@ -411,6 +431,48 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(fake.submitted).toEqual([]);
   });
 
+  it('keeps the first recorded decision: a retry whose hold now passes releases it and ends REJECTED as recorded', async () => {
+    // Attempt 1 is refused and records REJECTED, then dies before answering; funds arrive; attempt 2's hold passes.
+    const fake = fakeOrderActivities({ refusalsBeforeHold: 1, decisionCrashes: 1 });
+    const order = sampleOrder(randomUUID());
+    const result = await withWorker(fake, (taskQueue) =>
+      env.client.workflow.execute(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] }),
+    );
+    expect(result).toMatchObject({ status: 'REJECTED', rejectReason: 'INSUFFICIENT_BALANCE', version: 2 });
+    expect(fake.reserveCalls()).toBe(2);
+    expect(fake.recorded.map((r) => [r.order.status, r.reason ?? null])).toEqual([
+      ['NEW', null],
+      ['REJECTED', 'INSUFFICIENT_BALANCE'],
+    ]);
+    // The hold the retry placed goes back: nothing stays held behind a REJECTED order.
+    expect(fake.released).toEqual([order.orderId]);
+    expect(fake.submitted).toEqual([]);
+  });
+
+  it('records the decision with the hold: NEW, hold and ACCEPTED are one activity task, and a REJECTED order needs no other', async () => {
+    const accepted = fakeOrderActivities();
+    const order = sampleOrder(randomUUID());
+    const history = await withWorker(accepted, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the venue submit', () => accepted.submitted.length === 1);
+      await handle.terminate('test done');
+      return handle.fetchHistory();
+    });
+    expect(activityShapes(history)).toEqual(['NEW+check', 'submit']);
+    expect(accepted.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED']);
+
+    const refused = fakeOrderActivities({ refuse: 'INSUFFICIENT_BALANCE' });
+    const rejectedOrder = sampleOrder(randomUUID());
+    const rejectedHistory = await withWorker(refused, async (taskQueue) => {
+      const handle = await start(taskQueue, rejectedOrder);
+      await handle.result();
+      return handle.fetchHistory();
+    });
+    expect(activityShapes(rejectedHistory)).toEqual(['NEW+check']);
+    // The REJECTED status still reaches the OrderStatus search attribute (Temporal UI lists by it).
+    expect(mirroredStatuses(rejectedHistory)).toEqual(['REJECTED']);
+  });
+
   it('retries a transient risk failure instead of rejecting', async () => {
     const fake = fakeOrderActivities({ transientFailures: 2 });
     const order = sampleOrder(randomUUID());
@@ -575,6 +637,8 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       'order-lifecycle-batched-cancel-at-venue.history.bin', // 'batched-steps': transitions and releases batched with the calls after them
       'order-lifecycle-batched-fills.history.bin',
       'order-lifecycle-cancel-at-venue.history.bin',
+      'order-lifecycle-decided-fills.history.bin', // 'decide-with-hold': the risk check records its decision with the hold
+      'order-lifecycle-decided-rejected.history.bin',
       'order-lifecycle-fills.history.bin', // before reconciliation: no 'reconcile-with-venue' marker
       'order-lifecycle-gtd-expiry.history.bin',
       'order-lifecycle-reconcile.history.bin',
@@ -584,20 +648,8 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
   // The 'batched-steps' path: what an order to SETTLED costs in Temporal tasks, against the path before it.
   it('batches the steps: an order with two fills to SETTLED runs 5 activity tasks instead of 10, and a cancel at the venue 4', () => {
     const shape = (file: string) => {
-      const { events } = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', file)));
-      const activities = events.flatMap((e) => {
-        const scheduled = e.activityTaskScheduledEventAttributes;
-        if (!scheduled) return [];
-        const name = scheduled.activityType?.name ?? '';
-        if (name !== 'runSteps') return [name];
-        const { steps } = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString()) as { steps: Array<Record<string, { order?: { status: string } }>> };
-        return [steps.map((step) => Object.entries(step).map(([kind, body]) => (kind === 'record' ? body.order!.status : kind))[0]).join('+')];
-      });
-      const mirrored = events.flatMap((e) => {
-        const field = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[OrderStatusKey.name];
-        return field?.data ? [JSON.parse(Buffer.from(field.data).toString()) as string] : [];
-      });
-      return { activities, mirrored, workflowTasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length };
+      const history = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', file)));
+      return { activities: activityShapes(history), mirrored: mirroredStatuses(history), workflowTasks: history.events.filter((e) => e.workflowTaskCompletedEventAttributes).length };
     };
     const before = shape('order-lifecycle-fills.history.bin');
     expect(before.activities).toEqual(['recordTransition', 'reserveFunds', 'recordTransition', 'submitToVenue', 'settleFill', 'recordTransition', 'settleFill', 'recordTransition', 'releaseFunds', 'recordTransition']);
@@ -609,11 +661,19 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(before.mirrored).toEqual(['NEW', 'ACCEPTED', 'PARTIALLY_FILLED', 'FILLED', 'SETTLED']);
     expect(now.mirrored).toEqual(['ACCEPTED', 'PARTIALLY_FILLED', 'SETTLED']);
     expect(shape('order-lifecycle-batched-cancel-at-venue.history.bin').activities).toEqual(['NEW+reserve', 'ACCEPTED+submit', 'PENDING_CANCEL+cancel', 'release+CANCELLED']);
+    // 'decide-with-hold': ACCEPTED is recorded by the check, so the submit goes alone, one workflow task sooner.
+    const decided = shape('order-lifecycle-decided-fills.history.bin');
+    expect(decided.activities).toEqual(['NEW+check', 'submit', 'settle', 'PARTIALLY_FILLED+settle', 'FILLED+release+SETTLED']);
+    expect(decided.mirrored).toEqual(['ACCEPTED', 'PARTIALLY_FILLED', 'SETTLED']);
+    expect(decided.workflowTasks).toBeLessThanOrEqual(now.workflowTasks);
+    const rejected = shape('order-lifecycle-decided-rejected.history.bin');
+    expect(rejected.activities).toEqual(['NEW+check']);
+    expect(rejected.mirrored).toEqual(['REJECTED']);
   });
 
   it.each(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')))('replays the recorded history %s deterministically', async (file) => {
     const history = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', file)));
-    expect(history.events.length).toBeGreaterThan(10);
+    expect(history.events.length).toBeGreaterThan(8);
     // Bundled with the tracing interceptors, as the worker runs them: they must not change what a history replays to.
     await expect(Worker.runReplayHistory({ workflowBundle, sinks: tracing.sinks }, history)).resolves.toBeUndefined();
   });

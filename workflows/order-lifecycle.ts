@@ -59,12 +59,14 @@ const activities = proxyActivities<OrderActivities>({
  * Every transition goes through the pure state machine, then is persisted, published and mirrored into
  * search attributes. A run that continued as new starts at the venue, where the last one stopped.
  *
- * Three `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each):
+ * Four `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each):
  * - 'route-to-venue': orders accepted before venue routing existed rest until cancelled (restUntilCancelled);
  * - 'reconcile-with-venue': orders routed before reconciliation existed apply reports as they arrive and never
  *   ask the venue (VenueWatch.reconciles false);
  * - 'batched-steps': orders started before it run each transition, release and hold as an activity of its own
- *   (OrderRun.batch).
+ *   (OrderRun.batch);
+ * - 'decide-with-hold': batched orders started before it record the risk check's decision in the workflow, with the
+ *   submit; since, the check step records it beside the hold (activities/order-activities.ts checkRisk).
  * They stay while their recorded histories stand for orders that may still run.
  */
 export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderView> {
@@ -184,11 +186,14 @@ async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | nul
     return undefined;
   }
   const reserved = await reserve(run);
+  // With 'decide-with-hold' the check recorded its decision itself (at the time it was given): applied here, not recorded again.
+  const recorded = reserved.at !== undefined;
+  const at = reserved.at ?? now();
   if (!reserved.ok) {
-    await apply(run, { type: 'RISK_REJECTED', reason: reserved.refusal, at: now() }, reserved.refusal);
+    await apply(run, { type: 'RISK_REJECTED', reason: reserved.refusal, at }, reserved.refusal, undefined, recorded);
     return undefined;
   }
-  await apply(run, { type: 'RISK_ACCEPTED', at: now() });
+  await apply(run, { type: 'RISK_ACCEPTED', at }, undefined, undefined, recorded);
   return { protectionPrice: reserved.protectionPrice };
 }
 
@@ -399,8 +404,11 @@ async function continueAsNewIfLong(run: OrderRun, input: OrderLifecycleInput): P
   });
 }
 
-/** Applies a command the workflow's own state allows, then persists and publishes the transition (nothing when unchanged). */
-async function apply(run: OrderRun, command: OrderCommand, reason?: string, fill?: FillFacts): Promise<void> {
+/**
+ * Applies a command the workflow's own state allows, then persists and publishes the transition (nothing when
+ * unchanged), unless an activity `recorded` it already (the risk check's decision).
+ */
+async function apply(run: OrderRun, command: OrderCommand, reason?: string, fill?: FillFacts, recorded = false): Promise<void> {
   const result = applyOrderCommand(run.order, command);
   if (!result.ok) {
     // The workflow only issues commands its own state allows; a refusal here is a bug, not input.
@@ -408,7 +416,7 @@ async function apply(run: OrderRun, command: OrderCommand, reason?: string, fill
   }
   if (!result.changed) return;
   run.order = result.order;
-  await publishState(run, result.from, reason, fill);
+  await publishState(run, result.from, reason, fill, recorded);
 }
 
 /** Releases the order's hold: now, or (batched) with the steps around it. */
@@ -439,12 +447,25 @@ function takeBatch(run: OrderRun, last?: OrderStep): OrderStep[] {
  * the venue, continue-as-new, the workflow's end. Nothing in runs from before 'batched-steps' (their batch is undefined).
  */
 async function flush(run: OrderRun): Promise<void> {
-  if (run.batch === undefined || run.batch.length === 0) return;
-  await activities.runSteps({ steps: takeBatch(run) });
+  if (run.batch === undefined) return;
+  // A status an activity recorded itself (REJECTED by the risk check) has nothing to persist, only to mirror.
+  if (run.batch.length === 0) takeBatch(run);
+  else await activities.runSteps({ steps: takeBatch(run) });
 }
 
-/** Places the order's hold: its MARKET protection price, or the error code of a business refusal. */
-async function reserve(run: OrderRun): Promise<{ ok: true; protectionPrice: string | null } | { ok: false; refusal: string }> {
+/**
+ * Places the order's hold: its MARKET protection price, or the error code of a business refusal. With
+ * 'decide-with-hold' the same activity task records the decision too (ACCEPTED, or REJECTED with the refusal) at `at`,
+ * the time this answer carries; before it, the workflow records it.
+ */
+async function reserve(run: OrderRun): Promise<({ ok: true; protectionPrice: string | null } | { ok: false; refusal: string }) & { at?: string }> {
+  if (run.batch !== undefined && patched('decide-with-hold')) {
+    // One activity task: NEW's transition (persisted while the risk engine decides), the hold and the decision.
+    const at = now();
+    const { decision } = await activities.runSteps({ steps: takeBatch(run, { check: { order: toOrderSnapshot(run.order), at } }) });
+    if (decision === undefined) throw ApplicationFailure.nonRetryable('the batch with the check step answered no decision', 'INVALID_STEPS');
+    return decision.accepted ? { ok: true, protectionPrice: decision.hold.protectionPrice ?? null, at } : { ok: false, refusal: decision.refusal, at };
+  }
   try {
     // Batched: NEW's transition and the hold are one activity task.
     const hold =
@@ -462,7 +483,7 @@ async function reserve(run: OrderRun): Promise<{ ok: true; protectionPrice: stri
   }
 }
 
-async function publishState(run: OrderRun, previousStatus: Order['status'] | null, reason?: string, fill?: FillFacts): Promise<void> {
+async function publishState(run: OrderRun, previousStatus: Order['status'] | null, reason?: string, fill?: FillFacts, recorded = false): Promise<void> {
   const { order } = run;
   // A search attribute upsert is a billed action on Temporal Cloud: batched, the status a batch leads to is mirrored
   // once when it runs (FILLED then SETTLED: SETTLED), and NEW not at all (the start set it). Runs from before
@@ -470,6 +491,7 @@ async function publishState(run: OrderRun, previousStatus: Order['status'] | nul
   if (run.batch === undefined) upsertSearchAttributes([{ key: OrderStatusKey, value: order.status }]);
   else if (previousStatus !== null) run.statusToMirror = order.status;
   setCurrentDetails(describe(order, reason));
+  if (recorded) return;
   const transition: RecordTransitionInput = {
     order: toOrderView(order),
     previousStatus,

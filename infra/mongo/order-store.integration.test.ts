@@ -122,6 +122,43 @@ describe('MongoOrderStore (real store)', () => {
       expect(await db.collection(COLLECTIONS.orders).countDocuments({ _id: 'o-race' as never })).toBe(1);
     });
 
+  });
+
+  describe('recordDecision', () => {
+    const decided = (orderId: string, status: 'ACCEPTED' | 'REJECTED') =>
+      orderView({ orderId, status, version: 2, updatedAt: '2026-01-01T00:00:01.000Z', ...(status === 'REJECTED' ? { rejectReason: 'INSUFFICIENT_BALANCE', statusReason: 'INSUFFICIENT_BALANCE' } : {}) });
+    const because = (reason: string) => ({ ...transition('NEW'), details: { reason } });
+
+    it('keeps the first decision of a version: a later, different one answers the recorded one and changes nothing', async () => {
+      await store.recordTransition(orderView({ orderId: 'o-decide' }), transition(null));
+      const first = await store.recordDecision(decided('o-decide', 'REJECTED'), because('INSUFFICIENT_BALANCE'));
+      expect(first).toMatchObject({ applied: true, recorded: { eventId: 'o-decide:2', status: 'REJECTED', previousStatus: 'NEW', details: { reason: 'INSUFFICIENT_BALANCE' } } });
+      expect(first.recorded.order).toEqual(decided('o-decide', 'REJECTED'));
+
+      const retry = await store.recordDecision(decided('o-decide', 'ACCEPTED'), transition('NEW'));
+      expect(retry).toMatchObject({ applied: false, recorded: { status: 'REJECTED', details: { reason: 'INSUFFICIENT_BALANCE' } } });
+      expect(retry.recorded.order).toEqual(decided('o-decide', 'REJECTED'));
+      expect(await store.get('o-decide')).toMatchObject({ status: 'REJECTED', version: 2 });
+      expect((await store.events('o-decide')).map((e) => e.status)).toEqual(['NEW', 'REJECTED']);
+    });
+
+    it('leaves the current state and the trail agreeing when two different decisions of a version race', async () => {
+      for (let round = 0; round < 10; round += 1) {
+        const orderId = `o-race-${round}`;
+        await store.recordTransition(orderView({ orderId }), transition(null));
+        const [a, b] = await Promise.all([
+          store.recordDecision(decided(orderId, 'ACCEPTED'), transition('NEW')),
+          store.recordDecision(decided(orderId, 'REJECTED'), because('INSUFFICIENT_BALANCE')),
+        ]);
+        // Both writers answer the same decision, and it is the one the order and its trail hold.
+        expect(a.recorded.status).toBe(b.recorded.status);
+        expect((await store.get(orderId))?.status).toBe(a.recorded.status);
+        expect((await store.events(orderId)).map((e) => e.status)).toEqual(['NEW', a.recorded.status]);
+      }
+    });
+  });
+
+  describe('recordTransition (schema)', () => {
     it('refuses an order that fails its schema, and reads no document that is not an order', async () => {
       await expect(store.recordTransition({ ...orderView({ orderId: 'o-malformed' }), quantity: '1e3' }, transition(null))).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',

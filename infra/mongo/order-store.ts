@@ -41,6 +41,12 @@ export interface OrderPage {
 export interface OrderStore {
   /** Versioned, idempotent: safe to repeat (activity retries); a stale version never overwrites a newer one. */
   recordTransition(order: OrderView, event: TransitionEvent): Promise<{ applied: boolean }>;
+  /**
+   * Records a version whose content a retry may decide differently (the risk check's ACCEPTED or REJECTED): the first
+   * content recorded for (orderId, version) wins, and the current state follows it. Answers the recorded entry, which
+   * may be an earlier attempt's, and whether the current state moved.
+   */
+  recordDecision(order: OrderView, event: TransitionEvent): Promise<{ recorded: OrderEventRecord; applied: boolean }>;
   get(orderId: string): Promise<OrderView | null>;
   /** The order only when it belongs to the account. */
   getForAccount(accountId: string, orderId: string): Promise<OrderView | null>;
@@ -74,24 +80,28 @@ export class MongoOrderStore implements OrderStore {
 
   async recordTransition(order: OrderView, event: TransitionEvent): Promise<{ applied: boolean }> {
     const view = viewFields(order);
-    const applied = await this.upsertIfNewer(view);
     // Recorded whether or not the current state moved: a retry after a crash between the two writes,
     // or a version that lost a race to a newer one, still belongs in the trail. The unique _id keeps it single.
-    await ignoreDuplicate(
-      this.orderEvents.insertOne({
-        _id: orderEventId(order.orderId, order.version),
-        orderId: order.orderId,
-        accountId: order.accountId,
-        version: order.version,
-        status: order.status,
-        previousStatus: event.previousStatus,
-        eventType: event.eventType,
-        occurredAt: event.occurredAt,
-        order: view,
-        ...(event.details === undefined ? {} : { details: event.details }),
-      }),
-    );
+    // The two writes are independent (each idempotent on its own), so they go out together.
+    const [applied] = await Promise.all([this.upsertIfNewer(view), ignoreDuplicate(this.orderEvents.insertOne(eventDocument(view, event)))]);
     return { applied };
+  }
+
+  async recordDecision(order: OrderView, event: TransitionEvent): Promise<{ recorded: OrderEventRecord; applied: boolean }> {
+    const view = viewFields(order);
+    // The trail's entry first: its unique _id decides which content this version has, and the current state
+    // follows whichever entry won, so the two never disagree.
+    const inserted = await ignoreDuplicate(this.orderEvents.insertOne(eventDocument(view, event)));
+    const recorded = inserted ? fromEventDocument(eventDocument(view, event)) : await this.recordedEvent(view.orderId, view.version);
+    const applied = await this.upsertIfNewer(recorded.order);
+    return { recorded, applied };
+  }
+
+  private async recordedEvent(orderId: string, version: number): Promise<OrderEventRecord> {
+    const doc = await this.orderEvents.findOne({ _id: orderEventId(orderId, version) });
+    // The insert collided with this very document: it can only be missing if someone deleted it meanwhile.
+    if (doc === null) throw new Error(`order event ${orderEventId(orderId, version)} collided on insert but cannot be read`);
+    return fromEventDocument(doc);
   }
 
   async get(orderId: string): Promise<OrderView | null> {
@@ -209,11 +219,37 @@ function isDuplicateKey(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 }
 
-async function ignoreDuplicate(write: Promise<unknown>): Promise<void> {
+/** True when the write went through, false when its unique key was taken already. */
+async function ignoreDuplicate(write: Promise<unknown>): Promise<boolean> {
   try {
     await write;
+    return true;
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
+    return false;
   }
+}
+
+/** The trail's entry for `order` (a view already validated). */
+function eventDocument(order: OrderView, event: TransitionEvent): OrderEventDoc {
+  return {
+    _id: orderEventId(order.orderId, order.version),
+    orderId: order.orderId,
+    accountId: order.accountId,
+    version: order.version,
+    status: order.status,
+    previousStatus: event.previousStatus,
+    eventType: event.eventType,
+    occurredAt: event.occurredAt,
+    order,
+    ...(event.details === undefined ? {} : { details: event.details }),
+  };
+}
+
+/** A trail entry read back; its order must still be an order view, since the current state is set from it. */
+function fromEventDocument({ _id: eventId, ...fields }: OrderEventDoc): OrderEventRecord {
+  const parsed = v.safeParse(OrderViewSchema, fields.order);
+  if (!parsed.success) throw new Error(`order event ${eventId} does not hold an order: ${v.getDotPath(parsed.issues[0]) ?? '(order)'}: ${parsed.issues[0].message}`);
+  return { eventId, ...fields, order: parsed.output };
 }
 

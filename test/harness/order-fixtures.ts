@@ -61,7 +61,17 @@ export function fillReport(orderId: string, version: number, fill: { tradeId: st
  * In-memory activities recording what the workflow asked for. `refuse` makes reserveFunds reject with
  * that code; the fee of a fill is 1 USD per fill so sums are easy to check.
  */
-export function fakeOrderActivities(options: { refuse?: string; transientFailures?: number; protectionPrice?: string } = {}) {
+export function fakeOrderActivities(
+  options: {
+    refuse?: string;
+    transientFailures?: number;
+    protectionPrice?: string;
+    /** reserveFunds refuses INSUFFICIENT_BALANCE this many times, then holds (funds arrived). */
+    refusalsBeforeHold?: number;
+    /** recordDecision records, then fails this many times as a worker dying before its answer would. */
+    decisionCrashes?: number;
+  } = {},
+) {
   /** What the venue would answer about an order when the workflow reconciles (set by a test); unknown otherwise. */
   const venueTruth = new Map<string, VenueOrderState>();
   const reconciliations: Array<{ orderId: string; afterVersion: number }> = [];
@@ -73,6 +83,8 @@ export function fakeOrderActivities(options: { refuse?: string; transientFailure
   const anomalies: Array<{ kind: string; details: Record<string, unknown> }> = [];
   let reserveCalls = 0;
   let failuresLeft = options.transientFailures ?? 0;
+  let refusalsLeft = options.refusalsBeforeHold ?? 0;
+  let decisionCrashesLeft = options.decisionCrashes ?? 0;
   const venueState = (order: OrderView): VenueOrderState => ({
     orderId: order.orderId,
     accountId: order.accountId,
@@ -90,6 +102,16 @@ export function fakeOrderActivities(options: { refuse?: string; transientFailure
     async recordTransition(input) {
       recorded.push(input);
     },
+    // As the store: the first decision recorded for a version stands.
+    async recordDecision(input) {
+      const first = recorded.find((r) => r.order.orderId === input.order.orderId && r.order.version === input.order.version);
+      if (first === undefined) recorded.push(input);
+      if (decisionCrashesLeft > 0) {
+        decisionCrashesLeft -= 1;
+        throw new Error('worker lost after the decision was recorded (transient)');
+      }
+      return first ?? input;
+    },
     async reserveFunds(order) {
       reserveCalls += 1;
       if (failuresLeft > 0) {
@@ -97,6 +119,10 @@ export function fakeOrderActivities(options: { refuse?: string; transientFailure
         throw new Error('risk engine unavailable (transient)');
       }
       if (options.refuse !== undefined) throw ApplicationFailure.nonRetryable(`refused: ${options.refuse}`, options.refuse);
+      if (refusalsLeft > 0) {
+        refusalsLeft -= 1;
+        throw ApplicationFailure.nonRetryable('refused: INSUFFICIENT_BALANCE', 'INSUFFICIENT_BALANCE');
+      }
       return { asset: 'USD', amount: order.quantity, ...(options.protectionPrice === undefined ? {} : { protectionPrice: options.protectionPrice }) };
     },
     async releaseFunds({ orderId }) {

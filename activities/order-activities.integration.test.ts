@@ -1,0 +1,96 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { randomUUID } from 'node:crypto';
+import { createInternalSigner } from '../infra/http/internal-auth';
+import { RiskClient } from '../infra/http/risk-client';
+import { VenueClient } from '../infra/http/venue-client';
+import { createKafka } from '../infra/kafka/client';
+import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
+import { createLogger } from '../infra/logger';
+import { MongoFillStore } from '../infra/mongo/fill-store';
+import { MongoOrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
+import { toOrderView } from '../domain/order';
+import { fromOrderSnapshot } from '../domain/order-snapshot';
+import { sampleOrder } from '../test/harness/order-fixtures';
+import { TestSystem } from '../test/harness/system';
+import { createOrderActivities, type OrderStep, type StepsOutcome } from './order-activities';
+
+/**
+ * The risk check step (patch 'decide-with-hold') against the real risk engine, venue, Mongo and Kafka: it records its
+ * decision beside the hold, and a retry never records a second, different decision for the same version.
+ */
+describe('runSteps: the risk check records its decision (real risk engine, venue, Mongo, Kafka)', () => {
+  let system: TestSystem;
+  let publisher: KafkaEventPublisher;
+  let activities: ReturnType<typeof createOrderActivities>;
+
+  beforeAll(async () => {
+    system = await TestSystem.create('check-step');
+    await Promise.all([system.startRisk(), system.startVenue()]);
+    const logger = createLogger({ name: 'check-step-test', level: 'silent' });
+    publisher = new KafkaEventPublisher(createKafka(system.config.kafka, logger), logger);
+    await publisher.start();
+    const signer = createInternalSigner({ caller: 'worker', secrets: system.config.internalAuth.secrets });
+    activities = createOrderActivities({
+      orders: system.orders,
+      fills: new MongoFillStore(system.mongo.db),
+      anomalies: new MongoOrderAnomalyStore(system.mongo.db),
+      publisher,
+      executionsTopic: system.config.kafka.topics.executions,
+      risk: new RiskClient({ url: system.env.RISK_URL!, signer }),
+      venue: new VenueClient({ url: system.env.VENUE_URL!, signer }),
+      logger,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await publisher?.stop();
+    await system?.stop();
+  });
+
+  /** One attempt of the batch NEW + check, as Temporal runs it (a retry is the same input, a later attempt). */
+  const attempt = (steps: OrderStep[], number: number): Promise<StepsOutcome> => new MockActivityEnvironment({ attempt: number }).run(activities.runSteps, { steps });
+
+  async function newOrderOf(accountId: string) {
+    const order = { ...sampleOrder(randomUUID(), { quantity: '0.1', price: '30000' }), accountId };
+    const steps: OrderStep[] = [
+      { record: { order: toOrderView(fromOrderSnapshot(order)), previousStatus: null } },
+      { check: { order, at: '2026-01-01T00:00:01.000Z' } },
+    ];
+    return { order, steps };
+  }
+
+  const usd = async (accountId: string) => (await system.accounts.getBalances(accountId))?.find((b) => b.asset === 'USD');
+
+  it('records ACCEPTED with the hold; a repeat answers the same hold and records nothing new', async () => {
+    const { accountId } = await system.createAccount({ USD: '100000' });
+    const { order, steps } = await newOrderOf(accountId);
+    const first = await attempt(steps, 1);
+    expect(first.decision).toMatchObject({ accepted: true, hold: { asset: 'USD' } });
+    const held = (await usd(accountId))?.held;
+    expect(held).toMatch(/^[1-9]/);
+
+    const again = await attempt(steps, 2);
+    const amount = first.decision?.accepted === true ? first.decision.hold.amount : undefined;
+    expect(again.decision).toMatchObject({ accepted: true, hold: { asset: 'USD', amount } });
+    expect((await usd(accountId))?.held).toBe(held);
+    expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'ACCEPTED', version: 2, updatedAt: '2026-01-01T00:00:01.000Z' });
+    expect((await system.orders.events(order.orderId)).map((e) => e.status)).toEqual(['NEW', 'ACCEPTED']);
+  });
+
+  it('keeps a recorded REJECTED when the retry would pass: the hold it placed goes back, nothing stays held', async () => {
+    const { accountId } = await system.createAccount({ USD: '100000' });
+    await system.accounts.setTrading(accountId, false);
+    const { order, steps } = await newOrderOf(accountId);
+    const refused = await attempt(steps, 1);
+    expect(refused.decision).toEqual({ accepted: false, refusal: 'ACCOUNT_DISABLED' });
+    expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'REJECTED', rejectReason: 'ACCOUNT_DISABLED', version: 2 });
+
+    // The worker died before its answer reached Temporal; an admin turned trading back on; Temporal retries.
+    await system.accounts.setTrading(accountId, true);
+    const retried = await attempt(steps, 2);
+    expect(retried.decision).toEqual({ accepted: false, refusal: 'ACCOUNT_DISABLED' });
+    expect((await usd(accountId))?.held).toBe('0');
+    expect(Object.keys((await system.accounts.getAccount(accountId))?.holds ?? { missing: true })).toEqual([]);
+    expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'REJECTED', rejectReason: 'ACCOUNT_DISABLED', version: 2 });
+    expect((await system.orders.events(order.orderId)).map((e) => e.status)).toEqual(['NEW', 'REJECTED']);
+  });
+});
