@@ -73,6 +73,7 @@ async function main(): Promise<void> {
       deadLetters: new KafkaDeadLetterQueues(kafka, publisher, logger, {
         replayGroupId: `${config.kafka.prefix}dlq-replay`,
         readerGroupPrefix: `${config.kafka.prefix}dlq-reader-`,
+        boundMs: bound,
       }),
       topics: topicsByBaseName(config.kafka.prefix),
     },

@@ -4,7 +4,7 @@ import * as v from 'valibot';
 import { DomainError } from '../../domain/errors';
 import { isTerminal, ORDER_STATUSES, type OrderView } from '../../domain/order';
 import { parseShape } from '../../domain/validation-issues';
-import { DeadLetterReadTimeoutError, UnknownPartitionError, type DeadLetterQueues } from '../../infra/kafka/dead-letters';
+import { DeadLetterReadTimeoutError, ReplayBusyError, UnknownPartitionError, type DeadLetterQueues } from '../../infra/kafka/dead-letters';
 import type { AdminAuditRecord, AdminAuditStore } from '../../infra/mongo/admin-audit-store';
 import { MAX_LIST_LIMIT, type OrderStore } from '../../infra/mongo/order-store';
 import { errorResponses, idPathParameter, jsonResponse } from '../../infra/http/openapi';
@@ -242,13 +242,17 @@ export function createAdminOrderRoutes(deps: AdminOrdersDeps) {
     describeRoute({
       summary: "Re-drive a topic's dead letters (admin)",
       description:
-        "Republishes the letters not replayed yet to the topic they came from (header dlq-replayed-from says where from), oldest first per partition: all of them, or one `partition` up to `toOffset` (inclusive), at most `limit` (default 100). A replay watermark (the committed offset of the consumer group `<KAFKA_PREFIX>dlq-replay` on the .dlq topic) moves past what was sent, so no letter is replayed twice; consumers dedupe anyway. A letter that is still bad comes back to the DLQ with a new offset. Audited in admin_actions as dlq.replay.",
+        "Republishes the letters not replayed yet to the topic they came from (header dlq-replayed-from says where from), oldest first per partition: all of them, or one `partition` up to `toOffset` (inclusive), at most `limit` (default 100). A replay watermark (the committed offset of the consumer group `<KAFKA_PREFIX>dlq-replay` on the .dlq topic) moves past what was sent, so no letter is replayed twice; consumers dedupe anyway. A letter that is still bad comes back to the DLQ with a new offset. Replays run one at a time per API process: one that cannot start within API_DEPENDENCY_TIMEOUT_MS gets 503 with Retry-After and sent nothing. Audited in admin_actions as dlq.replay.",
       tags: ['admin'],
       parameters: [topicParameter],
       requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { partition: { type: 'integer', minimum: 0, maximum: 10_000 }, toOffset: { type: 'string', pattern: '^\\d{1,19}$' }, limit: { type: 'integer', minimum: 1, maximum: MAX_DLQ_REPLAY, default: 100 } } } } } },
       responses: {
         200: jsonResponse('What was replayed (count 0 when nothing was left)', DlqReplayAnswerSchema),
-        ...errorResponses({ 400: 'Unknown topic or partition, bad body (VALIDATION_FAILED)', ...forbidden, 503: 'Kafka did not answer in time' }),
+        ...errorResponses({
+          400: 'Unknown topic or partition, bad body (VALIDATION_FAILED)',
+          ...forbidden,
+          503: 'Kafka did not answer in time, or another replay kept this one from starting within the bound (SERVICE_UNAVAILABLE, Retry-After)',
+        }),
       },
     }),
     async (c) => {
@@ -262,17 +266,17 @@ export function createAdminOrderRoutes(deps: AdminOrdersDeps) {
       const target = { topic: c.req.param('topic') ?? '' };
       let result;
       try {
-        result = await kafkaCall(() =>
-          deps.deadLetters.replay(topic, {
-            limit: body.limit,
-            ...(body.partition === undefined ? {} : { partition: body.partition }),
-            ...(body.toOffset === undefined ? {} : { toOffset: BigInt(body.toOffset) }),
-          }),
-        );
+        result = await deps.deadLetters.replay(topic, {
+          limit: body.limit,
+          ...(body.partition === undefined ? {} : { partition: body.partition }),
+          ...(body.toOffset === undefined ? {} : { toOffset: BigInt(body.toOffset) }),
+        });
       } catch (error) {
-        const refused = error instanceof DomainError && error.code === 'VALIDATION_FAILED';
+        // Refused: nothing was sent (an unknown partition, another replay running). Failed: it may have sent some
+        // letters before the error; the watermark says how far it got (each partition's moves after its send).
+        const refused = error instanceof UnknownPartitionError || error instanceof ReplayBusyError;
         await audit(c, { action: 'dlq.replay', target, parameters, outcome: refused ? 'refused' : 'failed', details: { error: error instanceof Error ? error.message : String(error) } });
-        throw error;
+        throw kafkaError(error);
       }
       await audit(c, { action: 'dlq.replay', target, parameters, outcome: 'done', details: { count: result.count, replayed: result.replayed } });
       c.var.logger.info({ topic: target.topic, count: result.count, replayed: result.replayed }, 'admin.dlq_replayed');
@@ -319,15 +323,23 @@ function offsetQuery(raw: string | undefined, name: string): bigint | undefined 
   return BigInt(raw);
 }
 
-/** Kafka's answers as the API's: an unknown partition is the caller's mistake, a slow or absent broker a 503. */
+/**
+ * Kafka's answers as the API's: an unknown partition is the caller's mistake; a slow or absent broker, or a replay
+ * that cannot start in time because another runs, a 503 with Retry-After.
+ */
+function kafkaError(error: unknown): unknown {
+  if (error instanceof UnknownPartitionError) return invalid('partition', `does not exist (${error.partition})`);
+  if (error instanceof DeadLetterReadTimeoutError) return new DomainError('SERVICE_UNAVAILABLE', `Kafka did not answer in time; retry shortly (${error.message})`);
+  if (error instanceof ReplayBusyError) return new DomainError('SERVICE_UNAVAILABLE', error.message);
+  // kafkajs gave up (broker down, no leader): an outage, not our bug.
+  if (error instanceof Error && error.name.startsWith('KafkaJS')) return new DomainError('SERVICE_UNAVAILABLE', `Kafka is not available right now; retry shortly (${error.message})`);
+  return error;
+}
+
 async function kafkaCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof UnknownPartitionError) throw invalid('partition', `does not exist (${error.partition})`);
-    if (error instanceof DeadLetterReadTimeoutError) throw new DomainError('SERVICE_UNAVAILABLE', 'Kafka did not answer in time; retry shortly');
-    // kafkajs gave up (broker down, no leader): an outage, not our bug.
-    if (error instanceof Error && error.name.startsWith('KafkaJS')) throw new DomainError('SERVICE_UNAVAILABLE', `Kafka is not available right now; retry shortly (${error.message})`);
-    throw error;
+    throw kafkaError(error);
   }
 }

@@ -191,6 +191,72 @@ describe('admin order operations', () => {
     expect(twice.json).toMatchObject({ count: 0, replayed: [] });
   });
 
+  it('answers a burst of concurrent replays 200, or 503 SERVICE_UNAVAILABLE with Retry-After; every letter goes out once; a retry succeeds', async () => {
+    const marker = randomUUID();
+    const poison = 5;
+    await producer.send({ topic: topics.orders, acks: -1, messages: Array.from({ length: poison }, (_, i) => ({ key: `${marker}-${i}`, value: `{"not": "an order", "marker": "${marker}", "i": ${i}}` })) });
+    const mine = await eventually(
+      'the poison letters in orders.dlq',
+      async () => {
+        const page = await asAdmin('GET', '/api/admin/dlq/orders?limit=500');
+        const found = (page.json?.letters as Letter[] | undefined)?.filter((l) => l.payloadPreview.includes(marker) && l.headers['dlq-replayed-from'] === undefined) ?? [];
+        return found.length === poison ? found : undefined;
+      },
+      60_000,
+      500,
+    );
+    const from = await topicOffsets(topics.orders);
+
+    // One replay runs, four may wait (each at most API_DEPENDENCY_TIMEOUT_MS), the others are refused at once.
+    const answers = await Promise.all(Array.from({ length: 12 }, () => asAdmin('POST', '/api/admin/dlq/orders/replay', { limit: 1_000 })));
+    const done = answers.filter((a) => a.status === 200);
+    const refused = answers.filter((a) => a.status !== 200);
+    for (const answer of refused) expect([answer.status, answer.json?.error?.code, answer.headers.get('retry-after')]).toEqual([503, 'SERVICE_UNAVAILABLE', '2']);
+    expect(done.length).toBeGreaterThan(0);
+    expect(refused.length).toBeGreaterThan(0);
+    // Each refusal is audited as refused: it sent nothing.
+    for (const answer of refused) {
+      expect(await audit().findOne({ action: 'dlq.replay', requestId: answer.json.error.requestId })).toMatchObject({ outcome: 'refused', details: { error: expect.stringContaining('another replay') } });
+    }
+
+    // A retry after Retry-After finds the slot free.
+    await new Promise((resolve) => setTimeout(resolve, Number(refused[0]!.headers.get('retry-after')) * 1_000));
+    const retry = await asAdmin('POST', '/api/admin/dlq/orders/replay', { limit: 1_000 });
+    expect(retry.status).toBe(200);
+
+    // What went back to the source topic: each letter once, as many as the 200 answers counted.
+    const sources = await replayedFrom(from, await topicOffsets(topics.orders));
+    expect(sources.length).toBe([...done, retry].reduce((sum, a) => sum + (a.json.count as number), 0));
+    expect(new Set(sources).size).toBe(sources.length);
+    const dlq = dlqTopic(topics.orders);
+    for (const letter of mine) expect([letter.offset, sources.filter((s) => s === `${dlq}:${letter.partition}:${letter.offset}`).length]).toEqual([letter.offset, 1]);
+  });
+
+  /** The dlq-replayed-from header of every message of the orders topic between two sets of offsets. */
+  async function replayedFrom(from: Array<{ partition: number; offset: string }>, to: Array<{ partition: number; offset: string }>): Promise<string[]> {
+    const consumer = kafka.consumer({ groupId: `${config.kafka.prefix}test-replayed-${randomUUID()}` });
+    const sources: string[] = [];
+    const last = new Map<number, bigint>();
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: topics.orders, fromBeginning: false });
+      await consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          if (BigInt(message.offset) >= BigInt(to.find((p) => p.partition === partition)?.offset ?? '0')) return;
+          const header = message.headers?.['dlq-replayed-from'];
+          if (header !== undefined) sources.push(header.toString());
+          last.set(partition, BigInt(message.offset));
+        },
+      });
+      for (const { partition, offset } of from) consumer.seek({ topic: topics.orders, partition, offset });
+      const read = () => to.every(({ partition, offset }) => BigInt(offset) <= BigInt(from.find((p) => p.partition === partition)?.offset ?? '0') || (last.get(partition) ?? -1n) >= BigInt(offset) - 1n);
+      await eventually('the orders topic read to where the replays ended', async () => (read() ? true : undefined), 30_000, 200);
+    } finally {
+      await consumer.disconnect();
+    }
+    return sources;
+  }
+
   it('documents the routes in /openapi.json under the admin tag, with their constraints', async () => {
     const doc = (await system.request('GET', '/openapi.json')).json;
     const operations = [

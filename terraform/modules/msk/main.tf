@@ -27,6 +27,9 @@ resource "aws_msk_configuration" "this" {
     "num.partitions=3",
     "unclean.leader.election.enable=false",
     "delete.topic.enable=true",
+    # The admin DLQ routes read through short-lived consumer groups; the default 3 s delay of a new group's first
+    # join alone would exceed the API's dependency bound (README "Admin API: orders and dead letters").
+    "group.initial.rebalance.delay.ms=0",
   ])
 }
 
