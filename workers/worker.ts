@@ -24,7 +24,7 @@ import { connectMongo, ensureIndexes } from '../infra/mongo/client';
 import { MongoOrderStore } from '../infra/mongo/order-store';
 import { temporalClient, temporalTlsConfig } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
-import { workerTracing } from '../infra/telemetry/temporal-tracing';
+import { WORKFLOW_BUNDLE_FILES, workerTracing } from '../infra/telemetry/temporal-tracing';
 import { createOrderIntake } from './order-intake';
 import { orderProcessorGroups } from './order-processor-group';
 import { createVenueReportIntake } from './venue-report-intake';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...workflowCode(),
+    ...workflowCode(tracing.enabled),
     activities,
     // Workflow, activity and signal spans continuing the trace of the Kafka message that started the workflow.
     ...workerTracing(tracing),
@@ -156,11 +156,13 @@ async function main(): Promise<void> {
 }
 
 /**
- * The compiled worker (dist/workers/worker.js) loads the workflow bundle `npm run build` made beside it
- * (dist/workflow-bundle.js): no bundling, and no webpack work at start. From source, the SDK bundles workflows/.
+ * The compiled worker (dist/workers/worker.js) loads the workflow bundle `npm run build` made beside it, with the
+ * workflow interceptors when it traces (dist/workflow-bundle.js) and without when it does not
+ * (dist/workflow-bundle-untraced.js): no bundling, and no webpack work at start. From source, the SDK bundles
+ * workflows/ (with the interceptors workerTracing names).
  */
-function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
-  const prebuilt = join(__dirname, '..', 'workflow-bundle.js');
+function workflowCode(traced: boolean): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  const prebuilt = join(__dirname, '..', traced ? WORKFLOW_BUNDLE_FILES.traced : WORKFLOW_BUNDLE_FILES.untraced);
   return existsSync(prebuilt) ? { workflowBundle: { codePath: prebuilt } } : { workflowsPath: require.resolve('../workflows/index') };
 }
 

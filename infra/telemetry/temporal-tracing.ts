@@ -22,6 +22,9 @@ import type { Tracing } from './tracing';
  */
 export const WORKFLOW_TRACING_MODULES: readonly string[] = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
 
+/** The prebuilt workflow bundles in dist/ (scripts/build-workflow-bundle.ts): with the workflow interceptors, and without. */
+export const WORKFLOW_BUNDLE_FILES = { traced: 'workflow-bundle.js', untraced: 'workflow-bundle-untraced.js' } as const;
+
 /**
  * For every Temporal client: starting, signalling, querying or cancelling a workflow is a span, and its context
  * goes to the workflow in the call's Temporal headers (not a `traceparent`: Temporal has headers of its own).
@@ -33,10 +36,16 @@ export function workflowClientTracing(): ClientInterceptors {
 /**
  * The worker's part: the workflow interceptor modules, a span around each activity execution continuing the
  * workflow's trace (and the trace ids on the activity context's log attributes), and the `exporter` sink through
- * which the sandboxed workflow hands its finished spans to this process's span processor. With tracing off the
- * processor is a no-op one, so the worker and its bundle are the same either way.
+ * which the sandboxed workflow hands its finished spans to this process's span processor.
+ *
+ * With tracing off there are no interceptors: every span would be dropped, yet the workflow-side ones cost a sixth of
+ * the workflow thread's CPU (their module is set up for every workflow, and a span wraps every activation and every
+ * activity it schedules). The sink stays, so a bundle built with the interceptors (traced, see workflowBundleFile) still
+ * runs against a worker that drops its spans.
  */
 export function workerTracing(tracing: Tracing): Required<Pick<WorkerOptions, 'interceptors' | 'sinks'>> {
+  const sinks = { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) };
+  if (!tracing.enabled) return { interceptors: {}, sinks };
   return {
     interceptors: {
       workflowModules: [...WORKFLOW_TRACING_MODULES],
@@ -47,6 +56,6 @@ export function workerTracing(tracing: Tracing): Required<Pick<WorkerOptions, 'i
         }),
       ],
     },
-    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) },
+    sinks,
   };
 }

@@ -1,7 +1,7 @@
 import { Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../infra/config';
@@ -56,6 +56,10 @@ describe('the built entry points (npm run build, node dist/workers/<name>.js)', 
       expect(existsSync(join(REPO_ROOT, builtOf(entry)))).toBe(true);
     }
     expect(existsSync(join(REPO_ROOT, 'dist', 'workflow-bundle.js'))).toBe(true);
+    // The worker that traces loads the bundle with the workflow interceptors; one that does not, the bundle without.
+    const bundled = (file: string) => readFileSync(join(REPO_ROOT, 'dist', file), 'utf8').includes('interceptors-opentelemetry/lib/workflow-interceptors');
+    expect(bundled('workflow-bundle.js')).toBe(true);
+    expect(bundled('workflow-bundle-untraced.js')).toBe(false);
     expect(existsSync(join(REPO_ROOT, 'web', 'dist', 'index.html'))).toBe(true);
   });
 
