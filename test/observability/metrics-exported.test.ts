@@ -8,6 +8,8 @@ jest.setTimeout(120_000);
 /** Names an exporter shows only once the event they count happened (nothing here makes it happen on purpose). */
 const ONLY_AFTER_AN_EVENT: Record<string, string> = {
   temporal_workflow_task_execution_failed_total: 'the Core SDK exports it after the first failed workflow task (e.g. a nondeterminism error)',
+  // A risk refusal failed the reserve activity until the check step recorded it (patch 'decide-with-hold').
+  temporal_activity_execution_failed_total: 'the Core SDK exports it after the first failed activity attempt (a transient error toward a dependency)',
 };
 
 /**
