@@ -275,7 +275,7 @@ type StepActivities = {
  * reserveFunds activity would (non-retryable); the steps before it stay done, as they would have as activities.
  */
 export function withOrderSteps<A extends StepActivities>(activities: A): A & { runSteps(input: { steps: OrderStep[] }): Promise<StepsOutcome> } {
-  const runStep = async (step: OrderStep, outcome: StepsOutcome, hold?: Promise<Settled<HoldOrRefusal>>): Promise<void> => {
+  const runStep = async (step: OrderStep, outcome: StepsOutcome, hold?: Promise<HoldOrRefusal>): Promise<void> => {
     // A span per step, named after the activity it stands for, under the runSteps activity's span.
     if ('record' in step) await withSpan('OrderStep:recordTransition', () => activities.recordTransition(step.record));
     else if ('release' in step) await withSpan('OrderStep:releaseFunds', () => activities.releaseFunds(step.release));
@@ -299,14 +299,16 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
       const last = steps[steps.length - 1];
       // The risk engine's hold does not depend on the transitions before it (NEW): it is asked while they are
       // persisted, and the decision is recorded after both, so NEW's event still comes first.
-      const hold = last !== undefined && 'check' in last && done < steps.length - 1 ? settled(reserveOrRefusal(activities, last.check)) : undefined;
+      const hold = last !== undefined && 'check' in last && done < steps.length - 1 ? reserveOrRefusal(activities, last.check) : undefined;
+      // Awaited by the check step; until then (or when a transition before it fails) its failure is not unhandled.
+      hold?.catch(() => undefined);
       for (let i = done; i < steps.length; i += 1) {
         try {
           await runStep(steps[i]!, outcome, hold);
         } catch (error) {
           // The failed attempt's last heartbeat tells the next one where to start.
           if (i > 0) context.heartbeat(i);
-          if (hold !== undefined) await hold;
+          if (hold !== undefined) await hold.catch(() => undefined);
           throw error;
         }
       }
@@ -327,13 +329,6 @@ async function reserveOrRefusal(activities: Pick<StepActivities, 'reserveFunds'>
   }
 }
 
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-const settled = <T>(promise: Promise<T>): Promise<Settled<T>> => promise.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
-const unsettle = <T>(result: Settled<T>): T => {
-  if (result.ok) return result.value;
-  throw result.error;
-};
-
 /**
  * The risk check's step: the hold (asked already when `asked` is given), then its decision recorded as the order's
  * next version. The first decision recorded for that version stands, so a retry never records a second, different
@@ -341,9 +336,9 @@ const unsettle = <T>(result: Settled<T>): T => {
  * releases that new hold and answers the refusal. A recorded ACCEPTED has its hold (only the workflow releases it,
  * after this step), which a repeat of the hold answers.
  */
-async function checkRisk(activities: StepActivities, input: RiskCheckInput, asked?: Promise<Settled<HoldOrRefusal>>): Promise<RiskDecision> {
+async function checkRisk(activities: StepActivities, input: RiskCheckInput, asked?: Promise<HoldOrRefusal>): Promise<RiskDecision> {
   const order = fromOrderSnapshot(input.order);
-  const answer = asked === undefined ? await reserveOrRefusal(activities, input) : unsettle(await asked);
+  const answer = await (asked ?? reserveOrRefusal(activities, input));
   const command: OrderCommand = 'hold' in answer ? { type: 'RISK_ACCEPTED', at: input.at } : { type: 'RISK_REJECTED', reason: answer.refusal, at: input.at };
   const decided = applyOrderCommand(order, command);
   if (!decided.ok || !decided.changed) {
