@@ -61,15 +61,31 @@ export function createOrderRoutes(deps: ApiDeps) {
   const now = deps.clock ?? (() => new Date());
   const publishTimeoutMs = deps.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
 
-  /** Mongo first, then the workflow, then the stored request: a GET right after a 202 never 404s. */
+  /**
+   * Mongo first, then the stored request, then the workflow: a GET right after a 202 never 404s.
+   *
+   * The stored request before the workflow's query: until Mongo has the order nothing of it is durable, since its
+   * first record is NEW, so NEW is its status; a query would say the same at the cost of a workflow task, and one
+   * that waits behind the order's first task (a client polling a new order paid that on every poll). The workflow is
+   * asked when the stored request is gone (expired) or Redis cannot answer; with neither, Redis's error stands (503).
+   */
   const findOrder = async (accountId: string, orderId: string): Promise<{ view: OrderView; pending: OrderSnapshot | null } | null> => {
     const stored = await deps.orders.getForAccount(accountId, orderId);
     if (stored) return { view: stored, pending: null };
+    let snapshot: OrderSnapshot | undefined;
+    let cacheError: Error | undefined;
+    try {
+      snapshot = await deps.pendingOrders.get(orderId);
+    } catch (error) {
+      cacheError = error instanceof Error ? error : new Error(String(error));
+    }
+    if (snapshot !== undefined) {
+      return snapshot.accountId === accountId ? { view: toOrderView(fromOrderSnapshot(snapshot)), pending: snapshot } : null;
+    }
     const live = await deps.workflows.query(orderId);
     if (live) return live.accountId === accountId ? { view: live, pending: null } : null;
-    const snapshot = await deps.pendingOrders.get(orderId);
-    if (snapshot === undefined) return null;
-    return snapshot.accountId === accountId ? { view: toOrderView(fromOrderSnapshot(snapshot)), pending: snapshot } : null;
+    if (cacheError !== undefined) throw cacheError;
+    return null;
   };
 
   const notFound = (orderId: string) => new DomainError('ORDER_NOT_FOUND', `no order ${orderId} for this account`, { orderId });

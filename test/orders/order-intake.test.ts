@@ -6,6 +6,8 @@ import type { OrderCreatedEvent } from '../../domain/events';
 import { newOrder } from '../../domain/order';
 import { toOrderSnapshot } from '../../domain/order-snapshot';
 import { dlqTopic } from '../../infra/kafka/topics';
+import { TemporalOrderWorkflowGateway } from '../../infra/temporal/order-workflows';
+import { deriveOrderId } from '../../api/order-id';
 import { eventually } from '../harness/processes';
 import { TestSystem } from '../harness/system';
 import { orderWorkflowId } from '../../workflows/order-contract';
@@ -70,7 +72,7 @@ describe('orders consumer', () => {
     await system.startWorker();
     const final = await system.waitForStatus(account.apiKey, orderId, 'CANCELLED');
     expect(final.version).toBe(2);
-    // GET answers from the workflow (its query) until Mongo has the order: NEW and CANCELLED are persisted together,
+    // GET answers from the stored request (NEW) until Mongo has the order: NEW and CANCELLED are persisted together,
     // in one batch (patch 'batched-steps'), right after the workflow reached CANCELLED.
     const trail = await eventually('the trail NEW, CANCELLED in Mongo', async () => {
       const statuses = (await system.orders.events(orderId)).map((e) => e.status);
@@ -84,6 +86,31 @@ describe('orders consumer', () => {
     );
     expect(await runs(orderId)).toBe(1);
   }, 120_000);
+
+  it('answers GET of an order not in Mongo yet from the stored request, without asking its workflow', async () => {
+    // The order's workflow exists before the POST, on a task queue no worker polls: it never runs, so Mongo never has
+    // the order, and a query of it would wait for a worker until the API's deadline (503). The API's OrderCreated is
+    // then a duplicate for the running worker's consumer.
+    const key = randomUUID();
+    const orderId = deriveOrderId(account.accountId, key);
+    const { order } = orderCreated();
+    const unpolled = new TemporalOrderWorkflowGateway(system.temporal, `unpolled-${randomUUID()}`);
+    expect(await unpolled.startOrder({ ...order, orderId, clientOrderId: orderId })).toEqual({ outcome: 'started', eagerlyStarted: false });
+    try {
+      const placed = await system.placeOrder(account.apiKey, { symbol: 'BTC-USD', side: 'SELL', type: 'LIMIT', quantity: '0.1', price: '40000' }, key);
+      expect({ status: placed.status, orderId: placed.json.orderId }).toEqual({ status: 202, orderId });
+      const started = Date.now();
+      const got = await system.request('GET', `/api/orders/${orderId}`, { apiKey: account.apiKey });
+      expect({ status: got.status, order: got.json.orderId, state: got.json.status }).toEqual({ status: 200, order: orderId, state: 'NEW' });
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(await system.orders.get(orderId)).toBeNull();
+      await eventually('the OrderCreated to count as a duplicate', async () =>
+        system.worker!.output().includes(`"orderId":"${orderId}","outcome":"duplicate"`) ? true : undefined,
+      );
+    } finally {
+      await system.temporal.workflow.getHandle(orderWorkflowId(orderId)).terminate('test done');
+    }
+  }, 60_000);
 
   it('starts one workflow run for an OrderCreated delivered twice, and none when it comes again after the order finished', async () => {
     const event = orderCreated();

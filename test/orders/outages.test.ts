@@ -98,6 +98,9 @@ describe('order API under dependency outages', () => {
     await expectUnavailable(() => system.placeOrder(alice.apiKey, order, key));
     // The rate limits fail open: a route that needs no Redis still answers.
     expect((await system.request('GET', '/api/orders', { apiKey: alice.apiKey })).status).toBe(200);
+    // An order Mongo does not have is looked for in Redis's stored requests, then asked of its workflow: with no
+    // workflow either, Redis's failure stands (a 404 could be wrong).
+    await expectUnavailable(() => system.request('GET', `/api/orders/${randomUUID()}`, { apiKey: alice.apiKey }));
 
     await restart('redis');
     const placed = await untilStatus('the order placed once Redis is back', 202, () => system.placeOrder(alice.apiKey, order, key));
