@@ -12,11 +12,12 @@ import { toOrderView } from '../domain/order';
 import { fromOrderSnapshot } from '../domain/order-snapshot';
 import { sampleOrder } from '../test/harness/order-fixtures';
 import { TestSystem } from '../test/harness/system';
-import { createOrderActivities, type OrderStep, type StepsOutcome } from './order-activities';
+import { createOrderActivities, ROUTE_WITH_CHECK_WITHIN_MS, type OrderStep, type StepsOutcome } from './order-activities';
 
 /**
  * The risk check step (patch 'decide-with-hold') against the real risk engine, venue, Mongo and Kafka: it records its
- * decision beside the hold, and a retry never records a second, different decision for the same version.
+ * decision beside the hold, and a retry never records a second, different decision for the same version. With
+ * 'check-and-route' it then sends an accepted order to the venue.
  */
 describe('runSteps: the risk check records its decision (real risk engine, venue, Mongo, Kafka)', () => {
   let system: TestSystem;
@@ -49,14 +50,17 @@ describe('runSteps: the risk check records its decision (real risk engine, venue
   /** One attempt of the batch NEW + check, as Temporal runs it (a retry is the same input, a later attempt). */
   const attempt = (steps: OrderStep[], number: number): Promise<StepsOutcome> => new MockActivityEnvironment({ attempt: number }).run(activities.runSteps, { steps });
 
-  async function newOrderOf(accountId: string) {
+  async function newOrderOf(accountId: string, at = '2026-01-01T00:00:01.000Z') {
     const order = { ...sampleOrder(randomUUID(), { quantity: '0.1', price: '30000' }), accountId };
     const steps: OrderStep[] = [
       { record: { order: toOrderView(fromOrderSnapshot(order)), previousStatus: null } },
-      { check: { order, at: '2026-01-01T00:00:01.000Z' } },
+      { check: { order, at } },
     ];
     return { order, steps };
   }
+
+  const venue = () => new VenueClient({ url: system.env.VENUE_URL!, signer: createInternalSigner({ caller: 'worker', secrets: system.config.internalAuth.secrets }) });
+  const withSubmit = (steps: OrderStep[]): OrderStep[] => steps.map((step) => ('check' in step ? { check: { ...step.check, submit: true } } : step));
 
   const usd = async (accountId: string) => (await system.accounts.getBalances(accountId))?.find((b) => b.asset === 'USD');
 
@@ -92,5 +96,39 @@ describe('runSteps: the risk check records its decision (real risk engine, venue
     expect(Object.keys((await system.accounts.getAccount(accountId))?.holds ?? { missing: true })).toEqual([]);
     expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'REJECTED', rejectReason: 'ACCOUNT_DISABLED', version: 2 });
     expect((await system.orders.events(order.orderId)).map((e) => e.status)).toEqual(['NEW', 'REJECTED']);
+  });
+
+  it('with submit (patch check-and-route), sends the order to the venue once ACCEPTED is recorded; a retry leaves the submit to the workflow', async () => {
+    const { accountId } = await system.createAccount({ USD: '100000' });
+    const { order, steps } = await newOrderOf(accountId, new Date().toISOString());
+    const first = await attempt(withSubmit(steps), 1);
+    expect(first.decision).toMatchObject({ accepted: true });
+    expect(first.venue).toMatchObject({ orderId: order.orderId, accountId, status: 'OPEN', remaining: '0.1' });
+    expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'ACCEPTED', version: 2 });
+
+    // A retry (the answer was lost) answers the decision without a venue state: the workflow submits, which the venue
+    // answers with the order it has. It is there once.
+    const again = await attempt(withSubmit(steps), 2);
+    expect(again).toEqual({ decision: first.decision });
+    expect(await venue().order(order.orderId)).toMatchObject({ orderId: order.orderId, status: 'OPEN', remaining: '0.1', version: first.venue?.version });
+  });
+
+  it('with submit, leaves the submit to the workflow when the check was asked too long ago (a cancel may have come)', async () => {
+    const { accountId } = await system.createAccount({ USD: '100000' });
+    const asked = new Date(Date.now() - ROUTE_WITH_CHECK_WITHIN_MS - 1_000).toISOString();
+    const { order, steps } = await newOrderOf(accountId, asked);
+    const late = await attempt(withSubmit(steps), 1);
+    expect(late).toEqual({ decision: expect.objectContaining({ accepted: true }) });
+    expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'ACCEPTED', updatedAt: asked });
+    expect(await venue().order(order.orderId)).toBeNull();
+  });
+
+  it('with submit, a refused order never reaches the venue', async () => {
+    const { accountId } = await system.createAccount({ USD: '100000' });
+    await system.accounts.setTrading(accountId, false);
+    const { order, steps } = await newOrderOf(accountId, new Date().toISOString());
+    const refused = await attempt(withSubmit(steps), 1);
+    expect(refused).toEqual({ decision: { accepted: false, refusal: 'ACCOUNT_DISABLED' } });
+    expect(await venue().order(order.orderId)).toBeNull();
   });
 });

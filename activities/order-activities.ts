@@ -221,6 +221,28 @@ export type OrderStep =
 export interface RiskCheckInput {
   order: OrderSnapshot;
   at: string;
+  /**
+   * Patch 'check-and-route': once ACCEPTED is recorded, the step sends the order to the venue too (with the hold's
+   * MARKET protection price) and answers the venue's state, saving the submit's activity task and workflow task; only
+   * on its first attempt and within ROUTE_WITH_CHECK_WITHIN_MS of `at` (routesWithCheck). Otherwise, and on a worker
+   * from before the patch (it ignores the flag), it answers no venue state and the workflow submits on its own.
+   */
+  submit?: boolean;
+}
+
+/**
+ * How long after the workflow asked for the check (`at`) the check step may still send the accepted order to the venue
+ * itself. The workflow hears of a cancel only between activity tasks: a cancel that arrives while the check runs ends
+ * the order before it reaches the venue when the workflow submits (routeToVenue), but is sent to the venue after it
+ * when the step did. Bounded, that is the race of any cancel with a submit; a check that took longer (a retry, a
+ * risk engine that was down, a queue of activity tasks) leaves the submit to the workflow, which looks for the cancel.
+ */
+export const ROUTE_WITH_CHECK_WITHIN_MS = 2_000;
+
+function routesWithCheck(input: RiskCheckInput): boolean {
+  if (Context.current().info.attempt !== 1) return false;
+  const asked = Date.parse(input.at);
+  return Number.isFinite(asked) && Date.now() - asked <= ROUTE_WITH_CHECK_WITHIN_MS;
 }
 
 /** What the check step decided and recorded: ACCEPTED with the hold, or REJECTED with the refusal's code. */
@@ -281,7 +303,10 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
     else if ('release' in step) await withSpan('OrderStep:releaseFunds', () => activities.releaseFunds(step.release));
     else if ('reserve' in step) outcome.hold = await withSpan('OrderStep:reserveFunds', () => activities.reserveFunds(step.reserve));
     // The check's calls have spans of their own (its hold may start before it, beside the transitions).
-    else if ('check' in step) outcome.decision = await checkRisk(activities, step.check, hold);
+    else if ('check' in step) {
+      outcome.decision = await checkRisk(activities, step.check, hold);
+      if (step.check.submit === true && outcome.decision.accepted && routesWithCheck(step.check)) outcome.venue = await submitAccepted(activities, step.check, outcome.decision.hold);
+    }
     else if ('submit' in step) outcome.venue = await withSpan('OrderStep:submitToVenue', () => activities.submitToVenue(step.submit));
     else if ('settle' in step) outcome.settled = await withSpan('OrderStep:settleFill', () => activities.settleFill(step.settle));
     else await withSpan('OrderStep:cancelAtVenue', () => activities.cancelAtVenue(step.cancel));
@@ -355,6 +380,19 @@ async function checkRisk(activities: StepActivities, input: RiskCheckInput, aske
   }
   if ('hold' in answer) await withSpan('OrderStep:releaseFunds', () => activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId }));
   return { accepted: false, refusal: recorded.order.rejectReason ?? recorded.reason ?? 'REJECTED' };
+}
+
+/**
+ * The accepted order to the venue, as the workflow would send it after the check: the order at ACCEPTED (the next
+ * version, at the decision's time) with the hold's protection price. Only after ACCEPTED is recorded, so the venue
+ * never has an order the store does not show accepted; a repeat answers the venue's current state.
+ */
+async function submitAccepted(activities: StepActivities, input: RiskCheckInput, hold: HoldAnswer): Promise<VenueOrderState> {
+  const decided = applyOrderCommand(fromOrderSnapshot(input.order), { type: 'RISK_ACCEPTED', at: input.at });
+  if (!decided.ok) throw ApplicationFailure.nonRetryable(`the check step cannot accept order ${input.order.orderId}: ${decided.message}`, 'INVALID_STEPS');
+  const protectionPrice = hold.protectionPrice ?? null;
+  const order = { ...toOrderView(decided.order), ...(protectionPrice === null ? {} : { protectionPrice }) };
+  return withSpan('OrderStep:submitToVenue', () => activities.submitToVenue(order));
 }
 
 /**

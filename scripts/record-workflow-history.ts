@@ -30,6 +30,17 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
     await handle.result();
     return handle.fetchHistory();
   },
+  // With 'check-and-route': the check step sends the accepted order to the venue too; fills, settled.
+  'order-lifecycle-routed-fills': (client, taskQueue) => fillsAndSettle(client, taskQueue, '00000000-0000-8000-8000-000000000012'),
+  // With 'check-and-route', cancelled at the venue after it acknowledged the order.
+  'order-lifecycle-routed-cancel-at-venue': (client, taskQueue, fake) => cancelAtVenue(client, taskQueue, fake, '00000000-0000-8000-8000-000000000013'),
+  // With 'check-and-route', refused: nothing goes to the venue.
+  'order-lifecycle-routed-rejected': async (client, taskQueue) => {
+    const order = sampleOrder('00000000-0000-8000-8000-000000000014', { quantity: '1' });
+    const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] });
+    await handle.result();
+    return handle.fetchHistory();
+  },
   // Report 1 lost: report 2 arrives after a gap, the workflow asks the venue, applies both fills in order, settles.
   'order-lifecycle-reconcile': async (client, taskQueue, fake) => {
     const order = sampleOrder('00000000-0000-8000-8000-000000000003', { quantity: '1' });

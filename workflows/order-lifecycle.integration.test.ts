@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestWorkflowEnvironment } from '../test/harness/temporal-env';
-import { withOrderSteps } from '../activities/order-activities';
-import { fakeOrderActivities, fillReport, sampleOrder, venueReport } from '../test/harness/order-fixtures';
+import { fakeOrderActivities, fillReport, sampleOrder, venueReport, withoutCheckAndRoute } from '../test/harness/order-fixtures';
+import { withOrderSteps, type OrderActivities } from '../activities/order-activities';
 import type { VenueOrderState } from '../infra/http/venue-client';
 import { WORKFLOW_TRACING_MODULES, workerTracing } from '../infra/telemetry/temporal-tracing';
 import { tracingOff } from '../infra/telemetry/tracing';
@@ -19,15 +19,19 @@ jest.setTimeout(30_000);
 // The worker's tracing sink with tracing off: the bundle carries the interceptors, as production's does.
 const tracing = workerTracing(tracingOff('workflow-test'));
 
-/** Each activity task of a history: its name, or for runSteps its steps ('NEW+check': NEW's transition, then the check). */
+/**
+ * Each activity task of a history: its name, or for runSteps its steps ('NEW+check': NEW's transition, then the check;
+ * 'check+submit': the check asked to send an accepted order to the venue too).
+ */
 function activityShapes(history: temporal.api.history.v1.IHistory): string[] {
   return (history.events ?? []).flatMap((e) => {
     const scheduled = e.activityTaskScheduledEventAttributes;
     if (!scheduled) return [];
     const name = scheduled.activityType?.name ?? '';
     if (name !== 'runSteps') return [name];
-    const { steps } = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString()) as { steps: Array<Record<string, { order?: { status: string } }>> };
-    return [steps.map((step) => Object.entries(step).map(([kind, body]) => (kind === 'record' ? body.order!.status : kind))[0]).join('+')];
+    const { steps } = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString()) as { steps: Array<Record<string, { order?: { status: string }; submit?: boolean }>> };
+    const stepName = (kind: string, body: { order?: { status: string }; submit?: boolean }) => (kind === 'record' ? body.order!.status : kind === 'check' && body.submit === true ? 'check+submit' : kind);
+    return [steps.map((step) => Object.entries(step).map(([kind, body]) => stepName(kind, body))[0]).join('+')];
   });
 }
 
@@ -50,9 +54,10 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
   afterAll(() => env?.teardown());
 
   type Fake = ReturnType<typeof fakeOrderActivities>;
-  async function withWorker<T>(fake: Fake, run: (taskQueue: string) => Promise<T>): Promise<T> {
+  /** A worker running the fake's activities (runSteps over them, so a test's override of one is used by its step). */
+  async function withWorker<T>(fake: Fake, run: (taskQueue: string) => Promise<T>, adapt: (activities: OrderActivities) => OrderActivities = (a) => a): Promise<T> {
     const taskQueue = `wf-test-${randomUUID()}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: withOrderSteps(fake.activities), sinks: tracing.sinks });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: adapt(withOrderSteps(fake.activities)), sinks: tracing.sinks });
     return worker.runUntil(run(taskQueue));
   }
 
@@ -449,17 +454,20 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(fake.submitted).toEqual([]);
   });
 
-  it('records the decision with the hold: NEW, hold and ACCEPTED are one activity task, and a REJECTED order needs no other', async () => {
+  it('records the decision with the hold and routes it: NEW, hold, ACCEPTED and the submit are one activity task, and a REJECTED order needs no other', async () => {
     const accepted = fakeOrderActivities();
     const order = sampleOrder(randomUUID());
     const history = await withWorker(accepted, async (taskQueue) => {
       const handle = await start(taskQueue, order);
       await until('the venue submit', () => accepted.submitted.length === 1);
+      await until('the workflow waiting for the venue', async () => (await handle.describe()).raw.pendingActivities?.length === 0 && activityShapes(await handle.fetchHistory()).length === 1);
       await handle.terminate('test done');
       return handle.fetchHistory();
     });
-    expect(activityShapes(history)).toEqual(['NEW+check', 'submit']);
+    expect(activityShapes(history)).toEqual(['NEW+check+submit']);
     expect(accepted.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED']);
+    // What the workflow would have sent itself: the order at ACCEPTED.
+    expect(accepted.submitted).toEqual([expect.objectContaining({ orderId: order.orderId, status: 'ACCEPTED', version: 2 })]);
 
     const refused = fakeOrderActivities({ refuse: 'INSUFFICIENT_BALANCE' });
     const rejectedOrder = sampleOrder(randomUUID());
@@ -468,7 +476,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       await handle.result();
       return handle.fetchHistory();
     });
-    expect(activityShapes(rejectedHistory)).toEqual(['NEW+check']);
+    expect(activityShapes(rejectedHistory)).toEqual(['NEW+check+submit']);
     // The REJECTED status still reaches the OrderStatus search attribute (Temporal UI lists by it).
     expect(mirroredStatuses(rejectedHistory)).toEqual(['REJECTED']);
   });
@@ -503,6 +511,43 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(fake.released).toEqual([order.orderId]);
     expect(fake.submitted).toEqual([]);
   }, 30_000);
+
+  it('a cancel that arrives while the first check attempt runs finds the order at the venue (check-and-route) and cancels it there', async () => {
+    let openGate!: () => void;
+    const fake = fakeOrderActivities({ holdGate: new Promise<void>((resolve) => (openGate = resolve)) });
+    const order = sampleOrder(randomUUID());
+    const result = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the hold asked', () => fake.reserveCalls() === 1);
+      await handle.signal(cancelSignal, { reason: 'changed my mind' });
+      openGate();
+      await until('the cancel at the venue', () => fake.cancels.length === 1);
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
+      return handle.result();
+    });
+    expect(result).toMatchObject({ status: 'CANCELLED', cancelRequested: true });
+    expect(fake.submitted.map((o) => o.orderId)).toEqual([order.orderId]);
+    expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'PENDING_CANCEL', 'CANCELLED']);
+    expect(fake.released).toEqual([order.orderId]);
+  }, 30_000);
+
+  it('submits on its own when the check step answers no venue state (a worker from before check-and-route)', async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID());
+    const history = await withWorker(
+      fake,
+      async (taskQueue) => {
+        const handle = await start(taskQueue, order);
+        await until('the venue submit', () => fake.submitted.length === 1);
+        await until('the workflow waiting for the venue', async () => activityShapes(await handle.fetchHistory()).length === 2 && (await handle.describe()).raw.pendingActivities?.length === 0);
+        await handle.terminate('test done');
+        return handle.fetchHistory();
+      },
+      withoutCheckAndRoute,
+    );
+    expect(activityShapes(history)).toEqual(['NEW+check+submit', 'submit']);
+    expect(fake.submitted).toEqual([expect.objectContaining({ orderId: order.orderId, status: 'ACCEPTED', version: 2 })]);
+  });
 
   it('a cancel delivered with the start (signal-with-start) cancels before any risk check', async () => {
     const fake = fakeOrderActivities();
@@ -642,6 +687,9 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       'order-lifecycle-fills.history.bin', // before reconciliation: no 'reconcile-with-venue' marker
       'order-lifecycle-gtd-expiry.history.bin',
       'order-lifecycle-reconcile.history.bin',
+      'order-lifecycle-routed-cancel-at-venue.history.bin', // 'check-and-route': the check step sends the accepted order to the venue
+      'order-lifecycle-routed-fills.history.bin',
+      'order-lifecycle-routed-rejected.history.bin',
     ]);
   });
 
@@ -669,6 +717,13 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     const rejected = shape('order-lifecycle-decided-rejected.history.bin');
     expect(rejected.activities).toEqual(['NEW+check']);
     expect(rejected.mirrored).toEqual(['REJECTED']);
+    // 'check-and-route': the submit goes with the check, one activity task and one workflow task fewer.
+    const routed = shape('order-lifecycle-routed-fills.history.bin');
+    expect(routed.activities).toEqual(['NEW+check+submit', 'settle', 'PARTIALLY_FILLED+settle', 'FILLED+release+SETTLED']);
+    expect(routed.mirrored).toEqual(['ACCEPTED', 'PARTIALLY_FILLED', 'SETTLED']);
+    expect(routed.workflowTasks).toBeLessThan(decided.workflowTasks);
+    expect(shape('order-lifecycle-routed-cancel-at-venue.history.bin').activities).toEqual(['NEW+check+submit', 'PENDING_CANCEL+cancel', 'release+CANCELLED']);
+    expect(shape('order-lifecycle-routed-rejected.history.bin').activities).toEqual(['NEW+check+submit']);
   });
 
   it.each(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')))('replays the recorded history %s deterministically', async (file) => {

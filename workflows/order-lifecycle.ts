@@ -59,14 +59,17 @@ const activities = proxyActivities<OrderActivities>({
  * Every transition goes through the pure state machine, then is persisted, published and mirrored into
  * search attributes. A run that continued as new starts at the venue, where the last one stopped.
  *
- * Four `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each):
+ * Five `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each):
  * - 'route-to-venue': orders accepted before venue routing existed rest until cancelled (restUntilCancelled);
  * - 'reconcile-with-venue': orders routed before reconciliation existed apply reports as they arrive and never
  *   ask the venue (VenueWatch.reconciles false);
  * - 'batched-steps': orders started before it run each transition, release and hold as an activity of its own
  *   (OrderRun.batch);
  * - 'decide-with-hold': batched orders started before it record the risk check's decision in the workflow, with the
- *   submit; since, the check step records it beside the hold (activities/order-activities.ts checkRisk).
+ *   submit; since, the check step records it beside the hold (activities/order-activities.ts checkRisk);
+ * - 'check-and-route': orders started before it send the accepted order to the venue in an activity task of its own
+ *   (routeToVenue); since, the check step does, once ACCEPTED is recorded. A new run asks for 'batched-steps',
+ *   'check-and-route' and 'reconcile-with-venue' only: three markers.
  * They stay while their recorded histories stand for orders that may still run.
  */
 export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderView> {
@@ -80,7 +83,10 @@ export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderV
 async function live(run: OrderRun, input: OrderLifecycleInput): Promise<void> {
   if (input.progress === undefined) {
     const accepted = await checkRisk(run);
-    if (accepted === undefined || !(await routeToVenue(run, accepted.protectionPrice))) return;
+    if (accepted === undefined) return;
+    // With 'check-and-route' the check's activity task sent the accepted order to the venue already.
+    if (accepted.routed) run.progress.submitted = true;
+    else if (!(await routeToVenue(run, accepted.protectionPrice))) return;
   }
   const watch = watchVenue(run, input);
   while (!isTerminal(run.order.status)) {
@@ -176,10 +182,11 @@ function begin(input: OrderLifecycleInput): OrderRun {
 }
 
 /**
- * Risk: NEW, then the risk engine's check and hold. ACCEPTED with the hold's MARKET protection price, or undefined
- * when the order ended: REJECTED with the refusal, or CANCELLED when the cancel came before any check.
+ * Risk: NEW, then the risk engine's check and hold. ACCEPTED with the hold's MARKET protection price (and whether the
+ * check's step routed it to the venue too), or undefined when the order ended: REJECTED with the refusal, or CANCELLED
+ * when the cancel came before any check.
  */
-async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | null } | undefined> {
+async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | null; routed: boolean } | undefined> {
   await publishState(run, null);
   if (run.cancelRequested) {
     await apply(run, { type: 'CANCEL_REQUESTED', atVenue: false, at: now(), reason: run.cancelReason }, 'cancelled before risk check');
@@ -194,7 +201,7 @@ async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | nul
     return undefined;
   }
   await apply(run, { type: 'RISK_ACCEPTED', at }, undefined, undefined, recorded);
-  return { protectionPrice: reserved.protectionPrice };
+  return { protectionPrice: reserved.protectionPrice, routed: reserved.routed === true };
 }
 
 /** Route: submits the accepted order to the venue; false when it ended instead (cancelled before it got there). */
@@ -458,13 +465,17 @@ async function flush(run: OrderRun): Promise<void> {
  * 'decide-with-hold' the same activity task records the decision too (ACCEPTED, or REJECTED with the refusal) at `at`,
  * the time this answer carries; before it, the workflow records it.
  */
-async function reserve(run: OrderRun): Promise<({ ok: true; protectionPrice: string | null } | { ok: false; refusal: string }) & { at?: string }> {
-  if (run.batch !== undefined && patched('decide-with-hold')) {
+async function reserve(run: OrderRun): Promise<({ ok: true; protectionPrice: string | null; routed?: boolean } | { ok: false; refusal: string }) & { at?: string }> {
+  // 'check-and-route' (new runs) is asked first: a run that has it never asks for 'decide-with-hold', whose histories
+  // replay below. With it the step also sends an accepted order to the venue, unless a worker from before it ran the
+  // step: then no venue state comes back and routeToVenue submits.
+  const route = run.batch !== undefined && patched('check-and-route');
+  if (route || (run.batch !== undefined && patched('decide-with-hold'))) {
     // One activity task: NEW's transition (persisted while the risk engine decides), the hold and the decision.
     const at = now();
-    const { decision } = await activities.runSteps({ steps: takeBatch(run, { check: { order: toOrderSnapshot(run.order), at } }) });
+    const { decision, venue } = await activities.runSteps({ steps: takeBatch(run, { check: { order: toOrderSnapshot(run.order), at, ...(route ? { submit: true } : {}) } }) });
     if (decision === undefined) throw ApplicationFailure.nonRetryable('the batch with the check step answered no decision', 'INVALID_STEPS');
-    return decision.accepted ? { ok: true, protectionPrice: decision.hold.protectionPrice ?? null, at } : { ok: false, refusal: decision.refusal, at };
+    return decision.accepted ? { ok: true, protectionPrice: decision.hold.protectionPrice ?? null, routed: venue !== undefined, at } : { ok: false, refusal: decision.refusal, at };
   }
   try {
     // Batched: NEW's transition and the hold are one activity task.

@@ -70,6 +70,8 @@ export function fakeOrderActivities(
     refusalsBeforeHold?: number;
     /** recordDecision records, then fails this many times as a worker dying before its answer would. */
     decisionCrashes?: number;
+    /** reserveFunds answers only once this settles: a test signals the workflow while the check runs. */
+    holdGate?: Promise<unknown>;
   } = {},
 ) {
   /** What the venue would answer about an order when the workflow reconciles (set by a test); unknown otherwise. */
@@ -114,6 +116,7 @@ export function fakeOrderActivities(
     },
     async reserveFunds(order) {
       reserveCalls += 1;
+      await options.holdGate;
       if (failuresLeft > 0) {
         failuresLeft -= 1;
         throw new Error('risk engine unavailable (transient)');
@@ -150,4 +153,9 @@ export function fakeOrderActivities(
     },
   });
   return { activities, recorded, released, settled, submitted, cancels, anomalies, venueTruth, reconciliations, reserveCalls: () => reserveCalls };
+}
+
+/** runSteps as a worker from before 'check-and-route' runs it: the check step's submit flag is unknown to it. */
+export function withoutCheckAndRoute(activities: OrderActivities): OrderActivities {
+  return { ...activities, runSteps: ({ steps }) => activities.runSteps({ steps: steps.map((step) => ('check' in step ? { check: { order: step.check.order, at: step.check.at } } : step)) }) };
 }
