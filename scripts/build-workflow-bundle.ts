@@ -2,6 +2,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WORKFLOW_BUNDLE_FILES, WORKFLOW_TRACING_MODULES } from '../infra/telemetry/temporal-tracing';
+import { workflowPreloadFiles } from '../infra/temporal/workflow-preload';
 import { REPO_ROOT } from './stack/settings';
 
 /**
@@ -10,7 +11,8 @@ import { REPO_ROOT } from './stack/settings';
  * Two bundles: dist/workflow-bundle.js with the workflow interceptors (OpenTelemetry) for a worker that traces (with a
  * prebuilt bundle the worker's `interceptors.workflowModules` are not bundled again), and
  * dist/workflow-bundle-untraced.js without them for one that does not (their spans would be dropped, at a sixth of
- * the workflow thread's CPU). Either replays every history: the interceptors add no commands.
+ * the workflow thread's CPU). Either replays every history: the interceptors add no commands. Both preload the pure
+ * modules every workflow shares (infra/temporal/workflow-preload.ts).
  */
 async function main(): Promise<void> {
   const dist = join(REPO_ROOT, 'dist');
@@ -21,6 +23,7 @@ async function main(): Promise<void> {
     const { code } = await bundleWorkflowCode({
       workflowsPath: join(dist, 'workflows', 'index.js'),
       workflowInterceptorModules: [...modules],
+      preloadModules: workflowPreloadFiles(dist, '.js'),
       logger: new DefaultLogger('WARN'),
     });
     writeFileSync(join(dist, file), code);

@@ -8,6 +8,7 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestWorkflowEnvironment } from '../test/harness/temporal-env';
+import { workflowPreloadFiles } from '../infra/temporal/workflow-preload';
 import { fakeOrderActivities, fillReport, sampleOrder, venueReport } from '../test/harness/order-fixtures';
 import { cancelSignal, getOrderQuery, orderWorkflowId, venueReportSignal } from '../workflows/order-contract';
 import { orderLifecycle } from '../workflows/order-lifecycle';
@@ -111,7 +112,7 @@ async function cancelAtVenue(client: Client, taskQueue: string, fake: Fake, orde
 async function main(): Promise<void> {
   const env = await createTestWorkflowEnvironment();
   try {
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index') });
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows/index'), preloadModules: workflowPreloadFiles(join(__dirname, '..'), '.ts') });
     for (const [name, scenario] of Object.entries(scenarios)) {
       const file = join(__dirname, '..', 'workflows', 'histories', `${name}.history.bin`);
       if (existsSync(file) && !process.argv.includes('--overwrite')) {

@@ -25,6 +25,7 @@ import { MongoOrderStore } from '../infra/mongo/order-store';
 import { temporalClient, temporalTlsConfig } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
 import { WORKFLOW_BUNDLE_FILES, workerTracing } from '../infra/telemetry/temporal-tracing';
+import { workflowPreloadFiles } from '../infra/temporal/workflow-preload';
 import { createOrderIntake } from './order-intake';
 import { orderProcessorGroups } from './order-processor-group';
 import { createVenueReportIntake } from './venue-report-intake';
@@ -159,11 +160,13 @@ async function main(): Promise<void> {
  * The compiled worker (dist/workers/worker.js) loads the workflow bundle `npm run build` made beside it, with the
  * workflow interceptors when it traces (dist/workflow-bundle.js) and without when it does not
  * (dist/workflow-bundle-untraced.js): no bundling, and no webpack work at start. From source, the SDK bundles
- * workflows/ (with the interceptors workerTracing names).
+ * workflows/ (with the interceptors workerTracing names). Both preload the modules workflows share
+ * (infra/temporal/workflow-preload.ts).
  */
-function workflowCode(traced: boolean): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+function workflowCode(traced: boolean): { workflowBundle: { codePath: string } } | { workflowsPath: string; bundlerOptions: { preloadModules: string[] } } {
   const prebuilt = join(__dirname, '..', traced ? WORKFLOW_BUNDLE_FILES.traced : WORKFLOW_BUNDLE_FILES.untraced);
-  return existsSync(prebuilt) ? { workflowBundle: { codePath: prebuilt } } : { workflowsPath: require.resolve('../workflows/index') };
+  if (existsSync(prebuilt)) return { workflowBundle: { codePath: prebuilt } };
+  return { workflowsPath: require.resolve('../workflows/index'), bundlerOptions: { preloadModules: workflowPreloadFiles(join(__dirname, '..'), '.ts') } };
 }
 
 main().catch((error: unknown) => {

@@ -9,6 +9,7 @@ import { fakeOrderActivities, fillReport, sampleOrder, venueReport, withoutCheck
 import { withOrderSteps, type OrderActivities } from '../activities/order-activities';
 import type { VenueOrderState } from '../infra/http/venue-client';
 import { WORKFLOW_TRACING_MODULES, workerTracing } from '../infra/telemetry/temporal-tracing';
+import { workflowPreloadFiles } from '../infra/temporal/workflow-preload';
 import { tracingOff } from '../infra/telemetry/tracing';
 import { cancelSignal, getOrderQuery, orderWorkflowId, OrderStatusKey, reconcileSignal, venueReportSignal, type OrderLifecycleInput } from './order-contract';
 import { orderLifecycle } from './order-lifecycle';
@@ -49,7 +50,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
   let workflowBundle: WorkflowBundleWithSourceMap;
 
   beforeAll(async () => {
-    [env, workflowBundle] = await Promise.all([createTestWorkflowEnvironment(), bundleWorkflowCode({ workflowsPath: require.resolve('./index'), workflowInterceptorModules: [...WORKFLOW_TRACING_MODULES] })]);
+    [env, workflowBundle] = await Promise.all([createTestWorkflowEnvironment(), bundleWorkflowCode({ workflowsPath: require.resolve('./index'), workflowInterceptorModules: [...WORKFLOW_TRACING_MODULES], preloadModules: workflowPreloadFiles(join(__dirname, '..'), '.ts') })]);
   }, 60_000);
   afterAll(() => env?.teardown());
 

@@ -9,6 +9,7 @@ import { allTopics, kafkaTopics } from '../../infra/kafka/topics';
 import { connectMongo } from '../../infra/mongo/client';
 import { DEMO_ACCOUNTS, DEMO_OPS } from '../../infra/mongo/demo-accounts';
 import { ORDER_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/order-contract';
+import { WORKFLOW_PRELOAD_MODULES } from '../../infra/temporal/workflow-preload';
 import { builtOf, ENTRY_POINTS, SERVICE_ENTRY_POINTS, sourceOf } from '../../scripts/entry-points';
 import { REPO_ROOT } from '../../scripts/stack/settings';
 import { ensureBuiltForThisRun } from '../harness/build';
@@ -60,6 +61,14 @@ describe('the built entry points (npm run build, node dist/workers/<name>.js)', 
     const bundled = (file: string) => readFileSync(join(REPO_ROOT, 'dist', file), 'utf8').includes('interceptors-opentelemetry/lib/workflow-interceptors');
     expect(bundled('workflow-bundle.js')).toBe(true);
     expect(bundled('workflow-bundle-untraced.js')).toBe(false);
+    // Both load the modules every workflow shares once per worker thread (infra/temporal/workflow-preload.ts).
+    const preloaded = (file: string) => {
+      const body = /exports\.preloadModules = function preloadModules\(\) \{([^}]*)\}/.exec(readFileSync(join(REPO_ROOT, 'dist', file), 'utf8'))?.[1] ?? '';
+      return [...body.matchAll(/"(\.\/[^"]+)"\);/g)].map((m) => m[1]);
+    };
+    const shared = WORKFLOW_PRELOAD_MODULES.map((module) => `./dist/${module}.js`);
+    expect(preloaded('workflow-bundle.js')).toEqual(shared);
+    expect(preloaded('workflow-bundle-untraced.js')).toEqual(shared);
     expect(existsSync(join(REPO_ROOT, 'web', 'dist', 'index.html'))).toBe(true);
   });
 

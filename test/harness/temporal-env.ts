@@ -1,7 +1,8 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporalBinary } from '../../scripts/stack/servers/temporal';
-import { loadStackSettings } from '../../scripts/stack/settings';
+import { loadStackSettings, REPO_ROOT } from '../../scripts/stack/settings';
+import { workflowPreloadFiles } from '../../infra/temporal/workflow-preload';
 import { ORDER_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/order-contract';
 
 /**
@@ -26,12 +27,12 @@ const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
  * The workflow code at `workflowsPath` (a `require.resolve`d module), bundled once per test file, as Temporal
  * recommends: jest loads this module afresh for each test file, and every Worker of the file
  * (`Worker.create({ workflowBundle })`, `Worker.runReplayHistory({ workflowBundle }, ...)`) reuses the bundle
- * instead of running webpack again, as `workflowsPath` would.
+ * instead of running webpack again, as `workflowsPath` would; with the modules the worker preloads.
  */
 export function workflowBundle(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
   let bundle = bundles.get(workflowsPath);
   if (bundle === undefined) {
-    bundle = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+    bundle = bundleWorkflowCode({ workflowsPath, preloadModules: workflowPreloadFiles(REPO_ROOT, '.ts'), logger: new DefaultLogger('WARN') });
     bundles.set(workflowsPath, bundle);
   }
   return bundle;
