@@ -36,6 +36,19 @@ function activityShapes(history: temporal.api.history.v1.IHistory): string[] {
   });
 }
 
+/** The patch markers of a history (their ids) and its search attribute upserts (the keys of each), in order. */
+function markersAndUpserts(history: temporal.api.history.v1.IHistory): { patches: string[]; upserts: string[] } {
+  const patches: string[] = [];
+  const upserts: string[] = [];
+  for (const e of history.events ?? []) {
+    const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+    if (data) patches.push((JSON.parse(Buffer.from(data).toString()) as { id: string }).id);
+    const fields = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+    if (fields) upserts.push(Object.keys(fields).join(','));
+  }
+  return { patches, upserts };
+}
+
 /** The OrderStatus values the workflow upserted, in order. */
 function mirroredStatuses(history: temporal.api.history.v1.IHistory): string[] {
   return (history.events ?? []).flatMap((e) => {
@@ -724,6 +737,10 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(routed.mirrored).toEqual(['ACCEPTED', 'PARTIALLY_FILLED', 'SETTLED']);
     expect(routed.workflowTasks).toBeLessThan(decided.workflowTasks);
     expect(shape('order-lifecycle-routed-cancel-at-venue.history.bin').activities).toEqual(['NEW+check+submit', 'PENDING_CANCEL+cancel', 'release+CANCELLED']);
+    // One patch marker instead of four, so one TemporalChangeVersion upsert (a visibility write each) instead of four.
+    const markers = (file: string) => markersAndUpserts(temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', file))));
+    expect(markers('order-lifecycle-decided-fills.history.bin').patches).toEqual(['batched-steps', 'decide-with-hold', 'route-to-venue', 'reconcile-with-venue']);
+    expect(markers('order-lifecycle-routed-fills.history.bin')).toEqual({ patches: ['check-and-route'], upserts: ['TemporalChangeVersion', 'OrderStatus', 'OrderStatus', 'OrderStatus'] });
     expect(shape('order-lifecycle-routed-rejected.history.bin').activities).toEqual(['NEW+check+submit']);
   });
 

@@ -59,7 +59,9 @@ const activities = proxyActivities<OrderActivities>({
  * Every transition goes through the pure state machine, then is persisted, published and mirrored into
  * search attributes. A run that continued as new starts at the venue, where the last one stopped.
  *
- * Five `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each):
+ * Five `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each);
+ * a new run asks for one, 'check-and-route', at its start, which stands for every behaviour before it too (each
+ * marker comes with an upsert of the TemporalChangeVersion search attribute, a write to the visibility store):
  * - 'route-to-venue': orders accepted before venue routing existed rest until cancelled (restUntilCancelled);
  * - 'reconcile-with-venue': orders routed before reconciliation existed apply reports as they arrive and never
  *   ask the venue (VenueWatch.reconciles false);
@@ -68,8 +70,8 @@ const activities = proxyActivities<OrderActivities>({
  * - 'decide-with-hold': batched orders started before it record the risk check's decision in the workflow, with the
  *   submit; since, the check step records it beside the hold (activities/order-activities.ts checkRisk);
  * - 'check-and-route': orders started before it send the accepted order to the venue in an activity task of its own
- *   (routeToVenue); since, the check step does, once ACCEPTED is recorded. A new run asks for 'batched-steps',
- *   'check-and-route' and 'reconcile-with-venue' only: three markers.
+ *   (routeToVenue) and ask for the markers above; since, the check step sends it, once ACCEPTED is recorded
+ *   (OrderRun.routesWithCheck).
  * They stay while their recorded histories stand for orders that may still run.
  */
 export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderView> {
@@ -129,6 +131,11 @@ interface OrderRun {
   batch: OrderStep[] | undefined;
   /** The status the batch's transitions lead to, mirrored into the OrderStatus search attribute when the batch runs (one upsert per batch). */
   statusToMirror: Order['status'] | undefined;
+  /**
+   * Patch 'check-and-route', asked once at the run's start: the risk check's step sends an accepted order to the venue,
+   * and the run has every behaviour of the patches before it without asking for their markers.
+   */
+  routesWithCheck: boolean;
 }
 
 /** How the order waits for the venue in this run. */
@@ -153,6 +160,8 @@ function begin(input: OrderLifecycleInput): OrderRun {
   }
   const order = fromOrderSnapshot(snapshot.output);
   const progress = input.progress ?? initialProgress();
+  // The first command of a new run; a run from before it replays with the markers it recorded (asked below and later).
+  const current = patched('check-and-route');
   const run: OrderRun = {
     order,
     cancelRequested: order.cancelRequested || progress.cancelRequested === true,
@@ -161,8 +170,9 @@ function begin(input: OrderLifecycleInput): OrderRun {
     cancelReason: progress.cancelReason ?? 'USER_CANCELLED',
     reconcileRequested: false,
     // Decided before the first command: a history recorded before the patch replays with the activities it ran.
-    batch: patched('batched-steps') ? [] : undefined,
+    batch: current || patched('batched-steps') ? [] : undefined,
     statusToMirror: undefined,
+    routesWithCheck: current,
   };
   setHandler(cancelSignal, (request) => {
     // The first cancel decides who cancelled; a payload from before `cancelledBy` existed (or `{}`) is the trader's.
@@ -206,7 +216,7 @@ async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | nul
 
 /** Route: submits the accepted order to the venue; false when it ended instead (cancelled before it got there). */
 async function routeToVenue(run: OrderRun, protectionPrice: string | null): Promise<boolean> {
-  if (!patched('route-to-venue')) {
+  if (!run.routesWithCheck && !patched('route-to-venue')) {
     await restUntilCancelled(run);
     return false;
   }
@@ -234,7 +244,7 @@ async function restUntilCancelled(run: OrderRun): Promise<void> {
 /** Decides, once per run, how this order waits for the venue. Workflows started before reconciliation existed replay without its timers and activities. */
 function watchVenue(run: OrderRun, input: OrderLifecycleInput): VenueWatch {
   return {
-    reconciles: patched('reconcile-with-venue'),
+    reconciles: run.routesWithCheck || patched('reconcile-with-venue'),
     timing: { ...DEFAULT_RECONCILE, ...input.reconcile },
     expireAtMs: run.order.expireAt === null ? undefined : parseIsoTimestamp(run.order.expireAt),
     expiryDue: false,
@@ -466,10 +476,10 @@ async function flush(run: OrderRun): Promise<void> {
  * the time this answer carries; before it, the workflow records it.
  */
 async function reserve(run: OrderRun): Promise<({ ok: true; protectionPrice: string | null; routed?: boolean } | { ok: false; refusal: string }) & { at?: string }> {
-  // 'check-and-route' (new runs) is asked first: a run that has it never asks for 'decide-with-hold', whose histories
-  // replay below. With it the step also sends an accepted order to the venue, unless a worker from before it ran the
-  // step: then no venue state comes back and routeToVenue submits.
-  const route = run.batch !== undefined && patched('check-and-route');
+  // A run with 'check-and-route' never asks for 'decide-with-hold', whose histories replay below. With it the step
+  // also sends an accepted order to the venue, unless a worker from before it ran the step (or the check took too
+  // long): then no venue state comes back and routeToVenue submits.
+  const route = run.routesWithCheck;
   if (route || (run.batch !== undefined && patched('decide-with-hold'))) {
     // One activity task: NEW's transition (persisted while the risk engine decides), the hold and the decision.
     const at = now();
