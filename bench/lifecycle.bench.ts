@@ -431,7 +431,7 @@ export async function runLifecycleBench(): Promise<BenchResult> {
       {
         measure: 'note: besides Temporal, each order',
         [ORDERS_COLUMN]:
-          'API: 1 Mongo read (API key), 3 Redis calls, 1 Kafka produce; worker: 1 Kafka consume + commit, 4 transitions × (2 Mongo writes + 1 Kafka produce), 1 fill record, batched with the hold, submit, settlement and release into 4 activities (runSteps); risk: hold, settle (+ fee credit), release = 3-4 compare-and-sets; venue: 1 outbox insert + relay (projection, produce, mark) per engine call; 2 venue-report consumes',
+          'API: 1 Mongo read (API key), 3 Redis calls, 1 Kafka produce; worker: 1 Kafka consume + commit, 4 transitions × (2 Mongo writes + 1 Kafka produce), 1 fill record, batched with the hold and submit, the settlement and the release into 3 activities (runSteps); risk: hold, settle (+ fee credit), release = 3-4 compare-and-sets; venue: 1 outbox insert + relay (projection, produce, mark) per engine call; 2 venue-report consumes',
         [BARE_COLUMN]: 'nothing',
         'orders/bare': '',
       },
