@@ -49,7 +49,7 @@ const headersGetter: TextMapGetter<Headers> = {
  * A CLIENT span around one outgoing HTTP call: `call` gets the W3C headers to send, so the service called continues
  * this trace. Named by the method only (semantic conventions: the URL would make a name per order).
  */
-export async function withClientSpan(method: string, url: URL, call: (traceHeaders: Record<string, string>) => Promise<Response>): Promise<Response> {
+export async function withClientSpan<R extends { status: number }>(method: string, url: URL, call: (traceHeaders: Record<string, string>) => Promise<R>): Promise<R> {
   const span = tracer().startSpan(method, {
     kind: SpanKind.CLIENT,
     attributes: {
