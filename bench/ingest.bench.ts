@@ -12,7 +12,7 @@ import { allTopics, ensureTopics, kafkaTopics } from '../infra/kafka/topics';
 import { startSystemProcess, waitForOutput, type SystemProcess } from '../test/harness/processes';
 import { freePort, TestSystem } from '../test/harness/system';
 import { cpuMillis } from './proc';
-import { percentOf, round, verdict, type BenchResult, type Row } from './result';
+import { judged, percentOf, round, verdict, type BenchResult, type Row } from './result';
 
 const ORDER = JSON.stringify({ symbol: 'BTC-USD', side: 'BUY', type: 'LIMIT', quantity: '0.5', price: '30000.00' });
 const WARMUP = { connections: 10, duration: 2 };
@@ -149,6 +149,7 @@ export async function runIngestBench(): Promise<BenchResult> {
     const apiAnswered2xx = apiWarmup.ok + apiMax.ok + apiFixed.ok;
     const ratio = apiMax.okPerSecond / bareMax.okPerSecond;
     const apiFailures = apiMax.non2xx + apiFixed.non2xx + apiMax.errors + apiFixed.errors;
+    const p99 = judged(apiFixed.p99, 2, (shown) => shown <= TARGET_P99_MS);
     const rows: Row[] = [
       {
         measure: `2xx requests/s, ${MAX_THROUGHPUT.connections} connections, ${MAX_THROUGHPUT.duration} s`,
@@ -168,11 +169,11 @@ export async function runIngestBench(): Promise<BenchResult> {
       },
       {
         measure: `p99 latency ms, ${FIXED_RATE.overallRate} requests/s`,
-        api: round(apiFixed.p99, 2),
+        api: p99.shown,
         bare: round(bareFixed.p99, 2),
         'api/bare': `${round(apiFixed.p99 / bareFixed.p99, 1)}x`,
         target: `api p99 <= ${TARGET_P99_MS} ms`,
-        result: verdict(apiFixed.p99 <= TARGET_P99_MS),
+        result: p99.result,
       },
       {
         measure: 'responses/s reached at the fixed rate',

@@ -17,7 +17,7 @@ import { orderProcessorGroups } from '../workers/order-processor-group';
 import { TestSystem } from '../test/harness/system';
 import type { BareActivities, bareWorkflow } from './bare-workflow';
 import { CpuMeter, stackServerPids } from './proc';
-import { percentOf, round, verdict, type BenchResult, type Row } from './result';
+import { judged, percentOf, round, verdict, type BenchResult, type Row } from './result';
 
 type KafkaConfig = AppConfig['kafka'];
 /** What the bench reads of an order's record (its _id is the orderId). */
@@ -373,6 +373,7 @@ export async function runLifecycleBench(): Promise<BenchResult> {
     const timedOut = (r: Round) => (r.completed < ORDERS ? ` (only ${r.completed} of ${ORDERS} done: a round timed out)` : '');
     const ORDERS_COLUMN = 'orders (POST to FILLED / SETTLED in Mongo)';
     const BARE_COLUMN = `bare workflow (${ACTIVITIES_TO_FILLED}th / ${ACTIVITIES_TO_SETTLED}th no-op activity done)`;
+    const idle = judged(percentile(rounds.idle, 50), 1, (p50) => p50 <= IDLE_P50_TARGET_MS);
     const rows: Row[] = [
       {
         measure: `per second to FILLED: ${ORDERS} in ${ROUNDS} alternating rounds, submitted at concurrency ${CONCURRENCY}, after ${WARMUP} warm-up`,
@@ -418,9 +419,9 @@ export async function runLifecycleBench(): Promise<BenchResult> {
       },
       {
         measure: `POST → ACCEPTED idle, ms: ${IDLE_ORDERS} orders one at a time (each SELL+BUY pair settled before the next), GET polled every 5 ms: p50 (min-max); target p50 ≤ ${IDLE_P50_TARGET_MS} ms`,
-        [ORDERS_COLUMN]: `p50 ${round(percentile(rounds.idle, 50))} (${round(Math.min(...rounds.idle))}-${round(Math.max(...rounds.idle))})`,
+        [ORDERS_COLUMN]: `p50 ${idle.shown} (${round(Math.min(...rounds.idle))}-${round(Math.max(...rounds.idle))})`,
         [BARE_COLUMN]: '',
-        'orders/bare': verdict(percentile(rounds.idle, 50) <= IDLE_P50_TARGET_MS),
+        'orders/bare': idle.result,
       },
       {
         measure: `POST → ACCEPTED under the rounds' load, ms (${rounds.loaded.length} orders, seen in Mongo, polled every 5 ms): p50 / p99`,

@@ -23,6 +23,16 @@ export function round(value: number, digits = 0): number {
   return Math.round(value * scale) / scale;
 }
 
+/**
+ * A value as the table shows it (rounded to `digits`) and the verdict on that shown value, so the row and the targets
+ * table (bench/targets.ts reads the shown value) never disagree: a p50 of 50.3 ms once showed as "50", a miss in its
+ * row and a pass in the targets.
+ */
+export function judged(value: number, digits: number, ok: (shown: number) => boolean): { shown: number; result: 'pass' | 'miss' } {
+  const shown = round(value, digits);
+  return { shown, result: verdict(ok(shown)) };
+}
+
 /** A Markdown table (columns = the union of the rows' keys), padded so it also reads well in a terminal. */
 export function markdownTable(rows: readonly Row[]): string {
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];

@@ -1,3 +1,4 @@
+import { judged } from './result';
 import { firstNumber, targetVerdicts } from './targets';
 
 describe('issue 15 targets', () => {
@@ -10,6 +11,15 @@ describe('issue 15 targets', () => {
     expect(firstNumber(12.5)).toBe(12.5);
     expect(firstNumber('')).toBeUndefined();
     expect(firstNumber(Number.NaN)).toBeUndefined();
+  });
+
+  it('judges a row on the value it shows, so the row and the targets table agree', () => {
+    // A p50 of 50.3 ms: shown as 50.3, a miss in both (it once showed as "50": a miss in its row, a pass in the targets).
+    const idle = judged(50.3, 1, (p50) => p50 <= 50);
+    expect(idle).toEqual({ shown: 50.3, result: 'miss' });
+    const row = { measure: 'POST → ACCEPTED idle, ms: 15 orders one at a time; target p50 ≤ 50 ms', orders: `p50 ${idle.shown} (37-173)`, 'orders/bare': idle.result };
+    expect(targetVerdicts([{ bench: 'lifecycle', result: { name: 'l', rows: [row] } }])[4]).toMatchObject({ value: '50.3 ms', result: idle.result });
+    expect(judged(50.04, 1, (p50) => p50 <= 50)).toEqual({ shown: 50, result: 'pass' });
   });
 
   it('judges each target from the rows of the benches that ran, and says which did not run or measure', () => {
