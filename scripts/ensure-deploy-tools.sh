@@ -5,10 +5,11 @@
 # `.done` marker and is skipped; builds go to a temporary folder renamed into place, under a lock, one at a time.
 # `terraform` is the preinstalled /usr/local/bin/terraform (fmt only; providers cannot be downloaded here).
 # Usage: scripts/ensure-deploy-tools.sh [tool...]   (default: all; prints nothing when everything is cached)
-# CRYPTO_OMS_TOOLS overrides the cache folder. See ../shared/DEPLOY-CHECKS.md for where these versions come from.
+# CRYPTO_OMS_TOOLS overrides the cache folder (default: the tools folder of CRYPTO_OMS_CACHE, as the other tools').
+# See ../shared/DEPLOY-CHECKS.md for where these versions come from.
 set -euo pipefail
 
-TOOLS="${CRYPTO_OMS_TOOLS:-$HOME/.cache/crypto-oms/tools}"
+TOOLS="${CRYPTO_OMS_TOOLS:-${CRYPTO_OMS_CACHE:-$HOME/.cache/crypto-oms}/tools}"
 KUBECONFORM_VERSION=v0.8.0
 TFLINT_VERSION=v0.64.0
 HELM_VERSION=v4.3.2

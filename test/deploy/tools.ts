@@ -11,7 +11,8 @@ import { parseAllDocuments, parse } from 'yaml';
 export const REPO_ROOT = join(__dirname, '..', '..');
 export const CHART_DIR = join(REPO_ROOT, 'deploy', 'helm', 'crypto-oms');
 export const TERRAFORM_DIR = join(REPO_ROOT, 'terraform');
-const TOOLS = process.env.CRYPTO_OMS_TOOLS ?? join(homedir(), '.cache', 'crypto-oms', 'tools');
+// As scripts/ensure-deploy-tools.sh: CRYPTO_OMS_TOOLS, else the tools folder of CRYPTO_OMS_CACHE.
+const TOOLS = process.env.CRYPTO_OMS_TOOLS ?? join(process.env.CRYPTO_OMS_CACHE ?? join(homedir(), '.cache', 'crypto-oms'), 'tools');
 
 export const VERSIONS = {
   kubeconform: 'v0.8.0',
