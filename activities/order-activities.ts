@@ -224,7 +224,7 @@ export interface RiskCheckInput {
   /**
    * Patch 'check-and-route': once ACCEPTED is recorded, the step sends the order to the venue too (with the hold's
    * MARKET protection price) and answers the venue's state, saving the submit's activity task and workflow task; only
-   * on its first attempt and within ROUTE_WITH_CHECK_WITHIN_MS of `at` (routesWithCheck). Otherwise, and on a worker
+   * on its first attempt and within ROUTE_WITH_CHECK_WITHIN_MS of `at` (withinRouteWindow). Otherwise, and on a worker
    * from before the patch (it ignores the flag), it answers no venue state and the workflow submits on its own.
    */
   submit?: boolean;
@@ -239,7 +239,7 @@ export interface RiskCheckInput {
  */
 export const ROUTE_WITH_CHECK_WITHIN_MS = 2_000;
 
-function routesWithCheck(input: RiskCheckInput): boolean {
+function withinRouteWindow(input: RiskCheckInput): boolean {
   if (Context.current().info.attempt !== 1) return false;
   const asked = Date.parse(input.at);
   return Number.isFinite(asked) && Date.now() - asked <= ROUTE_WITH_CHECK_WITHIN_MS;
@@ -304,8 +304,9 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
     else if ('reserve' in step) outcome.hold = await withSpan('OrderStep:reserveFunds', () => activities.reserveFunds(step.reserve));
     // The check's calls have spans of their own (its hold may start before it, beside the transitions).
     else if ('check' in step) {
-      outcome.decision = await checkRisk(activities, step.check, hold);
-      if (step.check.submit === true && outcome.decision.accepted && routesWithCheck(step.check)) outcome.venue = await submitAccepted(activities, step.check, outcome.decision.hold);
+      const { decision, recorded } = await checkRisk(activities, step.check, hold);
+      outcome.decision = decision;
+      if (step.check.submit === true && decision.accepted && withinRouteWindow(step.check)) outcome.venue = await submitAccepted(activities, recorded, decision.hold);
     }
     else if ('submit' in step) outcome.venue = await withSpan('OrderStep:submitToVenue', () => activities.submitToVenue(step.submit));
     else if ('settle' in step) outcome.settled = await withSpan('OrderStep:settleFill', () => activities.settleFill(step.settle));
@@ -361,7 +362,7 @@ async function reserveOrRefusal(activities: Pick<StepActivities, 'reserveFunds'>
  * releases that new hold and answers the refusal. A recorded ACCEPTED has its hold (only the workflow releases it,
  * after this step), which a repeat of the hold answers.
  */
-async function checkRisk(activities: StepActivities, input: RiskCheckInput, asked?: Promise<HoldOrRefusal>): Promise<RiskDecision> {
+async function checkRisk(activities: StepActivities, input: RiskCheckInput, asked?: Promise<HoldOrRefusal>): Promise<{ decision: RiskDecision; recorded: OrderView }> {
   const order = fromOrderSnapshot(input.order);
   const answer = await (asked ?? reserveOrRefusal(activities, input));
   const command: OrderCommand = 'hold' in answer ? { type: 'RISK_ACCEPTED', at: input.at } : { type: 'RISK_REJECTED', reason: answer.refusal, at: input.at };
@@ -372,26 +373,24 @@ async function checkRisk(activities: StepActivities, input: RiskCheckInput, aske
   const decision = { order: toOrderView(decided.order), previousStatus: order.status, ...('refusal' in answer ? { reason: answer.refusal } : {}) };
   const recorded = await withSpan('OrderStep:recordDecision', () => activities.recordDecision(decision));
   if (recorded.order.status === 'ACCEPTED') {
-    if ('hold' in answer) return { accepted: true, hold: answer.hold };
+    if ('hold' in answer) return { decision: { accepted: true, hold: answer.hold }, recorded: recorded.order };
     const again = await reserveOrRefusal(activities, input);
-    if ('hold' in again) return { accepted: true, hold: again.hold };
+    if ('hold' in again) return { decision: { accepted: true, hold: again.hold }, recorded: recorded.order };
     // Retried: the recorded ACCEPTED's hold should answer; a refusal means it is gone, which people must look at.
     throw new Error(`order ${order.orderId}: ACCEPTED is recorded but the risk engine refused its hold (${again.refusal})`);
   }
   if ('hold' in answer) await withSpan('OrderStep:releaseFunds', () => activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId }));
-  return { accepted: false, refusal: recorded.order.rejectReason ?? recorded.reason ?? 'REJECTED' };
+  return { decision: { accepted: false, refusal: recorded.order.rejectReason ?? recorded.reason ?? 'REJECTED' }, recorded: recorded.order };
 }
 
 /**
- * The accepted order to the venue, as the workflow would send it after the check: the order at ACCEPTED (the next
- * version, at the decision's time) with the hold's protection price. Only after ACCEPTED is recorded, so the venue
- * never has an order the store does not show accepted; a repeat answers the venue's current state.
+ * The accepted order to the venue, as the workflow would send it after the check: the order as ACCEPTED was recorded
+ * (the workflow applies the same command at the same time) with the hold's protection price. Only after ACCEPTED is
+ * recorded, so the venue never has an order the store does not show accepted; a repeat answers the venue's state.
  */
-async function submitAccepted(activities: StepActivities, input: RiskCheckInput, hold: HoldAnswer): Promise<VenueOrderState> {
-  const decided = applyOrderCommand(fromOrderSnapshot(input.order), { type: 'RISK_ACCEPTED', at: input.at });
-  if (!decided.ok) throw ApplicationFailure.nonRetryable(`the check step cannot accept order ${input.order.orderId}: ${decided.message}`, 'INVALID_STEPS');
+async function submitAccepted(activities: StepActivities, accepted: OrderView, hold: HoldAnswer): Promise<VenueOrderState> {
   const protectionPrice = hold.protectionPrice ?? null;
-  const order = { ...toOrderView(decided.order), ...(protectionPrice === null ? {} : { protectionPrice }) };
+  const order = { ...accepted, ...(protectionPrice === null ? {} : { protectionPrice }) };
   return withSpan('OrderStep:submitToVenue', () => activities.submitToVenue(order));
 }
 

@@ -37,16 +37,15 @@ export class UpstreamServiceError extends Error {
  * are returned for the caller to decide.
  */
 export async function callJson(service: ServiceEndpoint, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, timeoutMs = 10_000): Promise<JsonResponse> {
-  const response = await signedRequest(service, method, path, body === undefined ? undefined : JSON.stringify(body), AbortSignal.timeout(timeoutMs));
-  const { text } = response;
-  if (response.status >= 500) throw new UpstreamServiceError(`${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`, response.status);
+  const { status, text } = await signedRequest(service, method, path, body === undefined ? undefined : JSON.stringify(body), AbortSignal.timeout(timeoutMs));
+  if (status >= 500) throw new UpstreamServiceError(`${method} ${path} answered ${status}: ${text.slice(0, 500)}`, status);
   let parsed: unknown;
   try {
     parsed = text === '' ? undefined : JSON.parse(text);
   } catch {
-    throw new Error(`${method} ${path} answered ${response.status} with a body that is not JSON`);
+    throw new Error(`${method} ${path} answered ${status} with a body that is not JSON`);
   }
-  return { status: response.status, body: parsed };
+  return { status, body: parsed };
 }
 
 export function serviceError(response: JsonResponse): ServiceError {
