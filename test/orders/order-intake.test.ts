@@ -104,6 +104,11 @@ describe('orders consumer', () => {
       expect({ status: got.status, order: got.json.orderId, state: got.json.status }).toEqual({ status: 200, order: orderId, state: 'NEW' });
       expect(Date.now() - started).toBeLessThan(1_000);
       expect(await system.orders.get(orderId)).toBeNull();
+      // Another account neither sees nor cancels it from the stored request.
+      const other = await system.createAccount({ USD: '1000' });
+      expect((await system.request('GET', `/api/orders/${orderId}`, { apiKey: other.apiKey })).status).toBe(404);
+      const foreignCancel = await system.request('POST', `/api/orders/${orderId}/cancel`, { apiKey: other.apiKey });
+      expect({ status: foreignCancel.status, code: foreignCancel.json.error.code }).toEqual({ status: 404, code: 'ORDER_NOT_FOUND' });
       await eventually('the OrderCreated to count as a duplicate', async () =>
         system.worker!.output().includes(`"orderId":"${orderId}","outcome":"duplicate"`) ? true : undefined,
       );
