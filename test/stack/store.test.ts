@@ -69,6 +69,46 @@ describe('MongoDB-compatible store (stack)', () => {
     expect(await accounts.findOne({ _id: 'acct' })).toEqual({ _id: 'acct', available: 0, counter: 50, version: 50 });
   }, 60_000);
 
+  // The launcher answers these filters from the `_id` index (Launcher.java IdFirstH2Collection): the rest of the filter
+  // must still decide, for reads, updates, upserts and deletes, as MongoDB's does.
+  it('matches a filter of `_id` and other fields on all of its fields', async () => {
+    type Doc = { _id: string | number; accountId?: string; version?: number; published?: boolean; fills?: Record<string, string> };
+    const docs = client.db(dbName).collection<Doc>('id_and_more');
+    await docs.insertMany([
+      { _id: 'o1', accountId: 'alice', version: 3 },
+      { _id: 'o2', accountId: 'bob', version: 1 },
+      { _id: 7, published: false },
+      { _id: 'acct', version: 1, fills: { f1: 'x', f2: 'y' } },
+    ]);
+
+    expect(await docs.findOne({ _id: 'o1', accountId: 'alice' })).toEqual({ _id: 'o1', accountId: 'alice', version: 3 });
+    expect(await docs.findOne({ _id: 'o1', accountId: 'bob' })).toBeNull();
+    expect(await docs.findOne({ _id: 'nope', accountId: 'alice' })).toBeNull();
+    expect(await docs.find({ _id: 'o2', version: { $lt: 2 } }, { projection: { version: 1 } }).toArray()).toEqual([{ _id: 'o2', version: 1 }]);
+    expect(await docs.countDocuments({ _id: 7, published: false })).toBe(1);
+    expect(await docs.countDocuments({ _id: 7, published: true })).toBe(0);
+
+    // Compare-and-set: a stale version changes nothing, the current one lands once.
+    expect((await docs.updateOne({ _id: 'o1', version: 2 }, { $set: { version: 4 } })).matchedCount).toBe(0);
+    expect((await docs.updateOne({ _id: 'o1', version: 3 }, { $set: { version: 4 } })).modifiedCount).toBe(1);
+    expect((await docs.updateOne({ _id: 'o1', version: 3 }, { $set: { version: 5 } })).matchedCount).toBe(0);
+
+    // A versioned upsert (the order store's): older than stored collides on `_id` (11000) and leaves the document as it was.
+    const stale = await docs.updateOne({ _id: 'o1', version: { $lt: 2 } }, { $set: { version: 2 } }, { upsert: true }).catch((e: unknown) => e);
+    expect((stale as MongoServerError).code).toBe(11000);
+    expect((await docs.updateOne({ _id: 'o3', version: { $lt: 1 } }, { $set: { version: 1, accountId: 'carol' } }, { upsert: true })).upsertedId).toBe('o3');
+    expect(await docs.findOne({ _id: 'o1' })).toEqual({ _id: 'o1', accountId: 'alice', version: 4 });
+
+    // A field's existence in the filter (the fill archive's unset).
+    expect((await docs.updateOne({ _id: 'acct', 'fills.f3': { $exists: true } }, { $unset: { 'fills.f3': '' } })).matchedCount).toBe(0);
+    expect((await docs.updateOne({ _id: 'acct', 'fills.f1': { $exists: true } }, { $unset: { 'fills.f1': '' }, $inc: { version: 1 } })).modifiedCount).toBe(1);
+    expect(await docs.findOne({ _id: 'acct' })).toEqual({ _id: 'acct', version: 2, fills: { f2: 'y' } });
+
+    expect((await docs.deleteOne({ _id: 'o2', accountId: 'alice' })).deletedCount).toBe(0);
+    expect((await docs.deleteOne({ _id: 'o2', accountId: 'bob' })).deletedCount).toBe(1);
+    expect((await docs.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id).sort()).toEqual([7, 'acct', 'o1', 'o3'].sort());
+  });
+
   it('keeps every acknowledged write after kill -9 of the store', async () => {
     const events = client.db(dbName).collection<{ _id: number }>('events');
     for (let i = 0; i < 300; i += 1) await events.insertOne({ _id: i });
