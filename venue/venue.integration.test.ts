@@ -4,6 +4,7 @@ import { PriceFeedEventSchema, VenueReportSchema } from '../domain/venue-events'
 import { loadConfig } from '../infra/config';
 import { connectMongo } from '../infra/mongo/client';
 import { VENUE_COLLECTIONS } from '../infra/mongo/venue-store';
+import { eventually } from '../test/harness/processes';
 import { orderBody, readOurs, topicOffsets, VenueTestProcess } from '../test/harness/venue-test-process';
 
 jest.setTimeout(60_000);
@@ -140,6 +141,14 @@ describe('venue service', () => {
       const fills = await mongo.db.collection(VENUE_COLLECTIONS.fills).find({ orderId: { $in: [id('r1'), id('r2')] } }).toArray();
       expect(fills.map((f) => f._id as unknown as string).sort()).toEqual([state.json.fills[0].fillId, `${state.json.fills[0].tradeId}:${id('r2')}`].sort());
       expect(await mongo.db.collection(VENUE_COLLECTIONS.outbox).countDocuments({ published: false })).toBe(0);
+      // Published commits leave the outbox, but the newest: the next run numbers its commits after it.
+      const outbox = mongo.db.collection<{ _id: number; published: boolean }>(VENUE_COLLECTIONS.outbox);
+      const kept = await eventually('published commits to leave the outbox', async () => {
+        const docs = await outbox.find({}, { projection: { published: 1 } }).toArray();
+        return docs.length === 1 ? docs : undefined;
+      });
+      expect(kept[0]!.published).toBe(true);
+      expect(kept[0]!._id).toBeGreaterThan(10);
     } finally {
       await mongo.client.close();
     }

@@ -22,6 +22,7 @@ export interface VenueStore {
   commit(entry: VenueCommit): Promise<void>;
   /** Writes the commits' orders (by version: never backwards) and fills (by fillId: never twice). Idempotent. */
   applyProjections(entries: readonly VenueCommit[]): Promise<void>;
+  /** Marks the commits published, and forgets every published commit but the newest: the outbox holds what is unpublished, plus one. */
   markPublished(seqs: readonly number[]): Promise<void>;
   /** Commits whose reports may not have reached Kafka, oldest first. */
   unpublished(): Promise<VenueCommit[]>;
@@ -102,6 +103,9 @@ export class MongoVenueStore implements VenueStore {
   async markPublished(seqs: readonly number[]): Promise<void> {
     if (seqs.length === 0) return;
     await this.outbox.updateMany({ _id: { $in: [...seqs] } }, { $set: { published: true } });
+    // A published commit is needed no more (its projections are written, its reports are in Kafka), except the newest:
+    // the next run numbers its commits after it (lastCommitSeq). A crash before this delete leaves it to the next round.
+    await this.outbox.deleteMany({ _id: { $lt: Math.max(...seqs) }, published: true });
   }
 
   async unpublished(): Promise<VenueCommit[]> {

@@ -41,6 +41,8 @@ export class InMemoryVenueStore implements VenueStore {
       const entry = this.outbox.get(seq);
       if (entry) entry.published = true;
     }
+    const newest = Math.max(...seqs);
+    for (const [seq, entry] of this.outbox) if (seq < newest && entry.published) this.outbox.delete(seq);
   }
 
   async unpublished(): Promise<VenueCommit[]> {
