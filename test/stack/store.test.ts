@@ -71,7 +71,7 @@ describe('MongoDB-compatible store (stack)', () => {
 
   // The launcher answers these filters from the `_id` index (Launcher.java IdFirstH2Collection): the rest of the filter
   // must still decide, for reads, updates, upserts and deletes, as MongoDB's does.
-  it('matches a filter of `_id` and other fields on all of its fields', async () => {
+  it('matches a filter of `_id` (or `_id: {$in}`) and other fields on all of its fields', async () => {
     type Doc = { _id: string | number; accountId?: string; version?: number; published?: boolean; fills?: Record<string, string> };
     const docs = client.db(dbName).collection<Doc>('id_and_more');
     await docs.insertMany([
@@ -85,6 +85,9 @@ describe('MongoDB-compatible store (stack)', () => {
     expect(await docs.findOne({ _id: 'o1', accountId: 'bob' })).toBeNull();
     expect(await docs.findOne({ _id: 'nope', accountId: 'alice' })).toBeNull();
     expect(await docs.find({ _id: 'o2', version: { $lt: 2 } }, { projection: { version: 1 } }).toArray()).toEqual([{ _id: 'o2', version: 1 }]);
+    expect(await docs.find({ _id: { $in: ['o2', 'o1', 'nope', 'o1'] }, version: { $gte: 2 } }).toArray()).toEqual([{ _id: 'o1', accountId: 'alice', version: 3 }]);
+    expect((await docs.find({ _id: { $in: ['o1', 'o2'] }, accountId: { $ne: 'carol' } }, { sort: { _id: -1 } }).toArray()).map((d) => d._id)).toEqual(['o2', 'o1']);
+    expect(await docs.countDocuments({ _id: { $in: [] }, accountId: 'alice' })).toBe(0);
     expect(await docs.countDocuments({ _id: 7, published: false })).toBe(1);
     expect(await docs.countDocuments({ _id: 7, published: true })).toBe(0);
 

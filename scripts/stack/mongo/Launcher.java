@@ -13,6 +13,7 @@ import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.bson.ObjectId;
 import de.bwaldvogel.mongo.wire.message.MongoMessage;
 import io.netty.channel.Channel;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 import org.h2.mvstore.MVMap;
@@ -27,8 +28,8 @@ import org.h2.mvstore.MVMap;
  *   Node.js `mongodb` driver 7 refuses ("requires at least 9");
  * - it commits the MVStore after every command, so an acknowledged write survives kill -9
  *   (without it, a kill right after 500 acknowledged inserts kept 34 of them);
- * - a filter with an `_id` equality and more fields (`{_id, version: {$lt: v}}`, `{_id, accountId}`: every
- *   compare-and-set and versioned upsert) finds its document through the `_id` index, then checks the rest,
+ * - a filter with an `_id` equality (or `_id: {$in: [...]}`) and more fields (`{_id, version: {$lt: v}}`,
+ *   `{_id, accountId}`: every compare-and-set and versioned upsert) finds its documents through the `_id` index, then checks the rest,
  *   as MongoDB's planner does. The stock server uses an index only when the filter has exactly the index's
  *   fields, so those filters scanned the whole collection: a cost per write that grew with the collection.
  */
@@ -89,7 +90,7 @@ public final class Launcher {
     @Override
     protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit, int batchSize, Document projection) {
       Object id = query.get("_id");
-      if (query.size() > 1 && isPlainValue(id)) {
+      if (query.size() > 1 && (isPlainValue(id) || isInList(id))) {
         Document byId = new Document("_id", id);
         for (Index<Object> index : getIndexes()) {
           if (index.isUnique() && index.getKeys().size() == 1 && index.canHandle(byId)) {
@@ -103,6 +104,14 @@ public final class Launcher {
     /** A value an equality compares with (not an operator document, an array or a regular expression). */
     private static boolean isPlainValue(Object value) {
       return value instanceof String || value instanceof Number || value instanceof ObjectId || value instanceof UUID;
+    }
+
+    /** `{$in: [plain values]}`, which the `_id` index answers one value at a time. */
+    private static boolean isInList(Object value) {
+      return value instanceof Document operator
+          && operator.size() == 1
+          && operator.get("$in") instanceof Collection<?> values
+          && values.stream().allMatch(IdFirstH2Collection::isPlainValue);
     }
   }
 
