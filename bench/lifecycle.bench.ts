@@ -25,8 +25,9 @@ type OrderRow = { _id: string; orderId: string; accountId: string; status: strin
 
 const ORDERS = 300;
 const ROUNDS = 3;
-// Enough for the JVMs (Kafka, the Mongo server) to compile their hot paths: with 10, a freshly started stack measured a
-// third fewer orders per second than the same stack warm (10.6 vs 14.6/s, the Mongo server at 47 vs 18 ms per order).
+// The processes' first orders, unmeasured. On a freshly started stack the JVMs (Kafka, the Mongo server) are still
+// compiling well after these (11.8 orders/s and Mongo at 38 ms per order, against 14.6/s and 18 ms one run later):
+// compare lifecycle numbers on a stack that has run for a while.
 const WARMUP = 60;
 const CONCURRENCY = 20;
 /** Orders placed one at a time for the idle POST → ACCEPTED latency (the median of 15 moved by 20 ms from one run to the next). */

@@ -15,8 +15,9 @@
  *   answered, and the caller retries with the same orderId.
  * - The outbox relay (outbox-relay.ts) then, strictly in commit order, projects each commit into `venue_orders`
  *   (versioned replace) and `venue_fills` (unique fillId), publishes its reports to `venue-reports`, and marks
- *   it published; published commits leave the outbox but the newest, whose seq the next run continues from. Public trades and book deltas go to `price-feeds` after the commit, best effort: they are
- *   not durable, and a gap in their per-symbol sequence tells readers to take a fresh snapshot.
+ *   it published; published commits leave the outbox but the newest, whose seq the next run continues from.
+ *   Public trades and book deltas go to `price-feeds` after the commit, best effort: they are not durable, and a
+ *   gap in their per-symbol sequence tells readers to take a fresh snapshot.
  * - On start (`recover`): re-apply the projections of every unpublished commit (idempotent), rebuild each book
  *   by submitting the resting user orders again in their original time priority (`arrival`, the creating
  *   commit's sequence) with their remaining quantity, and hand the unpublished commits to the relay, which

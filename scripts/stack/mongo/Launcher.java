@@ -81,7 +81,7 @@ public final class Launcher {
     }
   }
 
-  /** Answers a filter with an `_id` equality and other fields from the `_id` index: at most one document is then matched against the whole filter. */
+  /** Answers a filter of `_id` (an equality or `$in`) and other fields from the `_id` index: only the documents it names are matched against the whole filter. */
   static final class IdFirstH2Collection extends H2Collection {
     IdFirstH2Collection(MongoDatabase db, String name, CollectionOptions options, MVMap<Object, Document> data, MVMap<String, Object> meta, CursorRegistry cursors) {
       super(db, name, options, data, meta, cursors);
