@@ -9,17 +9,19 @@ import { createLogger } from '../infra/logger';
 import { MongoFillStore } from '../infra/mongo/fill-store';
 import { MongoOrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
 import { toOrderView } from '../domain/order';
-import { fromOrderSnapshot } from '../domain/order-snapshot';
+import { applyOrderCommand } from '../domain/order-state-machine';
+import { fromOrderSnapshot, toOrderSnapshot, type OrderSnapshot } from '../domain/order-snapshot';
 import { sampleOrder } from '../test/harness/order-fixtures';
 import { TestSystem } from '../test/harness/system';
-import { createOrderActivities, ROUTE_WITH_CHECK_WITHIN_MS, type OrderStep, type StepsOutcome } from './order-activities';
+import { createOrderActivities, ROUTE_WITH_CHECK_WITHIN_MS, type OrderStep, type SettleFillInput, type StepsOutcome } from './order-activities';
 
 /**
  * The risk check step (patch 'decide-with-hold') against the real risk engine, venue, Mongo and Kafka: it records its
  * decision beside the hold, and a retry never records a second, different decision for the same version. With
- * 'check-and-route' it then sends an accepted order to the venue.
+ * 'check-and-route' it then sends an accepted order to the venue. With 'settle-and-record' the settle step records the
+ * fill, and after the last one the release and SETTLED.
  */
-describe('runSteps: the risk check records its decision (real risk engine, venue, Mongo, Kafka)', () => {
+describe('runSteps: the check and settle steps record what they decided (real risk engine, venue, Mongo, Kafka)', () => {
   let system: TestSystem;
   let publisher: KafkaEventPublisher;
   let activities: ReturnType<typeof createOrderActivities>;
@@ -121,6 +123,61 @@ describe('runSteps: the risk check records its decision (real risk engine, venue
     expect(late).toEqual({ decision: expect.objectContaining({ accepted: true }) });
     expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'ACCEPTED', updatedAt: asked });
     expect(await venue().order(order.orderId)).toBeNull();
+  });
+
+  /**
+   * An order through the check step with submit, as the workflow runs it: recorded ACCEPTED and at the venue. At 40000,
+   * above the bids the tests above leave resting at 30000.
+   */
+  async function routed(accountId: string, side: 'BUY' | 'SELL'): Promise<OrderSnapshot> {
+    const order = { ...sampleOrder(randomUUID(), { quantity: '0.1', price: '40000', side }), accountId };
+    const at = new Date().toISOString();
+    const steps: OrderStep[] = [{ record: { order: toOrderView(fromOrderSnapshot(order)), previousStatus: null } }, { check: { order, at, submit: true } }];
+    expect(await attempt(steps, 1)).toMatchObject({ decision: { accepted: true }, venue: { orderId: order.orderId } });
+    const accepted = applyOrderCommand(fromOrderSnapshot(order), { type: 'RISK_ACCEPTED', at });
+    if (!accepted.ok) throw new Error(accepted.message);
+    return toOrderSnapshot(accepted.order);
+  }
+
+  it('settle with recordFill (patch settle-and-record): a complete fill is settled, recorded FILLED, the hold released and SETTLED recorded; a retry changes nothing', async () => {
+    const buyer = await system.createAccount({ USD: '100000' });
+    const seller = await system.createAccount({ BTC: '1' });
+    await routed(seller.accountId, 'SELL');
+    const buy = await routed(buyer.accountId, 'BUY');
+    const truth = await venue().order(buy.orderId);
+    expect(truth).toMatchObject({ status: 'FILLED', fills: [expect.objectContaining({ quantity: '0.1', price: '40000' })] });
+    const fill = truth!.fills[0]!;
+    const settle: SettleFillInput = {
+      orderId: buy.orderId,
+      accountId: buyer.accountId,
+      symbol: 'BTC-USD',
+      side: 'BUY',
+      fillId: fill.fillId,
+      tradeId: fill.tradeId,
+      quantity: fill.quantity,
+      price: fill.price,
+      liquidity: fill.liquidity,
+      ...(fill.contra === undefined ? {} : { contra: fill.contra }),
+    };
+    const at = new Date().toISOString();
+    const steps: OrderStep[] = [{ settle, recordFill: { order: buy, at } }];
+
+    const first = await attempt(steps, 1);
+    expect(first.settled).toEqual({ fee: expect.stringMatching(/^[0-9.]+$/), feeAsset: 'USD' });
+    expect(first.recorded).toMatchObject({ orderId: buy.orderId, status: 'SETTLED', version: 4, filledQuantity: '0.1', averagePrice: '40000', fees: first.settled!.fee, updatedAt: at });
+    expect(await system.orders.get(buy.orderId)).toEqual(first.recorded);
+    const events = await system.orders.events(buy.orderId);
+    expect(events.map((e) => e.status)).toEqual(['NEW', 'ACCEPTED', 'FILLED', 'SETTLED']);
+    const balances = await system.accounts.getBalances(buyer.accountId);
+    // Settled and released: nothing left held.
+    expect(balances?.find((b) => b.asset === 'USD')).toMatchObject({ held: '0' });
+    expect(balances?.find((b) => b.asset === 'BTC')).toMatchObject({ total: '0.1', held: '0' });
+
+    // The answer was lost; Temporal runs the step again: the same settlement, the same records, nothing moves.
+    const again = await attempt(steps, 2);
+    expect(again).toEqual(first);
+    expect((await system.orders.events(buy.orderId)).map((e) => e.status)).toEqual(['NEW', 'ACCEPTED', 'FILLED', 'SETTLED']);
+    expect(await system.accounts.getBalances(buyer.accountId)).toEqual(balances);
   });
 
   it('with submit, a refused order never reaches the venue', async () => {

@@ -1,10 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { parseDecimal } from '../domain/decimal';
 import { isErrorCode } from '../domain/errors';
 import { applyOrderCommand, type OrderCommand } from '../domain/order-state-machine';
 import { fromOrderSnapshot, type OrderSnapshot } from '../domain/order-snapshot';
 import { orderEventId, type ExecutionReport, type FillFacts } from '../domain/events';
 import { isVenueHouseAccount, type VenueReport } from '../domain/venue-events';
 import { reportsFromVenueTruth } from '../domain/venue-reconciliation';
+import { SETTLED_REASON } from '../workflows/order-contract';
 import { toOrderView, type OrderStatus, type OrderView } from '../domain/order';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
 import type { Logger } from '../infra/logger';
@@ -210,8 +212,21 @@ export type OrderStep =
   | { reserve: OrderView }
   | { check: RiskCheckInput }
   | { submit: OrderView & { protectionPrice?: string } }
-  | { settle: SettleFillInput }
+  | { settle: SettleFillInput; recordFill?: FillRecordInput }
   | { cancel: CancelAtVenueInput };
+
+/**
+ * Patch 'settle-and-record': with `recordFill`, the settle step also records the fill's transition (the order as the
+ * workflow has it before the fill, the FILL with the settled fee at `at`), and when that fill completes the order, it
+ * releases the hold and records SETTLED at the same `at`. The workflow applies the same commands at the same time
+ * (StepsOutcome.recorded says the step did), so its order is the one recorded: per filled order one activity task
+ * and one workflow task fewer, and a partial fill needs no activity task of its own for its transition. A worker from
+ * before the patch ignores `recordFill` and answers no `recorded`: the workflow then records them itself.
+ */
+export interface FillRecordInput {
+  order: OrderSnapshot;
+  at: string;
+}
 
 /**
  * The risk check as one step (patch 'decide-with-hold'): the NEW order (its snapshot) and the time its decision
@@ -254,6 +269,8 @@ export interface StepsOutcome {
   hold?: HoldAnswer;
   venue?: VenueOrderState;
   settled?: { fee: string; feeAsset: string };
+  /** A settle step with `recordFill` (FillRecordInput): the order as it recorded it last (after the fill, or SETTLED). */
+  recorded?: OrderView;
 }
 
 /** The venue's cancel of an order, for the trader or for its GTD time (cancelAtVenue). */
@@ -309,7 +326,11 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
       if (step.check.submit === true && decision.accepted && withinRouteWindow(step.check)) outcome.venue = await submitAccepted(activities, recorded, decision.hold);
     }
     else if ('submit' in step) outcome.venue = await withSpan('OrderStep:submitToVenue', () => activities.submitToVenue(step.submit));
-    else if ('settle' in step) outcome.settled = await withSpan('OrderStep:settleFill', () => activities.settleFill(step.settle));
+    else if ('settle' in step) {
+      const settled = await withSpan('OrderStep:settleFill', () => activities.settleFill(step.settle));
+      outcome.settled = settled;
+      if (step.recordFill !== undefined) outcome.recorded = await recordFill(activities, step.settle, step.recordFill, settled);
+    }
     else await withSpan('OrderStep:cancelAtVenue', () => activities.cancelAtVenue(step.cancel));
   };
   return {
@@ -381,6 +402,41 @@ async function checkRisk(activities: StepActivities, input: RiskCheckInput, aske
   }
   if ('hold' in answer) await withSpan('OrderStep:releaseFunds', () => activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId }));
   return { decision: { accepted: false, refusal: recorded.order.rejectReason ?? recorded.reason ?? 'REJECTED' }, recorded: recorded.order };
+}
+
+/**
+ * A settled fill's transitions, as the workflow would record them (patch 'settle-and-record'): the FILL with the
+ * settled fee at `at`, then, when it completes the order, the release of what the hold kept and SETTLED at the same
+ * time. Every call is idempotent (versioned upserts, the release of a released hold), so a retry records the same.
+ */
+async function recordFill(
+  activities: Pick<StepActivities, 'recordTransition' | 'releaseFunds'>,
+  settle: SettleFillInput,
+  input: FillRecordInput,
+  settled: { fee: string; feeAsset: string },
+): Promise<OrderView> {
+  const order = fromOrderSnapshot(input.order);
+  const fillCommand: OrderCommand = {
+    type: 'FILL',
+    fillId: settle.fillId,
+    quantity: parseDecimal(settle.quantity),
+    price: parseDecimal(settle.price),
+    fee: parseDecimal(settled.fee),
+    liquidity: settle.liquidity,
+    at: input.at,
+  };
+  const filled = applyOrderCommand(order, fillCommand);
+  if (!filled.ok || !filled.changed) {
+    throw ApplicationFailure.nonRetryable(`fill ${settle.fillId} does not apply to order ${order.orderId} at ${order.status} version ${order.version}`, 'INVALID_STEPS');
+  }
+  const fill: FillFacts = { fillId: settle.fillId, tradeId: settle.tradeId, price: settle.price, quantity: settle.quantity, liquidity: settle.liquidity, fee: settled.fee, feeAsset: settled.feeAsset };
+  await withSpan('OrderStep:recordTransition', () => activities.recordTransition({ order: toOrderView(filled.order), previousStatus: order.status, fill }));
+  if (filled.order.status !== 'FILLED') return toOrderView(filled.order);
+  await withSpan('OrderStep:releaseFunds', () => activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId }));
+  const done = applyOrderCommand(filled.order, { type: 'SETTLED', at: input.at });
+  if (!done.ok || !done.changed) throw ApplicationFailure.nonRetryable(`order ${order.orderId} FILLED cannot settle`, 'INVALID_STEPS');
+  await withSpan('OrderStep:recordTransition', () => activities.recordTransition({ order: toOrderView(done.order), previousStatus: 'FILLED', reason: SETTLED_REASON }));
+  return toOrderView(done.order);
 }
 
 /**

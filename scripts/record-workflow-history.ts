@@ -42,6 +42,8 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
     await handle.result();
     return handle.fetchHistory();
   },
+  // With 'settle-and-record': each fill's settle step records its transition, the last one the release and SETTLED too.
+  'order-lifecycle-recorded-fills': (client, taskQueue) => fillsAndSettle(client, taskQueue, '00000000-0000-8000-8000-000000000015'),
   // Report 1 lost: report 2 arrives after a gap, the workflow asks the venue, applies both fills in order, settles.
   'order-lifecycle-reconcile': async (client, taskQueue, fake) => {
     const order = sampleOrder('00000000-0000-8000-8000-000000000003', { quantity: '1' });

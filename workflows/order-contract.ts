@@ -101,3 +101,6 @@ export const SideKey = defineSearchAttributeKey('Side', SearchAttributeType.KEYW
 export const OrderTypeKey = defineSearchAttributeKey('OrderType', SearchAttributeType.KEYWORD);
 
 export const ORDER_SEARCH_ATTRIBUTE_KEYS = [OrderStatusKey, SymbolKey, AccountIdKey, SideKey, OrderTypeKey] as const;
+
+/** The reason SETTLED's transition carries, whether the workflow or the settle step (patch 'settle-and-record') records it. */
+export const SETTLED_REASON = 'all fills settled';

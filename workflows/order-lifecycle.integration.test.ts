@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestWorkflowEnvironment } from '../test/harness/temporal-env';
-import { fakeOrderActivities, fillReport, sampleOrder, venueReport, withoutCheckAndRoute } from '../test/harness/order-fixtures';
+import { fakeOrderActivities, fillReport, sampleOrder, venueReport, withoutCheckAndRoute, withoutSettleAndRecord } from '../test/harness/order-fixtures';
 import { withOrderSteps, type OrderActivities } from '../activities/order-activities';
 import type { VenueOrderState } from '../infra/http/venue-client';
 import { WORKFLOW_TRACING_MODULES, workerTracing } from '../infra/telemetry/temporal-tracing';
@@ -217,7 +217,8 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, order);
       await until('the venue submit', () => fake.submitted.length === 1);
-      expect((await handle.describe()).typedSearchAttributes.get(OrderStatusKey)).toBe('ACCEPTED');
+      // The check step submits before its workflow task mirrors ACCEPTED (and visibility follows that task).
+      await until('ACCEPTED in the OrderStatus search attribute', async () => (await handle.describe()).typedSearchAttributes.get(OrderStatusKey) === 'ACCEPTED');
       await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'ACCEPTED' }));
       await handle.signal(cancelSignal, { reason: 'test' });
       await until('the cancel at the venue', () => fake.cancels.length === 1);
@@ -256,6 +257,73 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'PARTIALLY_FILLED', 'FILLED', 'SETTLED']);
     expect(fake.recorded.filter((r) => r.fill !== undefined).map((r) => r.fill!.fillId)).toEqual([`T1:${order.orderId}`, `T2:${order.orderId}`]);
     expect(fake.released).toEqual([order.orderId]); // what the hold kept beyond the fills
+  });
+
+  describe("'settle-and-record': a fill's settle step records it, and the last one the release and SETTLED", () => {
+    const twoFills = async (fake: Fake, adapt?: (activities: OrderActivities) => OrderActivities) => {
+      const order = sampleOrder(randomUUID(), { quantity: '1' });
+      return withWorker(
+        fake,
+        async (taskQueue) => {
+          const handle = await start(taskQueue, order);
+          await until('the venue submit', () => fake.submitted.length === 1);
+          await handle.signal(venueReportSignal, fillReport(order.orderId, 1, { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' }));
+          await until('PARTIALLY_FILLED', async () => (await handle.query(getOrderQuery)).status === 'PARTIALLY_FILLED');
+          await handle.signal(venueReportSignal, fillReport(order.orderId, 2, { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' }));
+          return { order, result: await handle.result(), history: await handle.fetchHistory() };
+        },
+        adapt,
+      );
+    };
+
+    it('one activity task per fill: the transitions the workflow would record, once each, the last ones at the time of the fill', async () => {
+      const fake = fakeOrderActivities();
+      const { order, result, history } = await twoFills(fake);
+      expect(result).toMatchObject({ status: 'SETTLED', version: 5, filledQuantity: '1', averagePrice: '29999.7', fees: '2' });
+      expect(activityShapes(history)).toEqual(['NEW+check+submit', 'settle', 'settle']);
+      expect(fake.recorded.map((r) => [r.order.status, r.order.version, r.previousStatus, r.reason ?? null, r.fill?.fillId ?? null])).toEqual([
+        ['NEW', 1, null, null, null],
+        ['ACCEPTED', 2, 'NEW', null, null],
+        ['PARTIALLY_FILLED', 3, 'ACCEPTED', null, `T1:${order.orderId}`],
+        ['FILLED', 4, 'PARTIALLY_FILLED', null, `T2:${order.orderId}`],
+        ['SETTLED', 5, 'FILLED', 'all fills settled', null],
+      ]);
+      expect(fake.recorded[3]!.fill).toEqual({ fillId: `T2:${order.orderId}`, tradeId: 'T2', price: '29999.5', quantity: '0.6', liquidity: 'MAKER', fee: '1', feeAsset: 'USD' });
+      // What the workflow returns is what the step recorded last.
+      expect(fake.recorded[4]!.order).toEqual(result);
+      expect(fake.recorded[3]!.order.updatedAt).toBe(result.updatedAt);
+      expect(fake.released).toEqual([order.orderId]);
+      expect(mirroredStatuses(history)).toEqual(['ACCEPTED', 'PARTIALLY_FILLED', 'SETTLED']);
+      expect(markersAndUpserts(history).patches).toEqual(['settle-and-record']);
+    });
+
+    it('records them itself when the step answers none (a worker from before the patch)', async () => {
+      const fake = fakeOrderActivities();
+      const { order, result, history } = await twoFills(fake, withoutSettleAndRecord);
+      expect(result).toMatchObject({ status: 'SETTLED', version: 5, fees: '2' });
+      // The partial fill's transition is persisted before the wait for the next report: a task of its own.
+      expect(activityShapes(history)).toEqual(['NEW+check+submit', 'settle', 'PARTIALLY_FILLED', 'settle', 'FILLED+release+SETTLED']);
+      expect(fake.recorded.map((r) => [r.order.status, r.order.version])).toEqual([
+        ['NEW', 1],
+        ['ACCEPTED', 2],
+        ['PARTIALLY_FILLED', 3],
+        ['FILLED', 4],
+        ['SETTLED', 5],
+      ]);
+      expect(fake.released).toEqual([order.orderId]);
+    });
+
+    it('a retry after the fill was recorded records the same again (idempotent by version), then releases and settles once', async () => {
+      const fake = fakeOrderActivities({ releaseFailures: 1 });
+      const { order, result } = await twoFills(fake);
+      expect(result).toMatchObject({ status: 'SETTLED', version: 5 });
+      const filled = fake.recorded.filter((r) => r.order.status === 'FILLED');
+      expect(filled).toHaveLength(2);
+      expect(filled[1]).toEqual(filled[0]);
+      expect(fake.recorded.filter((r) => r.order.status === 'SETTLED').map((r) => r.order)).toEqual([result]);
+      expect(fake.settled).toEqual([`T1:${order.orderId}`, `T2:${order.orderId}`, `T2:${order.orderId}`]);
+      expect(fake.released).toEqual([order.orderId]);
+    });
   });
 
   it('refuses an overfill and records it, leaving the order as it was', async () => {
@@ -701,6 +769,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       'order-lifecycle-fills.history.bin', // before reconciliation: no 'reconcile-with-venue' marker
       'order-lifecycle-gtd-expiry.history.bin',
       'order-lifecycle-reconcile.history.bin',
+      'order-lifecycle-recorded-fills.history.bin', // 'settle-and-record': a fill's settle step records it (and SETTLED after the last)
       'order-lifecycle-routed-cancel-at-venue.history.bin', // 'check-and-route': the check step sends the accepted order to the venue
       'order-lifecycle-routed-fills.history.bin',
       'order-lifecycle-routed-rejected.history.bin',
@@ -742,6 +811,13 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(markers('order-lifecycle-decided-fills.history.bin').patches).toEqual(['batched-steps', 'decide-with-hold', 'route-to-venue', 'reconcile-with-venue']);
     expect(markers('order-lifecycle-routed-fills.history.bin')).toEqual({ patches: ['check-and-route'], upserts: ['TemporalChangeVersion', 'OrderStatus', 'OrderStatus', 'OrderStatus'] });
     expect(shape('order-lifecycle-routed-rejected.history.bin').activities).toEqual(['NEW+check+submit']);
+    // 'settle-and-record': each fill's settle step records it, the last one the release and SETTLED too: one activity
+    // task and one workflow task fewer than 'check-and-route', still one marker and the same upserts.
+    const recorded = shape('order-lifecycle-recorded-fills.history.bin');
+    expect(recorded.activities).toEqual(['NEW+check+submit', 'settle', 'settle']);
+    expect(recorded.mirrored).toEqual(['ACCEPTED', 'PARTIALLY_FILLED', 'SETTLED']);
+    expect(recorded.workflowTasks).toBe(routed.workflowTasks - 1);
+    expect(markers('order-lifecycle-recorded-fills.history.bin')).toEqual({ patches: ['settle-and-record'], upserts: ['TemporalChangeVersion', 'OrderStatus', 'OrderStatus', 'OrderStatus'] });
   });
 
   it.each(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')))('replays the recorded history %s deterministically', async (file) => {

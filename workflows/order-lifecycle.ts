@@ -25,6 +25,7 @@ import {
   getOrderQuery,
   OrderStatusKey,
   reconcileSignal,
+  SETTLED_REASON,
   venueReportSignal,
   type LifecycleProgress,
   type OrderLifecycleInput,
@@ -59,8 +60,8 @@ const activities = proxyActivities<OrderActivities>({
  * Every transition goes through the pure state machine, then is persisted, published and mirrored into
  * search attributes. A run that continued as new starts at the venue, where the last one stopped.
  *
- * Five `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each);
- * a new run asks for one, 'check-and-route', at its start, which stands for every behaviour before it too (each
+ * Six `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each);
+ * a new run asks for one, 'settle-and-record', at its start, which stands for every behaviour before it too (each
  * marker comes with an upsert of the TemporalChangeVersion search attribute, a write to the visibility store):
  * - 'route-to-venue': orders accepted before venue routing existed rest until cancelled (restUntilCancelled);
  * - 'reconcile-with-venue': orders routed before reconciliation existed apply reports as they arrive and never
@@ -71,7 +72,10 @@ const activities = proxyActivities<OrderActivities>({
  *   submit; since, the check step records it beside the hold (activities/order-activities.ts checkRisk);
  * - 'check-and-route': orders started before it send the accepted order to the venue in an activity task of its own
  *   (routeToVenue) and ask for the markers above; since, the check step sends it, once ACCEPTED is recorded
- *   (OrderRun.routesWithCheck).
+ *   (OrderRun.routesWithCheck);
+ * - 'settle-and-record': orders started before it record a fill's transition in the workflow after its settlement,
+ *   and the release and SETTLED in an activity task of their own; since, the settle step records them
+ *   (OrderRun.recordsWithSettlement), and the workflow applies what it recorded.
  * They stay while their recorded histories stand for orders that may still run.
  */
 export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderView> {
@@ -136,6 +140,11 @@ interface OrderRun {
    * and the run has every behaviour of the patches before it without asking for their markers.
    */
   routesWithCheck: boolean;
+  /**
+   * Patch 'settle-and-record', asked once at the run's start: a fill's settle step records the fill's transition too,
+   * and when it completes the order, the release and SETTLED (activities FillRecordInput).
+   */
+  recordsWithSettlement: boolean;
 }
 
 /** How the order waits for the venue in this run. */
@@ -161,7 +170,9 @@ function begin(input: OrderLifecycleInput): OrderRun {
   const order = fromOrderSnapshot(snapshot.output);
   const progress = input.progress ?? initialProgress();
   // The first command of a new run; a run from before it replays with the markers it recorded (asked below and later).
-  const current = patched('check-and-route');
+  // One marker per run: the newest stands for every behaviour before it.
+  const recordsWithSettlement = patched('settle-and-record');
+  const current = recordsWithSettlement || patched('check-and-route');
   const run: OrderRun = {
     order,
     cancelRequested: order.cancelRequested || progress.cancelRequested === true,
@@ -173,6 +184,7 @@ function begin(input: OrderLifecycleInput): OrderRun {
     batch: current || patched('batched-steps') ? [] : undefined,
     statusToMirror: undefined,
     routesWithCheck: current,
+    recordsWithSettlement,
   };
   setHandler(cancelSignal, (request) => {
     // The first cancel decides who cancelled; a payload from before `cancelledBy` existed (or `{}`) is the trader's.
@@ -385,23 +397,28 @@ async function applyFill(run: OrderRun, at: string, fill: FillReport): Promise<v
     ...(fill.contra === undefined ? {} : { contra: fill.contra }),
   };
   // Batched: the settlement goes with the steps before it (the last fill's transition, when it came while that was pending).
-  const settled = run.batch === undefined ? await activities.settleFill(input) : (await activities.runSteps({ steps: takeBatch(run, { settle: input }) })).settled;
+  // With 'settle-and-record' the step records the fill at `filledAt` too, and SETTLED when the fill completes the order.
+  const filledAt = now();
+  const { settled, recorded } =
+    run.batch === undefined
+      ? { settled: await activities.settleFill(input), recorded: undefined }
+      : await activities.runSteps({ steps: takeBatch(run, { settle: input, ...(run.recordsWithSettlement ? { recordFill: { order: toOrderSnapshot(order), at: filledAt } } : {}) }) });
   if (settled === undefined) throw ApplicationFailure.nonRetryable('the batch with the settle step answered no settlement', 'INVALID_STEPS');
-  await apply(run, { ...command, fee: parseDecimal(settled.fee), at: now() }, undefined, {
-    fillId: fill.fillId,
-    tradeId: fill.tradeId,
-    price: fill.price,
-    quantity: fill.quantity,
-    liquidity: fill.liquidity,
-    fee: settled.fee,
-    feeAsset: settled.feeAsset,
-  });
+  const facts: FillFacts = { fillId: fill.fillId, tradeId: fill.tradeId, price: fill.price, quantity: fill.quantity, liquidity: fill.liquidity, fee: settled.fee, feeAsset: settled.feeAsset };
+  // Without the patch (or from a worker before it, which answers no `recorded`), the fill's time is this task's.
+  await apply(run, { ...command, fee: parseDecimal(settled.fee), at: recorded === undefined ? now() : filledAt }, undefined, facts, recorded !== undefined);
+  if (recorded === undefined) return;
+  if (recorded.status === 'SETTLED') await apply(run, { type: 'SETTLED', at: filledAt }, SETTLED_REASON, undefined, true);
+  if (recorded.version !== run.order.version || recorded.status !== run.order.status) {
+    // The step applied the same commands to the same order: a difference is a bug, which fails this workflow task (retried after a fix).
+    throw new Error(`order ${order.orderId}: the settle step recorded ${recorded.status} version ${recorded.version}, the workflow has ${run.order.status} version ${run.order.version}`);
+  }
 }
 
 /** Settle: every fill was settled as it arrived; what the hold kept beyond the fills goes back, and the order is SETTLED. */
 async function settle(run: OrderRun): Promise<void> {
   await release(run);
-  await apply(run, { type: 'SETTLED', at: now() }, 'all fills settled');
+  await apply(run, { type: 'SETTLED', at: now() }, SETTLED_REASON);
 }
 
 /**

@@ -72,6 +72,8 @@ export function fakeOrderActivities(
     decisionCrashes?: number;
     /** reserveFunds answers only once this settles: a test signals the workflow while the check runs. */
     holdGate?: Promise<unknown>;
+    /** releaseFunds fails this many times (transient) before it releases. */
+    releaseFailures?: number;
   } = {},
 ) {
   /** What the venue would answer about an order when the workflow reconciles (set by a test); unknown otherwise. */
@@ -87,6 +89,7 @@ export function fakeOrderActivities(
   let failuresLeft = options.transientFailures ?? 0;
   let refusalsLeft = options.refusalsBeforeHold ?? 0;
   let decisionCrashesLeft = options.decisionCrashes ?? 0;
+  let releaseFailuresLeft = options.releaseFailures ?? 0;
   const venueState = (order: OrderView): VenueOrderState => ({
     orderId: order.orderId,
     accountId: order.accountId,
@@ -129,6 +132,10 @@ export function fakeOrderActivities(
       return { asset: 'USD', amount: order.quantity, ...(options.protectionPrice === undefined ? {} : { protectionPrice: options.protectionPrice }) };
     },
     async releaseFunds({ orderId }) {
+      if (releaseFailuresLeft > 0) {
+        releaseFailuresLeft -= 1;
+        throw new Error('risk engine unavailable (transient)');
+      }
       released.push(orderId);
     },
     async settleFill(input) {
@@ -158,4 +165,9 @@ export function fakeOrderActivities(
 /** runSteps as a worker from before 'check-and-route' runs it: the check step's submit flag is unknown to it. */
 export function withoutCheckAndRoute(activities: OrderActivities): OrderActivities {
   return { ...activities, runSteps: ({ steps }) => activities.runSteps({ steps: steps.map((step) => ('check' in step ? { check: { order: step.check.order, at: step.check.at } } : step)) }) };
+}
+
+/** runSteps as a worker from before 'settle-and-record' runs it: a settle step's recordFill is unknown to it. */
+export function withoutSettleAndRecord(activities: OrderActivities): OrderActivities {
+  return { ...activities, runSteps: ({ steps }) => activities.runSteps({ steps: steps.map((step) => ('settle' in step ? { settle: step.settle } : step)) }) };
 }
