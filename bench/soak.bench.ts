@@ -2,7 +2,8 @@
 // the real system (API, worker, risk engine, venue and market data as processes, on loopback), for SOAK_MINUTES
 // (default 30). Per window of SOAK_WINDOW_SECONDS (default 300): POST → ACCEPTED latency (p50, p99: until the order's
 // record in Mongo is past NEW, checked every POLL_MS), every process's RSS (VmRSS from /proc/<pid>/status, sampled every
-// RSS_SAMPLE_MS: the window's median and highest) and the venue's engine state (its /metrics gauges). Memory should stay
+// RSS_SAMPLE_MS: the window's median and highest), its heap floor (the lowest `nodejs_heap_size_used_bytes` of its
+// /metrics sampled as often) and the venue's engine state (its /metrics gauges). Memory should stay
 // flat; whatever grows needs a bound.
 // Not in the default set of `npm run bench` (it runs for half an hour): npm run bench -- soak
 import { COLLECTIONS } from '../infra/mongo/client';
@@ -100,14 +101,26 @@ export async function runSoakBench(options: SoakOptions = soakOptionsFromEnv()):
     const seller = await system.createAccount({ USD: '0', BTC: '1000000' });
     await system.startAll();
     await marketData.start('ready');
-    const processes: Array<[string, SystemProcess]> = [
-      ['api', system.api!],
-      ['worker', system.worker!],
-      ['risk', system.risk!],
-      ['venue', system.venue!],
-      ['market-data', marketData.proc!],
+    const processes: Array<[string, SystemProcess, string]> = [
+      ['api', system.api!, system.baseUrl],
+      ['worker', system.worker!, `http://127.0.0.1:${system.env.WORKER_PORT}`],
+      ['risk', system.risk!, system.env.RISK_URL!],
+      ['venue', system.venue!, system.venueUrl],
+      ['market-data', marketData.proc!, marketData.baseUrl],
     ];
     const rssAll = () => processes.map(([, proc]) => rssMb(proc.pid));
+    // The V8 heap in use (prom-client's default gauge on each /metrics); a window's lowest sample is about its heap
+    // after a collection, which a leak raises and the heap's spaces sizing to the load do not. NaN: not readable.
+    const heapAll = () =>
+      Promise.all(
+        processes.map(async ([, , url]) => {
+          try {
+            return metricSum(await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2_000) })).text(), 'nodejs_heap_size_used_bytes') / 1024 / 1024;
+          } catch {
+            return Number.NaN;
+          }
+        }),
+      );
 
     // One poller for every order in flight: the orders collection, the record GET /api/orders/:id answers from.
     // (A client polling GET per order would also ask the workflow, by a Temporal query, while the record is not
@@ -167,10 +180,15 @@ export async function runSoakBench(options: SoakOptions = soakOptionsFromEnv()):
     const totalMs = options.minutes * 60_000;
     const windowCount = Math.ceil(totalMs / windowMs);
     const t0 = performance.now();
-    const windows: Array<{ window: Window; seconds: number; rss: Array<{ median: number; max: number }>; state: EngineState }> = [];
+    const windows: Array<{ window: Window; seconds: number; rss: Array<{ median: number; max: number }>; heapFloor: number[]; state: EngineState }> = [];
     let rssSamples: number[][] = processes.map(() => []);
+    let heapSamples: number[][] = processes.map(() => []);
     const sampleRss = () => rssAll().forEach((mb, i) => rssSamples[i]!.push(mb));
-    const sampler = setInterval(sampleRss, RSS_SAMPLE_MS);
+    const sampleHeap = () => void heapAll().then((mbs) => mbs.forEach((mb, i) => Number.isFinite(mb) && heapSamples[i]!.push(mb)));
+    const sampler = setInterval(() => {
+      sampleRss();
+      sampleHeap();
+    }, RSS_SAMPLE_MS);
     sampler.unref();
     const placing: Array<Promise<void>> = [];
     let n = 0;
@@ -189,20 +207,22 @@ export async function runSoakBench(options: SoakOptions = soakOptionsFromEnv()):
       // goes on filling in the window's latencies.
       sampleRss();
       const rss = rssSamples.map((samples) => ({ median: percentile(samples, 0.5), max: Math.max(...samples) }));
+      const heapFloor = heapSamples.map((samples) => (samples.length === 0 ? Number.NaN : Math.min(...samples)));
       rssSamples = processes.map(() => []);
-      windows.push({ window, seconds: (to - from) / 1000, rss, state: await engineState(system.venueUrl) });
+      heapSamples = processes.map(() => []);
+      windows.push({ window, seconds: (to - from) / 1000, rss, heapFloor, state: await engineState(system.venueUrl) });
     }
     clearInterval(sampler);
     await Promise.all(placing);
     polling = false;
     await poller;
-    for (const [w, { window, seconds, rss, state }] of windows.entries()) {
+    for (const [w, { window, seconds, rss, heapFloor, state }] of windows.entries()) {
       const lost = [window.failed > 0 ? `${window.failed} failed` : '', window.late > 0 ? `${window.late} not past NEW in ${ACCEPT_TIMEOUT_MS / 1000} s` : ''].filter(Boolean);
       rows.push({
         window: `${w + 1} (${round(seconds)} s)`,
         orders: `${window.placed}${lost.length > 0 ? ` (${lost.join(', ')})` : ''}`,
         'POST→ACCEPTED p50 / p99 ms': `${round(percentile(window.latencies, 0.5))} / ${round(percentile(window.latencies, 0.99))}`,
-        ...Object.fromEntries(processes.map(([name], i) => [`${name} RSS MB`, `${round(rss[i]!.median, 1)} / ${round(rss[i]!.max, 1)}`])),
+        ...Object.fromEntries(processes.map(([name], i) => [`${name} RSS MB`, `${round(rss[i]!.median, 1)} / ${round(rss[i]!.max, 1)} (heap ${round(heapFloor[i]!, 1)})`])),
         'engine orders / resting / levels': `${state.engineOrders} / ${state.resting} / ${state.levels}`,
         'venue known orders': state.known,
       });
@@ -220,6 +240,16 @@ export async function runSoakBench(options: SoakOptions = soakOptionsFromEnv()):
       ...Object.fromEntries(processes.map(([name], i) => [`${name} RSS MB`, `${growth[i]! >= 0 ? '+' : ''}${round(growth[i]! * 100, 1)}%`])),
       'engine orders / resting / levels': '',
       'venue known orders': `target: every process <= +${FLAT_GROWTH * 100}%: ${verdict(flat)}`,
+    });
+    // Not judged: what tells a leak (its floor rises) from RSS that follows the heap's sizing.
+    const heapGrowth = processes.map((_, i) => (windows.at(-1)!.heapFloor[i]! - windows[from]!.heapFloor[i]!) / windows[from]!.heapFloor[i]!);
+    rows.push({
+      window: `heap floor growth (lowest heap-in-use sample of the window), window ${from + 1} → ${windows.length}`,
+      orders: '',
+      'POST→ACCEPTED p50 / p99 ms': '',
+      ...Object.fromEntries(processes.map(([name], i) => [`${name} RSS MB`, Number.isFinite(heapGrowth[i]!) ? `${heapGrowth[i]! >= 0 ? '+' : ''}${round(heapGrowth[i]! * 100, 1)}%` : 'n/a'])),
+      'engine orders / resting / levels': '',
+      'venue known orders': '',
     });
     return {
       name: `soak: ${options.ordersPerSecond} orders/s that fill, ${options.minutes} min in windows of ${options.windowSeconds} s (real processes, loopback; latency = POST until its record in Mongo is past NEW, checked every ${POLL_MS} ms)`,
