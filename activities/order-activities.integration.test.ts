@@ -146,19 +146,9 @@ describe('runSteps: the check and settle steps record what they decided (real ri
     const buy = await routed(buyer.accountId, 'BUY');
     const truth = await venue().order(buy.orderId);
     expect(truth).toMatchObject({ status: 'FILLED', fills: [expect.objectContaining({ quantity: '0.1', price: '40000' })] });
-    const fill = truth!.fills[0]!;
-    const settle: SettleFillInput = {
-      orderId: buy.orderId,
-      accountId: buyer.accountId,
-      symbol: 'BTC-USD',
-      side: 'BUY',
-      fillId: fill.fillId,
-      tradeId: fill.tradeId,
-      quantity: fill.quantity,
-      price: fill.price,
-      liquidity: fill.liquidity,
-      ...(fill.contra === undefined ? {} : { contra: fill.contra }),
-    };
+    // The venue's fill, as the workflow hands it to the settle step.
+    const { fillId, tradeId, quantity, price, liquidity, contra } = truth!.fills[0]!;
+    const settle: SettleFillInput = { orderId: buy.orderId, accountId: buyer.accountId, symbol: 'BTC-USD', side: 'BUY', fillId, tradeId, quantity, price, liquidity, ...(contra === undefined ? {} : { contra }) };
     const at = new Date().toISOString();
     const steps: OrderStep[] = [{ settle, recordFill: { order: buy, at } }];
 
