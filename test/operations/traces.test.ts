@@ -71,7 +71,9 @@ describe('traces: one trace per order across api, Kafka, the workflow, risk and 
         const found = spansOf(takerTrace.traceId);
         const services = new Set(found.map((s) => s.serviceName));
         const complete = ['crypto-oms-api', 'crypto-oms-worker', 'crypto-oms-risk', 'crypto-oms-venue'].every((s) => services.has(s));
-        return complete && found.some((s) => s.name === 'RunWorkflow:orderLifecycle') && found.some((s) => s.name.endsWith('venue-reports process')) ? found : undefined;
+        // The settlement's span too: the workflow may end within the risk engine's next batch of spans after it.
+        const settled = found.some((s) => s.serviceName === 'crypto-oms-risk' && s.name === 'POST /risk/orders/:orderId/fills');
+        return complete && settled && found.some((s) => s.name === 'RunWorkflow:orderLifecycle') && found.some((s) => s.name.endsWith('venue-reports process')) ? found : undefined;
       },
       60_000,
       250,
