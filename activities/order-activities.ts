@@ -1,12 +1,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { parseDecimal } from '../domain/decimal';
 import { isErrorCode } from '../domain/errors';
 import { applyOrderCommand, type OrderCommand } from '../domain/order-state-machine';
 import { fromOrderSnapshot, type OrderSnapshot } from '../domain/order-snapshot';
 import { orderEventId, type ExecutionReport, type FillFacts } from '../domain/events';
 import { isVenueHouseAccount, type VenueReport } from '../domain/venue-events';
 import { reportsFromVenueTruth } from '../domain/venue-reconciliation';
-import { SETTLED_REASON } from '../workflows/order-contract';
+import { SETTLED_REASON, settledFill } from '../workflows/order-contract';
 import { toOrderView, type OrderStatus, type OrderView } from '../domain/order';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
 import type { Logger } from '../infra/logger';
@@ -416,20 +415,11 @@ async function recordFill(
   settled: { fee: string; feeAsset: string },
 ): Promise<OrderView> {
   const order = fromOrderSnapshot(input.order);
-  const fillCommand: OrderCommand = {
-    type: 'FILL',
-    fillId: settle.fillId,
-    quantity: parseDecimal(settle.quantity),
-    price: parseDecimal(settle.price),
-    fee: parseDecimal(settled.fee),
-    liquidity: settle.liquidity,
-    at: input.at,
-  };
-  const filled = applyOrderCommand(order, fillCommand);
+  const { command, facts: fill } = settledFill(settle, settled, input.at);
+  const filled = applyOrderCommand(order, command);
   if (!filled.ok || !filled.changed) {
     throw ApplicationFailure.nonRetryable(`fill ${settle.fillId} does not apply to order ${order.orderId} at ${order.status} version ${order.version}`, 'INVALID_STEPS');
   }
-  const fill: FillFacts = { fillId: settle.fillId, tradeId: settle.tradeId, price: settle.price, quantity: settle.quantity, liquidity: settle.liquidity, fee: settled.fee, feeAsset: settled.feeAsset };
   await withSpan('OrderStep:recordTransition', () => activities.recordTransition({ order: toOrderView(filled.order), previousStatus: order.status, fill }));
   if (filled.order.status !== 'FILLED') return toOrderView(filled.order);
   await withSpan('OrderStep:releaseFunds', () => activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId }));

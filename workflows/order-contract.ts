@@ -1,6 +1,9 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { parseDecimal } from '../domain/decimal';
+import type { FillFacts } from '../domain/events';
 import type { CancelReason, OrderView } from '../domain/order';
+import type { FillCommand } from '../domain/order-state-machine';
 import type { OrderSnapshot } from '../domain/order-snapshot';
 import type { VenueReport } from '../domain/venue-events';
 
@@ -104,3 +107,19 @@ export const ORDER_SEARCH_ATTRIBUTE_KEYS = [OrderStatusKey, SymbolKey, AccountId
 
 /** The reason SETTLED's transition carries, whether the workflow or the settle step (patch 'settle-and-record') records it. */
 export const SETTLED_REASON = 'all fills settled';
+
+/**
+ * A settled fill as its transition carries it: the FILL command at `at` with the settled fee, and the fill's facts.
+ * One function for the workflow and the settle step (patch 'settle-and-record'), so both apply and record the same.
+ */
+export function settledFill(
+  fill: Pick<FillFacts, 'fillId' | 'tradeId' | 'price' | 'quantity' | 'liquidity'>,
+  settled: { fee: string; feeAsset: string },
+  at: string,
+): { command: FillCommand; facts: FillFacts } {
+  const { fillId, tradeId, price, quantity, liquidity } = fill;
+  return {
+    command: { type: 'FILL', fillId, quantity: parseDecimal(quantity), price: parseDecimal(price), fee: parseDecimal(settled.fee), liquidity, at },
+    facts: { fillId, tradeId, price, quantity, liquidity, fee: settled.fee, feeAsset: settled.feeAsset },
+  };
+}

@@ -13,7 +13,6 @@ import {
 } from '@temporalio/workflow';
 import * as v from 'valibot';
 import type { OrderActivities, OrderStep, RecordTransitionInput, SettleFillInput } from '../activities/order-activities';
-import { parseDecimal } from '../domain/decimal';
 import { isErrorCode } from '../domain/errors';
 import { OrderSnapshotSchema, type FillFacts } from '../domain/events';
 import { CANCEL_REASONS, isTerminal, parseIsoTimestamp, toOrderView, type CancelReason, type Order, type OrderView } from '../domain/order';
@@ -26,6 +25,7 @@ import {
   OrderStatusKey,
   reconcileSignal,
   SETTLED_REASON,
+  settledFill,
   venueReportSignal,
   type LifecycleProgress,
   type OrderLifecycleInput,
@@ -404,9 +404,9 @@ async function applyFill(run: OrderRun, at: string, fill: FillReport): Promise<v
       ? { settled: await activities.settleFill(input), recorded: undefined }
       : await activities.runSteps({ steps: takeBatch(run, { settle: input, ...(run.recordsWithSettlement ? { recordFill: { order: toOrderSnapshot(order), at: filledAt } } : {}) }) });
   if (settled === undefined) throw ApplicationFailure.nonRetryable('the batch with the settle step answered no settlement', 'INVALID_STEPS');
-  const facts: FillFacts = { fillId: fill.fillId, tradeId: fill.tradeId, price: fill.price, quantity: fill.quantity, liquidity: fill.liquidity, fee: settled.fee, feeAsset: settled.feeAsset };
   // Without the patch (or from a worker before it, which answers no `recorded`), the fill's time is this task's.
-  await apply(run, { ...command, fee: parseDecimal(settled.fee), at: recorded === undefined ? now() : filledAt }, undefined, facts, recorded !== undefined);
+  const filled = settledFill(fill, settled, recorded === undefined ? now() : filledAt);
+  await apply(run, filled.command, undefined, filled.facts, recorded !== undefined);
   if (recorded === undefined) return;
   if (recorded.status === 'SETTLED') await apply(run, { type: 'SETTLED', at: filledAt }, SETTLED_REASON, undefined, true);
   if (recorded.version !== run.order.version || recorded.status !== run.order.status) {
