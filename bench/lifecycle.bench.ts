@@ -287,6 +287,14 @@ async function orderSide(system: TestSystem, orderIds: string[]): Promise<Side &
   };
 }
 
+/** The risk engine's lost compare-and-sets so far, from its /metrics. */
+async function casConflicts(system: TestSystem): Promise<number> {
+  const text = await (await fetch(`${system.env.RISK_URL}/metrics`)).text();
+  const match = /^oms_account_cas_conflicts_total(?:\{[^}]*\})? (\S+)$/m.exec(text);
+  if (match === null) throw new Error('the risk engine exports no oms_account_cas_conflicts_total');
+  return Number(match[1]);
+}
+
 /** Runs `use` with bare workflows served by a worker in this process; returns once every one of them completed. */
 async function withBareWorkflows<T>(system: TestSystem, use: (bare: Side) => Promise<T>): Promise<T> {
   const taskQueue = `bench-bare-${randomUUID().slice(0, 8)}`;
@@ -372,13 +380,16 @@ export async function runLifecycleBench(): Promise<BenchResult> {
       const idle = await idleAcceptLatencies(system, orderPath, IDLE_ORDERS, orderIds);
       // Alternating rounds, so that drift in the machine's load hits both sides alike.
       const measured: Array<{ orders: Round; bare: Round }> = [];
+      let conflicts = 0;
       for (let i = 0; i < ROUNDS; i += 1) {
         orderPath.accepted.start();
+        const conflictsBefore = await casConflicts(system);
         const ordersRound = await timedRound(orderPath, ORDERS / ROUNDS, cpu.orders);
+        conflicts += (await casConflicts(system)) - conflictsBefore;
         await orderPath.accepted.stop();
         measured.push({ orders: ordersRound, bare: await timedRound(barePath, ORDERS / ROUNDS, cpu.bare) });
       }
-      return { measured, idle, loaded: orderPath.accepted.latenciesMs, tasks: { orders: await costOf(orderPath.last()), bare: await costOf(barePath.last()) } };
+      return { measured, idle, conflicts, loaded: orderPath.accepted.latenciesMs, tasks: { orders: await costOf(orderPath.last()), bare: await costOf(barePath.last()) } };
     });
 
     const sum = (rs: readonly Round[]): Round => ({
@@ -436,6 +447,12 @@ export async function runLifecycleBench(): Promise<BenchResult> {
         [ORDERS_COLUMN]: cpuText(cpu.orders.totals(), orders.completed),
         [BARE_COLUMN]: cpuText(cpu.bare.totals(), bare.completed),
         'orders/bare': percentOf(cpuTotal(cpu.orders.totals()), cpuTotal(cpu.bare.totals())),
+      },
+      {
+        measure: "risk engine: account compare-and-sets that lost a race and were decided again, per order (oms_account_cas_conflicts_total)",
+        [ORDERS_COLUMN]: round(rounds.conflicts / orders.completed, 2),
+        [BARE_COLUMN]: '',
+        'orders/bare': '',
       },
       {
         measure: `POST → ACCEPTED idle, ms: ${IDLE_ORDERS} orders one at a time (each SELL+BUY pair settled before the next), GET polled every 5 ms: p50 (min-max); target p50 ≤ ${IDLE_P50_TARGET_MS} ms`,

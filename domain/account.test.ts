@@ -1,4 +1,4 @@
-import { balanceOf, checkFeeRates, checkOpeningBalance, checkRiskLimitOverrides, toAssetBalance } from './account';
+import { applyChanges, balanceOf, checkFeeRates, checkOpeningBalance, checkRiskLimitOverrides, mergeChanges, toAssetBalance, type Account, type AccountChanges } from './account';
 import { parseDecimal } from './decimal';
 
 const d = parseDecimal;
@@ -35,5 +35,45 @@ describe('account rules', () => {
     expect(() => checkRiskLimitOverrides({ maxPositionBySymbol: { 'ETH-USD': 0n } })).toThrow(
       expect.objectContaining({ code: 'VALIDATION_FAILED', details: { 'maxPositionBySymbol.ETH-USD': '0' } }),
     );
+  });
+});
+
+describe('account changes', () => {
+  const account: Account = {
+    accountId: 'a-1',
+    name: 'A',
+    version: 7,
+    balances: { USD: { total: d('100'), held: d('10') }, BTC: { total: d('1'), held: 0n } },
+    holds: { 'o-1': { asset: 'USD', amount: d('10') } },
+    fills: {},
+    pendingFees: { 'f-0': { seq: 1, asset: 'USD', amount: d('0.1') } },
+    feeSeq: 1,
+    feeCursors: {},
+    positions: {},
+  };
+  const hold: AccountChanges = { balances: { USD: { total: d('100'), held: d('30') } }, holds: { 'o-2': { asset: 'USD', amount: d('20') } } };
+  const release: AccountChanges = { balances: { USD: { total: d('100'), held: d('20') } }, holds: { 'o-1': null } };
+  const fee: AccountChanges = { pendingFees: { 'f-1': { seq: 2, asset: 'USD', amount: d('0.2') }, 'f-0': null }, feeSeq: 2, feeCursors: { t: 3 } };
+
+  it('applies a change as the store writes it: listed keys set, null entries removed, the rest untouched', () => {
+    const after = applyChanges(account, release);
+    expect(after.balances).toEqual({ USD: { total: d('100'), held: d('20') }, BTC: { total: d('1'), held: 0n } });
+    expect(after.holds).toEqual({});
+    expect(after.pendingFees).toBe(account.pendingFees);
+    expect(account.holds).toEqual({ 'o-1': { asset: 'USD', amount: d('10') } });
+    expect(applyChanges(account, fee)).toMatchObject({ feeSeq: 2, feeCursors: { t: 3 }, pendingFees: { 'f-1': { seq: 2 } }, version: 7 });
+  });
+
+  it('merges changes so that one write does what writing each in turn does, the later entry winning per key', () => {
+    const inTurn = [hold, release, fee].reduce(applyChanges, account);
+    const merged = [hold, release, fee].reduce(mergeChanges, {});
+    expect(applyChanges(account, merged)).toEqual(inTurn);
+    expect(merged.balances).toEqual({ USD: { total: d('100'), held: d('20') } });
+    expect(merged.holds).toEqual({ 'o-2': { asset: 'USD', amount: d('20') }, 'o-1': null });
+    // A key removed and then set again is set; set and then removed is removed.
+    const again = mergeChanges(release, { holds: { 'o-1': { asset: 'USD', amount: d('5') } } });
+    expect(again.holds).toEqual({ 'o-1': { asset: 'USD', amount: d('5') } });
+    expect(mergeChanges(hold, { holds: { 'o-2': null } }).holds).toEqual({ 'o-2': null });
+    expect(hold.holds).toEqual({ 'o-2': { asset: 'USD', amount: d('20') } });
   });
 });

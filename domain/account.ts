@@ -149,6 +149,45 @@ export interface AccountDecision<R> {
   changes?: AccountChanges;
 }
 
+/** A keyed field of the account: an entry set to null is removed. */
+function withEntries<T>(current: Readonly<Record<string, T>>, entries: Readonly<Record<string, T | null>> | undefined): Readonly<Record<string, T>> {
+  if (entries === undefined) return current;
+  const next: Record<string, T> = { ...current };
+  for (const [key, value] of Object.entries(entries)) {
+    if (value === null) delete next[key];
+    else next[key] = value;
+  }
+  return next;
+}
+
+/** The account as it is once `changes` are written (what the store's update does to the document). Pure. */
+export function applyChanges(account: Account, changes: AccountChanges): Account {
+  return {
+    ...account,
+    balances: withEntries(account.balances, changes.balances),
+    holds: withEntries(account.holds, changes.holds),
+    fills: withEntries(account.fills, changes.fills),
+    pendingFees: withEntries(account.pendingFees, changes.pendingFees),
+    feeCursors: withEntries(account.feeCursors, changes.feeCursors),
+    positions: withEntries(account.positions, changes.positions),
+    ...(changes.feeSeq === undefined ? {} : { feeSeq: changes.feeSeq }),
+  };
+}
+
+/**
+ * `first` then `second` as one change: per key the later entry wins (a removal included), so that writing the
+ * result does to an account what writing both in turn does. Pure.
+ */
+export function mergeChanges(first: AccountChanges, second: AccountChanges): AccountChanges {
+  const merged: AccountChanges = { ...first };
+  for (const field of ['balances', 'holds', 'fills', 'pendingFees', 'feeCursors', 'positions'] as const) {
+    const later = second[field];
+    if (later !== undefined) (merged as Record<string, unknown>)[field] = { ...(first[field] ?? {}), ...later };
+  }
+  if (second.feeSeq !== undefined) merged.feeSeq = second.feeSeq;
+  return merged;
+}
+
 /** The account's balance of one asset; zero when it never had any. */
 export function balanceOf(account: Pick<Account, 'balances'>, asset: string): Balance {
   return (Object.hasOwn(account.balances, asset) ? account.balances[asset] : undefined) ?? { total: 0n, held: 0n };

@@ -1,5 +1,6 @@
 import type { Db, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
+import type { Account } from '../../domain/account';
 import { parseDecimal } from '../../domain/decimal';
 import { loadConfig } from '../config';
 import { MongoAccountStore } from './account-store';
@@ -122,6 +123,54 @@ describe('MongoAccountStore (real store)', () => {
       // Without createAs a missing account is null to the decision, and nothing is created.
       expect(await store.updateAccount('u-missing', (account) => ({ result: account }))).toBeNull();
       expect(await rawAccount('u-missing')).toBeNull();
+    });
+
+    it('commits the updates of one account that wait behind each other as one compare-and-set, each decided on the ones before', async () => {
+      await store.createAccount({ accountId: 'u-group', name: 'G', balances: { USD: d('1000') } });
+      const holdOf = (i: number) => (account: Account | null) => {
+        const usd = account!.balances.USD!;
+        return { result: usd.held, changes: { balances: { USD: { total: usd.total, held: usd.held + d('1') } }, holds: { [`o-${i}`]: { asset: 'USD', amount: d('1') } } } };
+      };
+      const seen = await Promise.all(Array.from({ length: 40 }, (_, i) => store.updateAccount('u-group', holdOf(i))));
+      // Each decision saw every one before it: the held amounts it read are 0, 1, ..., 39, once each.
+      expect([...seen].sort((a, b) => Number(a - b))).toEqual(Array.from({ length: 40 }, (_, i) => d(String(i))));
+      const raw = await rawAccount('u-group');
+      expect(raw).toMatchObject({ balances: { USD: { total: '1000', held: '40' } } });
+      expect(Object.keys(raw!.holds)).toHaveLength(40);
+      // Far fewer writes than updates: the first alone, then the ones that queued behind it together.
+      expect(raw!.version - 1).toBeLessThan(10);
+    });
+
+    it('fails only the update whose decision throws; the others of its group land', async () => {
+      await store.createAccount({ accountId: 'u-group-fail', name: 'F', balances: { USD: d('10') } });
+      const add = (amount: string) => (account: Account | null) => {
+        const usd = account!.balances.USD!;
+        return { result: 'ok', changes: { balances: { USD: { total: usd.total + d(amount), held: 0n } } } };
+      };
+      const outcomes = await Promise.allSettled([
+        store.updateAccount('u-group-fail', add('1')),
+        store.updateAccount('u-group-fail', add('2')),
+        store.updateAccount('u-group-fail', () => {
+          throw new Error('corrupted');
+        }),
+        store.updateAccount('u-group-fail', () => ({ result: null, changes: { holds: { 'a.b': null } } })),
+        store.updateAccount('u-group-fail', () => ({ result: null }), { fills: ['$f'] }),
+        store.updateAccount('u-group-fail', add('4')),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected', 'fulfilled']);
+      expect(outcomes[3]).toMatchObject({ reason: { code: 'VALIDATION_FAILED' } });
+      expect(await store.getBalances('u-group-fail')).toEqual([{ asset: 'USD', total: '17', available: '17', held: '0' }]);
+    });
+
+    it('keeps every update of two stores (two processes) racing on one account', async () => {
+      await store.createAccount({ accountId: 'u-race', name: 'R', balances: { USD: d('0') } });
+      const other = new MongoAccountStore(db);
+      const add = (account: Account | null) => {
+        const usd = account!.balances.USD!;
+        return { result: null, changes: { balances: { USD: { total: usd.total + d('1'), held: 0n } } } };
+      };
+      await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? store : other).updateAccount('u-race', add)));
+      expect(await store.getBalances('u-race')).toEqual([{ asset: 'USD', total: '60', available: '60', held: '0' }]);
     });
 
     it('refuses changes whose keys cannot be field names', async () => {
