@@ -178,16 +178,11 @@ export class MongoAccountStore implements AccountStore, AccountLedger {
    * then costs a read and a write per group rather than per update, and loses no races to this process's own
    * writers; other processes' writers are still caught by the version check, which re-decides the group.
    */
-  updateAccount<R>(accountId: string, decide: (account: Account | null) => AccountDecision<R>, options: UpdateAccountOptions = {}): Promise<R> {
+  async updateAccount<R>(accountId: string, decide: (account: Account | null) => AccountDecision<R>, options: UpdateAccountOptions = {}): Promise<R> {
+    const fills = options.fills ?? [];
+    // Checked here, so a bad fillId fails its own update rather than the projection of its group.
+    projectionFor(fills);
     return new Promise<R>((resolve, reject) => {
-      const fills = options.fills ?? [];
-      try {
-        // Checked here, so a bad fillId fails its own update rather than the projection of its group.
-        projectionFor(fills);
-      } catch (error) {
-        reject(error);
-        return;
-      }
       const update: QueuedUpdate = {
         decide,
         fills,
