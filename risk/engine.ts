@@ -13,7 +13,7 @@ import type { AccountLedger } from '../infra/mongo/account-store';
 import type { PositionMirror } from '../infra/redis/position-mirror';
 import { isVenueHouseAccount } from '../domain/venue-events';
 import { exactCost } from './fees';
-import { decideFeeCredit, decideFill, decideHold, decideHouseFill, type FillRequest, decidePrunePendingFees, decideRelease, type HoldSizing } from './ledger';
+import { creditedPendingFees, decideFeeCredit, decideFill, decideHold, decideHouseFill, type FillRequest, decideRelease, type HoldSizing } from './ledger';
 import type { MarkSource } from './price-book';
 import type { SymbolStatusBook } from './symbol-status';
 import { checkPriceBand, protectionPrice } from './price-protection';
@@ -145,11 +145,14 @@ export function createRiskEngine(deps: RiskEngineDeps) {
     return deps.accounts.getFillRecord(input.contra.accountId, userFillId);
   };
 
-  /** Credits the trader's pending fees to the fee account, then forgets them on the trader; both steps are idempotent, so any retry completes them. */
-  const creditFees = async (traderId: string, pending: Readonly<Record<string, PendingFee>>): Promise<void> => {
-    if (Object.keys(pending).length === 0) return;
+  /**
+   * Credits the trader's pending fees to the fee account (idempotent: the fee account keeps a cursor per trader);
+   * answers the fillIds of the pending fees it has credited by now, for the trader to forget.
+   */
+  const creditFees = async (traderId: string, pending: Readonly<Record<string, PendingFee>>): Promise<string[]> => {
+    if (Object.keys(pending).length === 0) return [];
     const credit = await deps.accounts.updateAccount(deps.feeAccountId, (feeAccount) => decideFeeCredit(feeAccount, traderId, pending), { createAs: 'Fees' });
-    await deps.accounts.updateAccount(traderId, (account) => decidePrunePendingFees(account, credit.cursor));
+    return creditedPendingFees(pending, credit.cursor);
   };
 
   return {
@@ -222,12 +225,12 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       }
       if (outcome.kind === 'not_found') throw accountNotFound(input.accountId);
       if (outcome.kind === 'refused') throw outcome.error;
-      // The record leaves the account document (kept bounded) for its own collection; also on a repeat, which
-      // completes an archive a crash interrupted. Before the fees: a crash between leaves both to the retry.
-      await deps.accounts.archiveFill(input.accountId, input.fillId, outcome.record);
-      // Also on a repeat: a fee whose credit was interrupted (crash between the two documents) is credited now,
-      // and a position whose mirroring was (Redis down, crash) is mirrored now; the mirror keeps the newest version.
-      await creditFees(input.accountId, outcome.pendingFees);
+      // Also on a repeat: a fee whose credit was interrupted (crash between the two documents) is credited now, and
+      // the record leaves the account document (kept bounded) for its own collection, in the same write as the fees
+      // credited, which the document forgets; a crash anywhere leaves the rest to the retry.
+      const credited = await creditFees(input.accountId, outcome.pendingFees);
+      await deps.accounts.archiveFill(input.accountId, input.fillId, outcome.record, credited);
+      // Also on a repeat: a position whose mirroring was interrupted (Redis down, crash) is mirrored now; the mirror keeps the newest version.
       if (outcome.position !== undefined) await mirrorPositions(input.accountId, [[spec.symbol, outcome.position]]);
       const { record } = outcome;
       return { fill: { fillId: input.fillId, applied: outcome.applied, fee: record.fee, balances: record.balances }, overdrawn: outcome.overdrawn };

@@ -1,7 +1,7 @@
 import { parseDecimal } from '../domain/decimal';
 import { DomainError } from '../domain/errors';
 import type { Account, AccountChanges, Balance, PendingFee } from '../domain/account';
-import { decideFeeCredit, decideFill, decideHold, decidePrunePendingFees, decideRelease, type FillRequest, type HoldRequest } from './ledger';
+import { creditedPendingFees, decideFeeCredit, decideFill, decideHold, decideRelease, type FillRequest, type HoldRequest } from './ledger';
 
 const d = parseDecimal;
 
@@ -196,9 +196,8 @@ describe('ledger decisions', () => {
     // A gap means a fee would be skipped: refuse loudly instead.
     expect(() => decideFeeCredit(account(), 'acct', { 'f-2': pending['f-2']! })).toThrow(/seq 1 is missing/);
 
-    const trader = account({ pendingFees: { ...pending, 'f-3': { seq: 3, asset: 'USD', amount: 1n } } });
-    const pruned = decidePrunePendingFees(trader, 2);
-    expect(pruned.result).toBe(2);
-    expect(Object.keys(apply(trader, pruned.changes).pendingFees)).toEqual(['f-3']);
+    // What the trader forgets: the fees credited up to the cursor, not the ones after it.
+    expect(creditedPendingFees({ ...pending, 'f-3': { seq: 3, asset: 'USD', amount: 1n } }, 2)).toEqual(['f-1', 'f-2']);
+    expect(creditedPendingFees({}, 2)).toEqual([]);
   });
 });

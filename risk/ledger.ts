@@ -336,10 +336,9 @@ export function decideFeeCredit(feeAccount: Account | null, traderId: string, pe
   return { result: { cursor: last, credited: due }, changes: { balances, feeCursors: { [traderId]: last } } };
 }
 
-/** Forgets the pending fees the fee account has credited, so the record stays small. */
-export function decidePrunePendingFees(account: Account | null, cursor: number): AccountDecision<number> {
-  if (account === null) return { result: 0 };
-  const credited = Object.entries(account.pendingFees).filter(([, fee]) => fee.seq <= cursor);
-  if (credited.length === 0) return { result: 0 };
-  return { result: credited.length, changes: { pendingFees: Object.fromEntries(credited.map(([fillId]) => [fillId, null])) } };
+/** The fillIds of the pending fees the fee account has credited up to `cursor`: the trader forgets them, so its document stays small. */
+export function creditedPendingFees(pending: Readonly<Record<string, PendingFee>>, cursor: number): string[] {
+  return Object.entries(pending)
+    .filter(([, fee]) => fee.seq <= cursor)
+    .map(([fillId]) => fillId);
 }

@@ -2,7 +2,7 @@ import { MongoServerError, type Collection, type Db, type UpdateFilter } from 'm
 import { Counter } from 'prom-client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { applyChanges, checkFeeRates, mergeChanges, toAssetBalance, type Account, type AccountChanges, type AccountDecision, type AssetBalance, type FeeRates, type FillRecord, type NewAccount, type RiskLimitOverrides } from '../../domain/account';
-import { isEmptyUpdate, limitsToDoc, newAccountDoc, projectionFor, readBalance, toAccount, toUpdate, type AccountDoc } from './account-document';
+import { checkFieldKey, isEmptyUpdate, limitsToDoc, newAccountDoc, projectionFor, readBalance, toAccount, toUpdate, type AccountDoc } from './account-document';
 import { COLLECTIONS } from './client';
 import { metricsRegistry } from '../metrics/registry';
 
@@ -37,9 +37,10 @@ export interface AccountLedger {
   getFillRecord(accountId: string, fillId: string): Promise<FillRecord | undefined>;
   /**
    * Moves a settled fill's record out of the account document into its own collection: inserted there first
-   * (unique key), then removed from the document. Idempotent, so a retry completes a crashed pair.
+   * (unique key), then removed from the document, in the same update as the pending fees (by fillId) that the
+   * fee account has credited. Idempotent, so a retry completes a crashed pair.
    */
-  archiveFill(accountId: string, fillId: string, record: FillRecord): Promise<void>;
+  archiveFill(accountId: string, fillId: string, record: FillRecord, creditedFees?: readonly string[]): Promise<void>;
   getBalances(accountId: string): Promise<AssetBalance[] | null>;
   /** An admin's switch: trading on or off; null when the account does not exist. */
   setTrading(accountId: string, enabled: boolean): Promise<{ wasEnabled: boolean; changedAt: string } | null>;
@@ -108,15 +109,22 @@ export class MongoAccountStore implements AccountStore, AccountLedger {
     return (await this.fills.findOne({ _id: accountFillId(accountId, fillId) }))?.record;
   }
 
-  async archiveFill(accountId: string, fillId: string, record: FillRecord): Promise<void> {
+  async archiveFill(accountId: string, fillId: string, record: FillRecord, creditedFees: readonly string[] = []): Promise<void> {
+    for (const id of creditedFees) checkFieldKey('fillId', id);
+    checkFieldKey('fillId', fillId);
     try {
       await this.fills.insertOne({ _id: accountFillId(accountId, fillId), accountId, fillId, record, archivedAt: this.clock().toISOString() });
     } catch (error) {
       if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
     }
     // Only once the record is in its collection: until then the document's copy is what says the fill was applied.
-    // The version moves, so a compare-and-set that read the copy re-reads (and then finds the record in its collection).
-    await this.accounts.updateOne({ _id: accountId, [`fills.${fillId}`]: { $exists: true } }, { $unset: { [`fills.${fillId}`]: '' }, $inc: { version: 1 } });
+    // Removed without moving the version, so compare-and-sets in flight on the account do not lose their race to it:
+    // none needs to re-read. A decision that read the copy treats the fill as a repeat, one that reads the document
+    // after this finds the record in its collection (read after the document), and no decision writes either path
+    // back (a fill's record is written only by its first settlement, a pending fee only when its fill is).
+    const unset: Record<string, ''> = { [`fills.${fillId}`]: '' };
+    for (const id of creditedFees) unset[`pendingFees.${id}`] = '';
+    await this.accounts.updateOne({ _id: accountId }, { $unset: unset });
   }
 
   /**
