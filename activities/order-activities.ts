@@ -50,29 +50,12 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
   return withOrderSteps({
     /** Persists one transition (versioned upsert + audit entry, and the fill) and publishes it to `executions`. */
     async recordTransition(input: RecordTransitionInput): Promise<void> {
-      const { order, fill } = input;
-      const fillRecord =
-        fill === undefined
-          ? undefined
-          : {
-              fillId: fill.fillId,
-              tradeId: fill.tradeId,
-              orderId: order.orderId,
-              accountId: order.accountId,
-              symbol: order.symbol,
-              side: order.side,
-              price: fill.price,
-              quantity: fill.quantity,
-              liquidity: fill.liquidity,
-              fee: fill.fee,
-              feeAsset: fill.feeAsset,
-              executedAt: order.updatedAt,
-            };
-      // The order's writes and the fill's are independent (each idempotent): together, then the event.
-      const [{ applied }] = await Promise.all([deps.orders.recordTransition(order, transitionEvent(input)), fillRecord === undefined ? undefined : deps.fills.record(fillRecord)]);
-      // Counted when the store moved: a retried activity or a replayed older version is not a second transition.
-      if (applied) recordOrderTransition(order, fill !== undefined);
-      await deps.publisher.publish(deps.executionsTopic, [{ key: order.orderId, value: JSON.stringify(executionReport(input)) }]);
+      await recordTransitions(deps, [input]);
+    },
+
+    /** Consecutive transitions of one order as recordTransition records each, in one write per store and one publish. */
+    async recordTransitions(inputs: RecordTransitionInput[]): Promise<void> {
+      await recordTransitions(deps, inputs);
     },
 
     /**
@@ -178,6 +161,47 @@ function transitionEvent({ order, previousStatus, reason, fill }: RecordTransiti
     occurredAt: order.updatedAt,
     ...(reason === undefined && fill === undefined ? {} : { details: { ...(reason === undefined ? {} : { reason }), ...(fill === undefined ? {} : { fill }) } }),
   };
+}
+
+/**
+ * Transitions of one order in a row (versions ascending): the order's writes and the fills' are independent (each
+ * idempotent), so they go together, then every event in one publish. One transition is recordTransition's upsert and
+ * audit entry; several are one upsert of the last and one write of every audit entry (OrderStore.recordTransitions).
+ */
+async function recordTransitions(deps: OrderActivitiesDeps, inputs: readonly RecordTransitionInput[]): Promise<void> {
+  if (inputs.length === 0) return;
+  const fills = inputs.flatMap(({ order, fill }) =>
+    fill === undefined
+      ? []
+      : [
+          {
+            fillId: fill.fillId,
+            tradeId: fill.tradeId,
+            orderId: order.orderId,
+            accountId: order.accountId,
+            symbol: order.symbol,
+            side: order.side,
+            price: fill.price,
+            quantity: fill.quantity,
+            liquidity: fill.liquidity,
+            fee: fill.fee,
+            feeAsset: fill.feeAsset,
+            executedAt: order.updatedAt,
+          },
+        ],
+  );
+  const [{ applied }] = await Promise.all([
+    inputs.length === 1
+      ? deps.orders.recordTransition(inputs[0]!.order, transitionEvent(inputs[0]!))
+      : deps.orders.recordTransitions(inputs.map((input) => ({ order: input.order, event: transitionEvent(input) }))),
+    ...fills.map((fill) => deps.fills.record(fill)),
+  ]);
+  // Counted when the store moved: a retried activity or a replayed older version is not a second transition.
+  if (applied) for (const { order, fill } of inputs) recordOrderTransition(order, fill !== undefined);
+  await deps.publisher.publish(
+    deps.executionsTopic,
+    inputs.map((input) => ({ key: input.order.orderId, value: JSON.stringify(executionReport(input)) })),
+  );
 }
 
 /** The `executions` event of a transition; its id (orderId, version) lets readers drop a republished one. */
@@ -294,6 +318,7 @@ export interface SettleFillInput {
 
 type StepActivities = {
   recordTransition(input: RecordTransitionInput): Promise<void>;
+  recordTransitions(inputs: RecordTransitionInput[]): Promise<void>;
   recordDecision(input: RecordTransitionInput): Promise<RecordTransitionInput>;
   releaseFunds(input: { accountId: string; orderId: string }): Promise<void>;
   reserveFunds(order: OrderView): Promise<HoldAnswer>;
@@ -405,11 +430,12 @@ async function checkRisk(activities: StepActivities, input: RiskCheckInput, aske
 
 /**
  * A settled fill's transitions, as the workflow would record them (patch 'settle-and-record'): the FILL with the
- * settled fee at `at`, then, when it completes the order, the release of what the hold kept and SETTLED at the same
- * time. Every call is idempotent (versioned upserts, the release of a released hold), so a retry records the same.
+ * settled fee at `at`; when it completes the order, the release of what the hold kept first, then FILLED and SETTLED
+ * (at the same time) in one write. Every call is idempotent (versioned upserts, the release of a released hold), so a
+ * retry records the same.
  */
 async function recordFill(
-  activities: Pick<StepActivities, 'recordTransition' | 'releaseFunds'>,
+  activities: Pick<StepActivities, 'recordTransition' | 'recordTransitions' | 'releaseFunds'>,
   settle: SettleFillInput,
   input: FillRecordInput,
   settled: { fee: string; feeAsset: string },
@@ -420,12 +446,19 @@ async function recordFill(
   if (!filled.ok || !filled.changed) {
     throw ApplicationFailure.nonRetryable(`fill ${settle.fillId} does not apply to order ${order.orderId} at ${order.status} version ${order.version}`, 'INVALID_STEPS');
   }
-  await withSpan('OrderStep:recordTransition', () => activities.recordTransition({ order: toOrderView(filled.order), previousStatus: order.status, fill }));
-  if (filled.order.status !== 'FILLED') return toOrderView(filled.order);
-  await withSpan('OrderStep:releaseFunds', () => activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId }));
+  const fillTransition: RecordTransitionInput = { order: toOrderView(filled.order), previousStatus: order.status, fill };
+  if (filled.order.status !== 'FILLED') {
+    await withSpan('OrderStep:recordTransition', () => activities.recordTransition(fillTransition));
+    return toOrderView(filled.order);
+  }
   const done = applyOrderCommand(filled.order, { type: 'SETTLED', at: input.at });
   if (!done.ok || !done.changed) throw ApplicationFailure.nonRetryable(`order ${order.orderId} FILLED cannot settle`, 'INVALID_STEPS');
-  await withSpan('OrderStep:recordTransition', () => activities.recordTransition({ order: toOrderView(done.order), previousStatus: 'FILLED', reason: SETTLED_REASON }));
+  // The release first: the risk engine asks the venue, not the store, whether the order can still fill. Then FILLED
+  // and SETTLED together (one upsert, one write of both audit entries, one publish of both events).
+  await withSpan('OrderStep:releaseFunds', () => activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId }));
+  await withSpan('OrderStep:recordTransition', () =>
+    activities.recordTransitions([fillTransition, { order: toOrderView(done.order), previousStatus: 'FILLED', reason: SETTLED_REASON }]),
+  );
   return toOrderView(done.order);
 }
 

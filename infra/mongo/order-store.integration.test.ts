@@ -73,6 +73,33 @@ describe('MongoOrderStore (real store)', () => {
       expect((await store.events('o-stale')).map((e) => e.version)).toEqual([1, 2, 3]);
     });
 
+    it('records consecutive transitions in one call: each in the trail, the last as the state; a repeat or a half-done earlier call completes', async () => {
+      const v1 = orderView({ orderId: 'o-many' });
+      const v2 = { ...v1, status: 'FILLED' as const, version: 2, updatedAt: '2026-01-01T00:00:02.000Z' };
+      const v3 = { ...v2, status: 'SETTLED' as const, version: 3 };
+      await store.recordTransition(v1, transition(null));
+      // An earlier attempt got as far as v2's audit entry.
+      await store.recordTransition(v2, transition('NEW'));
+      await db.collection(COLLECTIONS.orders).updateOne({ _id: 'o-many' as never }, { $set: { version: 1, status: 'NEW' } });
+      const entries = [
+        { order: v2, event: transition('NEW') },
+        { order: v3, event: { ...transition('FILLED'), details: { reason: 'settled' } } },
+      ];
+      expect(await store.recordTransitions(entries)).toEqual({ applied: true });
+      expect(await store.get('o-many')).toEqual(v3);
+      expect((await store.events('o-many')).map((e) => [e.version, e.status, e.previousStatus])).toEqual([
+        [1, 'NEW', null],
+        [2, 'FILLED', 'NEW'],
+        [3, 'SETTLED', 'FILLED'],
+      ]);
+      expect(await store.recordTransitions(entries)).toEqual({ applied: false });
+      expect(await store.events('o-many')).toHaveLength(3);
+      // Only consecutive versions of one order.
+      await expect(store.recordTransitions([entries[1]!, entries[0]!])).rejects.toThrow(/consecutive versions of one order/);
+      await expect(store.recordTransitions([entries[0]!, { order: { ...v3, orderId: 'o-other' }, event: transition('FILLED') }])).rejects.toThrow(/consecutive/);
+      expect(await store.recordTransitions([])).toEqual({ applied: false });
+    });
+
     it('is idempotent: the same call twice writes one event and leaves the state as it was', async () => {
       const v1 = orderView({ orderId: 'o-twice' });
       const v2 = { ...v1, status: 'ACCEPTED' as const, version: 2 };

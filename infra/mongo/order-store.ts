@@ -1,10 +1,11 @@
-import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import * as v from 'valibot';
 import { DomainError } from '../../domain/errors';
 import { orderEventId, OrderViewSchema } from '../../domain/events';
 import { ORDER_STATUSES, TERMINAL_STATUSES, type OrderStatus, type OrderView } from '../../domain/order';
 import { COLLECTIONS } from './client';
 import { afterKeyset, decodeKeysetCursor, encodeKeysetCursor } from './keyset-cursor';
+import { allDuplicateKeys, isDuplicateKey } from './write-errors';
 
 export interface TransitionEvent {
   previousStatus: OrderStatus | null;
@@ -42,6 +43,11 @@ export interface OrderStore {
   /** Versioned, idempotent: safe to repeat (activity retries); a stale version never overwrites a newer one. */
   recordTransition(order: OrderView, event: TransitionEvent): Promise<{ applied: boolean }>;
   /**
+   * Consecutive transitions of one order (versions ascending) as recordTransition records each in turn: every one in
+   * the trail, the last as the current state. `applied` says whether the last became the current state.
+   */
+  recordTransitions(entries: ReadonlyArray<{ order: OrderView; event: TransitionEvent }>): Promise<{ applied: boolean }>;
+  /**
    * Records a version whose content a retry may decide differently (the risk check's ACCEPTED or REJECTED): the first
    * content recorded for (orderId, version) wins, and the current state follows it. Answers the recorded entry, which
    * may be an earlier attempt's, and whether the current state moved.
@@ -67,7 +73,6 @@ type OrderEventDoc = Omit<OrderEventRecord, 'eventId'> & { _id: string };
 export const MAX_LIST_LIMIT = 500;
 /** listStuck's bound: a page of MAX_LIST_LIMIT and one more row, which tells the caller there are more. */
 export const MAX_STUCK_LIMIT = MAX_LIST_LIMIT + 1;
-const DUPLICATE_KEY = 11000;
 
 export class MongoOrderStore implements OrderStore {
   private readonly orders: Collection<OrderDoc>;
@@ -84,6 +89,28 @@ export class MongoOrderStore implements OrderStore {
     // or a version that lost a race to a newer one, still belongs in the trail. The unique _id keeps it single.
     // The two writes are independent (each idempotent on its own), so they go out together.
     const [applied] = await Promise.all([this.upsertIfNewer(view), ignoreDuplicate(this.orderEvents.insertOne(eventDocument(view, event)))]);
+    return { applied };
+  }
+
+  async recordTransitions(entries: ReadonlyArray<{ order: OrderView; event: TransitionEvent }>): Promise<{ applied: boolean }> {
+    const views = entries.map((entry) => viewFields(entry.order));
+    const last = views.at(-1);
+    if (last === undefined) return { applied: false };
+    views.forEach((view, i) => {
+      if (view.orderId !== last.orderId || (i > 0 && view.version !== views[i - 1]!.version + 1)) {
+        throw new Error(`recordTransitions takes consecutive versions of one order, got ${views.map((x) => `${x.orderId}@${x.version}`).join(', ')}`);
+      }
+    });
+    const trail = views.map((view, i) => eventDocument(view, entries[i]!.event));
+    // As recordTransition for each in turn, but the trail's entries in one write (unordered: one already there, from an
+    // earlier attempt, leaves the others to go in) and only the last as the current state: an earlier one would be
+    // replaced by it at once.
+    const [applied] = await Promise.all([
+      this.upsertIfNewer(last),
+      this.orderEvents.insertMany(trail, { ordered: false }).catch((error: unknown) => {
+        if (!allDuplicateKeys(error)) throw error;
+      }),
+    ]);
     return { applied };
   }
 
@@ -215,9 +242,6 @@ function fromDocument({ _id: id, ...fields }: OrderDoc): OrderView {
   return parsed.output;
 }
 
-function isDuplicateKey(error: unknown): boolean {
-  return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
-}
 
 /** True when the write went through, false when its unique key was taken already. */
 async function ignoreDuplicate(write: Promise<unknown>): Promise<boolean> {

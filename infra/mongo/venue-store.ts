@@ -1,5 +1,6 @@
-import { MongoBulkWriteError, MongoServerError, type AnyBulkWriteOperation, type Collection, type Db } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
 import { RESTING_STATUSES, type VenueCommit, type VenueFillRecord, type VenueOrderRecord } from '../../domain/venue-order';
+import { allDuplicateKeys, isDuplicateKey } from './write-errors';
 
 /** The venue's collections; the venue alone writes them (one venue process per database). */
 export const VENUE_COLLECTIONS = {
@@ -41,7 +42,6 @@ type FillDoc = VenueFillRecord & { _id: string };
 type CommitDoc = Omit<VenueCommit, 'seq'> & { _id: number; published: boolean };
 type MetaDoc = { _id: string; epoch?: number; file?: string; anchorMs?: number };
 
-const DUPLICATE_KEY = 11000;
 
 export async function ensureVenueIndexes(db: Db): Promise<void> {
   await db.collection(VENUE_COLLECTIONS.orders).createIndexes([{ key: { status: 1, arrival: 1 }, name: 'status_arrival' }]);
@@ -96,7 +96,7 @@ export class MongoVenueStore implements VenueStore {
       await this.orders.bulkWrite(writes, { ordered: false });
     } catch (error) {
       // A duplicate key means the stored version is already this one or newer (a projection applied twice).
-      if (!(error instanceof MongoBulkWriteError) || !allDuplicateKeys(error)) throw error;
+      if (!allDuplicateKeys(error)) throw error;
     }
   }
 
@@ -150,12 +150,3 @@ function stripId<T extends { _id: unknown }>(doc: T): Omit<T, '_id'> {
   return rest;
 }
 
-function isDuplicateKey(error: unknown): boolean {
-  return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
-}
-
-function allDuplicateKeys(error: MongoBulkWriteError): boolean {
-  const given: unknown = error.writeErrors;
-  const errors: unknown[] = Array.isArray(given) ? given : [given];
-  return errors.length > 0 && errors.every((e) => typeof e === 'object' && e !== null && (e as { code?: unknown }).code === DUPLICATE_KEY);
-}

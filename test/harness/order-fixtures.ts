@@ -107,6 +107,9 @@ export function fakeOrderActivities(
     async recordTransition(input) {
       recorded.push(input);
     },
+    async recordTransitions(inputs) {
+      recorded.push(...inputs);
+    },
     // As the store: the first decision recorded for a version stands.
     async recordDecision(input) {
       const first = recorded.find((r) => r.order.orderId === input.order.orderId && r.order.version === input.order.version);
