@@ -382,13 +382,16 @@ export async function runLifecycleBench(): Promise<BenchResult> {
       const measured: Array<{ orders: Round; bare: Round }> = [];
       let conflicts = 0;
       for (let i = 0; i < ROUNDS; i += 1) {
-        orderPath.accepted.start();
         const conflictsBefore = await casConflicts(system);
         const ordersRound = await timedRound(orderPath, ORDERS / ROUNDS, cpu.orders);
         conflicts += (await casConflicts(system)) - conflictsBefore;
-        await orderPath.accepted.stop();
         measured.push({ orders: ordersRound, bare: await timedRound(barePath, ORDERS / ROUNDS, cpu.bare) });
       }
+      // POST → ACCEPTED under the same load, in one more round of orders: its query of Mongo every 5 ms stays out of
+      // the measured rounds' rates and CPU (the bare side has nothing to poll).
+      orderPath.accepted.start();
+      await timedRound(orderPath, ORDERS / ROUNDS);
+      await orderPath.accepted.stop();
       return { measured, idle, conflicts, loaded: orderPath.accepted.latenciesMs, tasks: { orders: await costOf(orderPath.last()), bare: await costOf(barePath.last()) } };
     });
 
@@ -461,7 +464,7 @@ export async function runLifecycleBench(): Promise<BenchResult> {
         'orders/bare': idle.result,
       },
       {
-        measure: `POST → ACCEPTED under the rounds' load, ms (${rounds.loaded.length} orders, seen in Mongo, polled every 5 ms): p50 / p99`,
+        measure: `POST → ACCEPTED under the rounds' load, ms (${rounds.loaded.length} orders of one more round at concurrency ${CONCURRENCY}, not measured above; seen in Mongo, polled every 5 ms): p50 / p99`,
         [ORDERS_COLUMN]: `${round(percentile(rounds.loaded, 50))} / ${round(percentile(rounds.loaded, 99))}`,
         [BARE_COLUMN]: '',
         'orders/bare': '',
