@@ -255,26 +255,24 @@ export function createRiskEngine(deps: RiskEngineDeps) {
         deps.logger.warn({ err: error, orderId: input.orderId }, 'risk.venue_unreachable');
         throw new DomainError('SERVICE_UNAVAILABLE', `the venue could not be asked about order ${input.orderId}; retry`, { orderId: input.orderId });
       }
-      if (atVenue !== null) {
-        if (VENUE_OPEN_STATUSES.includes(atVenue.status)) {
-          throw new DomainError('ORDER_NOT_TERMINAL', `order ${input.orderId} is ${atVenue.status} at the venue: its hold stays until it ends`, {
-            orderId: input.orderId,
-            venueStatus: atVenue.status,
-          });
-        }
-        for (const { fillId } of atVenue.fills) {
-          if ((await deps.accounts.getFillRecord(input.accountId, fillId)) === undefined) {
-            throw new DomainError('ORDER_NOT_TERMINAL', `order ${input.orderId} has fill ${fillId} at the venue that is not settled yet: its hold stays until it is`, {
-              orderId: input.orderId,
-              venueStatus: atVenue.status,
-              unsettledFillId: fillId,
-            });
-          }
-        }
+      if (atVenue !== null && VENUE_OPEN_STATUSES.includes(atVenue.status)) {
+        throw new DomainError('ORDER_NOT_TERMINAL', `order ${input.orderId} is ${atVenue.status} at the venue: its hold stays until it ends`, {
+          orderId: input.orderId,
+          venueStatus: atVenue.status,
+        });
       }
-      const outcome = await deps.accounts.updateAccount(input.accountId, (account) => decideRelease(account, input.orderId));
+      // The venue's fills are looked up with the account the release is decided on: one read for all of them.
+      const venueFills = atVenue?.fills.map((fill) => fill.fillId) ?? [];
+      const outcome = await deps.accounts.updateAccount(input.accountId, (account) => decideRelease(account, input.orderId, venueFills), { fills: venueFills });
       if (outcome.kind === 'not_found') throw accountNotFound(input.accountId);
       if (outcome.kind === 'nothing_held') return { released: false };
+      if (outcome.kind === 'unsettled') {
+        throw new DomainError('ORDER_NOT_TERMINAL', `order ${input.orderId} has fill ${outcome.fillId} at the venue that is not settled yet: its hold stays until it is`, {
+          orderId: input.orderId,
+          venueStatus: atVenue?.status,
+          unsettledFillId: outcome.fillId,
+        });
+      }
       return { released: true, asset: outcome.asset, amount: formatDecimal(outcome.amount) };
     },
 

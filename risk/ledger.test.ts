@@ -179,6 +179,13 @@ describe('ledger decisions', () => {
     expect(decideRelease(after, 'o-1')).toEqual({ result: { kind: 'nothing_held' } });
   });
 
+  it('keeps a hold while a fill the venue made for the order has no settlement here', () => {
+    const record = { orderId: 'o-1', symbol: 'BTC-USD', side: 'BUY' as const, quantity: '0.1', price: '10', liquidity: 'TAKER' as const, fee: { asset: 'USD', amount: '0' }, balances: [] };
+    const acct = account({ balances: { USD: bal('10', '4') }, holds: { 'o-1': { asset: 'USD', amount: d('4') } }, fills: { 'f-1': record } });
+    expect(decideRelease(acct, 'o-1', ['f-1', 'f-2'])).toEqual({ result: { kind: 'unsettled', fillId: 'f-2' } });
+    expect(decideRelease(acct, 'o-1', ['f-1']).result).toEqual({ kind: 'released', asset: 'USD', amount: d('4') });
+  });
+
   it('credits each pending fee to the fee account exactly once, in seq order', () => {
     const pending: Record<string, PendingFee> = {
       'f-1': { seq: 1, asset: 'USD', amount: d('0.05') },

@@ -108,12 +108,23 @@ export function decideHold(account: Account | null, request: HoldRequest): Accou
   };
 }
 
-export type ReleaseOutcome = { kind: 'released'; asset: string; amount: Scaled } | { kind: 'nothing_held' } | { kind: 'not_found' };
+export type ReleaseOutcome =
+  | { kind: 'released'; asset: string; amount: Scaled }
+  | { kind: 'nothing_held' }
+  | { kind: 'not_found' }
+  /** A fill the venue made for the order has no settlement here yet: the hold stays until it has. */
+  | { kind: 'unsettled'; fillId: string };
 
-export function decideRelease(account: Account | null, orderId: string): AccountDecision<ReleaseOutcome> {
+/**
+ * Releases the order's hold once every fill the venue made for it (`venueFills`, by fillId; the account must be read
+ * with their records) is settled here: a hold released before its fills settle would let the funds be spent twice.
+ */
+export function decideRelease(account: Account | null, orderId: string, venueFills: readonly string[] = []): AccountDecision<ReleaseOutcome> {
   if (account === null) return { result: { kind: 'not_found' } };
   const hold = holdOf(account, orderId);
   if (hold === undefined) return { result: { kind: 'nothing_held' } };
+  const unsettled = venueFills.find((fillId) => !Object.hasOwn(account.fills, fillId));
+  if (unsettled !== undefined) return { result: { kind: 'unsettled', fillId: unsettled } };
   const balance = balanceOf(account, hold.asset);
   // Held is the sum of the holds; going below zero means the document was corrupted, not a business case.
   if (balance.held < hold.amount) throw new Error(`account ${account.accountId}: releasing hold ${orderId} would make ${hold.asset} held negative`);

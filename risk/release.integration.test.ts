@@ -50,9 +50,9 @@ describe('risk engine release asks the venue (real venue, real store)', () => {
     const taker = await venue.submit(orderBody('o-carol', carol, 'BUY', '200', '0.1'));
     expect(taker.json).toMatchObject({ status: 'FILLED' });
 
-    const refused = await risk.release('o-bob', bob);
-    expect(refused).toMatchObject({ status: 409, json: { error: { code: 'ORDER_NOT_TERMINAL', details: { venueStatus: 'FILLED' } } } });
     const [bobFill] = (await venue.request('GET', '/venue/orders/o-bob')).json.fills as Array<{ fillId: string; price: string; quantity: string; liquidity: string }>;
+    const refused = await risk.release('o-bob', bob);
+    expect(refused).toMatchObject({ status: 409, json: { error: { code: 'ORDER_NOT_TERMINAL', details: { venueStatus: 'FILLED', unsettledFillId: bobFill!.fillId } } } });
     const settled = await risk.fill('o-bob', { fillId: bobFill!.fillId, accountId: bob, symbol: 'BTC-USD', side: 'SELL', quantity: bobFill!.quantity, price: bobFill!.price, liquidity: bobFill!.liquidity });
     expect(settled.status).toBe(200);
     expect(await risk.release('o-bob', bob)).toMatchObject({ status: 200, json: { released: true } });
