@@ -1,10 +1,11 @@
-import { MongoServerError, type Collection, type Db, type UpdateFilter } from 'mongodb';
+import type { Collection, Db, UpdateFilter } from 'mongodb';
 import { Counter } from 'prom-client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { applyChanges, checkFeeRates, mergeChanges, toAssetBalance, type Account, type AccountChanges, type AccountDecision, type AssetBalance, type FeeRates, type FillRecord, type NewAccount, type RiskLimitOverrides } from '../../domain/account';
 import { checkFieldKey, isEmptyUpdate, limitsToDoc, newAccountDoc, projectionFor, readBalance, toAccount, toUpdate, type AccountDoc } from './account-document';
 import { COLLECTIONS } from './client';
 import { metricsRegistry } from '../metrics/registry';
+import { isDuplicateKey } from './write-errors';
 
 const casConflicts = new Counter({
   name: 'oms_account_cas_conflicts_total',
@@ -52,7 +53,6 @@ export class AccountContentionError extends Error {
 }
 
 const MAX_ATTEMPTS = 100;
-const DUPLICATE_KEY = 11000;
 /** Updates of one account written together at most; more wait for the next group. */
 const MAX_GROUP = 64;
 
@@ -115,7 +115,7 @@ export class MongoAccountStore implements AccountStore, AccountLedger {
     try {
       await this.fills.insertOne({ _id: accountFillId(accountId, fillId), accountId, fillId, record, archivedAt: this.clock().toISOString() });
     } catch (error) {
-      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
     // Only once the record is in its collection: until then the document's copy is what says the fill was applied.
     // Removed without moving the version, so compare-and-sets in flight on the account do not lose their race to it:
@@ -150,7 +150,7 @@ export class MongoAccountStore implements AccountStore, AccountLedger {
       await this.accounts.insertOne(doc);
       return { created: true };
     } catch (error) {
-      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return { created: false };
+      if (isDuplicateKey(error)) return { created: false };
       throw error;
     }
   }

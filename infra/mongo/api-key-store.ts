@@ -1,7 +1,8 @@
-import { MongoServerError, type Collection, type Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { isWellFormedApiKey, type ApiKeyPrincipal, type ApiKeyRole } from '../../domain/api-key';
 import { COLLECTIONS } from './client';
+import { isDuplicateKey } from './write-errors';
 
 export interface IssuedApiKey extends ApiKeyPrincipal {
   /** The key itself: shown once, never stored. */
@@ -56,7 +57,6 @@ interface ApiKeyDoc {
   revokedAt?: string;
 }
 
-const DUPLICATE_KEY = 11000;
 const HMAC_SCHEME = 'hmac-sha256' as const;
 
 /** The keyed hash stored for a key. */
@@ -137,7 +137,7 @@ export class MongoApiKeyStore implements ApiKeyStore {
       });
       return { added: true, keyId };
     } catch (error) {
-      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
     // Same key again is a repeat; the same key for another account is a mistake that must not pass silently.
     const existing = await this.keys.findOne({ _id });
@@ -207,7 +207,7 @@ export class MongoApiKeyStore implements ApiKeyStore {
     try {
       await this.keys.insertOne(moved);
     } catch (error) {
-      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
     await this.keys.deleteOne({ _id: old._id });
     return (await this.keys.findOne({ _id: current })) ?? moved;

@@ -1,4 +1,5 @@
-import { MongoBulkWriteError, MongoServerError, type AnyBulkWriteOperation, type Collection, type Db, type Filter } from 'mongodb';
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type Filter } from 'mongodb';
+import { allDuplicateKeys, isDuplicateKey } from './write-errors';
 
 /**
  * One candle as stored: decimals as strings. `_id` is `${symbol}:${interval}:${openTimeMs}`, so every write is an
@@ -42,7 +43,6 @@ interface BackfillDoc {
   doneAt: string;
 }
 
-const DUPLICATE_KEY = 11000;
 const BULK_CHUNK = 1_000;
 
 export async function ensureCandleIndexes(db: Db): Promise<void> {
@@ -134,11 +134,7 @@ export class MongoCandleStore {
   }
 }
 
+/** A bulk write judged by each of its errors, any other write by its own code. */
 function onlyDuplicateKeys(error: unknown): boolean {
-  if (error instanceof MongoBulkWriteError) {
-    const written: unknown = error.writeErrors;
-    const errors = (Array.isArray(written) ? written : [written]) as Array<{ code?: unknown }>;
-    return errors.length > 0 && errors.every((e) => e.code === DUPLICATE_KEY);
-  }
-  return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+  return error instanceof MongoBulkWriteError ? allDuplicateKeys(error) : isDuplicateKey(error);
 }

@@ -1,8 +1,9 @@
-import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import { DomainError } from '../../domain/errors';
 import type { FillView } from '../../domain/events';
 import { COLLECTIONS } from './client';
 import { afterKeyset, decodeKeysetCursor, encodeKeysetCursor } from './keyset-cursor';
+import { isDuplicateKey } from './write-errors';
 
 /** The fills of orders (FillView, domain/events.ts: one execution of one order as the order applied it). */
 export interface FillStore {
@@ -27,7 +28,7 @@ export class MongoFillStore implements FillStore {
       await this.fills.insertOne({ _id: fill.fillId, ...fill });
       return { recorded: true };
     } catch (error) {
-      if (error instanceof MongoServerError && error.code === 11000) return { recorded: false };
+      if (isDuplicateKey(error)) return { recorded: false };
       throw error;
     }
   }

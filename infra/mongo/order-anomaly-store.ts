@@ -1,5 +1,6 @@
-import { MongoServerError, type Collection, type Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import { COLLECTIONS } from './client';
+import { isDuplicateKey } from './write-errors';
 
 /** Something an order refused that people must look at: an overfill, a fill the order could not take. */
 export interface OrderAnomaly {
@@ -30,7 +31,7 @@ export class MongoOrderAnomalyStore implements OrderAnomalyStore {
     try {
       await this.anomalies.insertOne({ _id: `${anomaly.orderId}:${anomaly.kind}:${subject}`, ...anomaly, recordedAt: new Date().toISOString() });
     } catch (error) {
-      if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
   }
 
