@@ -12,7 +12,7 @@ import { toOrderView } from '../domain/order';
 import { applyOrderCommand } from '../domain/order-state-machine';
 import { fromOrderSnapshot, toOrderSnapshot, type OrderSnapshot } from '../domain/order-snapshot';
 import { sampleOrder } from '../test/harness/order-fixtures';
-import { TestSystem } from '../test/harness/system';
+import { freePort, readTopicFrom, TestSystem, topicOffsets } from '../test/harness/system';
 import { createOrderActivities, ROUTE_WITH_CHECK_WITHIN_MS, type OrderStep, type SettleFillInput, type StepsOutcome } from './order-activities';
 
 /**
@@ -79,6 +79,53 @@ describe('runSteps: the check and settle steps record what they decided (real ri
     expect(again.decision).toMatchObject({ accepted: true, hold: { asset: 'USD', amount } });
     expect((await usd(accountId))?.held).toBe(held);
     expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'ACCEPTED', version: 2, updatedAt: '2026-01-01T00:00:01.000Z' });
+    expect((await system.orders.events(order.orderId)).map((e) => e.status)).toEqual(['NEW', 'ACCEPTED']);
+  });
+
+  it('records NEW with the decision in one write and publishes NEW first, then the decision', async () => {
+    const { accountId } = await system.createAccount({ USD: '100000' });
+    const { order, steps } = await newOrderOf(accountId);
+    const topic = system.config.kafka.topics.executions;
+    const from = await topicOffsets(topic);
+    const mine = (values: string[]) => values.map((value) => JSON.parse(value) as { orderId: string; status: string; version: number }).filter((e) => e.orderId === order.orderId);
+    await attempt(steps, 1);
+    const published = mine(await readTopicFrom(topic, from, (values) => mine(values).length >= 2));
+    expect(published.map((e) => [e.version, e.status])).toEqual([
+      [1, 'NEW'],
+      [2, 'ACCEPTED'],
+    ]);
+    expect((await system.orders.events(order.orderId)).map((e) => e.status)).toEqual(['NEW', 'ACCEPTED']);
+  }, 60_000);
+
+  it('records NEW alone when the risk engine does not answer, and the retry starts after it', async () => {
+    const { accountId } = await system.createAccount({ USD: '100000' });
+    const { order, steps } = await newOrderOf(accountId);
+    const signer = createInternalSigner({ caller: 'worker', secrets: system.config.internalAuth.secrets });
+    const logger = createLogger({ name: 'check-step-test', level: 'silent' });
+    const unreachable = createOrderActivities({
+      orders: system.orders,
+      fills: new MongoFillStore(system.mongo.db),
+      anomalies: new MongoOrderAnomalyStore(system.mongo.db),
+      publisher,
+      executionsTopic: system.config.kafka.topics.executions,
+      // Nothing listens there: every hold is a transport failure, which Temporal retries.
+      risk: new RiskClient({ url: `http://127.0.0.1:${await freePort()}`, signer }),
+      venue: new VenueClient({ url: system.env.VENUE_URL!, signer }),
+      logger,
+    });
+    const env = new MockActivityEnvironment({ attempt: 1 });
+    const heartbeats: unknown[] = [];
+    env.on('heartbeat', (details: unknown) => heartbeats.push(details));
+    await expect(env.run(unreachable.runSteps, { steps })).rejects.toThrow();
+    // The order is seen as NEW while its check waits; the failed attempt says NEW is done.
+    expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'NEW', version: 1 });
+    expect((await system.orders.events(order.orderId)).map((e) => e.status)).toEqual(['NEW']);
+    expect(heartbeats.at(-1)).toBe(1);
+
+    // The risk engine is back: the retry (with that heartbeat) checks and records the decision only.
+    const retried: StepsOutcome = await new MockActivityEnvironment({ attempt: 2, heartbeatDetails: 1 }).run(activities.runSteps, { steps });
+    expect(retried.decision).toMatchObject({ accepted: true });
+    expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'ACCEPTED', version: 2 });
     expect((await system.orders.events(order.orderId)).map((e) => e.status)).toEqual(['NEW', 'ACCEPTED']);
   });
 

@@ -60,14 +60,24 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
 
     /**
      * Persists the risk check's decision (ACCEPTED, or REJECTED with the refusal) unless an earlier attempt recorded
-     * one for the same version first: answers what is recorded, and publishes that.
+     * one for the same version first: answers what is recorded, and publishes that. `preceding` (the check step's NEW)
+     * goes into the trail in the same write and its event first in the same publish; the order's document goes straight
+     * to the decision.
      */
-    async recordDecision(input: RecordTransitionInput): Promise<RecordTransitionInput> {
-      const { recorded, applied } = await deps.orders.recordDecision(input.order, transitionEvent(input));
+    async recordDecision(input: RecordTransitionInput, preceding: RecordTransitionInput[] = []): Promise<RecordTransitionInput> {
+      if (preceding.some((entry) => entry.fill !== undefined)) throw new Error('recordDecision records no fill before the decision');
+      const { recorded, applied } = await deps.orders.recordDecision(
+        input.order,
+        transitionEvent(input),
+        preceding.map((entry) => ({ order: entry.order, event: transitionEvent(entry) })),
+      );
       const reason = recorded.details?.reason;
       const decided: RecordTransitionInput = { order: recorded.order, previousStatus: recorded.previousStatus, ...(typeof reason === 'string' ? { reason } : {}) };
-      if (applied) recordOrderTransition(decided.order, false);
-      await deps.publisher.publish(deps.executionsTopic, [{ key: decided.order.orderId, value: JSON.stringify(executionReport(decided)) }]);
+      if (applied) for (const entry of [...preceding, decided]) recordOrderTransition(entry.order, false);
+      await deps.publisher.publish(
+        deps.executionsTopic,
+        [...preceding, decided].map((entry) => ({ key: entry.order.orderId, value: JSON.stringify(executionReport(entry)) })),
+      );
       return decided;
     },
 
@@ -319,7 +329,7 @@ export interface SettleFillInput {
 type StepActivities = {
   recordTransition(input: RecordTransitionInput): Promise<void>;
   recordTransitions(inputs: RecordTransitionInput[]): Promise<void>;
-  recordDecision(input: RecordTransitionInput): Promise<RecordTransitionInput>;
+  recordDecision(input: RecordTransitionInput, preceding?: RecordTransitionInput[]): Promise<RecordTransitionInput>;
   releaseFunds(input: { accountId: string; orderId: string }): Promise<void>;
   reserveFunds(order: OrderView): Promise<HoldAnswer>;
   submitToVenue(order: OrderView & { protectionPrice?: string }): Promise<VenueOrderState>;
@@ -338,14 +348,14 @@ type StepActivities = {
  * reserveFunds activity would (non-retryable); the steps before it stay done, as they would have as activities.
  */
 export function withOrderSteps<A extends StepActivities>(activities: A): A & { runSteps(input: { steps: OrderStep[] }): Promise<StepsOutcome> } {
-  const runStep = async (step: OrderStep, outcome: StepsOutcome, hold?: Promise<HoldOrRefusal>): Promise<void> => {
+  const runStep = async (step: OrderStep, outcome: StepsOutcome, hold?: Promise<HoldOrRefusal>, preceding?: RecordTransitionInput): Promise<void> => {
     // A span per step, named after the activity it stands for, under the runSteps activity's span.
     if ('record' in step) await withSpan('OrderStep:recordTransition', () => activities.recordTransition(step.record));
     else if ('release' in step) await withSpan('OrderStep:releaseFunds', () => activities.releaseFunds(step.release));
     else if ('reserve' in step) outcome.hold = await withSpan('OrderStep:reserveFunds', () => activities.reserveFunds(step.reserve));
     // The check's calls have spans of their own (its hold may start before it, beside the transitions).
     else if ('check' in step) {
-      const { decision, recorded } = await checkRisk(activities, step.check, hold);
+      const { decision, recorded } = await checkRisk(activities, step.check, hold, preceding);
       outcome.decision = decision;
       if (step.check.submit === true && decision.accepted && withinRouteWindow(step.check)) outcome.venue = await submitAccepted(activities, recorded, decision.hold);
     }
@@ -368,20 +378,40 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
       const before: unknown = context.info.heartbeatDetails;
       const done = typeof before === 'number' && Number.isSafeInteger(before) && before > 0 && before < steps.length ? before : 0;
       const last = steps[steps.length - 1];
-      // The risk engine's hold does not depend on the transitions before it (NEW): it is asked while they are
+      // The risk engine's hold does not depend on the transitions before it (NEW): it is asked at once, while they are
       // persisted, and the decision is recorded after both, so NEW's event still comes first.
       const hold = last !== undefined && 'check' in last && done < steps.length - 1 ? reserveOrRefusal(activities, last.check) : undefined;
       // Awaited by the check step; until then (or when a transition before it fails) its failure is not unhandled.
       hold?.catch(() => undefined);
-      for (let i = done; i < steps.length; i += 1) {
-        try {
-          await runStep(steps[i]!, outcome, hold);
-        } catch (error) {
-          // The failed attempt's last heartbeat tells the next one where to start.
-          if (i > 0) context.heartbeat(i);
-          if (hold !== undefined) await hold.catch(() => undefined);
-          throw error;
+      // How many steps are done: the failed attempt's last heartbeat tells the next one where to start.
+      let completed = done;
+      try {
+        for (let i = done; i < steps.length; i += 1) {
+          const step = steps[i]!;
+          const deferred = hold === undefined ? undefined : recordBeforeCheck(step, steps[i + 1], i + 1 === steps.length - 1);
+          if (deferred !== undefined) {
+            // NEW right before the check: recorded with the decision, in one write of the trail and one publish (one
+            // upsert, one insert and one Kafka send fewer per order). When the risk engine did not answer (the step is
+            // retried), NEW goes in on its own first, so the order is seen as NEW while its check waits.
+            try {
+              await hold;
+            } catch (error) {
+              await runStep(step, outcome);
+              completed = i + 1;
+              throw error;
+            }
+            i += 1;
+            await runStep(steps[i]!, outcome, hold, deferred);
+            completed = i + 1;
+            continue;
+          }
+          await runStep(step, outcome, hold);
+          completed = i + 1;
         }
+      } catch (error) {
+        if (completed > 0) context.heartbeat(completed);
+        if (hold !== undefined) await hold.catch(() => undefined);
+        throw error;
       }
       return outcome;
     },
@@ -389,6 +419,13 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
 }
 
 type HoldOrRefusal = { hold: HoldAnswer } | { refusal: string };
+
+/** The transition of `step` when it is the NEW order of the check step right after it, the batch's last (runSteps records both together). */
+function recordBeforeCheck(step: OrderStep, next: OrderStep | undefined, nextIsLast: boolean): RecordTransitionInput | undefined {
+  if (!nextIsLast || next === undefined || !('record' in step) || !('check' in next)) return undefined;
+  const { order, fill } = step.record;
+  return fill === undefined && order.orderId === next.check.order.orderId && order.version === next.check.order.version ? step.record : undefined;
+}
 
 /** The hold, or the business refusal's code (a transport failure or a 5xx throws: retried). */
 async function reserveOrRefusal(activities: Pick<StepActivities, 'reserveFunds'>, input: RiskCheckInput): Promise<HoldOrRefusal> {
@@ -407,7 +444,12 @@ async function reserveOrRefusal(activities: Pick<StepActivities, 'reserveFunds'>
  * releases that new hold and answers the refusal. A recorded ACCEPTED has its hold (only the workflow releases it,
  * after this step), which a repeat of the hold answers.
  */
-async function checkRisk(activities: StepActivities, input: RiskCheckInput, asked?: Promise<HoldOrRefusal>): Promise<{ decision: RiskDecision; recorded: OrderView }> {
+async function checkRisk(
+  activities: StepActivities,
+  input: RiskCheckInput,
+  asked?: Promise<HoldOrRefusal>,
+  preceding?: RecordTransitionInput,
+): Promise<{ decision: RiskDecision; recorded: OrderView }> {
   const order = fromOrderSnapshot(input.order);
   const answer = await (asked ?? reserveOrRefusal(activities, input));
   const command: OrderCommand = 'hold' in answer ? { type: 'RISK_ACCEPTED', at: input.at } : { type: 'RISK_REJECTED', reason: answer.refusal, at: input.at };
@@ -416,7 +458,7 @@ async function checkRisk(activities: StepActivities, input: RiskCheckInput, aske
     throw ApplicationFailure.nonRetryable(`the check step needs a NEW order, got ${order.status} version ${order.version}`, 'INVALID_STEPS');
   }
   const decision = { order: toOrderView(decided.order), previousStatus: order.status, ...('refusal' in answer ? { reason: answer.refusal } : {}) };
-  const recorded = await withSpan('OrderStep:recordDecision', () => activities.recordDecision(decision));
+  const recorded = await withSpan('OrderStep:recordDecision', () => activities.recordDecision(decision, preceding === undefined ? [] : [preceding]));
   if (recorded.order.status === 'ACCEPTED') {
     if ('hold' in answer) return { decision: { accepted: true, hold: answer.hold }, recorded: recorded.order };
     const again = await reserveOrRefusal(activities, input);

@@ -183,6 +183,52 @@ describe('MongoOrderStore (real store)', () => {
         expect((await store.events(orderId)).map((e) => e.status)).toEqual(['NEW', a.recorded.status]);
       }
     });
+
+    it('records NEW with the decision in one call: both in the trail, the order at the decision; a repeat, a half-done earlier call or a racing other decision all end agreeing', async () => {
+      const orderId = 'o-with-new';
+      const first = await store.recordDecision(decided(orderId, 'ACCEPTED'), transition('NEW'), [{ order: orderView({ orderId }), event: transition(null) }]);
+      expect(first).toMatchObject({ applied: true, recorded: { eventId: `${orderId}:2`, status: 'ACCEPTED', previousStatus: 'NEW' } });
+      expect(await store.get(orderId)).toEqual(decided(orderId, 'ACCEPTED'));
+      expect((await store.events(orderId)).map((e) => [e.version, e.status, e.previousStatus])).toEqual([
+        [1, 'NEW', null],
+        [2, 'ACCEPTED', 'NEW'],
+      ]);
+      // A retry that would decide otherwise answers the recorded decision and writes nothing.
+      const retry = await store.recordDecision(decided(orderId, 'REJECTED'), because('INSUFFICIENT_BALANCE'), [{ order: orderView({ orderId }), event: transition(null) }]);
+      expect(retry).toMatchObject({ applied: false, recorded: { status: 'ACCEPTED' } });
+      expect(await store.get(orderId)).toEqual(decided(orderId, 'ACCEPTED'));
+      expect(await store.events(orderId)).toHaveLength(2);
+
+      // An earlier attempt recorded NEW alone (the risk engine did not answer it): the decision still goes in.
+      const halfDone = 'o-new-only';
+      await store.recordTransition(orderView({ orderId: halfDone }), transition(null));
+      const later = await store.recordDecision(decided(halfDone, 'REJECTED'), because('INSUFFICIENT_BALANCE'), [{ order: orderView({ orderId: halfDone }), event: transition(null) }]);
+      expect(later).toMatchObject({ applied: true, recorded: { status: 'REJECTED', details: { reason: 'INSUFFICIENT_BALANCE' } } });
+      expect((await store.events(halfDone)).map((e) => e.status)).toEqual(['NEW', 'REJECTED']);
+
+      for (let round = 0; round < 10; round += 1) {
+        const raced = `o-race-new-${round}`;
+        const withNew = [{ order: orderView({ orderId: raced }), event: transition(null) }];
+        const [a, b] = await Promise.all([
+          store.recordDecision(decided(raced, 'ACCEPTED'), transition('NEW'), withNew),
+          store.recordDecision(decided(raced, 'REJECTED'), because('INSUFFICIENT_BALANCE'), withNew),
+        ]);
+        expect(a.recorded.status).toBe(b.recorded.status);
+        expect((await store.get(raced))?.status).toBe(a.recorded.status);
+        expect((await store.events(raced)).map((e) => e.status)).toEqual(['NEW', a.recorded.status]);
+      }
+    });
+
+    it('refuses versions before the decision that are not consecutive, or of another order', async () => {
+      await expect(store.recordDecision({ ...decided('o-gap', 'ACCEPTED'), version: 3 }, transition('NEW'), [{ order: orderView({ orderId: 'o-gap' }), event: transition(null) }])).rejects.toThrow(
+        /consecutive versions of one order/,
+      );
+      await expect(store.recordDecision(decided('o-mine', 'ACCEPTED'), transition('NEW'), [{ order: orderView({ orderId: 'o-other' }), event: transition(null) }])).rejects.toThrow(
+        /consecutive versions of one order/,
+      );
+      expect(await store.get('o-gap')).toBeNull();
+      expect(await store.events('o-mine')).toEqual([]);
+    });
   });
 
   describe('recordTransition (schema)', () => {

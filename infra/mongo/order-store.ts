@@ -50,9 +50,14 @@ export interface OrderStore {
   /**
    * Records a version whose content a retry may decide differently (the risk check's ACCEPTED or REJECTED): the first
    * content recorded for (orderId, version) wins, and the current state follows it. Answers the recorded entry, which
-   * may be an earlier attempt's, and whether the current state moved.
+   * may be an earlier attempt's, and whether the current state moved. `preceding` are the versions right before it
+   * (the NEW order), recorded in the trail in the same write; the current state goes straight to the decision.
    */
-  recordDecision(order: OrderView, event: TransitionEvent): Promise<{ recorded: OrderEventRecord; applied: boolean }>;
+  recordDecision(
+    order: OrderView,
+    event: TransitionEvent,
+    preceding?: ReadonlyArray<{ order: OrderView; event: TransitionEvent }>,
+  ): Promise<{ recorded: OrderEventRecord; applied: boolean }>;
   get(orderId: string): Promise<OrderView | null>;
   /** The order only when it belongs to the account. */
   getForAccount(accountId: string, orderId: string): Promise<OrderView | null>;
@@ -65,6 +70,18 @@ export interface OrderStore {
    * `limit` (1..MAX_STUCK_LIMIT): the admin's stuck-orders query, served by the status_updated index.
    */
   listStuck(updatedBefore: string, limit: number): Promise<OrderView[]>;
+}
+
+/** The entries' views, checked to be consecutive versions (ascending) of one order. */
+function consecutiveViews(caller: string, entries: ReadonlyArray<{ order: OrderView }>): OrderView[] {
+  const views = entries.map((entry) => viewFields(entry.order));
+  const last = views.at(-1);
+  views.forEach((view, i) => {
+    if (view.orderId !== last!.orderId || (i > 0 && view.version !== views[i - 1]!.version + 1)) {
+      throw new Error(`${caller} takes consecutive versions of one order, got ${views.map((x) => `${x.orderId}@${x.version}`).join(', ')}`);
+    }
+  });
+  return views;
 }
 
 type OrderDoc = OrderView & { _id: string };
@@ -93,14 +110,9 @@ export class MongoOrderStore implements OrderStore {
   }
 
   async recordTransitions(entries: ReadonlyArray<{ order: OrderView; event: TransitionEvent }>): Promise<{ applied: boolean }> {
-    const views = entries.map((entry) => viewFields(entry.order));
+    const views = consecutiveViews('recordTransitions', entries);
     const last = views.at(-1);
     if (last === undefined) return { applied: false };
-    views.forEach((view, i) => {
-      if (view.orderId !== last.orderId || (i > 0 && view.version !== views[i - 1]!.version + 1)) {
-        throw new Error(`recordTransitions takes consecutive versions of one order, got ${views.map((x) => `${x.orderId}@${x.version}`).join(', ')}`);
-      }
-    });
     const trail = views.map((view, i) => eventDocument(view, entries[i]!.event));
     // As recordTransition for each in turn, but the trail's entries in one write (unordered: one already there, from an
     // earlier attempt, leaves the others to go in) and only the last as the current state: an earlier one would be
@@ -114,12 +126,28 @@ export class MongoOrderStore implements OrderStore {
     return { applied };
   }
 
-  async recordDecision(order: OrderView, event: TransitionEvent): Promise<{ recorded: OrderEventRecord; applied: boolean }> {
-    const view = viewFields(order);
-    // The trail's entry first: its unique _id decides which content this version has, and the current state
-    // follows whichever entry won, so the two never disagree.
-    const inserted = await ignoreDuplicate(this.orderEvents.insertOne(eventDocument(view, event)));
-    const recorded = inserted ? fromEventDocument(eventDocument(view, event)) : await this.recordedEvent(view.orderId, view.version);
+  async recordDecision(
+    order: OrderView,
+    event: TransitionEvent,
+    preceding: ReadonlyArray<{ order: OrderView; event: TransitionEvent }> = [],
+  ): Promise<{ recorded: OrderEventRecord; applied: boolean }> {
+    const views = consecutiveViews('recordDecision', [...preceding, { order, event }]);
+    const view = views.at(-1)!;
+    const decided = eventDocument(view, event);
+    // The trail's entries first: the decision's unique _id decides which content this version has, and the current
+    // state follows whichever entry won, so the two never disagree. With the versions before it, one unordered write:
+    // an entry an earlier attempt wrote is skipped, and when any was, the decision's is read back (it may be that one).
+    const inserted =
+      preceding.length === 0
+        ? await ignoreDuplicate(this.orderEvents.insertOne(decided))
+        : await this.orderEvents.insertMany([...views.slice(0, -1).map((v, i) => eventDocument(v, preceding[i]!.event)), decided], { ordered: false }).then(
+            () => true,
+            (error: unknown) => {
+              if (!allDuplicateKeys(error)) throw error;
+              return false;
+            },
+          );
+    const recorded = inserted ? fromEventDocument(decided) : await this.recordedEvent(view.orderId, view.version);
     const applied = await this.upsertIfNewer(recorded.order);
     return { recorded, applied };
   }

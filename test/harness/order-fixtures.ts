@@ -110,9 +110,11 @@ export function fakeOrderActivities(
     async recordTransitions(inputs) {
       recorded.push(...inputs);
     },
-    // As the store: the first decision recorded for a version stands.
-    async recordDecision(input) {
-      const first = recorded.find((r) => r.order.orderId === input.order.orderId && r.order.version === input.order.version);
+    // As the store: the versions before it go in once, and the first decision recorded for a version stands.
+    async recordDecision(input, preceding = []) {
+      const has = (entry: RecordTransitionInput) => recorded.find((r) => r.order.orderId === entry.order.orderId && r.order.version === entry.order.version);
+      for (const entry of preceding) if (has(entry) === undefined) recorded.push(entry);
+      const first = has(input);
       if (first === undefined) recorded.push(input);
       if (decisionCrashesLeft > 0) {
         decisionCrashesLeft -= 1;
