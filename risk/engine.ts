@@ -245,17 +245,24 @@ export function createRiskEngine(deps: RiskEngineDeps) {
      * which the caller retries.
      */
     async release(input: { accountId: string; orderId: string }): Promise<ReleaseView> {
-      const account = await deps.accounts.getAccount(input.accountId);
-      if (account === null) throw accountNotFound(input.accountId);
-      if (!Object.hasOwn(account.holds, input.orderId)) return { released: false };
+      // The venue first (every order at its release holds something, so the account is read once, by the decision
+      // below); the account is read before an answer that stops the release, since an order that holds nothing here
+      // is released whatever the venue says, or whether it answers.
+      const holdsNothing = async (): Promise<boolean> => {
+        const account = await deps.accounts.getAccount(input.accountId);
+        if (account === null) throw accountNotFound(input.accountId);
+        return !Object.hasOwn(account.holds, input.orderId);
+      };
       let atVenue;
       try {
         atVenue = await deps.venueOrders.order(input.orderId);
       } catch (error) {
+        if (await holdsNothing()) return { released: false };
         deps.logger.warn({ err: error, orderId: input.orderId }, 'risk.venue_unreachable');
         throw new DomainError('SERVICE_UNAVAILABLE', `the venue could not be asked about order ${input.orderId}; retry`, { orderId: input.orderId });
       }
       if (atVenue !== null && VENUE_OPEN_STATUSES.includes(atVenue.status)) {
+        if (await holdsNothing()) return { released: false };
         throw new DomainError('ORDER_NOT_TERMINAL', `order ${input.orderId} is ${atVenue.status} at the venue: its hold stays until it ends`, {
           orderId: input.orderId,
           venueStatus: atVenue.status,

@@ -72,4 +72,18 @@ describe('risk engine release asks the venue (real venue, real store)', () => {
     expect(await risk.release('o-unasked', erin, unreachable)).toMatchObject({ status: 503, json: { error: { code: 'SERVICE_UNAVAILABLE' } } });
     expect((await risk.balances(erin)).USD).toMatchObject({ held: '10.02' });
   });
+
+  it('answers released: false for an order that holds nothing here, whether the venue is down or still has it open; 404 for no account', async () => {
+    const frank = await risk.createAccount('frank', { USD: '1000' });
+    const unreachable = risk.appWith(risk.symbols, { venueOrders: new VenueClient({ url: 'http://127.0.0.1:1', signer: testSigner({ caller: 'risk' }) }) });
+    expect(await risk.release('o-held-nowhere', frank, unreachable)).toMatchObject({ status: 200, json: { released: false } });
+
+    // Open at the venue, but its hold is somebody else's concern (another account's order id): nothing here to keep.
+    expect((await venue.submit(orderBody('o-open-elsewhere', frank, 'BUY', '100', '0.1'))).json).toMatchObject({ status: 'OPEN' });
+    expect(await risk.release('o-open-elsewhere', frank)).toMatchObject({ status: 200, json: { released: false } });
+    expect((await venue.request('POST', '/venue/orders/o-open-elsewhere/cancel')).json).toMatchObject({ status: 'CANCELLED' });
+
+    expect(await risk.release('o-held-nowhere', 'no-such-account', unreachable)).toMatchObject({ status: 404, json: { error: { code: 'NOT_FOUND' } } });
+    expect(await risk.release('o-never-held', 'no-such-account')).toMatchObject({ status: 404, json: { error: { code: 'NOT_FOUND' } } });
+  });
 });
