@@ -11,7 +11,7 @@ import { parseMessage, PoisonMessageError, startConsumer, type RunningConsumer }
 import type { EventPublisher } from '../infra/kafka/event-publisher';
 import { dlqTopic, type KafkaTopics } from '../infra/kafka/topics';
 import type { Logger } from '../infra/logger';
-import { withKeyPrefix, withoutKeyPrefix } from '../infra/redis/client';
+import { whenReady, withKeyPrefix, withoutKeyPrefix } from '../infra/redis/client';
 import { ensureCandleIndexes, MongoCandleStore } from '../infra/mongo/candle-store';
 import { MongoOrderStore } from '../infra/mongo/order-store';
 import { createMarketDataApp, type MarketDataApp } from './app';
@@ -239,6 +239,8 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
       for (const symbol of market.symbols) resync.request(symbol);
 
       deps.subscriber.on('pmessage', onPositionMessage);
+      // Not before the connection is ready: a subscription made while it connects is lost (client.ts whenReady).
+      await whenReady(deps.subscriber);
       await deps.subscriber.psubscribe(positionsPattern);
       subscribed = true;
       const consume = (groupId: string, topic: string, handle: (value: string) => Promise<void>, flush?: () => Promise<void>) =>

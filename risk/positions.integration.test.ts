@@ -4,7 +4,7 @@ import { parseDecimal } from '../domain/decimal';
 import { positionsChannel, positionsRedisKey, PositionRecordSchema, type PositionRecord } from '../domain/market-events';
 import { loadConfig } from '../infra/config';
 import { createLogger } from '../infra/logger';
-import { createRedis, withKeyPrefix } from '../infra/redis/client';
+import { createRedis, whenReady, withKeyPrefix } from '../infra/redis/client';
 import { RedisPositionMirror } from '../infra/redis/position-mirror';
 import { eventually } from '../test/harness/processes';
 import { priceUpdate } from '../test/harness/prices';
@@ -36,6 +36,8 @@ describe('risk engine positions: the fill update, the routes, the Redis mirror a
     // Under the run's Redis key prefix, as the mirror publishes it.
     const channel = withKeyPrefix(subscriber, positionsChannel(accountId));
     published.set(channel, messages);
+    // A subscription asked for while the connection still connects would be lost (infra/redis/client.ts whenReady).
+    await whenReady(subscriber);
     await subscriber.subscribe(channel);
     return messages;
   }

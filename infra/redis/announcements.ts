@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
-import { withKeyPrefix } from './client';
+import { whenReady, withKeyPrefix } from './client';
 
 /** What one announcement channel carries and how it is logged. */
 export interface AnnouncementChannel {
@@ -67,6 +67,8 @@ export class RedisAnnouncements {
       this.logger.warn(this.spec.resubscribedLog);
       listener.onResubscribed();
     });
+    // Not before the connection is ready: a subscription made while it connects is lost (client.ts whenReady).
+    await whenReady(this.subscriber);
     await this.subscriber.subscribe(this.channel);
     this.subscribedOnce = true;
   }

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { positionsChannel, positionsRedisKey, pricesRedisKey, type PositionRecord } from '../../domain/market-events';
 import { eventually } from '../../test/harness/processes';
 import { loadConfig } from '../config';
-import { createRedis, withKeyPrefix, withoutKeyPrefix } from './client';
+import { RedisAnnouncements } from './announcements';
+import { createRedis, whenReady, withKeyPrefix, withoutKeyPrefix } from './client';
 import { RedisPositionMirror } from './position-mirror';
 
 function capturingLogger(): { logger: pino.Logger; entries: Array<Record<string, unknown>> } {
@@ -36,6 +37,42 @@ describe('createRedis (real Redis)', () => {
     }
   });
 
+  it('keeps a subscription asked for while the connection is still connecting: announcements wait until it is ready', async () => {
+    const { logger } = capturingLogger();
+    const publisher = createRedis(loadConfig().redis, logger);
+    const id = randomUUID().slice(0, 8);
+    try {
+      for (let round = 0; round < 5; round += 1) {
+        const subscriber = createRedis(loadConfig().redis, logger);
+        try {
+          // The socket is connected, its ready check not answered yet: a SUBSCRIBE now would be written at once and lost.
+          await new Promise((resolve) => subscriber.once('connect', resolve));
+          const heard: string[] = [];
+          const spec = { name: `announce-test-${id}-${round}`, field: 'id', pattern: /^[a-z0-9-]+$/, unreadableLog: 'unreadable', resubscribedLog: 'resubscribed' };
+          const announcements = new RedisAnnouncements(spec, publisher, subscriber, logger);
+          await announcements.listen({ onAnnounced: (value) => heard.push(value), onResubscribed: () => undefined });
+          expect(await announcements.publish(`hello-${round}`)).toBe(1);
+          await eventually(`announcement ${round}`, async () => heard.length >= 1, 5_000, 20);
+          expect(heard).toEqual([`hello-${round}`]);
+        } finally {
+          subscriber.disconnect();
+        }
+      }
+    } finally {
+      await publisher.quit();
+    }
+  });
+
+  it('whenReady gives up on a connection that is never ready', async () => {
+    const { logger } = capturingLogger();
+    const redis = createRedis({ url: 'redis://127.0.0.1:1', keyPrefix: '' }, logger);
+    try {
+      await expect(whenReady(redis, 300)).rejects.toThrow(/not ready within 300 ms/);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('keeps the keys and channels of one key prefix (REDIS_KEY_PREFIX) from another', async () => {
     const { logger } = capturingLogger();
     const { url, keyPrefix: runPrefix } = loadConfig().redis;
@@ -54,6 +91,7 @@ describe('createRedis (real Redis)', () => {
       // The position mirror's hash and channel (the market data service listens to positions:* under its prefix).
       for (const client of clients) {
         client.subscriber.on('pmessage', (_pattern: string, channel: string) => client.heard.push(withoutKeyPrefix(client.subscriber, channel)));
+        await whenReady(client.subscriber);
         await client.subscriber.psubscribe(withKeyPrefix(client.subscriber, 'positions:*'));
       }
       const record: PositionRecord = { accountId, symbol: 'BTC-USD', quantity: '1', averageEntryPrice: '100', realizedPnl: '0', version: 1, updatedAt: new Date().toISOString() };

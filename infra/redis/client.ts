@@ -47,6 +47,32 @@ export function createRedis(
   return redis;
 }
 
+/**
+ * Resolves once the connection is ready; rejects when it ends first or is not ready within `timeoutMs`. Call it before
+ * a first SUBSCRIBE or PSUBSCRIBE: between a socket's connect and its ready check's answer ioredis writes those at once
+ * (Redis allows them while loading), the connection turns into a subscriber, the ready check's INFO is then refused
+ * ("Connection in subscriber mode"), and ioredis reconnects without the subscription, which nothing reports. Once
+ * ready, a reconnect restores the subscriptions by itself.
+ */
+export async function whenReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  if (redis.status === 'ready') return;
+  if (redis.status === 'end') throw new Error('redis connection closed');
+  await new Promise<void>((resolve, reject) => {
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('end', onEnd);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onReady = () => done();
+    const onEnd = () => done(new Error('redis connection closed before it was ready'));
+    const timer = setTimeout(() => done(new Error(`redis not ready within ${timeoutMs} ms (${redis.status})`)), timeoutMs);
+    redis.on('ready', onReady);
+    redis.on('end', onEnd);
+  });
+}
+
 /** TLS (a rediss:// URL, with a private CA when REDIS_TLS_CA_FILE is set) and AUTH (ElastiCache's auth token), as ioredis takes them. */
 export function redisSecurityOptions(config: Partial<RedisSecurity>): Pick<RedisOptions, 'tls' | 'username' | 'password'> {
   const options: Pick<RedisOptions, 'tls' | 'username' | 'password'> = {};
