@@ -82,7 +82,7 @@ describe('runSteps: the check and settle steps record what they decided (real ri
     expect((await system.orders.events(order.orderId)).map((e) => e.status)).toEqual(['NEW', 'ACCEPTED']);
   });
 
-  it('records NEW with the decision in one write and publishes NEW first, then the decision', async () => {
+  it('records NEW and the decision, and publishes NEW first, then the decision', async () => {
     const { accountId } = await system.createAccount({ USD: '100000' });
     const { order, steps } = await newOrderOf(accountId);
     const topic = system.config.kafka.topics.executions;

@@ -73,10 +73,11 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
       );
       const reason = recorded.details?.reason;
       const decided: RecordTransitionInput = { order: recorded.order, previousStatus: recorded.previousStatus, ...(typeof reason === 'string' ? { reason } : {}) };
-      if (applied) for (const entry of [...preceding, decided]) recordOrderTransition(entry.order, false);
+      const entries = [...preceding, decided];
+      if (applied) for (const entry of entries) recordOrderTransition(entry.order, false);
       await deps.publisher.publish(
         deps.executionsTopic,
-        [...preceding, decided].map((entry) => ({ key: entry.order.orderId, value: JSON.stringify(executionReport(entry)) })),
+        entries.map((entry) => ({ key: entry.order.orderId, value: JSON.stringify(executionReport(entry)) })),
       );
       return decided;
     },
@@ -378,8 +379,8 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
       const before: unknown = context.info.heartbeatDetails;
       const done = typeof before === 'number' && Number.isSafeInteger(before) && before > 0 && before < steps.length ? before : 0;
       const last = steps[steps.length - 1];
-      // The risk engine's hold does not depend on the transitions before it (NEW): it is asked at once, while they are
-      // persisted, and the decision is recorded after both, so NEW's event still comes first.
+      // The risk engine's hold does not depend on the transitions before it (NEW): it is asked at once, and the decision
+      // is recorded after them (NEW in the same write, below), so NEW's event still comes first.
       const hold = last !== undefined && 'check' in last && done < steps.length - 1 ? reserveOrRefusal(activities, last.check) : undefined;
       // Awaited by the check step; until then (or when a transition before it fails) its failure is not unhandled.
       hold?.catch(() => undefined);
@@ -388,7 +389,7 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
       try {
         for (let i = done; i < steps.length; i += 1) {
           const step = steps[i]!;
-          const deferred = hold === undefined ? undefined : recordBeforeCheck(step, steps[i + 1], i + 1 === steps.length - 1);
+          const deferred = hold === undefined ? undefined : recordBeforeCheck(step, steps[i + 1]);
           if (deferred !== undefined) {
             // NEW right before the check: recorded with the decision, in one write of the trail and one publish (one
             // upsert, one insert and one Kafka send fewer per order). When the risk engine did not answer (the step is
@@ -420,9 +421,12 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
 
 type HoldOrRefusal = { hold: HoldAnswer } | { refusal: string };
 
-/** The transition of `step` when it is the NEW order of the check step right after it, the batch's last (runSteps records both together). */
-function recordBeforeCheck(step: OrderStep, next: OrderStep | undefined, nextIsLast: boolean): RecordTransitionInput | undefined {
-  if (!nextIsLast || next === undefined || !('record' in step) || !('check' in next)) return undefined;
+/**
+ * The transition of `step` when it is the NEW order of the check step right after it (runSteps records both together;
+ * a check step is always its batch's last, runSteps refuses any other).
+ */
+function recordBeforeCheck(step: OrderStep, next: OrderStep | undefined): RecordTransitionInput | undefined {
+  if (next === undefined || !('record' in step) || !('check' in next)) return undefined;
   const { order, fill } = step.record;
   return fill === undefined && order.orderId === next.check.order.orderId && order.version === next.check.order.version ? step.record : undefined;
 }

@@ -78,7 +78,7 @@ describe('risk engine release asks the venue (real venue, real store)', () => {
     const unreachable = risk.appWith(risk.symbols, { venueOrders: new VenueClient({ url: 'http://127.0.0.1:1', signer: testSigner({ caller: 'risk' }) }) });
     expect(await risk.release('o-held-nowhere', frank, unreachable)).toMatchObject({ status: 200, json: { released: false } });
 
-    // Open at the venue, but its hold is somebody else's concern (another account's order id): nothing here to keep.
+    // Open at the venue, but it never held anything here (no risk check placed a hold): nothing to keep.
     expect((await venue.submit(orderBody('o-open-elsewhere', frank, 'BUY', '100', '0.1'))).json).toMatchObject({ status: 'OPEN' });
     expect(await risk.release('o-open-elsewhere', frank)).toMatchObject({ status: 200, json: { released: false } });
     expect((await venue.request('POST', '/venue/orders/o-open-elsewhere/cancel')).json).toMatchObject({ status: 'CANCELLED' });

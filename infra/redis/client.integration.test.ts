@@ -73,6 +73,17 @@ describe('createRedis (real Redis)', () => {
     }
   });
 
+  it('whenReady answers at once for a ready connection and refuses a closed one', async () => {
+    const { logger } = capturingLogger();
+    const redis = createRedis(loadConfig().redis, logger);
+    await whenReady(redis);
+    expect(redis.status).toBe('ready');
+    const ended = new Promise((resolve) => redis.once('end', resolve));
+    await redis.quit();
+    await ended;
+    await expect(whenReady(redis)).rejects.toThrow(/closed/);
+  });
+
   it('keeps the keys and channels of one key prefix (REDIS_KEY_PREFIX) from another', async () => {
     const { logger } = capturingLogger();
     const { url, keyPrefix: runPrefix } = loadConfig().redis;
