@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { parseDecimal } from '../domain/decimal';
 import { isErrorCode } from '../domain/errors';
 import { applyOrderCommand, type OrderCommand } from '../domain/order-state-machine';
 import { fromOrderSnapshot, type OrderSnapshot } from '../domain/order-snapshot';
@@ -12,10 +13,10 @@ import type { Logger } from '../infra/logger';
 import type { FillStore } from '../infra/mongo/fill-store';
 import type { OrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
 import type { OrderStore, TransitionEvent } from '../infra/mongo/order-store';
-import { serviceError, type JsonResponse } from '../infra/http/http-json';
+import { serviceError, UpstreamServiceError, type JsonResponse } from '../infra/http/http-json';
 import { recordOrderAnomaly, recordOrderTransition, settlementDuration } from '../infra/metrics/order-metrics';
 import { withSpan } from '../infra/telemetry/tracing';
-import type { RiskClient } from '../infra/http/risk-client';
+import type { RiskClient, SettledFill } from '../infra/http/risk-client';
 import type { VenueClient, VenueOrderState } from '../infra/http/venue-client';
 
 export interface OrderActivitiesDeps {
@@ -101,12 +102,17 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
      * accounts (the market it simulates), that side too: a user on the other side settles it in their own
      * order's workflow. Both settlements are idempotent by fillId, so a retry finishes what a crash interrupted.
      */
-    async settleFill(input: SettleFillInput): Promise<{ fee: string; feeAsset: string }> {
+    async settleFill(input: SettleFillInput, options: SettleOptions = {}): Promise<SettledAnswer> {
       const settling = settlementDuration.startTimer();
       const { tradeId, ...own } = input;
       const { contra } = input;
-      const answer = await deps.risk.settleFill(own);
+      let answer = await deps.risk.settleFill(options.release === true ? { ...own, release: true } : own);
+      // A risk engine from before `release` refuses the field (its bodies are strict): asked again without it, the
+      // caller then releases on its own (released stays undefined).
+      const releaseRefused = options.release === true && !answer.ok && answer.status === 400;
+      if (releaseRefused) answer = await deps.risk.settleFill(own);
       if (!answer.ok) throw await refusedSettlement(deps, input, input.fillId, { status: answer.status, body: { error: answer.error } });
+      const released = options.release === true && !releaseRefused ? releaseOutcome(input.orderId, answer.fill.release) : undefined;
       if (contra !== undefined && isVenueHouseAccount(contra.accountId)) {
         const contraFillId = `${tradeId}:${contra.orderId}`;
         const house = await deps.risk.settleFill({
@@ -124,7 +130,7 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
         if (!house.ok) throw await refusedSettlement(deps, input, contraFillId, { status: house.status, body: { error: house.error } });
       }
       settling();
-      return { fee: answer.fill.fee.amount, feeAsset: answer.fill.fee.asset };
+      return { fee: answer.fill.fee.amount, feeAsset: answer.fill.fee.asset, ...(released === undefined ? {} : { released }) };
     },
 
     /** Sends the accepted order to the venue; a repeat (retry, replay) answers its current state. */
@@ -313,6 +319,30 @@ export interface CancelAtVenueInput {
   reason: 'USER' | 'GTD_EXPIRED';
 }
 
+/** settleFill's options: `release` also releases what the order still holds (sent with the fill that completes it). */
+export interface SettleOptions {
+  release?: boolean;
+}
+
+/** A settlement's fee; `released` only when asked for: true once the release is done (released, or nothing was held). */
+export interface SettledAnswer {
+  fee: string;
+  feeAsset: string;
+  released?: boolean;
+}
+
+/**
+ * The release that came with a settlement, as releaseFunds takes a release's answer: done (released or nothing held),
+ * a 5xx retried (the venue could not be asked), a 4xx not (the venue still has the order open). A risk engine that
+ * answered none did not release: false, so the caller releases.
+ */
+function releaseOutcome(orderId: string, release: SettledFill['release']): boolean {
+  if (release === undefined) return false;
+  if (!('status' in release)) return true;
+  if (release.status >= 500) throw new UpstreamServiceError(`release of ${orderId} with its settlement answered ${release.status}: ${release.error.message}`, release.status);
+  throw unexpectedAnswer(`release of ${orderId}`, { status: release.status, body: { error: release.error } });
+}
+
 /** One fill of the order to settle at the risk engine (settleFill). */
 export interface SettleFillInput {
   orderId: string;
@@ -334,7 +364,7 @@ type StepActivities = {
   releaseFunds(input: { accountId: string; orderId: string }): Promise<void>;
   reserveFunds(order: OrderView): Promise<HoldAnswer>;
   submitToVenue(order: OrderView & { protectionPrice?: string }): Promise<VenueOrderState>;
-  settleFill(input: SettleFillInput): Promise<{ fee: string; feeAsset: string }>;
+  settleFill(input: SettleFillInput, options?: SettleOptions): Promise<SettledAnswer>;
   cancelAtVenue(input: CancelAtVenueInput): Promise<void>;
 };
 
@@ -362,9 +392,12 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
     }
     else if ('submit' in step) outcome.venue = await withSpan('OrderStep:submitToVenue', () => activities.submitToVenue(step.submit));
     else if ('settle' in step) {
-      const settled = await withSpan('OrderStep:settleFill', () => activities.settleFill(step.settle));
+      // The fill that completes the order releases its hold with the settlement: one call to the risk engine fewer.
+      const { recordFill: record } = step;
+      const release = record !== undefined && completesOrder(record.order, step.settle.quantity);
+      const { released, ...settled } = await withSpan('OrderStep:settleFill', () => activities.settleFill(step.settle, release ? { release } : undefined));
       outcome.settled = settled;
-      if (step.recordFill !== undefined) outcome.recorded = await recordFill(activities, step.settle, step.recordFill, settled);
+      if (record !== undefined) outcome.recorded = await recordFill(activities, step.settle, record, settled, released === true);
     }
     else await withSpan('OrderStep:cancelAtVenue', () => activities.cancelAtVenue(step.cancel));
   };
@@ -485,6 +518,8 @@ async function recordFill(
   settle: SettleFillInput,
   input: FillRecordInput,
   settled: { fee: string; feeAsset: string },
+  /** The settlement released the hold already (settleFill with `release`). */
+  releasedWithSettlement = false,
 ): Promise<OrderView> {
   const order = fromOrderSnapshot(input.order);
   const { command, facts: fill } = settledFill(settle, settled, input.at);
@@ -499,13 +534,19 @@ async function recordFill(
   }
   const done = applyOrderCommand(filled.order, { type: 'SETTLED', at: input.at });
   if (!done.ok || !done.changed) throw ApplicationFailure.nonRetryable(`order ${order.orderId} FILLED cannot settle`, 'INVALID_STEPS');
-  // The release first: the risk engine asks the venue, not the store, whether the order can still fill. Then FILLED
-  // and SETTLED together (one upsert, one write of both audit entries, one publish of both events).
-  await withSpan('OrderStep:releaseFunds', () => activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId }));
+  // The release first (unless the settlement did it): the risk engine asks the venue, not the store, whether the order
+  // can still fill. Then FILLED and SETTLED together (one upsert, one write of both audit entries, one publish of both events).
+  if (!releasedWithSettlement) await withSpan('OrderStep:releaseFunds', () => activities.releaseFunds({ accountId: order.accountId, orderId: order.orderId }));
   await withSpan('OrderStep:recordTransition', () =>
     activities.recordTransitions([fillTransition, { order: toOrderView(done.order), previousStatus: 'FILLED', reason: SETTLED_REASON }]),
   );
   return toOrderView(done.order);
+}
+
+/** Whether a fill of `quantity` fills what the order (as the workflow had it before the fill) has left. */
+function completesOrder(snapshot: OrderSnapshot, quantity: string): boolean {
+  const order = fromOrderSnapshot(snapshot);
+  return order.filledQuantity + parseDecimal(quantity) >= order.quantity;
 }
 
 /**

@@ -2,17 +2,19 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { toOrderView } from '../domain/order';
 import { fromOrderSnapshot } from '../domain/order-snapshot';
 import { sampleOrder } from '../test/harness/order-fixtures';
-import { withOrderSteps, type OrderStep, type RecordTransitionInput } from './order-activities';
+import { applyOrderCommand } from '../domain/order-state-machine';
+import { toOrderSnapshot } from '../domain/order-snapshot';
+import { withOrderSteps, type OrderStep, type RecordTransitionInput, type SettleFillInput, type SettleOptions } from './order-activities';
 
 /**
  * runSteps' bookkeeping of the first batch (NEW, then the risk check) over recording fakes: which calls it makes, in
  * which order, and what a failed attempt heartbeats. The stores and services behind the calls have their own tests
  * (order-activities.integration.test.ts runs the same batch against the real ones).
  */
-describe('runSteps: NEW and the risk check', () => {
+describe('runSteps over recording fakes', () => {
   type Call = { name: string; args: unknown[] };
 
-  function fakes(options: { holdFails?: boolean } = {}) {
+  function fakes(options: { holdFails?: boolean; settleReleases?: boolean } = {}) {
     const calls: Call[] = [];
     const call = (name: string, ...args: unknown[]) => {
       calls.push({ name, args });
@@ -39,8 +41,11 @@ describe('runSteps: NEW and the risk check', () => {
       async submitToVenue(): Promise<never> {
         throw new Error('not in these batches');
       },
-      async settleFill(): Promise<never> {
-        throw new Error('not in these batches');
+      // As the risk engine: with `release` it releases after settling, unless it is one from before the option.
+      async settleFill(input: SettleFillInput, settleOptions?: SettleOptions) {
+        call('settleFill', input.fillId, settleOptions ?? null);
+        const released = settleOptions?.release === true && options.settleReleases !== false ? { released: true } : {};
+        return { fee: '7.5', feeAsset: 'USD', ...released };
       },
       async cancelAtVenue() {
         call('cancelAtVenue');
@@ -102,5 +107,60 @@ describe('runSteps: NEW and the risk check', () => {
     await run(activities, [{ record: other }, { check: { order, at: '2026-01-01T00:00:01.000Z' } }]);
     expect(calls.map((c) => c.name).sort()).toEqual(['recordDecision', 'recordTransition', 'reserveFunds']);
     expect(calls.find((c) => c.name === 'recordDecision')?.args).toEqual(['ACCEPTED', []]);
+  });
+
+  describe('a settle step with recordFill', () => {
+    // The order as the workflow has it when the fill arrives: ACCEPTED, 0.5 BTC open.
+    const accepted = applyOrderCommand(fromOrderSnapshot(order), { type: 'RISK_ACCEPTED', at: '2026-01-01T00:00:01.000Z' });
+    if (!accepted.ok) throw new Error('ACCEPTED refused');
+    const fill = (quantity: string): SettleFillInput => ({
+      orderId: order.orderId,
+      accountId: order.accountId,
+      symbol: 'BTC-USD',
+      side: 'BUY',
+      fillId: `t-${quantity}:${order.orderId}`,
+      tradeId: `t-${quantity}`,
+      quantity,
+      price: '30000',
+      liquidity: 'TAKER',
+    });
+    const settleBatch = (quantity: string): OrderStep[] => [{ settle: fill(quantity), recordFill: { order: toOrderSnapshot(accepted.order), at: '2026-01-01T00:00:02.000Z' } }];
+
+    it('releases with the settlement of the fill that completes the order: no release call of its own', async () => {
+      const { activities, calls } = fakes();
+      const { outcome } = await run(activities, settleBatch('0.5'));
+      expect(calls).toEqual([
+        { name: 'settleFill', args: [`t-0.5:${order.orderId}`, { release: true }] },
+        { name: 'recordTransitions', args: [['FILLED', 'SETTLED']] },
+      ]);
+      // The workflow's answer is the fee alone, as before (what it replays).
+      expect(outcome).toEqual({ value: { settled: { fee: '7.5', feeAsset: 'USD' }, recorded: expect.objectContaining({ status: 'SETTLED' }) } });
+    });
+
+    it('asks no release with a fill that leaves some of the order open', async () => {
+      const { activities, calls } = fakes();
+      await run(activities, settleBatch('0.2'));
+      expect(calls).toEqual([
+        { name: 'settleFill', args: [`t-0.2:${order.orderId}`, null] },
+        { name: 'recordTransition', args: ['PARTIALLY_FILLED'] },
+      ]);
+    });
+
+    it('releases on its own, before FILLED and SETTLED, when the settlement did not release (a risk engine from before the option)', async () => {
+      const { activities, calls } = fakes({ settleReleases: false });
+      await run(activities, settleBatch('0.5'));
+      expect(calls).toEqual([
+        { name: 'settleFill', args: [`t-0.5:${order.orderId}`, { release: true }] },
+        { name: 'releaseFunds', args: [order.orderId] },
+        { name: 'recordTransitions', args: [['FILLED', 'SETTLED']] },
+      ]);
+    });
+
+    it('settles alone in a batch without recordFill (a workflow from before settle-and-record releases on its own)', async () => {
+      const { activities, calls } = fakes();
+      const { outcome } = await run(activities, [{ settle: fill('0.5') }]);
+      expect(calls).toEqual([{ name: 'settleFill', args: [`t-0.5:${order.orderId}`, null] }]);
+      expect(outcome).toEqual({ value: { settled: { fee: '7.5', feeAsset: 'USD' } } });
+    });
   });
 });

@@ -1,7 +1,8 @@
 import type * as v from 'valibot';
 import type { AssetBalance, FillContra, PendingFee } from '../domain/account';
+import { applyChanges, mergeChanges, type Account, type AccountDecision } from '../domain/account';
 import { formatDecimal, mul, ONE, type Scaled } from '../domain/decimal';
-import { DomainError } from '../domain/errors';
+import { DomainError, isDomainError } from '../domain/errors';
 import type { PositionView } from '../domain/market-events';
 import { holdFor, validateOrderRules, type OrderSide, type OrderType } from '../domain/order';
 import { toPositionRecord, toPositionView, type Position } from '../domain/position';
@@ -13,7 +14,7 @@ import type { AccountLedger } from '../infra/mongo/account-store';
 import type { PositionMirror } from '../infra/redis/position-mirror';
 import { isVenueHouseAccount } from '../domain/venue-events';
 import { exactCost } from './fees';
-import { creditedPendingFees, decideFeeCredit, decideFill, decideHold, decideHouseFill, type FillRequest, decideRelease, type HoldSizing } from './ledger';
+import { creditedPendingFees, decideFeeCredit, decideFill, decideHold, decideHouseFill, type FillOutcome, type FillRequest, decideRelease, type HoldSizing, type ReleaseOutcome } from './ledger';
 import type { MarkSource } from './price-book';
 import type { SymbolStatusBook } from './symbol-status';
 import { checkPriceBand, protectionPrice } from './price-protection';
@@ -76,6 +77,12 @@ export interface SettleFillInput {
 export type FillView = v.InferOutput<typeof FillResponseSchema>;
 
 export type ReleaseView = { released: false } | { released: true; asset: string; amount: string };
+
+/** A release asked for with a settlement: its answer, or the refusal POST /release would have answered (409, 503). */
+export type ReleaseAnswer = { ok: true; view: ReleaseView } | { ok: false; refusal: DomainError };
+
+/** What the venue said about an order (null: it never saw it), or that it could not be asked. */
+type VenueAnswer = { reached: true; order: Awaited<ReturnType<VenueOrderLookup['order']>> } | { reached: false; error: unknown };
 
 const accountNotFound = (accountId: string) => new DomainError('NOT_FOUND', `no account ${accountId}`, { accountId });
 
@@ -155,6 +162,63 @@ export function createRiskEngine(deps: RiskEngineDeps) {
     return creditedPendingFees(pending, credit.cursor);
   };
 
+  const askVenue = async (orderId: string): Promise<VenueAnswer> => {
+    try {
+      return { reached: true, order: await deps.venueOrders.order(orderId) };
+    } catch (error) {
+      return { reached: false, error };
+    }
+  };
+
+  /** The venue's fills of an order it has final (or never saw: none); undefined while it can still fill, or could not be asked. */
+  const finalFills = (atVenue: VenueAnswer): string[] | undefined => {
+    if (!atVenue.reached) return undefined;
+    if (atVenue.order !== null && VENUE_OPEN_STATUSES.includes(atVenue.order.status)) return undefined;
+    return atVenue.order?.fills.map((fill) => fill.fillId) ?? [];
+  };
+
+  /** A release's decision as answered: released or not, else the refusal (409: a fill of it at the venue is not settled here). */
+  const releaseView = ({ accountId, orderId }: { accountId: string; orderId: string }, outcome: ReleaseOutcome, atVenue: VenueAnswer): ReleaseView => {
+    if (outcome.kind === 'not_found') throw accountNotFound(accountId);
+    if (outcome.kind === 'nothing_held') return { released: false };
+    if (outcome.kind === 'unsettled') {
+      throw new DomainError('ORDER_NOT_TERMINAL', `order ${orderId} has fill ${outcome.fillId} at the venue that is not settled yet: its hold stays until it is`, {
+        orderId,
+        venueStatus: atVenue.reached ? atVenue.order?.status : undefined,
+        unsettledFillId: outcome.fillId,
+      });
+    }
+    return { released: true, asset: outcome.asset, amount: formatDecimal(outcome.amount) };
+  };
+
+  /**
+   * The release, once the venue was asked (release() below). The account is read before an answer that stops the
+   * release, since an order that holds nothing here is released whatever the venue says, or whether it answers.
+   */
+  const releaseAfter = async (input: { accountId: string; orderId: string }, atVenue: VenueAnswer): Promise<ReleaseView> => {
+    const holdsNothing = async (): Promise<boolean> => {
+      const account = await deps.accounts.getAccount(input.accountId);
+      if (account === null) throw accountNotFound(input.accountId);
+      return !Object.hasOwn(account.holds, input.orderId);
+    };
+    if (!atVenue.reached) {
+      if (await holdsNothing()) return { released: false };
+      deps.logger.warn({ err: atVenue.error, orderId: input.orderId }, 'risk.venue_unreachable');
+      throw new DomainError('SERVICE_UNAVAILABLE', `the venue could not be asked about order ${input.orderId}; retry`, { orderId: input.orderId });
+    }
+    const venueFills = finalFills(atVenue);
+    if (venueFills === undefined) {
+      if (await holdsNothing()) return { released: false };
+      throw new DomainError('ORDER_NOT_TERMINAL', `order ${input.orderId} is ${atVenue.order?.status} at the venue: its hold stays until it ends`, {
+        orderId: input.orderId,
+        venueStatus: atVenue.order?.status,
+      });
+    }
+    // The venue's fills are looked up with the account the release is decided on: one read for all of them.
+    const outcome = await deps.accounts.updateAccount(input.accountId, (account) => decideRelease(account, input.orderId, venueFills), { fills: venueFills });
+    return releaseView(input, outcome, atVenue);
+  };
+
   return {
     /** Pre-trade checks and the hold, in one atomic step per orderId; a repeat answers the hold already placed. */
     async hold(input: HoldOrderInput): Promise<HoldResult> {
@@ -189,8 +253,14 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       };
     },
 
-    /** Settles one side of one fill, once per fillId; `overdrawn` says the account had to pay more than it had available. */
-    async settleFill(input: SettleFillInput): Promise<{ fill: FillView; overdrawn: boolean }> {
+    /**
+     * Settles one side of one fill, once per fillId; `overdrawn` says the account had to pay more than it had available.
+     * With `release` (the fill the order's workflow knows completes it), what the order still holds is then released
+     * as release() would (the venue asked first): when the venue has the order final, in the settlement's own
+     * compare-and-set (one read and one write of the account fewer, and one call fewer for the caller). The
+     * settlement stands whatever the release answers.
+     */
+    async settleFill(input: SettleFillInput, options: { release?: boolean } = {}): Promise<{ fill: FillView; overdrawn: boolean; release?: ReleaseAnswer }> {
       const spec = specOf(input.symbol);
       const at = now().toISOString();
       const cost = exactCost(input.price, input.quantity);
@@ -215,11 +285,21 @@ export function createRiskEngine(deps: RiskEngineDeps) {
         at,
         ...(input.contra === undefined ? {} : { contra: input.contra }),
       };
-      let outcome;
+      const release = { accountId: input.accountId, orderId: input.orderId };
+      // The venue first, as a release asks it; a venue that cannot be asked holds up the release, not the settlement.
+      const atVenue = options.release === true ? await askVenue(input.orderId) : undefined;
+      const venueFills = atVenue === undefined ? undefined : finalFills(atVenue);
+      let outcome: FillOutcome;
+      let released: ReleaseOutcome | undefined;
       if (isVenueHouseAccount(input.accountId)) {
         // The venue's side mirrors the user's fill of the same trade (fillIds are `${tradeId}:${orderId}`).
         const mirrored = await mirroredFill(input);
         outcome = await deps.accounts.updateAccount(input.accountId, (account) => decideHouseFill(account, fill, mirrored), { fills: [input.fillId] });
+      } else if (venueFills !== undefined) {
+        // Final at the venue: the fill, then the release on the account as the fill left it, in one compare-and-set.
+        ({ outcome, released } = await deps.accounts.updateAccount(input.accountId, (account) => decideFillThenRelease(account, fill, venueFills), {
+          fills: [input.fillId, ...venueFills],
+        }));
       } else {
         outcome = await deps.accounts.updateAccount(input.accountId, (account) => decideFill(account, fill), { fills: [input.fillId] });
       }
@@ -233,7 +313,15 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       // Also on a repeat: a position whose mirroring was interrupted (Redis down, crash) is mirrored now; the mirror keeps the newest version.
       if (outcome.position !== undefined) await mirrorPositions(input.accountId, [[spec.symbol, outcome.position]]);
       const { record } = outcome;
-      return { fill: { fillId: input.fillId, applied: outcome.applied, fee: record.fee, balances: record.balances }, overdrawn: outcome.overdrawn };
+      const settled = { fill: { fillId: input.fillId, applied: outcome.applied, fee: record.fee, balances: record.balances }, overdrawn: outcome.overdrawn };
+      if (atVenue === undefined) return settled;
+      try {
+        const view = released === undefined ? await releaseAfter(release, atVenue) : releaseView(release, released, atVenue);
+        return { ...settled, release: { ok: true, view } };
+      } catch (error) {
+        if (isDomainError(error)) return { ...settled, release: { ok: false, refusal: error } };
+        throw error;
+      }
     },
 
     /**
@@ -245,42 +333,7 @@ export function createRiskEngine(deps: RiskEngineDeps) {
      * which the caller retries.
      */
     async release(input: { accountId: string; orderId: string }): Promise<ReleaseView> {
-      // The venue first (every order at its release holds something, so the account is read once, by the decision
-      // below); the account is read before an answer that stops the release, since an order that holds nothing here
-      // is released whatever the venue says, or whether it answers.
-      const holdsNothing = async (): Promise<boolean> => {
-        const account = await deps.accounts.getAccount(input.accountId);
-        if (account === null) throw accountNotFound(input.accountId);
-        return !Object.hasOwn(account.holds, input.orderId);
-      };
-      let atVenue;
-      try {
-        atVenue = await deps.venueOrders.order(input.orderId);
-      } catch (error) {
-        if (await holdsNothing()) return { released: false };
-        deps.logger.warn({ err: error, orderId: input.orderId }, 'risk.venue_unreachable');
-        throw new DomainError('SERVICE_UNAVAILABLE', `the venue could not be asked about order ${input.orderId}; retry`, { orderId: input.orderId });
-      }
-      if (atVenue !== null && VENUE_OPEN_STATUSES.includes(atVenue.status)) {
-        if (await holdsNothing()) return { released: false };
-        throw new DomainError('ORDER_NOT_TERMINAL', `order ${input.orderId} is ${atVenue.status} at the venue: its hold stays until it ends`, {
-          orderId: input.orderId,
-          venueStatus: atVenue.status,
-        });
-      }
-      // The venue's fills are looked up with the account the release is decided on: one read for all of them.
-      const venueFills = atVenue?.fills.map((fill) => fill.fillId) ?? [];
-      const outcome = await deps.accounts.updateAccount(input.accountId, (account) => decideRelease(account, input.orderId, venueFills), { fills: venueFills });
-      if (outcome.kind === 'not_found') throw accountNotFound(input.accountId);
-      if (outcome.kind === 'nothing_held') return { released: false };
-      if (outcome.kind === 'unsettled') {
-        throw new DomainError('ORDER_NOT_TERMINAL', `order ${input.orderId} has fill ${outcome.fillId} at the venue that is not settled yet: its hold stays until it is`, {
-          orderId: input.orderId,
-          venueStatus: atVenue?.status,
-          unsettledFillId: outcome.fillId,
-        });
-      }
-      return { released: true, asset: outcome.asset, amount: formatDecimal(outcome.amount) };
+      return releaseAfter(input, await askVenue(input.orderId));
     },
 
     /** An admin's switch: while off, every new hold of the account is refused ACCOUNT_DISABLED (ledger decideHold). */
@@ -319,6 +372,19 @@ export function createRiskEngine(deps: RiskEngineDeps) {
 }
 
 export type RiskEngine = ReturnType<typeof createRiskEngine>;
+
+/**
+ * A fill, then the release of what its order still holds, decided on the account as the fill left it: one change
+ * for both. A fill that does not settle (refused, no account) releases nothing.
+ */
+function decideFillThenRelease(account: Account | null, fill: FillRequest, venueFills: readonly string[]): AccountDecision<{ outcome: FillOutcome; released?: ReleaseOutcome }> {
+  const settled = decideFill(account, fill);
+  if (account === null || settled.result.kind !== 'settled') return { result: { outcome: settled.result } };
+  const after = settled.changes === undefined ? account : applyChanges(account, settled.changes);
+  const release = decideRelease(after, fill.orderId, venueFills);
+  const changes = settled.changes === undefined ? release.changes : release.changes === undefined ? settled.changes : mergeChanges(settled.changes, release.changes);
+  return { result: { outcome: settled.result, released: release.result }, ...(changes === undefined ? {} : { changes }) };
+}
 
 /** A fill the venue made is on the symbol's grid: its price a multiple of the tick, its quantity of the lot. */
 function checkFillGrid(spec: SymbolSpec, input: SettleFillInput): void {

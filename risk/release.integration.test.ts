@@ -86,4 +86,104 @@ describe('risk engine release asks the venue (real venue, real store)', () => {
     expect(await risk.release('o-held-nowhere', 'no-such-account', unreachable)).toMatchObject({ status: 404, json: { error: { code: 'NOT_FOUND' } } });
     expect(await risk.release('o-never-held', 'no-such-account')).toMatchObject({ status: 404, json: { error: { code: 'NOT_FOUND' } } });
   });
+
+  describe('a fill settled with release: true (the fill that completes the order)', () => {
+    type VenueFill = { fillId: string; price: string; quantity: string; liquidity: string };
+    const venueFills = async (orderId: string) => (await venue.request('GET', `/venue/orders/${orderId}`)).json.fills as VenueFill[];
+    const fillBody = (accountId: string, side: 'BUY' | 'SELL', fill: VenueFill, extra: Record<string, unknown> = {}) => ({
+      fillId: fill.fillId,
+      accountId,
+      symbol: 'BTC-USD',
+      side,
+      quantity: fill.quantity,
+      price: fill.price,
+      liquidity: fill.liquidity,
+      ...extra,
+    });
+    const versionOf = async (accountId: string) => (await risk.db.collection('accounts').findOne({ _id: accountId as never }))?.version as number;
+
+    it('settles and releases in one write of the account when the venue has the order final; a repeat changes nothing', async () => {
+      const maker = await risk.createAccount('maker', { BTC: '1' });
+      const taker = await risk.createAccount('taker', { USD: '1000' });
+      await risk.hold('o-maker', limit(maker, 'SELL', '0.1', '250'));
+      await risk.hold('o-taker', limit(taker, 'BUY', '0.1', '260'));
+      await venue.submit(orderBody('o-maker', maker, 'SELL', '250', '0.1'));
+      expect((await venue.submit(orderBody('o-taker', taker, 'BUY', '260', '0.1'))).json).toMatchObject({ status: 'FILLED' });
+      const [fill] = await venueFills('o-taker');
+
+      const before = await versionOf(taker);
+      const settled = await risk.fill('o-taker', fillBody(taker, 'BUY', fill!, { release: true }));
+      expect(settled).toMatchObject({ status: 200, json: { applied: true, release: { released: true, asset: 'USD' } } });
+      // The fill at 250 cost 25 + its taker fee; the rest of the hold (placed at 260) is available again, nothing held.
+      expect((await risk.balances(taker)).USD).toMatchObject({ held: '0', total: (await risk.balances(taker)).USD!.available });
+      expect(await versionOf(taker)).toBe(before + 1);
+
+      const repeat = await risk.fill('o-taker', fillBody(taker, 'BUY', fill!, { release: true }));
+      expect(repeat).toMatchObject({ status: 200, json: { applied: false, fee: settled.json.fee, release: { released: false } } });
+      expect(await versionOf(taker)).toBe(before + 1);
+
+      // The maker's side, the same way.
+      expect(await risk.fill('o-maker', fillBody(maker, 'SELL', fill!, { fillId: (await venueFills('o-maker'))[0]!.fillId, liquidity: 'MAKER', release: true }))).toMatchObject({
+        status: 200,
+        json: { applied: true, release: { released: true, asset: 'BTC', amount: '0' } },
+      });
+      expect((await risk.balances(maker)).BTC).toEqual({ total: '0.9', available: '0.9', held: '0' });
+    });
+
+    it('settles a fill of an order still open at the venue and answers the release refused (409), keeping what is held for the rest', async () => {
+      const seller = await risk.createAccount('seller', { BTC: '1' });
+      const buyer = await risk.createAccount('buyer', { USD: '1000' });
+      await risk.hold('o-partly', limit(seller, 'SELL', '0.2', '300'));
+      await venue.submit(orderBody('o-partly', seller, 'SELL', '300', '0.2'));
+      await venue.submit(orderBody('o-part-taker', buyer, 'BUY', '300', '0.1'));
+      const [fill] = await venueFills('o-partly');
+
+      const settled = await risk.fill('o-partly', fillBody(seller, 'SELL', fill!, { release: true }));
+      expect(settled).toMatchObject({
+        status: 200,
+        json: { applied: true, release: { released: false, status: 409, error: { code: 'ORDER_NOT_TERMINAL', details: { venueStatus: 'PARTIALLY_FILLED' } } } },
+      });
+      expect((await risk.balances(seller)).BTC).toEqual({ total: '0.9', available: '0.8', held: '0.1' });
+      await venue.request('POST', '/venue/orders/o-partly/cancel');
+    });
+
+    it('settles while the venue cannot be asked and answers the release unavailable (503); a later release frees the rest', async () => {
+      const gina = await risk.createAccount('gina', { USD: '1000' });
+      await risk.hold('o-gina', limit(gina, 'BUY', '0.1', '100'));
+      const unreachable = risk.appWith(risk.symbols, { venueOrders: new VenueClient({ url: 'http://127.0.0.1:1', signer: testSigner({ caller: 'risk' }) }) });
+      const fill = { fillId: 't-gina:o-gina', price: '90', quantity: '0.1', liquidity: 'TAKER' };
+      const settled = await risk.fill('o-gina', fillBody(gina, 'BUY', fill, { release: true }), unreachable);
+      expect(settled).toMatchObject({ status: 200, json: { applied: true, release: { released: false, status: 503, error: { code: 'SERVICE_UNAVAILABLE' } } } });
+      expect((await risk.balances(gina)).USD!.held).not.toBe('0');
+      // The venue never saw o-gina (this fill was handed in by the test): the release asks it and frees the rest.
+      expect(await risk.release('o-gina', gina)).toMatchObject({ status: 200, json: { released: true } });
+      expect((await risk.balances(gina)).USD!.held).toBe('0');
+    });
+
+    it('keeps the hold while another fill of the order at the venue is not settled here (409 with that fill), and releases with the last one', async () => {
+      const hank = await risk.createAccount('hank', { BTC: '1' });
+      const buyer = await risk.createAccount('buyer', { USD: '1000' });
+      await risk.hold('o-hank', limit(hank, 'SELL', '0.2', '400'));
+      await venue.submit(orderBody('o-hank', hank, 'SELL', '400', '0.2'));
+      await venue.submit(orderBody('o-hank-b1', buyer, 'BUY', '400', '0.1'));
+      await venue.submit(orderBody('o-hank-b2', buyer, 'BUY', '400', '0.1'));
+      const [first, second] = await venueFills('o-hank');
+
+      const early = await risk.fill('o-hank', fillBody(hank, 'SELL', second!, { release: true }));
+      expect(early).toMatchObject({ status: 200, json: { applied: true, release: { status: 409, error: { code: 'ORDER_NOT_TERMINAL', details: { unsettledFillId: first!.fillId } } } } });
+      expect((await risk.balances(hank)).BTC).toMatchObject({ held: '0.1' });
+
+      expect(await risk.fill('o-hank', fillBody(hank, 'SELL', first!, { release: true }))).toMatchObject({ status: 200, json: { applied: true, release: { released: true } } });
+      expect((await risk.balances(hank)).BTC).toEqual({ total: '0.8', available: '0.8', held: '0' });
+    });
+
+    it('refuses a release flag that is not a boolean (400) and moves nothing', async () => {
+      const ivy = await risk.createAccount('ivy', { USD: '1000' });
+      await risk.hold('o-ivy', limit(ivy, 'BUY', '0.1', '100'));
+      const before = await risk.balances(ivy);
+      const refused = await risk.fill('o-ivy', fillBody(ivy, 'BUY', { fillId: 't-ivy:o-ivy', price: '100', quantity: '0.1', liquidity: 'TAKER' }, { release: 'yes' }));
+      expect(refused).toMatchObject({ status: 400, json: { error: { code: 'VALIDATION_FAILED' } } });
+      expect(await risk.balances(ivy)).toEqual(before);
+    });
+  });
 });

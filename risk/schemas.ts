@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { ACCOUNT_KEY_PATTERN, AssetBalanceSchema } from '../domain/account';
+import { ErrorEnvelopeSchema } from '../infra/http/errors';
 import { PositionViewSchema } from '../domain/market-events';
 import { ORDER_SIDES, ORDER_TYPES } from '../domain/order';
 import { LIQUIDITIES } from '../domain/venue-order';
@@ -42,6 +43,14 @@ export const FillBodySchema = v.strictObject({
       v.description("the other side of the trade as the venue reported it; required to settle a fill of the venue's own accounts"),
     ),
   ),
+  release: v.optional(
+    v.pipe(
+      v.boolean('release must be a boolean'),
+      v.description(
+        'true: then release what the order still holds, as POST /release would (the venue is asked first); sent with the fill that completes the order. The answer carries the release\'s outcome; the settlement stands whatever it is.',
+      ),
+    ),
+  ),
 });
 export type FillBodyInput = v.InferInput<typeof FillBodySchema>;
 
@@ -68,11 +77,31 @@ export const HoldResponseSchema = v.object({
 
 export const BalancesResponseSchema = v.array(AssetBalanceSchema);
 
+export const ReleaseResponseSchema = v.object({
+  released: v.pipe(v.boolean(), v.description('false when the order held nothing (never held, or already released)')),
+  asset: v.optional(v.string()),
+  amount: v.optional(DecimalOut),
+});
+
+/** A release asked for with a fill: its answer, or the error and status POST /release would have answered. */
+const FillReleaseSchema = v.pipe(
+  v.union([
+    ReleaseResponseSchema,
+    v.object({
+      released: v.literal(false),
+      status: v.pipe(v.picklist([409, 503]), v.description('409 ORDER_NOT_TERMINAL: still open at the venue, or a fill of it there not settled here; 503: the venue could not be asked')),
+      ...ErrorEnvelopeSchema.entries,
+    }),
+  ]),
+  v.description('only when the body asked for release: its outcome (the settlement above stands either way)'),
+);
+
 export const FillResponseSchema = v.object({
   fillId: v.string(),
   applied: v.pipe(v.boolean(), v.description('false when this fillId was already applied; the rest of the answer is then the first one')),
   fee: v.object({ asset: v.string(), amount: DecimalOut }),
   balances: v.pipe(v.array(AssetBalanceSchema), v.description("the fill's base and quote balances right after it was applied")),
+  release: v.optional(FillReleaseSchema),
 });
 
 export const PositionsResponseSchema = v.pipe(
@@ -80,8 +109,3 @@ export const PositionsResponseSchema = v.pipe(
   v.description('One entry per symbol the account ever had a fill in (flat ones too, for their realized PnL), sorted by symbol.'),
 );
 
-export const ReleaseResponseSchema = v.object({
-  released: v.pipe(v.boolean(), v.description('false when the order held nothing (never held, or already released)')),
-  asset: v.optional(v.string()),
-  amount: v.optional(DecimalOut),
-});

@@ -16,6 +16,8 @@ export interface RiskHold {
 export interface SettledFill {
   applied: boolean;
   fee: { asset: string; amount: string };
+  /** Asked for with the fill (release: true): released or not, or the 409/503 error POST /release would have answered. */
+  release?: { released: boolean } | { released: false; status: number; error: ServiceError };
 }
 
 /** The risk engine's HTTP API, as the order activities use it. */
@@ -58,6 +60,8 @@ export class RiskClient {
     liquidity: FillLiquidity;
     /** The other side as the venue reported it; required for a fill of the venue's own accounts. */
     contra?: { accountId: string; orderId: string };
+    /** Then release what the order still holds (the fill that completes it): one call instead of settle and release. */
+    release?: boolean;
   }): Promise<{ ok: true; fill: SettledFill } | { ok: false; status: number; error: ServiceError }> {
     const { orderId, ...body } = input;
     const response = await this.call('POST', `/risk/orders/${encodeURIComponent(orderId)}/fills`, body);

@@ -4,6 +4,7 @@ import { parseShape } from '../../domain/validation-issues';
 import type { ServiceEnv } from '../../infra/http/context';
 import type { RiskEngine } from '../engine';
 import { recordHold, recordRefusal } from '../metrics';
+import { errorEnvelope, HTTP_STATUS } from '../../infra/http/errors';
 import { errorResponses, idPathParameter, jsonRequestBody, jsonResponse } from '../../infra/http/openapi';
 import { positiveDecimal, readJsonBody } from '../../infra/http/request';
 import {
@@ -76,7 +77,7 @@ export function createOrderRoutes(engine: RiskEngine) {
     describeRoute({
       summary: 'Settle one side of one fill',
       description:
-        "Moves the balances of one fill for the order's account, once per fillId: BUY pays price × quantity + fee from the hold (then from available) and receives the base; SELL pays the base quantity and receives price × quantity − fee. The fee (maker or taker rate of the account, rounded up) is credited to the fee account. The account's position in the symbol moves in the same atomic update (then is copied to Redis `positions:<accountId>` and published on that channel). A repeated fillId changes nothing and answers the first result with applied: false. Only a fill the order could have made settles: the order holds funds here (its risk check placed the hold, for this account), same symbol and side, price on the tick grid and not beyond the order's limit (LIMIT price or MARKET protection price), quantity on the lot grid and not beyond what the order has open and held. A fill of the venue's own accounts (venue-liquidity, venue-market-flow) settles only as the mirror of a settled user fill whose contra names it (send contra: the user's account and order). The settlement record is kept in account_fills, not in the account.",
+        "Moves the balances of one fill for the order's account, once per fillId: BUY pays price × quantity + fee from the hold (then from available) and receives the base; SELL pays the base quantity and receives price × quantity − fee. The fee (maker or taker rate of the account, rounded up) is credited to the fee account. The account's position in the symbol moves in the same atomic update (then is copied to Redis `positions:<accountId>` and published on that channel). A repeated fillId changes nothing and answers the first result with applied: false. Only a fill the order could have made settles: the order holds funds here (its risk check placed the hold, for this account), same symbol and side, price on the tick grid and not beyond the order's limit (LIMIT price or MARKET protection price), quantity on the lot grid and not beyond what the order has open and held. A fill of the venue's own accounts (venue-liquidity, venue-market-flow) settles only as the mirror of a settled user fill whose contra names it (send contra: the user's account and order). The settlement record is kept in account_fills, not in the account. With release: true (the fill that completes the order), what the order still holds is then released as POST /release would, in the same update of the account when the venue has the order final; the answer's release carries the outcome, or the 409/503 error the release would have answered (the settlement stands).",
       tags: ['orders'],
       parameters: [orderIdParameter],
       requestBody: jsonRequestBody(FillBodySchema),
@@ -93,7 +94,7 @@ export function createOrderRoutes(engine: RiskEngine) {
     async (c) => {
       const { orderId } = parseShape(OrderIdParamSchema, c.req.param(), 'path');
       const body = parseShape(FillBodySchema, await readJsonBody(c), 'body');
-      const { fill, overdrawn } = await engine.settleFill({
+      const { fill, overdrawn, release } = await engine.settleFill({
         orderId,
         fillId: body.fillId,
         accountId: body.accountId,
@@ -103,12 +104,23 @@ export function createOrderRoutes(engine: RiskEngine) {
         price: positiveDecimal('price', body.price),
         liquidity: body.liquidity,
         ...(body.contra === undefined ? {} : { contra: body.contra }),
-      });
+      }, { release: body.release === true });
       const fields = { orderId, fillId: fill.fillId, accountId: body.accountId, applied: fill.applied, fee: fill.fee.amount, feeAsset: fill.fee.asset };
       if (overdrawn) c.var.logger.warn({ ...fields, balances: fill.balances }, 'risk.fill_overdrawn');
       c.var.logger.info(fields, fill.applied ? 'risk.fill_settled' : 'risk.fill_duplicate');
       if (fill.applied) recordHold('settled');
-      return c.json(fill, 200);
+      if (release === undefined) return c.json(fill, 200);
+      if (!release.ok) {
+        const { refusal } = release;
+        c.var.logger.info({ orderId, accountId: body.accountId, code: refusal.code, details: refusal.details }, 'risk.release_refused');
+        return c.json({ ...fill, release: { released: false as const, status: HTTP_STATUS[refusal.code] as 409 | 503, ...errorEnvelope(refusal, c.var.requestId) } }, 200);
+      }
+      const released = release.view;
+      if (released.released) {
+        c.var.logger.info({ orderId, accountId: body.accountId, asset: released.asset, amount: released.amount }, 'risk.hold_released');
+        recordHold('released');
+      }
+      return c.json({ ...fill, release: released }, 200);
     },
   );
 

@@ -143,9 +143,17 @@ export function fakeOrderActivities(
       }
       released.push(orderId);
     },
-    async settleFill(input) {
+    // As the risk engine: asked to release with the fill that completes the order, it releases after settling (and
+    // fails as releaseFunds would, after the settlement stood).
+    async settleFill(input, settleOptions) {
       settled.push(input.fillId);
-      return { fee: '1', feeAsset: 'USD' };
+      if (settleOptions?.release !== true) return { fee: '1', feeAsset: 'USD' };
+      if (releaseFailuresLeft > 0) {
+        releaseFailuresLeft -= 1;
+        throw new Error('the venue could not be asked for the release (transient)');
+      }
+      released.push(input.orderId);
+      return { fee: '1', feeAsset: 'USD', released: true };
     },
     async submitToVenue(order) {
       submitted.push(order);
