@@ -472,7 +472,7 @@ export async function runLifecycleBench(): Promise<BenchResult> {
       {
         measure: 'note: besides Temporal, each order',
         [ORDERS_COLUMN]:
-          'API: 1 Mongo read (API key), 3 Redis calls, 1 Kafka produce; worker: 1 Kafka consume + commit, NEW and ACCEPTED 2 Mongo writes + 1 Kafka produce together, FILLED and SETTLED 2 Mongo writes + 1 produce together, 1 fill record, in 2 activities (runSteps: NEW + hold + ACCEPTED + submit; settlement + release + FILLED + SETTLED); risk: hold (read + compare-and-set), settle (read, archive lookup, compare-and-set, archive insert, fee account compare-and-set, 1 unset), release (read, venue lookup, fill check, compare-and-set), an account\'s concurrent compare-and-sets grouped into one; venue: 1 outbox insert + relay (projection, produce, mark) per engine call; 2 venue-report consumes',
+          'API: 1 Mongo read (API key), 3 Redis calls, 1 Kafka produce; worker: 1 Kafka consume + commit, NEW and ACCEPTED 2 Mongo writes + 1 Kafka produce together, FILLED and SETTLED 2 Mongo writes + 1 produce together, 1 fill record, in 2 activities (runSteps: NEW + hold + ACCEPTED + submit; settlement + release + FILLED + SETTLED); risk: hold (read + compare-and-set), settle with release in one call (venue lookup, read, archive lookup, one compare-and-set for the fill and the release, archive insert, fee account compare-and-set, 1 unset), an account\'s concurrent compare-and-sets grouped into one; venue: 1 outbox insert + relay (projection, produce, mark) per engine call; 2 venue-report consumes, 1 signal (the FILL; ACCEPTED comes with the submit\'s answer)',
         [BARE_COLUMN]: 'nothing',
         'orders/bare': '',
       },

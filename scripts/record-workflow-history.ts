@@ -44,6 +44,8 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
   },
   // With 'settle-and-record': each fill's settle step records its transition, the last one the release and SETTLED too.
   'order-lifecycle-recorded-fills': (client, taskQueue) => fillsAndSettle(client, taskQueue, '00000000-0000-8000-8000-000000000015'),
+  // With 'ack-with-submit': the submit's answer stands for the venue's ACCEPTED (report 1), which no signal brings; fills 2 and 3.
+  'order-lifecycle-acked-fills': (client, taskQueue) => fillsAndSettle(client, taskQueue, '00000000-0000-8000-8000-000000000016', 2),
   // Report 1 lost: report 2 arrives after a gap, the workflow asks the venue, applies both fills in order, settles.
   'order-lifecycle-reconcile': async (client, taskQueue, fake) => {
     const order = sampleOrder('00000000-0000-8000-8000-000000000003', { quantity: '1' });
@@ -89,12 +91,13 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
   },
 };
 
-async function fillsAndSettle(client: Client, taskQueue: string, orderId: string): Promise<temporal.api.history.v1.IHistory> {
+/** Two fills numbered from `firstFill` (1 in recordings made before the venue's ACCEPTED came with the submit's answer). */
+async function fillsAndSettle(client: Client, taskQueue: string, orderId: string, firstFill = 1): Promise<temporal.api.history.v1.IHistory> {
   const order = sampleOrder(orderId, { quantity: '1' });
   const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] });
   while ((await handle.query(getOrderQuery)).status !== 'ACCEPTED') await new Promise((r) => setTimeout(r, 50));
-  await handle.signal(venueReportSignal, fillReport(order.orderId, 1, { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' }));
-  await handle.signal(venueReportSignal, fillReport(order.orderId, 2, { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' }));
+  await handle.signal(venueReportSignal, fillReport(order.orderId, firstFill, { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' }));
+  await handle.signal(venueReportSignal, fillReport(order.orderId, firstFill + 1, { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' }));
   await handle.result();
   return handle.fetchHistory();
 }

@@ -7,9 +7,13 @@ import type { OrderWorkflowGateway } from '../infra/temporal/order-workflows';
  * Handles one venue report: signals the order's workflow. A report no running workflow can take
  * (unknown order, or one already finished) goes to the dead-letter topic with the reason; it never
  * blocks the partition. Redelivered reports are harmless: the workflow drops versions it has seen.
+ * The venue's acknowledgement (ACCEPTED) is not signalled: it changes nothing of the order, and the workflow takes it
+ * from the submit's answer (patch 'ack-with-submit'), so each order costs one signal (a Temporal action) fewer. An
+ * order started before that patch asks the venue for it when its next report shows the gap (workflows/order-lifecycle.ts).
  */
 export function createVenueReportIntake(deps: { workflows: OrderWorkflowGateway; logger: Logger }) {
   return async (report: VenueReport): Promise<void> => {
+    if (report.report.type === 'ACCEPTED') return;
     const outcome = await deps.workflows.deliverVenueReport(report);
     if (outcome === 'delivered') {
       deps.logger.debug({ orderId: report.orderId, version: report.version, type: report.report.type }, 'venue_report.delivered');

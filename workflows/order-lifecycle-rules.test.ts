@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { parseDecimal } from '../domain/decimal';
 import type { VenueReport, VenueReportBody } from '../domain/venue-events';
+import type { VenueOrderTruth } from '../domain/venue-reconciliation';
 import type { LifecycleProgress } from './order-contract';
 import {
+  acknowledgedBySubmit,
   DEFAULT_RECONCILE,
   endCommand,
   fillCommand,
@@ -174,5 +176,60 @@ describe('fillCommand', () => {
       liquidity: 'TAKER',
       at: '2026-01-01T00:00:01.000Z',
     });
+  });
+});
+
+describe('acknowledgedBySubmit: the submit answer stands for the venue report 1 when that is the acknowledgement', () => {
+  const state = (over: Partial<VenueOrderTruth>): VenueOrderTruth => ({
+    orderId: 'o1',
+    accountId: 'a1',
+    symbol: 'BTC-USD',
+    status: 'OPEN',
+    remaining: '0.5',
+    cancelledQuantity: '0',
+    reason: null,
+    version: 1,
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    fills: [],
+    ...over,
+  });
+  const fill = (version: number) => ({
+    fillId: `T${version}:o1`,
+    tradeId: `T${version}`,
+    side: 'BUY' as const,
+    price: '30000',
+    quantity: '0.1',
+    liquidity: 'TAKER' as const,
+    remaining: '0.4',
+    version,
+    occurredAt: '2026-01-01T00:00:00.000Z',
+  });
+  const after = (venue: VenueOrderTruth, progress = initialProgress()) => {
+    acknowledgedBySubmit(progress, venue);
+    return progress.lastReportVersion;
+  };
+
+  it('counts report 1 applied when the venue accepted the order: resting, partly or wholly filled on arrival, or its remainder cancelled', () => {
+    expect(after(state({}))).toBe(1);
+    expect(after(state({ status: 'PARTIALLY_FILLED', version: 2, fills: [fill(2)] }))).toBe(1);
+    expect(after(state({ status: 'FILLED', remaining: '0', version: 3, fills: [fill(2), fill(3)] }))).toBe(1);
+    expect(after(state({ status: 'CANCELLED', reason: 'IOC_REMAINDER', remaining: '0', cancelledQuantity: '0.5', version: 2 }))).toBe(1);
+  });
+
+  it('leaves report 1 to come when it is not the acknowledgement: the venue refused the order on arrival', () => {
+    expect(after(state({ status: 'REJECTED', reason: 'POST_ONLY_WOULD_TAKE', remaining: '0', version: 1 }))).toBe(0);
+  });
+
+  it('changes nothing when report 1 was already applied, or the venue has no report yet', () => {
+    expect(after(state({}), { ...initialProgress(), lastReportVersion: 3 })).toBe(3);
+    expect(after(state({ version: 0 }))).toBe(0);
+  });
+
+  it('drops the ACCEPTED report still on its way (a redelivery or a reconciliation), and the next number applies at once', () => {
+    const progress = initialProgress();
+    acknowledgedBySubmit(progress, state({}));
+    expect(queueReport(progress, report(1))).toBe(false);
+    expect(queueReport(progress, report(2, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }))).toBe(true);
+    expect(takeReport(progress, true)?.version).toBe(2);
   });
 });

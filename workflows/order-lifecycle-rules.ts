@@ -2,6 +2,7 @@ import { parseDecimal } from '../domain/decimal';
 import type { CancelReason, Order } from '../domain/order';
 import type { FillCommand, OrderCommand } from '../domain/order-state-machine';
 import type { VenueReport, VenueReportBody } from '../domain/venue-events';
+import { reportsFromVenueTruth, type VenueOrderTruth } from '../domain/venue-reconciliation';
 import type { LifecycleProgress, ReconcileTiming } from './order-contract';
 
 /**
@@ -27,6 +28,19 @@ export function queueReport(progress: LifecycleProgress, report: VenueReport): b
   const known = report.version <= progress.lastReportVersion || progress.pendingReports.some((r) => r.version === report.version);
   if (!known) progress.pendingReports.push(report);
   return !known;
+}
+
+/**
+ * The venue's answer to the submit (its state of the order) as its reports would say it: when its report 1 is the
+ * acknowledgement (the venue numbers ACCEPTED first, or REJECTED when it refuses the order on arrival; read as
+ * reconciliation reads the venue's state), that report is counted as applied, since an acknowledgement changes
+ * nothing. So the venue-report intake need not signal ACCEPTED: per order a signal (a Temporal action) fewer, and
+ * often a workflow task. Patch 'ack-with-submit'.
+ */
+export function acknowledgedBySubmit(progress: LifecycleProgress, venue: VenueOrderTruth): void {
+  if (progress.lastReportVersion >= 1) return;
+  const [first] = reportsFromVenueTruth(venue, 0);
+  if (first?.version === 1 && first.report.type === 'ACCEPTED') progress.lastReportVersion = 1;
 }
 
 /** The lowest-numbered queued report (queue sorted, applied numbers dropped), or undefined when none waits. */

@@ -107,9 +107,10 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       remaining: final === undefined ? (last?.remaining ?? order.quantity) : '0',
       cancelledQuantity: final === undefined ? '0' : (last?.remaining ?? order.quantity),
       reason: final?.reason ?? null,
-      version: fills.length + (final === undefined ? 0 : 1),
+      // Report 1 is the venue's acknowledgement (ACCEPTED), its fills and end come after it.
+      version: 1 + fills.length + (final === undefined ? 0 : 1),
       updatedAt: new Date().toISOString(),
-      fills: fills.map((f, i) => ({ fillId: `${f.tradeId}:${order.orderId}`, side: 'BUY', liquidity: 'MAKER', version: i + 1, occurredAt: new Date().toISOString(), ...f })),
+      fills: fills.map((f, i) => ({ fillId: `${f.tradeId}:${order.orderId}`, side: 'BUY', liquidity: 'MAKER', version: i + 2, occurredAt: new Date().toISOString(), ...f })),
     };
   }
 
@@ -125,10 +126,10 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       const handle = await start(taskQueue, order, undefined, { quietMs: 600_000, gapGraceMs: 300 });
       await until('the venue submit', () => fake.submitted.length === 1);
       // Report 1 never arrives (lost on the way); report 2 does.
-      await handle.signal(venueReportSignal, fillReport(order.orderId, 2, fills[1]!));
+      await handle.signal(venueReportSignal, fillReport(order.orderId, 3, fills[1]!));
       return handle.result();
     });
-    expect(fake.reconciliations).toEqual([{ orderId: order.orderId, afterVersion: 0 }]);
+    expect(fake.reconciliations).toEqual([{ orderId: order.orderId, afterVersion: 1 }]);
     expect(result).toMatchObject({ status: 'SETTLED', filledQuantity: '1', averagePrice: '30007.5' });
     expect(fake.settled).toEqual([`T1:${order.orderId}`, `T2:${order.orderId}`]);
     expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'PARTIALLY_FILLED', 'FILLED', 'SETTLED']);
@@ -162,17 +163,36 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(fake.reconciliations.every((r, i) => i === 0 || r.afterVersion >= fake.reconciliations[i - 1]!.afterVersion)).toBe(true);
   });
 
+  it("takes the venue's acknowledgement from the submit's answer: no ACCEPTED report needed, the fills numbered after it apply at once", async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID(), { quantity: '1' });
+    const result = await withWorker(fake, async (taskQueue) => {
+      // A gap would be asked about after 200 ms: the fills below apply without it.
+      const handle = await start(taskQueue, order, undefined, { quietMs: 600_000, gapGraceMs: 200 });
+      await until('the venue submit', () => fake.submitted.length === 1);
+      await handle.signal(venueReportSignal, fillReport(order.orderId, 2, { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' }));
+      await until('PARTIALLY_FILLED', async () => (await handle.query(getOrderQuery)).status === 'PARTIALLY_FILLED');
+      // A late ACCEPTED (redelivered, or from the intake of an older worker) changes nothing.
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'ACCEPTED' }));
+      await handle.signal(venueReportSignal, fillReport(order.orderId, 3, { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' }));
+      return handle.result();
+    });
+    expect(result).toMatchObject({ status: 'SETTLED', filledQuantity: '1' });
+    expect(fake.reconciliations).toEqual([]);
+    expect(fake.settled).toEqual([`T1:${order.orderId}`, `T2:${order.orderId}`]);
+  });
+
   it('records once that the venue does not know a submitted order, and keeps asking', async () => {
     const fake = fakeOrderActivities();
     const order = sampleOrder(randomUUID());
     await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, order, undefined, { quietMs: 100, maxQuietMs: 100 });
       await until('three polls', () => fake.reconciliations.length >= 3);
-      expect(fake.anomalies).toEqual([{ kind: 'VENUE_ORDER_UNKNOWN', details: { lastReportVersion: 0 } }]);
+      expect(fake.anomalies).toEqual([{ kind: 'VENUE_ORDER_UNKNOWN', details: { lastReportVersion: 1 } }]);
       // The venue still answers a cancel; its report ends the order.
       await handle.signal(cancelSignal, {});
       await until('the cancel at the venue', () => fake.cancels.length === 1);
-      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
       expect(await handle.result()).toMatchObject({ status: 'CANCELLED' });
     });
   });
@@ -183,7 +203,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, order);
       await until('the venue submit', () => fake.submitted.length === 1);
-      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'CANCELLED', reason: 'MARKET_REMAINDER', remaining: '0.5' }));
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'MARKET_REMAINDER', remaining: '0.5' }));
       return handle.result();
     });
     expect(fake.submitted[0]).toMatchObject({ orderId: order.orderId, protectionPrice: '30600' });
@@ -198,7 +218,8 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
   });
 
   it('ends a post-only order the venue refused (it would take) REJECTED with the reason, its hold released', async () => {
-    const fake = fakeOrderActivities();
+    // The venue answers the submit REJECTED: its report 1 is the refusal, which the workflow waits for.
+    const fake = fakeOrderActivities({ submitAnswer: { status: 'REJECTED', reason: 'POST_ONLY_WOULD_TAKE', remaining: '0' } });
     const order = sampleOrder(randomUUID());
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, order);
@@ -243,13 +264,13 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, order);
       await until('the venue submit', () => fake.submitted.length === 1);
-      const first = fillReport(order.orderId, 1, { tradeId: 'T1', price: '30000', quantity: '0.25', remaining: '0.75' });
+      const first = fillReport(order.orderId, 2, { tradeId: 'T1', price: '30000', quantity: '0.25', remaining: '0.75' });
       await handle.signal(venueReportSignal, first);
       await handle.signal(venueReportSignal, first); // Kafka redelivery
       await until('PARTIALLY_FILLED', async () => (await handle.query(getOrderQuery)).status === 'PARTIALLY_FILLED');
       // The same execution under another report number is still one fill.
-      await handle.signal(venueReportSignal, { ...first, version: 2, eventId: `${order.orderId}:2` });
-      await handle.signal(venueReportSignal, fillReport(order.orderId, 3, { tradeId: 'T2', price: '29990', quantity: '0.75', remaining: '0' }));
+      await handle.signal(venueReportSignal, { ...first, version: 3, eventId: `${order.orderId}:3` });
+      await handle.signal(venueReportSignal, fillReport(order.orderId, 4, { tradeId: 'T2', price: '29990', quantity: '0.75', remaining: '0' }));
       return handle.result();
     });
     expect(result).toMatchObject({ status: 'SETTLED', filledQuantity: '1', averagePrice: '29992.5', fees: '2' });
@@ -267,9 +288,9 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
         async (taskQueue) => {
           const handle = await start(taskQueue, order);
           await until('the venue submit', () => fake.submitted.length === 1);
-          await handle.signal(venueReportSignal, fillReport(order.orderId, 1, { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' }));
+          await handle.signal(venueReportSignal, fillReport(order.orderId, 2, { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' }));
           await until('PARTIALLY_FILLED', async () => (await handle.query(getOrderQuery)).status === 'PARTIALLY_FILLED');
-          await handle.signal(venueReportSignal, fillReport(order.orderId, 2, { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' }));
+          await handle.signal(venueReportSignal, fillReport(order.orderId, 3, { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' }));
           return { order, result: await handle.result(), history: await handle.fetchHistory() };
         },
         adapt,
@@ -294,7 +315,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       expect(fake.recorded[3]!.order.updatedAt).toBe(result.updatedAt);
       expect(fake.released).toEqual([order.orderId]);
       expect(mirroredStatuses(history)).toEqual(['ACCEPTED', 'PARTIALLY_FILLED', 'SETTLED']);
-      expect(markersAndUpserts(history).patches).toEqual(['settle-and-record']);
+      expect(markersAndUpserts(history).patches).toEqual(['ack-with-submit']);
     });
 
     it('records them itself when the step answers none (a worker from before the patch)', async () => {
@@ -337,7 +358,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, order);
       await until('the venue submit', () => fake.submitted.length === 1);
-      await handle.signal(venueReportSignal, fillReport(order.orderId, 1, { tradeId: 'T1', price: '30000', quantity: '0.6', remaining: '0' }));
+      await handle.signal(venueReportSignal, fillReport(order.orderId, 2, { tradeId: 'T1', price: '30000', quantity: '0.6', remaining: '0' }));
       await until('the anomaly', () => fake.anomalies.length === 1);
       expect(await handle.query(getOrderQuery)).toMatchObject({ status: 'ACCEPTED', filledQuantity: '0', version: 2 });
       await handle.terminate('test done');
@@ -354,7 +375,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       await until('the venue submit', () => fake.submitted.length === 1);
       await handle.signal(cancelSignal, {});
       await until('the cancel at the venue', () => fake.cancels.length === 1);
-      await handle.signal(venueReportSignal, fillReport(order.orderId, 1, { tradeId: 'T9', price: '30000', quantity: '0.5', remaining: '0' }));
+      await handle.signal(venueReportSignal, fillReport(order.orderId, 2, { tradeId: 'T9', price: '30000', quantity: '0.5', remaining: '0' }));
       return handle.result();
     });
     expect(result).toMatchObject({ status: 'SETTLED', filledQuantity: '0.5', cancelRequested: true });
@@ -367,8 +388,8 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, order);
       await until('the venue submit', () => fake.submitted.length === 1);
-      await handle.signal(venueReportSignal, fillReport(order.orderId, 1, { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0' }));
-      await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'IOC_REMAINDER', remaining: '0' }));
+      await handle.signal(venueReportSignal, fillReport(order.orderId, 2, { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0' }));
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 3, { type: 'CANCELLED', reason: 'IOC_REMAINDER', remaining: '0' }));
       return handle.result();
     });
     expect(result).toMatchObject({ status: 'EXPIRED', filledQuantity: '0.4' });
@@ -381,7 +402,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, order);
       await until('the GTD cancel at the venue', () => fake.cancels.length === 1);
-      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'EXPIRED', remaining: '0.5' }));
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'EXPIRED', remaining: '0.5' }));
       return handle.result();
     });
     expect(fake.cancels).toEqual([{ orderId: order.orderId, reason: 'GTD_EXPIRED' }]);
@@ -395,11 +416,12 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, order, 40);
       await until('the venue submit', () => fake.submitted.length === 1);
+      // Fill i is the venue's report i + 1: report 1 is its acknowledgement, taken from the submit's answer.
       for (let i = 1; i <= 10; i += 1) {
         const remaining = (1 - i / 10).toFixed(1);
         await env.client.workflow
           .getHandle(handle.workflowId)
-          .signal(venueReportSignal, fillReport(order.orderId, i, { tradeId: `T${i}`, price: '30000', quantity: '0.1', remaining }));
+          .signal(venueReportSignal, fillReport(order.orderId, i + 1, { tradeId: `T${i}`, price: '30000', quantity: '0.1', remaining }));
         await until(`fill ${i}`, () => fake.settled.length === i);
       }
       return env.client.workflow.getHandle(handle.workflowId).result();
@@ -439,7 +461,8 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     const result = await withWorker(gated, async (taskQueue) => {
       const handle = await start(taskQueue, order, 1);
       await until('the venue submit', () => fake.submitted.length === 1);
-      const report = (i: number) => fillReport(order.orderId, i, { tradeId: `T${i}`, price: '30000', quantity: '0.1', remaining: (0.3 - i / 10).toFixed(1) });
+      // Fill i is the venue's report i + 1: report 1 is its acknowledgement, taken from the submit's answer.
+      const report = (i: number) => fillReport(order.orderId, i + 1, { tradeId: `T${i}`, price: '30000', quantity: '0.1', remaining: (0.3 - i / 10).toFixed(1) });
       await handle.signal(venueReportSignal, report(1));
       await until('the transition of fill T1 to run', () => heldT1);
       await handle.signal(venueReportSignal, report(2));
@@ -609,7 +632,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       await handle.signal(cancelSignal, { reason: 'changed my mind' });
       openGate();
       await until('the cancel at the venue', () => fake.cancels.length === 1);
-      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
       return handle.result();
     });
     expect(result).toMatchObject({ status: 'CANCELLED', cancelRequested: true });
@@ -666,11 +689,11 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       expect((await handle.query(getOrderQuery)).status).toBe('ACCEPTED');
       await handle.signal(reconcileSignal, { requestedBy: 'test' });
       await until('PARTIALLY_FILLED', async () => (await handle.query(getOrderQuery)).status === 'PARTIALLY_FILLED');
-      expect(fake.reconciliations).toEqual([{ orderId: order.orderId, afterVersion: 0 }]);
+      expect(fake.reconciliations).toEqual([{ orderId: order.orderId, afterVersion: 1 }]);
       // A signal without input (the Temporal UI's) works too, and one that finds nothing new changes nothing.
       await handle.signal(reconcileSignal);
       await until('the second reconcile', () => fake.reconciliations.length === 2);
-      expect(fake.reconciliations[1]).toEqual({ orderId: order.orderId, afterVersion: 1 });
+      expect(fake.reconciliations[1]).toEqual({ orderId: order.orderId, afterVersion: 2 });
       expect(await handle.query(getOrderQuery)).toMatchObject({ status: 'PARTIALLY_FILLED', filledQuantity: '0.4' });
       await handle.terminate('test done');
     });
@@ -691,7 +714,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       await until('the reconcile after the submit', () => fake.submitted.length === 1 && fake.reconciliations.length === 1);
       await handle.terminate('test done');
     });
-    expect(fake.reconciliations).toEqual([{ orderId: order.orderId, afterVersion: 0 }]);
+    expect(fake.reconciliations).toEqual([{ orderId: order.orderId, afterVersion: 1 }]);
   });
 
   it.each([
@@ -706,7 +729,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       await until('the venue submit', () => fake.submitted.length === 1);
       await handle.signal(cancelSignal, request);
       await until('the cancel at the venue', () => fake.cancels.length === 1);
-      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
       return handle.result();
     });
     expect(result).toMatchObject({ status: 'CANCELLED', statusReason });
@@ -738,12 +761,14 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     ['GTC', { type: 'REJECTED', reason: 'POST_ONLY_WOULD_TAKE' }, 'REJECTED', 'POST_ONLY_WOULD_TAKE'],
     ['GTC', { type: 'CANCELLED', reason: 'SELF_TRADE_PREVENTION', remaining: '0.5' }, 'CANCELLED', 'SELF_TRADE_PREVENTION'],
   ] as const)('a %s order the venue ends with %j ends %s saying %s', async (timeInForce, body, status, statusReason) => {
-    const fake = fakeOrderActivities();
+    // A refusal is the venue's report 1 (its answer to the submit says REJECTED); anything else follows its ACCEPTED.
+    const refused = body.type === 'REJECTED';
+    const fake = fakeOrderActivities(refused ? { submitAnswer: { status: 'REJECTED', reason: body.reason, remaining: '0' } } : {});
     const order = sampleOrder(randomUUID(), { timeInForce });
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, order);
       await until('the venue submit', () => fake.submitted.length === 1);
-      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, body));
+      await handle.signal(venueReportSignal, venueReport(order.orderId, refused ? 1 : 2, body));
       return handle.result();
     });
     expect(result).toMatchObject({ status, statusReason });
@@ -756,7 +781,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, order);
       await until('the GTD cancel at the venue', () => fake.cancels.length === 1);
-      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
       return handle.result();
     });
     expect(result).toMatchObject({ status: 'EXPIRED', statusReason: 'GTD_EXPIRED' });
@@ -766,6 +791,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
   it('keeps every recorded history', () => {
     expect(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')).sort()).toEqual([
       'order-lifecycle-accept-cancel.history.bin', // before venue routing: no 'route-to-venue' marker
+      'order-lifecycle-acked-fills.history.bin', // 'ack-with-submit': the submit's answer stands for the venue's ACCEPTED
       'order-lifecycle-batched-cancel-at-venue.history.bin', // 'batched-steps': transitions and releases batched with the calls after them
       'order-lifecycle-batched-fills.history.bin',
       'order-lifecycle-cancel-at-venue.history.bin',
@@ -823,6 +849,11 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(recorded.mirrored).toEqual(['ACCEPTED', 'PARTIALLY_FILLED', 'SETTLED']);
     expect(recorded.workflowTasks).toBe(routed.workflowTasks - 1);
     expect(markers('order-lifecycle-recorded-fills.history.bin')).toEqual({ patches: ['settle-and-record'], upserts: ['TemporalChangeVersion', 'OrderStatus', 'OrderStatus', 'OrderStatus'] });
+    // 'ack-with-submit': the same tasks with no ACCEPTED report in the history, fills numbered 2 and 3; still one marker.
+    const acked = shape('order-lifecycle-acked-fills.history.bin');
+    expect(acked.activities).toEqual(['NEW+check+submit', 'settle', 'settle']);
+    expect(acked.workflowTasks).toBeLessThanOrEqual(recorded.workflowTasks);
+    expect(markers('order-lifecycle-acked-fills.history.bin')).toEqual({ patches: ['ack-with-submit'], upserts: ['TemporalChangeVersion', 'OrderStatus', 'OrderStatus', 'OrderStatus'] });
   });
 
   it.each(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')))('replays the recorded history %s deterministically', async (file) => {

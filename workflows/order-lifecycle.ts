@@ -12,7 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import * as v from 'valibot';
-import type { OrderActivities, OrderStep, RecordTransitionInput, SettleFillInput } from '../activities/order-activities';
+import type { OrderActivities, OrderStep, RecordTransitionInput, SettleFillInput, StepsOutcome } from '../activities/order-activities';
 import { isErrorCode } from '../domain/errors';
 import { OrderSnapshotSchema, type FillFacts } from '../domain/events';
 import { CANCEL_REASONS, isTerminal, parseIsoTimestamp, toOrderView, type CancelReason, type Order, type OrderView } from '../domain/order';
@@ -33,6 +33,7 @@ import {
   type ReconcileTiming,
 } from './order-contract';
 import {
+  acknowledgedBySubmit,
   DEFAULT_CONTINUE_AS_NEW_AFTER,
   DEFAULT_RECONCILE,
   endCommand,
@@ -60,8 +61,8 @@ const activities = proxyActivities<OrderActivities>({
  * Every transition goes through the pure state machine, then is persisted, published and mirrored into
  * search attributes. A run that continued as new starts at the venue, where the last one stopped.
  *
- * Six `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each);
- * a new run asks for one, 'settle-and-record', at its start, which stands for every behaviour before it too (each
+ * Seven `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each);
+ * a new run asks for one, 'ack-with-submit', at its start, which stands for every behaviour before it too (each
  * marker comes with an upsert of the TemporalChangeVersion search attribute, a write to the visibility store):
  * - 'route-to-venue': orders accepted before venue routing existed rest until cancelled (restUntilCancelled);
  * - 'reconcile-with-venue': orders routed before reconciliation existed apply reports as they arrive and never
@@ -75,7 +76,10 @@ const activities = proxyActivities<OrderActivities>({
  *   (OrderRun.routesWithCheck);
  * - 'settle-and-record': orders started before it record a fill's transition in the workflow after its settlement,
  *   and the release and SETTLED in an activity task of their own; since, the settle step records them
- *   (OrderRun.recordsWithSettlement), and the workflow applies what it recorded.
+ *   (OrderRun.recordsWithSettlement), and the workflow applies what it recorded;
+ * - 'ack-with-submit': orders started before it wait for the venue's ACCEPTED report; since, the submit's answer
+ *   stands for it (OrderRun.acksWithSubmit), and the venue-report intake no longer signals it: an order started before
+ *   that is waiting for it then asks the venue once its next report shows the gap (or its quiet poll is due).
  * They stay while their recorded histories stand for orders that may still run.
  */
 export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderView> {
@@ -91,8 +95,10 @@ async function live(run: OrderRun, input: OrderLifecycleInput): Promise<void> {
     const accepted = await checkRisk(run);
     if (accepted === undefined) return;
     // With 'check-and-route' the check's activity task sent the accepted order to the venue already.
-    if (accepted.routed) run.progress.submitted = true;
-    else if (!(await routeToVenue(run, accepted.protectionPrice))) return;
+    const routed = accepted.venue === undefined ? await routeToVenue(run, accepted.protectionPrice) : { venue: accepted.venue };
+    if (routed === undefined) return;
+    run.progress.submitted = true;
+    if (run.acksWithSubmit && routed.venue !== undefined) acknowledgedBySubmit(run.progress, routed.venue);
   }
   const watch = watchVenue(run, input);
   while (!isTerminal(run.order.status)) {
@@ -145,6 +151,8 @@ interface OrderRun {
    * and when it completes the order, the release and SETTLED (activities FillRecordInput).
    */
   recordsWithSettlement: boolean;
+  /** Patch 'ack-with-submit', asked once at the run's start: the submit's answer stands for the venue's ACCEPTED report. */
+  acksWithSubmit: boolean;
 }
 
 /** How the order waits for the venue in this run. */
@@ -171,7 +179,8 @@ function begin(input: OrderLifecycleInput): OrderRun {
   const progress = input.progress ?? initialProgress();
   // The first command of a new run; a run from before it replays with the markers it recorded (asked below and later).
   // One marker per run: the newest stands for every behaviour before it.
-  const recordsWithSettlement = patched('settle-and-record');
+  const acksWithSubmit = patched('ack-with-submit');
+  const recordsWithSettlement = acksWithSubmit || patched('settle-and-record');
   const current = recordsWithSettlement || patched('check-and-route');
   const run: OrderRun = {
     order,
@@ -185,6 +194,7 @@ function begin(input: OrderLifecycleInput): OrderRun {
     statusToMirror: undefined,
     routesWithCheck: current,
     recordsWithSettlement,
+    acksWithSubmit,
   };
   setHandler(cancelSignal, (request) => {
     // The first cancel decides who cancelled; a payload from before `cancelledBy` existed (or `{}`) is the trader's.
@@ -203,12 +213,15 @@ function begin(input: OrderLifecycleInput): OrderRun {
   return run;
 }
 
+/** The venue's state of an order, as a submit answers it. */
+type VenueState = NonNullable<StepsOutcome['venue']>;
+
 /**
- * Risk: NEW, then the risk engine's check and hold. ACCEPTED with the hold's MARKET protection price (and whether the
- * check's step routed it to the venue too), or undefined when the order ended: REJECTED with the refusal, or CANCELLED
- * when the cancel came before any check.
+ * Risk: NEW, then the risk engine's check and hold. ACCEPTED with the hold's MARKET protection price (and the venue's
+ * answer when the check's step routed it to the venue too), or undefined when the order ended: REJECTED with the
+ * refusal, or CANCELLED when the cancel came before any check.
  */
-async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | null; routed: boolean } | undefined> {
+async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | null; venue?: VenueState } | undefined> {
   await publishState(run, null);
   if (run.cancelRequested) {
     await apply(run, { type: 'CANCEL_REQUESTED', atVenue: false, at: now(), reason: run.cancelReason }, 'cancelled before risk check');
@@ -223,27 +236,28 @@ async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | nul
     return undefined;
   }
   await apply(run, { type: 'RISK_ACCEPTED', at }, undefined, undefined, recorded);
-  return { protectionPrice: reserved.protectionPrice, routed: reserved.routed === true };
+  return { protectionPrice: reserved.protectionPrice, ...(reserved.venue === undefined ? {} : { venue: reserved.venue }) };
 }
 
-/** Route: submits the accepted order to the venue; false when it ended instead (cancelled before it got there). */
-async function routeToVenue(run: OrderRun, protectionPrice: string | null): Promise<boolean> {
+/**
+ * Route: submits the accepted order to the venue, answering the venue's state of it (when the activity answered one);
+ * undefined when it ended instead (cancelled before it got there).
+ */
+async function routeToVenue(run: OrderRun, protectionPrice: string | null): Promise<{ venue: VenueState | undefined } | undefined> {
   if (!run.routesWithCheck && !patched('route-to-venue')) {
     await restUntilCancelled(run);
-    return false;
+    return undefined;
   }
   if (run.cancelRequested) {
     await release(run);
     await apply(run, { type: 'CANCEL_REQUESTED', atVenue: false, at: now(), reason: run.cancelReason }, 'cancelled before reaching the venue');
-    return false;
+    return undefined;
   }
   // A MARKET order carries the risk engine's protection price: the worst price it may trade at.
   const order = { ...toOrderView(run.order), ...(protectionPrice === null ? {} : { protectionPrice }) };
   // Batched: the ACCEPTED transition and the submit are one activity task.
-  if (run.batch === undefined) await activities.submitToVenue(order);
-  else await activities.runSteps({ steps: takeBatch(run, { submit: order }) });
-  run.progress.submitted = true;
-  return true;
+  if (run.batch === undefined) return { venue: await activities.submitToVenue(order) };
+  return { venue: (await activities.runSteps({ steps: takeBatch(run, { submit: order }) })).venue };
 }
 
 /** Orders accepted before venue routing existed (no 'route-to-venue' marker) rest here until cancelled. */
@@ -492,7 +506,7 @@ async function flush(run: OrderRun): Promise<void> {
  * 'decide-with-hold' the same activity task records the decision too (ACCEPTED, or REJECTED with the refusal) at `at`,
  * the time this answer carries; before it, the workflow records it.
  */
-async function reserve(run: OrderRun): Promise<({ ok: true; protectionPrice: string | null; routed?: boolean } | { ok: false; refusal: string }) & { at?: string }> {
+async function reserve(run: OrderRun): Promise<({ ok: true; protectionPrice: string | null; venue?: VenueState } | { ok: false; refusal: string }) & { at?: string }> {
   // A run with 'check-and-route' never asks for 'decide-with-hold', whose histories replay below. With it the step
   // also sends an accepted order to the venue, unless a worker from before it ran the step (or the check took too
   // long): then no venue state comes back and routeToVenue submits.
@@ -502,7 +516,8 @@ async function reserve(run: OrderRun): Promise<({ ok: true; protectionPrice: str
     const at = now();
     const { decision, venue } = await activities.runSteps({ steps: takeBatch(run, { check: { order: toOrderSnapshot(run.order), at, ...(route ? { submit: true } : {}) } }) });
     if (decision === undefined) throw ApplicationFailure.nonRetryable('the batch with the check step answered no decision', 'INVALID_STEPS');
-    return decision.accepted ? { ok: true, protectionPrice: decision.hold.protectionPrice ?? null, routed: venue !== undefined, at } : { ok: false, refusal: decision.refusal, at };
+    if (!decision.accepted) return { ok: false, refusal: decision.refusal, at };
+    return { ok: true, protectionPrice: decision.hold.protectionPrice ?? null, ...(venue === undefined ? {} : { venue }), at };
   }
   try {
     // Batched: NEW's transition and the hold are one activity task.

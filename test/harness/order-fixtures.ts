@@ -74,6 +74,11 @@ export function fakeOrderActivities(
     holdGate?: Promise<unknown>;
     /** releaseFunds fails this many times (transient) before it releases. */
     releaseFailures?: number;
+    /**
+     * What the venue's answer to the submit says besides the order (default: OPEN at version 1, its report 1 the
+     * acknowledgement); e.g. `{ status: 'REJECTED' }` for an order the venue refuses on arrival (report 1 is the refusal).
+     */
+    submitAnswer?: Partial<Pick<VenueOrderState, 'status' | 'version' | 'reason' | 'remaining'>>;
   } = {},
 ) {
   /** What the venue would answer about an order when the workflow reconciles (set by a test); unknown otherwise. */
@@ -102,6 +107,7 @@ export function fakeOrderActivities(
     version: 1,
     updatedAt: order.updatedAt,
     fills: [],
+    ...options.submitAnswer,
   });
   const activities: OrderActivities = withOrderSteps({
     async recordTransition(input) {
