@@ -788,6 +788,25 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
   });
 
   // One history per generation of the workflow and per path it gained: each stands for orders that may still run.
+  it("answers the stack trace query (the Temporal UI's Stack Trace tab) with where a waiting order waits, in the workflow's own code", async () => {
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID());
+    const [plain, enhanced] = await withWorker(fake, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the venue submit', () => fake.submitted.length === 1);
+      const answers = await Promise.all([
+        handle.query<string>('__stack_trace'),
+        handle.query<{ stacks: Array<{ locations: Array<{ function_name?: string; file_path?: string }> }> }>('__enhanced_stack_trace'),
+      ]);
+      await handle.terminate('the stack trace was read');
+      return answers;
+    });
+    // An ACCEPTED order waits for the venue in awaitNext (a condition), under live(): both frames, mapped to this source.
+    expect(plain).toMatch(/at awaitNext \(.*workflows[\\/]order-lifecycle\.ts:\d+:\d+\)/);
+    const frames = enhanced.stacks.flatMap((stack) => stack.locations);
+    expect(frames).toContainEqual(expect.objectContaining({ function_name: 'awaitNext', file_path: expect.stringMatching(/workflows[\\/]order-lifecycle\.ts$/) }));
+  });
+
   it('keeps every recorded history', () => {
     expect(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')).sort()).toEqual([
       'order-lifecycle-accept-cancel.history.bin', // before venue routing: no 'route-to-venue' marker
