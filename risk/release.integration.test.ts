@@ -177,6 +177,29 @@ describe('risk engine release asks the venue (real venue, real store)', () => {
       expect((await risk.balances(hank)).BTC).toEqual({ total: '0.8', available: '0.8', held: '0' });
     });
 
+    it("refuses a fill with release: true named for another account (409 FILL_NOT_HELD) and releases nothing: the holder's hold stays until its own fill", async () => {
+      const jack = await risk.createAccount('jack', { USD: '1000' });
+      const mallory = await risk.createAccount('mallory', { USD: '5' });
+      const seller = await risk.createAccount('seller', { BTC: '1' });
+      await risk.hold('o-jack', limit(jack, 'BUY', '0.1', '100'));
+      await venue.submit(orderBody('o-jack-s', seller, 'SELL', '100', '0.1'));
+      // Final at the venue: a release with this fill would be allowed for the account that holds it.
+      expect((await venue.submit(orderBody('o-jack', jack, 'BUY', '100', '0.1'))).json).toMatchObject({ status: 'FILLED' });
+      const [fill] = await venueFills('o-jack');
+      const [jackBefore, malloryBefore] = [await risk.balances(jack), await risk.balances(mallory)];
+      const [jackVersion, malloryVersion] = [await versionOf(jack), await versionOf(mallory)];
+
+      const forged = await risk.fill('o-jack', fillBody(mallory, 'BUY', fill!, { release: true }));
+      expect(forged).toMatchObject({ status: 409, json: { error: { code: 'FILL_NOT_HELD' } } });
+      expect(forged.json.release).toBeUndefined();
+      expect(await risk.balances(mallory)).toEqual(malloryBefore);
+      expect(await risk.balances(jack)).toEqual(jackBefore);
+      expect([await versionOf(jack), await versionOf(mallory)]).toEqual([jackVersion, malloryVersion]);
+
+      expect(await risk.fill('o-jack', fillBody(jack, 'BUY', fill!, { release: true }))).toMatchObject({ status: 200, json: { applied: true, release: { released: true } } });
+      expect((await risk.balances(jack)).USD).toMatchObject({ held: '0' });
+    });
+
     it('refuses a release flag that is not a boolean (400) and moves nothing', async () => {
       const ivy = await risk.createAccount('ivy', { USD: '1000' });
       await risk.hold('o-ivy', limit(ivy, 'BUY', '0.1', '100'));
