@@ -793,7 +793,8 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     const order = sampleOrder(randomUUID());
     const [plain, enhanced] = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, order);
-      await until('the venue submit', () => fake.submitted.length === 1);
+      // ACCEPTED is applied when the check's activity task answers, and the same activation goes on into the wait.
+      await until('ACCEPTED', async () => (await handle.query(getOrderQuery)).status === 'ACCEPTED');
       const answers = await Promise.all([
         handle.query<string>('__stack_trace'),
         handle.query<{ stacks: Array<{ locations: Array<{ function_name?: string; file_path?: string }> }> }>('__enhanced_stack_trace'),
