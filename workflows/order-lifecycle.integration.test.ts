@@ -787,7 +787,6 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(result).toMatchObject({ status: 'EXPIRED', statusReason: 'GTD_EXPIRED' });
   });
 
-  // One history per generation of the workflow and per path it gained: each stands for orders that may still run.
   it("answers the stack trace query (the Temporal UI's Stack Trace tab) with where a waiting order waits, in the workflow's own code", async () => {
     const fake = fakeOrderActivities();
     const order = sampleOrder(randomUUID());
@@ -802,12 +801,13 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       await handle.terminate('the stack trace was read');
       return answers;
     });
-    // An ACCEPTED order waits for the venue in awaitNext (a condition), under live(): both frames, mapped to this source.
+    // An ACCEPTED order waits for the venue in awaitNext (a condition): that frame, mapped to this source file.
     expect(plain).toMatch(/at awaitNext \(.*workflows[\\/]order-lifecycle\.ts:\d+:\d+\)/);
     const frames = enhanced.stacks.flatMap((stack) => stack.locations);
     expect(frames).toContainEqual(expect.objectContaining({ function_name: 'awaitNext', file_path: expect.stringMatching(/workflows[\\/]order-lifecycle\.ts$/) }));
   });
 
+  // One history per generation of the workflow and per path it gained: each stands for orders that may still run.
   it('keeps every recorded history', () => {
     expect(readdirSync(join(__dirname, 'histories')).filter((f) => f.endsWith('.history.bin')).sort()).toEqual([
       'order-lifecycle-accept-cancel.history.bin', // before venue routing: no 'route-to-venue' marker
