@@ -147,7 +147,7 @@ describe('runSteps: the check and settle steps record what they decided (real ri
     expect((await system.orders.events(order.orderId)).map((e) => e.status)).toEqual(['NEW', 'REJECTED']);
   });
 
-  it('with submit (patch check-and-route), sends the order to the venue once ACCEPTED is recorded; a retry leaves the submit to the workflow', async () => {
+  it('with submit (patch check-and-route), sends the order to the venue once ACCEPTED is recorded; a retry answers the order the venue has', async () => {
     const { accountId } = await system.createAccount({ USD: '100000' });
     const { order, steps } = await newOrderOf(accountId, new Date().toISOString());
     const first = await attempt(withSubmit(steps), 1);
@@ -155,11 +155,23 @@ describe('runSteps: the check and settle steps record what they decided (real ri
     expect(first.venue).toMatchObject({ orderId: order.orderId, accountId, status: 'OPEN', remaining: '0.1' });
     expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'ACCEPTED', version: 2 });
 
-    // A retry (the answer was lost) answers the decision without a venue state: the workflow submits, which the venue
-    // answers with the order it has. It is there once.
+    // A retry (the answer was lost) does not submit: it asks the venue, which has the order from the first attempt, and
+    // answers its state, so the workflow treats the order as sent (a cancel that came meanwhile goes to the venue). It is
+    // there once.
     const again = await attempt(withSubmit(steps), 2);
-    expect(again).toEqual({ decision: first.decision });
+    expect(again).toEqual({ decision: first.decision, venue: expect.objectContaining({ orderId: order.orderId, status: 'OPEN', remaining: '0.1', version: first.venue?.version }) });
     expect(await venue().order(order.orderId)).toMatchObject({ orderId: order.orderId, status: 'OPEN', remaining: '0.1', version: first.venue?.version });
+  });
+
+  it('with submit, a retry whose earlier attempt never reached the venue answers no venue state and sends nothing', async () => {
+    const { accountId } = await system.createAccount({ USD: '100000' });
+    const { order, steps } = await newOrderOf(accountId, new Date().toISOString());
+    // The first attempt failed before its submit (say the store did not answer); the retry finds nothing at the venue,
+    // and leaves the submit to the workflow, which looks for a cancel first.
+    const retried = await attempt(withSubmit(steps), 2);
+    expect(retried).toEqual({ decision: expect.objectContaining({ accepted: true }) });
+    expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'ACCEPTED', version: 2 });
+    expect(await venue().order(order.orderId)).toBeNull();
   });
 
   it('with submit, leaves the submit to the workflow when the check was asked too long ago (a cancel may have come)', async () => {

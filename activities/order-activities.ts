@@ -133,6 +133,14 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
       return { fee: answer.fill.fee.amount, feeAsset: answer.fill.fee.asset, ...(released === undefined ? {} : { released }) };
     },
 
+    /**
+     * The venue's state of an order, or null when the venue never took a submit of it: a check step's retry asks it,
+     * since the attempt before may have sent the order before it failed.
+     */
+    async orderAtVenue(input: { orderId: string }): Promise<VenueOrderState | null> {
+      return deps.venue.order(input.orderId);
+    },
+
     /** Sends the accepted order to the venue; a repeat (retry, replay) answers its current state. */
     async submitToVenue(order: OrderView & { protectionPrice?: string }): Promise<VenueOrderState> {
       const answer = await deps.venue.submit(order);
@@ -279,8 +287,10 @@ export interface RiskCheckInput {
   /**
    * Patch 'check-and-route': once ACCEPTED is recorded, the step sends the order to the venue too (with the hold's
    * MARKET protection price) and answers the venue's state, saving the submit's activity task and workflow task; only
-   * on its first attempt and within ROUTE_WITH_CHECK_WITHIN_MS of `at` (withinRouteWindow). Otherwise, and on a worker
-   * from before the patch (it ignores the flag), it answers no venue state and the workflow submits on its own.
+   * on its first attempt and within ROUTE_WITH_CHECK_WITHIN_MS of `at` (withinRouteWindow). A retry asks the venue
+   * instead (an attempt before it may have sent the order) and answers the venue's state when the venue has the order.
+   * Otherwise, and on a worker from before the patch (it ignores the flag), it answers no venue state and the workflow
+   * submits on its own.
    */
   submit?: boolean;
 }
@@ -291,6 +301,8 @@ export interface RiskCheckInput {
  * the order before it reaches the venue when the workflow submits (routeToVenue), but is sent to the venue after it
  * when the step did. Bounded, that is the race of any cancel with a submit; a check that took longer (a retry, a
  * risk engine that was down, a queue of activity tasks) leaves the submit to the workflow, which looks for the cancel.
+ * A retry first asks the venue whether an earlier attempt sent the order: then the order is there, and a cancel goes
+ * to the venue, as it would after the step's own submit.
  */
 export const ROUTE_WITH_CHECK_WITHIN_MS = 2_000;
 
@@ -364,6 +376,7 @@ type StepActivities = {
   releaseFunds(input: { accountId: string; orderId: string }): Promise<void>;
   reserveFunds(order: OrderView): Promise<HoldAnswer>;
   submitToVenue(order: OrderView & { protectionPrice?: string }): Promise<VenueOrderState>;
+  orderAtVenue(input: { orderId: string }): Promise<VenueOrderState | null>;
   settleFill(input: SettleFillInput, options?: SettleOptions): Promise<SettledAnswer>;
   cancelAtVenue(input: CancelAtVenueInput): Promise<void>;
 };
@@ -388,7 +401,16 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
     else if ('check' in step) {
       const { decision, recorded } = await checkRisk(activities, step.check, hold, preceding);
       outcome.decision = decision;
-      if (step.check.submit === true && decision.accepted && withinRouteWindow(step.check)) outcome.venue = await submitAccepted(activities, recorded, decision.hold);
+      if (step.check.submit === true && decision.accepted) {
+        if (withinRouteWindow(step.check)) outcome.venue = await submitAccepted(activities, recorded, decision.hold);
+        else if (Context.current().info.attempt > 1) {
+          // An attempt before this one may have sent the order before it failed (the venue took it, the answer was
+          // lost). If the venue has it, its state stands for the submit: the workflow treats the order as sent, and a
+          // cancel that came meanwhile goes to the venue. Otherwise the workflow submits after looking for the cancel.
+          const atVenue = await withSpan('OrderStep:orderAtVenue', () => activities.orderAtVenue({ orderId: recorded.orderId }));
+          if (atVenue !== null) outcome.venue = atVenue;
+        }
+      }
     }
     else if ('submit' in step) outcome.venue = await withSpan('OrderStep:submitToVenue', () => activities.submitToVenue(step.submit));
     else if ('settle' in step) {

@@ -41,6 +41,9 @@ describe('runSteps over recording fakes', () => {
       async submitToVenue(): Promise<never> {
         throw new Error('not in these batches');
       },
+      async orderAtVenue(): Promise<never> {
+        throw new Error('not in these batches');
+      },
       // As the risk engine: with `release` it releases after settling, unless it is one from before the option.
       async settleFill(input: SettleFillInput, settleOptions?: SettleOptions) {
         call('settleFill', input.fillId, settleOptions ?? null);

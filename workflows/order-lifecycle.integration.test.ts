@@ -641,6 +641,49 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(fake.released).toEqual([order.orderId]);
   }, 30_000);
 
+  it('a cancel that arrives while a check step is retried after its submit reached the venue cancels the order there, not only here', async () => {
+    // The first attempt sends the order to the venue, then fails before its answer reaches Temporal (a worker lost after
+    // the venue took the order, or an answer that timed out); the cancel comes before the retry. The retry does not
+    // submit (the route window is the first attempt's), but the venue has the order: ending it CANCELLED here without
+    // telling the venue would leave it resting there, free to trade, with its hold released.
+    let letFirstAttemptFail!: () => void;
+    const cancelDelivered = new Promise<void>((resolve) => (letFirstAttemptFail = resolve));
+    const fake = fakeOrderActivities();
+    const order = sampleOrder(randomUUID());
+    let submits = 0;
+    const lossy: Fake = {
+      ...fake,
+      activities: {
+        ...fake.activities,
+        async submitToVenue(input) {
+          submits += 1;
+          const state = await fake.activities.submitToVenue(input);
+          fake.venueTruth.set(input.orderId, state);
+          if (submits === 1) {
+            await cancelDelivered;
+            throw new Error('the venue took the order; its answer was lost');
+          }
+          return state;
+        },
+      },
+    };
+    const result = await withWorker(lossy, async (taskQueue) => {
+      const handle = await start(taskQueue, order);
+      await until('the order at the venue', () => fake.venueTruth.has(order.orderId));
+      await handle.signal(cancelSignal, { reason: 'changed my mind' });
+      letFirstAttemptFail();
+      await until('the cancel at the venue', () => fake.cancels.length === 1);
+      await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
+      return handle.result();
+    });
+    expect(result).toMatchObject({ status: 'CANCELLED', cancelRequested: true });
+    // The retry asked the venue for the order instead of sending it again.
+    expect(submits).toBe(1);
+    expect(fake.cancels).toEqual([expect.objectContaining({ orderId: order.orderId, reason: 'USER' })]);
+    expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'PENDING_CANCEL', 'CANCELLED']);
+    expect(fake.released).toEqual([order.orderId]);
+  }, 30_000);
+
   it('submits on its own when the check step answers no venue state (a worker from before check-and-route)', async () => {
     const fake = fakeOrderActivities();
     const order = sampleOrder(randomUUID());

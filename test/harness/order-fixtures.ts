@@ -165,6 +165,10 @@ export function fakeOrderActivities(
       submitted.push(order);
       return venueState(order);
     },
+    // As the venue: what a test put in venueTruth (the venue took it), else unknown.
+    async orderAtVenue({ orderId }) {
+      return venueTruth.get(orderId) ?? null;
+    },
     async cancelAtVenue(input) {
       cancels.push(input);
     },
