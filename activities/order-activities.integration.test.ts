@@ -159,7 +159,10 @@ describe('runSteps: the check and settle steps record what they decided (real ri
     // answers its state, so the workflow treats the order as sent (a cancel that came meanwhile goes to the venue). It is
     // there once.
     const again = await attempt(withSubmit(steps), 2);
-    expect(again).toEqual({ decision: first.decision, venue: expect.objectContaining({ orderId: order.orderId, status: 'OPEN', remaining: '0.1', version: first.venue?.version }) });
+    expect(again).toEqual({
+      decision: { ...first.decision, hold: expect.objectContaining({ alreadyHeld: true }) },
+      venue: expect.objectContaining({ orderId: order.orderId, status: 'OPEN', remaining: '0.1', version: first.venue?.version }),
+    });
     expect(await venue().order(order.orderId)).toMatchObject({ orderId: order.orderId, status: 'OPEN', remaining: '0.1', version: first.venue?.version });
   });
 
@@ -181,6 +184,11 @@ describe('runSteps: the check and settle steps record what they decided (real ri
     const late = await attempt(withSubmit(steps), 1);
     expect(late).toEqual({ decision: expect.objectContaining({ accepted: true }) });
     expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'ACCEPTED', updatedAt: asked });
+    expect(await venue().order(order.orderId)).toBeNull();
+    // Retried (the answer was lost): the venue does not have the order, but the attempt before got as far as the hold,
+    // so for all the retry knows it sent the order: the workflow is told, and asks again before it ends a cancel here.
+    const retried = await attempt(withSubmit(steps), 2);
+    expect(retried).toEqual({ decision: expect.objectContaining({ accepted: true }), mayReachVenue: true });
     expect(await venue().order(order.orderId)).toBeNull();
   });
 

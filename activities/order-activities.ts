@@ -84,7 +84,7 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
     },
 
     /** Pre-trade checks and the order's hold at the risk engine, in one atomic, idempotent step. */
-    async reserveFunds(order: OrderView): Promise<{ asset: string; amount: string; protectionPrice?: string | null }> {
+    async reserveFunds(order: OrderView): Promise<{ asset: string; amount: string; protectionPrice?: string | null; alreadyHeld?: boolean }> {
       const answer = await deps.risk.hold(order);
       if (answer.ok) return answer.hold;
       throw ApplicationFailure.nonRetryable(`${answer.error.code}: ${answer.error.message}`, answer.error.code, answer.error.details);
@@ -320,6 +320,12 @@ export interface StepsOutcome {
   decision?: RiskDecision;
   hold?: HoldAnswer;
   venue?: VenueOrderState;
+  /**
+   * A check step's retry found the order unknown at the venue although an earlier attempt got as far as the hold, so
+   * it may have sent the order, and a submit still on its way may yet be taken: the workflow asks again once the venue
+   * would refuse it (STALE_SUBMIT_MS after the check was asked) before it ends a cancelled order here.
+   */
+  mayReachVenue?: true;
   settled?: { fee: string; feeAsset: string };
   /** A settle step with `recordFill` (FillRecordInput): the order as it recorded it last (after the fill, or SETTLED). */
   recorded?: OrderView;
@@ -409,6 +415,7 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
           // cancel that came meanwhile goes to the venue. Otherwise the workflow submits after looking for the cancel.
           const atVenue = await withSpan('OrderStep:orderAtVenue', () => activities.orderAtVenue({ orderId: recorded.orderId }));
           if (atVenue !== null) outcome.venue = atVenue;
+          else if (decision.hold.alreadyHeld === true) outcome.mayReachVenue = true;
         }
       }
     }

@@ -13,7 +13,8 @@ import { fakeOrderActivities, fillReport, sampleOrder, venueReport } from '../te
 import { cancelSignal, getOrderQuery, orderWorkflowId, venueReportSignal } from '../workflows/order-contract';
 import { orderLifecycle } from '../workflows/order-lifecycle';
 
-type Fake = ReturnType<typeof fakeOrderActivities>;
+/** The fake activities, and (for a scenario whose first submit is lost) the call that makes it fail. */
+type Fake = ReturnType<typeof fakeOrderActivities> & { loseFirstSubmit: () => void };
 
 const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) => Promise<temporal.api.history.v1.IHistory>> = {
   // Accepted, routed to the venue, filled in two parts, settled.
@@ -78,6 +79,18 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
   },
   // Accepted and acknowledged by the venue; the trader cancels: PENDING_CANCEL, the venue confirms, CANCELLED.
   'order-lifecycle-cancel-at-venue': (client, taskQueue, fake) => cancelAtVenue(client, taskQueue, fake, '00000000-0000-8000-8000-000000000004'),
+  // A cancel while the check step is retried after its first attempt's submit was lost on the way (patch
+  // 'check-and-route'): the retry finds nothing at the venue but the hold already placed, so the workflow waits until
+  // the venue would refuse that submit, asks the venue once more (still nothing) and ends CANCELLED before the venue.
+  'order-lifecycle-stale-submit-cancel': async (client, taskQueue, fake) => {
+    const order = sampleOrder('00000000-0000-8000-8000-000000000017', { quantity: '1' });
+    const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order, reconcile: { staleSubmitMs: 5_000 } }] });
+    while (fake.submitted.length === 0) await new Promise((r) => setTimeout(r, 50));
+    await handle.signal(cancelSignal, { reason: 'cancelled by the trader' });
+    fake.loseFirstSubmit();
+    await handle.result();
+    return handle.fetchHistory();
+  },
   // A GTD order partly filled; its durable timer fires, the workflow cancels at the venue, and the venue's cancel ends it EXPIRED.
   'order-lifecycle-gtd-expiry': async (client, taskQueue, fake) => {
     const order = sampleOrder('00000000-0000-8000-8000-000000000005', { quantity: '1', timeInForce: 'GTD', expireAt: new Date(Date.now() + 2_000).toISOString() });
@@ -124,7 +137,10 @@ async function main(): Promise<void> {
         console.log(`kept ${file} (pass --overwrite to record it again)`);
         continue;
       }
-      const fake = fakeOrderActivities(name.endsWith('-rejected') ? { refuse: 'INSUFFICIENT_BALANCE' } : {});
+      let loseFirstSubmit = (): void => undefined;
+      const firstSubmitLost = new Promise<void>((resolve) => (loseFirstSubmit = resolve));
+      const options = name.endsWith('-rejected') ? { refuse: 'INSUFFICIENT_BALANCE' } : name.includes('stale-submit') ? { firstSubmitLost } : {};
+      const fake = { ...fakeOrderActivities(options), loseFirstSubmit };
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue: `record-${name}`,

@@ -32,6 +32,12 @@ export interface ReconcileTiming {
   maxQuietMs: number;
   /** How long a report that arrived after a gap waits for the missing one before the workflow asks. */
   gapGraceMs: number;
+  /**
+   * How long after the risk check was asked a submit of it may still reach the venue: the venue refuses a call signed
+   * more than MAX_SKEW_SECONDS ago (infra/http/internal-auth.ts), and a check step signs its submit within
+   * ROUTE_WITH_CHECK_WITHIN_MS of the time it was asked. Absent: DEFAULT_RECONCILE's.
+   */
+  staleSubmitMs?: number;
 }
 
 /** Where a long-lived order stands when it continues as new; absent on the first run. */

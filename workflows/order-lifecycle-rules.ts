@@ -11,7 +11,7 @@ import type { LifecycleProgress, ReconcileTiming } from './order-contract';
  * workflows/order-lifecycle.ts runs them inside the workflow.
  */
 
-export const DEFAULT_RECONCILE: ReconcileTiming = { quietMs: 30_000, maxQuietMs: 600_000, gapGraceMs: 5_000 };
+export const DEFAULT_RECONCILE: Required<ReconcileTiming> = { quietMs: 30_000, maxQuietMs: 600_000, gapGraceMs: 5_000, staleSubmitMs: 45_000 };
 
 /** Continue as new after this many history events: well under Temporal's limits. */
 export const DEFAULT_CONTINUE_AS_NEW_AFTER = 4_000;

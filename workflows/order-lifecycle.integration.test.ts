@@ -684,6 +684,70 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(fake.released).toEqual([order.orderId]);
   }, 30_000);
 
+  describe('a cancel while a check step is retried, the venue not having the order when the retry asks', () => {
+    // The first attempt sends the order to the venue, then fails before the venue took it (a request still on its way
+    // when its caller gave up); the cancel comes before the retry, which finds nothing at the venue. The workflow waits
+    // until the venue would refuse that submit (staleSubmitMs after the check was asked; 45 s by default), then asks.
+    const reconcile = { staleSubmitMs: 3_000 };
+    async function retriedAfterLostSubmit(landsLate: boolean) {
+      let letFirstAttemptFail!: () => void;
+      const cancelDelivered = new Promise<void>((resolve) => (letFirstAttemptFail = resolve));
+      const fake = fakeOrderActivities();
+      const order = sampleOrder(randomUUID());
+      let submits = 0;
+      const lossy: Fake = {
+        ...fake,
+        activities: {
+          ...fake.activities,
+          async submitToVenue() {
+            submits += 1;
+            await cancelDelivered;
+            throw new Error('the submit is still on its way to the venue; its caller gave up');
+          },
+        },
+      };
+      const outcome = await withWorker(lossy, async (taskQueue) => {
+        const handle = await start(taskQueue, order, undefined, reconcile);
+        await until('the first submit', () => submits === 1);
+        await handle.signal(cancelSignal, { reason: 'changed my mind' });
+        letFirstAttemptFail();
+        const waiting = async () => (await handle.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes) === true;
+        await until('the workflow waiting for submits to go stale', waiting);
+        if (landsLate) {
+          // The lost submit reaches the venue after all, within the time the venue still takes it.
+          fake.venueTruth.set(order.orderId, venueTruth(order, []));
+          await until('the cancel at the venue', () => fake.cancels.length === 1);
+          await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
+        }
+        return { result: await handle.result(), history: await handle.fetchHistory() };
+      });
+      return { ...outcome, fake, order, submits };
+    }
+
+    it('finds the order there once its submit could have landed, and cancels it there', async () => {
+      const { result, fake, order, submits } = await retriedAfterLostSubmit(true);
+      expect(result).toMatchObject({ status: 'CANCELLED', cancelRequested: true });
+      expect(submits).toBe(1);
+      expect(fake.cancels).toEqual([expect.objectContaining({ orderId: order.orderId, reason: 'USER' })]);
+      expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'PENDING_CANCEL', 'CANCELLED']);
+      expect(fake.released).toEqual([order.orderId]);
+    }, 30_000);
+
+    it('ends the order here when the venue still does not have it', async () => {
+      const { result, fake, order, submits, history } = await retriedAfterLostSubmit(false);
+      expect(result).toMatchObject({ status: 'CANCELLED', cancelRequested: true });
+      expect(submits).toBe(1);
+      expect(fake.cancels).toEqual([]);
+      expect(fake.recorded.map((r) => [r.order.status, r.reason ?? null])).toEqual([
+        ['NEW', null],
+        ['ACCEPTED', null],
+        ['CANCELLED', 'cancelled before reaching the venue'],
+      ]);
+      expect(fake.released).toEqual([order.orderId]);
+      expect(activityShapes(history)).toEqual(['NEW+check+submit', 'orderAtVenue', 'release+CANCELLED']);
+    }, 30_000);
+  });
+
   it('submits on its own when the check step answers no venue state (a worker from before check-and-route)', async () => {
     const fake = fakeOrderActivities();
     const order = sampleOrder(randomUUID());
@@ -867,7 +931,13 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       'order-lifecycle-routed-cancel-at-venue.history.bin', // 'check-and-route': the check step sends the accepted order to the venue
       'order-lifecycle-routed-fills.history.bin',
       'order-lifecycle-routed-rejected.history.bin',
+      'order-lifecycle-stale-submit-cancel.history.bin', // a retried check step may have sent the order: asked again once stale
     ]);
+    // That recording: the retry's answer says the order may still reach the venue, so the cancelled order waits (a
+    // timer), asks the venue once more (orderAtVenue, still nothing) and only then ends here.
+    const stale = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', 'order-lifecycle-stale-submit-cancel.history.bin')));
+    expect(activityShapes(stale)).toEqual(['NEW+check+submit', 'orderAtVenue', 'release+CANCELLED']);
+    expect(stale.events.filter((e) => e.timerStartedEventAttributes)).toHaveLength(1);
   });
 
   // The 'batched-steps' path: what an order to SETTLED costs in Temporal tasks, against the path before it.

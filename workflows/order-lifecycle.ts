@@ -8,6 +8,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -95,7 +96,7 @@ async function live(run: OrderRun, input: OrderLifecycleInput): Promise<void> {
     const accepted = await checkRisk(run);
     if (accepted === undefined) return;
     // With 'check-and-route' the check's activity task sent the accepted order to the venue already.
-    const routed = accepted.venue === undefined ? await routeToVenue(run, accepted.protectionPrice) : { venue: accepted.venue };
+    const routed = accepted.venue === undefined ? await routeToVenue(run, accepted.protectionPrice, accepted.mayReachVenue === true ? input : undefined) : { venue: accepted.venue };
     if (routed === undefined) return;
     run.progress.submitted = true;
     if (run.acksWithSubmit && routed.venue !== undefined) acknowledgedBySubmit(run.progress, routed.venue);
@@ -153,6 +154,8 @@ interface OrderRun {
   recordsWithSettlement: boolean;
   /** Patch 'ack-with-submit', asked once at the run's start: the submit's answer stands for the venue's ACCEPTED report. */
   acksWithSubmit: boolean;
+  /** When the risk check was asked (the time its decision carries); set once it accepted. */
+  checkedAt?: string;
 }
 
 /** How the order waits for the venue in this run. */
@@ -221,7 +224,7 @@ type VenueState = NonNullable<StepsOutcome['venue']>;
  * answer when the check's step routed it to the venue too), or undefined when the order ended: REJECTED with the
  * refusal, or CANCELLED when the cancel came before any check.
  */
-async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | null; venue?: VenueState } | undefined> {
+async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | null; venue?: VenueState; mayReachVenue?: boolean } | undefined> {
   await publishState(run, null);
   if (run.cancelRequested) {
     await apply(run, { type: 'CANCEL_REQUESTED', atVenue: false, at: now(), reason: run.cancelReason }, 'cancelled before risk check');
@@ -236,19 +239,34 @@ async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | nul
     return undefined;
   }
   await apply(run, { type: 'RISK_ACCEPTED', at }, undefined, undefined, recorded);
-  return { protectionPrice: reserved.protectionPrice, ...(reserved.venue === undefined ? {} : { venue: reserved.venue }) };
+  run.checkedAt = at;
+  return {
+    protectionPrice: reserved.protectionPrice,
+    ...(reserved.venue === undefined ? {} : { venue: reserved.venue }),
+    ...(reserved.mayReachVenue === true ? { mayReachVenue: true } : {}),
+  };
 }
 
 /**
  * Route: submits the accepted order to the venue, answering the venue's state of it (when the activity answered one);
  * undefined when it ended instead (cancelled before it got there).
  */
-async function routeToVenue(run: OrderRun, protectionPrice: string | null): Promise<{ venue: VenueState | undefined } | undefined> {
+async function routeToVenue(
+  run: OrderRun,
+  protectionPrice: string | null,
+  /** The run's input when the check step could not rule out that an earlier attempt of it sent the order. */
+  mayHaveReachedVenue?: OrderLifecycleInput,
+): Promise<{ venue: VenueState | undefined } | undefined> {
   if (!run.routesWithCheck && !patched('route-to-venue')) {
     await restUntilCancelled(run);
     return undefined;
   }
   if (run.cancelRequested) {
+    if (mayHaveReachedVenue !== undefined) {
+      // Found there once no submit of the check can still arrive, the order is treated as sent: its cancel goes there.
+      const venue = await venueOnceSubmitsStale(run, mayHaveReachedVenue);
+      if (venue !== undefined) return { venue };
+    }
     await release(run);
     await apply(run, { type: 'CANCEL_REQUESTED', atVenue: false, at: now(), reason: run.cancelReason }, 'cancelled before reaching the venue');
     return undefined;
@@ -258,6 +276,22 @@ async function routeToVenue(run: OrderRun, protectionPrice: string | null): Prom
   // Batched: the ACCEPTED transition and the submit are one activity task.
   if (run.batch === undefined) return { venue: await activities.submitToVenue(order) };
   return { venue: (await activities.runSteps({ steps: takeBatch(run, { submit: order }) })).venue };
+}
+
+/**
+ * A cancelled order whose check step's retry did not find it at the venue, although an earlier attempt got as far as
+ * the hold and may have sent it (its answer lost): waits until the venue would refuse that submit (staleSubmitMs
+ * after the check was asked), then asks the venue once more. The venue's state when it has the order, else undefined:
+ * then it never will, and the order can end here.
+ */
+async function venueOnceSubmitsStale(run: OrderRun, input: OrderLifecycleInput): Promise<VenueState | undefined> {
+  await flush(run);
+  const staleAfterMs = input.reconcile?.staleSubmitMs ?? DEFAULT_RECONCILE.staleSubmitMs;
+  const askedAt = (run.checkedAt === undefined ? undefined : parseIsoTimestamp(run.checkedAt)) ?? Date.now();
+  const waitMs = askedAt + staleAfterMs - Date.now();
+  setCurrentDetails(describe(run.order, 'cancel requested: making sure the venue does not have the order'));
+  if (waitMs > 0) await sleep(waitMs);
+  return (await activities.orderAtVenue({ orderId: run.order.orderId })) ?? undefined;
 }
 
 /** Orders accepted before venue routing existed (no 'route-to-venue' marker) rest here until cancelled. */
@@ -506,7 +540,9 @@ async function flush(run: OrderRun): Promise<void> {
  * 'decide-with-hold' the same activity task records the decision too (ACCEPTED, or REJECTED with the refusal) at `at`,
  * the time this answer carries; before it, the workflow records it.
  */
-async function reserve(run: OrderRun): Promise<({ ok: true; protectionPrice: string | null; venue?: VenueState } | { ok: false; refusal: string }) & { at?: string }> {
+async function reserve(
+  run: OrderRun,
+): Promise<({ ok: true; protectionPrice: string | null; venue?: VenueState; mayReachVenue?: true } | { ok: false; refusal: string }) & { at?: string }> {
   // A run with 'check-and-route' never asks for 'decide-with-hold', whose histories replay below. With it the step
   // also sends an accepted order to the venue, unless a worker from before it ran the step (or the check took too
   // long): then no venue state comes back and routeToVenue submits.
@@ -514,10 +550,10 @@ async function reserve(run: OrderRun): Promise<({ ok: true; protectionPrice: str
   if (route || (run.batch !== undefined && patched('decide-with-hold'))) {
     // One activity task: NEW's transition (persisted while the risk engine decides), the hold and the decision.
     const at = now();
-    const { decision, venue } = await activities.runSteps({ steps: takeBatch(run, { check: { order: toOrderSnapshot(run.order), at, ...(route ? { submit: true } : {}) } }) });
+    const { decision, venue, mayReachVenue } = await activities.runSteps({ steps: takeBatch(run, { check: { order: toOrderSnapshot(run.order), at, ...(route ? { submit: true } : {}) } }) });
     if (decision === undefined) throw ApplicationFailure.nonRetryable('the batch with the check step answered no decision', 'INVALID_STEPS');
     if (!decision.accepted) return { ok: false, refusal: decision.refusal, at };
-    return { ok: true, protectionPrice: decision.hold.protectionPrice ?? null, ...(venue === undefined ? {} : { venue }), at };
+    return { ok: true, protectionPrice: decision.hold.protectionPrice ?? null, ...(venue === undefined ? {} : { venue }), ...(mayReachVenue === true ? { mayReachVenue } : {}), at };
   }
   try {
     // Batched: NEW's transition and the hold are one activity task.

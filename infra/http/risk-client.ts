@@ -11,6 +11,8 @@ export interface RiskHold {
   amount: string;
   /** MARKET: the worst price the order may fill at, to send to the venue as its limit; null for LIMIT. */
   protectionPrice: string | null;
+  /** An earlier call placed this hold (a retry): the risk engine answered the hold it had. */
+  alreadyHeld?: boolean;
 }
 
 export interface SettledFill {
@@ -44,7 +46,7 @@ export class RiskClient {
     });
     if (response.status === 200) {
       const body = response.body as RiskHold;
-      return { ok: true, hold: { asset: body.asset, amount: body.amount, protectionPrice: body.protectionPrice } };
+      return { ok: true, hold: { asset: body.asset, amount: body.amount, protectionPrice: body.protectionPrice, ...(body.alreadyHeld === true ? { alreadyHeld: true } : {}) } };
     }
     return { ok: false, status: response.status, error: serviceError(response) };
   }

@@ -79,6 +79,8 @@ export function fakeOrderActivities(
      * acknowledgement); e.g. `{ status: 'REJECTED' }` for an order the venue refuses on arrival (report 1 is the refusal).
      */
     submitAnswer?: Partial<Pick<VenueOrderState, 'status' | 'version' | 'reason' | 'remaining'>>;
+    /** The first submit fails once this settles, the order not at the venue: a request still on its way when its caller gave up. */
+    firstSubmitLost?: Promise<unknown>;
   } = {},
 ) {
   /** What the venue would answer about an order when the workflow reconciles (set by a test); unknown otherwise. */
@@ -91,6 +93,8 @@ export function fakeOrderActivities(
   const cancels: Array<{ orderId: string; reason: string }> = [];
   const anomalies: Array<{ kind: string; details: Record<string, unknown> }> = [];
   let reserveCalls = 0;
+  /** Orders holding funds: a repeat of their hold answers alreadyHeld, as the risk engine's does. */
+  const held = new Set<string>();
   let failuresLeft = options.transientFailures ?? 0;
   let refusalsLeft = options.refusalsBeforeHold ?? 0;
   let decisionCrashesLeft = options.decisionCrashes ?? 0;
@@ -140,7 +144,9 @@ export function fakeOrderActivities(
         refusalsLeft -= 1;
         throw ApplicationFailure.nonRetryable('refused: INSUFFICIENT_BALANCE', 'INSUFFICIENT_BALANCE');
       }
-      return { asset: 'USD', amount: order.quantity, ...(options.protectionPrice === undefined ? {} : { protectionPrice: options.protectionPrice }) };
+      const again = held.has(order.orderId);
+      held.add(order.orderId);
+      return { asset: 'USD', amount: order.quantity, ...(options.protectionPrice === undefined ? {} : { protectionPrice: options.protectionPrice }), ...(again ? { alreadyHeld: true } : {}) };
     },
     async releaseFunds({ orderId }) {
       if (releaseFailuresLeft > 0) {
@@ -163,6 +169,10 @@ export function fakeOrderActivities(
     },
     async submitToVenue(order) {
       submitted.push(order);
+      if (options.firstSubmitLost !== undefined && submitted.length === 1) {
+        await options.firstSubmitLost;
+        throw new Error('the submit is still on its way to the venue; its caller gave up');
+      }
       return venueState(order);
     },
     // As the venue: what a test put in venueTruth (the venue took it), else unknown.
