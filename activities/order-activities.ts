@@ -323,7 +323,7 @@ export interface StepsOutcome {
   /**
    * A check step's retry found the order unknown at the venue although an earlier attempt got as far as the hold, so
    * it may have sent the order, and a submit still on its way may yet be taken: the workflow asks again once the venue
-   * would refuse it (STALE_SUBMIT_MS after the check was asked) before it ends a cancelled order here.
+   * would refuse it (ReconcileTiming.staleSubmitMs after the check was asked) before it ends a cancelled order here.
    */
   mayReachVenue?: true;
   settled?: { fee: string; feeAsset: string };

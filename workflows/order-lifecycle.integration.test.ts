@@ -647,27 +647,9 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     // submit (the route window is the first attempt's), but the venue has the order: ending it CANCELLED here without
     // telling the venue would leave it resting there, free to trade, with its hold released.
     let letFirstAttemptFail!: () => void;
-    const cancelDelivered = new Promise<void>((resolve) => (letFirstAttemptFail = resolve));
-    const fake = fakeOrderActivities();
+    const fake = fakeOrderActivities({ firstAnswerLost: new Promise<void>((resolve) => (letFirstAttemptFail = resolve)) });
     const order = sampleOrder(randomUUID());
-    let submits = 0;
-    const lossy: Fake = {
-      ...fake,
-      activities: {
-        ...fake.activities,
-        async submitToVenue(input) {
-          submits += 1;
-          const state = await fake.activities.submitToVenue(input);
-          fake.venueTruth.set(input.orderId, state);
-          if (submits === 1) {
-            await cancelDelivered;
-            throw new Error('the venue took the order; its answer was lost');
-          }
-          return state;
-        },
-      },
-    };
-    const result = await withWorker(lossy, async (taskQueue) => {
+    const result = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, order);
       await until('the order at the venue', () => fake.venueTruth.has(order.orderId));
       await handle.signal(cancelSignal, { reason: 'changed my mind' });
@@ -678,7 +660,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     });
     expect(result).toMatchObject({ status: 'CANCELLED', cancelRequested: true });
     // The retry asked the venue for the order instead of sending it again.
-    expect(submits).toBe(1);
+    expect(fake.submitted).toHaveLength(1);
     expect(fake.cancels).toEqual([expect.objectContaining({ orderId: order.orderId, reason: 'USER' })]);
     expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'PENDING_CANCEL', 'CANCELLED']);
     expect(fake.released).toEqual([order.orderId]);
@@ -691,24 +673,11 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     const reconcile = { staleSubmitMs: 3_000 };
     async function retriedAfterLostSubmit(landsLate: boolean) {
       let letFirstAttemptFail!: () => void;
-      const cancelDelivered = new Promise<void>((resolve) => (letFirstAttemptFail = resolve));
-      const fake = fakeOrderActivities();
+      const fake = fakeOrderActivities({ firstSubmitLost: new Promise<void>((resolve) => (letFirstAttemptFail = resolve)) });
       const order = sampleOrder(randomUUID());
-      let submits = 0;
-      const lossy: Fake = {
-        ...fake,
-        activities: {
-          ...fake.activities,
-          async submitToVenue() {
-            submits += 1;
-            await cancelDelivered;
-            throw new Error('the submit is still on its way to the venue; its caller gave up');
-          },
-        },
-      };
-      const outcome = await withWorker(lossy, async (taskQueue) => {
+      const outcome = await withWorker(fake, async (taskQueue) => {
         const handle = await start(taskQueue, order, undefined, reconcile);
-        await until('the first submit', () => submits === 1);
+        await until('the first submit', () => fake.submitted.length === 1);
         await handle.signal(cancelSignal, { reason: 'changed my mind' });
         letFirstAttemptFail();
         const waiting = async () => (await handle.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes) === true;
@@ -721,22 +690,22 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
         }
         return { result: await handle.result(), history: await handle.fetchHistory() };
       });
-      return { ...outcome, fake, order, submits };
+      return { ...outcome, fake, order };
     }
 
     it('finds the order there once its submit could have landed, and cancels it there', async () => {
-      const { result, fake, order, submits } = await retriedAfterLostSubmit(true);
+      const { result, fake, order } = await retriedAfterLostSubmit(true);
       expect(result).toMatchObject({ status: 'CANCELLED', cancelRequested: true });
-      expect(submits).toBe(1);
+      expect(fake.submitted).toHaveLength(1);
       expect(fake.cancels).toEqual([expect.objectContaining({ orderId: order.orderId, reason: 'USER' })]);
       expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'PENDING_CANCEL', 'CANCELLED']);
       expect(fake.released).toEqual([order.orderId]);
     }, 30_000);
 
     it('ends the order here when the venue still does not have it', async () => {
-      const { result, fake, order, submits, history } = await retriedAfterLostSubmit(false);
+      const { result, fake, order, history } = await retriedAfterLostSubmit(false);
       expect(result).toMatchObject({ status: 'CANCELLED', cancelRequested: true });
-      expect(submits).toBe(1);
+      expect(fake.submitted).toHaveLength(1);
       expect(fake.cancels).toEqual([]);
       expect(fake.recorded.map((r) => [r.order.status, r.reason ?? null])).toEqual([
         ['NEW', null],

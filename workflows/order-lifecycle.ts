@@ -96,7 +96,8 @@ async function live(run: OrderRun, input: OrderLifecycleInput): Promise<void> {
     const accepted = await checkRisk(run);
     if (accepted === undefined) return;
     // With 'check-and-route' the check's activity task sent the accepted order to the venue already.
-    const routed = accepted.venue === undefined ? await routeToVenue(run, accepted.protectionPrice, accepted.mayReachVenue === true ? input : undefined) : { venue: accepted.venue };
+    const staleSubmitMs = accepted.mayReachVenue === true ? (input.reconcile?.staleSubmitMs ?? DEFAULT_RECONCILE.staleSubmitMs) : undefined;
+    const routed = accepted.venue === undefined ? await routeToVenue(run, accepted.protectionPrice, staleSubmitMs) : { venue: accepted.venue };
     if (routed === undefined) return;
     run.progress.submitted = true;
     if (run.acksWithSubmit && routed.venue !== undefined) acknowledgedBySubmit(run.progress, routed.venue);
@@ -254,17 +255,20 @@ async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | nul
 async function routeToVenue(
   run: OrderRun,
   protectionPrice: string | null,
-  /** The run's input when the check step could not rule out that an earlier attempt of it sent the order. */
-  mayHaveReachedVenue?: OrderLifecycleInput,
+  /**
+   * Given when the check step could not rule out that an earlier attempt of it sent the order: how long after the check
+   * was asked a submit of it may still reach the venue (ReconcileTiming.staleSubmitMs).
+   */
+  staleSubmitMs?: number,
 ): Promise<{ venue: VenueState | undefined } | undefined> {
   if (!run.routesWithCheck && !patched('route-to-venue')) {
     await restUntilCancelled(run);
     return undefined;
   }
   if (run.cancelRequested) {
-    if (mayHaveReachedVenue !== undefined) {
+    if (staleSubmitMs !== undefined) {
       // Found there once no submit of the check can still arrive, the order is treated as sent: its cancel goes there.
-      const venue = await venueOnceSubmitsStale(run, mayHaveReachedVenue);
+      const venue = await venueOnceSubmitsStale(run, staleSubmitMs);
       if (venue !== undefined) return { venue };
     }
     await release(run);
@@ -284,11 +288,10 @@ async function routeToVenue(
  * after the check was asked), then asks the venue once more. The venue's state when it has the order, else undefined:
  * then it never will, and the order can end here.
  */
-async function venueOnceSubmitsStale(run: OrderRun, input: OrderLifecycleInput): Promise<VenueState | undefined> {
+async function venueOnceSubmitsStale(run: OrderRun, staleSubmitMs: number): Promise<VenueState | undefined> {
   await flush(run);
-  const staleAfterMs = input.reconcile?.staleSubmitMs ?? DEFAULT_RECONCILE.staleSubmitMs;
   const askedAt = (run.checkedAt === undefined ? undefined : parseIsoTimestamp(run.checkedAt)) ?? Date.now();
-  const waitMs = askedAt + staleAfterMs - Date.now();
+  const waitMs = askedAt + staleSubmitMs - Date.now();
   setCurrentDetails(describe(run.order, 'cancel requested: making sure the venue does not have the order'));
   if (waitMs > 0) await sleep(waitMs);
   return (await activities.orderAtVenue({ orderId: run.order.orderId })) ?? undefined;

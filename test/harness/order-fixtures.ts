@@ -81,6 +81,8 @@ export function fakeOrderActivities(
     submitAnswer?: Partial<Pick<VenueOrderState, 'status' | 'version' | 'reason' | 'remaining'>>;
     /** The first submit fails once this settles, the order not at the venue: a request still on its way when its caller gave up. */
     firstSubmitLost?: Promise<unknown>;
+    /** The first submit fails once this settles, the order at the venue (in venueTruth): the venue took it, its answer was lost. */
+    firstAnswerLost?: Promise<unknown>;
   } = {},
 ) {
   /** What the venue would answer about an order when the workflow reconciles (set by a test); unknown otherwise. */
@@ -169,9 +171,14 @@ export function fakeOrderActivities(
     },
     async submitToVenue(order) {
       submitted.push(order);
-      if (options.firstSubmitLost !== undefined && submitted.length === 1) {
+      if (submitted.length === 1 && options.firstSubmitLost !== undefined) {
         await options.firstSubmitLost;
         throw new Error('the submit is still on its way to the venue; its caller gave up');
+      }
+      if (submitted.length === 1 && options.firstAnswerLost !== undefined) {
+        venueTruth.set(order.orderId, venueState(order));
+        await options.firstAnswerLost;
+        throw new Error('the venue took the order; its answer was lost');
       }
       return venueState(order);
     },
