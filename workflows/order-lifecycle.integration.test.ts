@@ -622,23 +622,32 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(fake.submitted).toEqual([]);
   }, 30_000);
 
-  it('a cancel that arrives while the first check attempt runs finds the order at the venue (check-and-route) and cancels it there', async () => {
-    let openGate!: () => void;
-    const fake = fakeOrderActivities({ holdGate: new Promise<void>((resolve) => (openGate = resolve)) });
-    const order = sampleOrder(randomUUID());
+  /**
+   * The trader cancels while the check step runs (once `underWay`), the step goes on (`proceed`), and the venue confirms
+   * the cancel the workflow sends it: the order must end CANCELLED at the venue, its hold released.
+   */
+  async function cancelledAtVenueDuringCheck(fake: Fake, order: ReturnType<typeof sampleOrder>, underWay: () => boolean, proceed: () => void) {
     const result = await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, order);
-      await until('the hold asked', () => fake.reserveCalls() === 1);
+      await until('the check under way', underWay);
       await handle.signal(cancelSignal, { reason: 'changed my mind' });
-      openGate();
+      proceed();
       await until('the cancel at the venue', () => fake.cancels.length === 1);
       await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
       return handle.result();
     });
     expect(result).toMatchObject({ status: 'CANCELLED', cancelRequested: true });
-    expect(fake.submitted.map((o) => o.orderId)).toEqual([order.orderId]);
+    expect(fake.cancels).toEqual([expect.objectContaining({ orderId: order.orderId, reason: 'USER' })]);
     expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'PENDING_CANCEL', 'CANCELLED']);
     expect(fake.released).toEqual([order.orderId]);
+  }
+
+  it('a cancel that arrives while the first check attempt runs finds the order at the venue (check-and-route) and cancels it there', async () => {
+    let openGate!: () => void;
+    const fake = fakeOrderActivities({ holdGate: new Promise<void>((resolve) => (openGate = resolve)) });
+    const order = sampleOrder(randomUUID());
+    await cancelledAtVenueDuringCheck(fake, order, () => fake.reserveCalls() === 1, () => openGate());
+    expect(fake.submitted.map((o) => o.orderId)).toEqual([order.orderId]);
   }, 30_000);
 
   it('a cancel that arrives while a check step is retried after its submit reached the venue cancels the order there, not only here', async () => {
@@ -649,21 +658,9 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     let letFirstAttemptFail!: () => void;
     const fake = fakeOrderActivities({ firstAnswerLost: new Promise<void>((resolve) => (letFirstAttemptFail = resolve)) });
     const order = sampleOrder(randomUUID());
-    const result = await withWorker(fake, async (taskQueue) => {
-      const handle = await start(taskQueue, order);
-      await until('the order at the venue', () => fake.venueTruth.has(order.orderId));
-      await handle.signal(cancelSignal, { reason: 'changed my mind' });
-      letFirstAttemptFail();
-      await until('the cancel at the venue', () => fake.cancels.length === 1);
-      await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
-      return handle.result();
-    });
-    expect(result).toMatchObject({ status: 'CANCELLED', cancelRequested: true });
+    await cancelledAtVenueDuringCheck(fake, order, () => fake.venueTruth.has(order.orderId), () => letFirstAttemptFail());
     // The retry asked the venue for the order instead of sending it again.
     expect(fake.submitted).toHaveLength(1);
-    expect(fake.cancels).toEqual([expect.objectContaining({ orderId: order.orderId, reason: 'USER' })]);
-    expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'PENDING_CANCEL', 'CANCELLED']);
-    expect(fake.released).toEqual([order.orderId]);
   }, 30_000);
 
   describe('a cancel while a check step is retried, the venue not having the order when the retry asks', () => {
