@@ -96,8 +96,10 @@ async function live(run: OrderRun, input: OrderLifecycleInput): Promise<void> {
     const accepted = await checkRisk(run);
     if (accepted === undefined) return;
     // With 'check-and-route' the check's activity task sent the accepted order to the venue already.
-    const staleSubmitMs = accepted.mayReachVenue === true ? (input.reconcile?.staleSubmitMs ?? DEFAULT_RECONCILE.staleSubmitMs) : undefined;
-    const routed = accepted.venue === undefined ? await routeToVenue(run, accepted.protectionPrice, staleSubmitMs) : { venue: accepted.venue };
+    // A submit of a retried check may still reach the venue until staleSubmitMs after the check was asked.
+    const staleAfterMs = input.reconcile?.staleSubmitMs ?? DEFAULT_RECONCILE.staleSubmitMs;
+    const submitStaleAt = accepted.mayReachVenueSince === undefined ? undefined : (parseIsoTimestamp(accepted.mayReachVenueSince) ?? Date.now()) + staleAfterMs;
+    const routed = accepted.venue === undefined ? await routeToVenue(run, accepted.protectionPrice, submitStaleAt) : { venue: accepted.venue };
     if (routed === undefined) return;
     run.progress.submitted = true;
     if (run.acksWithSubmit && routed.venue !== undefined) acknowledgedBySubmit(run.progress, routed.venue);
@@ -155,8 +157,6 @@ interface OrderRun {
   recordsWithSettlement: boolean;
   /** Patch 'ack-with-submit', asked once at the run's start: the submit's answer stands for the venue's ACCEPTED report. */
   acksWithSubmit: boolean;
-  /** When the risk check was asked (the time its decision carries); set once it accepted. */
-  checkedAt?: string;
 }
 
 /** How the order waits for the venue in this run. */
@@ -225,7 +225,7 @@ type VenueState = NonNullable<StepsOutcome['venue']>;
  * answer when the check's step routed it to the venue too), or undefined when the order ended: REJECTED with the
  * refusal, or CANCELLED when the cancel came before any check.
  */
-async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | null; venue?: VenueState; mayReachVenue?: boolean } | undefined> {
+async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | null; venue?: VenueState; mayReachVenueSince?: string } | undefined> {
   await publishState(run, null);
   if (run.cancelRequested) {
     await apply(run, { type: 'CANCEL_REQUESTED', atVenue: false, at: now(), reason: run.cancelReason }, 'cancelled before risk check');
@@ -240,11 +240,11 @@ async function checkRisk(run: OrderRun): Promise<{ protectionPrice: string | nul
     return undefined;
   }
   await apply(run, { type: 'RISK_ACCEPTED', at }, undefined, undefined, recorded);
-  run.checkedAt = at;
   return {
     protectionPrice: reserved.protectionPrice,
     ...(reserved.venue === undefined ? {} : { venue: reserved.venue }),
-    ...(reserved.mayReachVenue === true ? { mayReachVenue: true } : {}),
+    // The check step's retry could not rule out that an earlier attempt sent the order: since the check was asked.
+    ...(reserved.mayReachVenue === true ? { mayReachVenueSince: at } : {}),
   };
 }
 
@@ -256,19 +256,19 @@ async function routeToVenue(
   run: OrderRun,
   protectionPrice: string | null,
   /**
-   * Given when the check step could not rule out that an earlier attempt of it sent the order: how long after the check
-   * was asked a submit of it may still reach the venue (ReconcileTiming.staleSubmitMs).
+   * Given when the check step could not rule out that an earlier attempt of it sent the order: the workflow time (ms)
+   * from which the venue refuses that submit (ReconcileTiming.staleSubmitMs after the check was asked).
    */
-  staleSubmitMs?: number,
+  submitStaleAt?: number,
 ): Promise<{ venue: VenueState | undefined } | undefined> {
   if (!run.routesWithCheck && !patched('route-to-venue')) {
     await restUntilCancelled(run);
     return undefined;
   }
   if (run.cancelRequested) {
-    if (staleSubmitMs !== undefined) {
+    if (submitStaleAt !== undefined) {
       // Found there once no submit of the check can still arrive, the order is treated as sent: its cancel goes there.
-      const venue = await venueOnceSubmitsStale(run, staleSubmitMs);
+      const venue = await venueOnceSubmitsStale(run, submitStaleAt);
       if (venue !== undefined) return { venue };
     }
     await release(run);
@@ -284,14 +284,13 @@ async function routeToVenue(
 
 /**
  * A cancelled order whose check step's retry did not find it at the venue, although an earlier attempt got as far as
- * the hold and may have sent it (its answer lost): waits until the venue would refuse that submit (staleSubmitMs
- * after the check was asked), then asks the venue once more. The venue's state when it has the order, else undefined:
+ * the hold and may have sent it (its answer lost): waits until the venue would refuse that submit (`submitStaleAt`),
+ * then asks the venue once more. The venue's state when it has the order, else undefined:
  * then it never will, and the order can end here.
  */
-async function venueOnceSubmitsStale(run: OrderRun, staleSubmitMs: number): Promise<VenueState | undefined> {
+async function venueOnceSubmitsStale(run: OrderRun, submitStaleAt: number): Promise<VenueState | undefined> {
   await flush(run);
-  const askedAt = (run.checkedAt === undefined ? undefined : parseIsoTimestamp(run.checkedAt)) ?? Date.now();
-  const waitMs = askedAt + staleSubmitMs - Date.now();
+  const waitMs = submitStaleAt - Date.now();
   setCurrentDetails(describe(run.order, 'cancel requested: making sure the venue does not have the order'));
   if (waitMs > 0) await sleep(waitMs);
   return (await activities.orderAtVenue({ orderId: run.order.orderId })) ?? undefined;
