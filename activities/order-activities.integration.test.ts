@@ -237,6 +237,32 @@ describe('runSteps: the check and settle steps record what they decided (real ri
     expect(await system.accounts.getBalances(buyer.accountId)).toEqual(balances);
   });
 
+  it("with reportsInAnswer (patch fills-with-submit), a taker's answer holds what it traded, and only its own reports are published marked so", async () => {
+    const topic = system.config.kafka.topics.venueReports;
+    const reportsFrom = await topicOffsets(topic);
+    const buyer = await system.createAccount({ USD: '100000' });
+    const seller = await system.createAccount({ BTC: '1' });
+    const sell = await routed(seller.accountId, 'SELL');
+    const order = { ...sampleOrder(randomUUID(), { quantity: '0.1', price: '40000', side: 'BUY' }), accountId: buyer.accountId };
+    const steps: OrderStep[] = [{ record: { order: toOrderView(fromOrderSnapshot(order)), previousStatus: null } }, { check: { order, at: new Date().toISOString(), submit: true, reportsInAnswer: true } }];
+    const outcome = await attempt(steps, 1);
+    expect(outcome.venue).toMatchObject({ orderId: order.orderId, status: 'FILLED', version: 2, fills: [expect.objectContaining({ version: 2, quantity: '0.1', price: '40000', liquidity: 'TAKER' })] });
+
+    const ours = (values: string[]) =>
+      values.map((value) => JSON.parse(value) as { orderId: string; version: number; report: { type: string }; inSubmitAnswer?: boolean }).filter((r) => r.orderId === order.orderId || r.orderId === sell.orderId);
+    const reports = ours(await readTopicFrom(topic, reportsFrom, (values) => ours(values).length >= 4));
+    const of = (orderId: string) => reports.filter((r) => r.orderId === orderId).map((r) => [r.version, r.report.type, r.inSubmitAnswer ?? false]);
+    expect(of(order.orderId)).toEqual([
+      [1, 'ACCEPTED', true],
+      [2, 'FILL', true],
+    ]);
+    // The maker's fill is news to its own workflow: a signal brings it.
+    expect(of(sell.orderId)).toEqual([
+      [1, 'ACCEPTED', false],
+      [2, 'FILL', false],
+    ]);
+  }, 45_000);
+
   it('with submit, a refused order never reaches the venue', async () => {
     const { accountId } = await system.createAccount({ USD: '100000' });
     await system.accounts.setTrading(accountId, false);

@@ -17,7 +17,7 @@ import { serviceError, UpstreamServiceError, type JsonResponse } from '../infra/
 import { recordOrderAnomaly, recordOrderTransition, settlementDuration } from '../infra/metrics/order-metrics';
 import { withSpan } from '../infra/telemetry/tracing';
 import type { RiskClient, SettledFill } from '../infra/http/risk-client';
-import type { VenueClient, VenueOrderState } from '../infra/http/venue-client';
+import type { SubmitToVenue, VenueClient, VenueOrderState } from '../infra/http/venue-client';
 
 export interface OrderActivitiesDeps {
   orders: OrderStore;
@@ -141,9 +141,16 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
       return deps.venue.order(input.orderId);
     },
 
-    /** Sends the accepted order to the venue; a repeat (retry, replay) answers its current state. */
-    async submitToVenue(order: OrderView & { protectionPrice?: string }): Promise<VenueOrderState> {
-      const answer = await deps.venue.submit(order);
+    /**
+     * Sends the accepted order to the venue; a repeat (retry, replay) answers its current state. A venue from before
+     * `reportsInAnswer` refuses the field (its bodies are strict): asked again without it, its reports are signalled
+     * as before, and the workflow drops the ones it took from the answer by their numbers.
+     */
+    async submitToVenue(order: SubmitToVenue): Promise<VenueOrderState> {
+      let answer = await deps.venue.submit(order);
+      if (order.reportsInAnswer === true && !answer.ok && answer.status === 400) {
+        answer = await deps.venue.submit({ ...order, reportsInAnswer: false });
+      }
       if (!answer.ok) throw unexpectedAnswer(`submit of ${order.orderId}`, { status: answer.status, body: { error: answer.error } });
       return answer.value;
     },
@@ -259,7 +266,7 @@ export type OrderStep =
   | { release: { accountId: string; orderId: string } }
   | { reserve: OrderView }
   | { check: RiskCheckInput }
-  | { submit: OrderView & { protectionPrice?: string } }
+  | { submit: SubmitToVenue }
   | { settle: SettleFillInput; recordFill?: FillRecordInput }
   | { cancel: CancelAtVenueInput };
 
@@ -293,6 +300,8 @@ export interface RiskCheckInput {
    * submits on its own.
    */
   submit?: boolean;
+  /** Patch 'fills-with-submit': that submit asks the venue for `reportsInAnswer` (the workflow takes them from the answer). */
+  reportsInAnswer?: boolean;
 }
 
 /**
@@ -381,7 +390,7 @@ type StepActivities = {
   recordDecision(input: RecordTransitionInput, preceding?: RecordTransitionInput[]): Promise<RecordTransitionInput>;
   releaseFunds(input: { accountId: string; orderId: string }): Promise<void>;
   reserveFunds(order: OrderView): Promise<HoldAnswer>;
-  submitToVenue(order: OrderView & { protectionPrice?: string }): Promise<VenueOrderState>;
+  submitToVenue(order: SubmitToVenue): Promise<VenueOrderState>;
   orderAtVenue(input: { orderId: string }): Promise<VenueOrderState | null>;
   settleFill(input: SettleFillInput, options?: SettleOptions): Promise<SettledAnswer>;
   cancelAtVenue(input: CancelAtVenueInput): Promise<void>;
@@ -408,7 +417,7 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
       const { decision, recorded } = await checkRisk(activities, step.check, hold, preceding);
       outcome.decision = decision;
       if (step.check.submit === true && decision.accepted) {
-        if (withinRouteWindow(step.check)) outcome.venue = await submitAccepted(activities, recorded, decision.hold);
+        if (withinRouteWindow(step.check)) outcome.venue = await submitAccepted(activities, recorded, decision.hold, step.check.reportsInAnswer === true);
         else if (Context.current().info.attempt > 1) {
           // An attempt before this one may have sent the order before it failed (the venue took it, the answer was
           // lost). If the venue has it, its state stands for the submit: the workflow treats the order as sent, and a
@@ -583,9 +592,9 @@ function completesOrder(snapshot: OrderSnapshot, quantity: string): boolean {
  * (the workflow applies the same command at the same time) with the hold's protection price. Only after ACCEPTED is
  * recorded, so the venue never has an order the store does not show accepted; a repeat answers the venue's state.
  */
-async function submitAccepted(activities: StepActivities, accepted: OrderView, hold: HoldAnswer): Promise<VenueOrderState> {
+async function submitAccepted(activities: StepActivities, accepted: OrderView, hold: HoldAnswer, reportsInAnswer: boolean): Promise<VenueOrderState> {
   const protectionPrice = hold.protectionPrice ?? null;
-  const order = { ...accepted, ...(protectionPrice === null ? {} : { protectionPrice }) };
+  const order = { ...accepted, ...(protectionPrice === null ? {} : { protectionPrice }), ...(reportsInAnswer ? { reportsInAnswer } : {}) };
   return withSpan('OrderStep:submitToVenue', () => activities.submitToVenue(order));
 }
 

@@ -54,6 +54,11 @@ export const VenueReportSchema = v.object({
   accountId: IdSchema,
   symbol: v.string(),
   report: VenueReportBodySchema,
+  /**
+   * Made by a submit whose caller takes the order's reports from the submit's answer (`reportsInAnswer`): the order
+   * system's workflow has it from there, so its venue-report intake does not signal it (absent: signal it).
+   */
+  inSubmitAnswer: v.optional(v.literal(true)),
 });
 export type VenueReport = v.InferOutput<typeof VenueReportSchema>;
 export type VenueReportBody = v.InferOutput<typeof VenueReportBodySchema>;

@@ -47,6 +47,14 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
   'order-lifecycle-recorded-fills': (client, taskQueue) => fillsAndSettle(client, taskQueue, '00000000-0000-8000-8000-000000000015'),
   // With 'ack-with-submit': the submit's answer stands for the venue's ACCEPTED (report 1), which no signal brings; fills 2 and 3.
   'order-lifecycle-acked-fills': (client, taskQueue) => fillsAndSettle(client, taskQueue, '00000000-0000-8000-8000-000000000016', 2),
+  // With 'fills-with-submit': a taker that sweeps two levels on arrival; the submit's answer holds both fills and the
+  // order's end, so the workflow settles them with no signal and no wait for the venue.
+  'order-lifecycle-filled-on-arrival': async (client, taskQueue) => {
+    const order = sampleOrder(FILLED_ON_ARRIVAL, { quantity: '1' });
+    const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] });
+    await handle.result();
+    return handle.fetchHistory();
+  },
   // Report 1 lost: report 2 arrives after a gap, the workflow asks the venue, applies both fills in order, settles.
   'order-lifecycle-reconcile': async (client, taskQueue, fake) => {
     const order = sampleOrder('00000000-0000-8000-8000-000000000003', { quantity: '1' });
@@ -104,6 +112,25 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
   },
 };
 
+const FILLED_ON_ARRIVAL = '00000000-0000-8000-8000-000000000018';
+
+/** The venue's answer to the submit of the order filled on arrival: acknowledged (1), two fills (2, 3), FILLED. */
+function filledOnArrival(): Parameters<typeof fakeOrderActivities>[0] {
+  const fills = [
+    { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' },
+    { tradeId: 'T2', price: '30000.5', quantity: '0.6', remaining: '0' },
+  ];
+  return {
+    submitAnswer: {
+      status: 'FILLED',
+      filledQuantity: '1',
+      remaining: '0',
+      version: 3,
+      fills: fills.map((f, i) => ({ ...f, fillId: `${f.tradeId}:${FILLED_ON_ARRIVAL}`, side: 'BUY', liquidity: 'TAKER', version: i + 2, occurredAt: '2030-01-01T00:00:00.000Z' })),
+    },
+  };
+}
+
 /** Two fills numbered from `firstFill` (1 in recordings made before the venue's ACCEPTED came with the submit's answer). */
 async function fillsAndSettle(client: Client, taskQueue: string, orderId: string, firstFill = 1): Promise<temporal.api.history.v1.IHistory> {
   const order = sampleOrder(orderId, { quantity: '1' });
@@ -139,7 +166,13 @@ async function main(): Promise<void> {
       }
       let loseFirstSubmit = (): void => undefined;
       const firstSubmitLost = new Promise<void>((resolve) => (loseFirstSubmit = resolve));
-      const options = name.endsWith('-rejected') ? { refuse: 'INSUFFICIENT_BALANCE' } : name.includes('stale-submit') ? { firstSubmitLost } : {};
+      const options = name.endsWith('-rejected')
+        ? { refuse: 'INSUFFICIENT_BALANCE' }
+        : name.includes('stale-submit')
+          ? { firstSubmitLost }
+          : name.endsWith('-filled-on-arrival')
+            ? filledOnArrival()
+            : {};
       const fake = { ...fakeOrderActivities(options), loseFirstSubmit };
       const worker = await Worker.create({
         connection: env.nativeConnection,

@@ -19,6 +19,8 @@ export interface TranslationContext {
   firstFeedVersion: number;
   /** Rebuilding the book after a restart: the orders were accepted in an earlier run, so ACCEPTED is not news. */
   quietAccepts?: boolean;
+  /** The order a submit call enters, when its caller takes that order's reports from the answer: they are marked `inSubmitAnswer`. */
+  answeredOrderId?: string;
 }
 
 export interface Translation {
@@ -54,6 +56,7 @@ export function translateEngineEvents(events: readonly EngineEvent[], ctx: Trans
         accountId: order.accountId,
         symbol: ctx.symbol,
         report: body,
+        ...(order.orderId === ctx.answeredOrderId ? { inSubmitAnswer: true } : {}),
       }),
     );
     return next;

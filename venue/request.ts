@@ -63,5 +63,6 @@ export function parseSubmitOrder(body: unknown, symbols: SymbolRegistry): VenueO
     protectionPrice,
     timeInForce: input.timeInForce,
     postOnly: input.postOnly,
+    reportsInAnswer: input.reportsInAnswer,
   };
 }

@@ -28,6 +28,12 @@ export const SubmitOrderBodySchema = v.strictObject({
   protectionPrice: v.optional(v.nullable(DecimalText('MARKET only: the worst price it may trade at (the slippage cap); the rest expires')), null),
   timeInForce: v.picklist(TIME_IN_FORCES),
   postOnly: v.boolean(),
+  /**
+   * The caller takes this order's reports from the answer (the order system's workflows, patch 'fills-with-submit'):
+   * the reports this submit makes of the order (its acknowledgement, the fills it takes on arrival, a remainder's end)
+   * are published with `inSubmitAnswer: true`, and the order system's venue-report intake does not signal them.
+   */
+  reportsInAnswer: v.optional(v.pipe(v.boolean(), v.description('the caller reads the reports this submit makes of the order from its answer')), false),
 });
 
 export const OrderIdParamSchema = v.object({ orderId: v.pipe(v.string(), v.regex(/^[\w.:-]{1,128}$/, 'must be 1-128 characters of letters, digits, _ . : -')) });
@@ -43,11 +49,13 @@ export const BookQuerySchema = v.strictObject({
 });
 
 /** A validated submit: symbol canonical, decimals scaled and checked against the symbol's tick and lot. */
-export type VenueOrderRequest = Omit<v.InferOutput<typeof SubmitOrderBodySchema>, 'quantity' | 'price' | 'protectionPrice'> & {
+export type VenueOrderRequest = Omit<v.InferOutput<typeof SubmitOrderBodySchema>, 'quantity' | 'price' | 'protectionPrice' | 'reportsInAnswer'> & {
   quantity: Scaled;
   price: Scaled | null;
   /** MARKET only: the worst price it may trade at. */
   protectionPrice: Scaled | null;
+  /** Not one of the order's terms: a repeat may differ in it. Absent: false. */
+  reportsInAnswer?: boolean;
 };
 
 const BookLevelSchema = v.object({ price: DecimalStringSchema, quantity: DecimalStringSchema, orderCount: v.number() });

@@ -55,7 +55,9 @@ describe('venue service', () => {
   it("reports a marketable order's fills as the engine traded them, and publishes the trades and book deltas", async () => {
     const sells = [orderBody(id('s1'), 'carol', 'SELL', '200', '0.4'), orderBody(id('s2'), 'dave', 'SELL', '200.01', '0.5')];
     for (const sell of sells) expect((await venue.submit(sell)).status).toBe(200);
-    const taker = await venue.submit(orderBody(id('b1'), 'bob', 'BUY', '200.01', '0.6'));
+    // The caller reads the taker's reports from the answer (as the order workflow does): they are published marked so.
+    expect(await venue.submit({ ...orderBody(id('b0'), 'bob', 'BUY', '200.01', '0.6'), reportsInAnswer: 'yes' })).toMatchObject({ status: 400, json: { error: { code: 'VALIDATION_FAILED' } } });
+    const taker = await venue.submit({ ...orderBody(id('b1'), 'bob', 'BUY', '200.01', '0.6'), reportsInAnswer: true });
     expect(taker.json).toMatchObject({ status: 'FILLED', filledQuantity: '0.6', remaining: '0', version: 3 });
     const fills = taker.json.fills as Array<{ fillId: string; tradeId: string; price: string; quantity: string; liquidity: string }>;
     expect(fills.map((f) => [f.price, f.quantity, f.liquidity])).toEqual([
@@ -75,7 +77,12 @@ describe('venue service', () => {
         [id('b1'), fills[1]!.fillId, '200.01', '0.2', 'TAKER', '0'],
       ].sort((a, b) => ((a[1] as string) < (b[1] as string) ? -1 : 1)),
     );
-    expect(reports.filter((r) => r.orderId === id('b1')).map((r) => r.version)).toEqual([1, 2, 3]);
+    expect(reports.filter((r) => r.orderId === id('b1')).map((r) => [r.version, r.inSubmitAnswer])).toEqual([
+      [1, true],
+      [2, true],
+      [3, true],
+    ]);
+    expect(reports.filter((r) => r.orderId !== id('b1')).map((r) => r.inSubmitAnswer)).toEqual([undefined, undefined, undefined, undefined]);
 
     const tradeIds = fills.map((f) => f.tradeId);
     const feed = await readOurs(topics.priceFeeds, feedFrom, () => true, (es) => tradeIds.every((t) => es.some((e) => e.tradeId === t)));

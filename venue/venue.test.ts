@@ -106,6 +106,34 @@ describe('Venue', () => {
     expect(book).toMatchObject({ sequence: events.at(-1).version, asks: [{ price: '101', quantity: '0.5', orderCount: 1 }], bids: [] });
   });
 
+  it("marks the reports a submit makes of its own order when the caller reads them from the answer, and no other report", async () => {
+    await venue.submit(order('m1', 'alice', 'SELL', '100', '1', { reportsInAnswer: true }));
+    await venue.submit(order('m2', 'carol', 'SELL', '101', '1'));
+    const taker = await venue.submit(order('t1', 'bob', 'BUY', '101', '1.5', { reportsInAnswer: true }));
+    // Not one of the order's terms: a repeat without it answers the same order.
+    expect(await venue.submit(order('t1', 'bob', 'BUY', '101', '1.5'))).toEqual({ order: taker.order, created: false });
+    const ioc = await venue.submit(order('i1', 'bob', 'BUY', '101', '1', { timeInForce: 'IOC', reportsInAnswer: true }));
+    expect(ioc.order).toMatchObject({ status: 'CANCELLED', filledQuantity: '0.5', reason: 'IOC_REMAINDER', version: 3 });
+    await published(venue);
+    expect(reports(publisher).map((r) => [r.eventId, r.report.type, r.inSubmitAnswer ?? false])).toEqual([
+      ['m1:1', 'ACCEPTED', true],
+      ['m2:1', 'ACCEPTED', false],
+      // The taker's submit fills the makers too: only the taker's own reports were in its answer.
+      ['t1:1', 'ACCEPTED', true],
+      ['m1:2', 'FILL', false],
+      ['t1:2', 'FILL', true],
+      ['m2:2', 'FILL', false],
+      ['t1:3', 'FILL', true],
+      ['i1:1', 'ACCEPTED', true],
+      ['m2:3', 'FILL', false],
+      ['i1:2', 'FILL', true],
+      ['i1:3', 'CANCELLED', true],
+    ]);
+    // What was marked is what the answer holds: every fill and the end, numbered as the reports.
+    expect(taker.order.version).toBe(3);
+    expect(taker.order.fills.map((f) => f.version)).toEqual([2, 3]);
+  });
+
   it('cancels a resting order, and answers a final or unknown one clearly', async () => {
     await venue.submit(order('c1', 'alice', 'BUY', '100', '1'));
     expect(await venue.cancel('c1')).toMatchObject({ status: 'CANCELLED', remaining: '0', cancelledQuantity: '1', reason: 'USER', version: 2 });

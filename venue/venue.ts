@@ -247,7 +247,7 @@ export class Venue {
     return this.queue.run(async () => {
       const nowIso = this.now().toISOString();
       const draft = newRecord(request, this.seq + 1, nowIso);
-      await this.execute(request.symbol, (engine) => engine.submit(engineTerms(draft)), { draft });
+      await this.execute(request.symbol, (engine) => engine.submit(engineTerms(draft)), { draft, reportsInAnswer: request.reportsInAnswer === true });
       const committed = this.known.get(request.orderId);
       if (committed === undefined) throw new Error(`the engine gave no answer for order ${request.orderId}`);
       recordVenueOrder(draft.type, committed.record.status === 'REJECTED' ? 'rejected' : 'accepted');
@@ -259,7 +259,8 @@ export class Venue {
   private async execute(
     symbol: string,
     call: (engine: MatchingEngine) => EngineEvent[],
-    options: { draft?: VenueOrderRecord; quietAccepts?: boolean } = {},
+    /** reportsInAnswer: the draft's caller takes its reports from the answer (they are marked inSubmitAnswer). */
+    options: { draft?: VenueOrderRecord; quietAccepts?: boolean; reportsInAnswer?: boolean } = {},
   ): Promise<EngineEvent[]> {
     if (this.stopped) throw new DomainError('SERVICE_UNAVAILABLE', 'the venue is stopping');
     const slot = this.slotFor(symbol);
@@ -275,6 +276,7 @@ export class Venue {
       nowIso,
       firstFeedVersion,
       quietAccepts: options.quietAccepts === true,
+      ...(draft !== undefined && options.reportsInAnswer === true ? { answeredOrderId: draft.orderId } : {}),
       tradeId: (engineTradeId) => `${symbol}-${this.deps.epoch}-${slot.tradeOffset + Number(engineTradeId.slice(symbol.length + 1))}`,
       userOrder: (orderId) => (draft?.orderId === orderId ? draft : this.known.get(orderId)?.record),
     });

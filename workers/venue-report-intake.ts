@@ -10,10 +10,13 @@ import type { OrderWorkflowGateway } from '../infra/temporal/order-workflows';
  * The venue's acknowledgement (ACCEPTED) is not signalled: it changes nothing of the order, and the workflow takes it
  * from the submit's answer (patch 'ack-with-submit'), so each order costs one signal (a Temporal action) fewer. An
  * order started before that patch asks the venue for it when its next report shows the gap (workflows/order-lifecycle.ts).
+ * Nor is a report the submit's answer held (`inSubmitAnswer`: its workflow asked for the order's reports with the
+ * answer, patch 'fills-with-submit'): the workflow has it from there, and an order filled on arrival has often ended
+ * before the report gets here, where a signal would find its workflow closed.
  */
 export function createVenueReportIntake(deps: { workflows: OrderWorkflowGateway; logger: Logger }) {
   return async (report: VenueReport): Promise<void> => {
-    if (report.report.type === 'ACCEPTED') return;
+    if (report.report.type === 'ACCEPTED' || report.inSubmitAnswer === true) return;
     const outcome = await deps.workflows.deliverVenueReport(report);
     if (outcome === 'delivered') {
       deps.logger.debug({ orderId: report.orderId, version: report.version, type: report.report.type }, 'venue_report.delivered');

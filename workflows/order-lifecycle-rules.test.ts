@@ -5,6 +5,7 @@ import type { VenueOrderTruth } from '../domain/venue-reconciliation';
 import type { LifecycleProgress } from './order-contract';
 import {
   acknowledgedBySubmit,
+  takeSubmitAnswer,
   DEFAULT_RECONCILE,
   endCommand,
   fillCommand,
@@ -223,6 +224,40 @@ describe('acknowledgedBySubmit: the submit answer stands for the venue report 1 
   it('changes nothing when report 1 was already applied, or the venue has no report yet', () => {
     expect(after(state({}), { ...initialProgress(), lastReportVersion: 3 })).toBe(3);
     expect(after(state({ version: 0 }))).toBe(0);
+  });
+
+  describe("takeSubmitAnswer ('fills-with-submit'): every report the answer stands for, after those applied", () => {
+    const taken = (venue: VenueOrderTruth, progress = initialProgress()) => {
+      takeSubmitAnswer(progress, venue);
+      const reports: Array<[number, string]> = [];
+      for (let report = takeReport(progress, true); report !== undefined; report = takeReport(progress, true)) reports.push([report.version, report.report.type]);
+      return { reports, lastReportVersion: progress.lastReportVersion };
+    };
+
+    it('queues the fills taken on arrival and the end, in their numbers, the acknowledgement counted as applied', () => {
+      expect(taken(state({}))).toEqual({ reports: [], lastReportVersion: 1 });
+      expect(taken(state({ status: 'FILLED', remaining: '0', version: 3, fills: [fill(2), fill(3)] }))).toEqual({ reports: [[2, 'FILL'], [3, 'FILL']], lastReportVersion: 3 });
+      expect(taken(state({ status: 'CANCELLED', reason: 'IOC_REMAINDER', remaining: '0', cancelledQuantity: '0.4', version: 3, fills: [fill(2)] }))).toEqual({
+        reports: [[2, 'FILL'], [3, 'CANCELLED']],
+        lastReportVersion: 3,
+      });
+      // Refused on arrival: report 1 is the refusal, which ends the order.
+      expect(taken(state({ status: 'REJECTED', reason: 'POST_ONLY_WOULD_TAKE', remaining: '0', version: 1 }))).toEqual({ reports: [[1, 'REJECTED']], lastReportVersion: 1 });
+    });
+
+    it('keeps the fill as the venue numbered it, and drops the same report arriving again', () => {
+      const progress = initialProgress();
+      takeSubmitAnswer(progress, state({ status: 'PARTIALLY_FILLED', version: 2, fills: [fill(2)] }));
+      expect(progress.pendingReports.map((r) => [r.version, r.report])).toEqual([[2, { type: 'FILL', fillId: 'T2:o1', tradeId: 'T2', side: 'BUY', price: '30000', quantity: '0.1', liquidity: 'TAKER', remaining: '0.4' }]]);
+      expect(queueReport(progress, report(2, { type: 'FILL', fillId: 'T2:o1', tradeId: 'T2', side: 'BUY', price: '30000', quantity: '0.1', liquidity: 'TAKER', remaining: '0.4' }))).toBe(false);
+      expect(queueReport(progress, report(3, { type: 'CANCELLED', reason: 'USER', remaining: '0.4' }))).toBe(true);
+    });
+
+    it('queues nothing already applied (a repeat of the answer, after its reports came)', () => {
+      const progress = { ...initialProgress(), lastReportVersion: 3 };
+      takeSubmitAnswer(progress, state({ status: 'FILLED', remaining: '0', version: 3, fills: [fill(2), fill(3)] }));
+      expect(progress.pendingReports).toEqual([]);
+    });
   });
 
   it('drops the ACCEPTED report still on its way (a redelivery or a reconciliation), and the next number applies at once', () => {

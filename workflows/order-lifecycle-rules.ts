@@ -43,6 +43,19 @@ export function acknowledgedBySubmit(progress: LifecycleProgress, venue: VenueOr
   if (first?.version === 1 && first.report.type === 'ACCEPTED') progress.lastReportVersion = 1;
 }
 
+/**
+ * Patch 'fills-with-submit': the submit's answer (the venue's state of the order) read as the reports it stands for,
+ * every one numbered after those applied: the acknowledgement counted as applied (acknowledgedBySubmit), then the
+ * fills the order took on arrival and its end (a remainder cancelled, a refusal) queued, so they apply at once. The
+ * venue publishes those reports marked `inSubmitAnswer` when the submit asked for them, and the venue-report intake
+ * does not signal them: an order filled on arrival needs no signal and no wait. A report that still arrives (from a
+ * venue before the flag, or rebuilt by a reconciliation) is dropped by its number.
+ */
+export function takeSubmitAnswer(progress: LifecycleProgress, venue: VenueOrderTruth): void {
+  acknowledgedBySubmit(progress, venue);
+  for (const report of reportsFromVenueTruth(venue, progress.lastReportVersion)) queueReport(progress, report);
+}
+
 /** The lowest-numbered queued report (queue sorted, applied numbers dropped), or undefined when none waits. */
 export function lowestQueued(progress: LifecycleProgress): VenueReport | undefined {
   progress.pendingReports.sort((a, b) => a.version - b.version);

@@ -182,6 +182,72 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(fake.settled).toEqual([`T1:${order.orderId}`, `T2:${order.orderId}`]);
   });
 
+  describe("'fills-with-submit': what the order traded on arrival comes with the submit's answer", () => {
+    const signalsAndTimers = (history: temporal.api.history.v1.IHistory) => ({
+      signals: (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length,
+      timers: (history.events ?? []).filter((e) => e.timerStartedEventAttributes).length,
+    });
+
+    it('settles a taker filled on arrival with no signal and no wait, and asks the venue to mark those reports', async () => {
+      const order = sampleOrder(randomUUID(), { quantity: '1' });
+      const fake = fakeOrderActivities({ submitAnswer: venueTruth(order, [{ tradeId: 'T1', price: '30000', quantity: '1', remaining: '0' }]) });
+      const { result, history } = await withWorker(fake, async (taskQueue) => {
+        const handle = await start(taskQueue, order);
+        return { result: await handle.result(), history: await handle.fetchHistory() };
+      });
+      expect(result).toMatchObject({ status: 'SETTLED', filledQuantity: '1', averagePrice: '30000', fees: '1' });
+      expect(fake.submitted).toEqual([expect.objectContaining({ orderId: order.orderId, reportsInAnswer: true })]);
+      expect(fake.settled).toEqual([`T1:${order.orderId}`]);
+      expect(fake.released).toEqual([order.orderId]);
+      expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'FILLED', 'SETTLED']);
+      // Two activity tasks and nothing else from outside: no signal, and no poll timer started while it waited.
+      expect(activityShapes(history)).toEqual(['NEW+check+submit', 'settle']);
+      expect(signalsAndTimers(history)).toEqual({ signals: 0, timers: 0 });
+      expect(markersAndUpserts(history)).toEqual({ patches: ['fills-with-submit'], upserts: ['TemporalChangeVersion', 'OrderStatus', 'OrderStatus'] });
+      expect(mirroredStatuses(history)).toEqual(['ACCEPTED', 'SETTLED']);
+    });
+
+    it('a taker partly filled on arrival rests: the fill in the answer applies once, however often its report comes, and later fills as signals', async () => {
+      const order = sampleOrder(randomUUID(), { quantity: '1' });
+      const first = { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' };
+      const fake = fakeOrderActivities({ submitAnswer: venueTruth(order, [first]) });
+      const result = await withWorker(fake, async (taskQueue) => {
+        const handle = await start(taskQueue, order, undefined, { quietMs: 600_000, gapGraceMs: 200 });
+        await until('PARTIALLY_FILLED', async () => (await handle.query(getOrderQuery)).status === 'PARTIALLY_FILLED');
+        // The same fill from a venue that did not mark it (or a redelivery) changes nothing.
+        await handle.signal(venueReportSignal, fillReport(order.orderId, 2, first));
+        await handle.signal(venueReportSignal, fillReport(order.orderId, 3, { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' }));
+        return handle.result();
+      });
+      expect(result).toMatchObject({ status: 'SETTLED', filledQuantity: '1', averagePrice: '29999.7', fees: '2' });
+      expect(fake.settled).toEqual([`T1:${order.orderId}`, `T2:${order.orderId}`]);
+      expect(fake.reconciliations).toEqual([]);
+    });
+
+    it.each([
+      ['IOC', { status: 'CANCELLED', reason: 'IOC_REMAINDER' }, 'EXPIRED', 'IOC_REMAINDER'],
+      ['FOK', { status: 'REJECTED', reason: 'FOK_CANNOT_FILL' }, 'EXPIRED', 'FOK_NOT_FILLED'],
+      ['GTC', { status: 'REJECTED', reason: 'NO_LIQUIDITY' }, 'EXPIRED', 'NO_LIQUIDITY'],
+      ['GTC', { status: 'CANCELLED', reason: 'MARKET_REMAINDER' }, 'EXPIRED', 'MARKET_REMAINDER'],
+      ['GTC', { status: 'REJECTED', reason: 'POST_ONLY_WOULD_TAKE' }, 'REJECTED', 'POST_ONLY_WOULD_TAKE'],
+      ['GTC', { status: 'CANCELLED', reason: 'SELF_TRADE_PREVENTION' }, 'CANCELLED', 'SELF_TRADE_PREVENTION'],
+    ] as const)('a %s order the venue answers %j ends %s saying %s, its hold released, with no report signalled', async (timeInForce, end, status, statusReason) => {
+      const order = sampleOrder(randomUUID(), { timeInForce });
+      // A refusal is the venue's report 1; a remainder cancelled on arrival is report 2, after the acknowledgement.
+      const answer = venueTruth(order, [], end);
+      const fake = fakeOrderActivities({ submitAnswer: end.status === 'REJECTED' ? { ...answer, version: 1 } : answer });
+      const { result, history } = await withWorker(fake, async (taskQueue) => {
+        const handle = await start(taskQueue, order);
+        return { result: await handle.result(), history: await handle.fetchHistory() };
+      });
+      expect(result).toMatchObject({ status, statusReason, filledQuantity: '0' });
+      expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', status]);
+      expect(fake.recorded.at(-1)).toMatchObject({ reason: statusReason });
+      expect(fake.released).toEqual([order.orderId]);
+      expect(signalsAndTimers(history)).toEqual({ signals: 0, timers: 0 });
+    });
+  });
+
   it('records once that the venue does not know a submitted order, and keeps asking', async () => {
     const fake = fakeOrderActivities();
     const order = sampleOrder(randomUUID());
@@ -215,21 +281,6 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       await handle.cancel();
     });
     expect(plain.submitted[0]).not.toHaveProperty('protectionPrice');
-  });
-
-  it('ends a post-only order the venue refused (it would take) REJECTED with the reason, its hold released', async () => {
-    // The venue answers the submit REJECTED: its report 1 is the refusal, which the workflow waits for.
-    const fake = fakeOrderActivities({ submitAnswer: { status: 'REJECTED', reason: 'POST_ONLY_WOULD_TAKE', remaining: '0' } });
-    const order = sampleOrder(randomUUID());
-    const result = await withWorker(fake, async (taskQueue) => {
-      const handle = await start(taskQueue, order);
-      await until('the venue submit', () => fake.submitted.length === 1);
-      await handle.signal(venueReportSignal, venueReport(order.orderId, 1, { type: 'REJECTED', reason: 'POST_ONLY_WOULD_TAKE' }));
-      return handle.result();
-    });
-    expect(result).toMatchObject({ status: 'REJECTED', rejectReason: 'POST_ONLY_WOULD_TAKE', filledQuantity: '0' });
-    expect(fake.released).toEqual([order.orderId]);
-    expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'REJECTED']);
   });
 
   it('accepts, routes to the venue, and on cancel waits for the venue before CANCELLED, releasing the hold', async () => {
@@ -315,7 +366,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       expect(fake.recorded[3]!.order.updatedAt).toBe(result.updatedAt);
       expect(fake.released).toEqual([order.orderId]);
       expect(mirroredStatuses(history)).toEqual(['ACCEPTED', 'PARTIALLY_FILLED', 'SETTLED']);
-      expect(markersAndUpserts(history).patches).toEqual(['ack-with-submit']);
+      expect(markersAndUpserts(history).patches).toEqual(['fills-with-submit']);
     });
 
     it('records them itself when the step answers none (a worker from before the patch)', async () => {
@@ -826,28 +877,6 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(result).toMatchObject({ status: 'CANCELLED', statusReason: 'ADMIN_CANCELLED' });
   });
 
-  it.each([
-    ['IOC', { type: 'CANCELLED', reason: 'IOC_REMAINDER', remaining: '0.5' }, 'EXPIRED', 'IOC_REMAINDER'],
-    ['FOK', { type: 'REJECTED', reason: 'FOK_CANNOT_FILL' }, 'EXPIRED', 'FOK_NOT_FILLED'],
-    ['GTC', { type: 'REJECTED', reason: 'NO_LIQUIDITY' }, 'EXPIRED', 'NO_LIQUIDITY'],
-    ['GTC', { type: 'CANCELLED', reason: 'MARKET_REMAINDER', remaining: '0.5' }, 'EXPIRED', 'MARKET_REMAINDER'],
-    ['GTC', { type: 'REJECTED', reason: 'POST_ONLY_WOULD_TAKE' }, 'REJECTED', 'POST_ONLY_WOULD_TAKE'],
-    ['GTC', { type: 'CANCELLED', reason: 'SELF_TRADE_PREVENTION', remaining: '0.5' }, 'CANCELLED', 'SELF_TRADE_PREVENTION'],
-  ] as const)('a %s order the venue ends with %j ends %s saying %s', async (timeInForce, body, status, statusReason) => {
-    // A refusal is the venue's report 1 (its answer to the submit says REJECTED); anything else follows its ACCEPTED.
-    const refused = body.type === 'REJECTED';
-    const fake = fakeOrderActivities(refused ? { submitAnswer: { status: 'REJECTED', reason: body.reason, remaining: '0' } } : {});
-    const order = sampleOrder(randomUUID(), { timeInForce });
-    const result = await withWorker(fake, async (taskQueue) => {
-      const handle = await start(taskQueue, order);
-      await until('the venue submit', () => fake.submitted.length === 1);
-      await handle.signal(venueReportSignal, venueReport(order.orderId, refused ? 1 : 2, body));
-      return handle.result();
-    });
-    expect(result).toMatchObject({ status, statusReason });
-    expect(fake.recorded.at(-1)).toMatchObject({ reason: statusReason });
-  });
-
   it('a GTD order its timer ended says GTD_EXPIRED', async () => {
     const fake = fakeOrderActivities();
     const order = sampleOrder(randomUUID(), { timeInForce: 'GTD', expireAt: new Date(Date.now() + 1_000).toISOString() });
@@ -890,6 +919,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       'order-lifecycle-cancel-at-venue.history.bin',
       'order-lifecycle-decided-fills.history.bin', // 'decide-with-hold': the risk check records its decision with the hold
       'order-lifecycle-decided-rejected.history.bin',
+      'order-lifecycle-filled-on-arrival.history.bin', // 'fills-with-submit': what the order traded on arrival comes with the submit's answer
       'order-lifecycle-fills.history.bin', // before reconciliation: no 'reconcile-with-venue' marker
       'order-lifecycle-gtd-expiry.history.bin',
       'order-lifecycle-reconcile.history.bin',
@@ -904,6 +934,11 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     const stale = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', 'order-lifecycle-stale-submit-cancel.history.bin')));
     expect(activityShapes(stale)).toEqual(['NEW+check+submit', 'orderAtVenue', 'release+CANCELLED']);
     expect(stale.events.filter((e) => e.timerStartedEventAttributes)).toHaveLength(1);
+    // 'fills-with-submit': both fills and the end came with the submit's answer: settled with no signal, no timer.
+    const filled = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', 'order-lifecycle-filled-on-arrival.history.bin')));
+    expect(activityShapes(filled)).toEqual(['NEW+check+submit', 'settle', 'settle']);
+    expect(filled.events.filter((e) => e.workflowExecutionSignaledEventAttributes || e.timerStartedEventAttributes)).toEqual([]);
+    expect(markersAndUpserts(filled).patches).toEqual(['fills-with-submit']);
   });
 
   // The 'batched-steps' path: what an order to SETTLED costs in Temporal tasks, against the path before it.

@@ -45,6 +45,7 @@ import {
   pollDelayMs,
   queueReport,
   takeReport,
+  takeSubmitAnswer,
   type FillReport,
 } from './order-lifecycle-rules';
 
@@ -62,8 +63,8 @@ const activities = proxyActivities<OrderActivities>({
  * Every transition goes through the pure state machine, then is persisted, published and mirrored into
  * search attributes. A run that continued as new starts at the venue, where the last one stopped.
  *
- * Seven `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each);
- * a new run asks for one, 'ack-with-submit', at its start, which stands for every behaviour before it too (each
+ * Eight `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each);
+ * a new run asks for one, 'fills-with-submit', at its start, which stands for every behaviour before it too (each
  * marker comes with an upsert of the TemporalChangeVersion search attribute, a write to the visibility store):
  * - 'route-to-venue': orders accepted before venue routing existed rest until cancelled (restUntilCancelled);
  * - 'reconcile-with-venue': orders routed before reconciliation existed apply reports as they arrive and never
@@ -80,7 +81,11 @@ const activities = proxyActivities<OrderActivities>({
  *   (OrderRun.recordsWithSettlement), and the workflow applies what it recorded;
  * - 'ack-with-submit': orders started before it wait for the venue's ACCEPTED report; since, the submit's answer
  *   stands for it (OrderRun.acksWithSubmit), and the venue-report intake no longer signals it: an order started before
- *   that is waiting for it then asks the venue once its next report shows the gap (or its quiet poll is due).
+ *   that is waiting for it then asks the venue once its next report shows the gap (or its quiet poll is due);
+ * - 'fills-with-submit': orders started before it take only the acknowledgement from the submit's answer; since, every
+ *   report the answer stands for (the fills taken on arrival, the end of a remainder or a refusal) is taken from it
+ *   and applied at once, and the submit asks the venue to mark those reports so that the intake does not signal them
+ *   (OrderRun.fillsWithSubmit): an order filled on arrival needs no signal, and no wait for the venue.
  * They stay while their recorded histories stand for orders that may still run.
  */
 export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderView> {
@@ -102,7 +107,10 @@ async function live(run: OrderRun, input: OrderLifecycleInput): Promise<void> {
     const routed = accepted.venue === undefined ? await routeToVenue(run, accepted.protectionPrice, submitStaleAt) : { venue: accepted.venue };
     if (routed === undefined) return;
     run.progress.submitted = true;
-    if (run.acksWithSubmit && routed.venue !== undefined) acknowledgedBySubmit(run.progress, routed.venue);
+    if (routed.venue !== undefined) {
+      if (run.fillsWithSubmit) takeSubmitAnswer(run.progress, routed.venue);
+      else if (run.acksWithSubmit) acknowledgedBySubmit(run.progress, routed.venue);
+    }
   }
   const watch = watchVenue(run, input);
   while (!isTerminal(run.order.status)) {
@@ -157,6 +165,11 @@ interface OrderRun {
   recordsWithSettlement: boolean;
   /** Patch 'ack-with-submit', asked once at the run's start: the submit's answer stands for the venue's ACCEPTED report. */
   acksWithSubmit: boolean;
+  /**
+   * Patch 'fills-with-submit', asked once at the run's start: the submit's answer stands for every report it holds, and
+   * the submit asks the venue for them (`reportsInAnswer`), so the intake does not signal them.
+   */
+  fillsWithSubmit: boolean;
 }
 
 /** How the order waits for the venue in this run. */
@@ -183,7 +196,8 @@ function begin(input: OrderLifecycleInput): OrderRun {
   const progress = input.progress ?? initialProgress();
   // The first command of a new run; a run from before it replays with the markers it recorded (asked below and later).
   // One marker per run: the newest stands for every behaviour before it.
-  const acksWithSubmit = patched('ack-with-submit');
+  const fillsWithSubmit = patched('fills-with-submit');
+  const acksWithSubmit = fillsWithSubmit || patched('ack-with-submit');
   const recordsWithSettlement = acksWithSubmit || patched('settle-and-record');
   const current = recordsWithSettlement || patched('check-and-route');
   const run: OrderRun = {
@@ -199,6 +213,7 @@ function begin(input: OrderLifecycleInput): OrderRun {
     routesWithCheck: current,
     recordsWithSettlement,
     acksWithSubmit,
+    fillsWithSubmit,
   };
   setHandler(cancelSignal, (request) => {
     // The first cancel decides who cancelled; a payload from before `cancelledBy` existed (or `{}`) is the trader's.
@@ -276,7 +291,7 @@ async function routeToVenue(
     return undefined;
   }
   // A MARKET order carries the risk engine's protection price: the worst price it may trade at.
-  const order = { ...toOrderView(run.order), ...(protectionPrice === null ? {} : { protectionPrice }) };
+  const order = { ...toOrderView(run.order), ...(protectionPrice === null ? {} : { protectionPrice }), ...(run.fillsWithSubmit ? { reportsInAnswer: true } : {}) };
   // Batched: the ACCEPTED transition and the submit are one activity task.
   if (run.batch === undefined) return { venue: await activities.submitToVenue(order) };
   return { venue: (await activities.runSteps({ steps: takeBatch(run, { submit: order }) })).venue };
@@ -552,7 +567,8 @@ async function reserve(
   if (route || (run.batch !== undefined && patched('decide-with-hold'))) {
     // One activity task: NEW's transition (persisted while the risk engine decides), the hold and the decision.
     const at = now();
-    const { decision, venue, mayReachVenue } = await activities.runSteps({ steps: takeBatch(run, { check: { order: toOrderSnapshot(run.order), at, ...(route ? { submit: true } : {}) } }) });
+    const check = { order: toOrderSnapshot(run.order), at, ...(route ? { submit: true } : {}), ...(run.fillsWithSubmit ? { reportsInAnswer: true } : {}) };
+    const { decision, venue, mayReachVenue } = await activities.runSteps({ steps: takeBatch(run, { check }) });
     if (decision === undefined) throw ApplicationFailure.nonRetryable('the batch with the check step answered no decision', 'INVALID_STEPS');
     if (!decision.accepted) return { ok: false, refusal: decision.refusal, at };
     return { ok: true, protectionPrice: decision.hold.protectionPrice ?? null, ...(venue === undefined ? {} : { venue }), ...(mayReachVenue === true ? { mayReachVenue } : {}), at };

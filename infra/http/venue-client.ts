@@ -6,14 +6,20 @@ import { callJson, serviceError, type ServiceEndpoint, type ServiceError } from 
 /** The venue's answer about one order (domain/venue-order.ts VenueOrder), as far as the order activities read it. */
 export type VenueOrderState = VenueOrderTruth & Pick<VenueOrder, 'filledQuantity'>;
 
+/** An accepted order as the workflow sends it to the venue: a MARKET order with its protection price. */
+export type SubmitToVenue = OrderView & { protectionPrice?: string; reportsInAnswer?: boolean };
+
 type Answer<T> = { ok: true; value: T } | { ok: false; status: number; error: ServiceError };
 
 /** The venue's order-entry HTTP API, as the order activities use it. */
 export class VenueClient {
   constructor(private readonly service: ServiceEndpoint) {}
 
-  /** Idempotent by orderId: a repeat answers the order's current state, never a second order. */
-  async submit(order: OrderView & { protectionPrice?: string }): Promise<Answer<VenueOrderState>> {
+  /**
+   * Idempotent by orderId: a repeat answers the order's current state, never a second order. `reportsInAnswer`: the
+   * caller takes the reports this submit makes of the order from the answer (the venue marks them `inSubmitAnswer`).
+   */
+  async submit(order: SubmitToVenue): Promise<Answer<VenueOrderState>> {
     const response = await callJson(this.service, 'POST', '/venue/orders', {
       orderId: order.orderId,
       accountId: order.accountId,
@@ -25,6 +31,7 @@ export class VenueClient {
       timeInForce: order.timeInForce,
       postOnly: order.postOnly,
       ...(order.protectionPrice === undefined ? {} : { protectionPrice: order.protectionPrice }),
+      ...(order.reportsInAnswer === true ? { reportsInAnswer: true } : {}),
     });
     return response.status === 200 ? { ok: true, value: response.body as VenueOrderState } : { ok: false, status: response.status, error: serviceError(response) };
   }

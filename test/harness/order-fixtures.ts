@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { withOrderSteps, type OrderActivities, type RecordTransitionInput } from '../../activities/order-activities';
-import type { VenueOrderState } from '../../infra/http/venue-client';
+import type { SubmitToVenue, VenueOrderState } from '../../infra/http/venue-client';
 import { parseDecimal } from '../../domain/decimal';
 import { newOrder, type OrderView } from '../../domain/order';
 import { toOrderSnapshot, type OrderSnapshot } from '../../domain/order-snapshot';
@@ -78,7 +78,7 @@ export function fakeOrderActivities(
      * What the venue's answer to the submit says besides the order (default: OPEN at version 1, its report 1 the
      * acknowledgement); e.g. `{ status: 'REJECTED' }` for an order the venue refuses on arrival (report 1 is the refusal).
      */
-    submitAnswer?: Partial<Pick<VenueOrderState, 'status' | 'version' | 'reason' | 'remaining'>>;
+    submitAnswer?: Partial<Omit<VenueOrderState, 'orderId' | 'accountId' | 'symbol'>>;
     /** The first submit fails once this settles, the order not at the venue: a request still on its way when its caller gave up. */
     firstSubmitLost?: Promise<unknown>;
     /** The first submit fails once this settles, the order at the venue (in venueTruth): the venue took it, its answer was lost. */
@@ -91,7 +91,7 @@ export function fakeOrderActivities(
   const recorded: RecordTransitionInput[] = [];
   const released: string[] = [];
   const settled: string[] = [];
-  const submitted: Array<OrderView & { protectionPrice?: string }> = [];
+  const submitted: SubmitToVenue[] = [];
   const cancels: Array<{ orderId: string; reason: string }> = [];
   const anomalies: Array<{ kind: string; details: Record<string, unknown> }> = [];
   let reserveCalls = 0;

@@ -109,17 +109,20 @@ describe('traces: one trace per order across api, Kafka, the workflow, risk and 
     expect(parentOf(parentOf(parentOf(submit)!)!)?.name).toBe('RunActivity:runSteps');
     expect(spans.some((s) => s.serviceName === 'crypto-oms-risk' && s.kind === SERVER && s.name === 'POST /risk/orders/:orderId/fills')).toBe(true);
 
-    // The venue's reports come back in the context of the order's venue call; the fill's signals the workflow from there
-    // (its ACCEPTED is consumed too, and not signalled: the submit's answer stood for it).
+    // The venue's reports come back in the context of the order's venue call. The taker's are consumed and none is
+    // signalled: its acknowledgement and fill came with the submit's answer (patch 'fills-with-submit').
     const reports = spans.filter((s) => s.kind === CONSUMER && s.name === `${system.config.kafka.topics.venueReports} process`);
     expect(reports.length).toBeGreaterThanOrEqual(2);
     for (const report of reports) expect(report).toMatchObject({ serviceName: 'crypto-oms-worker', parentSpanId: submit.spanId });
-    expect(reports.filter((report) => spans.some((s) => s.parentSpanId === report.spanId && s.name.startsWith('SignalWorkflow:')))).toHaveLength(1);
+    expect(reports.filter((report) => spans.some((s) => s.parentSpanId === report.spanId && s.name.startsWith('SignalWorkflow:')))).toHaveLength(0);
 
-    // The maker's fill, reported while the taker's call ran, continues the maker's own trace, not the taker's.
-    await eventually('the maker order trace to hold its fill report', async () =>
-      spansOf(makerTrace.traceId).some((s) => s.name.endsWith('venue-reports process') && s.serviceName === 'crypto-oms-worker') ? true : undefined,
-    );
+    // The maker's fill, reported while the taker's call ran, continues the maker's own trace, not the taker's, and
+    // signals the maker's workflow from there.
+    await eventually('the maker order trace to hold its fill report and its signal', async () => {
+      const maker = spansOf(makerTrace.traceId);
+      const processed = maker.filter((s) => s.name.endsWith('venue-reports process') && s.serviceName === 'crypto-oms-worker');
+      return processed.some((report) => maker.some((s) => s.parentSpanId === report.spanId && s.name.startsWith('SignalWorkflow:'))) ? true : undefined;
+    });
     expect(spansOf(makerTrace.traceId).some((s) => s.name === 'POST /api/orders' && s.parentSpanId === makerTrace.spanId)).toBe(true);
 
     // Log lines written inside the trace carry its id, in the api and in the worker.

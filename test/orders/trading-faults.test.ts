@@ -69,9 +69,19 @@ describe('trading under faults', () => {
     const balancesBefore = [await system.balances(alice.accountId), await system.balances(bob.accountId), await system.balances(FEES)];
 
     // The sell's own reports as the venue published them (ACCEPTED, FILL), sent again, byte for byte.
-    const raw = await readTopicFrom(topics.venueReports, reportsFrom, (values) => values.filter((v) => (JSON.parse(v) as VenueReport).orderId === sell).length >= 2);
-    const ours = raw.filter((v) => (JSON.parse(v) as VenueReport).orderId === sell);
+    const of = (values: string[], orderId: string) => values.filter((v) => (JSON.parse(v) as VenueReport).orderId === orderId);
+    const raw = await readTopicFrom(topics.venueReports, reportsFrom, (values) => of(values, sell).length >= 2 && of(values, buy).length >= 2);
+    const ours = of(raw, sell);
     expect(ours.map((v) => (JSON.parse(v) as VenueReport).report.type)).toEqual(['ACCEPTED', 'FILL']);
+    // The buy took the sell's offer on arrival: its reports came with the submit's answer (patch 'fills-with-submit'),
+    // so the venue marked them and its workflow was never signalled; the sell's fill was news, a signal brought it.
+    expect(of(raw, buy).map((v) => [(JSON.parse(v) as VenueReport).report.type, (JSON.parse(v) as VenueReport).inSubmitAnswer])).toEqual([
+      ['ACCEPTED', true],
+      ['FILL', true],
+    ]);
+    expect(ours.map((v) => (JSON.parse(v) as VenueReport).inSubmitAnswer)).toEqual([true, undefined]);
+    const buyHistory = await system.temporal.workflow.getHandle(orderWorkflowId(buy)).fetchHistory();
+    expect((buyHistory.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes)).toEqual([]);
     const producer = new Kafka({ clientId: 'test-redeliver', brokers: [...loadConfig().kafka.brokers], logLevel: logLevel.NOTHING }).producer();
     await producer.connect();
     try {
