@@ -75,7 +75,7 @@ describe('runSteps: the check and settle steps record what they decided (real ri
     expect(held).toMatch(/^[1-9]/);
 
     const again = await attempt(steps, 2);
-    const amount = first.decision?.accepted === true ? first.decision.hold.amount : undefined;
+    const amount = first.decision?.accepted === true ? first.decision.hold?.amount : undefined;
     expect(again.decision).toMatchObject({ accepted: true, hold: { asset: 'USD', amount } });
     expect((await usd(accountId))?.held).toBe(held);
     expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'ACCEPTED', version: 2, updatedAt: '2026-01-01T00:00:01.000Z' });
@@ -237,16 +237,33 @@ describe('runSteps: the check and settle steps record what they decided (real ri
     expect(await system.accounts.getBalances(buyer.accountId)).toEqual(balances);
   });
 
-  it("with reportsInAnswer (patch fills-with-submit), a taker's answer holds what it traded, and only its own reports are published marked so", async () => {
+  it("with reportsInAnswer and settleArrivals (patch fills-with-submit), a taker's answer holds what it traded, the step settles and records it, and only its own reports are published marked so", async () => {
     const topic = system.config.kafka.topics.venueReports;
     const reportsFrom = await topicOffsets(topic);
     const buyer = await system.createAccount({ USD: '100000' });
     const seller = await system.createAccount({ BTC: '1' });
     const sell = await routed(seller.accountId, 'SELL');
     const order = { ...sampleOrder(randomUUID(), { quantity: '0.1', price: '40000', side: 'BUY' }), accountId: buyer.accountId };
-    const steps: OrderStep[] = [{ record: { order: toOrderView(fromOrderSnapshot(order)), previousStatus: null } }, { check: { order, at: new Date().toISOString(), submit: true, reportsInAnswer: true } }];
+    const at = new Date().toISOString();
+    const steps: OrderStep[] = [{ record: { order: toOrderView(fromOrderSnapshot(order)), previousStatus: null } }, { check: { order, at, submit: true, reportsInAnswer: true, settleArrivals: true } }];
     const outcome = await attempt(steps, 1);
     expect(outcome.venue).toMatchObject({ orderId: order.orderId, status: 'FILLED', version: 2, fills: [expect.objectContaining({ version: 2, quantity: '0.1', price: '40000', liquidity: 'TAKER' })] });
+    // Settled at the risk engine (the fee it charged) and recorded through SETTLED at the check's time, the hold released.
+    const fillId = outcome.venue!.fills[0]!.fillId;
+    expect(outcome.arrivals).toEqual([{ fillId, fee: expect.stringMatching(/^[0-9.]+$/), feeAsset: 'USD', version: 4, status: 'SETTLED' }]);
+    expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'SETTLED', version: 4, filledQuantity: '0.1', averagePrice: '40000', fees: outcome.arrivals![0]!.fee, updatedAt: at });
+    expect((await system.orders.events(order.orderId)).map((e) => e.status)).toEqual(['NEW', 'ACCEPTED', 'FILLED', 'SETTLED']);
+    const balances = await system.accounts.getBalances(buyer.accountId);
+    expect(balances?.find((b) => b.asset === 'USD')).toMatchObject({ held: '0' });
+    expect(balances?.find((b) => b.asset === 'BTC')).toMatchObject({ total: '0.1', held: '0' });
+    // A retry (the answer was lost) asks the venue first, which has the order: so the attempt before recorded ACCEPTED
+    // and may have settled and released. The retry asks for no hold (one placed again would hold the buyer's funds for
+    // a settled order, or be refused with them spent) and settles nothing: the workflow's settle steps would, each
+    // settlement answered as the first.
+    const again = await attempt(steps, 2);
+    expect(again).toEqual({ decision: { accepted: true }, venue: expect.objectContaining({ orderId: order.orderId, status: 'FILLED' }) });
+    expect(await system.accounts.getBalances(buyer.accountId)).toEqual(balances);
+    expect((await system.orders.events(order.orderId)).map((e) => e.status)).toEqual(['NEW', 'ACCEPTED', 'FILLED', 'SETTLED']);
 
     const ours = (values: string[]) =>
       values.map((value) => JSON.parse(value) as { orderId: string; version: number; report: { type: string }; inSubmitAnswer?: boolean }).filter((r) => r.orderId === order.orderId || r.orderId === sell.orderId);

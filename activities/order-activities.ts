@@ -1,13 +1,13 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { parseDecimal } from '../domain/decimal';
 import { isErrorCode } from '../domain/errors';
 import { applyOrderCommand, type OrderCommand } from '../domain/order-state-machine';
-import { fromOrderSnapshot, type OrderSnapshot } from '../domain/order-snapshot';
+import { fromOrderSnapshot, toOrderSnapshot, type OrderSnapshot } from '../domain/order-snapshot';
 import { orderEventId, type ExecutionReport, type FillFacts } from '../domain/events';
 import { isVenueHouseAccount, type VenueReport } from '../domain/venue-events';
 import { reportsFromVenueTruth } from '../domain/venue-reconciliation';
 import { SETTLED_REASON, settledFill } from '../workflows/order-contract';
-import { toOrderView, type OrderStatus, type OrderView } from '../domain/order';
+import { toOrderView, type Order, type OrderStatus, type OrderView } from '../domain/order';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
 import type { Logger } from '../infra/logger';
 import type { FillStore } from '../infra/mongo/fill-store';
@@ -302,6 +302,24 @@ export interface RiskCheckInput {
   submit?: boolean;
   /** Patch 'fills-with-submit': that submit asks the venue for `reportsInAnswer` (the workflow takes them from the answer). */
   reportsInAnswer?: boolean;
+  /**
+   * Patch 'fills-with-submit': the fills in that submit's answer are settled and recorded by the step too, as the settle
+   * step with `recordFill` would at `at` (StepsOutcome.arrivals), so an order filled on arrival needs no other task.
+   */
+  settleArrivals?: boolean;
+}
+
+/**
+ * A fill of the submit's answer that the check step settled and recorded (RiskCheckInput.settleArrivals): its fee, and
+ * the order's version and status once recorded (SETTLED after the fill that completed it). The workflow applies the
+ * same commands at the check's time and checks that it reaches them.
+ */
+export interface ArrivalSettlement {
+  fillId: string;
+  fee: string;
+  feeAsset: string;
+  version: number;
+  status: OrderStatus;
 }
 
 /**
@@ -322,7 +340,7 @@ function withinRouteWindow(input: RiskCheckInput): boolean {
 }
 
 /** What the check step decided and recorded: ACCEPTED with the hold, or REJECTED with the refusal's code. */
-export type RiskDecision = { accepted: true; hold: HoldAnswer } | { accepted: false; refusal: string };
+export type RiskDecision = { accepted: true; hold?: HoldAnswer } | { accepted: false; refusal: string };
 
 /** What a batch's last step answered: the hold of a reserve, the venue's state of a submit, the fee of a settlement. */
 export interface StepsOutcome {
@@ -338,6 +356,8 @@ export interface StepsOutcome {
   settled?: { fee: string; feeAsset: string };
   /** A settle step with `recordFill` (FillRecordInput): the order as it recorded it last (after the fill, or SETTLED). */
   recorded?: OrderView;
+  /** A check step with `settleArrivals`: the fills of the submit's answer it settled and recorded, in their order. */
+  arrivals?: ArrivalSettlement[];
 }
 
 /** The venue's cancel of an order, for the trader or for its GTD time (cancelAtVenue). */
@@ -414,17 +434,32 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
     else if ('reserve' in step) outcome.hold = await withSpan('OrderStep:reserveFunds', () => activities.reserveFunds(step.reserve));
     // The check's calls have spans of their own (its hold may start before it, beside the transitions).
     else if ('check' in step) {
+      if (settlesAfterRetry(step.check)) {
+        // The attempt before may have settled what the order traded on arrival and released its hold: a hold asked
+        // again would be placed anew (or refused, funds spent). So the venue first: when it has the order, that attempt
+        // recorded ACCEPTED before its submit, and its state stands for the submit (the workflow settles the fills,
+        // each settlement answered as the first). Otherwise as any retry, below (no fill of this order was settled).
+        const atVenue = await withSpan('OrderStep:orderAtVenue', () => activities.orderAtVenue({ orderId: step.check.order.orderId }));
+        if (atVenue !== null) {
+          outcome.decision = await acceptedAsRecorded(activities, step.check, preceding);
+          outcome.venue = atVenue;
+          return;
+        }
+      }
       const { decision, recorded } = await checkRisk(activities, step.check, hold, preceding);
       outcome.decision = decision;
       if (step.check.submit === true && decision.accepted) {
-        if (withinRouteWindow(step.check)) outcome.venue = await submitAccepted(activities, recorded, decision.hold, step.check.reportsInAnswer === true);
+        if (withinRouteWindow(step.check)) {
+          outcome.venue = await submitAccepted(activities, recorded, decision.hold?.protectionPrice ?? null, step.check.reportsInAnswer === true);
+          if (step.check.settleArrivals === true && outcome.venue.fills.length > 0) outcome.arrivals = await settleArrivals(activities, step.check, outcome.venue);
+        }
         else if (Context.current().info.attempt > 1) {
           // An attempt before this one may have sent the order before it failed (the venue took it, the answer was
           // lost). If the venue has it, its state stands for the submit: the workflow treats the order as sent, and a
           // cancel that came meanwhile goes to the venue. Otherwise the workflow submits after looking for the cancel.
           const atVenue = await withSpan('OrderStep:orderAtVenue', () => activities.orderAtVenue({ orderId: recorded.orderId }));
           if (atVenue !== null) outcome.venue = atVenue;
-          else if (decision.hold.alreadyHeld === true) outcome.mayReachVenue = true;
+          else if (decision.hold?.alreadyHeld === true) outcome.mayReachVenue = true;
         }
       }
     }
@@ -435,7 +470,7 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
       const release = record !== undefined && completesOrder(record.order, step.settle.quantity);
       const { released, ...settled } = await withSpan('OrderStep:settleFill', () => activities.settleFill(step.settle, release ? { release } : undefined));
       outcome.settled = settled;
-      if (record !== undefined) outcome.recorded = await recordFill(activities, step.settle, record, settled, released === true);
+      if (record !== undefined) outcome.recorded = toOrderView(await recordFill(activities, step.settle, record, settled, released === true));
     }
     else await withSpan('OrderStep:cancelAtVenue', () => activities.cancelAtVenue(step.cancel));
   };
@@ -452,7 +487,7 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
       const last = steps[steps.length - 1];
       // The risk engine's hold does not depend on the transitions before it (NEW): it is asked at once, and the decision
       // is recorded after them (NEW in the same write, below), so NEW's event still comes first.
-      const hold = last !== undefined && 'check' in last && done < steps.length - 1 ? reserveOrRefusal(activities, last.check) : undefined;
+      const hold = last !== undefined && 'check' in last && done < steps.length - 1 && !settlesAfterRetry(last.check) ? reserveOrRefusal(activities, last.check) : undefined;
       // Awaited by the check step; until then (or when a transition before it fails) its failure is not unhandled.
       hold?.catch(() => undefined);
       // How many steps are done: the failed attempt's last heartbeat tells the next one where to start.
@@ -491,6 +526,28 @@ export function withOrderSteps<A extends StepActivities>(activities: A): A & { r
 }
 
 type HoldOrRefusal = { hold: HoldAnswer } | { refusal: string };
+
+/** A retry of a check step whose first attempt may have settled the order's fills on arrival (and released its hold). */
+function settlesAfterRetry(check: RiskCheckInput): boolean {
+  return check.submit === true && check.settleArrivals === true && Context.current().info.attempt > 1;
+}
+
+/**
+ * The decision as recorded, for a retried check step whose order the venue has: ACCEPTED, which an attempt before
+ * recorded before it sent the order (the first decision recorded for the version stands). NEW and the decision are
+ * recorded again, which changes nothing; no hold is asked for.
+ */
+async function acceptedAsRecorded(activities: StepActivities, check: RiskCheckInput, preceding?: RecordTransitionInput): Promise<RiskDecision> {
+  const order = fromOrderSnapshot(check.order);
+  const decided = applyOrderCommand(order, { type: 'RISK_ACCEPTED', at: check.at });
+  if (!decided.ok || !decided.changed) throw ApplicationFailure.nonRetryable(`the check step needs a NEW order, got ${order.status} version ${order.version}`, 'INVALID_STEPS');
+  const decision = { order: toOrderView(decided.order), previousStatus: order.status };
+  const recorded = await withSpan('OrderStep:recordDecision', () => activities.recordDecision(decision, preceding === undefined ? [] : [preceding]));
+  if (recorded.order.status !== 'ACCEPTED') {
+    throw ApplicationFailure.nonRetryable(`order ${order.orderId} is at the venue but its recorded decision is ${recorded.order.status}`, 'INVALID_STEPS');
+  }
+  return { accepted: true };
+}
 
 /**
  * The transition of `step` when it is the NEW order of the check step right after it (runSteps records both together;
@@ -558,7 +615,7 @@ async function recordFill(
   settled: { fee: string; feeAsset: string },
   /** The settlement released the hold already (settleFill with `release`). */
   releasedWithSettlement = false,
-): Promise<OrderView> {
+): Promise<Order> {
   const order = fromOrderSnapshot(input.order);
   const { command, facts: fill } = settledFill(settle, settled, input.at);
   const filled = applyOrderCommand(order, command);
@@ -568,7 +625,7 @@ async function recordFill(
   const fillTransition: RecordTransitionInput = { order: toOrderView(filled.order), previousStatus: order.status, fill };
   if (filled.order.status !== 'FILLED') {
     await withSpan('OrderStep:recordTransition', () => activities.recordTransition(fillTransition));
-    return toOrderView(filled.order);
+    return filled.order;
   }
   const done = applyOrderCommand(filled.order, { type: 'SETTLED', at: input.at });
   if (!done.ok || !done.changed) throw ApplicationFailure.nonRetryable(`order ${order.orderId} FILLED cannot settle`, 'INVALID_STEPS');
@@ -578,7 +635,48 @@ async function recordFill(
   await withSpan('OrderStep:recordTransition', () =>
     activities.recordTransitions([fillTransition, { order: toOrderView(done.order), previousStatus: 'FILLED', reason: SETTLED_REASON }]),
   );
-  return toOrderView(done.order);
+  return done.order;
+}
+
+/**
+ * The fills of the submit's answer, settled and recorded in their order as the settle step with `recordFill` records
+ * them (at the check's time), starting from the order as the check recorded it ACCEPTED. A shortcut, never the only way:
+ * at the first fill that does not apply or a call that fails, it stops and answers what it finished (each entry
+ * settled and recorded), and the workflow settles the rest with settle steps (a repeat of a settlement or a record is
+ * answered as the first). Errors are logged, not thrown: the order is ACCEPTED and at the venue already.
+ */
+async function settleArrivals(activities: StepActivities, check: RiskCheckInput, venue: VenueOrderState): Promise<ArrivalSettlement[]> {
+  const accepted = applyOrderCommand(fromOrderSnapshot(check.order), { type: 'RISK_ACCEPTED', at: check.at });
+  if (!accepted.ok) return [];
+  let order = accepted.order;
+  const done: ArrivalSettlement[] = [];
+  try {
+    for (const fill of [...venue.fills].sort((a, b) => a.version - b.version)) {
+      const settle: SettleFillInput = {
+        orderId: order.orderId,
+        accountId: order.accountId,
+        symbol: order.symbol,
+        side: order.side,
+        fillId: fill.fillId,
+        tradeId: fill.tradeId,
+        quantity: fill.quantity,
+        price: fill.price,
+        liquidity: fill.liquidity,
+        ...(fill.contra === undefined ? {} : { contra: fill.contra }),
+      };
+      const snapshot = toOrderSnapshot(order);
+      // A fill the order cannot take (a duplicate, an overfill) is the workflow's to refuse and record.
+      const takes = applyOrderCommand(order, settledFill(settle, { fee: '0', feeAsset: '' }, check.at).command);
+      if (!takes.ok || !takes.changed) break;
+      const release = completesOrder(snapshot, fill.quantity);
+      const { released, ...settled } = await withSpan('OrderStep:settleFill', () => activities.settleFill(settle, release ? { release } : undefined));
+      order = await recordFill(activities, settle, { order: snapshot, at: check.at }, settled, released === true);
+      done.push({ fillId: fill.fillId, ...settled, version: order.version, status: order.status });
+    }
+  } catch (error) {
+    log.warn('order.arrival_settlement_deferred', { orderId: order.orderId, settled: done.length, error: error instanceof Error ? error.message : String(error) });
+  }
+  return done;
 }
 
 /** Whether a fill of `quantity` fills what the order (as the workflow had it before the fill) has left. */
@@ -592,8 +690,7 @@ function completesOrder(snapshot: OrderSnapshot, quantity: string): boolean {
  * (the workflow applies the same command at the same time) with the hold's protection price. Only after ACCEPTED is
  * recorded, so the venue never has an order the store does not show accepted; a repeat answers the venue's state.
  */
-async function submitAccepted(activities: StepActivities, accepted: OrderView, hold: HoldAnswer, reportsInAnswer: boolean): Promise<VenueOrderState> {
-  const protectionPrice = hold.protectionPrice ?? null;
+async function submitAccepted(activities: StepActivities, accepted: OrderView, protectionPrice: string | null, reportsInAnswer: boolean): Promise<VenueOrderState> {
   const order = { ...accepted, ...(protectionPrice === null ? {} : { protectionPrice }), ...(reportsInAnswer ? { reportsInAnswer } : {}) };
   return withSpan('OrderStep:submitToVenue', () => activities.submitToVenue(order));
 }

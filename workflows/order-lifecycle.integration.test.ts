@@ -195,16 +195,91 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
         const handle = await start(taskQueue, order);
         return { result: await handle.result(), history: await handle.fetchHistory() };
       });
-      expect(result).toMatchObject({ status: 'SETTLED', filledQuantity: '1', averagePrice: '30000', fees: '1' });
+      expect(result).toMatchObject({ status: 'SETTLED', version: 4, filledQuantity: '1', averagePrice: '30000', fees: '1' });
       expect(fake.submitted).toEqual([expect.objectContaining({ orderId: order.orderId, reportsInAnswer: true })]);
       expect(fake.settled).toEqual([`T1:${order.orderId}`]);
       expect(fake.released).toEqual([order.orderId]);
-      expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'FILLED', 'SETTLED']);
-      // Two activity tasks and nothing else from outside: no signal, and no poll timer started while it waited.
-      expect(activityShapes(history)).toEqual(['NEW+check+submit', 'settle']);
+      // The check step recorded the whole life, the fill and SETTLED at the time of the check, as the workflow has it.
+      expect(fake.recorded.map((r) => [r.order.status, r.order.version, r.fill?.fee ?? null])).toEqual([
+        ['NEW', 1, null],
+        ['ACCEPTED', 2, null],
+        ['FILLED', 3, '1'],
+        ['SETTLED', 4, null],
+      ]);
+      expect(fake.recorded[3]!.order).toEqual(result);
+      expect(new Set(fake.recorded.slice(1).map((r) => r.order.updatedAt)).size).toBe(1);
+      // One activity task and nothing else from outside: no signal, and no poll timer started while it waited.
+      expect(activityShapes(history)).toEqual(['NEW+check+submit']);
       expect(signalsAndTimers(history)).toEqual({ signals: 0, timers: 0 });
-      expect(markersAndUpserts(history)).toEqual({ patches: ['fills-with-submit'], upserts: ['TemporalChangeVersion', 'OrderStatus', 'OrderStatus'] });
-      expect(mirroredStatuses(history)).toEqual(['ACCEPTED', 'SETTLED']);
+      expect(markersAndUpserts(history)).toEqual({ patches: ['fills-with-submit'], upserts: ['TemporalChangeVersion', 'OrderStatus'] });
+      expect(mirroredStatuses(history)).toEqual(['SETTLED']);
+    });
+
+    it('a retry after the check step settled on arrival (its answer lost) asks for no hold again; the settle step repeats the settlement', async () => {
+      const order = sampleOrder(randomUUID(), { quantity: '1' });
+      const answer = venueTruth(order, [{ tradeId: 'T1', price: '30000', quantity: '1', remaining: '0' }]);
+      const fake = fakeOrderActivities({ submitAnswer: answer });
+      let lost = false;
+      const loseFirstAnswer = (activities: OrderActivities): OrderActivities => ({
+        ...activities,
+        async runSteps(input) {
+          const outcome = await activities.runSteps(input);
+          if (!lost && outcome.arrivals !== undefined) {
+            // The step did everything (settled, released, recorded SETTLED); the worker is lost before its answer lands.
+            lost = true;
+            fake.venueTruth.set(order.orderId, answer);
+            throw new Error('worker lost after the check step finished');
+          }
+          return outcome;
+        },
+      });
+      const { result, history } = await withWorker(
+        fake,
+        async (taskQueue) => {
+          const handle = await start(taskQueue, order);
+          return { result: await handle.result(), history: await handle.fetchHistory() };
+        },
+        loseFirstAnswer,
+      );
+      expect(result).toMatchObject({ status: 'SETTLED', version: 4, filledQuantity: '1', fees: '1' });
+      // One hold: the retry found the order at the venue and took the decision as recorded.
+      expect(fake.reserveCalls()).toBe(1);
+      expect(fake.submitted).toHaveLength(1);
+      // The retry answered the venue's state, not the arrivals: the workflow settled the fill with a settle step (the
+      // risk engine answers a fillId's first settlement; the fake counts both calls).
+      expect(activityShapes(history)).toEqual(['NEW+check+submit', 'settle']);
+      expect(fake.settled).toEqual([`T1:${order.orderId}`, `T1:${order.orderId}`]);
+    });
+
+    it('settles the rest with settle steps when the check step could not (the risk engine did not answer): each fill once', async () => {
+      const order = sampleOrder(randomUUID(), { quantity: '1' });
+      const fills = [
+        { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' },
+        { tradeId: 'T2', price: '30000.5', quantity: '0.6', remaining: '0' },
+      ];
+      const fake = fakeOrderActivities({ submitAnswer: venueTruth(order, fills) });
+      // The second fill's settlement fails once in the check step; the step answers the first, the workflow settles the second.
+      let failures = 1;
+      const { settleFill } = fake.activities;
+      fake.activities.settleFill = async (input, options) => {
+        if (input.fillId.startsWith('T2') && failures-- > 0) throw new Error('risk engine unavailable (transient)');
+        return settleFill(input, options);
+      };
+      const { result, history } = await withWorker(fake, async (taskQueue) => {
+        const handle = await start(taskQueue, order);
+        return { result: await handle.result(), history: await handle.fetchHistory() };
+      });
+      expect(result).toMatchObject({ status: 'SETTLED', version: 5, filledQuantity: '1', fees: '2' });
+      expect(activityShapes(history)).toEqual(['NEW+check+submit', 'settle']);
+      expect(fake.settled).toEqual([`T1:${order.orderId}`, `T2:${order.orderId}`]);
+      expect(fake.recorded.map((r) => [r.order.status, r.order.version])).toEqual([
+        ['NEW', 1],
+        ['ACCEPTED', 2],
+        ['PARTIALLY_FILLED', 3],
+        ['FILLED', 4],
+        ['SETTLED', 5],
+      ]);
+      expect(fake.released).toEqual([order.orderId]);
     });
 
     it('a taker partly filled on arrival rests: the fill in the answer applies once, however often its report comes, and later fills as signals', async () => {
@@ -934,9 +1009,11 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     const stale = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', 'order-lifecycle-stale-submit-cancel.history.bin')));
     expect(activityShapes(stale)).toEqual(['NEW+check+submit', 'orderAtVenue', 'release+CANCELLED']);
     expect(stale.events.filter((e) => e.timerStartedEventAttributes)).toHaveLength(1);
-    // 'fills-with-submit': both fills and the end came with the submit's answer: settled with no signal, no timer.
+    // 'fills-with-submit': both fills came with the submit's answer, and the check step settled and recorded them: one
+    // activity task, no signal, no timer.
     const filled = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', 'order-lifecycle-filled-on-arrival.history.bin')));
-    expect(activityShapes(filled)).toEqual(['NEW+check+submit', 'settle', 'settle']);
+    expect(activityShapes(filled)).toEqual(['NEW+check+submit']);
+    expect(filled.events.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(2);
     expect(filled.events.filter((e) => e.workflowExecutionSignaledEventAttributes || e.timerStartedEventAttributes)).toEqual([]);
     expect(markersAndUpserts(filled).patches).toEqual(['fills-with-submit']);
   });

@@ -13,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import * as v from 'valibot';
-import type { OrderActivities, OrderStep, RecordTransitionInput, SettleFillInput, StepsOutcome } from '../activities/order-activities';
+import type { ArrivalSettlement, OrderActivities, OrderStep, RecordTransitionInput, SettleFillInput, StepsOutcome } from '../activities/order-activities';
 import { isErrorCode } from '../domain/errors';
 import { OrderSnapshotSchema, type FillFacts } from '../domain/events';
 import { CANCEL_REASONS, isTerminal, parseIsoTimestamp, toOrderView, type CancelReason, type Order, type OrderView } from '../domain/order';
@@ -85,7 +85,8 @@ const activities = proxyActivities<OrderActivities>({
  * - 'fills-with-submit': orders started before it take only the acknowledgement from the submit's answer; since, every
  *   report the answer stands for (the fills taken on arrival, the end of a remainder or a refusal) is taken from it
  *   and applied at once, and the submit asks the venue to mark those reports so that the intake does not signal them
- *   (OrderRun.fillsWithSubmit): an order filled on arrival needs no signal, and no wait for the venue.
+ *   (OrderRun.fillsWithSubmit); the check step settles and records those fills too (OrderRun.arrivals): an order filled
+ *   on arrival needs one activity task, no signal and no wait for the venue.
  * They stay while their recorded histories stand for orders that may still run.
  */
 export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderView> {
@@ -170,6 +171,11 @@ interface OrderRun {
    * the submit asks the venue for them (`reportsInAnswer`), so the intake does not signal them.
    */
   fillsWithSubmit: boolean;
+  /**
+   * Patch 'fills-with-submit': the fills of the submit's answer the check step settled and recorded (by fillId), with the
+   * check's time they were recorded at; applied from here without a settle step of their own.
+   */
+  arrivals: { at: string; settled: Map<string, ArrivalSettlement> } | undefined;
 }
 
 /** How the order waits for the venue in this run. */
@@ -214,6 +220,7 @@ function begin(input: OrderLifecycleInput): OrderRun {
     recordsWithSettlement,
     acksWithSubmit,
     fillsWithSubmit,
+    arrivals: undefined,
   };
   setHandler(cancelSignal, (request) => {
     // The first cancel decides who cancelled; a payload from before `cancelledBy` existed (or `{}`) is the trader's.
@@ -448,6 +455,8 @@ async function applyFill(run: OrderRun, at: string, fill: FillReport): Promise<v
     return;
   }
   if (!check.changed) return;
+  const arrival = run.arrivals?.settled.get(fill.fillId);
+  if (arrival !== undefined) return applyArrival(run, fill, arrival, run.arrivals!.at);
   const { order } = run;
   const input: SettleFillInput = {
     orderId: order.orderId,
@@ -477,6 +486,21 @@ async function applyFill(run: OrderRun, at: string, fill: FillReport): Promise<v
   if (recorded.version !== run.order.version || recorded.status !== run.order.status) {
     // The step applied the same commands to the same order: a difference is a bug, which fails this workflow task (retried after a fix).
     throw new Error(`order ${order.orderId}: the settle step recorded ${recorded.status} version ${recorded.version}, the workflow has ${run.order.status} version ${run.order.version}`);
+  }
+}
+
+/**
+ * A fill of the submit's answer that the check step settled and recorded (patch 'fills-with-submit'): the same commands
+ * at the check's time, SETTLED after the fill that completed the order (the step released the hold with it).
+ */
+async function applyArrival(run: OrderRun, fill: FillReport, arrival: ArrivalSettlement, at: string): Promise<void> {
+  run.arrivals?.settled.delete(fill.fillId);
+  const filled = settledFill(fill, arrival, at);
+  await apply(run, filled.command, undefined, filled.facts, true);
+  if (run.order.status === 'FILLED') await apply(run, { type: 'SETTLED', at }, SETTLED_REASON, undefined, true);
+  if (arrival.version !== run.order.version || arrival.status !== run.order.status) {
+    // The step applied the same commands to the same order: a difference is a bug, which fails this workflow task (retried after a fix).
+    throw new Error(`order ${run.order.orderId}: the check step recorded ${arrival.status} version ${arrival.version} for fill ${fill.fillId}, the workflow has ${run.order.status} version ${run.order.version}`);
   }
 }
 
@@ -567,11 +591,12 @@ async function reserve(
   if (route || (run.batch !== undefined && patched('decide-with-hold'))) {
     // One activity task: NEW's transition (persisted while the risk engine decides), the hold and the decision.
     const at = now();
-    const check = { order: toOrderSnapshot(run.order), at, ...(route ? { submit: true } : {}), ...(run.fillsWithSubmit ? { reportsInAnswer: true } : {}) };
-    const { decision, venue, mayReachVenue } = await activities.runSteps({ steps: takeBatch(run, { check }) });
+    const check = { order: toOrderSnapshot(run.order), at, ...(route ? { submit: true } : {}), ...(run.fillsWithSubmit ? { reportsInAnswer: true, settleArrivals: true } : {}) };
+    const { decision, venue, mayReachVenue, arrivals } = await activities.runSteps({ steps: takeBatch(run, { check }) });
     if (decision === undefined) throw ApplicationFailure.nonRetryable('the batch with the check step answered no decision', 'INVALID_STEPS');
     if (!decision.accepted) return { ok: false, refusal: decision.refusal, at };
-    return { ok: true, protectionPrice: decision.hold.protectionPrice ?? null, ...(venue === undefined ? {} : { venue }), ...(mayReachVenue === true ? { mayReachVenue } : {}), at };
+    if (arrivals !== undefined && arrivals.length > 0) run.arrivals = { at, settled: new Map(arrivals.map((arrival) => [arrival.fillId, arrival])) };
+    return { ok: true, protectionPrice: decision.hold?.protectionPrice ?? null, ...(venue === undefined ? {} : { venue }), ...(mayReachVenue === true ? { mayReachVenue } : {}), at };
   }
   try {
     // Batched: NEW's transition and the hold are one activity task.

@@ -115,12 +115,14 @@ export function fakeOrderActivities(
     fills: [],
     ...options.submitAnswer,
   });
+  const isRecorded = (entry: RecordTransitionInput) => recorded.some((r) => r.order.orderId === entry.order.orderId && r.order.version === entry.order.version);
   const activities: OrderActivities = withOrderSteps({
+    // As the store: a transition goes in once per order version (order_events' unique id), a repeat changes nothing.
     async recordTransition(input) {
-      recorded.push(input);
+      if (!isRecorded(input)) recorded.push(input);
     },
     async recordTransitions(inputs) {
-      recorded.push(...inputs);
+      for (const input of inputs) if (!isRecorded(input)) recorded.push(input);
     },
     // As the store: the versions before it go in once, and the first decision recorded for a version stands.
     async recordDecision(input, preceding = []) {
