@@ -6,7 +6,7 @@ import { fromOrderSnapshot, toOrderSnapshot, type OrderSnapshot } from '../domai
 import { orderEventId, type ExecutionReport, type FillFacts } from '../domain/events';
 import { isVenueHouseAccount, type VenueReport } from '../domain/venue-events';
 import { reportsFromVenueTruth } from '../domain/venue-reconciliation';
-import { SETTLED_REASON, settledFill } from '../workflows/order-contract';
+import { SETTLED_REASON, settledFill, settleFillInput } from '../workflows/order-contract';
 import { toOrderView, type Order, type OrderStatus, type OrderView } from '../domain/order';
 import type { EventPublisher } from '../infra/kafka/event-publisher';
 import type { Logger } from '../infra/logger';
@@ -652,18 +652,7 @@ async function settleArrivals(activities: StepActivities, check: RiskCheckInput,
   const done: ArrivalSettlement[] = [];
   try {
     for (const fill of [...venue.fills].sort((a, b) => a.version - b.version)) {
-      const settle: SettleFillInput = {
-        orderId: order.orderId,
-        accountId: order.accountId,
-        symbol: order.symbol,
-        side: order.side,
-        fillId: fill.fillId,
-        tradeId: fill.tradeId,
-        quantity: fill.quantity,
-        price: fill.price,
-        liquidity: fill.liquidity,
-        ...(fill.contra === undefined ? {} : { contra: fill.contra }),
-      };
+      const settle = settleFillInput(order, fill);
       const snapshot = toOrderSnapshot(order);
       // A fill the order cannot take (a duplicate, an overfill) is the workflow's to refuse and record.
       const takes = applyOrderCommand(order, settledFill(settle, { fee: '0', feeAsset: '' }, check.at).command);

@@ -5,6 +5,7 @@ import type { FillFacts } from '../domain/events';
 import type { CancelReason, OrderView } from '../domain/order';
 import type { FillCommand } from '../domain/order-state-machine';
 import type { OrderSnapshot } from '../domain/order-snapshot';
+import type { SettleFillInput } from '../activities/order-activities';
 import type { VenueReport } from '../domain/venue-events';
 
 /**
@@ -127,5 +128,24 @@ export function settledFill(
   return {
     command: { type: 'FILL', fillId, quantity: parseDecimal(quantity), price: parseDecimal(price), fee: parseDecimal(settled.fee), liquidity, at },
     facts: { fillId, tradeId, price, quantity, liquidity, fee: settled.fee, feeAsset: settled.feeAsset },
+  };
+}
+
+/** What the settlement of a venue fill of `order` asks the risk engine: the order's side of it (and the other side, named). */
+export function settleFillInput(
+  order: Pick<OrderView, 'orderId' | 'accountId' | 'symbol' | 'side'>,
+  fill: Pick<SettleFillInput, 'fillId' | 'tradeId' | 'quantity' | 'price' | 'liquidity'> & { contra?: SettleFillInput['contra'] | undefined },
+): SettleFillInput {
+  return {
+    orderId: order.orderId,
+    accountId: order.accountId,
+    symbol: order.symbol,
+    side: order.side,
+    fillId: fill.fillId,
+    tradeId: fill.tradeId,
+    quantity: fill.quantity,
+    price: fill.price,
+    liquidity: fill.liquidity,
+    ...(fill.contra === undefined ? {} : { contra: fill.contra }),
   };
 }

@@ -13,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import * as v from 'valibot';
-import type { ArrivalSettlement, OrderActivities, OrderStep, RecordTransitionInput, SettleFillInput, StepsOutcome } from '../activities/order-activities';
+import type { ArrivalSettlement, OrderActivities, OrderStep, RecordTransitionInput, StepsOutcome } from '../activities/order-activities';
 import { isErrorCode } from '../domain/errors';
 import { OrderSnapshotSchema, type FillFacts } from '../domain/events';
 import { CANCEL_REASONS, isTerminal, parseIsoTimestamp, toOrderView, type CancelReason, type Order, type OrderView } from '../domain/order';
@@ -27,6 +27,7 @@ import {
   reconcileSignal,
   SETTLED_REASON,
   settledFill,
+  settleFillInput,
   venueReportSignal,
   type LifecycleProgress,
   type OrderLifecycleInput,
@@ -458,18 +459,7 @@ async function applyFill(run: OrderRun, at: string, fill: FillReport): Promise<v
   const arrival = run.arrivals?.settled.get(fill.fillId);
   if (arrival !== undefined) return applyArrival(run, fill, arrival, run.arrivals!.at);
   const { order } = run;
-  const input: SettleFillInput = {
-    orderId: order.orderId,
-    accountId: order.accountId,
-    symbol: order.symbol,
-    side: order.side,
-    fillId: fill.fillId,
-    tradeId: fill.tradeId,
-    quantity: fill.quantity,
-    price: fill.price,
-    liquidity: fill.liquidity,
-    ...(fill.contra === undefined ? {} : { contra: fill.contra }),
-  };
+  const input = settleFillInput(order, fill);
   // Batched: the settlement goes with the steps before it (the last fill's transition, when it came while that was pending).
   // With 'settle-and-record' the step records the fill at `filledAt` too, and SETTLED when the fill completes the order.
   const filledAt = now();
