@@ -456,8 +456,9 @@ async function applyFill(run: OrderRun, at: string, fill: FillReport): Promise<v
     return;
   }
   if (!check.changed) return;
+  // A fill applied already (the same fillId) never gets here: the state machine answered it unchanged above.
   const arrival = run.arrivals?.settled.get(fill.fillId);
-  if (arrival !== undefined) return applyArrival(run, fill, arrival, run.arrivals!.at);
+  if (run.arrivals !== undefined && arrival !== undefined) return applyArrival(run, fill, arrival, run.arrivals.at);
   const { order } = run;
   const input = settleFillInput(order, fill);
   // Batched: the settlement goes with the steps before it (the last fill's transition, when it came while that was pending).
@@ -484,7 +485,6 @@ async function applyFill(run: OrderRun, at: string, fill: FillReport): Promise<v
  * at the check's time, SETTLED after the fill that completed the order (the step released the hold with it).
  */
 async function applyArrival(run: OrderRun, fill: FillReport, arrival: ArrivalSettlement, at: string): Promise<void> {
-  run.arrivals?.settled.delete(fill.fillId);
   const filled = settledFill(fill, arrival, at);
   await apply(run, filled.command, undefined, filled.facts, true);
   if (run.order.status === 'FILLED') await apply(run, { type: 'SETTLED', at }, SETTLED_REASON, undefined, true);
