@@ -248,11 +248,17 @@ describe('runSteps: the check and settle steps record what they decided (real ri
     const steps: OrderStep[] = [{ record: { order: toOrderView(fromOrderSnapshot(order)), previousStatus: null } }, { check: { order, at, submit: true, reportsInAnswer: true, settleArrivals: true } }];
     const outcome = await attempt(steps, 1);
     expect(outcome.venue).toMatchObject({ orderId: order.orderId, status: 'FILLED', version: 2, fills: [expect.objectContaining({ version: 2, quantity: '0.1', price: '40000', liquidity: 'TAKER' })] });
-    // Settled at the risk engine (the fee it charged) and recorded through SETTLED at the check's time, the hold released.
-    const fillId = outcome.venue!.fills[0]!.fillId;
-    expect(outcome.arrivals).toEqual([{ fillId, fee: expect.stringMatching(/^[0-9.]+$/), feeAsset: 'USD', version: 4, status: 'SETTLED' }]);
-    expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'SETTLED', version: 4, filledQuantity: '0.1', averagePrice: '40000', fees: outcome.arrivals![0]!.fee, updatedAt: at });
-    expect((await system.orders.events(order.orderId)).map((e) => e.status)).toEqual(['NEW', 'ACCEPTED', 'FILLED', 'SETTLED']);
+    // Settled at the risk engine (the fee it charged) and recorded through SETTLED, the hold released: ACCEPTED at the
+    // check's time, the fill, FILLED and SETTLED at the time the answer came, which is never before the venue's fill.
+    const { fillId, occurredAt } = outcome.venue!.fills[0]!;
+    expect(outcome.arrivals).toEqual([{ fillId, fee: expect.stringMatching(/^[0-9.]+$/), feeAsset: 'USD', at: expect.any(String), version: 4, status: 'SETTLED' }]);
+    const arrivedAt = outcome.arrivals![0]!.at!;
+    expect(Date.parse(arrivedAt)).toBeGreaterThanOrEqual(Math.max(Date.parse(occurredAt), Date.parse(at)));
+    expect(await system.orders.get(order.orderId)).toMatchObject({ status: 'SETTLED', version: 4, filledQuantity: '0.1', averagePrice: '40000', fees: outcome.arrivals![0]!.fee, updatedAt: arrivedAt });
+    const trail = await system.orders.events(order.orderId);
+    expect(trail.map((e) => e.status)).toEqual(['NEW', 'ACCEPTED', 'FILLED', 'SETTLED']);
+    expect(trail.map((e) => e.order.updatedAt)).toEqual([expect.any(String), at, arrivedAt, arrivedAt]);
+    expect(await new MongoFillStore(system.mongo.db).forOrder(buyer.accountId, order.orderId)).toEqual([expect.objectContaining({ fillId, executedAt: arrivedAt })]);
     const balances = await system.accounts.getBalances(buyer.accountId);
     expect(balances?.find((b) => b.asset === 'USD')).toMatchObject({ held: '0' });
     expect(balances?.find((b) => b.asset === 'BTC')).toMatchObject({ total: '0.1', held: '0' });

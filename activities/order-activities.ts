@@ -304,20 +304,27 @@ export interface RiskCheckInput {
   reportsInAnswer?: boolean;
   /**
    * Patch 'fills-with-submit': the fills in that submit's answer are settled and recorded by the step too, as the settle
-   * step with `recordFill` would at `at` (StepsOutcome.arrivals), so an order filled on arrival needs no other task.
+   * step with `recordFill` would, at the time the answer came (arrivalTime; StepsOutcome.arrivals), so an order filled
+   * on arrival needs no other task.
    */
   settleArrivals?: boolean;
 }
 
 /**
- * A fill of the submit's answer that the check step settled and recorded (RiskCheckInput.settleArrivals): its fee, and
- * the order's version and status once recorded (SETTLED after the fill that completed it). The workflow applies the
- * same commands at the check's time and checks that it reaches them.
+ * A fill of the submit's answer that the check step settled and recorded (RiskCheckInput.settleArrivals): its fee, the
+ * time it was recorded at, and the order's version and status once recorded (SETTLED after the fill that completed it).
+ * The workflow applies the same commands at that time and checks that it reaches them.
  */
 export interface ArrivalSettlement {
   fillId: string;
   fee: string;
   feeAsset: string;
+  /**
+   * When the fill and what followed it (FILLED, SETTLED) were recorded: the step's time after the venue answered, never
+   * before the check or the venue's time of any fill in the answer (arrivalTime). Absent in answers of workers from
+   * before it, which recorded them at the check's time.
+   */
+  at?: string;
   version: number;
   status: OrderStatus;
 }
@@ -640,7 +647,7 @@ async function recordFill(
 
 /**
  * The fills of the submit's answer, settled and recorded in their order as the settle step with `recordFill` records
- * them (at the check's time), starting from the order as the check recorded it ACCEPTED. A shortcut, never the only way:
+ * them (at arrivalTime), starting from the order as the check recorded it ACCEPTED. A shortcut, never the only way:
  * at the first fill that does not apply or a call that fails, it stops and answers what it finished (each entry
  * settled and recorded), and the workflow settles the rest with settle steps (a repeat of a settlement or a record is
  * answered as the first). Errors are logged, not thrown: the order is ACCEPTED and at the venue already.
@@ -649,23 +656,34 @@ async function settleArrivals(activities: StepActivities, check: RiskCheckInput,
   const accepted = applyOrderCommand(fromOrderSnapshot(check.order), { type: 'RISK_ACCEPTED', at: check.at });
   if (!accepted.ok) return [];
   let order = accepted.order;
+  const at = arrivalTime(check.at, venue.fills);
   const done: ArrivalSettlement[] = [];
   try {
     for (const fill of [...venue.fills].sort((a, b) => a.version - b.version)) {
       const settle = settleFillInput(order, fill);
       const snapshot = toOrderSnapshot(order);
       // A fill the order cannot take (a duplicate, an overfill) is the workflow's to refuse and record.
-      const takes = applyOrderCommand(order, settledFill(settle, { fee: '0', feeAsset: '' }, check.at).command);
+      const takes = applyOrderCommand(order, settledFill(settle, { fee: '0', feeAsset: '' }, at).command);
       if (!takes.ok || !takes.changed) break;
       const release = completesOrder(snapshot, fill.quantity);
       const { released, ...settled } = await withSpan('OrderStep:settleFill', () => activities.settleFill(settle, release ? { release } : undefined));
-      order = await recordFill(activities, settle, { order: snapshot, at: check.at }, settled, released === true);
-      done.push({ fillId: fill.fillId, ...settled, version: order.version, status: order.status });
+      order = await recordFill(activities, settle, { order: snapshot, at }, settled, released === true);
+      done.push({ fillId: fill.fillId, ...settled, at, version: order.version, status: order.status });
     }
   } catch (error) {
     log.warn('order.arrival_settlement_deferred', { orderId: order.orderId, settled: done.length, error: error instanceof Error ? error.message : String(error) });
   }
   return done;
+}
+
+/**
+ * The time the check step records the fills of the submit's answer at: now, as a signalled fill is recorded after its
+ * report came, but never before the check's time (ACCEPTED's) nor the venue's time of any of those fills (another
+ * clock): a transition, and the fill record's executedAt, never predate the execution they record.
+ */
+export function arrivalTime(checkAt: string, fills: ReadonlyArray<{ occurredAt: string }>, nowMs = Date.now()): string {
+  const times = [nowMs, Date.parse(checkAt), ...fills.map((fill) => Date.parse(fill.occurredAt))].filter(Number.isFinite);
+  return new Date(Math.max(...times)).toISOString();
 }
 
 /** Whether a fill of `quantity` fills what the order (as the workflow had it before the fill) has left. */

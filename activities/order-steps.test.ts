@@ -4,7 +4,7 @@ import { fromOrderSnapshot } from '../domain/order-snapshot';
 import { sampleOrder } from '../test/harness/order-fixtures';
 import { applyOrderCommand } from '../domain/order-state-machine';
 import { toOrderSnapshot } from '../domain/order-snapshot';
-import { withOrderSteps, type OrderStep, type RecordTransitionInput, type SettleFillInput, type SettleOptions } from './order-activities';
+import { arrivalTime, withOrderSteps, type OrderStep, type RecordTransitionInput, type SettleFillInput, type SettleOptions } from './order-activities';
 
 /**
  * runSteps' bookkeeping of the first batch (NEW, then the risk check) over recording fakes: which calls it makes, in
@@ -165,5 +165,24 @@ describe('runSteps over recording fakes', () => {
       expect(calls).toEqual([{ name: 'settleFill', args: [`t-0.5:${order.orderId}`, null] }]);
       expect(outcome).toEqual({ value: { settled: { fee: '7.5', feeAsset: 'USD' } } });
     });
+  });
+});
+
+describe('arrivalTime: when the check step records the fills of the submit\'s answer', () => {
+  const checkAt = '2026-12-06T12:00:00.000Z';
+  const fill = (occurredAt: string) => ({ occurredAt });
+
+  it('is now, after the check and the venue\'s fills', () => {
+    expect(arrivalTime(checkAt, [fill('2026-12-06T12:00:00.004Z')], Date.parse('2026-12-06T12:00:00.009Z'))).toBe('2026-12-06T12:00:00.009Z');
+  });
+
+  it('is never before the check (the workflow\'s clock) nor the venue\'s latest fill (another clock)', () => {
+    const now = Date.parse('2026-12-06T11:59:59.990Z');
+    expect(arrivalTime(checkAt, [], now)).toBe(checkAt);
+    expect(arrivalTime(checkAt, [fill('2026-12-06T12:00:00.020Z'), fill('2026-12-06T12:00:00.030Z')], now)).toBe('2026-12-06T12:00:00.030Z');
+  });
+
+  it('ignores a time it cannot read', () => {
+    expect(arrivalTime(checkAt, [fill('not a time')], Date.parse('2026-12-06T12:00:01.000Z'))).toBe('2026-12-06T12:00:01.000Z');
   });
 });

@@ -190,7 +190,10 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
 
     it('settles a taker filled on arrival with no signal and no wait, and asks the venue to mark those reports', async () => {
       const order = sampleOrder(randomUUID(), { quantity: '1' });
-      const fake = fakeOrderActivities({ submitAnswer: venueTruth(order, [{ tradeId: 'T1', price: '30000', quantity: '1', remaining: '0' }]) });
+      const answer = venueTruth(order, [{ tradeId: 'T1', price: '30000', quantity: '1', remaining: '0' }]);
+      // The venue's clock a minute ahead: the step records the fill no earlier than the venue says it happened.
+      const venueAt = new Date(Date.now() + 60_000).toISOString();
+      const fake = fakeOrderActivities({ submitAnswer: { ...answer, fills: answer.fills.map((fill) => ({ ...fill, occurredAt: venueAt })) } });
       const { result, history } = await withWorker(fake, async (taskQueue) => {
         const handle = await start(taskQueue, order);
         return { result: await handle.result(), history: await handle.fetchHistory() };
@@ -199,7 +202,8 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       expect(fake.submitted).toEqual([expect.objectContaining({ orderId: order.orderId, reportsInAnswer: true })]);
       expect(fake.settled).toEqual([`T1:${order.orderId}`]);
       expect(fake.released).toEqual([order.orderId]);
-      // The check step recorded the whole life, the fill and SETTLED at the time of the check, as the workflow has it.
+      // The check step recorded the whole life, ACCEPTED at the time of the check, the fill and SETTLED at the time it
+      // answered for them (here the venue's), as the workflow has it.
       expect(fake.recorded.map((r) => [r.order.status, r.order.version, r.fill?.fee ?? null])).toEqual([
         ['NEW', 1, null],
         ['ACCEPTED', 2, null],
@@ -207,7 +211,8 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
         ['SETTLED', 4, null],
       ]);
       expect(fake.recorded[3]!.order).toEqual(result);
-      expect(new Set(fake.recorded.slice(1).map((r) => r.order.updatedAt)).size).toBe(1);
+      expect(fake.recorded.slice(1).map((r) => r.order.updatedAt)).toEqual([expect.any(String), venueAt, venueAt]);
+      expect(Date.parse(fake.recorded[1]!.order.updatedAt)).toBeLessThan(Date.parse(venueAt));
       // One activity task and nothing else from outside: no signal, and no poll timer started while it waited.
       expect(activityShapes(history)).toEqual(['NEW+check+submit']);
       expect(signalsAndTimers(history)).toEqual({ signals: 0, timers: 0 });

@@ -174,7 +174,8 @@ interface OrderRun {
   fillsWithSubmit: boolean;
   /**
    * Patch 'fills-with-submit': the fills of the submit's answer the check step settled and recorded (by fillId), with the
-   * check's time they were recorded at; applied from here without a settle step of their own.
+   * check's time (the time they were recorded at when the answer does not say); applied from here without a settle step
+   * of their own.
    */
   arrivals: { at: string; settled: Map<string, ArrivalSettlement> } | undefined;
 }
@@ -458,7 +459,7 @@ async function applyFill(run: OrderRun, at: string, fill: FillReport): Promise<v
   if (!check.changed) return;
   // A fill applied already (the same fillId) never gets here: the state machine answered it unchanged above.
   const arrival = run.arrivals?.settled.get(fill.fillId);
-  if (run.arrivals !== undefined && arrival !== undefined) return applyArrival(run, fill, arrival, run.arrivals.at);
+  if (run.arrivals !== undefined && arrival !== undefined) return applyArrival(run, fill, arrival, arrival.at ?? run.arrivals.at);
   const { order } = run;
   const input = settleFillInput(order, fill);
   // Batched: the settlement goes with the steps before it (the last fill's transition, when it came while that was pending).
@@ -482,7 +483,8 @@ async function applyFill(run: OrderRun, at: string, fill: FillReport): Promise<v
 
 /**
  * A fill of the submit's answer that the check step settled and recorded (patch 'fills-with-submit'): the same commands
- * at the check's time, SETTLED after the fill that completed the order (the step released the hold with it).
+ * at the time the step recorded them (the check's time in answers from workers before it answered that time), SETTLED
+ * after the fill that completed the order (the step released the hold with it).
  */
 async function applyArrival(run: OrderRun, fill: FillReport, arrival: ArrivalSettlement, at: string): Promise<void> {
   const filled = settledFill(fill, arrival, at);
