@@ -5,6 +5,7 @@
 // account, then a BUY of another at the same price), so every order trades completely.
 // Run: npm run bench -- lifecycle
 import type { WorkflowHandle } from '@temporalio/client';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Collection } from 'mongodb';
@@ -219,20 +220,36 @@ class AcceptedWatch {
   }
 }
 
+/** One idle order's client-side times (epoch ms, the machine's clock, as the Temporal server's event times). */
+interface IdleTiming {
+  orderId: string;
+  sentAt: number;
+  answeredAt: number;
+  seenAt: number;
+}
+
 /**
  * POST → ACCEPTED idle: one order at a time (SELL and BUY alternating, so they trade; each pair settled before the
- * next order), a client polling GET every 5 ms until the order is ACCEPTED or later. Returns the `count` latencies;
- * waits until every order it placed is SETTLED.
+ * next order), a client polling GET every 5 ms until the order is ACCEPTED or later. Returns the `count` latencies
+ * and their client-side times; waits until every order it placed is SETTLED.
  */
-async function idleAcceptLatencies(system: TestSystem, side: Side & { accounts: { buyer: string; seller: string } }, count: number, orderIds: string[]): Promise<number[]> {
+async function idleAcceptLatencies(
+  system: TestSystem,
+  side: Side & { accounts: { buyer: string; seller: string } },
+  count: number,
+  orderIds: string[],
+): Promise<{ latencies: number[]; timings: IdleTiming[] }> {
   const before = await side.done();
   const latencies: number[] = [];
+  const timings: IdleTiming[] = [];
   // An even number of orders, so the last SELL finds its BUY; the extra one is not measured.
   const total = count + (count % 2);
   for (let i = 0; i < total; i += 1) {
     const [apiKey, orderSide] = i % 2 === 0 ? [side.accounts.seller, 'SELL'] : [side.accounts.buyer, 'BUY'];
     const sentAt = performance.now();
+    const sentAtMs = Date.now();
     const response = await system.placeOrder(apiKey, { ...ORDER, side: orderSide });
+    const answeredAtMs = Date.now();
     if (response.status !== 202) throw new Error(`POST /api/orders answered ${response.status}: ${response.text}`);
     const orderId = response.json.orderId as string;
     orderIds.push(orderId);
@@ -244,12 +261,41 @@ async function idleAcceptLatencies(system: TestSystem, side: Side & { accounts: 
       if (performance.now() - sentAt > TIMEOUT_MS) throw new Error(`order ${orderId} not ACCEPTED within ${TIMEOUT_MS} ms`);
       await new Promise((r) => setTimeout(r, 5));
     }
-    if (i < count) latencies.push(performance.now() - sentAt);
+    if (i < count) {
+      latencies.push(performance.now() - sentAt);
+      timings.push({ orderId, sentAt: sentAtMs, answeredAt: answeredAtMs, seenAt: Date.now() });
+    }
     // Idle means idle: the BUY trades with the resting SELL before it; both settle before the next order is sent,
     // so no order's POST races the fills and settlements of the pair before it.
     if (i % 2 === 1) await eventually(`idle orders 1-${i + 1} to settle`, async () => (await side.done()) >= before + i + 1 || undefined, TIMEOUT_MS, side.pollMs);
   }
-  return latencies;
+  return { latencies, timings };
+}
+
+/**
+ * Where the idle orders' POST → ACCEPTED went, as medians (ms) of each order's segments: the API's answer; the POST to
+ * the workflow's start (API, Kafka, the orders consumer, the start call); the first workflow task, from the start to
+ * its completion; from there to the client seeing ACCEPTED (the check's activity task dispatched, the hold, the
+ * decision's writes, the client's next poll). The start and the completion are the Temporal server's event times from
+ * each history (the same machine's clock as the client's).
+ */
+async function idleBreakdown(system: TestSystem, timings: readonly IdleTiming[]): Promise<string> {
+  const segments = { answer: [] as number[], start: [] as number[], firstTask: [] as number[], toAccepted: [] as number[] };
+  for (const timing of timings) {
+    const { events } = await system.temporal.workflow.getHandle(orderWorkflowId(timing.orderId)).fetchHistory();
+    const startedAt = optionalTsToMs(events?.find((e) => e.workflowExecutionStartedEventAttributes)?.eventTime);
+    const firstTaskAt = optionalTsToMs(events?.find((e) => e.workflowTaskCompletedEventAttributes)?.eventTime);
+    if (startedAt === undefined || firstTaskAt === undefined) continue;
+    segments.answer.push(timing.answeredAt - timing.sentAt);
+    segments.start.push(startedAt - timing.sentAt);
+    segments.firstTask.push(firstTaskAt - startedAt);
+    segments.toAccepted.push(timing.seenAt - firstTaskAt);
+  }
+  const median = (values: number[]) => round(percentile(values, 50), 1);
+  return (
+    `the API's answer ${median(segments.answer)}; POST to the workflow's start ${median(segments.start)}; its first workflow task ${median(segments.firstTask)}; ` +
+    `from its completion to ACCEPTED seen by the client ${median(segments.toAccepted)} (medians of ${segments.answer.length} orders)`
+  );
 }
 
 /**
@@ -394,6 +440,7 @@ export async function runLifecycleBench(): Promise<BenchResult> {
       await timedRound(orderPath, WARMUP);
       await timedRound(barePath, WARMUP);
       const idle = await idleAcceptLatencies(system, orderPath, IDLE_ORDERS, orderIds);
+      const idleWhere = await idleBreakdown(system, idle.timings);
       // Alternating rounds, so that drift in the machine's load hits both sides alike.
       const measured: Array<{ orders: Round; bare: Round }> = [];
       let conflicts = 0;
@@ -408,7 +455,7 @@ export async function runLifecycleBench(): Promise<BenchResult> {
       orderPath.accepted.start();
       await timedRound(orderPath, ORDERS / ROUNDS);
       await orderPath.accepted.stop();
-      return { measured, idle, conflicts, loaded: orderPath.accepted.latenciesMs, tasks: { orders: await meanCostOf(orderPath.last()), bare: await meanCostOf(barePath.last()) } };
+      return { measured, idle: idle.latencies, idleWhere, conflicts, loaded: orderPath.accepted.latenciesMs, tasks: { orders: await meanCostOf(orderPath.last()), bare: await meanCostOf(barePath.last()) } };
     });
 
     const sum = (rs: readonly Round[]): Round => ({
@@ -478,6 +525,12 @@ export async function runLifecycleBench(): Promise<BenchResult> {
         [ORDERS_COLUMN]: `p50 ${idle.shown} (${round(Math.min(...rounds.idle))}-${round(Math.max(...rounds.idle))})`,
         [BARE_COLUMN]: '',
         'orders/bare': idle.result,
+      },
+      {
+        measure: 'POST → ACCEPTED idle, where it goes, ms (the workflow\'s start and its first workflow task\'s completion: the Temporal server\'s event times in each history)',
+        [ORDERS_COLUMN]: rounds.idleWhere,
+        [BARE_COLUMN]: '',
+        'orders/bare': '',
       },
       {
         measure: `POST → ACCEPTED under the rounds' load, ms (${rounds.loaded.length} orders of one more round at concurrency ${CONCURRENCY}, not measured above; seen in Mongo, polled every 5 ms): p50 / p99`,
