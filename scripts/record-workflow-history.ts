@@ -49,12 +49,10 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
   'order-lifecycle-acked-fills': (client, taskQueue) => fillsAndSettle(client, taskQueue, '00000000-0000-8000-8000-000000000016', 2),
   // With 'fills-with-submit': a taker that sweeps two levels on arrival; the submit's answer holds both fills and the
   // order's end, so the workflow settles them with no signal and no wait for the venue.
-  'order-lifecycle-filled-on-arrival': async (client, taskQueue) => {
-    const order = sampleOrder(FILLED_ON_ARRIVAL, { quantity: '1' });
-    const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] });
-    await handle.result();
-    return handle.fetchHistory();
-  },
+  'order-lifecycle-filled-on-arrival': (client, taskQueue) => filledOnArrivalRun(client, taskQueue, FILLED_ON_ARRIVAL['order-lifecycle-filled-on-arrival']),
+  // The same after the check step answered the time it recorded those fills at (ArrivalSettlement.at), which the
+  // workflow applies them at: no new marker, the answer says it.
+  'order-lifecycle-timed-filled-on-arrival': (client, taskQueue) => filledOnArrivalRun(client, taskQueue, FILLED_ON_ARRIVAL['order-lifecycle-timed-filled-on-arrival']),
   // Report 1 lost: report 2 arrives after a gap, the workflow asks the venue, applies both fills in order, settles.
   'order-lifecycle-reconcile': async (client, taskQueue, fake) => {
     const order = sampleOrder('00000000-0000-8000-8000-000000000003', { quantity: '1' });
@@ -112,10 +110,22 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
   },
 };
 
-const FILLED_ON_ARRIVAL = '00000000-0000-8000-8000-000000000018';
+/** The order of each recording of an order filled on arrival, by recording. */
+const FILLED_ON_ARRIVAL = {
+  'order-lifecycle-filled-on-arrival': '00000000-0000-8000-8000-000000000018',
+  'order-lifecycle-timed-filled-on-arrival': '00000000-0000-8000-8000-000000000019',
+} as const;
+const filledOnArrivalOrder = (name: string): string | undefined => (FILLED_ON_ARRIVAL as Record<string, string>)[name];
+
+async function filledOnArrivalRun(client: Client, taskQueue: string, orderId: string): Promise<temporal.api.history.v1.IHistory> {
+  const order = sampleOrder(orderId, { quantity: '1' });
+  const handle = await client.workflow.start(orderLifecycle, { taskQueue, workflowId: orderWorkflowId(order.orderId), args: [{ order }] });
+  await handle.result();
+  return handle.fetchHistory();
+}
 
 /** The venue's answer to the submit of the order filled on arrival: acknowledged (1), two fills (2, 3), FILLED. */
-function filledOnArrival(): Parameters<typeof fakeOrderActivities>[0] {
+function filledOnArrival(orderId: string): Parameters<typeof fakeOrderActivities>[0] {
   const fills = [
     { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' },
     { tradeId: 'T2', price: '30000.5', quantity: '0.6', remaining: '0' },
@@ -126,7 +136,7 @@ function filledOnArrival(): Parameters<typeof fakeOrderActivities>[0] {
       filledQuantity: '1',
       remaining: '0',
       version: 3,
-      fills: fills.map((f, i) => ({ ...f, fillId: `${f.tradeId}:${FILLED_ON_ARRIVAL}`, side: 'BUY', liquidity: 'TAKER', version: i + 2, occurredAt: '2030-01-01T00:00:00.000Z' })),
+      fills: fills.map((f, i) => ({ ...f, fillId: `${f.tradeId}:${orderId}`, side: 'BUY', liquidity: 'TAKER', version: i + 2, occurredAt: '2030-01-01T00:00:00.000Z' })),
     },
   };
 }
@@ -166,12 +176,13 @@ async function main(): Promise<void> {
       }
       let loseFirstSubmit = (): void => undefined;
       const firstSubmitLost = new Promise<void>((resolve) => (loseFirstSubmit = resolve));
+      const arrivalOrder = filledOnArrivalOrder(name);
       const options = name.endsWith('-rejected')
         ? { refuse: 'INSUFFICIENT_BALANCE' }
         : name.includes('stale-submit')
           ? { firstSubmitLost }
-          : name.endsWith('-filled-on-arrival')
-            ? filledOnArrival()
+          : arrivalOrder !== undefined
+            ? filledOnArrival(arrivalOrder)
             : {};
       const fake = { ...fakeOrderActivities(options), loseFirstSubmit };
       const worker = await Worker.create({

@@ -1008,6 +1008,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       'order-lifecycle-routed-fills.history.bin',
       'order-lifecycle-routed-rejected.history.bin',
       'order-lifecycle-stale-submit-cancel.history.bin', // a retried check step may have sent the order: asked again once stale
+      'order-lifecycle-timed-filled-on-arrival.history.bin', // the check step answers the time it recorded those fills at
     ]);
     // That recording: the retry's answer says the order may still reach the venue, so the cancelled order waits (a
     // timer), asks the venue once more (orderAtVenue, still nothing) and only then ends here.
@@ -1021,6 +1022,18 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(filled.events.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(2);
     expect(filled.events.filter((e) => e.workflowExecutionSignaledEventAttributes || e.timerStartedEventAttributes)).toEqual([]);
     expect(markersAndUpserts(filled).patches).toEqual(['fills-with-submit']);
+    // The same path since the check step answers the time it recorded those fills at (the venue's, here ahead of the
+    // clock), which the workflow applies them at; the recording before it has no such time, and the check's stands.
+    const timed = temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', 'order-lifecycle-timed-filled-on-arrival.history.bin')));
+    expect(activityShapes(timed)).toEqual(['NEW+check+submit']);
+    expect(markersAndUpserts(timed).patches).toEqual(['fills-with-submit']);
+    const arrivalTimes = (history: temporal.api.history.v1.IHistory) =>
+      (history.events ?? [])
+        .flatMap((e) => (e.activityTaskCompletedEventAttributes ? [e.activityTaskCompletedEventAttributes.result!.payloads![0]!.data!] : []))
+        .flatMap((data) => (JSON.parse(Buffer.from(data).toString()) as { arrivals?: Array<{ at?: string }> }).arrivals ?? [])
+        .map((arrival) => arrival.at ?? null);
+    expect(arrivalTimes(filled)).toEqual([null, null]);
+    expect(arrivalTimes(timed)).toEqual(['2030-01-01T00:00:00.000Z', '2030-01-01T00:00:00.000Z']);
   });
 
   // The 'batched-steps' path: what an order to SETTLED costs in Temporal tasks, against the path before it.
