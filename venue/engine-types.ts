@@ -2,7 +2,6 @@
 // (one global scale: 1 BTC = 10n ** 18n); the engine never sees a float.
 
 import type { OrderSide, OrderType, TimeInForce as OrderTimeInForce } from '../domain/order';
-import type { VenueOrderStatus } from '../domain/venue-order';
 
 export type Side = OrderSide;
 export type EngineOrderType = OrderType;
@@ -44,12 +43,10 @@ export type RejectReason =
 
 export type CancelReason = 'USER' | 'IOC_REMAINDER' | 'MARKET_REMAINDER' | 'SELF_TRADE_PREVENTION';
 
-/** Why a cancel or expire request changed nothing. */
-export type CancelRejectReason = 'UNKNOWN_ORDER' | 'ORDER_NOT_OPEN';
+/** Why a cancel or expire request changed nothing: no live order has that id (never seen, or already final). */
+export type CancelRejectReason = 'UNKNOWN_ORDER';
 
-/** OPEN and PARTIALLY_FILLED rest on the book; the others are final. */
-export type EngineOrderStatus = VenueOrderStatus;
-
+/** A live order as the engine holds it (it forgets an order once it is final; the events say how it ended). */
 export interface OrderState {
   orderId: string;
   accountId: string;
@@ -58,15 +55,11 @@ export interface OrderState {
   price: bigint | null;
   timeInForce: TimeInForce;
   postOnly: boolean;
-  status: EngineOrderStatus;
+  status: 'OPEN' | 'PARTIALLY_FILLED';
   quantity: bigint;
   filledQuantity: bigint;
-  /** Still resting on the book (0 once the order is final). */
+  /** What still rests on the book. */
   remaining: bigint;
-  /** Will never fill: cancelled, expired or rejected. filled + remaining + cancelled = quantity. */
-  cancelledQuantity: bigint;
-  /** Set when status is CANCELLED or REJECTED. */
-  reason: CancelReason | RejectReason | null;
 }
 
 export interface BookLevel {
@@ -154,15 +147,13 @@ export interface BookDeltaEvent {
   orderCount: number;
 }
 
-/** Answer to a cancel or expire that found nothing to do (unknown order, or already final). */
+/** Answer to a cancel or expire that found nothing to do (no live order with that id). */
 export interface CancelRejectedEvent {
   type: 'CANCEL_REJECTED';
   sequence: number;
   orderId: string;
   request: 'CANCEL' | 'EXPIRE';
   reason: CancelRejectReason;
-  /** Current status when the order is known. */
-  status: EngineOrderStatus | null;
 }
 
 export type EngineEvent =

@@ -84,13 +84,16 @@ describe('LiquiditySimulator', () => {
     const userTrades = (events: EngineEvent[]) => events.filter((e): e is TradeEvent => e.type === 'TRADE' && e.makerOrderId === 'alice-1');
 
     for (const step of slice.slice(1, 5)) expect(userTrades(apply(sim.step(step)))).toEqual([]);
-    expect(engine.getOrder('alice-1')?.status).toBe('OPEN');
+    expect(engine.getOrder('alice-1')).toMatchObject({ status: 'OPEN', filledQuantity: 0n, remaining: d('0.5') });
 
     // 611.69 on 14.6 BTC: the ladder in range goes first (better prices), then alice at her price.
-    const trades = userTrades(apply(sim.step(slice[5]!)));
+    const events = apply(sim.step(slice[5]!));
+    const trades = userTrades(events);
     expect(trades).toHaveLength(1);
-    expect(trades[0]).toMatchObject({ price: d('611.72'), quantity: d('0.5'), takerAccountId: MARKET_FLOW_ACCOUNT_ID, takerSide: 'SELL' });
-    expect(engine.getOrder('alice-1')).toMatchObject({ status: 'FILLED', remaining: 0n });
+    expect(trades[0]).toMatchObject({ price: d('611.72'), quantity: d('0.5'), takerAccountId: MARKET_FLOW_ACCOUNT_ID, takerSide: 'SELL', makerRemaining: 0n });
+    // Filled: no cancel of hers, and the engine (which holds live orders only) no longer has her order.
+    expect(events.filter((e) => (e.type === 'CANCELLED' || e.type === 'EXPIRED') && e.orderId === 'alice-1')).toEqual([]);
+    expect(engine.getOrder('alice-1')).toBeUndefined();
   });
 
   it("fills a user's resting sell with the re-quote when the quoted bid moves above it", () => {

@@ -10,8 +10,7 @@ import type {
   SelfTradePrevention,
   Side,
 } from './engine-types';
-import { createOrderEntry, filledQuantity, type OrderEntry } from './order-entry';
-import { hashString, OrderIndex } from './order-index';
+import { createOrderEntry, type OrderEntry } from './order-entry';
 import { BookSide, type PriceLevel } from './price-levels';
 
 export type * from './engine-types';
@@ -34,14 +33,16 @@ const DEFAULT_SELF_TRADE_PREVENTION: SelfTradePrevention = 'CANCEL_TAKER';
  *   self-trade-prevention policy would, and rejects unless that covers the whole order.
  * - MARKET takes any time in force: FOK means all or nothing, anything else behaves as IOC. Post-only is
  *   for LIMIT GTC/GTD only (with IOC/FOK it could never do anything), else INVALID_ORDER.
- * - Orders rejected as INVALID_ORDER are not remembered (the same input always gets the same answer);
- *   every other order, final or not, is kept for getOrder, so a repeated orderId is a DUPLICATE_ORDER_ID.
- *   Memory therefore grows with the number of orders (~150 bytes each); nothing is forgotten.
+ * - The engine holds live orders only: an order leaves it the moment it is final (filled, cancelled, expired,
+ *   rejected), and the events of that call say how it ended. So memory follows the book, not the history; a
+ *   live order's id is a DUPLICATE_ORDER_ID, a final one's is not (the venue keeps every order's record and
+ *   never submits an id twice), and cancelling a final order is an UNKNOWN_ORDER, like one never seen.
  */
 export class MatchingEngine {
   private readonly bids = new BookSide('BUY');
   private readonly asks = new BookSide('SELL');
-  private readonly orders = new OrderIndex();
+  /** Live orders: resting ones between calls, plus the taker during one. */
+  private readonly orders = new Map<string, OrderEntry>();
   private readonly selfTradePrevention: SelfTradePrevention;
   private sequence = 0;
   private trades = 0;
@@ -62,14 +63,19 @@ export class MatchingEngine {
     return this.trades;
   }
 
-  /** Sequence of the last event emitted (0 before any). */
   /** Price levels on each side (for the book depth gauge): cheap, no snapshot. */
   get levelCounts(): { bids: number; asks: number } {
     return { bids: this.bids.levels.length, asks: this.asks.levels.length };
   }
 
+  /** Sequence of the last event emitted (0 before any). */
   get lastSequence(): number {
     return this.sequence;
+  }
+
+  /** Orders resting on the book (the only ones the engine holds between calls). */
+  get restingCount(): number {
+    return this.orders.size;
   }
 
   /**
@@ -83,9 +89,8 @@ export class MatchingEngine {
     if (typeof orderId !== 'string' || orderId.length === 0) {
       return [this.rejected('', accountId, 'INVALID_ORDER', 'orderId must be a non-empty string')];
     }
-    const hash = hashString(orderId);
-    if (this.orders.getHashed(orderId, hash) !== undefined) {
-      return [this.rejected(orderId, accountId, 'DUPLICATE_ORDER_ID', 'orderId is already known')];
+    if (this.orders.has(orderId)) {
+      return [this.rejected(orderId, accountId, 'DUPLICATE_ORDER_ID', 'an order with this orderId is live')];
     }
     const invalid = validationError(order);
     if (invalid !== null) {
@@ -109,17 +114,17 @@ export class MatchingEngine {
     const takes = best !== undefined && crosses(entry.side, limit, best.price);
 
     if (entry.postOnly && takes) {
-      return [this.rejectEntry(entry, 'POST_ONLY_WOULD_TAKE', 'post-only order would take liquidity', hash)];
+      return [this.rejected(orderId, accountId, 'POST_ONLY_WOULD_TAKE', 'post-only order would take liquidity')];
     }
     if (entry.timeInForce === 'FOK') {
       if (this.fillableQuantity(opposite, entry, entry.quantity) < entry.quantity) {
-        return [this.rejectEntry(entry, 'FOK_CANNOT_FILL', 'not enough crossing quantity to fill completely', hash)];
+        return [this.rejected(orderId, accountId, 'FOK_CANNOT_FILL', 'not enough crossing quantity to fill completely')];
       }
     } else if (entry.type === 'MARKET' && this.fillableQuantity(opposite, entry, 1n) === 0n) {
-      return [this.rejectEntry(entry, 'NO_LIQUIDITY', 'no liquidity to take', hash)];
+      return [this.rejected(orderId, accountId, 'NO_LIQUIDITY', 'no liquidity to take')];
     }
 
-    this.orders.addHashed(entry, hash);
+    this.orders.set(orderId, entry);
     const accepted: EngineEvent = {
       type: 'ACCEPTED',
       sequence: ++this.sequence,
@@ -145,7 +150,7 @@ export class MatchingEngine {
   /** Cancels a resting order (reason USER). */
   cancel(orderId: string): EngineEvent[] {
     const entry = this.orders.get(orderId);
-    if (entry === undefined || entry.level === null) return [this.cancelRejected(orderId, 'CANCEL', entry)];
+    if (entry === undefined) return [this.cancelRejected(orderId, 'CANCEL')];
     const level = this.unrest(entry);
     const cancelled = this.cancelEntry(entry, 'USER');
     return [cancelled, this.delta(entry.side, level)];
@@ -154,16 +159,15 @@ export class MatchingEngine {
   /** Expires a resting order; the caller owns the clock (GTD expiry). */
   expire(orderId: string): EngineEvent[] {
     const entry = this.orders.get(orderId);
-    if (entry === undefined || entry.level === null) return [this.cancelRejected(orderId, 'EXPIRE', entry)];
+    if (entry === undefined) return [this.cancelRejected(orderId, 'EXPIRE')];
     const level = this.unrest(entry);
     const remaining = entry.remaining;
-    entry.cancelled = remaining;
-    entry.remaining = 0n;
-    entry.status = 'EXPIRED';
+    this.orders.delete(orderId);
     const expired: EngineEvent = { type: 'EXPIRED', sequence: ++this.sequence, orderId, accountId: entry.accountId, remaining };
     return [expired, this.delta(entry.side, level)];
   }
 
+  /** A live (resting) order; undefined once it is final, as for an id never seen. */
   getOrder(orderId: string): OrderState | undefined {
     const e = this.orders.get(orderId);
     if (e === undefined) return undefined;
@@ -175,12 +179,10 @@ export class MatchingEngine {
       price: e.price,
       timeInForce: e.timeInForce,
       postOnly: e.postOnly,
-      status: e.status,
+      status: e.remaining === e.quantity ? 'OPEN' : 'PARTIALLY_FILLED',
       quantity: e.quantity,
-      filledQuantity: filledQuantity(e),
+      filledQuantity: e.quantity - e.remaining,
       remaining: e.remaining,
-      cancelledQuantity: e.cancelled,
-      reason: e.reason,
     };
   }
 
@@ -254,9 +256,7 @@ export class MatchingEngine {
     level.quantity = level.quantity === quantity ? 0n : level.quantity - quantity;
     if (maker.remaining === 0n) {
       level.remove(maker);
-      maker.status = 'FILLED';
-    } else {
-      maker.status = 'PARTIALLY_FILLED';
+      this.orders.delete(maker.orderId);
     }
     return {
       type: 'TRADE',
@@ -299,34 +299,26 @@ export class MatchingEngine {
   }
 
   /**
-   * Settles the taker once matching is done: FILLED (no event), cancelled (its remainder), or resting on its
-   * own side (the BOOK_DELTA of its level).
+   * Settles the taker once matching is done: FILLED (no event; its trades said so), cancelled (its remainder),
+   * or resting on its own side (the BOOK_DELTA of its level).
    */
   private close(entry: OrderEntry, stoppedBySelfTrade: boolean): EngineEvent | null {
     if (entry.remaining === 0n) {
-      entry.status = 'FILLED';
+      this.orders.delete(entry.orderId);
       return null;
     }
     if (stoppedBySelfTrade) return this.cancelEntry(entry, 'SELF_TRADE_PREVENTION');
     if (entry.type === 'MARKET') return this.cancelEntry(entry, 'MARKET_REMAINDER');
     // FOK never gets here: its pre-check guarantees a complete fill.
     if (entry.timeInForce === 'IOC' || entry.timeInForce === 'FOK') return this.cancelEntry(entry, 'IOC_REMAINDER');
-    entry.status = entry.remaining === entry.quantity ? 'OPEN' : 'PARTIALLY_FILLED';
     const own = entry.side === 'BUY' ? this.bids : this.asks;
     const level = own.getOrCreate(entry.price as bigint);
     level.append(entry);
     return this.delta(entry.side, level);
   }
 
-  private cancelRejected(orderId: string, request: 'CANCEL' | 'EXPIRE', entry: OrderEntry | undefined): EngineEvent {
-    return {
-      type: 'CANCEL_REJECTED',
-      sequence: ++this.sequence,
-      orderId,
-      request,
-      reason: entry === undefined ? 'UNKNOWN_ORDER' : 'ORDER_NOT_OPEN',
-      status: entry === undefined ? null : entry.status,
-    };
+  private cancelRejected(orderId: string, request: 'CANCEL' | 'EXPIRE'): EngineEvent {
+    return { type: 'CANCEL_REJECTED', sequence: ++this.sequence, orderId, request, reason: 'UNKNOWN_ORDER' };
   }
 
   /** Takes a resting order off the book, dropping its level if it was the last order there. */
@@ -339,11 +331,7 @@ export class MatchingEngine {
 
   private cancelEntry(entry: OrderEntry, reason: CancelReason): EngineEvent {
     const remaining = entry.remaining;
-    // An order is closed once, so nothing was cancelled before.
-    entry.cancelled = remaining;
-    entry.remaining = 0n;
-    entry.status = 'CANCELLED';
-    entry.reason = reason;
+    this.orders.delete(entry.orderId);
     return {
       type: 'CANCELLED',
       sequence: ++this.sequence,
@@ -352,15 +340,6 @@ export class MatchingEngine {
       remaining,
       reason,
     };
-  }
-
-  private rejectEntry(entry: OrderEntry, reason: RejectReason, message: string, hash: number): EngineEvent {
-    entry.cancelled = entry.quantity;
-    entry.remaining = 0n;
-    entry.status = 'REJECTED';
-    entry.reason = reason;
-    this.orders.addHashed(entry, hash);
-    return this.rejected(entry.orderId, entry.accountId, reason, message);
   }
 
   private rejected(orderId: string, accountId: string, reason: RejectReason, message: string): EngineEvent {

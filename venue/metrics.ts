@@ -19,7 +19,7 @@ const trades = new Counter({
 interface VenueGauges {
   bookDepths(): ReadonlyArray<{ symbol: string; bids: number; asks: number }>;
   stats(): { relayBacklog: number; knownOrders: number };
-  engineSizes(): ReadonlyArray<{ symbol: string; orders: number; resting: number }>;
+  engineSizes(): ReadonlyArray<{ symbol: string; resting: number }>;
 }
 let observed: VenueGauges | undefined;
 
@@ -47,19 +47,8 @@ new Gauge({
 });
 
 new Gauge({
-  name: 'oms_venue_engine_orders',
-  help: 'Orders the matching engine remembers (final ones included, until its next compaction), by symbol',
-  labelNames: ['symbol'] as const,
-  registers: [metricsRegistry],
-  collect() {
-    if (observed === undefined) return;
-    for (const { symbol, orders } of observed.engineSizes()) this.set({ symbol }, orders);
-  },
-});
-
-new Gauge({
   name: 'oms_venue_resting_orders',
-  help: 'Orders resting on the venue book, by symbol',
+  help: 'Orders resting on the venue book, by symbol: all the orders its matching engine holds',
   labelNames: ['symbol'] as const,
   registers: [metricsRegistry],
   collect() {

@@ -29,7 +29,7 @@ function order(orderId: string, accountId: string, side: 'BUY' | 'SELL', price: 
   };
 }
 
-async function startVenue(store: InMemoryVenueStore, publisher: RecordingPublisher, compactAfterOrders?: number, keepFinalOrders?: number) {
+async function startVenue(store: InMemoryVenueStore, publisher: RecordingPublisher, keepFinalOrders?: number) {
   const venue = new Venue({
     store,
     publisher,
@@ -38,7 +38,6 @@ async function startVenue(store: InMemoryVenueStore, publisher: RecordingPublish
     logger,
     epoch: await store.nextRunEpoch(),
     relay: { retryMs: 5 },
-    ...(compactAfterOrders === undefined ? {} : { compactAfterOrders }),
     ...(keepFinalOrders === undefined ? {} : { keepFinalOrders }),
   });
   await venue.recover();
@@ -220,18 +219,18 @@ describe('Venue', () => {
     }
   });
 
-  it('reports the size of each engine: orders remembered and orders resting', async () => {
+  it('reports the size of each engine: the orders resting on its book, the only ones it holds', async () => {
     await venue.submit(order('z1', 'alice', 'SELL', '100', '1'));
     await venue.submit(order('z2', 'bob', 'BUY', '100', '1')); // fills z1: neither rests
     await venue.submit(order('z3', 'alice', 'BUY', '99', '1'));
     await venue.submit(order('z4', 'bob', 'BUY', '98', '1'));
     await venue.cancel('z4');
-    expect(venue.engineSizes()).toEqual([{ symbol: 'BTC-USD', orders: 4, resting: 1 }]);
+    expect(venue.engineSizes()).toEqual([{ symbol: 'BTC-USD', resting: 1 }]);
   });
 
   it('keeps only the most recent final orders in memory; an older one is read back from the store with the same answer', async () => {
     await venue.stop();
-    venue = await startVenue(store, publisher, undefined, 5);
+    venue = await startVenue(store, publisher, 5);
     await venue.submit(order('rest', 'carol', 'BUY', '90', '1')); // live: never forgotten
     const ended: Array<Awaited<ReturnType<Venue['submit']>>['order']> = [];
     for (let i = 0; i < 30; i += 1) {
@@ -253,9 +252,7 @@ describe('Venue', () => {
     expect(venue.stats().knownOrders).toBeLessThanOrEqual(5 + 1);
   });
 
-  it('moves the book into a fresh engine now and then: same book, same priority, trade ids go on', async () => {
-    await venue.stop();
-    venue = await startVenue(store, publisher, 10);
+  it('under churn its engine holds only the book: same priority, trade ids go on, ended ids stay refused', async () => {
     const liquidity = (n: number, side: 'BUY' | 'SELL', price: string) => ({
       kind: 'submit' as const,
       order: { orderId: `${LIQUIDITY_ACCOUNT_ID}:q${n}`, accountId: LIQUIDITY_ACCOUNT_ID, side, type: 'LIMIT' as const, price: d(price), quantity: d('1'), timeInForce: 'GTC' as const, postOnly: false },
@@ -272,9 +269,10 @@ describe('Venue', () => {
         tradeIds.push(...taker.order.fills.map((f) => f.tradeId));
       }
     }
-    expect(venue.stats().engineOrders).toBeLessThan(10);
+    // 34 orders came and went or rest; the engine holds the four on the book (alice, bob and two liquidity quotes).
+    expect(venue.engineSizes()).toEqual([{ symbol: 'BTC-USD', resting: 4 }]);
     expect(new Set(tradeIds).size).toBe(3);
-    expect(tradeIds).toEqual(['BTC-USD-2-1', 'BTC-USD-2-2', 'BTC-USD-2-3']);
+    expect(tradeIds).toEqual(['BTC-USD-1-1', 'BTC-USD-1-2', 'BTC-USD-1-3']);
     // alice came first at 101: she took all three small fills, ahead of the liquidity order and bob.
     expect(await venue.getOrder('old')).toMatchObject({ filledQuantity: '0.3', remaining: '0.7' });
     expect(await venue.getOrder('new')).toMatchObject({ filledQuantity: '0' });
@@ -282,7 +280,12 @@ describe('Venue', () => {
     expect(book.asks).toEqual([{ price: '101', quantity: '2.7', orderCount: 3 }]);
     expect(book.bids).toEqual([{ price: '99', quantity: '1', orderCount: 1 }]);
     const taker = await venue.submit(order('sweep', 'carol', 'BUY', '101', '2.7'));
-    expect(taker.order.fills.map((f) => f.fillId.split(':')[0])).toEqual(['BTC-USD-2-4', 'BTC-USD-2-5', 'BTC-USD-2-6']);
+    expect(taker.order.fills.map((f) => f.fillId.split(':')[0])).toEqual(['BTC-USD-1-4', 'BTC-USD-1-5', 'BTC-USD-1-6']);
     expect((await venue.getOrder('new'))?.status).toBe('FILLED');
+    expect(venue.engineSizes()).toEqual([{ symbol: 'BTC-USD', resting: 1 }]);
+    // The engine forgot the ended orders; the venue did not: their ids answer what they were, and submit nothing.
+    expect(await venue.submit(order('old', 'alice', 'SELL', '101', '1'))).toMatchObject({ created: false, order: { status: 'FILLED' } });
+    expect(await codeOf(venue.cancel('t0'))).toBe('ORDER_TERMINAL');
+    expect(venue.engineSizes()).toEqual([{ symbol: 'BTC-USD', resting: 1 }]);
   });
 });

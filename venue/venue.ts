@@ -26,9 +26,9 @@
  *   `${symbol}-${epoch}-${n}` and fillIds `${tradeId}:${orderId}`. The public feed's sequence starts each run
  *   above the previous run's (a millisecond clock times 1000), so a restart reads as a gap, not as old news.
  * - The liquidity simulator's orders (accounts `venue-*`) are not persisted: a restart starts a fresh ladder.
- * - The engine remembers every order it ever saw, and the replay sends tens of orders a second; so every
- *   `compactAfterOrders` orders the book moves into a fresh engine (same resting orders, same priority, trade
- *   numbers carried on), which keeps memory bounded. Nothing observable changes, so nothing is published.
+ * - An engine holds only the orders on its book (it forgets an order the moment it ends), so its memory follows
+ *   the book, however many orders the replay sends. Which ids were ever used, and how each user order ended, is
+ *   the venue's to remember: `known` and the store.
  *
  * One venue process per database: the commit sequence is held in memory.
  */
@@ -41,12 +41,11 @@ import type { Logger } from '../infra/logger';
 import { RecentTraceContexts } from '../infra/telemetry/trace-contexts';
 import { RESTING_STATUSES, type VenueCommit, type VenueFillRecord, type VenueOrder, type VenueOrderRecord } from '../domain/venue-order';
 import type { VenueStore } from '../infra/mongo/venue-store';
-import { compactEngine, newEngineSlot, type EngineSlot } from './engine-slot';
 import type { EngineEvent, EngineOrder } from './engine-types';
 import { translateEngineEvents, type Translation } from './event-translator';
 import { assertSameTerms, engineTerms, newRecord, orderView, type KnownOrder } from './order-records';
 import type { LiquidityCommand } from './liquidity-simulator';
-import type { MatchingEngine } from './matching-engine';
+import { MatchingEngine } from './matching-engine';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 import { recordVenueOrder, recordVenueTrades } from './metrics';
 import { SerialQueue } from './serial-queue';
@@ -63,8 +62,6 @@ export interface VenueDeps {
   epoch: number;
   clock?: () => Date;
   relay?: OutboxRelayOptions;
-  /** Orders an engine takes before its book moves into a fresh one. Default 100,000 (~15 MB of engine memory). */
-  compactAfterOrders?: number;
   /**
    * Final orders kept in memory for quick answers (repeat submits, cancels of ended orders, the workflows'
    * reconciliation). Older ones are forgotten once the store's projection has them, and read from it when asked.
@@ -81,12 +78,11 @@ export interface SubmitOutcome {
 
 
 const MAX_COMMIT_BACKOFF_MS = 2_000;
-const DEFAULT_COMPACT_AFTER_ORDERS = 100_000;
 const DEFAULT_KEEP_FINAL_ORDERS = 10_000;
 const FEED_DROP_LOG_INTERVAL_MS = 10_000;
 
 export class Venue {
-  private readonly engines = new Map<string, EngineSlot>();
+  private readonly engines = new Map<string, MatchingEngine>();
   /**
    * User orders as last committed: every live one (resting or on its way), and the most recent final ones (at most
    * `keepFinalOrders` once projected; older final ones are read back from the store when asked for).
@@ -188,7 +184,7 @@ export class Venue {
   /** L2 snapshot; `sequence` is the last price-feed version it includes. */
   book(symbol: string, depth: number): Promise<BookView> {
     return this.queue.run(() => {
-      const snapshot = this.engines.get(symbol)?.engine.snapshot(depth) ?? { bids: [], asks: [] };
+      const snapshot = this.engines.get(symbol)?.snapshot(depth) ?? { bids: [], asks: [] };
       const level = (l: { price: bigint; quantity: bigint; orderCount: number }) => ({
         price: formatDecimal(l.price),
         quantity: formatDecimal(l.quantity),
@@ -206,10 +202,9 @@ export class Venue {
     );
   }
 
-  stats(): { knownOrders: number; engineOrders: number; queued: number; relayBacklog: number; publishedCommits: number; feedDropped: number } {
+  stats(): { knownOrders: number; queued: number; relayBacklog: number; publishedCommits: number; feedDropped: number } {
     return {
       knownOrders: this.known.size,
-      engineOrders: [...this.engines.values()].reduce((sum, slot) => sum + slot.orders, 0),
       queued: this.queue.length,
       relayBacklog: this.relay.backlog,
       publishedCommits: this.relay.publishedCommits,
@@ -218,16 +213,16 @@ export class Venue {
   }
 
   /**
-   * The size of every engine's state (the soak benchmark and the state gauges read it): orders the engine
-   * remembers (since its last compaction) and orders resting on its book. Cheap: counters, no walk.
+   * The size of every engine's state (the soak benchmark and the state gauges read it): the orders resting on its
+   * book, which are all the orders it holds. Cheap: counters, no walk.
    */
-  engineSizes(): Array<{ symbol: string; orders: number; resting: number }> {
-    return [...this.engines.entries()].map(([symbol, slot]) => ({ symbol, orders: slot.orders, resting: slot.resting.size }));
+  engineSizes(): Array<{ symbol: string; resting: number }> {
+    return [...this.engines.entries()].map(([symbol, engine]) => ({ symbol, resting: engine.restingCount }));
   }
 
   /** Price levels per side of every book (the depth gauge reads it when scraped). */
   bookDepths(): Array<{ symbol: string; bids: number; asks: number }> {
-    return [...this.engines.entries()].map(([symbol, slot]) => ({ symbol, ...slot.engine.levelCounts }));
+    return [...this.engines.entries()].map(([symbol, engine]) => ({ symbol, ...engine.levelCounts }));
   }
 
   /** Finishes queued calls, then publishes what is committed (what is left goes out on the next start). */
@@ -263,10 +258,7 @@ export class Venue {
     options: { draft?: VenueOrderRecord; quietAccepts?: boolean; reportsInAnswer?: boolean } = {},
   ): Promise<EngineEvent[]> {
     if (this.stopped) throw new DomainError('SERVICE_UNAVAILABLE', 'the venue is stopping');
-    const slot = this.slotFor(symbol);
-    const events = call(slot.engine);
-    slot.resting.follow(events);
-    slot.orders += events.filter((e) => e.type === 'ACCEPTED' || e.type === 'REJECTED').length;
+    const events = call(this.engineFor(symbol));
     recordVenueTrades(symbol, events.filter((e) => e.type === 'TRADE').length);
     const nowIso = this.now().toISOString();
     const firstFeedVersion = (this.feedVersions.get(symbol) ?? this.feedBase) + 1;
@@ -277,7 +269,7 @@ export class Venue {
       firstFeedVersion,
       quietAccepts: options.quietAccepts === true,
       ...(draft !== undefined && options.reportsInAnswer === true ? { answeredOrderId: draft.orderId } : {}),
-      tradeId: (engineTradeId) => `${symbol}-${this.deps.epoch}-${slot.tradeOffset + Number(engineTradeId.slice(symbol.length + 1))}`,
+      tradeId: (engineTradeId) => `${symbol}-${this.deps.epoch}-${engineTradeId.slice(symbol.length + 1)}`,
       userOrder: (orderId) => (draft?.orderId === orderId ? draft : this.known.get(orderId)?.record),
     });
     this.feedVersions.set(symbol, firstFeedVersion - 1 + translation.feed.length);
@@ -295,17 +287,6 @@ export class Venue {
       this.relay.enqueue(commit);
     }
     this.publishFeed(translation);
-    if (slot.orders >= (this.deps.compactAfterOrders ?? DEFAULT_COMPACT_AFTER_ORDERS)) {
-      const fresh = compactEngine(slot);
-      if (fresh === undefined) {
-        // Cannot happen with an uncrossed book; if it ever does, keep the engine that is right.
-        this.deps.logger.error({ symbol, resting: slot.resting.size }, 'venue.compaction_mismatch');
-        slot.orders = 0;
-      } else {
-        this.engines.set(symbol, fresh);
-        this.deps.logger.info({ symbol, forgotten: slot.orders, resting: fresh.orders }, 'venue.engine_compacted');
-      }
-    }
     return events;
   }
 
@@ -362,13 +343,13 @@ export class Venue {
     });
   }
 
-  private slotFor(symbol: string): EngineSlot {
-    let slot = this.engines.get(symbol);
-    if (slot === undefined) {
-      slot = newEngineSlot(symbol, 0);
-      this.engines.set(symbol, slot);
+  private engineFor(symbol: string): MatchingEngine {
+    let engine = this.engines.get(symbol);
+    if (engine === undefined) {
+      engine = new MatchingEngine(symbol);
+      this.engines.set(symbol, engine);
     }
-    return slot;
+    return engine;
   }
 
   /** Memory first; a submit in flight is waited for; then the store (orders that ended before this run). */
