@@ -47,6 +47,21 @@ function only<T extends EngineEvent['type']>(events: EngineEvent[], type: T): Ex
   return found[0] as Extract<EngineEvent, { type: T }>;
 }
 
+/**
+ * Ends one order each way one can end outside a rejection, with an empty book after: a filled maker and a filled taker
+ * (`maker`, `taker`), a cancelled one, an expired GTD, an IOC whose remainder is cancelled.
+ */
+function endOneOfEachWay(engine: MatchingEngine, [maker, taker, cancelled, expired, ioc]: string[]): void {
+  engine.submit(limit(maker!, 'A', 'SELL', u(100), u(1)));
+  engine.submit(limit(taker!, 'B', 'BUY', u(100), u(1)));
+  engine.submit(limit(cancelled!, 'B', 'BUY', u(90), u(1)));
+  engine.cancel(cancelled!);
+  engine.submit(limit(expired!, 'B', 'BUY', u(90), u(1), { timeInForce: 'GTD' }));
+  engine.expire(expired!);
+  engine.submit(limit(ioc!, 'B', 'BUY', u(90), u(1), { timeInForce: 'IOC' }));
+  expect(engine.restingCount).toBe(0);
+}
+
 describe('MatchingEngine', () => {
   describe('resting and crossing', () => {
     it('rests a GTC limit on an empty book and reports the level', () => {
@@ -583,13 +598,7 @@ describe('MatchingEngine', () => {
 
     it('accepts a final order’s id as a new order, whatever ended it', () => {
       const engine = new MatchingEngine('BTC-USD');
-      engine.submit(limit('s1', 'A', 'SELL', u(100), u(1)));
-      engine.submit(limit('filled', 'B', 'BUY', u(100), u(1)));
-      engine.submit(limit('cancelled', 'B', 'BUY', u(90), u(1)));
-      engine.cancel('cancelled');
-      engine.submit(limit('expired', 'B', 'BUY', u(90), u(1), { timeInForce: 'GTD' }));
-      engine.expire('expired');
-      engine.submit(limit('ioc', 'B', 'BUY', u(90), u(1), { timeInForce: 'IOC' }));
+      endOneOfEachWay(engine, ['s1', 'filled', 'cancelled', 'expired', 'ioc']);
       engine.submit(market('rejected', 'B', 'BUY', u(1)));
       const finals = ['s1', 'filled', 'cancelled', 'expired', 'ioc', 'rejected'];
       for (const id of finals) expect(engine.getOrder(id)).toBeUndefined();
@@ -746,16 +755,10 @@ describe('MatchingEngine', () => {
       };
       rejectedAs('CANCEL', 'nope');
       rejectedAs('EXPIRE', 'nope');
-      engine.submit(limit('s1', 'A', 'SELL', u(100), u(1)));
-      engine.submit(limit('b1', 'B', 'BUY', u(100), u(1)));
-      engine.submit(limit('c1', 'B', 'BUY', u(90), u(1)));
-      engine.cancel('c1');
-      engine.submit(limit('e1', 'B', 'BUY', u(90), u(1), { timeInForce: 'GTD' }));
-      engine.expire('e1');
-      engine.submit(limit('i1', 'B', 'BUY', u(90), u(1), { timeInForce: 'IOC' }));
+      const finals = ['s1', 'b1', 'c1', 'e1', 'i1'];
+      endOneOfEachWay(engine, finals);
       engine.submit(limit('p1', 'B', 'BUY', u(80), u(1)));
-      // Filled maker, filled taker, cancelled, expired, IOC remainder cancelled: all final.
-      for (const id of ['s1', 'b1', 'c1', 'e1', 'i1']) {
+      for (const id of finals) {
         rejectedAs('CANCEL', id);
         rejectedAs('EXPIRE', id);
       }
