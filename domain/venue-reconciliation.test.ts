@@ -1,4 +1,5 @@
-import { reportsFromVenueTruth, type VenueOrderTruth } from './venue-reconciliation';
+import type { VenueReport } from './venue-events';
+import { reportsFromVenueTruth, venueStandsBy, type VenueOrderTruth } from './venue-reconciliation';
 
 const AT = '2030-01-01T00:00:00.000Z';
 const fill = (version: number, tradeId: string, quantity: string, remaining: string, contra?: { accountId: string; orderId: string }) => ({
@@ -73,5 +74,69 @@ describe('reportsFromVenueTruth', () => {
 
   it('gives nothing for a live order the workflow is up to date with', () => {
     expect(reportsFromVenueTruth(truth({ version: 1 }), 1)).toEqual([]);
+  });
+});
+
+describe('venueStandsBy', () => {
+  const venue = truth({
+    status: 'CANCELLED',
+    reason: 'USER',
+    remaining: '0',
+    cancelledQuantity: '0.5',
+    version: 4,
+    fills: [fill(2, 'T1', '0.2', '0.8', { accountId: 'venue-liquidity', orderId: 'q-1' }), fill(3, 'T2', '0.3', '0.5')],
+  });
+  /** A report as the venue sent it over Kafka (its own eventId and time, the body's fields in the translator's order). */
+  const sent = (version: number, report: VenueReport['report'], over: Partial<VenueReport> = {}): VenueReport => ({
+    eventId: `o-1:${version}`,
+    eventType: 'VenueReport',
+    occurredAt: '2030-01-01T00:00:09.000Z',
+    version,
+    orderId: 'o-1',
+    accountId: 'acct-1',
+    symbol: 'BTC-USD',
+    report,
+    ...over,
+  });
+  const firstFill = { type: 'FILL', fillId: 'T1:o-1', tradeId: 'T1', side: 'BUY', price: '30000', quantity: '0.2', liquidity: 'MAKER', remaining: '0.8', contra: { accountId: 'venue-liquidity', orderId: 'q-1' } } as const;
+
+  it('stands by what the venue sent: each fill and the final report, whatever the event id, time or field order', () => {
+    expect(venueStandsBy(sent(2, firstFill), venue)).toBe(true);
+    expect(venueStandsBy(sent(3, { type: 'FILL', remaining: '0.5', quantity: '0.3', price: '30000', side: 'BUY', liquidity: 'MAKER', tradeId: 'T2', fillId: 'T2:o-1' }), venue)).toBe(true);
+    expect(venueStandsBy(sent(4, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }), venue)).toBe(true);
+    // Redelivered after the order moved on: the venue's record still holds every report it made.
+    expect(venueStandsBy(sent(2, firstFill), { ...venue, version: 6, status: 'FILLED' })).toBe(true);
+  });
+
+  it.each([
+    ['a fill the venue did not make', sent(2, { ...firstFill, fillId: 'T9:o-1', tradeId: 'T9' })],
+    ['a larger quantity', sent(2, { ...firstFill, quantity: '2' })],
+    ['another price', sent(2, { ...firstFill, price: '1' })],
+    ['the other liquidity (another fee)', sent(2, { ...firstFill, liquidity: 'TAKER' })],
+    ['another contra (who the house settles)', sent(2, { ...firstFill, contra: { accountId: 'venue-liquidity', orderId: 'q-9' } })],
+    ['a contra added', sent(3, { type: 'FILL', fillId: 'T2:o-1', tradeId: 'T2', side: 'BUY', price: '30000', quantity: '0.3', liquidity: 'MAKER', remaining: '0.5', contra: { accountId: 'venue-liquidity', orderId: 'q-1' } })],
+    ['a contra dropped', sent(2, { ...firstFill, contra: undefined })],
+    ['a fill at the acknowledgement\'s number', sent(1, firstFill)],
+    ['a cancel where the venue filled', sent(2, { type: 'CANCELLED', reason: 'USER', remaining: '1' })],
+    ['a cancel of another quantity', sent(4, { type: 'CANCELLED', reason: 'USER', remaining: '1' })],
+    ['an expiry where the venue cancelled', sent(4, { type: 'EXPIRED', remaining: '0.5' })],
+    ['a number the venue has not reached', sent(5, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' })],
+    ['another account', sent(2, firstFill, { accountId: 'acct-2' })],
+    ['another symbol', sent(2, firstFill, { symbol: 'ETH-USD' })],
+  ])('refuses %s', (_what, report) => {
+    expect(venueStandsBy(report, venue)).toBe(false);
+  });
+
+  it('refuses any report of an order the venue does not know, and one the venue answered for another order', () => {
+    expect(venueStandsBy(sent(2, firstFill), null)).toBe(false);
+    expect(venueStandsBy(sent(2, firstFill), { ...venue, orderId: 'o-2' })).toBe(false);
+  });
+
+  it('stands by the cancel of a live order only once the venue has it cancelled', () => {
+    const resting = truth({ version: 1 });
+    expect(venueStandsBy(sent(2, { type: 'CANCELLED', reason: 'USER', remaining: '1' }), resting)).toBe(false);
+    const cancelled = truth({ status: 'CANCELLED', reason: 'USER', remaining: '0', cancelledQuantity: '1', version: 2 });
+    expect(venueStandsBy(sent(2, { type: 'CANCELLED', reason: 'USER', remaining: '1' }), cancelled)).toBe(true);
+    expect(venueStandsBy(sent(2, { type: 'CANCELLED', reason: 'SELF_TRADE_PREVENTION', remaining: '1' }), cancelled)).toBe(false);
   });
 });

@@ -54,3 +54,29 @@ function finalReport(status: 'CANCELLED' | 'EXPIRED' | 'REJECTED', truth: VenueO
       return { type: 'REJECTED', reason: truth.reason ?? 'INVALID_ORDER' };
   }
 }
+
+/**
+ * Whether the venue stands by a report that came over `venue-reports`: the report the venue's own record of the order
+ * (GET /venue/orders/:id, asked directly) rebuilds at that version says exactly the same about the same order. Every
+ * service can write to the topic, so a fill, a cancel, an expiry or a rejection moves money (a settlement, a release)
+ * only once the venue confirms it. False when the venue has no such order, or not that many reports of it.
+ */
+export function venueStandsBy(report: VenueReport, truth: VenueOrderTruth | null): boolean {
+  if (truth === null || truth.orderId !== report.orderId || truth.accountId !== report.accountId || truth.symbol !== report.symbol) return false;
+  if (report.version < 1 || report.version > truth.version) return false;
+  const rebuilt = reportsFromVenueTruth(truth, report.version - 1)[0];
+  return rebuilt !== undefined && sameFacts(rebuilt.report, report.report);
+}
+
+/** Field by field (the bodies are flat but for a fill's `contra`); an absent field and an undefined one are alike. */
+function sameFacts(a: object, b: object): boolean {
+  const fields = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const field of fields) {
+    const x: unknown = (a as Record<string, unknown>)[field];
+    const y: unknown = (b as Record<string, unknown>)[field];
+    if (typeof x === 'object' && x !== null && typeof y === 'object' && y !== null) {
+      if (!sameFacts(x, y)) return false;
+    } else if (x !== y) return false;
+  }
+  return true;
+}

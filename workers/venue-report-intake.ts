@@ -1,7 +1,14 @@
 import type { VenueReport } from '../domain/venue-events';
+import { venueStandsBy } from '../domain/venue-reconciliation';
+import type { VenueClient } from '../infra/http/venue-client';
 import { PoisonMessageError } from '../infra/kafka/consumer';
 import type { Logger } from '../infra/logger';
+import { recordOrderAnomaly } from '../infra/metrics/order-metrics';
+import type { OrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
 import type { OrderWorkflowGateway } from '../infra/temporal/order-workflows';
+
+/** The anomaly (and its metric's kind) of a report the venue does not stand by. */
+export const UNCONFIRMED_VENUE_REPORT = 'VENUE_REPORT_UNCONFIRMED';
 
 /**
  * Handles one venue report: signals the order's workflow. A report no running workflow can take
@@ -13,10 +20,28 @@ import type { OrderWorkflowGateway } from '../infra/temporal/order-workflows';
  * Nor is a report the submit's answer held (`inSubmitAnswer`: its workflow asked for the order's reports with the
  * answer, patch 'fills-with-submit'): the workflow has it from there, and an order filled on arrival has often ended
  * before the report gets here, where a signal would find its workflow closed.
+ *
+ * Every report it signals is first confirmed by the venue itself (GET /venue/orders/:id, a signed call): the topic is
+ * written by whoever holds the Kafka credentials, which every service does, and a signalled fill is settled, a
+ * signalled cancel releases the hold. So money moves only through reports the venue stands by (venueStandsBy). One it
+ * does not is recorded as the order's anomaly (VENUE_REPORT_UNCONFIRMED, alert OrderAnomalies) and goes to the dead
+ * letters, never to the workflow; a venue that cannot be asked fails the message, which the consumer retries.
  */
-export function createVenueReportIntake(deps: { workflows: OrderWorkflowGateway; logger: Logger }) {
+export function createVenueReportIntake(deps: {
+  workflows: OrderWorkflowGateway;
+  venue: Pick<VenueClient, 'order'>;
+  anomalies: Pick<OrderAnomalyStore, 'record'>;
+  logger: Logger;
+}) {
   return async (report: VenueReport): Promise<void> => {
     if (report.report.type === 'ACCEPTED' || report.inSubmitAnswer === true) return;
+    if (!venueStandsBy(report, await deps.venue.order(report.orderId))) {
+      const details = { version: report.version, eventId: report.eventId, type: report.report.type, report: report.report };
+      deps.logger.error({ orderId: report.orderId, ...details }, 'venue_report.unconfirmed');
+      await deps.anomalies.record({ orderId: report.orderId, accountId: report.accountId, kind: UNCONFIRMED_VENUE_REPORT, version: report.version, details });
+      recordOrderAnomaly(UNCONFIRMED_VENUE_REPORT);
+      throw new PoisonMessageError(`the venue does not stand by report ${report.version} of order ${report.orderId}`, { orderId: report.orderId, version: report.version, type: report.report.type });
+    }
     const outcome = await deps.workflows.deliverVenueReport(report);
     if (outcome === 'delivered') {
       deps.logger.debug({ orderId: report.orderId, version: report.version, type: report.report.type }, 'venue_report.delivered');

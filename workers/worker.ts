@@ -61,14 +61,16 @@ async function main(): Promise<void> {
   const workflows = new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue, config.temporal.reconcile, { eagerStart: true });
 
   const signer = createInternalSigner({ caller: 'worker', secrets: config.internalAuth.secrets });
+  const venue = new VenueClient({ url: config.venue.url, signer });
+  const anomalies = new MongoOrderAnomalyStore(mongo.db);
   const activities = createOrderActivities({
     orders: new MongoOrderStore(mongo.db),
     fills: new MongoFillStore(mongo.db),
-    anomalies: new MongoOrderAnomalyStore(mongo.db),
+    anomalies,
     publisher,
     executionsTopic: topics.executions,
     risk: new RiskClient({ url: config.risk.url, signer }),
-    venue: new VenueClient({ url: config.venue.url, signer }),
+    venue,
     logger,
   });
   const worker = await Worker.create({
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
     });
   const intake = createOrderIntake({ workflows, logger });
   const consumer = await consume(groups.orders, topics.orders, (value) => intake(parseMessage(OrderCreatedEventSchema, value)));
-  const reportIntake = createVenueReportIntake({ workflows, logger });
+  const reportIntake = createVenueReportIntake({ workflows, venue, anomalies, logger });
   const reports = await consume(groups.venueReports, topics.venueReports, (value) => reportIntake(parseMessage(VenueReportSchema, value)));
   const stuck = startStuckOrdersMonitor({ db: mongo.db, stuckSeconds: config.worker.stuckOrderSeconds, logger });
 

@@ -2,6 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { formatDecimal, parseDecimal } from '../../domain/decimal';
 import type { VenueReport } from '../../domain/venue-events';
 import { loadConfig } from '../../infra/config';
+import { dlqTopic } from '../../infra/kafka/topics';
 import { orderProcessorGroups } from '../../workers/order-processor-group';
 import { eventually } from '../harness/processes';
 import { readTopicFrom, TestSystem, topicOffsets } from '../harness/system';
@@ -109,6 +110,58 @@ describe('trading under faults', () => {
     expect([await system.balances(alice.accountId), await system.balances(bob.accountId), await system.balances(FEES)]).toEqual(balancesBefore);
 
     // Take the rest of the sell off the book: the next tests' buys must only meet their own sells.
+    expect((await system.request('POST', `/api/orders/${sell}/cancel`, { apiKey: bob.apiKey })).status).toBe(202);
+    await system.waitForStatus(bob.apiKey, sell, 'CANCELLED');
+  });
+
+  it('moves no money on a report the venue does not stand by: a forged or altered one goes to the dead letters', async () => {
+    const [alice, bob] = [await system.createAccount({ USD: '100000', BTC: '2' }), await system.createAccount({ USD: '100000', BTC: '2' })];
+    const reportsFrom = await topicOffsets(topics.venueReports);
+    const lettersFrom = await topicOffsets(dlqTopic(topics.venueReports));
+    const sell = (await system.placeOrder(bob.apiKey, limit('SELL', '0.3', '30000'))).json.orderId as string;
+    await system.waitForStatus(bob.apiKey, sell, 'ACCEPTED');
+    const buy = (await system.placeOrder(alice.apiKey, limit('BUY', '0.1', '30000'))).json.orderId as string;
+    await system.waitForStatus(alice.apiKey, buy, 'SETTLED');
+    const partial = await system.waitForStatus(bob.apiKey, sell, 'PARTIALLY_FILLED');
+    const balancesBefore = [await system.balances(alice.accountId), await system.balances(bob.accountId), await system.balances(FEES)];
+    const raw = await readTopicFrom(topics.venueReports, reportsFrom, (values) => values.some((v) => (JSON.parse(v) as VenueReport).orderId === sell && (JSON.parse(v) as VenueReport).report.type === 'FILL'));
+    const fill = raw.map((v) => JSON.parse(v) as VenueReport).find((r) => r.orderId === sell && r.report.type === 'FILL')!;
+    expect(fill).toMatchObject({ version: 2, report: { type: 'FILL', quantity: '0.1' } });
+
+    // Anyone who can write to the topic: the venue's real fill with a larger quantity, a fill the venue never made,
+    // and a cancel of the order, which would release bob's hold while the rest still rests at the venue.
+    const forged: VenueReport[] = [
+      { ...fill, eventId: `${sell}:2:altered`, report: { ...fill.report, quantity: '0.3', remaining: '0' } as VenueReport['report'] },
+      { ...fill, eventId: `${sell}:3`, version: 3, report: { ...fill.report, fillId: `BTC-USD-0-999:${sell}`, tradeId: 'BTC-USD-0-999', quantity: '0.2', remaining: '0' } as VenueReport['report'] },
+      { ...fill, eventId: `${sell}:4`, version: 4, report: { type: 'CANCELLED', reason: 'USER', remaining: '0.2' } },
+    ];
+    const producer = new Kafka({ clientId: 'test-forge', brokers: [...loadConfig().kafka.brokers], logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    try {
+      await producer.send({ topic: topics.venueReports, messages: forged.map((report) => ({ key: sell, value: JSON.stringify(report) })) });
+    } finally {
+      await producer.disconnect();
+    }
+
+    // All three are refused: each lands in the dead letters and is recorded as the order's anomaly ...
+    const letters = await readTopicFrom(dlqTopic(topics.venueReports), lettersFrom, (values) => values.filter((v) => (JSON.parse(v) as VenueReport).orderId === sell).length >= 3);
+    expect(letters.map((v) => (JSON.parse(v) as VenueReport).eventId).filter((id) => id.startsWith(sell)).sort()).toEqual(forged.map((r) => r.eventId).sort());
+    const anomalies = await system.mongo.db.collection('order_anomalies').find({ orderId: sell }).toArray();
+    expect(anomalies.map((a) => [a.kind, a.version]).sort()).toEqual([
+      ['VENUE_REPORT_UNCONFIRMED', 2],
+      ['VENUE_REPORT_UNCONFIRMED', 3],
+      ['VENUE_REPORT_UNCONFIRMED', 4],
+    ]);
+    // ... none reached the workflow (its one signal is the venue's real fill), and nothing moved.
+    const history = await system.temporal.workflow.getHandle(orderWorkflowId(sell)).fetchHistory();
+    const signalled = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === venueReportSignal.name);
+    expect(signalled.map((e) => (JSON.parse(Buffer.from(e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!).toString()) as VenueReport).eventId)).toEqual([fill.eventId]);
+    expect((await system.request('GET', `/api/orders/${sell}`, { apiKey: bob.apiKey })).json).toMatchObject({ status: 'PARTIALLY_FILLED', version: partial.version, filledQuantity: '0.1' });
+    expect((await system.request('GET', `/api/orders/${sell}/fills`, { apiKey: bob.apiKey })).json.fills).toHaveLength(1);
+    expect(await venueOrder(sell)).toMatchObject({ status: 'PARTIALLY_FILLED', filledQuantity: '0.1' });
+    expect([await system.balances(alice.accountId), await system.balances(bob.accountId), await system.balances(FEES)]).toEqual(balancesBefore);
+
+    // The real cancel is confirmed and ends the order as before.
     expect((await system.request('POST', `/api/orders/${sell}/cancel`, { apiKey: bob.apiKey })).status).toBe(202);
     await system.waitForStatus(bob.apiKey, sell, 'CANCELLED');
   });
