@@ -28,16 +28,19 @@ const truth = (over: Partial<VenueOrderTruth>): VenueOrderTruth => ({
   ...over,
 });
 
+/** Acknowledged (1), filled twice (2: against the house, with its contra; 3), then cancelled (4). */
+const cancelledAfterTwoFills = truth({
+    status: 'CANCELLED',
+    reason: 'USER',
+    remaining: '0',
+    cancelledQuantity: '0.5',
+    version: 4,
+    fills: [fill(2, 'T1', '0.2', '0.8', { accountId: 'venue-liquidity', orderId: 'q-1' }), fill(3, 'T2', '0.3', '0.5')],
+  });
+
 describe('reportsFromVenueTruth', () => {
   it('rebuilds acknowledgement, fills and the final cancel in number order, after the given number only', () => {
-    const venue = truth({
-      status: 'CANCELLED',
-      reason: 'USER',
-      remaining: '0',
-      cancelledQuantity: '0.5',
-      version: 4,
-      fills: [fill(2, 'T1', '0.2', '0.8', { accountId: 'venue-liquidity', orderId: 'q-1' }), fill(3, 'T2', '0.3', '0.5')],
-    });
+    const venue = cancelledAfterTwoFills;
     const all = reportsFromVenueTruth(venue, 0);
     expect(all.map((r) => [r.version, r.report.type])).toEqual([
       [1, 'ACCEPTED'],
@@ -78,14 +81,7 @@ describe('reportsFromVenueTruth', () => {
 });
 
 describe('venueStandsBy', () => {
-  const venue = truth({
-    status: 'CANCELLED',
-    reason: 'USER',
-    remaining: '0',
-    cancelledQuantity: '0.5',
-    version: 4,
-    fills: [fill(2, 'T1', '0.2', '0.8', { accountId: 'venue-liquidity', orderId: 'q-1' }), fill(3, 'T2', '0.3', '0.5')],
-  });
+  const venue = cancelledAfterTwoFills;
   /** A report as the venue sent it over Kafka (its own eventId and time, the body's fields in the translator's order). */
   const sent = (version: number, report: VenueReport['report'], over: Partial<VenueReport> = {}): VenueReport => ({
     eventId: `o-1:${version}`,
