@@ -24,7 +24,7 @@ export const UNCONFIRMED_VENUE_REPORT = 'VENUE_REPORT_UNCONFIRMED';
  * Every report it signals is first confirmed by the venue itself (GET /venue/orders/:id, a signed call): the topic is
  * written by whoever holds the Kafka credentials, which every service does, and a signalled fill is settled, a
  * signalled cancel releases the hold. So money moves only through reports the venue stands by (venueStandsBy). One it
- * does not is recorded as the order's anomaly (VENUE_REPORT_UNCONFIRMED, alert OrderAnomalies) and goes to the dead
+ * does not is recorded as the order's anomaly (VENUE_REPORT_UNCONFIRMED, critical alert VenueReportUnconfirmed) and goes to the dead
  * letters, never to the workflow; a venue that cannot be asked fails the message, which the consumer retries.
  */
 export function createVenueReportIntake(deps: {
