@@ -13,7 +13,7 @@ describe('KafkaEventPublisher (real broker)', () => {
   let publisher: KafkaEventPublisher;
 
   beforeAll(async () => {
-    ({ topics, remove: removeTopics } = await createScratchTopics(kafka, 6, { prefix: 'publisher-test' }));
+    ({ topics, remove: removeTopics } = await createScratchTopics(kafka, 7, { prefix: 'publisher-test' }));
   }, 30_000);
   afterAll(() => removeTopics());
   afterEach(() => publisher.stop());
@@ -94,6 +94,37 @@ describe('KafkaEventPublisher (real broker)', () => {
     // The queue drained, so there is room again.
     await publisher.publish(topic(5), [{ key: 'k', value: 'room again' }]);
     expect(await countMessages(kafka, topic(5))).toBe(11);
+  }, 60_000);
+
+  it('sends the message of an idle publisher at once, and lingers while it is busy (or always, with idleAfterMs 0)', async () => {
+    const settledWithin = async (promise: Promise<void>, ms: number) => {
+      let settled = false;
+      void promise.then(() => (settled = true), () => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return settled;
+    };
+    // A linger of two minutes: a message that waited for it would outlast the test.
+    publisher = new KafkaEventPublisher(kafka, logger, { lingerMs: 120_000, idleAfterMs: 30_000 });
+    await publisher.start();
+    // A topic of this test alone (fresh, as each of this file's).
+    await publisher.publish(topic(6), [{ key: 'k', value: 'alone' }]);
+    expect(publisher.stats()).toMatchObject({ sends: 1, messages: 1 });
+    // A send began under idleAfterMs ago: the next message waits for company.
+    const busy = publisher.publish(topic(6), [{ key: 'k', value: 'busy' }]);
+    expect(await settledWithin(busy, 300)).toBe(false);
+    expect(publisher.stats()).toMatchObject({ sends: 1, queuedMessages: 1 });
+    await publisher.stop();
+    await busy;
+    expect(await countMessages(kafka, topic(6))).toBe(2);
+
+    publisher = new KafkaEventPublisher(kafka, logger, { lingerMs: 120_000, idleAfterMs: 0 });
+    await publisher.start();
+    const lingering = publisher.publish(topic(6), [{ key: 'k', value: 'lingers' }]);
+    expect(await settledWithin(lingering, 300)).toBe(false);
+    expect(publisher.stats()).toMatchObject({ sends: 0, queuedMessages: 1 });
+    await publisher.stop();
+    await lingering;
+    expect(await countMessages(kafka, topic(6))).toBe(3);
   }, 60_000);
 
   it('stop() sends what is queued, then refuses new messages', async () => {

@@ -33,8 +33,16 @@ export class PublishFailedError extends Error {
 }
 
 export interface KafkaEventPublisherOptions {
-  /** How long the first message of an idle publisher waits for company; 0 waits only for the current I/O turn. */
+  /**
+   * How long the first message of a busy publisher waits for company; 0 waits only for the current I/O turn. A publisher
+   * that has not begun a send for `idleAfterMs` waits only for the current I/O turn too.
+   */
   lingerMs?: number;
+  /**
+   * Since the last send began: after this long the publisher is idle, and its next message goes with the next send at
+   * once (a lone order does not wait `lingerMs` for company that will not come); 0: always linger.
+   */
+  idleAfterMs?: number;
   /** Messages waiting for a send beyond which publish() rejects with PublisherOverloadedError. */
   maxQueuedMessages?: number;
   /** Upper bounds of one sendBatch; a single publish() call larger than these is still sent whole. */
@@ -63,6 +71,8 @@ interface PendingPublish {
 
 const DEFAULTS = {
   lingerMs: 1,
+  // Under 50 sends a second the publisher counts as idle: at that rate a linger of 1 ms gathers nothing.
+  idleAfterMs: 20,
   maxQueuedMessages: 10_000,
   maxBatchMessages: 1_000,
   // Well under the broker's default message.max.bytes (1 MiB per partition batch).
@@ -74,8 +84,10 @@ const DEFAULTS = {
 /**
  * One idempotent producer shared by the whole process. An idempotent kafkajs producer keeps one request in
  * flight, so one send per call caps near 1,000 messages/s; instead, calls that arrive while a send is in
- * flight (or within `lingerMs` of an idle publisher) are gathered into the next `sendBatch`, and concurrent
- * HTTP requests share a round trip. Each caller's promise settles with the send its messages were in.
+ * flight (or within `lingerMs` of the first, while messages keep coming) are gathered into the next `sendBatch`,
+ * and concurrent HTTP requests share a round trip. A publisher that has been idle for `idleAfterMs` sends its next
+ * message without the linger (still gathering what arrives in the same I/O turn). Each caller's promise settles with
+ * the send its messages were in.
  */
 export class KafkaEventPublisher implements EventPublisher {
   private readonly options: Required<KafkaEventPublisherOptions>;
@@ -88,6 +100,8 @@ export class KafkaEventPublisher implements EventPublisher {
   private draining: Promise<void> | undefined;
   private stopped: Promise<void> | undefined;
   private readonly counters = { sends: 0, failedSends: 0, messages: 0 };
+  /** performance.now() when the last send began; undefined before the first. */
+  private lastSendAt: number | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -160,13 +174,19 @@ export class KafkaEventPublisher implements EventPublisher {
       this.cancelLinger = undefined;
       this.startDrain();
     };
-    if (this.options.lingerMs === 0) {
+    if (this.options.lingerMs === 0 || this.idle()) {
       const immediate = setImmediate(fire);
       this.cancelLinger = () => clearImmediate(immediate);
     } else {
       const timer = setTimeout(fire, this.options.lingerMs);
       this.cancelLinger = () => clearTimeout(timer);
     }
+  }
+
+  /** No send began within idleAfterMs. */
+  private idle(): boolean {
+    const { idleAfterMs } = this.options;
+    return idleAfterMs > 0 && (this.lastSendAt === undefined || performance.now() - this.lastSendAt >= idleAfterMs);
   }
 
   private startDrain(): void {
@@ -207,6 +227,7 @@ export class KafkaEventPublisher implements EventPublisher {
     }
     const count = batch.reduce((sum, p) => sum + p.messages.length, 0);
     this.counters.sends += 1;
+    this.lastSendAt = performance.now();
     for (const [topic, messages] of byTopic) kafkaPublishBatchSize.observe({ topic }, messages.length);
     const started = process.hrtime.bigint();
     const observeDuration = (): void => {
