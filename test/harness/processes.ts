@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../scripts/stack/settings';
 
@@ -17,14 +17,42 @@ export interface SystemProcess {
   stop(graceMs?: number): Promise<number | string>;
 }
 
+/** Where the processes of tests and benches log (one file per process): pruned, see pruneLogs. */
+const LOG_DIR = join(REPO_ROOT, '.data', 'logs', 'tests');
+/** A full suite writes a few hundred; a checkout that runs it every day keeps the last few runs and nothing older. */
+export const TEST_LOG_BOUNDS = { maxFiles: 1_000, maxAgeMs: 3 * 24 * 3_600_000 };
+let pruned = false;
+
+/**
+ * Deletes the `.log` files of `dir` older than `maxAgeMs`, then the oldest beyond the newest `maxFiles`, so the logs of
+ * test and bench processes stay bounded on a machine that runs them every day. Answers how many it deleted.
+ */
+export function pruneLogs(dir: string, bounds: { maxFiles: number; maxAgeMs: number }, now = Date.now()): number {
+  let entries: Array<{ path: string; mtimeMs: number }>;
+  try {
+    entries = readdirSync(dir)
+      .filter((name) => name.endsWith('.log'))
+      .map((name) => ({ path: join(dir, name), mtimeMs: statSync(join(dir, name)).mtimeMs }));
+  } catch {
+    return 0; // No directory yet, or a file deleted meanwhile by a run beside this one: the next start prunes.
+  }
+  entries.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  const doomed = entries.filter((entry, i) => i >= bounds.maxFiles || now - entry.mtimeMs > bounds.maxAgeMs);
+  for (const entry of doomed) rmSync(entry.path, { force: true });
+  return doomed.length;
+}
+
 /**
  * Starts `script` as its own Node process: a TypeScript source through tsx, or a compiled `.js` (dist/, from
  * `npm run build`) with plain `node` and no TypeScript tooling, as the image runs it. `args` go after the script.
  */
 export function startSystemProcess(name: string, script: string, env: Record<string, string>, args: readonly string[] = []): SystemProcess {
-  const logDir = join(REPO_ROOT, '.data', 'logs', 'tests');
-  mkdirSync(logDir, { recursive: true });
-  const logFile = join(logDir, `${name}-${Date.now()}.log`);
+  mkdirSync(LOG_DIR, { recursive: true });
+  if (!pruned) {
+    pruned = true;
+    pruneLogs(LOG_DIR, TEST_LOG_BOUNDS);
+  }
+  const logFile = join(LOG_DIR, `${name}-${Date.now()}.log`);
   const log = createWriteStream(logFile);
   // `node --import tsx` keeps it one process, so a kill -9 hits the process itself, not a wrapper.
   const loader = script.endsWith('.js') ? [] : ['--import', 'tsx'];
