@@ -97,11 +97,16 @@ describe('KafkaEventPublisher (real broker)', () => {
   }, 60_000);
 
   it('sends the message of an idle publisher at once, and lingers while it is busy (or always, with idleAfterMs 0)', async () => {
-    const settledWithin = async (promise: Promise<void>, ms: number) => {
+    /** Publishes one message that must wait for the linger (unsent after 300 ms), then stop() sends it; `sendsBefore` sends were made. */
+    const expectLingers = async (value: string, sendsBefore: number) => {
       let settled = false;
-      void promise.then(() => (settled = true), () => (settled = true));
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      return settled;
+      const lingering = publisher.publish(topic(6), [{ key: 'k', value }]);
+      void lingering.then(() => (settled = true), () => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(false);
+      expect(publisher.stats()).toMatchObject({ sends: sendsBefore, queuedMessages: 1 });
+      await publisher.stop();
+      await lingering;
     };
     // A linger of two minutes: a message that waited for it would outlast the test.
     publisher = new KafkaEventPublisher(kafka, logger, { lingerMs: 120_000, idleAfterMs: 30_000 });
@@ -110,20 +115,12 @@ describe('KafkaEventPublisher (real broker)', () => {
     await publisher.publish(topic(6), [{ key: 'k', value: 'alone' }]);
     expect(publisher.stats()).toMatchObject({ sends: 1, messages: 1 });
     // A send began under idleAfterMs ago: the next message waits for company.
-    const busy = publisher.publish(topic(6), [{ key: 'k', value: 'busy' }]);
-    expect(await settledWithin(busy, 300)).toBe(false);
-    expect(publisher.stats()).toMatchObject({ sends: 1, queuedMessages: 1 });
-    await publisher.stop();
-    await busy;
+    await expectLingers('busy', 1);
     expect(await countMessages(kafka, topic(6))).toBe(2);
 
     publisher = new KafkaEventPublisher(kafka, logger, { lingerMs: 120_000, idleAfterMs: 0 });
     await publisher.start();
-    const lingering = publisher.publish(topic(6), [{ key: 'k', value: 'lingers' }]);
-    expect(await settledWithin(lingering, 300)).toBe(false);
-    expect(publisher.stats()).toMatchObject({ sends: 0, queuedMessages: 1 });
-    await publisher.stop();
-    await lingering;
+    await expectLingers('lingers', 0);
     expect(await countMessages(kafka, topic(6))).toBe(3);
   }, 60_000);
 
