@@ -1,7 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Db, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { parseDecimal } from '../../domain/decimal';
 import { DEFAULT_SYMBOLS } from '../../domain/symbols';
 import { apiKeyHashing, loadConfig } from '../../infra/config';
@@ -11,19 +10,10 @@ import { connectMongo, ensureIndexes } from '../../infra/mongo/client';
 import { MongoOrderStore } from '../../infra/mongo/order-store';
 import { orderProcessorGroups } from '../../workers/order-processor-group';
 import { clearPrices } from './prices';
+import { freePort } from './ports';
 import { eventually, startSystemProcess, waitForOutput, type SystemProcess } from './processes';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort };
 
 /**
  * The order system as separate processes (API and worker) on the real stack, isolated from other
