@@ -39,7 +39,7 @@ function probe(port: number): Promise<number | undefined> {
 /** Ports this process handed out: never handed twice, since the process they are for may not have bound them yet. */
 const handedOut = new Set<number>();
 
-/** A free TCP port on loopback for a server a test starts (see portRange). */
+/** A free TCP port on loopback for a server a test starts: the system's processes, a private stack's servers (see portRange). */
 export async function freePort(): Promise<number> {
   const range = portRange();
   for (let attempt = 0; attempt < 500; attempt += 1) {

@@ -1,10 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { randomInt } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ServerName } from '../../scripts/stack/servers/server';
 import { loadStackSettings, REPO_ROOT, type StackSettings } from '../../scripts/stack/settings';
 import { down, up } from '../../scripts/stack/stack';
+import { freePort } from './ports';
 
 /**
  * Servers of the stack's kind (same cached builds) on free ports with a data folder of their own, for the tests that
@@ -33,8 +32,7 @@ export async function startPrivateStack(names?: readonly ServerName[]): Promise<
 async function startOnce(names?: readonly ServerName[]): Promise<PrivateStack> {
   mkdirSync(join(REPO_ROOT, '.data'), { recursive: true });
   const dataDir = mkdtempSync(join(REPO_ROOT, '.data', 'private-stack-'));
-  const taken = new Set<number>();
-  const port = async () => String(await unusedPort(taken));
+  const port = async () => String(await freePort());
   const settings = loadStackSettings({
     ...process.env,
     CRYPTO_OMS_DATA: dataDir,
@@ -61,26 +59,4 @@ async function startOnce(names?: readonly ServerName[]): Promise<PrivateStack> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/**
- * A port nothing listens on, below Linux's ephemeral range (32768-60999): a port the OS hands out for port 0 is also
- * one it may give an outgoing connection next, and the suite opens thousands while a JVM server starts.
- */
-async function unusedPort(taken: Set<number>): Promise<number> {
-  for (;;) {
-    const candidate = 20_000 + randomInt(12_000);
-    if (taken.has(candidate) || !(await canListen(candidate))) continue;
-    taken.add(candidate);
-    return candidate;
-  }
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
