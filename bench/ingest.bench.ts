@@ -13,7 +13,7 @@ import { allTopics, ensureTopics, kafkaTopics } from '../infra/kafka/topics';
 import { startSystemProcess, waitForOutput, type SystemProcess } from '../test/harness/processes';
 import { freePort, TestSystem } from '../test/harness/system';
 import { cpuMillis } from './proc';
-import { judged, percentOf, round, verdict, type BenchResult, type Row } from './result';
+import { judged, median, percentOf, round, verdict, type BenchResult, type Row } from './result';
 
 const ORDER = JSON.stringify({ symbol: 'BTC-USD', side: 'BUY', type: 'LIMIT', quantity: '0.5', price: '30000.00' });
 const WARMUP = { connections: 10, duration: 2 };
@@ -76,18 +76,15 @@ function cpuProfileEnv(dir: string | undefined): Record<string, string> {
 /** Rounds of the same load as one: counts and CPU summed, rates averaged, p50 and p99 the median round's. */
 function combined(rounds: readonly Load[]): Load {
   const sum = (f: (l: Load) => number) => rounds.reduce((t, l) => t + f(l), 0);
-  const median = (f: (l: Load) => number) => {
-    const sorted = rounds.map(f).sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-  };
+  const middle = (f: (l: Load) => number) => median(rounds.map(f));
   return {
     ok: sum((l) => l.ok),
     okPerSecond: sum((l) => l.okPerSecond) / rounds.length,
     responsesPerSecond: sum((l) => l.responsesPerSecond) / rounds.length,
     non2xx: sum((l) => l.non2xx),
     errors: sum((l) => l.errors),
-    p50: median((l) => l.p50),
-    p99: median((l) => l.p99),
+    p50: middle((l) => l.p50),
+    p99: middle((l) => l.p99),
     cpuMs: sum((l) => l.cpuMs),
   };
 }

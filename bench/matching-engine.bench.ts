@@ -4,7 +4,7 @@
 
 import { MatchingEngine } from '../venue/matching-engine';
 import type { EngineOrder, Side } from '../venue/matching-engine';
-import { markdownTable, percentOf, round, verdict, type BenchResult, type Row } from './result';
+import { markdownTable, median, percentOf, round, verdict, type BenchResult, type Row } from './result';
 
 type BenchOp = { kind: 'submit'; order: EngineOrder } | { kind: 'cancel'; orderId: string };
 
@@ -181,11 +181,6 @@ function latencies(ops: BenchOp[], apply: (op: BenchOp) => void): Float64Array {
 
 const percentile = (sorted: Float64Array, p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
 
 function describeMix(ops: BenchOp[]): string {
   let adds = 0;

@@ -8,6 +8,12 @@ export interface BenchResult {
 }
 
 /** `a / b` as a percentage string, or `-` when there is no baseline. */
+/** The middle value (the upper one of an even count), NaN for none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
 export function percentOf(a: number, b: number): string {
   return b > 0 ? `${((a / b) * 100).toFixed(1)}%` : '-';
 }
