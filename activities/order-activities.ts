@@ -11,7 +11,7 @@ import { toOrderView, type Order, type OrderStatus, type OrderView } from '../do
 import type { EventPublisher } from '../infra/kafka/event-publisher';
 import type { Logger } from '../infra/logger';
 import type { FillStore } from '../infra/mongo/fill-store';
-import type { OrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
+import { keepAnomaly, type OrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
 import type { OrderStore, TransitionEvent } from '../infra/mongo/order-store';
 import { serviceError, UpstreamServiceError, type JsonResponse } from '../infra/http/http-json';
 import { recordOrderAnomaly, recordOrderTransition, settlementDuration } from '../infra/metrics/order-metrics';
@@ -177,8 +177,7 @@ export function createOrderActivities(deps: OrderActivitiesDeps) {
     /** Keeps what the order refused (an overfill, a fill in a state that takes none) for people to look at. */
     async recordAnomaly(input: { order: OrderView; kind: string; details: Record<string, unknown> }): Promise<void> {
       deps.logger.error({ orderId: input.order.orderId, kind: input.kind, details: input.details }, 'order.anomaly');
-      await deps.anomalies.record({ orderId: input.order.orderId, accountId: input.order.accountId, kind: input.kind, version: input.order.version, details: input.details });
-      recordOrderAnomaly(input.kind);
+      await keepAnomaly(deps.anomalies, { orderId: input.order.orderId, accountId: input.order.accountId, kind: input.kind, version: input.order.version, details: input.details });
     },
   });
 }

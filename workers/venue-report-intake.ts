@@ -3,8 +3,7 @@ import { venueStandsBy } from '../domain/venue-reconciliation';
 import type { VenueClient } from '../infra/http/venue-client';
 import { PoisonMessageError } from '../infra/kafka/consumer';
 import type { Logger } from '../infra/logger';
-import { recordOrderAnomaly } from '../infra/metrics/order-metrics';
-import type { OrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
+import { keepAnomaly, type OrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
 import type { OrderWorkflowGateway } from '../infra/temporal/order-workflows';
 
 /** The anomaly (and its metric's kind) of a report the venue does not stand by. */
@@ -38,8 +37,7 @@ export function createVenueReportIntake(deps: {
     if (!venueStandsBy(report, await deps.venue.order(report.orderId))) {
       const details = { version: report.version, eventId: report.eventId, type: report.report.type, report: report.report };
       deps.logger.error({ orderId: report.orderId, ...details }, 'venue_report.unconfirmed');
-      await deps.anomalies.record({ orderId: report.orderId, accountId: report.accountId, kind: UNCONFIRMED_VENUE_REPORT, version: report.version, details });
-      recordOrderAnomaly(UNCONFIRMED_VENUE_REPORT);
+      await keepAnomaly(deps.anomalies, { orderId: report.orderId, accountId: report.accountId, kind: UNCONFIRMED_VENUE_REPORT, version: report.version, details });
       throw new PoisonMessageError(`the venue does not stand by report ${report.version} of order ${report.orderId}`, { orderId: report.orderId, version: report.version, type: report.report.type });
     }
     const outcome = await deps.workflows.deliverVenueReport(report);

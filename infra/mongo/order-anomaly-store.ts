@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import { recordOrderAnomaly } from '../metrics/order-metrics';
 import { COLLECTIONS } from './client';
 import { isDuplicateKey } from './write-errors';
 
@@ -15,6 +16,12 @@ export interface OrderAnomalyStore {
   /** Idempotent: the same anomaly (order, kind, fill or version) is kept once. */
   record(anomaly: OrderAnomaly): Promise<void>;
   forOrder(orderId: string): Promise<OrderAnomaly[]>;
+}
+
+/** Keeps the anomaly and counts it on oms_order_anomalies_total, which the alerts read: what every finder of one does. */
+export async function keepAnomaly(store: Pick<OrderAnomalyStore, 'record'>, anomaly: OrderAnomaly): Promise<void> {
+  await store.record(anomaly);
+  recordOrderAnomaly(anomaly.kind);
 }
 
 type AnomalyDoc = OrderAnomaly & { _id: string; recordedAt: string };
