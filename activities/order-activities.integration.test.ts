@@ -1,6 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { createInternalSigner } from '../infra/http/internal-auth';
+import { internalSigningSecrets } from '../infra/config';
 import { RiskClient } from '../infra/http/risk-client';
 import { VenueClient } from '../infra/http/venue-client';
 import { createKafka } from '../infra/kafka/client';
@@ -32,7 +33,7 @@ describe('runSteps: the check and settle steps record what they decided (real ri
     const logger = createLogger({ name: 'check-step-test', level: 'silent' });
     publisher = new KafkaEventPublisher(createKafka(system.config.kafka, logger), logger);
     await publisher.start();
-    const signer = createInternalSigner({ caller: 'worker', secrets: system.config.internalAuth.secrets });
+    const signer = createInternalSigner({ caller: 'worker', secrets: internalSigningSecrets(system.config, 'worker') });
     activities = createOrderActivities({
       orders: system.orders,
       fills: new MongoFillStore(system.mongo.db),
@@ -61,7 +62,7 @@ describe('runSteps: the check and settle steps record what they decided (real ri
     return { order, steps };
   }
 
-  const venue = () => new VenueClient({ url: system.env.VENUE_URL!, signer: createInternalSigner({ caller: 'worker', secrets: system.config.internalAuth.secrets }) });
+  const venue = () => new VenueClient({ url: system.env.VENUE_URL!, signer: createInternalSigner({ caller: 'worker', secrets: internalSigningSecrets(system.config, 'worker') }) });
   const withSubmit = (steps: OrderStep[]): OrderStep[] => steps.map((step) => ('check' in step ? { check: { ...step.check, submit: true } } : step));
 
   const usd = async (accountId: string) => (await system.accounts.getBalances(accountId))?.find((b) => b.asset === 'USD');
@@ -100,7 +101,7 @@ describe('runSteps: the check and settle steps record what they decided (real ri
   it('records NEW alone when the risk engine does not answer, and the retry starts after it', async () => {
     const { accountId } = await system.createAccount({ USD: '100000' });
     const { order, steps } = await newOrderOf(accountId);
-    const signer = createInternalSigner({ caller: 'worker', secrets: system.config.internalAuth.secrets });
+    const signer = createInternalSigner({ caller: 'worker', secrets: internalSigningSecrets(system.config, 'worker') });
     const logger = createLogger({ name: 'check-step-test', level: 'silent' });
     const unreachable = createOrderActivities({
       orders: system.orders,

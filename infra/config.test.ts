@@ -1,29 +1,71 @@
 import { resolve } from 'node:path';
-import { apiKeyHashing, ConfigError, DEFAULT_BACKFILL_FILES, DEVELOPMENT_API_KEY_PEPPER, DEVELOPMENT_INTERNAL_AUTH_SECRET, loadConfig, marketDataDir } from './config';
+import {
+  apiKeyHashing,
+  ConfigError,
+  DEFAULT_BACKFILL_FILES,
+  DEVELOPMENT_API_KEY_PEPPER,
+  DEVELOPMENT_INTERNAL_AUTH_SECRET,
+  developmentInternalSecret,
+  internalCallerSecrets,
+  internalSigningSecrets,
+  loadConfig,
+  marketDataDir,
+} from './config';
+import { INTERNAL_CALLERS } from './http/internal-auth';
 
 const SECRET_A = 'a'.repeat(32);
 const SECRET_B = 'b'.repeat(40);
+const SECRET_C = 'c'.repeat(36);
 
 describe('loadConfig: service-to-service authentication and the request guards', () => {
-  it('signs with the development secret outside production, so npm start and the tests need no setup', () => {
-    expect(loadConfig({}).internalAuth.secrets).toEqual([DEVELOPMENT_INTERNAL_AUTH_SECRET]);
-    expect(loadConfig({ OMS_ENV: 'test', INTERNAL_AUTH_SECRETS: ' ' }).internalAuth.secrets).toEqual([DEVELOPMENT_INTERNAL_AUTH_SECRET]);
-    expect(loadConfig({ OMS_ENV: 'test', INTERNAL_AUTH_SECRETS: 'short,other' }).internalAuth.secrets).toEqual(['short', 'other']);
+  const production = (env: Record<string, string>) => loadConfig({ OMS_ENV: 'production', ...env });
+  const json = (map: Record<string, string[]>) => JSON.stringify(map);
+
+  it('signs with the caller\'s own development secret outside production, and accepts every caller\'s, so npm start and the tests need no setup', () => {
+    for (const env of [{}, { OMS_ENV: 'test', INTERNAL_AUTH_SECRETS: ' ' }]) {
+      const config = loadConfig(env);
+      expect(internalSigningSecrets(config, 'worker')).toEqual([developmentInternalSecret('worker')]);
+      expect(internalSigningSecrets(config, 'api')).toEqual([`${DEVELOPMENT_INTERNAL_AUTH_SECRET}:api`]);
+      expect(internalCallerSecrets(config)).toEqual(new Map(INTERNAL_CALLERS.map((caller) => [caller, [developmentInternalSecret(caller)]])));
+    }
+    expect(internalSigningSecrets(loadConfig({ OMS_ENV: 'test', INTERNAL_AUTH_SECRETS: 'short,other' }), 'worker')).toEqual(['short', 'other']);
+    expect(internalCallerSecrets(loadConfig({ OMS_ENV: 'test', INTERNAL_AUTH_CALLER_SECRETS: json({ worker: ['short'] }) }))).toEqual(new Map([['worker', ['short']]]));
   });
 
-  it('takes the secrets in order in production: the first signs, all are accepted', () => {
-    expect(loadConfig({ OMS_ENV: 'production', INTERNAL_AUTH_SECRETS: `${SECRET_A}, ${SECRET_B}` }).internalAuth.secrets).toEqual([SECRET_A, SECRET_B]);
+  it('takes the secrets in order in production: the first signs; per caller, all are accepted', () => {
+    expect(internalSigningSecrets(production({ INTERNAL_AUTH_SECRETS: `${SECRET_A}, ${SECRET_B}` }), 'worker')).toEqual([SECRET_A, SECRET_B]);
+    const callers = internalCallerSecrets(production({ INTERNAL_AUTH_CALLER_SECRETS: json({ worker: [SECRET_A, SECRET_B], api: [SECRET_C] }) }));
+    expect(callers).toEqual(new Map([['worker', [SECRET_A, SECRET_B]], ['api', [SECRET_C]]]));
+  });
+
+  it('requires them in production only where they are used: a process that signs needs its own, a service that checks needs its callers\'', () => {
+    const config = production({});
+    expect(() => internalSigningSecrets(config, 'worker')).toThrow(/INTERNAL_AUTH_SECRETS is required when OMS_ENV=production/);
+    expect(() => internalCallerSecrets(config)).toThrow(/INTERNAL_AUTH_CALLER_SECRETS is required when OMS_ENV=production/);
+    expect(() => internalSigningSecrets(production({ INTERNAL_AUTH_SECRETS: ' , ' }), 'api')).toThrow(/INTERNAL_AUTH_SECRETS is required/);
   });
 
   it.each([
-    ['missing', {}, /INTERNAL_AUTH_SECRETS is required/],
-    ['empty', { INTERNAL_AUTH_SECRETS: ' , ' }, /INTERNAL_AUTH_SECRETS is required/],
-    ['under 32 bytes', { INTERNAL_AUTH_SECRETS: 'x'.repeat(31) }, /at least 32 bytes/],
+    ['under 32 bytes', { INTERNAL_AUTH_SECRETS: 'x'.repeat(31) }, /INTERNAL_AUTH_SECRETS: every secret must be at least 32 bytes/],
     ['one of two under 32 bytes', { INTERNAL_AUTH_SECRETS: `${SECRET_A},short` }, /at least 32 bytes/],
     ['the development one', { INTERNAL_AUTH_SECRETS: DEVELOPMENT_INTERNAL_AUTH_SECRET }, /development secret is refused/],
+    ['a caller\'s development one', { INTERNAL_AUTH_SECRETS: developmentInternalSecret('risk') }, /development secret is refused/],
+    ['a caller\'s under 32 bytes', { INTERNAL_AUTH_CALLER_SECRETS: json({ worker: [SECRET_A], api: ['short'] }) }, /INTERNAL_AUTH_CALLER_SECRETS: every secret must be at least 32 bytes/],
+    ['a caller\'s development one', { INTERNAL_AUTH_CALLER_SECRETS: json({ worker: [developmentInternalSecret('worker')] }) }, /INTERNAL_AUTH_CALLER_SECRETS: the development secret is refused/],
+    ['shared by two callers', { INTERNAL_AUTH_CALLER_SECRETS: json({ worker: [SECRET_A], api: [SECRET_B, SECRET_A] }) }, /worker and api share a secret/],
   ])('refuses to start in production with a secret %s', (_name, env: Record<string, string>, message) => {
-    expect(() => loadConfig({ OMS_ENV: 'production', ...env })).toThrow(ConfigError);
-    expect(() => loadConfig({ OMS_ENV: 'production', ...env })).toThrow(message);
+    expect(() => production(env)).toThrow(ConfigError);
+    expect(() => production(env)).toThrow(message);
+  });
+
+  it.each([
+    ['not JSON', 'worker=abc', /INTERNAL_AUTH_CALLER_SECRETS must be JSON/],
+    ['an unknown caller', json({ wroker: [SECRET_A] }), /INTERNAL_AUTH_CALLER_SECRETS: .*a caller must be one of api, worker, risk, market-data/],
+    ['a caller without secrets', json({ worker: [] }), /each caller needs at least one secret/],
+    ['an empty secret', json({ worker: [' '] }), /a secret must not be empty/],
+    ['a list instead of a map', JSON.stringify([SECRET_A]), /INTERNAL_AUTH_CALLER_SECRETS: /],
+  ])('refuses INTERNAL_AUTH_CALLER_SECRETS that is %s, in any environment', (_name, value, message) => {
+    expect(() => loadConfig({ OMS_ENV: 'test', INTERNAL_AUTH_CALLER_SECRETS: value })).toThrow(message);
   });
 
   it('answers to localhost and the names in HTTP_ALLOWED_HOSTS; the risk engine binds to RISK_HOST, loopback by default', () => {

@@ -3,6 +3,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { describeIssues, validationIssues } from '../domain/validation-issues';
 import { kafkaTopics, type KafkaTopics } from './kafka/topics';
+import { INTERNAL_CALLERS, type InternalCaller } from './http/internal-auth';
 
 /**
  * The environment of every process, parsed once at start-up. Each component receives only its
@@ -55,10 +56,18 @@ export const DEFAULT_BACKFILL_FILES: readonly string[] = Object.freeze([
 
 // --- Service-to-service authentication and the HTTP request guards (issue 11; README "Security") ---
 
-/** In development and test only, so `npm start` and the tests need no setup; a production process refuses it. */
+/**
+ * In development and test only, so `npm start` and the tests need no setup: each caller's development secret is this
+ * with its name appended (developmentInternalSecret); a production process refuses any of them.
+ */
 export const DEVELOPMENT_INTERNAL_AUTH_SECRET = 'crypto-oms-development-only-internal-auth-secret';
 /** The least length of a production secret: 256 bits of a random string's worth. */
 export const MIN_SECRET_BYTES = 32;
+
+/** A caller's development secret: public (it is in the repository), refused in production. */
+export function developmentInternalSecret(caller: InternalCaller): string {
+  return `${DEVELOPMENT_INTERNAL_AUTH_SECRET}:${caller}`;
+}
 
 const CommaList = v.pipe(
   v.string(),
@@ -66,8 +75,13 @@ const CommaList = v.pipe(
 );
 
 const InternalAuthEnv = {
-  /** Comma-separated: calls are signed with the first and accepted under any (rotation, README "Security"). */
+  /** This process's own secrets for its calls to the internal services, comma-separated: it signs with the first. */
   INTERNAL_AUTH_SECRETS: v.optional(CommaList),
+  /**
+   * An internal service's callers (the risk engine's and the venue's): JSON, caller → the secrets it accepts from that
+   * caller, e.g. {"worker":["…"],"api":["…"]}; several per caller while that caller's secret rotates.
+   */
+  INTERNAL_AUTH_CALLER_SECRETS: v.optional(v.string()),
   /** Host names every HTTP service answers to besides localhost and IP literals, e.g. `api,risk,.svc.cluster.local`. */
   HTTP_ALLOWED_HOSTS: v.optional(
     v.pipe(
@@ -78,15 +92,73 @@ const InternalAuthEnv = {
   RISK_HOST: v.optional(v.pipe(v.string(), v.minLength(1)), '127.0.0.1'),
 };
 
-/** The secrets to use: the development one outside production; in production, refuses missing, short or development ones. */
-function internalAuthSecrets(env: 'development' | 'test' | 'production', given: readonly string[] | undefined): readonly string[] {
-  if (env !== 'production') return given !== undefined && given.length > 0 ? given : [DEVELOPMENT_INTERNAL_AUTH_SECRET];
-  if (given === undefined || given.length === 0) throw new ConfigError('INTERNAL_AUTH_SECRETS is required when OMS_ENV=production');
-  if (given.some((secret) => Buffer.byteLength(secret) < MIN_SECRET_BYTES)) {
-    throw new ConfigError(`INTERNAL_AUTH_SECRETS: every secret must be at least ${MIN_SECRET_BYTES} bytes when OMS_ENV=production`);
-  }
-  if (given.includes(DEVELOPMENT_INTERNAL_AUTH_SECRET)) throw new ConfigError('INTERNAL_AUTH_SECRETS: the development secret is refused when OMS_ENV=production');
+const CallerSecretsJson = v.record(
+  v.picklist(INTERNAL_CALLERS, `a caller must be one of ${INTERNAL_CALLERS.join(', ')}`),
+  v.pipe(v.array(v.pipe(v.string(), v.trim(), v.minLength(1, 'a secret must not be empty'))), v.minLength(1, 'each caller needs at least one secret')),
+);
+
+/** In production: why these secrets are refused (short, or a public development one), or null. */
+function weakInternalSecrets(name: string, secrets: readonly string[]): string | null {
+  if (secrets.some((secret) => Buffer.byteLength(secret) < MIN_SECRET_BYTES)) return `${name}: every secret must be at least ${MIN_SECRET_BYTES} bytes when OMS_ENV=production`;
+  if (secrets.some((secret) => secret.startsWith(DEVELOPMENT_INTERNAL_AUTH_SECRET))) return `${name}: the development secret is refused when OMS_ENV=production`;
+  return null;
+}
+
+/** INTERNAL_AUTH_SECRETS as given (checked in production when given; internalSigningSecrets() requires it). */
+function ownInternalSecrets(env: 'development' | 'test' | 'production', given: readonly string[] | undefined): readonly string[] | undefined {
+  if (given === undefined || given.length === 0) return undefined;
+  const weak = env === 'production' ? weakInternalSecrets('INTERNAL_AUTH_SECRETS', given) : null;
+  if (weak !== null) throw new ConfigError(weak);
   return given;
+}
+
+/** INTERNAL_AUTH_CALLER_SECRETS parsed: JSON of known callers; in production strong, and no secret under two callers. */
+function callerSecrets(env: 'development' | 'test' | 'production', given: string | undefined): ReadonlyMap<InternalCaller, readonly string[]> | undefined {
+  if (given === undefined || given.trim() === '') return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(given);
+  } catch {
+    throw new ConfigError('INTERNAL_AUTH_CALLER_SECRETS must be JSON: {"<caller>": ["<secret>", ...], ...}');
+  }
+  const parsed = v.safeParse(CallerSecretsJson, json);
+  if (!parsed.success) throw new ConfigError(`INTERNAL_AUTH_CALLER_SECRETS: ${describeIssues(validationIssues(parsed.issues, 'INTERNAL_AUTH_CALLER_SECRETS'))}`);
+  const map = new Map(Object.entries(parsed.output) as [InternalCaller, string[]][]);
+  if (env === 'production') {
+    const weak = weakInternalSecrets('INTERNAL_AUTH_CALLER_SECRETS', [...map.values()].flat());
+    if (weak !== null) throw new ConfigError(weak);
+    const owners = new Map<string, InternalCaller>();
+    for (const [caller, secrets] of map) {
+      for (const secret of secrets) {
+        const other = owners.get(secret);
+        if (other !== undefined && other !== caller) throw new ConfigError(`INTERNAL_AUTH_CALLER_SECRETS: ${other} and ${caller} share a secret, so each could call as the other (OMS_ENV=production)`);
+        owners.set(secret, caller);
+      }
+    }
+  }
+  return map;
+}
+
+/**
+ * The secrets a process signs its internal calls with, as `caller`: INTERNAL_AUTH_SECRETS, else (outside production)
+ * the caller's development secret. Called at startup by the processes that call the risk engine or the venue.
+ */
+export function internalSigningSecrets(config: Pick<AppConfig, 'env' | 'internalAuth'>, caller: InternalCaller): readonly string[] {
+  const given = config.internalAuth.secrets;
+  if (given !== undefined) return given;
+  if (config.env === 'production') throw new ConfigError('INTERNAL_AUTH_SECRETS is required when OMS_ENV=production (this process\'s own secret for its calls to the internal services)');
+  return [developmentInternalSecret(caller)];
+}
+
+/**
+ * The secrets an internal service accepts from each caller: INTERNAL_AUTH_CALLER_SECRETS, else (outside production)
+ * every caller's development secret. Called at startup by the risk engine and the venue.
+ */
+export function internalCallerSecrets(config: Pick<AppConfig, 'env' | 'internalAuth'>): ReadonlyMap<InternalCaller, readonly string[]> {
+  const given = config.internalAuth.callers;
+  if (given !== undefined) return given;
+  if (config.env === 'production') throw new ConfigError('INTERNAL_AUTH_CALLER_SECRETS is required when OMS_ENV=production (the secrets of the callers this service serves)');
+  return new Map(INTERNAL_CALLERS.map((caller) => [caller, [developmentInternalSecret(caller)]]));
 }
 
 // --- end of the service-to-service authentication block ---
@@ -476,8 +548,12 @@ export interface AppConfig {
   readonly venue: { readonly port: number; readonly url: string };
   /** The worker's HTTP server; temporalMetricsPort: the Core SDK's Prometheus exporter (on the worker's host), merged into its /metrics. */
   readonly worker: { readonly host: string; readonly port: number; readonly temporalMetricsPort: number; readonly stuckOrderSeconds: number };
-  /** Signed calls to the risk engine and the venue: sign with secrets[0], accept any (infra/http/internal-auth.ts). */
-  readonly internalAuth: { readonly secrets: readonly string[] };
+  /**
+   * Signed calls to the risk engine and the venue (infra/http/internal-auth.ts), as given: read them with
+   * internalSigningSecrets() (this process's own, it signs with the first) and internalCallerSecrets() (an internal
+   * service's, per caller), which fill in the development ones and require them in production.
+   */
+  readonly internalAuth: { readonly secrets: readonly string[] | undefined; readonly callers: ReadonlyMap<InternalCaller, readonly string[]> | undefined };
   /** The Host names every HTTP service answers to (infra/http/request-guards.ts): localhost plus HTTP_ALLOWED_HOSTS. */
   readonly http: { readonly allowedHosts: readonly string[] };
   /** The browser dashboard the order API serves (api/routes/dashboard.ts). */
@@ -556,7 +632,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     venue: { port: e.VENUE_PORT, url: e.VENUE_URL },
     worker: { host: e.WORKER_HOST, port: e.WORKER_PORT, temporalMetricsPort: e.WORKER_TEMPORAL_METRICS_PORT, stuckOrderSeconds: e.ORDER_STUCK_SECONDS },
-    internalAuth: { secrets: internalAuthSecrets(e.OMS_ENV, e.INTERNAL_AUTH_SECRETS) },
+    internalAuth: { secrets: ownInternalSecrets(e.OMS_ENV, e.INTERNAL_AUTH_SECRETS), callers: callerSecrets(e.OMS_ENV, e.INTERNAL_AUTH_CALLER_SECRETS) },
     http: { allowedHosts: ['localhost', ...(e.HTTP_ALLOWED_HOSTS ?? [])] },
     dashboard: { dir: e.DASHBOARD_DIR, wsUrl: e.DASHBOARD_WS_URL, marketDataUrl: e.MARKET_DATA_URL ?? `http://127.0.0.1:${e.MARKET_DATA_PORT}` },
     apiKeys: apiKeyConfig(e.OMS_ENV, e),

@@ -1,3 +1,4 @@
+import type { CallerSecrets } from '../infra/http/internal-auth';
 import type { SymbolRegistry } from '../domain/symbols';
 import type { Logger } from '../infra/logger';
 import type { AccountLedger } from '../infra/mongo/account-store';
@@ -25,8 +26,8 @@ export interface RiskDeps {
   feeAccountId?: string;
   /** Defaults to 16 KB; every body this service takes is a few hundred bytes. */
   maxBodyBytes?: number;
-  /** The accepted secrets of signed calls (config.internalAuth): every route but the probes and the OpenAPI needs one. */
-  internalAuth: { secrets: readonly string[] };
+  /** Each caller's accepted secrets (internalCallerSecrets(config)): every route but the probes and the OpenAPI needs a signed call from a caller RISK_ROUTES, app.ts names. */
+  internalAuth: { callers: CallerSecrets };
   /** The Host names it answers to (config.http.allowedHosts); defaults to localhost. */
   allowedHosts?: readonly string[];
   /** Each dependency's name and a probe that resolves when it answers. */

@@ -1,4 +1,5 @@
 import type { SymbolRegistry } from '../domain/symbols';
+import { checkRouteTable, type CallerSecrets, type InternalRoute } from '../infra/http/internal-auth';
 import { createServiceApp } from '../infra/http/service-app';
 import type { Logger } from '../infra/logger';
 import { createBookRoutes } from './routes/book';
@@ -13,22 +14,34 @@ export interface VenueAppDeps {
   readiness: Record<string, () => Promise<void>>;
   /** Defaults to 16 KB; an order body is a few hundred bytes. */
   maxBodyBytes?: number;
-  /** The accepted secrets of signed calls (config.internalAuth): every route but the probes and the OpenAPI needs one. */
-  internalAuth: { secrets: readonly string[] };
+  /** Each caller's accepted secrets (internalCallerSecrets(config)): every route but the probes and the OpenAPI needs a signed call from a caller VENUE_ROUTES names. */
+  internalAuth: { callers: CallerSecrets };
   /** The Host names it answers to (config.http.allowedHosts); defaults to localhost. */
   allowedHosts?: readonly string[];
 }
 
 /**
+ * Who calls what (infra/http/internal-auth.ts): the order workflow's activities, in the worker, submit, cancel and read
+ * their orders; the risk engine reads an order before it releases a hold; market data reads the book to resync. Any
+ * other signed caller gets 403.
+ */
+export const VENUE_ROUTES: readonly InternalRoute[] = [
+  { method: 'POST', path: '/venue/orders', callers: ['worker'] },
+  { method: 'POST', path: '/venue/orders/:orderId/cancel', callers: ['worker'] },
+  { method: 'GET', path: '/venue/orders/:orderId', callers: ['worker', 'risk'] },
+  { method: 'GET', path: '/venue/book/:symbol', callers: ['market-data'] },
+];
+
+/**
  * The venue's HTTP face: order entry for the order workflow and the book for market data's resyncs. Internal: every
- * route but the probes and the OpenAPI needs a signed call (infra/http/internal-auth.ts); the public sees the book
+ * route but the probes and the OpenAPI needs a signed call from a caller VENUE_ROUTES names (infra/http/internal-auth.ts); the public sees the book
  * through the market data service.
  */
 export function createVenueApp(deps: VenueAppDeps) {
   const app = createServiceApp({
     logger: deps.logger,
     readiness: deps.readiness,
-    internalAuth: deps.internalAuth,
+    internalAuth: { callers: deps.internalAuth.callers, routes: VENUE_ROUTES },
     ...(deps.allowedHosts === undefined ? {} : { allowedHosts: deps.allowedHosts }),
     ...(deps.maxBodyBytes === undefined ? {} : { maxBodyBytes: deps.maxBodyBytes }),
     openApi: {
@@ -40,6 +53,7 @@ export function createVenueApp(deps: VenueAppDeps) {
 
   app.route('/venue/orders', createOrderRoutes(deps.venue, deps.symbols));
   app.route('/venue/book', createBookRoutes(deps.venue, deps.symbols));
+  checkRouteTable(app.routes, VENUE_ROUTES);
 
   return app;
 }

@@ -5,7 +5,7 @@ import { createInternalSigner } from '../infra/http/internal-auth';
 import { RiskClient } from '../infra/http/risk-client';
 import { MongoFillStore } from '../infra/mongo/fill-store';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
-import { apiKeyHashing, ConfigError, loadConfig } from '../infra/config';
+import { apiKeyHashing, ConfigError, internalSigningSecrets, loadConfig } from '../infra/config';
 import { issuedApiKeyPrefix } from '../domain/api-key';
 import { MongoAdminAuditStore } from '../infra/mongo/admin-audit-store';
 import { createKafka, pingKafka } from '../infra/kafka/client';
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   startTracing(config.telemetry, 'crypto-oms-api');
   // Before anything connects: a production process without its pepper stops here.
   apiKeyHashing(config);
+  const signer = createInternalSigner({ caller: 'api', secrets: internalSigningSecrets(config, 'api') });
   const logger = createLogger({ name: 'api', level: config.logLevel, asyncWrites: true });
   initProcessMetrics('api');
 
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
     logger,
     orders,
     fills: new MongoFillStore(mongo.db),
-    risk: new RiskClient({ url: config.risk.url, signer: createInternalSigner({ caller: 'api', secrets: config.internalAuth.secrets }) }, { timeoutMs: bound }),
+    risk: new RiskClient({ url: config.risk.url, signer }, { timeoutMs: bound }),
     apiKeys: apiKeys.cache,
     admin: {
       keyStore: apiKeys.store,

@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
-import { apiKeyHashing, ConfigError, loadConfig, marketDataDir } from '../infra/config';
+import { apiKeyHashing, ConfigError, internalSigningSecrets, loadConfig, marketDataDir } from '../infra/config';
 import { createInternalSigner } from '../infra/http/internal-auth';
 import { createKafka, pingKafka } from '../infra/kafka/client';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   startTracing(config.telemetry, 'crypto-oms-market-data');
   // Before anything connects: a production process without its pepper stops here.
   apiKeyHashing(config);
+  const signer = createInternalSigner({ caller: 'market-data', secrets: internalSigningSecrets(config, 'market-data') });
   const logger = createLogger({ name: 'market-data', level: config.logLevel });
   initProcessMetrics('market-data');
   const { marketData } = config;
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
     subscriber,
     db: mongo.db,
     settings: {
-      venue: { url: config.venue.url, signer: createInternalSigner({ caller: 'market-data', secrets: config.internalAuth.secrets }) },
+      venue: { url: config.venue.url, signer },
       allowedHosts: config.http.allowedHosts,
       ...(config.rateLimits.enabled
         ? {

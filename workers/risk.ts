@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
 import { createInternalSigner } from '../infra/http/internal-auth';
-import { loadConfig } from '../infra/config';
+import { ConfigError, internalCallerSecrets, internalSigningSecrets, loadConfig } from '../infra/config';
 import { VenueClient } from '../infra/http/venue-client';
 import { createKafka } from '../infra/kafka/client';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
@@ -26,6 +26,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // First, so everything the process does from here on can be traced (README "Traces").
   startTracing(config.telemetry, 'crypto-oms-risk');
+  // Before anything connects: a production process without its secrets stops here.
+  const signer = createInternalSigner({ caller: 'risk', secrets: internalSigningSecrets(config, 'risk') });
+  const callers = internalCallerSecrets(config);
   const logger = createLogger({ name: 'risk', level: config.logLevel });
   initProcessMetrics('risk');
   const symbols = new SymbolRegistry(DEFAULT_SYMBOLS);
@@ -77,9 +80,9 @@ async function main(): Promise<void> {
     prices,
     positionMirror: new RedisPositionMirror(redis),
     // Only the venue knows whether an order can still fill: a release asks it first.
-    venueOrders: new VenueClient({ url: config.venue.url, signer: createInternalSigner({ caller: 'risk', secrets: config.internalAuth.secrets }) }),
+    venueOrders: new VenueClient({ url: config.venue.url, signer }),
     maxBodyBytes: config.api.maxBodyBytes,
-    internalAuth: config.internalAuth,
+    internalAuth: { callers },
     allowedHosts: config.http.allowedHosts,
     // Redis and Kafka are not probed: without them the engine still settles (positions are mirrored later)
     // and refuses MARKET orders once its marks are too old, which is the safe answer.
@@ -109,6 +112,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  console.error(error instanceof ConfigError ? `risk: ${error.message}` : error);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
 import { DEFAULT_SYMBOLS, SymbolRegistry } from '../domain/symbols';
-import { loadConfig } from '../infra/config';
+import { ConfigError, internalCallerSecrets, loadConfig } from '../infra/config';
 import { createKafka, pingKafka } from '../infra/kafka/client';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { createLogger } from '../infra/logger';
@@ -21,6 +21,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // First, so everything the process does from here on can be traced (README "Traces").
   startTracing(config.telemetry, 'crypto-oms-venue');
+  // Before anything connects: a production process without its callers' secrets stops here.
+  const callers = internalCallerSecrets(config);
   const venueConfig = loadVenueConfig(process.env, { rootDir: config.rootDir });
   const logger = createLogger({ name: 'venue', level: config.logLevel });
   initProcessMetrics('venue');
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
     logger,
     venue,
     symbols,
-    internalAuth: config.internalAuth,
+    internalAuth: { callers },
     allowedHosts: config.http.allowedHosts,
     readiness: {
       mongo: async () => {
@@ -75,6 +77,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  console.error(error instanceof ConfigError ? `venue: ${error.message}` : error);
   process.exit(1);
 });

@@ -8,7 +8,7 @@ import { RiskClient } from '../infra/http/risk-client';
 import { VenueClient } from '../infra/http/venue-client';
 import { OrderCreatedEventSchema } from '../domain/events';
 import { VenueReportSchema } from '../domain/venue-events';
-import { loadConfig } from '../infra/config';
+import { ConfigError, internalSigningSecrets, loadConfig } from '../infra/config';
 import { createKafka, pingKafka } from '../infra/kafka/client';
 import { createServiceApp } from '../infra/http/service-app';
 import { initProcessMetrics } from '../infra/metrics/registry';
@@ -40,6 +40,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // First, so everything the process does from here on can be traced (README "Traces").
   const tracing = startTracing(config.telemetry, 'crypto-oms-worker');
+  // Before anything connects: a production process without its secret stops here.
+  const signer = createInternalSigner({ caller: 'worker', secrets: internalSigningSecrets(config, 'worker') });
   const { topics } = config.kafka;
   const groups = orderProcessorGroups(config.kafka.prefix);
   const logger = createLogger({ name: 'worker', level: config.logLevel });
@@ -60,7 +62,6 @@ async function main(): Promise<void> {
   const client = temporalClient(connection, config.temporal.namespace);
   const workflows = new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue, config.temporal.reconcile, { eagerStart: true });
 
-  const signer = createInternalSigner({ caller: 'worker', secrets: config.internalAuth.secrets });
   const venue = new VenueClient({ url: config.venue.url, signer });
   const anomalies = new MongoOrderAnomalyStore(mongo.db);
   const activities = createOrderActivities({
@@ -172,6 +173,6 @@ function workflowCode(traced: boolean): { workflowBundle: { codePath: string } }
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  console.error(error instanceof ConfigError ? `worker: ${error.message}` : error);
   process.exit(1);
 });

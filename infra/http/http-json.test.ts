@@ -14,7 +14,7 @@ async function serve(reply: (request: { method: string; path: string; body: stri
     request.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const headers = { get: (name: string) => request.headers[name.toLowerCase()] as string | undefined };
-      const verified = verifyInternalRequest(headers, { method: request.method!, pathWithQuery: request.url!, body }, { secrets: [SECRET], nowMs: Date.now() }).ok;
+      const verified = verifyInternalRequest(headers, { method: request.method!, pathWithQuery: request.url!, body }, { callers: new Map([['worker', [SECRET]]]), nowMs: Date.now() }).ok;
       reply({ method: request.method!, path: request.url!, body, verified }, response);
     });
   });

@@ -33,7 +33,7 @@ async function seriesValue(name: string, labels: Record<string, string>): Promis
 
 describe('the service app counts requests by route pattern and serves /metrics', () => {
   const secrets = ['a-secret-for-the-metrics-test-0123456789'];
-  const app = createServiceApp({ logger: pino({ level: 'silent' }), readiness: {}, openApi: { title: 't', description: 'd' }, internalAuth: { secrets } });
+  const app = createServiceApp({ logger: pino({ level: 'silent' }), readiness: {}, openApi: { title: 't', description: 'd' }, internalAuth: { callers: new Map([['worker', secrets]]), routes: [{ method: 'GET', path: '/api/orders/:orderId', callers: ['worker'] }] } });
   const orders = new Hono();
   orders.get('/:orderId', (c) => c.json({ orderId: c.req.param('orderId') }));
   app.route('/api/orders', orders);

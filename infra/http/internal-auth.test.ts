@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { bodyDigest, canonicalRequest, createInternalSigner, INTERNAL_AUTH_HEADERS, MAX_SKEW_SECONDS, verifyInternalRequest, type SignedRequest } from './internal-auth';
+import { bodyDigest, canonicalRequest, checkRouteTable, createInternalSigner, INTERNAL_AUTH_HEADERS, MAX_SKEW_SECONDS, routeCallers, verifyInternalRequest, type SignedRequest } from './internal-auth';
 
 const OLD = 'o'.repeat(32);
 const NEW = 'n'.repeat(32);
@@ -8,7 +8,10 @@ const hold: SignedRequest = { method: 'POST', pathWithQuery: '/risk/orders/o-1/h
 
 const sign = (request: SignedRequest, options: { secrets?: string[]; at?: number; caller?: string } = {}) =>
   new Headers(createInternalSigner({ caller: options.caller ?? 'worker', secrets: options.secrets ?? [NEW], now: () => options.at ?? NOW }).headers(request));
-const verify = (headers: Headers, request: SignedRequest, secrets: string[] = [NEW], nowMs = NOW) => verifyInternalRequest(headers, request, { secrets, nowMs });
+const verify = (headers: Headers, request: SignedRequest, secrets: string[] = [NEW], nowMs = NOW) => verifyInternalRequest(headers, request, { callers: new Map([
+    ['worker', secrets],
+    ['market-data', secrets],
+  ]), nowMs });
 
 describe('signed internal calls', () => {
   it('signs the caller, the time, the method, the path with its query and the body digest with HMAC-SHA-256', () => {
@@ -54,7 +57,10 @@ describe('signed internal calls', () => {
   it('refuses a call relabelled with another caller, or signed under another secret', () => {
     const relabelled = sign(hold);
     relabelled.set(INTERNAL_AUTH_HEADERS.caller, 'api');
-    expect(verify(relabelled, hold)).toEqual({ ok: false, reason: 'bad signature' });
+    expect(verify(relabelled, hold)).toEqual({ ok: false, reason: 'unknown caller api' });
+    const posing = sign(hold);
+    posing.set(INTERNAL_AUTH_HEADERS.caller, 'market-data');
+    expect(verify(posing, hold)).toEqual({ ok: false, reason: 'bad signature' });
     expect(verify(sign(hold, { secrets: ['x'.repeat(32)] }), hold)).toEqual({ ok: false, reason: 'bad signature' });
   });
 
@@ -77,5 +83,42 @@ describe('signed internal calls', () => {
   it('will not sign without a secret or under an odd caller name', () => {
     expect(() => createInternalSigner({ caller: 'worker', secrets: [] })).toThrow(/no secret/);
     expect(() => createInternalSigner({ caller: 'Worker\n', secrets: [NEW] })).toThrow(/caller name/);
+  });
+
+  it('reads who may call a route off a table of route patterns, HEAD with GET; a path it does not name has no entry', () => {
+    const callersOf = routeCallers([
+      { method: 'POST', path: '/venue/orders', callers: ['worker'] },
+      { method: 'GET', path: '/venue/orders/:orderId', callers: ['worker', 'risk'] },
+      { method: 'GET', path: '/venue/book/:symbol', callers: ['market-data'] },
+    ]);
+    expect(callersOf('POST', '/venue/orders')).toEqual(new Set(['worker']));
+    expect(callersOf('GET', '/venue/orders/o-1')).toEqual(new Set(['worker', 'risk']));
+    expect(callersOf('HEAD', '/venue/book/BTC-USD')).toEqual(new Set(['market-data']));
+    expect(callersOf('GET', '/venue/orders')).toBeUndefined();
+    expect(callersOf('POST', '/venue/orders/o-1/cancel')).toBeUndefined();
+    expect(callersOf('DELETE', '/venue/orders/o-1')).toBeUndefined();
+  });
+
+  it('checks a route table against the routes a service has: every route named, no entry without a route', () => {
+    const routes = [
+      { method: 'ALL', path: '/*' },
+      { method: 'GET', path: '/health' },
+      { method: 'POST', path: '/venue/orders' },
+      { method: 'GET', path: '/venue/orders/:orderId' },
+    ];
+    expect(() =>
+      checkRouteTable(routes, [
+        { method: 'POST', path: '/venue/orders', callers: ['worker'] },
+        { method: 'GET', path: '/venue/orders/:orderId', callers: ['worker'] },
+      ]),
+    ).not.toThrow();
+    expect(() => checkRouteTable(routes, [{ method: 'POST', path: '/venue/orders', callers: ['worker'] }])).toThrow(/no callers named: GET \/venue\/orders\/:orderId; no such route: none/);
+    expect(() =>
+      checkRouteTable(routes, [
+        { method: 'POST', path: '/venue/orders', callers: ['worker'] },
+        { method: 'GET', path: '/venue/orders/:orderId', callers: ['worker'] },
+        { method: 'GET', path: '/venue/book/:symbol', callers: ['market-data'] },
+      ]),
+    ).toThrow(/no such route: GET \/venue\/book\/:symbol/);
   });
 });

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import * as v from 'valibot';
 import { DomainError } from '../../domain/errors';
 import { ErrorEnvelopeSchema } from './errors';
-import { createInternalSigner } from './internal-auth';
+import { createInternalSigner, type InternalRoute, type InternalSigner } from './internal-auth';
 import { isAllowedHost } from './request-guards';
 import { createServiceApp, DEFAULT_MAX_BODY_BYTES, type ServiceAppOptions } from './service-app';
 
@@ -231,15 +231,29 @@ describe('createServiceApp', () => {
 
   describe('an internal service (internalAuth)', () => {
     const secret = 's'.repeat(32);
+    const apiSecret = 'a'.repeat(32);
+    const callers = new Map([
+      ['worker', [secret]],
+      ['api', [apiSecret]],
+    ]);
+    // /broken is a route the table leaves out: no caller may call it.
+    const internalAuth = {
+      callers,
+      routes: [
+        { method: 'POST', path: '/things', callers: ['worker'] },
+        { method: 'GET', path: '/refused', callers: ['worker', 'api'] },
+      ] as const satisfies readonly InternalRoute[],
+    };
     const signer = createInternalSigner({ caller: 'worker', secrets: [secret] });
-    const signed = (method: string, path: string, body?: string): RequestInit => ({
+    const signedBy = (by: InternalSigner, method: string, path: string, body?: string): RequestInit => ({
       method,
-      headers: { ...(body === undefined ? {} : JSON_TYPE), ...signer.headers({ method, pathWithQuery: path, body: body ?? '' }) },
+      headers: { ...(body === undefined ? {} : JSON_TYPE), ...by.headers({ method, pathWithQuery: path, body: body ?? '' }) },
       ...(body === undefined ? {} : { body }),
     });
+    const signed = (method: string, path: string, body?: string) => signedBy(signer, method, path, body);
 
     it('answers a signed call, names its caller in the logs, and refuses an unsigned or badly signed one with 401 UNAUTHENTICATED', async () => {
-      const { request, lines } = setup({ internalAuth: { secrets: [secret] } });
+      const { request, lines } = setup({ internalAuth });
       const made = await request('/things', signed('POST', '/things', '{"a":1}'));
       expect(made.status).toBe(200);
       expect(lines.find((line) => line.msg === 'thing.made')).toMatchObject({ caller: 'worker', requestId: made.json.requestId });
@@ -258,7 +272,7 @@ describe('createServiceApp', () => {
     });
 
     it('keeps the probes and the API description public', async () => {
-      const { request } = setup({ internalAuth: { secrets: [secret] }, docs: async (c) => c.html('docs') });
+      const { request } = setup({ internalAuth, docs: async (c) => c.html('docs') });
       for (const path of ['/health', '/ready', '/openapi.json', '/docs']) expect([path, (await request(path)).status]).toEqual([path, 200]);
       // The document says so: signed calls by default, none for the public routes; the signed ones may answer 401.
       const doc = (await request('/openapi.json')).json;
@@ -268,8 +282,33 @@ describe('createServiceApp', () => {
       expect(doc.paths['/things'].post.responses['401']).toBeDefined();
     });
 
-    it('refuses to be made without a secret', () => {
-      expect(() => setup({ internalAuth: { secrets: [] } })).toThrow(/secret/);
+    it('serves each route only the callers its entry names: another known caller, or any caller on a route the table leaves out, gets 403 FORBIDDEN', async () => {
+      const { request, lines } = setup({ internalAuth });
+      const api = createInternalSigner({ caller: 'api', secrets: [apiSecret] });
+      expectEnvelope(await request('/things', signedBy(api, 'POST', '/things', '{"a":1}')), 403, 'FORBIDDEN');
+      expect(lines.filter((line) => line.msg === 'thing.made')).toHaveLength(0);
+      expect(lines.find((line) => line.msg === 'http.internal_caller_refused')).toMatchObject({ caller: 'api', method: 'POST', path: '/things' });
+      // A route both may call: each gets the route's own answer.
+      expectEnvelope(await request('/refused', signedBy(api, 'GET', '/refused')), 422, 'INSUFFICIENT_BALANCE');
+      expectEnvelope(await request('/refused', signed('GET', '/refused')), 422, 'INSUFFICIENT_BALANCE');
+      // HEAD goes with GET.
+      expect((await request('/refused', signedBy(api, 'HEAD', '/refused'))).status).toBe(422);
+      // A route the service has but the table does not name: closed to every caller.
+      expectEnvelope(await request('/broken', signed('GET', '/broken')), 403, 'FORBIDDEN');
+      // An unknown path or method stays 404 or 405 for a caller that signed.
+      expectEnvelope(await request('/nothing-here', signed('GET', '/nothing-here')), 404, 'NOT_FOUND');
+      expectEnvelope(await request('/things', signed('DELETE', '/things')), 405, 'METHOD_NOT_ALLOWED');
+      // A caller the service holds no secret for, whatever it signed with: 401.
+      const stranger = createInternalSigner({ caller: 'market-data', secrets: [secret] });
+      expectEnvelope(await request('/refused', signedBy(stranger, 'GET', '/refused')), 401, 'UNAUTHENTICATED');
+      // The worker's secret does not sign for the API: each caller has its own.
+      const posing = createInternalSigner({ caller: 'api', secrets: [secret] });
+      expectEnvelope(await request('/refused', signedBy(posing, 'GET', '/refused')), 401, 'UNAUTHENTICATED');
+    });
+
+    it('refuses to be made without a caller secret', () => {
+      expect(() => setup({ internalAuth: { ...internalAuth, callers: new Map() } })).toThrow(/secret/);
+      expect(() => setup({ internalAuth: { ...internalAuth, callers: new Map([['worker', []]]) } })).toThrow(/secret/);
     });
   });
 });

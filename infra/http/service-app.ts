@@ -6,7 +6,7 @@ import { requestContext, type ServiceEnv } from './context';
 import { errorResponse, handleError } from './errors';
 import { createHealthRoutes } from './health';
 import { createMetricsRoutes, httpMetrics } from './http-metrics';
-import { internalAuth } from './internal-auth';
+import { internalAuth, type CallerSecrets, type InternalRoute } from './internal-auth';
 import { allowedMethods, answerUnroutedMethod } from './method-not-allowed';
 import { describeRoute } from 'hono-openapi';
 import { INTERNAL_SIGNATURE_SECURITY, PUBLIC_ROUTE, registerValibotConverter, serveOpenApi } from './openapi';
@@ -35,10 +35,11 @@ export interface ServiceAppOptions {
    */
   allowedHosts?: readonly string[];
   /**
-   * An internal service's accepted secrets (INTERNAL_AUTH_SECRETS): then every route but /health, /ready,
-   * /openapi.json and /docs needs a signed call (internal-auth.ts), else 401 UNAUTHENTICATED.
+   * An internal service's callers: each one's accepted secrets (INTERNAL_AUTH_CALLER_SECRETS) and the routes each may
+   * call. Then every route but /health, /ready, /metrics, /openapi.json and /docs needs a signed call
+   * (internal-auth.ts), else 401 UNAUTHENTICATED, from a caller its entry in `routes` names, else 403 FORBIDDEN.
    */
-  internalAuth?: { secrets: readonly string[] };
+  internalAuth?: { callers: CallerSecrets; routes: readonly InternalRoute[] };
   /** Text appended to `/metrics`, e.g. the worker's Temporal SDK metrics fetched from the Core's exporter. */
   extraMetrics?: () => Promise<string>;
 }
@@ -46,7 +47,7 @@ export interface ServiceAppOptions {
 /**
  * What every HTTP service has, in one place: the request id (`c.var.requestId`, echoed in `X-Request-Id`) and a
  * logger that carries it (`c.var.logger`), the Host check (421), the body limit (413), JSON-only bodies (415), for
- * an internal service the signed-call check (401), the one error envelope with the one code-to-status
+ * an internal service the signed-call check (401) and who may call which route (403), the one error envelope with the one code-to-status
  * mapping (including unknown routes and unexpected errors), `/health`, `/ready`, `/metrics` (with the HTTP request
  * metrics, infra/http/http-metrics.ts), `/openapi.json` (generated from
  * the routes, whenever they are added) and, when given, `/docs`. A service adds its own middleware (e.g. the order
@@ -65,11 +66,14 @@ export function createServiceApp<E extends ServiceEnv = ServiceEnv>(options: Ser
   // Cheapest first: the Host before any body is read, the size before the body is hashed or parsed.
   app.use(allowedHosts(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS));
   app.use(limitBodySize(maxBodyBytes, (c) => errorResponse(c, new DomainError('PAYLOAD_TOO_LARGE', `the body is over ${maxBodyBytes} bytes`))));
-  if (options.internalAuth !== undefined) app.use(internalAuth(options.internalAuth));
-  app.use(jsonBodiesOnly());
-  app.onError(handleError);
   // A path that exists under other methods: 405 METHOD_NOT_ALLOWED with `Allow` (OPTIONS: 204 with it); else 404.
   const allowed = allowedMethods(() => app.routes);
+  if (options.internalAuth !== undefined) {
+    const isRoute = (method: string, path: string) => method !== 'OPTIONS' && allowed.forPath(path).includes(method);
+    app.use(internalAuth({ ...options.internalAuth, isRoute }));
+  }
+  app.use(jsonBodiesOnly());
+  app.onError(handleError);
   app.notFound(
     (c) =>
       answerUnroutedMethod(c, allowed, (refused, allow) =>

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { CONFIG_VARIABLES, loadConfig, MIN_SECRET_BYTES } from '../../infra/config';
+import { CONFIG_VARIABLES, loadConfig } from '../../infra/config';
+import { internalSecretProblems } from '../../test/harness/internal-calls';
 import { loadVenueConfig, VENUE_VARIABLES } from '../../venue/config';
 import { readDockerfile } from '../dockerfile';
 import { builtOf, JOB_ENTRY_POINTS, SERVICE_ENTRY_POINTS, sourceOf } from '../entry-points';
@@ -98,8 +99,15 @@ describe('docker-compose.yml', () => {
       const env = envOf(name);
       const config = loadConfig(env);
       loadVenueConfig(env, { rootDir: config.rootDir });
-      expect(config.internalAuth.secrets.every((s) => Buffer.byteLength(s) >= MIN_SECRET_BYTES)).toBe(true);
     }
+  });
+
+  it('gives each service its own internal secret, which the services it calls accept from it, strong enough for production', () => {
+    // loadConfig with OMS_ENV=production refuses a short or development secret, and one shared by two callers.
+    expect(internalSecretProblems(envOf)).toEqual([]);
+    const own = ['api', 'worker', 'risk', 'market-data'].map((name) => envOf(name).INTERNAL_AUTH_SECRETS);
+    expect(new Set(own).size).toBe(own.length);
+    expect(envFile('api').INTERNAL_AUTH_SECRETS).toBeUndefined();
   });
 
   it('connects the services to the compose servers and to each other by service name, which every service accepts as Host', () => {

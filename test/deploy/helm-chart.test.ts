@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { internalSecretProblems } from '../harness/internal-calls';
 import { CHART_DIR, checkov, ensureTools, parseManifests, renderChart, run, runOk, TERRAFORM_DIR, TOOL, VALUES_FILES, type K8sObject, type ValuesName } from './tools';
 
 const SERVICES = ['api', 'worker', 'risk', 'venue', 'market-data'] as const;
@@ -158,6 +159,46 @@ describe('Helm chart deploy/helm/crypto-oms', () => {
       if (hook.startsWith('pre-')) expect(annotations).toEqual(expect.objectContaining({ 'helm.sh/hook': hook, 'helm.sh/hook-weight': '-10' }));
       else expect(annotations['helm.sh/hook']).toBeUndefined();
     }
+  });
+
+  it('gives each Deployment only its own internal-call secret (and the risk engine and venue their callers\'), which the services it calls accept', () => {
+    type EnvEntry = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+    const envOf = (o: K8sObject): EnvEntry[] => ((podSpec(o).containers[0] as unknown as { env?: EnvEntry[] }).env ?? []);
+    const internal = (o: K8sObject) => envOf(o).filter((e) => e.name.startsWith('INTERNAL_AUTH_')).map((e) => `${e.name}<-${e.valueFrom?.secretKeyRef?.name}:${e.valueFrom?.secretKeyRef?.key}`);
+    const aws = objects.aws ?? [];
+    const secret = 'crypto-oms-internal-auth';
+    expect(Object.fromEntries(SERVICES.map((s) => [s, internal(named(aws, 'Deployment', `crypto-oms-${s}`) as K8sObject)]))).toEqual({
+      api: [`INTERNAL_AUTH_SECRETS<-${secret}:api`],
+      worker: [`INTERNAL_AUTH_SECRETS<-${secret}:worker`],
+      risk: [`INTERNAL_AUTH_SECRETS<-${secret}:risk`, `INTERNAL_AUTH_CALLER_SECRETS<-${secret}:risk-callers`],
+      venue: [`INTERNAL_AUTH_CALLER_SECRETS<-${secret}:venue-callers`],
+      'market-data': [`INTERNAL_AUTH_SECRETS<-${secret}:market-data`],
+    });
+    for (const job of ofKind(aws, 'Job')) expect([job.metadata.name, internal(job)]).toEqual([job.metadata.name, []]);
+    // Development (values-local.yaml): none; each process signs with its development secret.
+    for (const d of ofKind(objects.local ?? [], 'Deployment')) expect([d.metadata.name, internal(d)]).toEqual([d.metadata.name, []]);
+    // Production without them does not render.
+    const without = run(TOOL.helm, ['template', 'oms', CHART_DIR, '-f', VALUES_FILES.aws, '--set', 'secrets.internalAuth.existingSecret=']);
+    expect(without.status).not.toBe(0);
+    expect(without.stderr).toMatch(/secrets.internalAuth: production needs each process's internal-call secret/);
+
+    // A try-out's values, rendered into the chart's own Secret: what each pod would see lets every call through.
+    const tryOut: Record<string, string> = { api: 'a'.repeat(40), worker: 'w'.repeat(40), risk: 'r'.repeat(40), 'market-data': 'm'.repeat(40) };
+    tryOut['risk-callers'] = JSON.stringify({ worker: [tryOut.worker], api: [tryOut.api] });
+    tryOut['venue-callers'] = JSON.stringify({ worker: [tryOut.worker], risk: [tryOut.risk], 'market-data': [tryOut['market-data']] });
+    const values = join(mkdtempSync(join(tmpdir(), 'crypto-oms-chart-')), 'internal-auth.yaml');
+    writeFileSync(values, stringify({ secrets: { internalAuth: { existingSecret: '', values: tryOut } } }));
+    const rendered = parseManifests(renderChart('aws', ['-f', values]));
+    const stored = (named(rendered, 'Secret', 'oms-crypto-oms-internal-auth') ?? named(rendered, 'Secret', 'crypto-oms-internal-auth')) as K8sObject & { stringData: Record<string, string> };
+    expect(Object.keys(stored.stringData).sort()).toEqual(Object.keys(tryOut).sort());
+    const podEnv = (process: string): Record<string, string | undefined> => {
+      const d = ofKind(rendered, 'Deployment').find((o) => o.metadata.name.endsWith(`-${process}`)) as K8sObject;
+      return Object.fromEntries(envOf(d).map((e) => [e.name, e.value ?? (e.valueFrom?.secretKeyRef?.name === stored.metadata.name ? stored.stringData[e.valueFrom.secretKeyRef.key] : undefined)]));
+    };
+    expect(internalSecretProblems(podEnv)).toEqual([]);
+    // The check can fail: a venue that does not hold market data's secret.
+    const broken = (process: string) => (process === 'venue' ? { ...podEnv('venue'), INTERNAL_AUTH_CALLER_SECRETS: JSON.stringify({ worker: [tryOut.worker] }) } : podEnv(process));
+    expect(internalSecretProblems(broken)).toEqual(expect.arrayContaining([expect.stringMatching(/venue does not accept market-data's secret/)]));
   });
 
   it.each(['local', 'aws'] as const)('values-%s.yaml: each service has a NetworkPolicy that lets it call only the services it uses', (values) => {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { parseDecimal } from '../../domain/decimal';
 import { positionsRedisKey } from '../../domain/market-events';
 import { DEFAULT_SYMBOLS, SymbolRegistry, type SymbolSpec } from '../../domain/symbols';
-import { loadConfig } from '../../infra/config';
+import { internalCallerSecrets, loadConfig } from '../../infra/config';
 import { createLogger } from '../../infra/logger';
 import { MongoAccountStore, type CreateAccountInput } from '../../infra/mongo/account-store';
 import { connectMongo, ensureIndexes } from '../../infra/mongo/client';
@@ -89,10 +89,6 @@ export class RiskTestApp {
   }
 
   /**
-   * Another app on the same store and price book, e.g. with a different symbol table, position mirror, venue or
-   * accepted secrets (by default the config's, which request() signs with).
-   */
-  /**
    * Another process's view of the symbol statuses on the same store and Redis channel, as a second risk process
    * has it (its own subscriber connection); stop() closes it.
    */
@@ -109,15 +105,19 @@ export class RiskTestApp {
     return runtime;
   }
 
+  /**
+   * Another app on the same store and price book, e.g. with a different symbol table, position mirror or venue; it
+   * accepts the callers' secrets of the config, which request() signs with.
+   */
   appWith(
     symbols: SymbolRegistry,
-    options: { positionMirror?: PositionMirror; secrets?: readonly string[]; venueOrders?: VenueOrderLookup; symbolStatus?: SymbolStatusRuntime } = {},
+    options: { positionMirror?: PositionMirror; venueOrders?: VenueOrderLookup; symbolStatus?: SymbolStatusRuntime } = {},
   ): RiskApp {
     const symbolStatus = options.symbolStatus ?? this.symbolStatus;
     return createRiskApp({
       symbolStatus: symbolStatus.book,
       announceSymbolStatus: symbolStatus.announce,
-      internalAuth: { secrets: options.secrets ?? loadConfig().internalAuth.secrets },
+      internalAuth: { callers: internalCallerSecrets(loadConfig()) },
       logger: createLogger({ name: 'risk-test', level: 'silent' }),
       accounts: this.store,
       symbols,

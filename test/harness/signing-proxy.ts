@@ -4,7 +4,7 @@ import { testSigner } from './internal-calls';
 
 /**
  * A reverse proxy in the test process that signs every request it forwards to an internal service (risk engine,
- * venue) the way the system's processes do, over the exact bytes it received, when the request carries an
+ * venue) the way the system's processes do (as the caller the route serves), over the exact bytes it received, when the request carries an
  * X-OMS-Signature header of any value: a client that cannot sign (an API fuzzer) reaches the routes behind the
  * signed-call check, and a request without the header still meets the check. Forwards any method, the path and query, the headers
  * (but any signature headers of the client's) and the body unchanged; answers with the service's status, headers and body.
@@ -20,7 +20,7 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startSigningProxy(target: string, signer: InternalSigner = testSigner({ caller: 'fuzzer' })): Promise<SigningProxy> {
+export async function startSigningProxy(target: string, signer: InternalSigner = testSigner()): Promise<SigningProxy> {
   const { hostname, port } = new URL(target);
   const server: Server = createServer((incoming, response) => {
     void (async () => {

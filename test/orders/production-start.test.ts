@@ -28,6 +28,8 @@ describe('a production process refuses to start with demo credentials or a weak 
       INTERNAL_AUTH_SECRETS: 'an-internal-secret-of-forty-eight-characters-xyz',
       MONGO_DB: dbName,
       API_PORT: port,
+      RISK_PORT: port,
+      VENUE_PORT: port,
       MARKET_DATA_PORT: port,
       MARKET_DATA_BACKFILL_FILES: 'none',
       ...env,
@@ -72,6 +74,30 @@ describe('a production process refuses to start with demo credentials or a weak 
     // One line, no stack trace: the operator reads the reason, not our internals.
     expect(output).not.toMatch(/\n\s+at /);
   });
+
+  const callerSecrets = (map: Record<string, string[]>) => JSON.stringify(map);
+  const WORKER_SECRET = 'the-worker-s-internal-secret-of-forty-eight-chars';
+  it.each([
+    ['workers/risk.ts', 'without INTERNAL_AUTH_CALLER_SECRETS', {}, /^risk: INTERNAL_AUTH_CALLER_SECRETS is required when OMS_ENV=production/m],
+    ['workers/venue.ts', 'without INTERNAL_AUTH_CALLER_SECRETS', {}, /^venue: INTERNAL_AUTH_CALLER_SECRETS is required when OMS_ENV=production/m],
+    [
+      'workers/risk.ts',
+      'with one secret for two callers',
+      { INTERNAL_AUTH_CALLER_SECRETS: callerSecrets({ worker: [WORKER_SECRET], api: [WORKER_SECRET] }) },
+      /^risk: INTERNAL_AUTH_CALLER_SECRETS: worker and api share a secret/m,
+    ],
+    ['workers/worker.ts', 'without its own INTERNAL_AUTH_SECRETS', { INTERNAL_AUTH_SECRETS: '' }, /^worker: INTERNAL_AUTH_SECRETS is required when OMS_ENV=production/m],
+  ])('%s refuses to start %s, in one line', async (script, _what, env, message) => {
+    const { exit, output } = await run(script, env, 'ready');
+    expect(exit).toBe(1);
+    expect(output).toMatch(message);
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+
+  it('the risk engine starts with its callers\' secrets (the control: they were the reason)', async () => {
+    const { exit, output } = await run('workers/risk.ts', { INTERNAL_AUTH_CALLER_SECRETS: callerSecrets({ worker: [WORKER_SECRET], api: ['the-api-s-internal-secret-of-forty-eight-characters'] }) }, 'risk.ready');
+    expect([exit, output.includes('INTERNAL_AUTH')]).toEqual(['running', false]);
+  }, 60_000);
 
   describe('with the demo keys in its store', () => {
     beforeAll(async () => {

@@ -14,7 +14,8 @@ import { freePort, TestSystem } from '../harness/system';
 import { orderBody, VenueTestProcess } from '../harness/venue-test-process';
 
 /**
- * Issue 11, items 1 and 2, against the real processes: the risk engine and the venue answer only signed calls;
+ * Issue 11, items 1 and 2, against the real processes: the risk engine and the venue answer only signed calls, each
+ * route only from the callers it names (issue 15's note: one secret per caller);
  * every service refuses a foreign Host (DNS rebinding) and a body that is not JSON (a page's preflight-free POST).
  */
 
@@ -149,6 +150,34 @@ describe('the risk engine (workers/risk.ts) answers only signed calls', () => {
     expect(await balances.json()).toContainEqual({ asset: 'USD', total: '1000', available: '899.8', held: '100.2' });
   });
 
+  it('serves each route only the callers it names: the order API cannot hold, settle or release, the worker cannot read balances or halt a symbol', async () => {
+    await accounts.createAccount({ accountId: 'victim2', name: 'V', balances: { USD: parseDecimal('1000'), BTC: parseDecimal('1') } });
+    const asApi = testSigner({ caller: 'api' });
+    const asWorker = testSigner({ caller: 'worker' });
+    const fill = JSON.stringify({ fillId: 'f-api', accountId: 'victim2', symbol: 'BTC-USD', side: 'SELL', quantity: '0.5', price: '1', liquidity: 'MAKER' });
+    const hold = JSON.stringify({ accountId: 'victim2', symbol: 'BTC-USD', side: 'BUY', type: 'LIMIT', quantity: '0.01', price: '10000' });
+    // The order API faces the internet: with its secret, no money moves.
+    expect(code(await signedRaw(asApi, `${baseUrl}/risk/orders/o-api/fills`, 'POST', fill))).toEqual([403, 'FORBIDDEN']);
+    expect(code(await signedRaw(asApi, `${baseUrl}/risk/orders/o-api/hold`, 'POST', hold))).toEqual([403, 'FORBIDDEN']);
+    expect(code(await signedRaw(asApi, `${baseUrl}/risk/orders/o-api/release`, 'POST', JSON.stringify({ accountId: 'victim2' })))).toEqual([403, 'FORBIDDEN']);
+    // Market data reads the venue's book, nothing here.
+    expect(code(await signedRaw(testSigner({ caller: 'market-data' }), `${baseUrl}/risk/accounts/victim2/balances`, 'GET', undefined))).toEqual([403, 'FORBIDDEN']);
+    // The worker settles, but the accounts' reads and the admin switches are the API's.
+    expect(code(await signedRaw(asWorker, `${baseUrl}/risk/accounts/victim2/balances`, 'GET', undefined))).toEqual([403, 'FORBIDDEN']);
+    expect(code(await signedRaw(asWorker, `${baseUrl}/risk/symbols/BTC-USD/status`, 'PUT', JSON.stringify({ status: 'HALTED' })))).toEqual([403, 'FORBIDDEN']);
+    expect(code(await signedRaw(asWorker, `${baseUrl}/risk/accounts/victim2/trading`, 'PUT', JSON.stringify({ enabled: false })))).toEqual([403, 'FORBIDDEN']);
+    // A caller the engine holds no secret for (the venue never calls it): 401, whatever it signed with.
+    expect(code(await signedRaw(testSigner({ caller: 'venue', secrets: ['v'.repeat(40)] }), `${baseUrl}/risk/orders/o-api/fills`, 'POST', fill))).toEqual([401, 'UNAUTHENTICATED']);
+    expect(await accounts.getBalances('victim2')).toEqual([
+      { asset: 'BTC', total: '1', available: '1', held: '0' },
+      { asset: 'USD', total: '1000', available: '1000', held: '0' },
+    ]);
+    expect(proc!.output()).toContain('http.internal_caller_refused');
+    // Each on its own routes: served.
+    expect((await signedRaw(asWorker, `${baseUrl}/risk/orders/o-w/hold`, 'POST', hold)).status).toBe(200);
+    expect((await signedRaw(asApi, `${baseUrl}/risk/accounts/victim2/balances`, 'GET', undefined)).json).toContainEqual({ asset: 'USD', total: '1000', available: '899.8', held: '100.2' });
+  });
+
   it('refuses a signed text/plain body with 415, keeps its probes public and checks the Host', async () => {
     const body = JSON.stringify({ accountId: 'victim' });
     expect(code(await signedRaw(testSigner(), `${baseUrl}/risk/orders/o-1/release`, 'POST', body, { headers: { 'Content-Type': 'text/plain' } }))).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
@@ -161,20 +190,23 @@ describe('the risk engine (workers/risk.ts) answers only signed calls', () => {
   });
 });
 
-describe('the venue (workers/venue.ts) answers only signed calls, and rotates its secrets', () => {
+describe('the venue (workers/venue.ts) answers only signed calls from its own callers, and rotates their secrets one by one', () => {
   let venue: VenueTestProcess;
   let port: number;
+  const WORKER_SECRET = `worker-${'w'.repeat(40)}`;
+  /** What the venue accepts: the worker's and the risk engine's secrets, and market data's (rotating in the last test). */
+  const callerSecrets = (marketData: string[]) => JSON.stringify({ worker: [WORKER_SECRET], risk: [`risk-${'r'.repeat(40)}`], 'market-data': marketData });
+  const asWorker = testSigner({ caller: 'worker', secrets: [WORKER_SECRET] });
+  const asMarketData = testSigner({ caller: 'market-data', secrets: [NEW_SECRET] });
 
   beforeAll(async () => {
-    venue = await VenueTestProcess.create('security', { INTERNAL_AUTH_SECRETS: `${NEW_SECRET},${OLD_SECRET}` });
+    venue = await VenueTestProcess.create('security', { INTERNAL_AUTH_CALLER_SECRETS: callerSecrets([NEW_SECRET, OLD_SECRET]) });
     port = Number(venue.env.VENUE_PORT);
     await venue.start();
   }, 90_000);
   afterAll(async () => {
     await venue?.dispose();
   });
-
-  const rotated = { caller: 'worker', secrets: [NEW_SECRET] };
 
   it('refuses unsigned, badly signed, stale and altered submits, cancels and reads; serves signed ones', async () => {
     const submit = JSON.stringify(orderBody(`sec-${randomUUID()}`, 'someone', 'BUY', '30000', '0.1'));
@@ -185,17 +217,27 @@ describe('the venue (workers/venue.ts) answers only signed calls, and rotates it
     await expectSignedOnly(`${venue.baseUrl}/venue/book/BTC-USD?depth=5`, 'GET', undefined);
     expect(venue.proc!.output()).not.toContain('venue.order_submitted');
 
-    const signer = testSigner(rotated);
+    const signer = asWorker;
     const orderId = `sec-${randomUUID()}`;
+    // Market data faces the internet: with its secret, it reads the book and nothing else.
+    const forbidden = await venue.request('POST', '/venue/orders', orderBody(orderId, 'someone', 'BUY', '30000', '0.1'), undefined, { signer: asMarketData });
+    expect(code(forbidden)).toEqual([403, 'FORBIDDEN']);
+    expect(venue.proc!.output()).not.toContain('venue.order_submitted');
     const placed = await venue.request('POST', '/venue/orders', orderBody(orderId, 'someone', 'BUY', '30000', '0.1'), undefined, { signer });
     expect(placed).toMatchObject({ status: 200, json: { orderId, status: 'OPEN' } });
+    expect(code(await venue.request('POST', `/venue/orders/${orderId}/cancel`, { reason: 'USER' }, undefined, { signer: asMarketData }))).toEqual([403, 'FORBIDDEN']);
+    expect(code(await venue.request('GET', `/venue/orders/${orderId}`, undefined, undefined, { signer: asMarketData }))).toEqual([403, 'FORBIDDEN']);
     expect((await venue.request('GET', `/venue/orders/${orderId}`, undefined, undefined, { signer })).status).toBe(200);
-    expect((await venue.request('GET', '/venue/book/BTC-USD?depth=5', undefined, undefined, { signer })).json).toMatchObject({ bids: [{ price: '30000', quantity: '0.1' }] });
+    // The book is market data's: the worker has no business there.
+    expect(code(await venue.request('GET', '/venue/book/BTC-USD?depth=5', undefined, undefined, { signer }))).toEqual([403, 'FORBIDDEN']);
+    expect((await venue.request('GET', '/venue/book/BTC-USD?depth=5', undefined, undefined, { signer: asMarketData })).json).toMatchObject({ bids: [{ price: '30000', quantity: '0.1' }] });
     expect((await venue.request('POST', `/venue/orders/${orderId}/cancel`, { reason: 'USER' }, undefined, { signer })).json).toMatchObject({ orderId, status: 'CANCELLED' });
+    // The development secrets (what the other tests' processes hold) are not this venue's.
+    expect(code(await venue.request('GET', `/venue/orders/${orderId}`, undefined, undefined, { signer: testSigner({ caller: 'worker' }) }))).toEqual([401, 'UNAUTHENTICATED']);
   });
 
   it('refuses a signed text/plain body with 415 and a cancel body over the limit with 413; keeps its probes public and checks the Host', async () => {
-    const signer = testSigner(rotated);
+    const signer = asWorker;
     const body = JSON.stringify(orderBody(`sec-${randomUUID()}`, 'someone', 'BUY', '30000', '0.1'));
     expect(code(await signedRaw(signer, `${venue.baseUrl}/venue/orders`, 'POST', body, { headers: { 'Content-Type': 'text/plain;charset=UTF-8' } }))).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     const huge = JSON.stringify({ reason: 'USER', pad: 'x'.repeat(20_000) });
@@ -204,17 +246,18 @@ describe('the venue (workers/venue.ts) answers only signed calls, and rotates it
     await expectHostChecked(venue.baseUrl, port);
   });
 
-  it('accepts the old secret while both are configured, and refuses it once it is removed', async () => {
-    const old = testSigner({ caller: 'worker', secrets: [OLD_SECRET] });
+  it("accepts a caller's old secret while both are configured, and refuses it once it is removed; the other callers' stay", async () => {
+    const old = testSigner({ caller: 'market-data', secrets: [OLD_SECRET] });
     const read = (signer: InternalSigner) => venue.request('GET', '/venue/book/BTC-USD?depth=1', undefined, undefined, { signer });
     expect((await read(old)).status).toBe(200);
-    expect((await read(testSigner(rotated))).status).toBe(200);
+    expect((await read(asMarketData)).status).toBe(200);
 
     await venue.proc!.stop();
-    venue.env.INTERNAL_AUTH_SECRETS = NEW_SECRET;
+    venue.env.INTERNAL_AUTH_CALLER_SECRETS = callerSecrets([NEW_SECRET]);
     await venue.start();
     expect(code(await read(old))).toEqual([401, 'UNAUTHENTICATED']);
-    expect((await read(testSigner(rotated))).status).toBe(200);
+    expect((await read(asMarketData)).status).toBe(200);
+    expect(code(await venue.request('GET', '/venue/orders/never-placed', undefined, undefined, { signer: asWorker }))).toEqual([404, 'ORDER_NOT_FOUND']);
   }, 90_000);
 });
 

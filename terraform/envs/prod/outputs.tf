@@ -17,6 +17,7 @@ output "secret_arns" {
   description = "Secrets Manager secrets that fill the chart's Secret."
   value = {
     app      = module.stack.app_secret_arn
+    internal = module.stack.internal_auth_secret_arn
     kafka    = module.stack.msk_scram_secret_arn
     redis    = module.stack.redis_auth_secret_arn
     mongo    = module.stack.docdb_secret_arn

@@ -148,16 +148,16 @@ module "ecr" {
   kms_key_arn  = aws_kms_key.this.arn
 }
 
-# The application's own secrets: the key that signs internal calls and the API key pepper.
+# The application's own secret: the API key pepper.
 resource "random_password" "app" {
-  for_each = toset(["INTERNAL_AUTH_SECRETS", "API_KEY_PEPPER"])
+  for_each = toset(["API_KEY_PEPPER"])
   length   = 64
   special  = false
 }
 
 resource "aws_secretsmanager_secret" "app" {
   name                    = "${local.name}/app"
-  description             = "crypto-oms application secrets (INTERNAL_AUTH_SECRETS, API_KEY_PEPPER)"
+  description             = "crypto-oms application secrets (API_KEY_PEPPER)"
   kms_key_id              = aws_kms_key.this.arn
   recovery_window_in_days = var.secret_recovery_days
 }
@@ -165,6 +165,34 @@ resource "aws_secretsmanager_secret" "app" {
 resource "aws_secretsmanager_secret_version" "app" {
   secret_id     = aws_secretsmanager_secret.app.id
   secret_string = jsonencode({ for k, v in random_password.app : k => v.result })
+}
+
+# The internal calls' secrets, one per caller (README "Security"): each process signs with its own, the risk engine
+# and the venue accept those of the callers they serve. The keys are those of the chart's internal-auth Secret
+# (secrets.internalAuth): api, worker, risk, market-data, risk-callers, venue-callers.
+resource "random_password" "internal_auth" {
+  for_each = toset(["api", "worker", "risk", "market-data"])
+  length   = 64
+  special  = false
+}
+
+locals {
+  internal_secret = { for caller, p in random_password.internal_auth : caller => p.result }
+}
+
+resource "aws_secretsmanager_secret" "internal_auth" {
+  name                    = "${local.name}/internal-auth"
+  description             = "crypto-oms internal-call secrets per caller (the chart's internal-auth Secret)"
+  kms_key_id              = aws_kms_key.this.arn
+  recovery_window_in_days = var.secret_recovery_days
+}
+
+resource "aws_secretsmanager_secret_version" "internal_auth" {
+  secret_id = aws_secretsmanager_secret.internal_auth.id
+  secret_string = jsonencode(merge(local.internal_secret, {
+    "risk-callers"  = jsonencode({ worker = [local.internal_secret["worker"]], api = [local.internal_secret["api"]] })
+    "venue-callers" = jsonencode({ worker = [local.internal_secret["worker"]], risk = [local.internal_secret["risk"]], "market-data" = [local.internal_secret["market-data"]] })
+  }))
 }
 
 # Where the processes' stdout goes when a log shipper (Fluent Bit) is installed: one group per environment.
@@ -205,6 +233,7 @@ data "aws_iam_policy_document" "app" {
     actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
     resources = [
       aws_secretsmanager_secret.app.arn,
+      aws_secretsmanager_secret.internal_auth.arn,
       module.msk.scram_secret_arn,
       module.redis.auth_token_secret_arn,
       module.documentdb.credentials_secret_arn,

@@ -14,8 +14,13 @@ output "app_irsa_role_arn" {
 }
 
 output "app_secret_arn" {
-  description = "INTERNAL_AUTH_SECRETS and API_KEY_PEPPER."
+  description = "API_KEY_PEPPER."
   value       = aws_secretsmanager_secret.app.arn
+}
+
+output "internal_auth_secret_arn" {
+  description = "The internal calls' secrets per caller: the keys of the chart's internal-auth Secret."
+  value       = aws_secretsmanager_secret.internal_auth.arn
 }
 
 output "msk_scram_secret_arn" {

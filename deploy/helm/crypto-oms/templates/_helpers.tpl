@@ -48,6 +48,39 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (printf "%s-secrets" (include "oms.fullname" .)) .Values.secrets.existingSecret -}}
 {{- end -}}
 
+{{/* The Secret of the internal calls' secrets (secrets.internalAuth), or "" when there is none (development only). */}}
+{{- define "oms.internalAuthSecretName" -}}
+{{- $auth := .Values.secrets.internalAuth -}}
+{{- if $auth.existingSecret -}}
+{{- $auth.existingSecret -}}
+{{- else if $auth.values -}}
+{{- printf "%s-internal-auth" (include "oms.fullname" .) -}}
+{{- else if eq .Values.omsEnv "production" -}}
+{{- fail "secrets.internalAuth: production needs each process's internal-call secret (existingSecret, or values for a try-out; README \"Security\")" -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A process's own internal-call secret (INTERNAL_AUTH_SECRETS, key <process>) and, for the risk engine and the venue,
+the secrets of the callers they serve (INTERNAL_AUTH_CALLER_SECRETS, key <process>-callers): each Deployment gets
+only its own keys, so the order API cannot sign as the worker. (dict "root" $ "name" "api")
+*/}}
+{{- define "oms.internalAuthEnv" -}}
+{{- $secret := include "oms.internalAuthSecretName" .root -}}
+{{- if $secret }}
+{{- if has .name (list "api" "worker" "risk" "market-data") }}
+- name: INTERNAL_AUTH_SECRETS
+  valueFrom:
+    secretKeyRef: { name: {{ $secret }}, key: {{ .name }} }
+{{- end }}
+{{- if has .name (list "risk" "venue") }}
+- name: INTERNAL_AUTH_CALLER_SECRETS
+  valueFrom:
+    secretKeyRef: { name: {{ $secret }}, key: {{ .name }}-callers }
+{{- end }}
+{{- end }}
+{{- end -}}
+
 {{/* The environment variables that make a process bind its port on the pod network: name -> [port env, host env]. */}}
 {{- define "oms.portEnv" -}}
 api: [API_PORT, API_HOST]
