@@ -50,7 +50,7 @@ export const INTERNAL_SIGNATURE_SECURITY = {
         in: 'header',
         name: 'X-OMS-Signature',
         description:
-          'HMAC-SHA256 under a shared secret of "OMS-HMAC-SHA256\\n<caller>\\n<unix seconds>\\n<METHOD>\\n<path and query>\\n<hex SHA-256 of the body>", with X-OMS-Caller and X-OMS-Timestamp (within 30 s).',
+          'HMAC-SHA256 under the caller\'s own secret of "OMS-HMAC-SHA256\\n<caller>\\n<unix seconds>\\n<METHOD>\\n<path and query>\\n<hex SHA-256 of the body>", with X-OMS-Caller and X-OMS-Timestamp (within 30 s).',
       },
     },
   },
@@ -196,12 +196,33 @@ export function addFactoryResponses(document: Document, options: { rateLimited?:
 }
 
 /**
+ * An internal service's document names each operation's callers (its route table, infra/http/internal-auth.ts):
+ * `x-oms-callers`, a sentence in the description, and the 403 another caller gets.
+ */
+export function addInternalCallers(document: Document, routes: readonly { method: string; path: string; callers: readonly string[] }[]): Document {
+  for (const route of routes) {
+    const path = route.path.replace(/:(\w+)/g, '{$1}');
+    const operation = (document.paths?.[path] as Record<string, Record<string, unknown>> | undefined)?.[route.method.toLowerCase()];
+    if (operation === undefined) continue;
+    operation['x-oms-callers'] = [...route.callers];
+    operation.description = `${typeof operation.description === 'string' ? `${operation.description} ` : ''}Callers: ${route.callers.join(', ')} (a signed call from another caller is refused with 403).`;
+    const responses = (operation.responses ??= {}) as Record<string, unknown>;
+    responses['403'] ??= jsonResponse('A caller this route does not serve (FORBIDDEN)', ErrorEnvelopeSchema);
+  }
+  return document;
+}
+
+/**
  * Serves the service's OpenAPI document at /openapi.json, generated from its routes once, on the first request
  * (every route is registered by then). `description` says what the service is; every document ends with the shared
  * error envelope. `extra` adds e.g. security schemes.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any Hono app, whatever its env
-export function serveOpenApi(app: Hono<any>, info: { title: string; description: string; rateLimited?: RegExp }, extra: Record<string, unknown> = {}): void {
+export function serveOpenApi(
+  app: Hono<any>,
+  info: { title: string; description: string; rateLimited?: RegExp; callers?: readonly { method: string; path: string; callers: readonly string[] }[] },
+  extra: Record<string, unknown> = {},
+): void {
   let document: Promise<unknown> | undefined;
   app.get(
     '/openapi.json',
@@ -225,7 +246,7 @@ export function serveOpenApi(app: Hono<any>, info: { title: string; description:
         },
         c,
       ).then(
-        (generated) => addFactoryResponses(generated as Document, info.rateLimited === undefined ? {} : { rateLimited: info.rateLimited }),
+        (generated) => addInternalCallers(addFactoryResponses(generated as Document, info.rateLimited === undefined ? {} : { rateLimited: info.rateLimited }), info.callers ?? []),
         (error: unknown) => {
           document = undefined;
           throw error;

@@ -280,6 +280,10 @@ describe('createServiceApp', () => {
       expect(doc.components.securitySchemes.internalSignature).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-OMS-Signature' });
       for (const path of ['/health', '/ready', '/openapi.json', '/docs']) expect([path, doc.paths[path].get.security]).toEqual([path, []]);
       expect(doc.paths['/things'].post.responses['401']).toBeDefined();
+      // Who may call each operation, and the 403 for anyone else.
+      expect(doc.paths['/things'].post['x-oms-callers']).toEqual(['worker']);
+      expect(doc.paths['/things'].post.description).toMatch(/Callers: worker \(a signed call from another caller is refused with 403\)/);
+      expect(doc.paths['/things'].post.responses['403']).toBeDefined();
     });
 
     it('serves each route only the callers its entry names: another known caller, or any caller on a route the table leaves out, gets 403 FORBIDDEN', async () => {

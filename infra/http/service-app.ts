@@ -84,7 +84,7 @@ export function createServiceApp<E extends ServiceEnv = ServiceEnv>(options: Ser
   app.route('/', createHealthRoutes(options.readiness));
   app.route('/', createMetricsRoutes(options.extraMetrics));
   // An internal service's document says every operation needs a signed call, but for those marked PUBLIC_ROUTE.
-  serveOpenApi(app, options.openApi, { ...(options.internalAuth === undefined ? {} : INTERNAL_SIGNATURE_SECURITY), ...options.openApi.extra });
+  serveOpenApi(app, { ...options.openApi, ...(options.internalAuth === undefined ? {} : { callers: options.internalAuth.routes }) }, { ...(options.internalAuth === undefined ? {} : INTERNAL_SIGNATURE_SECURITY), ...options.openApi.extra });
   if (options.docs !== undefined) {
     const docsPage = { description: 'The API reference page', content: { 'text/html': { schema: { type: 'string' as const } } } };
     app.get('/docs', describeRoute({ ...PUBLIC_ROUTE, summary: 'A browsable reference of /openapi.json', tags: ['ops'], responses: { 200: docsPage } }), options.docs);

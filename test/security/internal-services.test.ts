@@ -184,6 +184,11 @@ describe('the risk engine (workers/risk.ts) answers only signed calls', () => {
     // Unsigned text/plain (a page's preflight-free POST): the credential is what is missing.
     expect(code(await rawRequest(`${baseUrl}/risk/orders/o-1/release`, { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } }))).toEqual([401, 'UNAUTHENTICATED']);
     await expectPublicProbes(baseUrl);
+    // Its document names each operation's callers.
+    const doc = (await rawRequest(`${baseUrl}/openapi.json`)).json;
+    expect(doc.paths['/risk/orders/{orderId}/fills'].post['x-oms-callers']).toEqual(['worker']);
+    expect(doc.paths['/risk/accounts/{accountId}/balances'].get['x-oms-callers']).toEqual(['api']);
+    expect(doc.paths['/risk/orders/{orderId}/fills'].post.responses['403']).toBeDefined();
     await expectHostChecked(baseUrl, port);
     // Signed but rebound: refused before the signature is even looked at.
     expect(code(await signedRaw(testSigner(), `${baseUrl}/risk/accounts/victim/balances`, 'GET', undefined, { headers: { Host: `evil.example:${port}` } }))).toEqual([421, 'HOST_NOT_ALLOWED']);
