@@ -217,8 +217,8 @@ export function addInternalCallers(document: Document, routes: readonly { method
  * (every route is registered by then). `description` says what the service is; every document ends with the shared
  * error envelope. `extra` adds e.g. security schemes.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any Hono app, whatever its env
 export function serveOpenApi(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any Hono app, whatever its env
   app: Hono<any>,
   info: { title: string; description: string; rateLimited?: RegExp; callers?: readonly { method: string; path: string; callers: readonly string[] }[] },
   extra: Record<string, unknown> = {},
