@@ -93,12 +93,12 @@ export function createInternalSigner(options: { caller: string; secrets: readonl
 
 export type Verification = { ok: true; caller: string } | { ok: false; reason: string };
 
-/** Each caller's accepted secrets (INTERNAL_AUTH_CALLER_SECRETS): the first is the one it signs with, the rest rotate out. */
+/** Each caller's accepted secrets (INTERNAL_AUTH_CALLER_SECRETS): usually one, two while that caller's secret rotates. */
 export type CallerSecrets = ReadonlyMap<string, readonly string[]>;
 
 /**
  * Checks one request's credential against the named caller's accepted secrets; the reason is for the log and the
- * 401's message. A caller the service holds no secret for is refused like a bad signature.
+ * 401's message. A caller the service holds no secret for is refused (401) before any signature is computed.
  */
 export function verifyInternalRequest(
   headers: { get(name: string): string | null | undefined },
