@@ -53,14 +53,16 @@ describe('risk engine routes (real store)', () => {
         '/risk/symbols/{symbol}/status',
       ]);
       const hold = json.paths['/risk/orders/{orderId}/hold'].post;
-      // 401 (a signed call is needed), 415 (JSON bodies only) and 503 (a dependency down) come from the service factory,
-      // for every such route.
-      expect(Object.keys(hold.responses).sort()).toEqual(['200', '400', '401', '404', '413', '415', '422', '503']);
+      // 401 (a signed call is needed), 403 (a caller the route does not serve), 415 (JSON bodies only) and 503 (a
+      // dependency down) come from the service factory, for every such route.
+      expect(Object.keys(hold.responses).sort()).toEqual(['200', '400', '401', '403', '404', '413', '415', '422', '503']);
+      expect(hold['x-oms-callers']).toEqual(['worker']);
       expect(hold.requestBody.content['application/json'].schema.properties).not.toHaveProperty('referencePrice');
       expect(hold.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
       expect(hold.responses['200'].content['application/json'].schema.properties).toHaveProperty('protectionPrice');
       const positions = json.paths['/risk/accounts/{accountId}/positions'].get;
-      expect(Object.keys(positions.responses).sort()).toEqual(['200', '400', '401', '404', '503']);
+      expect(Object.keys(positions.responses).sort()).toEqual(['200', '400', '401', '403', '404', '503']);
+      expect(positions['x-oms-callers']).toEqual(['api']);
       expect(Object.keys(positions.responses['200'].content['application/json'].schema.items.properties)).toEqual(
         expect.arrayContaining(['symbol', 'quantity', 'averageEntryPrice', 'realizedPnl', 'markPrice', 'unrealizedPnl', 'version']),
       );
