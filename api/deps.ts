@@ -45,7 +45,7 @@ export interface ApiDeps {
   publisher: EventPublisher;
   /** The `orders` topic's name (config.kafka.topics). */
   ordersTopic: string;
-  workflows: OrderWorkflowGateway;
+  workflows: Pick<OrderWorkflowGateway, 'requestCancel' | 'requestReconcile' | 'query'>;
   symbols: SymbolRegistry;
   maxBodyBytes: number;
   /** The Host names it answers to (config.http.allowedHosts); defaults to localhost. */

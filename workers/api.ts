@@ -22,8 +22,7 @@ import { RedisPendingOrderCache } from '../infra/redis/pending-order-cache';
 import { RedisRateCounters } from '../infra/redis/rate-counters';
 import { RedisOrderAdmission } from '../infra/redis/order-admission';
 import { createRateLimits } from '../api/rate-limit';
-import { connectTemporal } from '../infra/temporal/client';
-import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
+import { inProcessApiWorkflows, threadedApiWorkflows } from '../infra/temporal/api-workflows';
 import { openApiKeys } from './api-keys';
 import { startTracing } from '../infra/telemetry/tracing';
 import { onShutdownSignal } from './shutdown';
@@ -32,7 +31,7 @@ import { onShutdownSignal } from './shutdown';
 async function main(): Promise<void> {
   const config = loadConfig();
   // First, so everything the process does from here on can be traced (README "Traces").
-  startTracing(config.telemetry, 'crypto-oms-api');
+  const tracing = startTracing(config.telemetry, 'crypto-oms-api');
   // Before anything connects: a production process without its pepper stops here.
   apiKeyHashing(config);
   const signer = createInternalSigner({ caller: 'api', secrets: internalSigningSecrets(config, 'api') });
@@ -51,7 +50,15 @@ async function main(): Promise<void> {
   // answers 503 before API_PUBLISH_TIMEOUT_MS, which stays the backstop for a broker that hangs.
   const publisher = new KafkaEventPublisher(kafka, logger, { sendRetry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 } });
   await publisher.start();
-  const client = await connectTemporal(config.temporal);
+  // The API's Temporal calls (cancel, reconcile, query) run in a thread of their own unless traced: the client's
+  // AsyncLocalStorage would keep Node's promise hooks on for every request (infra/temporal/api-workflows.ts).
+  const workflowSettings = { temporal: config.temporal, taskQueue: config.temporal.taskQueue, reconcile: config.temporal.reconcile, callDeadlineMs: bound };
+  const workflows = tracing.enabled
+    ? await inProcessApiWorkflows(workflowSettings)
+    : await threadedApiWorkflows(workflowSettings, (error) => {
+        logger.fatal({ err: error }, 'api.temporal_thread_lost');
+        process.exit(1);
+      });
 
   const orders = new MongoOrderStore(mongo.db);
   // One of each: the order admission counts and claims under the names the limits and the idempotency store use.
@@ -82,7 +89,7 @@ async function main(): Promise<void> {
     pendingOrders: new RedisPendingOrderCache(redis),
     publisher,
     ordersTopic: config.kafka.topics.orders,
-    workflows: new TemporalOrderWorkflowGateway(client, config.temporal.taskQueue, config.temporal.reconcile, { callDeadlineMs: bound }),
+    workflows,
     publishTimeoutMs: config.api.publishTimeoutMs,
     rateLimits: createRateLimits(rateCounters, config.rateLimits, logger, new RedisOrderAdmission(redis, rateCounters, idempotency)),
     symbols: new SymbolRegistry(DEFAULT_SYMBOLS),
@@ -102,9 +109,7 @@ async function main(): Promise<void> {
       redis: async () => {
         await redis.ping();
       },
-      temporal: async () => {
-        await client.workflowService.getSystemInfo({});
-      },
+      temporal: () => workflows.ping(),
       kafka: () => pingKafka(kafka),
     },
   });
@@ -117,7 +122,7 @@ async function main(): Promise<void> {
     // Stop accepting connections and let in-flight requests finish, then close the clients.
     await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     await publisher.stop();
-    await client.connection.close();
+    await workflows.close();
     await apiKeys.close();
     redis.disconnect();
     await mongo.client.close();
