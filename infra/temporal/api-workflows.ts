@@ -119,15 +119,20 @@ export async function threadedApiWorkflows(settings: ApiWorkflowsSettings, onLos
   let closing = false;
 
   await new Promise<void>((resolve, reject) => {
-    const early = (error: Error) => reject(error);
+    // A thread that did not connect is ended: its connection attempt must not keep it (and the process) alive.
+    const refuse = (error: Error) => {
+      void worker.terminate();
+      reject(error);
+    };
+    const early = (error: Error) => refuse(error);
     worker.once('error', early);
     worker.once('exit', (code) => reject(new Error(`the API's Temporal thread exited with ${code} before it connected`)));
     worker.once('message', (message: ThreadMessage) => {
       worker.off('error', early);
       worker.removeAllListeners('exit');
       if (message.type === 'ready') resolve();
-      else if (message.type === 'failed') reject(uncrossError(message.error));
-      else reject(new Error(`the API's Temporal thread said ${message.type} first`));
+      else if (message.type === 'failed') refuse(uncrossError(message.error));
+      else refuse(new Error(`the API's Temporal thread said ${message.type} first`));
     });
   });
 
