@@ -4,6 +4,7 @@ import { describeRoute, generateSpecs, loadVendor, resolver } from 'hono-openapi
 import * as v from 'valibot';
 import { SYMBOL_INPUT } from '../../domain/symbols';
 import { ErrorEnvelopeSchema } from './errors';
+import type { InternalRoute } from './internal-auth';
 
 const valibotToJsonSchema = (schema: unknown, options?: Record<string, unknown>): Record<string, unknown> =>
   toJsonSchema(schema as v.GenericSchema, options) as Record<string, unknown>;
@@ -199,7 +200,7 @@ export function addFactoryResponses(document: Document, options: { rateLimited?:
  * An internal service's document names each operation's callers (its route table, infra/http/internal-auth.ts):
  * `x-oms-callers`, a sentence in the description, and the 403 another caller gets.
  */
-export function addInternalCallers(document: Document, routes: readonly { method: string; path: string; callers: readonly string[] }[]): Document {
+export function addInternalCallers(document: Document, routes: readonly InternalRoute[]): Document {
   for (const route of routes) {
     const path = route.path.replace(/:(\w+)/g, '{$1}');
     const operation = (document.paths?.[path] as Record<string, Record<string, unknown>> | undefined)?.[route.method.toLowerCase()];
@@ -220,7 +221,7 @@ export function addInternalCallers(document: Document, routes: readonly { method
 export function serveOpenApi(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any Hono app, whatever its env
   app: Hono<any>,
-  info: { title: string; description: string; rateLimited?: RegExp; callers?: readonly { method: string; path: string; callers: readonly string[] }[] },
+  info: { title: string; description: string; rateLimited?: RegExp; callers?: readonly InternalRoute[] },
   extra: Record<string, unknown> = {},
 ): void {
   let document: Promise<unknown> | undefined;

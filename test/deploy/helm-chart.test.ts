@@ -189,7 +189,7 @@ describe('Helm chart deploy/helm/crypto-oms', () => {
     const values = join(mkdtempSync(join(tmpdir(), 'crypto-oms-chart-')), 'internal-auth.yaml');
     writeFileSync(values, stringify({ secrets: { internalAuth: { existingSecret: '', values: tryOut } } }));
     const rendered = parseManifests(renderChart('aws', ['-f', values]));
-    const stored = (named(rendered, 'Secret', 'oms-crypto-oms-internal-auth') ?? named(rendered, 'Secret', 'crypto-oms-internal-auth')) as K8sObject & { stringData: Record<string, string> };
+    const stored = named(rendered, 'Secret', 'crypto-oms-internal-auth') as K8sObject & { stringData: Record<string, string> };
     expect(Object.keys(stored.stringData).sort()).toEqual(Object.keys(tryOut).sort());
     const podEnv = (process: string): Record<string, string | undefined> => {
       const d = ofKind(rendered, 'Deployment').find((o) => o.metadata.name.endsWith(`-${process}`)) as K8sObject;
