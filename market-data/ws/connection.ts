@@ -32,6 +32,8 @@ export interface WsCounters {
   errorsSent: number;
   slowConsumerDisconnects: number;
   idleTerminations: number;
+  /** Heartbeat ticks that came late because this process stalled; they ping but terminate no one. */
+  lateHeartbeats: number;
 }
 
 export interface ConnectionDeps {
@@ -129,11 +131,14 @@ export class MarketDataConnection implements ChannelSubscriber {
     return this.subscriptions.size;
   }
 
-  /** The heartbeat: false (and the socket terminated) when the client has not answered a ping within the idle timeout. */
-  heartbeat(now: number): boolean {
+  /**
+   * The heartbeat: false (and the socket terminated) when the client has not answered a ping within the idle timeout.
+   * `judge` false (the server's own event loop stalled, so pongs may sit unread in socket buffers) only pings.
+   */
+  heartbeat(now: number, judge = true): boolean {
     // A connection being closed has its own deadline (closeTimeoutMs).
     if (this.closing) return true;
-    if (now - this.lastPongAt > this.deps.limits.idleTimeoutMs) {
+    if (judge && now - this.lastPongAt > this.deps.limits.idleTimeoutMs) {
       this.deps.counters.idleTerminations += 1;
       this.deps.logger.info({ remoteAddress: this.remoteAddress, silentMs: Math.round(now - this.lastPongAt) }, 'market-data.ws.idle-timeout');
       this.closing = true;

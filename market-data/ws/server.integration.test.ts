@@ -392,6 +392,25 @@ describe('market data WebSocket: slow consumers and heartbeats', () => {
       await server.stop();
     }
   });
+
+  it('does not blame its clients for its own stall: a late heartbeat pings and terminates no one', async () => {
+    const server = await startServer({ heartbeatIntervalMs: 40, idleTimeoutMs: 150 });
+    try {
+      const alive = await WsTestClient.connect(server.url);
+      expect(await alive.request({ op: 'ping', id: 'before' })).toEqual({ type: 'pong', id: 'before' });
+      // The process stalls (as in a long GC) for four idle timeouts: no timers run and no socket is read. When it
+      // resumes, the heartbeat timer runs before the client's pong is read.
+      const stalledUntil = Date.now() + 600;
+      while (Date.now() < stalledUntil);
+      await until('a late heartbeat tick', () => server.ws.stats().lateHeartbeats >= 1);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(server.ws.stats()).toMatchObject({ idleTerminations: 0, connections: 1 });
+      expect(await alive.request({ op: 'ping', id: 'after' })).toEqual({ type: 'pong', id: 'after' });
+      await alive.close();
+    } finally {
+      await server.stop();
+    }
+  });
 });
 
 describe('market data WebSocket: connection limits', () => {

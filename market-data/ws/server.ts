@@ -78,7 +78,7 @@ export function attachMarketDataWebSocket(server: Server, options: MarketDataWeb
   }
   const logger = options.logger;
   const hub = options.hub ?? new ChannelHub(logger);
-  const counters: WsCounters = { framesReceived: 0, messagesSent: 0, errorsSent: 0, slowConsumerDisconnects: 0, idleTerminations: 0 };
+  const counters: WsCounters = { framesReceived: 0, messagesSent: 0, errorsSent: 0, slowConsumerDisconnects: 0, idleTerminations: 0, lateHeartbeats: 0 };
   const now = () => performance.now();
   const deps = { hub, source: options.source, authenticate: options.authenticate, knownSymbols, limits, logger, counters, now };
   // perMessageDeflate off: compressing each copy would undo "encode once, send the same bytes to everyone".
@@ -139,9 +139,20 @@ export function attachMarketDataWebSocket(server: Server, options: MarketDataWeb
   };
   server.on('upgrade', onUpgrade);
 
+  // A tick that comes late means this process stalled (GC, a blocked loop): timers run before pending socket reads, so
+  // every client's pong may be sitting unread and silence would be the server's fault. Such a tick pings and judges no
+  // one; the next on-time tick judges, after the reads.
+  let lastTickAt = now();
   const heartbeat = setInterval(() => {
     const at = now();
-    for (const connection of connections) connection.heartbeat(at);
+    const sinceLast = at - lastTickAt;
+    lastTickAt = at;
+    const onTime = sinceLast <= 2 * limits.heartbeatIntervalMs;
+    if (!onTime) {
+      counters.lateHeartbeats += 1;
+      logger.warn({ sinceLastMs: Math.round(sinceLast), intervalMs: limits.heartbeatIntervalMs }, 'market-data.ws.heartbeat-late');
+    }
+    for (const connection of connections) connection.heartbeat(at, onTime);
   }, limits.heartbeatIntervalMs);
   heartbeat.unref();
 
