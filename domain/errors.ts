@@ -67,6 +67,8 @@ export const ErrorCode = {
   INVALID_TIME_RANGE: 'INVALID_TIME_RANGE',
   // admin
   ACCOUNT_NOT_FOUND: 'ACCOUNT_NOT_FOUND',
+  // the dead letters of a topic that is never replayed (price-feeds, prices: infra/kafka/topics.ts REPLAYABLE_TOPICS)
+  REPLAY_NOT_ALLOWED: 'REPLAY_NOT_ALLOWED',
   // generic
   NOT_FOUND: 'NOT_FOUND',
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',

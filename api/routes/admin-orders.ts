@@ -7,6 +7,7 @@ import { parseShape } from '../../domain/validation-issues';
 import { DeadLetterReadTimeoutError, ReplayBusyError, UnknownPartitionError, type DeadLetterQueues } from '../../infra/kafka/dead-letters';
 import type { AdminAuditRecord, AdminAuditStore } from '../../infra/mongo/admin-audit-store';
 import { MAX_LIST_LIMIT, type OrderStore } from '../../infra/mongo/order-store';
+import { REPLAYABLE_TOPICS } from '../../infra/kafka/topics';
 import { errorResponses, idPathParameter, jsonResponse } from '../../infra/http/openapi';
 import type { OrderWorkflowGateway } from '../../infra/temporal/order-workflows';
 import { orderWorkflowId } from '../../workflows/order-contract';
@@ -242,7 +243,7 @@ export function createAdminOrderRoutes(deps: AdminOrdersDeps) {
     describeRoute({
       summary: "Re-drive a topic's dead letters (admin)",
       description:
-        "Republishes the letters not replayed yet to the topic they came from (header dlq-replayed-from says where from), oldest first per partition: all of them, or one `partition` up to `toOffset` (inclusive), at most `limit` (default 100). A replay watermark (the committed offset of the consumer group `<KAFKA_PREFIX>dlq-replay` on the .dlq topic) moves past what was sent, so no letter is replayed twice; consumers dedupe anyway. A letter that is still bad comes back to the DLQ with a new offset. Replays run one at a time per API process: one that cannot start within API_DEPENDENCY_TIMEOUT_MS gets 503 with Retry-After and sent nothing. Audited in admin_actions as dlq.replay.",
+        "Republishes the letters not replayed yet to the topic they came from (header dlq-replayed-from says where from), oldest first per partition: all of them, or one `partition` up to `toOffset` (inclusive), at most `limit` (default 100). A replay watermark (the committed offset of the consumer group `<KAFKA_PREFIX>dlq-replay` on the .dlq topic) moves past what was sent, so no letter is replayed twice; consumers dedupe anyway. A letter that is still bad comes back to the DLQ with a new offset. Replays run one at a time per API process: one that cannot start within API_DEPENDENCY_TIMEOUT_MS gets 503 with Retry-After and sent nothing. Audited in admin_actions as dlq.replay. Only `orders`, `executions` and `venue-reports` are replayed: the letters of `price-feeds` and `prices` are market prices, which only the venue and market data write (an old price replayed would also overwrite newer ones); asking for them is 403 REPLAY_NOT_ALLOWED.",
       tags: ['admin'],
       parameters: [topicParameter],
       requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { partition: { type: 'integer', minimum: 0, maximum: 10_000 }, toOffset: { type: 'string', pattern: '^\\d{1,19}$' }, limit: { type: 'integer', minimum: 1, maximum: MAX_DLQ_REPLAY, default: 100 } } } } } },
@@ -251,12 +252,20 @@ export function createAdminOrderRoutes(deps: AdminOrdersDeps) {
         ...errorResponses({
           400: 'Unknown topic or partition, bad body (VALIDATION_FAILED)',
           ...forbidden,
+          403: `The key does not have the admin role (FORBIDDEN), or the topic's letters are never replayed (REPLAY_NOT_ALLOWED; replayed: ${[...REPLAYABLE_TOPICS].join(', ')})`,
           503: 'Kafka did not answer in time, or another replay kept this one from starting within the bound (SERVICE_UNAVAILABLE, Retry-After)',
         }),
       },
     }),
     async (c) => {
       const topic = topicOf(c);
+      const name = c.req.param('topic') ?? '';
+      if (!REPLAYABLE_TOPICS.has(name)) {
+        throw new DomainError('REPLAY_NOT_ALLOWED', `the letters of ${name} are not replayed: they are market prices, which only the venue and market data write`, {
+          topic: name,
+          replayable: [...REPLAYABLE_TOPICS],
+        });
+      }
       const text = await c.req.text();
       const body = parseShape(DlqReplayBodySchema, text.trim() === '' ? {} : parsePlainJson(text), 'body');
       if (body.toOffset !== undefined && body.partition === undefined) {

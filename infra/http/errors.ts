@@ -71,6 +71,7 @@ export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   INVALID_INTERVAL: 400,
   INVALID_TIME_RANGE: 400,
   ACCOUNT_NOT_FOUND: 404,
+  REPLAY_NOT_ALLOWED: 403,
   NOT_FOUND: 404,
   // The path exists, the method does not: the answer carries `Allow` (service-app.ts).
   METHOD_NOT_ALLOWED: 405,

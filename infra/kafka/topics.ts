@@ -29,6 +29,14 @@ export function topicsByBaseName(prefix: string): ReadonlyMap<string, string> {
   return new Map(Object.values(TOPIC_BASE_NAMES).map((name) => [name, `${prefix}${name}`]));
 }
 
+/**
+ * The topics whose dead letters an admin may replay (POST /api/admin/dlq/:topic/replay), by base name. A replay writes
+ * to the topic, so the order API's Kafka user holds WRITE on these (workers/kafka-access.ts). `price-feeds` and `prices`
+ * are left out: they carry market prices, which move the risk engine's price band and protection price, so only the
+ * venue and market data write them; and a replayed price is an old one, superseded by every later update.
+ */
+export const REPLAYABLE_TOPICS: ReadonlySet<string> = new Set([TOPIC_BASE_NAMES.orders, TOPIC_BASE_NAMES.executions, TOPIC_BASE_NAMES.venueReports]);
+
 export function dlqTopic(topic: string): string {
   return `${topic}.dlq`;
 }

@@ -153,6 +153,25 @@ describe('admin order operations', () => {
     expect(await audit().countDocuments({})).toBe(before);
   });
 
+  it('reads the dead letters of the market price topics but never replays them: 403 REPLAY_NOT_ALLOWED, and nothing moves', async () => {
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    try {
+      for (const name of ['prices', 'price-feeds']) {
+        const dlq = `${config.kafka.prefix}${name}.dlq`;
+        const watermark = () => kafkaAdmin.fetchOffsets({ groupId: `${config.kafka.prefix}dlq-replay`, topics: [dlq] });
+        const before = await watermark();
+        const listed = await asAdmin('GET', `/api/admin/dlq/${name}?limit=5`);
+        expect([name, listed.status]).toEqual([name, 200]);
+        const replay = await asAdmin('POST', `/api/admin/dlq/${name}/replay`, {});
+        expect([name, replay.status, replay.json.error.code, replay.json.error.details]).toEqual([name, 403, 'REPLAY_NOT_ALLOWED', { topic: name, replayable: ['orders', 'executions', 'venue-reports'] }]);
+        expect(await watermark()).toEqual(before);
+      }
+    } finally {
+      await kafkaAdmin.disconnect();
+    }
+  });
+
   it('shows a poison message in the DLQ, replays it to its topic once (a letter below the watermark never again)', async () => {
     const marker = randomUUID();
     await producer.send({ topic: topics.orders, acks: -1, messages: [{ key: marker, value: `{"not": "an order", "marker": "${marker}"}` }] });
