@@ -32,9 +32,14 @@ export interface PriceFeedDeps {
  * offsets, the latest PriceUpdate of each symbol is read from Redis `prices:<SYMBOL>`, so a (re)started
  * process knows the prices at once; versions make the order of the two sources irrelevant.
  */
+/** Every risk process's price-feed group starts with this (its Kafka user holds READ on the prefix). */
+export function priceFeedGroupPrefix(kafkaPrefix: string): string {
+  return `${kafkaPrefix}risk-prices-`;
+}
+
 export async function startPriceFeed(deps: PriceFeedDeps): Promise<RunningConsumer> {
   const logger = deps.logger.child({ component: 'price-feed' });
-  const groupId = `${deps.kafkaPrefix}risk-prices-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const groupId = `${priceFeedGroupPrefix(deps.kafkaPrefix)}${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const consumer = await startConsumer({
     kafka: deps.kafka,
     groupId,

@@ -9,7 +9,7 @@ import { apiKeyHashing, ConfigError, internalSigningSecrets, loadConfig } from '
 import { issuedApiKeyPrefix } from '../domain/api-key';
 import { MongoAdminAuditStore } from '../infra/mongo/admin-audit-store';
 import { createKafka, pingKafka } from '../infra/kafka/client';
-import { KafkaDeadLetterQueues } from '../infra/kafka/dead-letters';
+import { deadLetterGroups, KafkaDeadLetterQueues } from '../infra/kafka/dead-letters';
 import { KafkaEventPublisher } from '../infra/kafka/event-publisher';
 import { topicsByBaseName } from '../infra/kafka/topics';
 import { createLogger } from '../infra/logger';
@@ -78,11 +78,7 @@ async function main(): Promise<void> {
       orderIndex: orders,
     },
     dlq: {
-      deadLetters: new KafkaDeadLetterQueues(kafka, publisher, logger, {
-        replayGroupId: `${config.kafka.prefix}dlq-replay`,
-        readerGroupPrefix: `${config.kafka.prefix}dlq-reader-`,
-        boundMs: bound,
-      }),
+      deadLetters: new KafkaDeadLetterQueues(kafka, publisher, logger, { ...deadLetterGroups(config.kafka.prefix), boundMs: bound }),
       topics: topicsByBaseName(config.kafka.prefix),
     },
     idempotency,

@@ -111,6 +111,11 @@ interface RawLetter {
   timestamp: string;
 }
 
+/** The consumer groups of the dead-letter admin under a Kafka prefix: the replay watermark, and the readers' prefix. */
+export function deadLetterGroups(kafkaPrefix: string): { readonly replayGroupId: string; readonly readerGroupPrefix: string } {
+  return { replayGroupId: `${kafkaPrefix}dlq-replay`, readerGroupPrefix: `${kafkaPrefix}dlq-reader-` };
+}
+
 /**
  * The dead-letter topics through kafkajs. Letters are read with a short-lived consumer group of their own (kafkajs reads
  * only through groups), seeked to exactly the offsets wanted and deleted afterwards. The replay watermark is the
