@@ -1,10 +1,9 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { freePort } from '../../test/harness/system';
+import { freePort, portOpen } from '../../test/harness/ports';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { createRedis } from './client';
@@ -45,14 +44,7 @@ describe('createRedis with TLS and AUTH (a private redis-server)', () => {
     );
     const deadline = Date.now() + 15_000;
     for (;;) {
-      const open = await new Promise<boolean>((resolve) => {
-        const socket = connect(port, '127.0.0.1', () => {
-          socket.destroy();
-          resolve(true);
-        });
-        socket.on('error', () => resolve(false));
-      });
-      if (open) break;
+      if (await portOpen(port)) break;
       if (Date.now() > deadline) throw new Error('redis-server with TLS did not start');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -53,3 +53,6 @@ export async function freePort(): Promise<number> {
   }
   throw new Error('no free port on 127.0.0.1 after 500 attempts');
 }
+
+/** Whether something accepts TCP connections on 127.0.0.1:port (the stack scripts' check). */
+export { portOpen } from '../../scripts/stack/processes';

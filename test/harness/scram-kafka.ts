@@ -1,9 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { loadStackSettings, REPO_ROOT } from '../../scripts/stack/settings';
-import { freePort } from './system';
+import { freePort, portOpen } from './ports';
 
 /**
  * A Kafka broker of the stack's build (same jars) listening like MSK's SASL/SCRAM endpoint: SASL_SSL with a
@@ -122,14 +121,7 @@ export async function startScramKafka(options: ScramKafkaOptions = {}): Promise<
         await stop();
         throw new Error(`the SCRAM broker exited:\n${output}`);
       }
-      const open = await new Promise<boolean>((resolve) => {
-        const socket = connect(port, '127.0.0.1', () => {
-          socket.destroy();
-          resolve(true);
-        });
-        socket.on('error', () => resolve(false));
-      });
-      if (open) break;
+      if (await portOpen(port)) break;
       if (Date.now() > deadline) {
         await stop();
         throw new Error(`the SCRAM broker did not listen within 90 s:\n${output}`);
