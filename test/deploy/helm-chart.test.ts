@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { parseKafkaAclUsers } from '../../workers/kafka-access';
 import { internalSecretProblems } from '../harness/internal-calls';
 import { CHART_DIR, checkov, ensureTools, parseManifests, renderChart, run, runOk, TERRAFORM_DIR, TOOL, VALUES_FILES, type K8sObject, type ValuesName } from './tools';
 
@@ -193,12 +194,46 @@ describe('Helm chart deploy/helm/crypto-oms', () => {
     expect(Object.keys(stored.stringData).sort()).toEqual(Object.keys(tryOut).sort());
     const podEnv = (process: string): Record<string, string | undefined> => {
       const d = ofKind(rendered, 'Deployment').find((o) => o.metadata.name.endsWith(`-${process}`)) as K8sObject;
-      return Object.fromEntries(envOf(d).map((e) => [e.name, e.value ?? (e.valueFrom?.secretKeyRef?.name === stored.metadata.name ? stored.stringData[e.valueFrom.secretKeyRef.key] : undefined)]));
+      // The internal-auth settings only (each process's Kafka user is the next test's; its mechanism is in the ConfigMap).
+      const own = envOf(d).filter((e) => !e.name.startsWith('KAFKA_'));
+      return Object.fromEntries(own.map((e) => [e.name, e.value ?? (e.valueFrom?.secretKeyRef?.name === stored.metadata.name ? stored.stringData[e.valueFrom.secretKeyRef.key] : undefined)]));
     };
     expect(internalSecretProblems(podEnv)).toEqual([]);
     // The check can fail: a venue that does not hold market data's secret.
     const broken = (process: string) => (process === 'venue' ? { ...podEnv('venue'), INTERNAL_AUTH_CALLER_SECRETS: JSON.stringify({ worker: [tryOut.worker] }) } : podEnv(process));
     expect(internalSecretProblems(broken)).toEqual(expect.arrayContaining([expect.stringMatching(/venue does not accept market-data's secret/)]));
+  });
+
+  it('gives each process its own Kafka user (and the create-topics Job the admin\'s, with the users whose ACLs it keeps), as Terraform names them', () => {
+    type EnvEntry = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+    const envOf = (o: K8sObject): EnvEntry[] => ((podSpec(o).containers[0] as unknown as { env?: EnvEntry[] }).env ?? []);
+    const kafkaEnv = (o: K8sObject) => envOf(o).filter((e) => e.name.startsWith('KAFKA_')).map((e) => `${e.name}=${e.value ?? `<-${e.valueFrom?.secretKeyRef?.name}:${e.valueFrom?.secretKeyRef?.key}`}`);
+    const aws = objects.aws ?? [];
+    const secret = 'crypto-oms-kafka-users';
+    expect(Object.fromEntries(SERVICES.map((s) => [s, kafkaEnv(named(aws, 'Deployment', `crypto-oms-${s}`) as K8sObject)]))).toEqual(
+      Object.fromEntries(SERVICES.map((s) => [s, [`KAFKA_SASL_USERNAME=crypto-oms-${s}`, `KAFKA_SASL_PASSWORD=<-${secret}:${s}`]])),
+    );
+    const job = named(aws, 'Job', 'crypto-oms-create-topics') as K8sObject;
+    const users = Object.fromEntries(SERVICES.map((s) => [s, `crypto-oms-${s}`]));
+    expect(kafkaEnv(job)).toEqual(['KAFKA_SASL_USERNAME=crypto-oms-admin', `KAFKA_SASL_PASSWORD=<-${secret}:admin`, `KAFKA_ACL_USERS=${JSON.stringify(Object.fromEntries(Object.entries(users).sort()))}`]);
+    // The job takes what the chart gives it.
+    const aclUsers = envOf(job).find((e) => e.name === 'KAFKA_ACL_USERS')?.value;
+    expect(parseKafkaAclUsers(aclUsers, 'crypto-oms-admin')).toEqual(users);
+    // Terraform's MSK module makes the same users: one secret per key, username crypto-oms-<key>.
+    const msk = readFileSync(join(TERRAFORM_DIR, 'modules', 'msk', 'main.tf'), 'utf8');
+    const tfUsers = /kafka_users = toset\(\[([^\]]*)\]\)/.exec(msk)?.[1]?.match(/[\w-]+/g) ?? [];
+    expect([...tfUsers].sort()).toEqual(['admin', ...SERVICES].sort());
+    expect(msk).toContain('username = "crypto-oms-${each.key}"');
+    // Other Jobs log in as no one; development (no SASL) sets nothing.
+    for (const other of ofKind(aws, 'Job').filter((j) => j !== job)) expect([other.metadata.name, kafkaEnv(other)]).toEqual([other.metadata.name, []]);
+    for (const s of SERVICES) expect([s, kafkaEnv(named(objects.local ?? [], 'Deployment', `oms-${s}`) as K8sObject)]).toEqual([s, []]);
+    // Production with SASL and no users, or a user missing, does not render.
+    const without = run(TOOL.helm, ['template', 'oms', CHART_DIR, '-f', VALUES_FILES.aws, '--set', 'kafka.users=null']);
+    expect(without.status).not.toBe(0);
+    expect(without.stderr).toMatch(/kafka.users: production with Kafka SASL needs each process's own Kafka user/);
+    const missing = run(TOOL.helm, ['template', 'oms', CHART_DIR, '-f', VALUES_FILES.local, '--set', 'kafka.saslMechanism=scram-sha-512,kafka.users.admin=a,kafka.users.api=b']);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toMatch(/kafka.users: worker is missing/);
   });
 
   it.each(['local', 'aws'] as const)('values-%s.yaml: each service has a NetworkPolicy that lets it call only the services it uses', (values) => {
@@ -249,7 +284,7 @@ describe('Helm chart deploy/helm/crypto-oms', () => {
     }
     expect(Object.keys(values).sort()).toEqual(['image', 'ingress', 'kafka', 'mongo', 'networkPolicy', 'redis', 'serviceAccount']);
     // Sample values of the right shape where the schema checks a format.
-    Object.assign(values.kafka ?? {}, { brokers: 'b-1.example.kafka.eu-west-1.amazonaws.com:9096' });
+    Object.assign(values.kafka ?? {}, { brokers: 'b-1.example.kafka.eu-west-1.amazonaws.com:9096', users: Object.fromEntries(['admin', ...SERVICES].map((u) => [u, `crypto-oms-${u}`])) });
     Object.assign(values.redis ?? {}, { url: 'rediss://master.example.cache.amazonaws.com:6379' });
     Object.assign(values.serviceAccount ?? {}, { irsaRoleArn: 'arn:aws:iam::123456789012:role/crypto-oms-dev-app' });
     Object.assign(values.ingress ?? {}, { host: 'oms-dev.example.com' });

@@ -28,6 +28,7 @@ module "stack" {
   node_max                = 5
   kafka_version           = "3.8.x"
   msk_instance_type       = "kafka.t3.small"
+  kafka_acls_enforced     = var.kafka_acls_enforced
   msk_volume_gib          = 20
   redis_node_type         = "cache.t4g.small"
   redis_nodes             = 2

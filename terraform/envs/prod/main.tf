@@ -28,6 +28,7 @@ module "stack" {
   node_max                = 12
   kafka_version           = "3.8.x"
   msk_instance_type       = "kafka.m7g.large"
+  kafka_acls_enforced     = var.kafka_acls_enforced
   msk_volume_gib          = 500
   redis_node_type         = "cache.r7g.large"
   redis_nodes             = 3

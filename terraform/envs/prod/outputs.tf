@@ -18,7 +18,7 @@ output "secret_arns" {
   value = {
     app      = module.stack.app_secret_arn
     internal = module.stack.internal_auth_secret_arn
-    kafka    = module.stack.msk_scram_secret_arn
+    kafka    = module.stack.msk_scram_secret_arns
     redis    = module.stack.redis_auth_secret_arn
     mongo    = module.stack.docdb_secret_arn
     temporal = module.stack.temporal_postgres_secret_arn

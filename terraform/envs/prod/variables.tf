@@ -15,3 +15,9 @@ variable "domain" {
   type        = string
   default     = "oms.example.com"
 }
+
+variable "kafka_acls_enforced" {
+  description = "false for the first apply; true once the chart's create-topics Job has given every Kafka user its ACLs (README \"Kafka users and ACLs\")."
+  type        = bool
+  default     = false
+}

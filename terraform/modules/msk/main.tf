@@ -1,6 +1,12 @@
 # MSK: three brokers over the three data subnets, TLS between clients and brokers and inside the cluster, SASL/SCRAM
-# (credentials in a Secrets Manager secret encrypted with a customer managed key, as MSK requires), encryption at
-# rest, no automatic topic creation (the chart's create-topics Job makes them), min.insync.replicas=2.
+# with one user per process (each in a Secrets Manager secret encrypted with a customer managed key, as MSK requires)
+# and Kafka ACLs, encryption at rest, no automatic topic creation (the chart's create-topics Job makes the topics and
+# the ACLs), min.insync.replicas=2.
+
+locals {
+  # The chart's processes that use Kafka, and the admin user its create-topics Job logs in as.
+  kafka_users = toset(["admin", "api", "worker", "risk", "venue", "market-data"])
+}
 
 resource "aws_security_group" "this" {
   name        = "${var.name}-msk"
@@ -30,6 +36,10 @@ resource "aws_msk_configuration" "this" {
     # The admin DLQ routes read through short-lived consumer groups; the default 3 s delay of a new group's first
     # join alone would exceed the API's dependency bound (README "Admin API: orders and dead letters").
     "group.initial.rebalance.delay.ms=0",
+    # MSK has no super users. Until the create-topics Job has given every user its ACLs (the admin user included),
+    # a resource without ACLs stays open to every authenticated user; acls_enforced then closes it (README "Kafka
+    # users and ACLs"). A topic that has ACLs serves only the users they name either way.
+    "allow.everyone.if.no.acl.found=${var.acls_enforced ? "false" : "true"}",
   ])
 }
 
@@ -88,25 +98,29 @@ resource "aws_msk_cluster" "this" {
 }
 
 resource "random_password" "scram" {
-  length  = 40
-  special = false
+  for_each = local.kafka_users
+  length   = 40
+  special  = false
 }
 
-# MSK only takes secrets named AmazonMSK_* and encrypted with a customer managed key.
+# MSK only takes secrets named AmazonMSK_* and encrypted with a customer managed key. One per user: a process's
+# password is its own, so the order API cannot log in as the venue.
 resource "aws_secretsmanager_secret" "scram" {
-  name                    = "AmazonMSK_${var.name}_app"
-  description             = "SASL/SCRAM credentials of crypto-oms on ${var.name}"
+  for_each                = local.kafka_users
+  name                    = "AmazonMSK_${var.name}_${each.key}"
+  description             = "SASL/SCRAM credentials of crypto-oms ${each.key} on ${var.name}"
   kms_key_id              = var.kms_key_arn
   recovery_window_in_days = var.secret_recovery_days
 }
 
 resource "aws_secretsmanager_secret_version" "scram" {
-  secret_id     = aws_secretsmanager_secret.scram.id
-  secret_string = jsonencode({ username = "crypto-oms", password = random_password.scram.result })
+  for_each      = local.kafka_users
+  secret_id     = aws_secretsmanager_secret.scram[each.key].id
+  secret_string = jsonencode({ username = "crypto-oms-${each.key}", password = random_password.scram[each.key].result })
 }
 
 resource "aws_msk_scram_secret_association" "this" {
   cluster_arn     = aws_msk_cluster.this.arn
-  secret_arn_list = [aws_secretsmanager_secret.scram.arn]
+  secret_arn_list = [for user in local.kafka_users : aws_secretsmanager_secret.scram[user].arn]
   depends_on      = [aws_secretsmanager_secret_version.scram]
 }

@@ -47,3 +47,8 @@ variable "secret_recovery_days" {
   description = "Recovery window of the SCRAM secret after deletion (0: delete at once)."
   type        = number
 }
+
+variable "acls_enforced" {
+  description = "false: a resource without Kafka ACLs is open to every authenticated user (set it while the first create-topics Job gives the users their ACLs); true: allow.everyone.if.no.acl.found=false."
+  type        = bool
+}

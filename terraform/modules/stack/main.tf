@@ -89,6 +89,7 @@ module "msk" {
   kms_key_arn              = aws_kms_key.this.arn
   log_retention_days       = var.log_retention_days
   secret_recovery_days     = var.secret_recovery_days
+  acls_enforced            = var.kafka_acls_enforced
 }
 
 module "redis" {
@@ -231,13 +232,11 @@ resource "aws_iam_role" "app" {
 data "aws_iam_policy_document" "app" {
   statement {
     actions = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    resources = [
-      aws_secretsmanager_secret.app.arn,
-      aws_secretsmanager_secret.internal_auth.arn,
-      module.msk.scram_secret_arn,
-      module.redis.auth_token_secret_arn,
-      module.documentdb.credentials_secret_arn,
-    ]
+    resources = concat(
+      [aws_secretsmanager_secret.app.arn, aws_secretsmanager_secret.internal_auth.arn],
+      values(module.msk.scram_secret_arns),
+      [module.redis.auth_token_secret_arn, module.documentdb.credentials_secret_arn],
+    )
   }
   statement {
     actions   = ["kms:Decrypt"]

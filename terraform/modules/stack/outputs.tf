@@ -23,9 +23,9 @@ output "internal_auth_secret_arn" {
   value       = aws_secretsmanager_secret.internal_auth.arn
 }
 
-output "msk_scram_secret_arn" {
-  description = "KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD (keys username, password)."
-  value       = module.msk.scram_secret_arn
+output "msk_scram_secret_arns" {
+  description = "Per Kafka user (admin, api, worker, risk, venue, market-data): KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD (keys username, password)."
+  value       = module.msk.scram_secret_arns
 }
 
 output "redis_auth_secret_arn" {
@@ -62,6 +62,7 @@ output "helm_values" {
     serviceAccount = { irsaRoleArn = aws_iam_role.app.arn }
     kafka = {
       brokers = module.msk.bootstrap_brokers_sasl_scram
+      users   = module.msk.usernames
       allowTo = [for c in module.network.data_subnet_cidrs : { ipBlock = { cidr = c } }]
     }
     redis   = { url = module.redis.url, allowTo = [for c in module.network.data_subnet_cidrs : { ipBlock = { cidr = c } }] }

@@ -63,6 +63,11 @@ variable "msk_instance_type" {
   type        = string
 }
 
+variable "kafka_acls_enforced" {
+  description = "Close every Kafka resource without ACLs (MSK allow.everyone.if.no.acl.found=false). Set true once the chart's create-topics Job has run (README \"Kafka users and ACLs\")."
+  type        = bool
+}
+
 variable "msk_volume_gib" {
   description = "MSK storage per broker."
   type        = number

@@ -81,6 +81,38 @@ only its own keys, so the order API cannot sign as the worker. (dict "root" $ "n
 {{- end }}
 {{- end -}}
 
+{{/* The Secret of the Kafka users' passwords (secrets.kafkaUsers). */}}
+{{- define "oms.kafkaUsersSecretName" -}}
+{{- default (printf "%s-kafka-users" (include "oms.fullname" .)) .Values.secrets.kafkaUsers.existingSecret -}}
+{{- end -}}
+
+{{/*
+A process's own Kafka user (kafka.users, README "Kafka users and ACLs"): KAFKA_SASL_USERNAME, and KAFKA_SASL_PASSWORD
+from secrets.kafkaUsers under the same key; for the create-topics Job (name "admin") also KAFKA_ACL_USERS, the users
+whose ACLs it keeps. Nothing when kafka.users is empty, which production with SASL refuses. (dict "root" $ "name" "api")
+*/}}
+{{- define "oms.kafkaUserEnv" -}}
+{{- $users := .root.Values.kafka.users -}}
+{{- if $users }}
+{{- range $required := list "admin" "api" "worker" "risk" "venue" "market-data" }}
+{{- if not (hasKey $users $required) }}
+{{- fail (printf "kafka.users: %s is missing; every process needs its own Kafka user (admin, api, worker, risk, venue, market-data)" $required) -}}
+{{- end }}
+{{- end }}
+- name: KAFKA_SASL_USERNAME
+  value: {{ get $users .name | quote }}
+- name: KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef: { name: {{ include "oms.kafkaUsersSecretName" .root }}, key: {{ .name }} }
+{{- if eq .name "admin" }}
+- name: KAFKA_ACL_USERS
+  value: {{ omit $users "admin" | toJson | quote }}
+{{- end }}
+{{- else if and .root.Values.kafka.saslMechanism (eq .root.Values.omsEnv "production") }}
+{{- fail "kafka.users: production with Kafka SASL needs each process's own Kafka user, and secrets.kafkaUsers their passwords (README \"Kafka users and ACLs\")" -}}
+{{- end }}
+{{- end -}}
+
 {{/* The environment variables that make a process bind its port on the pod network: name -> [port env, host env]. */}}
 {{- define "oms.portEnv" -}}
 api: [API_PORT, API_HOST]
