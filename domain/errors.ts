@@ -41,6 +41,8 @@ export const ErrorCode = {
   FILL_NOT_HELD: 'FILL_NOT_HELD',
   FILL_MISMATCH: 'FILL_MISMATCH',
   FILL_PRICE_BEYOND_LIMIT: 'FILL_PRICE_BEYOND_LIMIT',
+  // a fill the venue, asked directly, does not have term for term (money moves only through fills the venue made)
+  FILL_NOT_AT_VENUE: 'FILL_NOT_AT_VENUE',
   // the venue: ids it keeps for its own orders (liquidity) are not the caller's to act on
   ORDER_ID_RESERVED: 'ORDER_ID_RESERVED',
   // a release of the funds of an order the venue can still fill, or whose fills are not all settled yet

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
-import { RESTING_STATUSES, toVenueOrder, VENUE_ORDER_STATUSES, VenueOrderSchema, type VenueFillRecord, type VenueOrderRecord } from './venue-order';
+import { parseDecimal } from './decimal';
+import { RESTING_STATUSES, toVenueOrder, VENUE_ORDER_STATUSES, venueFillProblem, VenueOrderSchema, type VenueFillRecord, type VenueOrderRecord } from './venue-order';
 
 const AT = '2030-01-01T00:00:00.000Z';
 const record: VenueOrderRecord = {
@@ -63,5 +64,26 @@ describe('venue orders', () => {
 
   it('rests OPEN and PARTIALLY_FILLED orders only', () => {
     expect(VENUE_ORDER_STATUSES.filter((s) => RESTING_STATUSES.includes(s))).toEqual(['OPEN', 'PARTIALLY_FILLED']);
+  });
+});
+
+describe('venueFillProblem: whether the venue made a fill, term for term', () => {
+  const order = toVenueOrder(record, [fill(2)]);
+  const asked = { orderId: 'o-1', fillId: 'T2:o-1', accountId: 'acct-1', symbol: 'BTC-USD', side: 'BUY' as const, price: parseDecimal('30000'), quantity: parseDecimal('0.2'), liquidity: 'MAKER' as const };
+
+  it('finds none in the fill the venue made (decimals compared as numbers)', () => {
+    expect(venueFillProblem(order, asked)).toBeUndefined();
+    expect(venueFillProblem(order, { ...asked, price: parseDecimal('30000.000') })).toBeUndefined();
+  });
+
+  it.each([
+    ['no order', null, {}, 'the venue has no order o-1'],
+    ['another account', order, { accountId: 'acct-2' }, "order o-1 is account acct-1's at the venue, not acct-2's"],
+    ['another symbol', order, { symbol: 'ETH-USD' }, 'order o-1 is BTC-USD at the venue, not ETH-USD'],
+    ['a fill it did not make', order, { fillId: 'T9:o-1' }, 'the venue made no fill T9:o-1 of order o-1'],
+    ['other terms', order, { side: 'SELL' as const, price: parseDecimal('29999'), quantity: parseDecimal('0.3'), liquidity: 'TAKER' as const }, "the venue's fill T2:o-1 has side BUY, price 30000, quantity 0.2, liquidity MAKER"],
+    ['another order answered', { ...order, orderId: 'o-2' }, {}, 'the venue answered order o-2 for o-1'],
+  ])('names %s', (_what, venueOrder, change, problem) => {
+    expect(venueFillProblem(venueOrder, { ...asked, ...change })).toBe(problem);
   });
 });

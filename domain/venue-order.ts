@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { DecimalStringSchema, IsoTimestampSchema } from './events';
 import { ORDER_SIDES, ORDER_TYPES, TIME_IN_FORCES } from './order';
+import { parseDecimal } from './decimal';
 import type { VenueReport } from './venue-events';
 
 /*
@@ -101,4 +102,36 @@ export function toVenueOrder(record: VenueOrderRecord, fills: readonly VenueFill
       ...(f.contra === undefined ? {} : { contra: f.contra }),
     })),
   };
+}
+
+/** A fill as the risk engine is asked to settle it (amounts scaled, see domain/decimal.ts). */
+export interface FillToConfirm {
+  orderId: string;
+  fillId: string;
+  accountId: string;
+  symbol: string;
+  side: (typeof ORDER_SIDES)[number];
+  price: bigint;
+  quantity: bigint;
+  liquidity: FillLiquidity;
+}
+
+/**
+ * Why the venue's record of an order does not show this fill (undefined: it does, term for term). Money moves only
+ * through fills the venue made: the risk engine settles a fill once the venue, asked directly, has it with the same
+ * order, account, symbol, side, price, quantity and liquidity, whoever sent it (a worker, a replayed report, a signal).
+ */
+export function venueFillProblem(order: Pick<VenueOrder, 'orderId' | 'accountId' | 'symbol' | 'fills'> | null, fill: FillToConfirm): string | undefined {
+  if (order === null) return `the venue has no order ${fill.orderId}`;
+  if (order.orderId !== fill.orderId) return `the venue answered order ${order.orderId} for ${fill.orderId}`;
+  if (order.accountId !== fill.accountId) return `order ${fill.orderId} is account ${order.accountId}'s at the venue, not ${fill.accountId}'s`;
+  if (order.symbol !== fill.symbol) return `order ${fill.orderId} is ${order.symbol} at the venue, not ${fill.symbol}`;
+  const made = order.fills.find((f) => f.fillId === fill.fillId);
+  if (made === undefined) return `the venue made no fill ${fill.fillId} of order ${fill.orderId}`;
+  const differs: string[] = [];
+  if (made.side !== fill.side) differs.push(`side ${made.side}`);
+  if (parseDecimal(made.price) !== fill.price) differs.push(`price ${made.price}`);
+  if (parseDecimal(made.quantity) !== fill.quantity) differs.push(`quantity ${made.quantity}`);
+  if (made.liquidity !== fill.liquidity) differs.push(`liquidity ${made.liquidity}`);
+  return differs.length === 0 ? undefined : `the venue's fill ${fill.fillId} has ${differs.join(', ')}`;
 }

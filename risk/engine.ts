@@ -8,7 +8,7 @@ import { holdFor, validateOrderRules, type OrderSide, type OrderType } from '../
 import { toPositionRecord, toPositionView, type Position } from '../domain/position';
 import type { SymbolRegistry, SymbolSpec, SymbolStatus } from '../domain/symbols';
 import type { AccountTrading, SymbolStatusView } from '../domain/trading-controls';
-import { RESTING_STATUSES, type FillLiquidity } from '../domain/venue-order';
+import { RESTING_STATUSES, venueFillProblem, type FillLiquidity, type VenueOrder } from '../domain/venue-order';
 import type { Logger } from '../infra/logger';
 import type { AccountLedger } from '../infra/mongo/account-store';
 import type { PositionMirror } from '../infra/redis/position-mirror';
@@ -24,7 +24,7 @@ export const DEFAULT_FEE_ACCOUNT_ID = 'fees';
 
 /** What the venue says about an order (infra/http/venue-client.ts VenueClient.order): null when it never saw it. */
 export interface VenueOrderLookup {
-  order(orderId: string): Promise<{ accountId: string; status: string; fills: ReadonlyArray<{ fillId: string }> } | null>;
+  order(orderId: string): Promise<Pick<VenueOrder, 'orderId' | 'accountId' | 'symbol' | 'status' | 'fills'> | null>;
 }
 
 const VENUE_OPEN_STATUSES: readonly string[] = RESTING_STATUSES;
@@ -170,6 +170,21 @@ export function createRiskEngine(deps: RiskEngineDeps) {
     }
   };
 
+  /** Throws unless the venue, asked, has this fill of the order term for term (503 when it could not be asked). */
+  const confirmAtVenue = (input: SettleFillInput, atVenue: VenueAnswer): void => {
+    if (!atVenue.reached) {
+      deps.logger.warn({ err: atVenue.error, orderId: input.orderId, fillId: input.fillId }, 'risk.venue_unreachable');
+      throw new DomainError('SERVICE_UNAVAILABLE', `the venue could not be asked whether it made fill ${input.fillId} of order ${input.orderId}; retry`, {
+        orderId: input.orderId,
+        fillId: input.fillId,
+      });
+    }
+    const problem = venueFillProblem(atVenue.order, input);
+    if (problem === undefined) return;
+    deps.logger.error({ orderId: input.orderId, fillId: input.fillId, accountId: input.accountId, problem }, 'risk.fill_not_at_venue');
+    throw new DomainError('FILL_NOT_AT_VENUE', `fill ${input.fillId} is not one the venue made: ${problem}`, { orderId: input.orderId, fillId: input.fillId, problem });
+  };
+
   /** The venue's fills of an order it has final (or never saw: none); undefined while it can still fill, or could not be asked. */
   const finalFills = (atVenue: VenueAnswer): string[] | undefined => {
     if (!atVenue.reached) return undefined;
@@ -259,6 +274,11 @@ export function createRiskEngine(deps: RiskEngineDeps) {
      * as release() would (the venue asked first): when the venue has the order final, in the settlement's own
      * compare-and-set (one read and one write of the account fewer, and one call fewer for the caller). The
      * settlement stands whatever the release answers.
+     *
+     * A trader's fill settles only as the venue made it: the venue is asked for the order (one call, which the release
+     * then reuses) and must have this fill, term for term (venueFillProblem); else FILL_NOT_AT_VENUE and nothing moves,
+     * whoever sent it. A venue that cannot be asked is a 503, which the caller retries. A fill of the venue's own
+     * accounts settles only as the mirror of a trader's settled fill (decideHouseFill), so it needs no call.
      */
     async settleFill(input: SettleFillInput, options: { release?: boolean } = {}): Promise<{ fill: FillView; overdrawn: boolean; release?: ReleaseAnswer }> {
       const spec = specOf(input.symbol);
@@ -286,12 +306,14 @@ export function createRiskEngine(deps: RiskEngineDeps) {
         ...(input.contra === undefined ? {} : { contra: input.contra }),
       };
       const release = { accountId: input.accountId, orderId: input.orderId };
-      // The venue first, as a release asks it; a venue that cannot be asked holds up the release, not the settlement.
-      const atVenue = options.release === true ? await askVenue(input.orderId) : undefined;
-      const venueFills = atVenue === undefined ? undefined : finalFills(atVenue);
+      const house = isVenueHouseAccount(input.accountId);
+      // The venue first: a trader's fill must be one it made; a release asks it too (for a house account, only then).
+      const atVenue = !house || options.release === true ? await askVenue(input.orderId) : undefined;
+      if (!house) confirmAtVenue(input, atVenue!);
+      const venueFills = options.release === true && atVenue !== undefined ? finalFills(atVenue) : undefined;
       let outcome: FillOutcome;
       let released: ReleaseOutcome | undefined;
-      if (isVenueHouseAccount(input.accountId)) {
+      if (house) {
         // The venue's side mirrors the user's fill of the same trade (fillIds are `${tradeId}:${orderId}`).
         const mirrored = await mirroredFill(input);
         outcome = await deps.accounts.updateAccount(input.accountId, (account) => decideHouseFill(account, fill, mirrored), { fills: [input.fillId] });
@@ -314,7 +336,7 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       if (outcome.position !== undefined) await mirrorPositions(input.accountId, [[spec.symbol, outcome.position]]);
       const { record } = outcome;
       const settled = { fill: { fillId: input.fillId, applied: outcome.applied, fee: record.fee, balances: record.balances }, overdrawn: outcome.overdrawn };
-      if (atVenue === undefined) return settled;
+      if (options.release !== true || atVenue === undefined) return settled;
       try {
         const view = released === undefined ? await releaseAfter(release, atVenue) : releaseView(release, released, atVenue);
         return { ...settled, release: { ok: true, view } };

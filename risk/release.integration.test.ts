@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { testSigner } from '../test/harness/internal-calls';
 import { VenueClient } from '../infra/http/venue-client';
 import { RiskTestApp } from '../test/harness/risk-test-app';
@@ -147,15 +148,18 @@ describe('risk engine release asks the venue (real venue, real store)', () => {
       await venue.request('POST', '/venue/orders/o-partly/cancel');
     });
 
-    it('settles while the venue cannot be asked and answers the release unavailable (503); a later release frees the rest', async () => {
+    it('settles nothing while the venue cannot be asked (503), nor a fill of an order it never saw (409 FILL_NOT_AT_VENUE); the release then frees the hold', async () => {
       const gina = await risk.createAccount('gina', { USD: '1000' });
       await risk.hold('o-gina', limit(gina, 'BUY', '0.1', '100'));
+      const before = await risk.balances(gina);
       const unreachable = risk.appWith(risk.symbols, { venueOrders: new VenueClient({ url: 'http://127.0.0.1:1', signer: testSigner({ caller: 'risk' }) }) });
       const fill = { fillId: 't-gina:o-gina', price: '90', quantity: '0.1', liquidity: 'TAKER' };
-      const settled = await risk.fill('o-gina', fillBody(gina, 'BUY', fill, { release: true }), unreachable);
-      expect(settled).toMatchObject({ status: 200, json: { applied: true, release: { released: false, status: 503, error: { code: 'SERVICE_UNAVAILABLE' } } } });
-      expect((await risk.balances(gina)).USD!.held).not.toBe('0');
-      // The venue never saw o-gina (this fill was handed in by the test): the release asks it and frees the rest.
+      expect(await risk.fill('o-gina', fillBody(gina, 'BUY', fill, { release: true }), unreachable)).toMatchObject({ status: 503, json: { error: { code: 'SERVICE_UNAVAILABLE', details: { fillId: fill.fillId } } } });
+      expect(await risk.balances(gina)).toEqual(before);
+      // The venue never saw o-gina: this fill was handed in by the test, not made there.
+      const forged = await risk.fill('o-gina', fillBody(gina, 'BUY', fill, { release: true }));
+      expect(forged).toMatchObject({ status: 409, json: { error: { code: 'FILL_NOT_AT_VENUE', details: { problem: 'the venue has no order o-gina' } } } });
+      expect(await risk.balances(gina)).toEqual(before);
       expect(await risk.release('o-gina', gina)).toMatchObject({ status: 200, json: { released: true } });
       expect((await risk.balances(gina)).USD!.held).toBe('0');
     });
@@ -177,7 +181,7 @@ describe('risk engine release asks the venue (real venue, real store)', () => {
       expect((await risk.balances(hank)).BTC).toEqual({ total: '0.8', available: '0.8', held: '0' });
     });
 
-    it("refuses a fill with release: true named for another account (409 FILL_NOT_HELD) and releases nothing: the holder's hold stays until its own fill", async () => {
+    it("refuses a fill with release: true named for another account (409 FILL_NOT_AT_VENUE: the venue's order is the holder's) and releases nothing: the holder's hold stays until its own fill", async () => {
       const jack = await risk.createAccount('jack', { USD: '1000' });
       const mallory = await risk.createAccount('mallory', { USD: '5' });
       const seller = await risk.createAccount('seller', { BTC: '1' });
@@ -190,7 +194,7 @@ describe('risk engine release asks the venue (real venue, real store)', () => {
       const [jackVersion, malloryVersion] = [await versionOf(jack), await versionOf(mallory)];
 
       const forged = await risk.fill('o-jack', fillBody(mallory, 'BUY', fill!, { release: true }));
-      expect(forged).toMatchObject({ status: 409, json: { error: { code: 'FILL_NOT_HELD' } } });
+      expect(forged).toMatchObject({ status: 409, json: { error: { code: 'FILL_NOT_AT_VENUE', details: { problem: `order o-jack is account ${jack}'s at the venue, not ${mallory}'s` } } } });
       expect(forged.json.release).toBeUndefined();
       expect(await risk.balances(mallory)).toEqual(malloryBefore);
       expect(await risk.balances(jack)).toEqual(jackBefore);
@@ -207,6 +211,43 @@ describe('risk engine release asks the venue (real venue, real store)', () => {
       const refused = await risk.fill('o-ivy', fillBody(ivy, 'BUY', { fillId: 't-ivy:o-ivy', price: '100', quantity: '0.1', liquidity: 'TAKER' }, { release: 'yes' }));
       expect(refused).toMatchObject({ status: 400, json: { error: { code: 'VALIDATION_FAILED' } } });
       expect(await risk.balances(ivy)).toEqual(before);
+    });
+  });
+
+  describe('a fill settles only as the venue made it (money moves only through fills the venue made)', () => {
+    const trade = async (tag: string, price: string) => {
+      const seller = await risk.createAccount(`${tag}-s`, { BTC: '1' });
+      const buyer = await risk.createAccount(`${tag}-b`, { USD: '1000' });
+      await risk.hold(`o-${tag}-s`, limit(seller, 'SELL', '0.1', price));
+      await risk.hold(`o-${tag}-b`, limit(buyer, 'BUY', '0.1', price));
+      await venue.submit(orderBody(`o-${tag}-s`, seller, 'SELL', price, '0.1'));
+      expect((await venue.submit(orderBody(`o-${tag}-b`, buyer, 'BUY', price, '0.1'))).json).toMatchObject({ status: 'FILLED' });
+      const [fill] = (await venue.request('GET', `/venue/orders/o-${tag}-b`)).json.fills as Array<{ fillId: string; price: string; quantity: string; liquidity: string }>;
+      const body = { fillId: fill!.fillId, accountId: buyer, symbol: 'BTC-USD', side: 'BUY', quantity: fill!.quantity, price: fill!.price, liquidity: fill!.liquidity };
+      return { buyer, body, orderId: `o-${tag}-b` };
+    };
+
+    it.each([
+      ['a better price than the trade', { price: '140' }, 'price 150'],
+      ['a smaller quantity', { quantity: '0.05' }, 'quantity 0.1'],
+      ['the other liquidity', { liquidity: 'MAKER' }, 'liquidity TAKER'],
+      ['a fill id the venue never made', { fillId: 'forged:o-x' }, 'the venue made no fill forged:o-x'],
+    ])('refuses %s (409 FILL_NOT_AT_VENUE) and moves nothing; the real fill then settles', async (_what, change, problem) => {
+      const { buyer, body, orderId } = await trade(`v${randomUUID().slice(0, 6)}`, '150');
+      const before = await risk.balances(buyer);
+      const forged = await risk.fill(orderId, { ...body, ...change });
+      expect(forged).toMatchObject({ status: 409, json: { error: { code: 'FILL_NOT_AT_VENUE', details: { orderId, fillId: (change as { fillId?: string }).fillId ?? body.fillId } } } });
+      expect(forged.json.error.details.problem).toContain(problem);
+      expect(await risk.balances(buyer)).toEqual(before);
+      expect(await risk.fill(orderId, body)).toMatchObject({ status: 200, json: { applied: true } });
+    });
+
+    it("refuses a fill of one order settled under another of the same account's orders", async () => {
+      const { buyer, body } = await trade(`w${randomUUID().slice(0, 6)}`, '150');
+      await risk.hold('o-other-of-buyer', limit(buyer, 'BUY', '0.1', '150'));
+      const before = await risk.balances(buyer);
+      expect(await risk.fill('o-other-of-buyer', body)).toMatchObject({ status: 409, json: { error: { code: 'FILL_NOT_AT_VENUE', details: { problem: 'the venue has no order o-other-of-buyer' } } } });
+      expect(await risk.balances(buyer)).toEqual(before);
     });
   });
 });

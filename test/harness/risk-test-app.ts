@@ -3,6 +3,7 @@ import type { Db, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { parseDecimal } from '../../domain/decimal';
 import { positionsRedisKey } from '../../domain/market-events';
+import { isVenueHouseAccount } from '../../domain/venue-events';
 import { DEFAULT_SYMBOLS, SymbolRegistry, type SymbolSpec } from '../../domain/symbols';
 import { internalCallerSecrets, loadConfig } from '../../infra/config';
 import { createLogger } from '../../infra/logger';
@@ -45,6 +46,58 @@ export const TEST_SYMBOLS = new SymbolRegistry([...DEFAULT_SYMBOLS, DUST_USD]);
  */
 export const NO_VENUE: VenueOrderLookup = { order: async () => null };
 
+type LookedUp = NonNullable<Awaited<ReturnType<VenueOrderLookup['order']>>>;
+
+/**
+ * The venue as tests of the risk engine alone have it (they run no venue, so the test plays it): it made exactly the
+ * fills the test has settled through RiskTestApp.fill(), as the test described them, and the one being settled; a
+ * fill the risk engine refused is taken back (the ledger's own guards are what those tests are about). An order with
+ * such fills answers FILLED with them; any other it never saw, so a release finds nothing there, as with NO_VENUE.
+ * The venue's word itself (a fill it did not make, a venue that cannot be asked, the release rule) is tested against a
+ * real venue (risk/release.integration.test.ts).
+ */
+export class TestVenueFills implements VenueOrderLookup {
+  private readonly orders = new Map<string, LookedUp>();
+
+  /** Makes the fill (replacing one of the same fillId); answers how to take it back. */
+  made(orderId: string, fill: Record<string, unknown>): () => void {
+    const text = (key: string): string => {
+      const value = fill[key];
+      return typeof value === 'string' ? value : '';
+    };
+    const previous = this.orders.get(orderId);
+    const others = (previous?.fills ?? []).filter((f) => f.fillId !== text('fillId'));
+    this.orders.set(orderId, {
+      orderId,
+      accountId: text('accountId'),
+      symbol: text('symbol'),
+      status: 'FILLED',
+      fills: [
+        ...others,
+        {
+          fillId: text('fillId'),
+          tradeId: text('fillId'),
+          price: text('price'),
+          quantity: text('quantity'),
+          liquidity: fill.liquidity === 'MAKER' ? 'MAKER' : 'TAKER',
+          remaining: '0',
+          side: fill.side === 'SELL' ? 'SELL' : 'BUY',
+          version: others.length + 2,
+          occurredAt: new Date().toISOString(),
+        },
+      ],
+    });
+    return () => {
+      if (previous === undefined) this.orders.delete(orderId);
+      else this.orders.set(orderId, previous);
+    };
+  }
+
+  async order(orderId: string): Promise<LookedUp | null> {
+    return this.orders.get(orderId) ?? null;
+  }
+}
+
 export interface RiskResponse {
   status: number;
   json: any;
@@ -65,7 +118,7 @@ export class RiskTestApp {
   redis!: Redis;
   prices!: PriceBook;
   symbols!: SymbolRegistry;
-  venueOrders: VenueOrderLookup = NO_VENUE;
+  venueOrders: VenueOrderLookup = new TestVenueFills();
   /** The runtime symbol statuses of the apps appWith makes (real store, real Redis channel). */
   symbolStatus!: SymbolStatusRuntime;
   /** Every runtime startSymbolStatus made, with its subscriber connection (a test may drop it). */
@@ -161,8 +214,16 @@ export class RiskTestApp {
     return this.request('POST', `/risk/orders/${orderId}/hold`, body, app === undefined ? {} : { app });
   }
 
-  fill(orderId: string, body: Record<string, unknown>, app?: RiskApp) {
-    return this.request('POST', `/risk/orders/${orderId}/fills`, body, app === undefined ? {} : { app });
+  /**
+   * Settles a fill as the worker would. The venue of these tests (TestVenueFills) made it first, and takes it back
+   * when the risk engine refuses it.
+   */
+  async fill(orderId: string, body: Record<string, unknown>, app?: RiskApp): Promise<RiskResponse> {
+    const venue = this.venueOrders instanceof TestVenueFills && typeof body.accountId === 'string' && !isVenueHouseAccount(body.accountId) ? this.venueOrders : undefined;
+    const takeBack = venue?.made(orderId, body);
+    const response = await this.request('POST', `/risk/orders/${orderId}/fills`, body, app === undefined ? {} : { app });
+    if (response.status !== 200) takeBack?.();
+    return response;
   }
 
   /**

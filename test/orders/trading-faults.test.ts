@@ -114,19 +114,25 @@ describe('trading under faults', () => {
     await system.waitForStatus(bob.apiKey, sell, 'CANCELLED');
   });
 
-  it('moves no money on a report the venue does not stand by: a forged or altered one goes to the dead letters', async () => {
+  /** bob's SELL of 0.3 rests, alice's BUY of 0.1 fills against it and settles: the sell PARTIALLY_FILLED, with its FILL report as the venue published it. */
+  async function partlyFilledSell() {
     const [alice, bob] = [await system.createAccount({ USD: '100000', BTC: '2' }), await system.createAccount({ USD: '100000', BTC: '2' })];
     const reportsFrom = await topicOffsets(topics.venueReports);
-    const lettersFrom = await topicOffsets(dlqTopic(topics.venueReports));
     const sell = (await system.placeOrder(bob.apiKey, limit('SELL', '0.3', '30000'))).json.orderId as string;
     await system.waitForStatus(bob.apiKey, sell, 'ACCEPTED');
     const buy = (await system.placeOrder(alice.apiKey, limit('BUY', '0.1', '30000'))).json.orderId as string;
     await system.waitForStatus(alice.apiKey, buy, 'SETTLED');
     const partial = await system.waitForStatus(bob.apiKey, sell, 'PARTIALLY_FILLED');
-    const balancesBefore = [await system.balances(alice.accountId), await system.balances(bob.accountId), await system.balances(FEES)];
     const raw = await readTopicFrom(topics.venueReports, reportsFrom, (values) => values.some((v) => (JSON.parse(v) as VenueReport).orderId === sell && (JSON.parse(v) as VenueReport).report.type === 'FILL'));
     const fill = raw.map((v) => JSON.parse(v) as VenueReport).find((r) => r.orderId === sell && r.report.type === 'FILL')!;
     expect(fill).toMatchObject({ version: 2, report: { type: 'FILL', quantity: '0.1' } });
+    return { alice, bob, sell, partial, fill };
+  }
+
+  it('moves no money on a report the venue does not stand by: a forged or altered one goes to the dead letters', async () => {
+    const lettersFrom = await topicOffsets(dlqTopic(topics.venueReports));
+    const { alice, bob, sell, partial, fill } = await partlyFilledSell();
+    const balancesBefore = [await system.balances(alice.accountId), await system.balances(bob.accountId), await system.balances(FEES)];
 
     // Anyone who can write to the topic: the venue's real fill with a larger quantity, a fill the venue never made,
     // and a cancel of the order, which would release bob's hold while the rest still rests at the venue.
@@ -164,6 +170,28 @@ describe('trading under faults', () => {
     // The real cancel is confirmed and ends the order as before.
     expect((await system.request('POST', `/api/orders/${sell}/cancel`, { apiKey: bob.apiKey })).status).toBe(202);
     await system.waitForStatus(bob.apiKey, sell, 'CANCELLED');
+  });
+
+  it('moves no money on a fill signalled straight to the workflow through Temporal: the risk engine asks the venue and refuses it', async () => {
+    const { alice, bob, sell, partial, fill } = await partlyFilledSell();
+    const before = [await system.balances(alice.accountId), await system.balances(bob.accountId), await system.balances(FEES)];
+
+    // Whoever holds Temporal credentials can signal the workflow without the intake's confirmation: the next report,
+    // a fill of the rest that the venue never made.
+    const forged: VenueReport = { ...fill, eventId: `${sell}:3`, version: 3, report: { ...fill.report, fillId: `BTC-USD-0-998:${sell}`, tradeId: 'BTC-USD-0-998', quantity: '0.2', remaining: '0' } as VenueReport['report'] };
+    const handle = system.temporal.workflow.getHandle(orderWorkflowId(sell));
+    await handle.signal(venueReportSignal, forged);
+
+    // The settlement is refused, recorded as the order's anomaly, and the workflow fails on it; nothing moved.
+    const anomaly = await eventually('the refused settlement recorded', async () => (await system.mongo.db.collection('order_anomalies').findOne({ orderId: sell, kind: 'SETTLEMENT_FILL_NOT_AT_VENUE' })) ?? undefined, 60_000, 200);
+    expect(anomaly.details).toMatchObject({ fillId: `BTC-USD-0-998:${sell}`, quantity: '0.2' });
+    await eventually('the workflow to end', async () => ((await handle.describe()).status.name === 'FAILED' ? true : undefined), 60_000, 200);
+    expect([await system.balances(alice.accountId), await system.balances(bob.accountId), await system.balances(FEES)]).toEqual(before);
+    expect((await system.request('GET', `/api/orders/${sell}`, { apiKey: bob.apiKey })).json).toMatchObject({ status: 'PARTIALLY_FILLED', version: partial.version, filledQuantity: '0.1' });
+    expect(await venueOrder(sell)).toMatchObject({ status: 'PARTIALLY_FILLED', filledQuantity: '0.1' });
+
+    // Off the book, so the next tests' buys meet only their own sells (the workflow that would cancel it is gone).
+    expect((await internalFetch(`${system.venueUrl}/venue/orders/${sell}/cancel`, { method: 'POST' })).status).toBe(200);
   });
 
   it('reaches the venue\'s truth when its reports are lost on the way: the workflow asks the venue', async () => {
