@@ -194,8 +194,8 @@ describe('Helm chart deploy/helm/crypto-oms', () => {
     expect(Object.keys(stored.stringData).sort()).toEqual(Object.keys(tryOut).sort());
     const podEnv = (process: string): Record<string, string | undefined> => {
       const d = ofKind(rendered, 'Deployment').find((o) => o.metadata.name.endsWith(`-${process}`)) as K8sObject;
-      // The internal-auth settings only (each process's Kafka user is the next test's; its mechanism is in the ConfigMap).
-      const own = envOf(d).filter((e) => !e.name.startsWith('KAFKA_'));
+      // The internal-auth settings only (each process's Kafka and Redis users are the next tests'; the rest of their settings are in the ConfigMap).
+      const own = envOf(d).filter((e) => e.name.startsWith('INTERNAL_AUTH_'));
       return Object.fromEntries(own.map((e) => [e.name, e.value ?? (e.valueFrom?.secretKeyRef?.name === stored.metadata.name ? stored.stringData[e.valueFrom.secretKeyRef.key] : undefined)]));
     };
     expect(internalSecretProblems(podEnv)).toEqual([]);
@@ -234,6 +234,24 @@ describe('Helm chart deploy/helm/crypto-oms', () => {
     const missing = run(TOOL.helm, ['template', 'oms', CHART_DIR, '-f', VALUES_FILES.local, '--set', 'kafka.saslMechanism=scram-sha-512,kafka.users.admin=a,kafka.users.api=b']);
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toMatch(/kafka.users: worker is missing/);
+  });
+
+  it('gives each process that uses Redis its own Redis user, as Terraform names them; production without them does not render', () => {
+    type EnvEntry = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+    const envOf = (o: K8sObject): EnvEntry[] => ((podSpec(o).containers[0] as unknown as { env?: EnvEntry[] }).env ?? []);
+    const redisEnv = (o: K8sObject) => envOf(o).filter((e) => e.name.startsWith('REDIS_')).map((e) => `${e.name}=${e.value ?? `<-${e.valueFrom?.secretKeyRef?.name}:${e.valueFrom?.secretKeyRef?.key}`}`);
+    const aws = objects.aws ?? [];
+    const users = (s: string) => (['api', 'risk', 'market-data'].includes(s) ? [`REDIS_USERNAME=crypto-oms-${s}`, `REDIS_PASSWORD=<-crypto-oms-redis-users:${s}`] : []);
+    expect(Object.fromEntries(SERVICES.map((s) => [s, redisEnv(named(aws, 'Deployment', `crypto-oms-${s}`) as K8sObject)]))).toEqual(Object.fromEntries(SERVICES.map((s) => [s, users(s)])));
+    for (const s of SERVICES) expect([s, redisEnv(named(objects.local ?? [], 'Deployment', `oms-${s}`) as K8sObject)]).toEqual([s, []]);
+    // Terraform's Redis module makes the same users (crypto-oms-<process>, one per access string).
+    const redis = readFileSync(join(TERRAFORM_DIR, 'modules', 'redis', 'main.tf'), 'utf8');
+    expect(redis).toContain('user_name     = "crypto-oms-${each.key}"');
+    const without = run(TOOL.helm, ['template', 'oms', CHART_DIR, '-f', VALUES_FILES.aws, '--set', 'redis.users=null']);
+    expect(without.status).not.toBe(0);
+    expect(without.stderr).toMatch(/redis.users: production needs each process's own Redis user/);
+    const missing = run(TOOL.helm, ['template', 'oms', CHART_DIR, '-f', VALUES_FILES.local, '--set', 'redis.users.api=a']);
+    expect(missing.stderr).toMatch(/redis.users: risk is missing/);
   });
 
   it.each(['local', 'aws'] as const)('values-%s.yaml: each service has a NetworkPolicy that lets it call only the services it uses', (values) => {
@@ -285,7 +303,7 @@ describe('Helm chart deploy/helm/crypto-oms', () => {
     expect(Object.keys(values).sort()).toEqual(['image', 'ingress', 'kafka', 'mongo', 'networkPolicy', 'redis', 'serviceAccount']);
     // Sample values of the right shape where the schema checks a format.
     Object.assign(values.kafka ?? {}, { brokers: 'b-1.example.kafka.eu-west-1.amazonaws.com:9096', users: Object.fromEntries(['admin', ...SERVICES].map((u) => [u, `crypto-oms-${u}`])) });
-    Object.assign(values.redis ?? {}, { url: 'rediss://master.example.cache.amazonaws.com:6379' });
+    Object.assign(values.redis ?? {}, { url: 'rediss://master.example.cache.amazonaws.com:6379', users: Object.fromEntries(['api', 'risk', 'market-data'].map((u) => [u, `crypto-oms-${u}`])) });
     Object.assign(values.serviceAccount ?? {}, { irsaRoleArn: 'arn:aws:iam::123456789012:role/crypto-oms-dev-app' });
     Object.assign(values.ingress ?? {}, { host: 'oms-dev.example.com' });
     const generated = join(mkdtempSync(join(tmpdir(), 'crypto-oms-tf-values-')), 'aws-generated.yaml');

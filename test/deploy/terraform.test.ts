@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { loadConfig } from '../../infra/config';
+import { redisAccess, redisAccessString, REDIS_SERVICES } from '../../workers/redis-access';
 import { checkov, ensureTools, run, TERRAFORM_DIR, TOOL } from './tools';
 
 /** Root modules (terraform/envs/*) and child modules (terraform/modules/*) with HCL in them. */
@@ -54,6 +56,14 @@ describe('terraform/ (offline checks)', () => {
     expect(unused).toEqual([]);
     expect(passed).toBeGreaterThan(100);
   }, 300_000);
+
+  it("gives ElastiCache's users exactly the Redis access of workers/redis-access.ts (keys, channels, commands)", () => {
+    const hcl = readFileSync(join(TERRAFORM_DIR, 'modules', 'redis', 'main.tf'), 'utf8');
+    const block = /access_strings = \{([\s\S]*?)\n {2}\}/.exec(hcl)?.[1] ?? '';
+    const inHcl = Object.fromEntries([...block.matchAll(/"([\w-]+)"\s*=\s*"([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const access = redisAccess(loadConfig({ REDIS_KEY_PREFIX: '', MARKET_DATA_REDIS_PREFIX: 'md' }));
+    expect(inHcl).toEqual(Object.fromEntries(REDIS_SERVICES.map((service) => [service, redisAccessString(access[service])])));
+  });
 
   it('pins the provider versions in each environment', () => {
     for (const env of ['dev', 'prod']) {

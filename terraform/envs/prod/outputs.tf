@@ -19,7 +19,7 @@ output "secret_arns" {
     app      = module.stack.app_secret_arn
     internal = module.stack.internal_auth_secret_arn
     kafka    = module.stack.msk_scram_secret_arns
-    redis    = module.stack.redis_auth_secret_arn
+    redis    = module.stack.redis_users_secret_arn
     mongo    = module.stack.docdb_secret_arn
     temporal = module.stack.temporal_postgres_secret_arn
   }

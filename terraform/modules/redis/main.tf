@@ -1,5 +1,16 @@
 # ElastiCache Redis: a replication group with a replica in another AZ, automatic failover, TLS in transit, encryption
-# at rest and an AUTH token kept in Secrets Manager.
+# at rest, and one RBAC user per process that uses Redis (the order API, the risk engine, market data), each allowed
+# only its own keys, channels and commands (workers/redis-access.ts, checked against these access strings by
+# test/deploy/terraform.test.ts). The default user is off. The passwords are kept in Secrets Manager.
+
+locals {
+  # workers/redis-access.ts redisAccessString(redisAccess(...)) with REDIS_KEY_PREFIX "" and MARKET_DATA_REDIS_PREFIX "md".
+  access_strings = {
+    "api"         = "on ~idempotency:* ~ratelimit:* ~pending-order:* ~pending-order-by-account:* resetchannels &api-keys:revoked -@all +@read +@write +@scripting +@pubsub +@transaction +@connection -@dangerous -@admin +info"
+    "risk"        = "on ~positions:* %R~prices:* resetchannels &positions:* &symbols:status -@all +@read +@write +@scripting +@pubsub +@transaction +@connection -@dangerous -@admin +info"
+    "market-data" = "on ~prices:* ~ratelimit:* ~md:* %R~positions:* resetchannels &positions:* &api-keys:revoked -@all +@read +@write +@scripting +@pubsub +@transaction +@connection -@dangerous -@admin +info"
+  }
+}
 
 resource "aws_security_group" "this" {
   name        = "${var.name}-redis"
@@ -21,21 +32,53 @@ resource "aws_elasticache_subnet_group" "this" {
   subnet_ids = var.subnet_ids
 }
 
-resource "random_password" "auth" {
-  length  = 64
-  special = false
+resource "random_password" "user" {
+  for_each = merge(local.access_strings, { default = "" })
+  length   = 64
+  special  = false
 }
 
-resource "aws_secretsmanager_secret" "auth" {
-  name                    = "${var.name}/redis-auth-token"
-  description             = "AUTH token of the ${var.name} Redis replication group"
+# ElastiCache wants a user named "default" in every user group: this one can do nothing.
+resource "aws_elasticache_user" "default" {
+  user_id       = "${var.name}-default"
+  user_name     = "default"
+  engine        = "redis"
+  access_string = "off -@all"
+  authentication_mode {
+    type      = "password"
+    passwords = [random_password.user["default"].result]
+  }
+}
+
+resource "aws_elasticache_user" "process" {
+  for_each      = local.access_strings
+  user_id       = "${var.name}-${each.key}"
+  user_name     = "crypto-oms-${each.key}"
+  engine        = "redis"
+  access_string = each.value
+  authentication_mode {
+    type      = "password"
+    passwords = [random_password.user[each.key].result]
+  }
+}
+
+resource "aws_elasticache_user_group" "this" {
+  user_group_id = var.name
+  engine        = "redis"
+  user_ids      = concat([aws_elasticache_user.default.user_id], [for user in aws_elasticache_user.process : user.user_id])
+}
+
+# The processes' passwords, one key each (api, risk, market-data): the chart's secrets.redisUsers.
+resource "aws_secretsmanager_secret" "users" {
+  name                    = "${var.name}/redis-users"
+  description             = "Redis (RBAC) passwords of the crypto-oms processes on ${var.name}"
   kms_key_id              = var.kms_key_arn
   recovery_window_in_days = var.secret_recovery_days
 }
 
-resource "aws_secretsmanager_secret_version" "auth" {
-  secret_id     = aws_secretsmanager_secret.auth.id
-  secret_string = random_password.auth.result
+resource "aws_secretsmanager_secret_version" "users" {
+  secret_id     = aws_secretsmanager_secret.users.id
+  secret_string = jsonencode({ for name, _ in local.access_strings : name => random_password.user[name].result })
 }
 
 resource "aws_cloudwatch_log_group" "slow" {
@@ -59,7 +102,7 @@ resource "aws_elasticache_replication_group" "this" {
   transit_encryption_enabled = true
   at_rest_encryption_enabled = true
   kms_key_id                 = var.kms_key_arn
-  auth_token                 = random_password.auth.result
+  user_group_ids             = [aws_elasticache_user_group.this.user_group_id]
   auto_minor_version_upgrade = true
   snapshot_retention_limit   = var.snapshot_retention_days
   apply_immediately          = false

@@ -44,7 +44,7 @@ variable "client_security_group_id" {
 }
 
 variable "kms_key_arn" {
-  description = "KMS key (data at rest, the AUTH token secret, the log group)."
+  description = "KMS key (data at rest, the users' passwords secret, the log group)."
   type        = string
 }
 
@@ -54,6 +54,6 @@ variable "log_retention_days" {
 }
 
 variable "secret_recovery_days" {
-  description = "Recovery window of the AUTH token secret after deletion."
+  description = "Recovery window of the users' passwords secret after deletion."
   type        = number
 }

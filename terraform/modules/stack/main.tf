@@ -235,7 +235,7 @@ data "aws_iam_policy_document" "app" {
     resources = concat(
       [aws_secretsmanager_secret.app.arn, aws_secretsmanager_secret.internal_auth.arn],
       values(module.msk.scram_secret_arns),
-      [module.redis.auth_token_secret_arn, module.documentdb.credentials_secret_arn],
+      [module.redis.users_secret_arn, module.documentdb.credentials_secret_arn],
     )
   }
   statement {

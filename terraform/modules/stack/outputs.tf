@@ -28,9 +28,9 @@ output "msk_scram_secret_arns" {
   value       = module.msk.scram_secret_arns
 }
 
-output "redis_auth_secret_arn" {
-  description = "REDIS_PASSWORD."
-  value       = module.redis.auth_token_secret_arn
+output "redis_users_secret_arn" {
+  description = "Each process's Redis password (JSON: api, risk, market-data): the chart's secrets.redisUsers."
+  value       = module.redis.users_secret_arn
 }
 
 output "docdb_secret_arn" {
@@ -65,7 +65,7 @@ output "helm_values" {
       users   = module.msk.usernames
       allowTo = [for c in module.network.data_subnet_cidrs : { ipBlock = { cidr = c } }]
     }
-    redis   = { url = module.redis.url, allowTo = [for c in module.network.data_subnet_cidrs : { ipBlock = { cidr = c } }] }
+    redis   = { url = module.redis.url, users = module.redis.usernames, allowTo = [for c in module.network.data_subnet_cidrs : { ipBlock = { cidr = c } }] }
     mongo   = { allowTo = [for c in module.network.data_subnet_cidrs : { ipBlock = { cidr = c } }] }
     ingress = { host = var.domain }
     networkPolicy = {

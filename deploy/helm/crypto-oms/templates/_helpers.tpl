@@ -113,6 +113,31 @@ whose ACLs it keeps. Nothing when kafka.users is empty, which production with SA
 {{- end }}
 {{- end -}}
 
+{{/*
+A process's own Redis user (redis.users, README "Redis users"): REDIS_USERNAME, and REDIS_PASSWORD from
+secrets.redisUsers under the same key, for the processes that use Redis (api, risk, market-data). Production without
+redis.users does not render. (dict "root" $ "name" "api")
+*/}}
+{{- define "oms.redisUserEnv" -}}
+{{- $users := .root.Values.redis.users -}}
+{{- if has .name (list "api" "risk" "market-data") }}
+{{- if $users }}
+{{- range $required := list "api" "risk" "market-data" }}
+{{- if not (hasKey $users $required) }}
+{{- fail (printf "redis.users: %s is missing; every process that uses Redis needs its own user (api, risk, market-data)" $required) -}}
+{{- end }}
+{{- end }}
+- name: REDIS_USERNAME
+  value: {{ get $users .name | quote }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef: { name: {{ default (printf "%s-redis-users" (include "oms.fullname" .root)) .root.Values.secrets.redisUsers.existingSecret }}, key: {{ .name }} }
+{{- else if eq .root.Values.omsEnv "production" }}
+{{- fail "redis.users: production needs each process's own Redis user, and secrets.redisUsers their passwords (README \"Redis users\")" -}}
+{{- end }}
+{{- end }}
+{{- end -}}
+
 {{/* The environment variables that make a process bind its port on the pod network: name -> [port env, host env]. */}}
 {{- define "oms.portEnv" -}}
 api: [API_PORT, API_HOST]
