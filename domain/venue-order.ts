@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { DecimalStringSchema, IsoTimestampSchema } from './events';
-import { ORDER_SIDES, ORDER_TYPES, TIME_IN_FORCES } from './order';
-import { parseDecimal } from './decimal';
+import { ORDER_SIDES, ORDER_TYPES, TIME_IN_FORCES, type OrderSide } from './order';
+import { parseDecimal, type Scaled } from './decimal';
 import type { VenueReport } from './venue-events';
 
 /*
@@ -110,9 +110,9 @@ export interface FillToConfirm {
   fillId: string;
   accountId: string;
   symbol: string;
-  side: (typeof ORDER_SIDES)[number];
-  price: bigint;
-  quantity: bigint;
+  side: OrderSide;
+  price: Scaled;
+  quantity: Scaled;
   liquidity: FillLiquidity;
 }
 

@@ -308,9 +308,11 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       const release = { accountId: input.accountId, orderId: input.orderId };
       const house = isVenueHouseAccount(input.accountId);
       // The venue first: a trader's fill must be one it made; a release asks it too (for a house account, only then).
-      const atVenue = !house || options.release === true ? await askVenue(input.orderId) : undefined;
+      const atVenue = house && options.release !== true ? undefined : await askVenue(input.orderId);
       if (!house) confirmAtVenue(input, atVenue!);
-      const venueFills = options.release === true && atVenue !== undefined ? finalFills(atVenue) : undefined;
+      // What the release goes by: the same answer.
+      const forRelease = options.release === true ? atVenue : undefined;
+      const venueFills = forRelease === undefined ? undefined : finalFills(forRelease);
       let outcome: FillOutcome;
       let released: ReleaseOutcome | undefined;
       if (house) {
@@ -336,9 +338,9 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       if (outcome.position !== undefined) await mirrorPositions(input.accountId, [[spec.symbol, outcome.position]]);
       const { record } = outcome;
       const settled = { fill: { fillId: input.fillId, applied: outcome.applied, fee: record.fee, balances: record.balances }, overdrawn: outcome.overdrawn };
-      if (options.release !== true || atVenue === undefined) return settled;
+      if (forRelease === undefined) return settled;
       try {
-        const view = released === undefined ? await releaseAfter(release, atVenue) : releaseView(release, released, atVenue);
+        const view = released === undefined ? await releaseAfter(release, forRelease) : releaseView(release, released, forRelease);
         return { ...settled, release: { ok: true, view } };
       } catch (error) {
         if (isDomainError(error)) return { ...settled, release: { ok: false, refusal: error } };

@@ -26,17 +26,17 @@ export interface PriceFeedDeps {
   onFatal?: (error: Error) => void;
 }
 
+/** Every risk process's price-feed group starts with this (its Kafka user holds READ on the prefix). */
+export function priceFeedGroupPrefix(kafkaPrefix: string): string {
+  return `${kafkaPrefix}risk-prices-`;
+}
+
 /**
  * Feeds the price book: every risk process needs every symbol's mark, so each one reads all of `prices` in a
  * consumer group of its own, from the end, committing nothing. Once that consumer has fixed its start
  * offsets, the latest PriceUpdate of each symbol is read from Redis `prices:<SYMBOL>`, so a (re)started
  * process knows the prices at once; versions make the order of the two sources irrelevant.
  */
-/** Every risk process's price-feed group starts with this (its Kafka user holds READ on the prefix). */
-export function priceFeedGroupPrefix(kafkaPrefix: string): string {
-  return `${kafkaPrefix}risk-prices-`;
-}
-
 export async function startPriceFeed(deps: PriceFeedDeps): Promise<RunningConsumer> {
   const logger = deps.logger.child({ component: 'price-feed' });
   const groupId = `${priceFeedGroupPrefix(deps.kafkaPrefix)}${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;

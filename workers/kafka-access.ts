@@ -18,8 +18,9 @@ const groupsStartingWith = (prefix: string, ...operations: KafkaGrant['operation
 /**
  * Who may do what on Kafka: each service reads the topics it consumes (in its own groups) and writes the topics it
  * produces and its consumers' dead-letter topics, nothing else (DESIGN.md, Contracts). So only the venue writes
- * `venue-reports` and `price-feeds`, only market data writes `prices`, only the worker writes `executions`, and only
- * the order API writes `orders` (and replays dead letters into REPLAYABLE_TOPICS). READ implies DESCRIBE, and WRITE on
+ * `price-feeds`, only market data writes `prices`, and only the order API writes `orders`; `venue-reports` and
+ * `executions` are written by the venue and the worker, and by the order API only to replay their dead letters
+ * (REPLAYABLE_TOPICS). READ implies DESCRIBE, and WRITE on
  * a topic gives the idempotent producers their producer id (Kafka 3). The job that applies this (workers/create-topics.ts)
  * runs as the admin user, which gets everything under the prefix and the cluster rights topic and ACL management need:
  * on MSK, which has no super users, that grant is what keeps it able to manage the cluster once
@@ -30,7 +31,6 @@ export function kafkaAccess(config: Pick<AppConfig, 'kafka' | 'marketData'>): Re
   const dlq = deadLetterGroups(prefix);
   const processors = orderProcessorGroups(prefix);
   const replayable = [...topicsByBaseName(prefix)].filter(([base]) => REPLAYABLE_TOPICS.has(base)).map(([, name]) => name);
-  const everyTopic = [topics.orders, topics.executions, topics.venueReports, topics.priceFeeds, topics.prices];
   const underPrefix = (resource: 'topic' | 'group'): KafkaGrant =>
     prefix === '' ? { resource, name: '*', pattern: 'literal', operations: ['ALL'] } : { resource, name: prefix, pattern: 'prefixed', operations: ['ALL'] };
   return {
@@ -38,7 +38,7 @@ export function kafkaAccess(config: Pick<AppConfig, 'kafka' | 'marketData'>): Re
       topic(topics.orders, 'WRITE'),
       // The dead-letter admin: reads every .dlq, replays into the replayable topics, keeps its watermark group and
       // deletes its short-lived reader groups.
-      ...everyTopic.map((name) => topic(dlqTopic(name), 'READ')),
+      ...Object.values(topics).map((name) => topic(dlqTopic(name), 'READ')),
       ...replayable.filter((name) => name !== topics.orders).map((name) => topic(name, 'WRITE')),
       group(dlq.replayGroupId),
       groupsStartingWith(dlq.readerGroupPrefix, 'READ', 'DELETE'),

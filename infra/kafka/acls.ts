@@ -20,7 +20,7 @@ export const CLUSTER_RESOURCE = 'kafka-cluster';
 const RESOURCE_TYPES = { topic: AclResourceTypes.TOPIC, group: AclResourceTypes.GROUP, cluster: AclResourceTypes.CLUSTER } as const;
 const PATTERN_TYPES = { literal: ResourcePatternTypes.LITERAL, prefixed: ResourcePatternTypes.PREFIXED } as const;
 
-export function kafkaPrincipal(username: string): string {
+function kafkaPrincipal(username: string): string {
   return `User:${username}`;
 }
 
@@ -69,7 +69,7 @@ export interface AclChanges {
 }
 
 /** What each named principal holds now (every resource, pattern, operation and permission). */
-export async function describePrincipalAcls(admin: Admin, username: string): Promise<AclEntry[]> {
+async function describePrincipalAcls(admin: Admin, username: string): Promise<AclEntry[]> {
   const answer = await admin.describeAcls({
     resourceType: AclResourceTypes.ANY,
     resourcePatternType: ResourcePatternTypes.ANY,

@@ -124,11 +124,10 @@ export async function threadedApiWorkflows(settings: ApiWorkflowsSettings, onLos
       void worker.terminate();
       reject(error);
     };
-    const early = (error: Error) => refuse(error);
-    worker.once('error', early);
+    worker.once('error', refuse);
     worker.once('exit', (code) => reject(new Error(`the API's Temporal thread exited with ${code} before it connected`)));
     worker.once('message', (message: ThreadMessage) => {
-      worker.off('error', early);
+      worker.off('error', refuse);
       worker.removeAllListeners('exit');
       if (message.type === 'ready') resolve();
       else if (message.type === 'failed') refuse(uncrossError(message.error));

@@ -34,6 +34,14 @@ interface PodSpec {
   serviceAccountName?: string;
 }
 const podSpec = (o: K8sObject): PodSpec => (o.spec as { template: { spec: PodSpec } }).template.spec;
+type EnvEntry = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+/** The first container's own env entries (what envFrom brings is not among them). */
+const envOf = (o: K8sObject): EnvEntry[] => (podSpec(o).containers[0] as unknown as { env?: EnvEntry[] }).env ?? [];
+/** The entries whose names start with `prefix`, as `NAME=value` or `NAME=<-secret:key`. */
+const envWith = (o: K8sObject, prefix: string): string[] =>
+  envOf(o)
+    .filter((e) => e.name.startsWith(prefix))
+    .map((e) => `${e.name}=${e.value ?? `<-${e.valueFrom?.secretKeyRef?.name}:${e.valueFrom?.secretKeyRef?.key}`}`);
 const named = (objects: K8sObject[], kind: string, name: string): K8sObject | undefined => objects.find((o) => o.kind === kind && o.metadata.name === name);
 const ofKind = (objects: K8sObject[], kind: string): K8sObject[] => objects.filter((o) => o.kind === kind);
 
@@ -163,8 +171,6 @@ describe('Helm chart deploy/helm/crypto-oms', () => {
   });
 
   it('gives each Deployment only its own internal-call secret (and the risk engine and venue their callers\'), which the services it calls accept', () => {
-    type EnvEntry = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
-    const envOf = (o: K8sObject): EnvEntry[] => ((podSpec(o).containers[0] as unknown as { env?: EnvEntry[] }).env ?? []);
     const internal = (o: K8sObject) => envOf(o).filter((e) => e.name.startsWith('INTERNAL_AUTH_')).map((e) => `${e.name}<-${e.valueFrom?.secretKeyRef?.name}:${e.valueFrom?.secretKeyRef?.key}`);
     const aws = objects.aws ?? [];
     const secret = 'crypto-oms-internal-auth';
@@ -205,9 +211,7 @@ describe('Helm chart deploy/helm/crypto-oms', () => {
   });
 
   it('gives each process its own Kafka user (and the create-topics Job the admin\'s, with the users whose ACLs it keeps), as Terraform names them', () => {
-    type EnvEntry = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
-    const envOf = (o: K8sObject): EnvEntry[] => ((podSpec(o).containers[0] as unknown as { env?: EnvEntry[] }).env ?? []);
-    const kafkaEnv = (o: K8sObject) => envOf(o).filter((e) => e.name.startsWith('KAFKA_')).map((e) => `${e.name}=${e.value ?? `<-${e.valueFrom?.secretKeyRef?.name}:${e.valueFrom?.secretKeyRef?.key}`}`);
+    const kafkaEnv = (o: K8sObject) => envWith(o, 'KAFKA_');
     const aws = objects.aws ?? [];
     const secret = 'crypto-oms-kafka-users';
     expect(Object.fromEntries(SERVICES.map((s) => [s, kafkaEnv(named(aws, 'Deployment', `crypto-oms-${s}`) as K8sObject)]))).toEqual(
@@ -237,9 +241,7 @@ describe('Helm chart deploy/helm/crypto-oms', () => {
   });
 
   it('gives each process that uses Redis its own Redis user, as Terraform names them; production without them does not render', () => {
-    type EnvEntry = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
-    const envOf = (o: K8sObject): EnvEntry[] => ((podSpec(o).containers[0] as unknown as { env?: EnvEntry[] }).env ?? []);
-    const redisEnv = (o: K8sObject) => envOf(o).filter((e) => e.name.startsWith('REDIS_')).map((e) => `${e.name}=${e.value ?? `<-${e.valueFrom?.secretKeyRef?.name}:${e.valueFrom?.secretKeyRef?.key}`}`);
+    const redisEnv = (o: K8sObject) => envWith(o, 'REDIS_');
     const aws = objects.aws ?? [];
     const users = (s: string) => (['api', 'risk', 'market-data'].includes(s) ? [`REDIS_USERNAME=crypto-oms-${s}`, `REDIS_PASSWORD=<-crypto-oms-redis-users:${s}`] : []);
     expect(Object.fromEntries(SERVICES.map((s) => [s, redisEnv(named(aws, 'Deployment', `crypto-oms-${s}`) as K8sObject)]))).toEqual(Object.fromEntries(SERVICES.map((s) => [s, users(s)])));

@@ -40,19 +40,13 @@ export const DUST_USD: SymbolSpec = Object.freeze({
 
 export const TEST_SYMBOLS = new SymbolRegistry([...DEFAULT_SYMBOLS, DUST_USD]);
 
-/**
- * The venue as these tests have it when they run none: their orders never reached a venue, so a release finds
- * none there. Tests of the release rule itself start a real venue (risk/release.integration.test.ts).
- */
-export const NO_VENUE: VenueOrderLookup = { order: async () => null };
-
 type LookedUp = NonNullable<Awaited<ReturnType<VenueOrderLookup['order']>>>;
 
 /**
  * The venue as tests of the risk engine alone have it (they run no venue, so the test plays it): it made exactly the
  * fills the test has settled through RiskTestApp.fill(), as the test described them, and the one being settled; a
  * fill the risk engine refused is taken back (the ledger's own guards are what those tests are about). An order with
- * such fills answers FILLED with them; any other it never saw, so a release finds nothing there, as with NO_VENUE.
+ * such fills answers FILLED with them; any other it never saw, so a release finds nothing there.
  * The venue's word itself (a fill it did not make, a venue that cannot be asked, the release rule) is tested against a
  * real venue (risk/release.integration.test.ts).
  */

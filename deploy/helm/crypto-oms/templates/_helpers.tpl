@@ -86,55 +86,56 @@ only its own keys, so the order API cannot sign as the worker. (dict "root" $ "n
 {{- default (printf "%s-kafka-users" (include "oms.fullname" .)) .Values.secrets.kafkaUsers.existingSecret -}}
 {{- end -}}
 
+{{- define "oms.redisUsersSecretName" -}}
+{{- default (printf "%s-redis-users" (include "oms.fullname" .)) .Values.secrets.redisUsers.existingSecret -}}
+{{- end -}}
+
 {{/*
-A process's own Kafka user (kafka.users, README "Kafka users and ACLs"): KAFKA_SASL_USERNAME, and KAFKA_SASL_PASSWORD
-from secrets.kafkaUsers under the same key; for the create-topics Job (name "admin") also KAFKA_ACL_USERS, the users
-whose ACLs it keeps. Nothing when kafka.users is empty, which production with SASL refuses. (dict "root" $ "name" "api")
+A process's own user of a server: its name from the users map (`values`, e.g. kafka.users) in `usernameVar`, its
+password in `passwordVar` from `secret` under the process's key. Every process of `required` must be named; an empty
+map renders nothing, and `fail` (when set) is why production refuses that.
+(dict "root" $ "name" "api" "values" "kafka.users" "users" $users "required" (list ...) "secret" "..." "usernameVar" "..." "passwordVar" "..." "fail" "...")
 */}}
-{{- define "oms.kafkaUserEnv" -}}
-{{- $users := .root.Values.kafka.users -}}
-{{- if $users }}
-{{- range $required := list "admin" "api" "worker" "risk" "venue" "market-data" }}
-{{- if not (hasKey $users $required) }}
-{{- fail (printf "kafka.users: %s is missing; every process needs its own Kafka user (admin, api, worker, risk, venue, market-data)" $required) -}}
+{{- define "oms.userEnv" -}}
+{{- if .users }}
+{{- range $required := .required }}
+{{- if not (hasKey $.users $required) }}
+{{- fail (printf "%s: %s is missing; every process that uses it needs its own user (%s)" $.values $required (join ", " $.required)) -}}
 {{- end }}
 {{- end }}
-- name: KAFKA_SASL_USERNAME
-  value: {{ get $users .name | quote }}
-- name: KAFKA_SASL_PASSWORD
+- name: {{ .usernameVar }}
+  value: {{ get .users .name | quote }}
+- name: {{ .passwordVar }}
   valueFrom:
-    secretKeyRef: { name: {{ include "oms.kafkaUsersSecretName" .root }}, key: {{ .name }} }
-{{- if eq .name "admin" }}
-- name: KAFKA_ACL_USERS
-  value: {{ omit $users "admin" | toJson | quote }}
-{{- end }}
-{{- else if and .root.Values.kafka.saslMechanism (eq .root.Values.omsEnv "production") }}
-{{- fail "kafka.users: production with Kafka SASL needs each process's own Kafka user, and secrets.kafkaUsers their passwords (README \"Kafka users and ACLs\")" -}}
+    secretKeyRef: { name: {{ .secret }}, key: {{ .name }} }
+{{- else if .fail }}
+{{- fail (printf "%s: %s" .values .fail) -}}
 {{- end }}
 {{- end -}}
 
 {{/*
-A process's own Redis user (redis.users, README "Redis users"): REDIS_USERNAME, and REDIS_PASSWORD from
-secrets.redisUsers under the same key, for the processes that use Redis (api, risk, market-data). Production without
-redis.users does not render. (dict "root" $ "name" "api")
+A process's own Kafka user (kafka.users, README "Kafka users and ACLs"), its password from secrets.kafkaUsers; for
+the create-topics Job (name "admin") also KAFKA_ACL_USERS, the users whose ACLs it keeps. Production with SASL
+refuses an empty kafka.users. (dict "root" $ "name" "api")
+*/}}
+{{- define "oms.kafkaUserEnv" -}}
+{{- $users := .root.Values.kafka.users -}}
+{{- $production := and (ne (toString .root.Values.kafka.saslMechanism) "") (eq .root.Values.omsEnv "production") -}}
+{{- include "oms.userEnv" (dict "name" .name "values" "kafka.users" "users" $users "required" (list "admin" "api" "worker" "risk" "venue" "market-data") "secret" (include "oms.kafkaUsersSecretName" .root) "usernameVar" "KAFKA_SASL_USERNAME" "passwordVar" "KAFKA_SASL_PASSWORD" "fail" (ternary "production with Kafka SASL needs each process's own Kafka user, and secrets.kafkaUsers their passwords (README \"Kafka users and ACLs\")" "" $production)) }}
+{{- if and $users (eq .name "admin") }}
+- name: KAFKA_ACL_USERS
+  value: {{ omit $users "admin" | toJson | quote }}
+{{- end }}
+{{- end -}}
+
+{{/*
+A process's own Redis user (redis.users, README "Redis users"), its password from secrets.redisUsers, for the
+processes that use Redis (api, risk, market-data). Production refuses an empty redis.users. (dict "root" $ "name" "api")
 */}}
 {{- define "oms.redisUserEnv" -}}
-{{- $users := .root.Values.redis.users -}}
-{{- if has .name (list "api" "risk" "market-data") }}
-{{- if $users }}
-{{- range $required := list "api" "risk" "market-data" }}
-{{- if not (hasKey $users $required) }}
-{{- fail (printf "redis.users: %s is missing; every process that uses Redis needs its own user (api, risk, market-data)" $required) -}}
-{{- end }}
-{{- end }}
-- name: REDIS_USERNAME
-  value: {{ get $users .name | quote }}
-- name: REDIS_PASSWORD
-  valueFrom:
-    secretKeyRef: { name: {{ default (printf "%s-redis-users" (include "oms.fullname" .root)) .root.Values.secrets.redisUsers.existingSecret }}, key: {{ .name }} }
-{{- else if eq .root.Values.omsEnv "production" }}
-{{- fail "redis.users: production needs each process's own Redis user, and secrets.redisUsers their passwords (README \"Redis users\")" -}}
-{{- end }}
+{{- $processes := list "api" "risk" "market-data" -}}
+{{- if has .name $processes }}
+{{- include "oms.userEnv" (dict "name" .name "values" "redis.users" "users" .root.Values.redis.users "required" $processes "secret" (include "oms.redisUsersSecretName" .root) "usernameVar" "REDIS_USERNAME" "passwordVar" "REDIS_PASSWORD" "fail" (ternary "production needs each process's own Redis user, and secrets.redisUsers their passwords (README \"Redis users\")" "" (eq .root.Values.omsEnv "production"))) }}
 {{- end }}
 {{- end -}}
 
