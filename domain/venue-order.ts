@@ -62,6 +62,20 @@ export const VenueOrderSchema = v.object({
 });
 export type VenueOrder = v.InferOutput<typeof VenueOrderSchema>;
 
+/**
+ * One order's state in a bulk answer (POST /venue/orders/states): enough for a sweeper to tell whether reports of it
+ * were lost (its version is ahead of the last one seen), not the order itself (GET /venue/orders/:orderId has that).
+ */
+export const VenueOrderStateSummarySchema = v.pick(VenueOrderSchema, ['orderId', 'status', 'filledQuantity', 'version', 'updatedAt']);
+export type VenueOrderStateSummary = v.InferOutput<typeof VenueOrderStateSummarySchema>;
+
+/** The answer of POST /venue/orders/states: the orders the venue has and the ids it never saw, each in the order asked. */
+export const VenueOrderStatesSchema = v.object({
+  orders: v.array(VenueOrderStateSummarySchema),
+  missing: v.pipe(v.array(v.string()), v.description('ids the venue never accepted a submit of (resubmitting them is safe)')),
+});
+export type VenueOrderStates = v.InferOutput<typeof VenueOrderStatesSchema>;
+
 /** A user order as the venue keeps it: the order without its fills (kept apart), plus its place in time. */
 export type VenueOrderRecord = Omit<VenueOrder, 'fills'> & {
   /** Time priority: the sequence of the commit that created the order. A restart rebuilds the book in this order. */
@@ -102,6 +116,11 @@ export function toVenueOrder(record: VenueOrderRecord, fills: readonly VenueFill
       ...(f.contra === undefined ? {} : { contra: f.contra }),
     })),
   };
+}
+
+/** An order's state as the bulk read answers it: these fields only (never the record's place in time or its terms). */
+export function toVenueOrderStateSummary(order: Pick<VenueOrder, 'orderId' | 'status' | 'filledQuantity' | 'version' | 'updatedAt'>): VenueOrderStateSummary {
+  return { orderId: order.orderId, status: order.status, filledQuantity: order.filledQuantity, version: order.version, updatedAt: order.updatedAt };
 }
 
 /** A fill as the risk engine is asked to settle it (amounts scaled, see domain/decimal.ts). */

@@ -8,7 +8,7 @@ import type { Venue } from './venue';
 
 export interface VenueAppDeps {
   logger: Logger;
-  venue: Pick<Venue, 'submit' | 'cancel' | 'getOrder' | 'book'>;
+  venue: Pick<Venue, 'submit' | 'cancel' | 'getOrder' | 'orderStates' | 'book'>;
   symbols: SymbolRegistry;
   /** Each dependency's name and a probe that resolves when it answers. */
   readiness: Record<string, () => Promise<void>>;
@@ -22,11 +22,13 @@ export interface VenueAppDeps {
 
 /**
  * Who calls what (infra/http/internal-auth.ts): the order workflow's activities, in the worker, submit, cancel and read
- * their orders; the risk engine reads an order before it releases a hold; market data reads the book to resync. Any
- * other signed caller gets 403.
+ * their orders, and the worker's reconciliation sweeper reads many orders' states at once; the risk engine reads an
+ * order before it releases a hold; market data reads the book to resync. Any other signed caller gets 403.
  */
 export const VENUE_ROUTES: readonly InternalRoute[] = [
   { method: 'POST', path: '/venue/orders', callers: ['worker'] },
+  // A static path beside /venue/orders/:orderId/...: only a POST reaches it (GET /venue/orders/states reads an order named so).
+  { method: 'POST', path: '/venue/orders/states', callers: ['worker'] },
   { method: 'POST', path: '/venue/orders/:orderId/cancel', callers: ['worker'] },
   { method: 'GET', path: '/venue/orders/:orderId', callers: ['worker', 'risk'] },
   { method: 'GET', path: '/venue/book/:symbol', callers: ['market-data'] },

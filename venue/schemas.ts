@@ -36,7 +36,23 @@ export const SubmitOrderBodySchema = v.strictObject({
   reportsInAnswer: v.optional(v.pipe(v.boolean(), v.description('the caller reads the reports this submit makes of the order from its answer')), false),
 });
 
-export const OrderIdParamSchema = v.object({ orderId: v.pipe(v.string(), v.regex(/^[\w.:-]{1,128}$/, 'must be 1-128 characters of letters, digits, _ . : -')) });
+/** An order id as the routes that name an existing order take it (no reserved-prefix check: asking about one is harmless). */
+const OrderIdSchema = v.pipe(v.string(), v.regex(/^[\w.:-]{1,128}$/, 'must be 1-128 characters of letters, digits, _ . : -'));
+
+export const OrderIdParamSchema = v.object({ orderId: OrderIdSchema });
+
+/** The most ids one `POST /venue/orders/states` may ask about: one store query of at most this many ids. */
+export const MAX_ORDER_STATE_IDS = 500;
+
+/** `POST /venue/orders/states`: the orders a reconciliation sweeper wants the venue's view of. A repeated id is answered once. */
+export const OrderStatesBodySchema = v.strictObject({
+  orderIds: v.pipe(
+    v.array(OrderIdSchema),
+    v.minLength(1, 'must name at least one orderId'),
+    v.maxLength(MAX_ORDER_STATE_IDS, `must name at most ${MAX_ORDER_STATE_IDS} orderIds`),
+    v.description(`1-${MAX_ORDER_STATE_IDS} order ids; the answer keeps their order, a repeated id answered once`),
+  ),
+});
 
 /** `POST /venue/orders/:orderId/cancel` (the body is optional). GTD_EXPIRED: the order's GTD time passed, report EXPIRED. */
 export const CancelBodySchema = v.strictObject({

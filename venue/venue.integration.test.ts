@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import { PriceFeedEventSchema, VenueReportSchema } from '../domain/venue-events';
 import { loadConfig } from '../infra/config';
+import { VenueClient } from '../infra/http/venue-client';
 import { connectMongo } from '../infra/mongo/client';
 import { VENUE_COLLECTIONS } from '../infra/mongo/venue-store';
+import { testSigner } from '../test/harness/internal-calls';
 import { eventually } from '../test/harness/processes';
 import { orderBody, readOurs, topicOffsets, VenueTestProcess } from '../test/harness/venue-test-process';
 
@@ -34,7 +36,7 @@ describe('venue service', () => {
     expect((await venue.request('GET', '/health')).json).toEqual({ status: 'ok' });
     expect(await venue.request('GET', '/ready')).toMatchObject({ status: 200, json: { status: 'ready' } });
     const paths = Object.keys((await venue.request('GET', '/openapi.json')).json.paths);
-    expect(paths).toEqual(expect.arrayContaining(['/venue/orders', '/venue/orders/{orderId}/cancel', '/venue/orders/{orderId}', '/venue/book/{symbol}', '/health', '/ready']));
+    expect(paths).toEqual(expect.arrayContaining(['/venue/orders', '/venue/orders/states', '/venue/orders/{orderId}/cancel', '/venue/orders/{orderId}', '/venue/book/{symbol}', '/health', '/ready']));
   });
 
   it('is idempotent by orderId, also for concurrent repeats', async () => {
@@ -205,5 +207,48 @@ describe('venue service', () => {
 
   it('refuses a bad cancel body', async () => {
     expect(await venue.request('POST', `/venue/orders/${id('c1')}/cancel`, { reason: 'BORED' })).toMatchObject({ status: 400, json: { error: { code: 'VALIDATION_FAILED' } } });
+  });
+
+  // Last: it restarts the venue.
+  it("answers many orders' states at once through VenueClient: from memory, and after a restart from Mongo without taking them into memory", async () => {
+    // SOL-USD: a book of its own, away from what the tests before left on BTC-USD.
+    const sol = { symbol: 'SOL-USD' };
+    const client = new VenueClient({ url: venue.baseUrl, signer: testSigner() });
+    const knownOrders = async () => Number(/^oms_venue_known_orders(?:\{[^}]*\})? (\d+)$/m.exec((await fetch(`${venue.baseUrl}/metrics`).then((r) => r.text())))?.[1]);
+    expect((await venue.submit(orderBody(id('q1'), 'hank', 'SELL', '20', '1', sol))).json).toMatchObject({ status: 'OPEN' });
+    const taker = await venue.submit(orderBody(id('q2'), 'ivy', 'BUY', '20', '0.3', { ...sol, timeInForce: 'IOC' }));
+    expect(taker.json).toMatchObject({ status: 'FILLED', filledQuantity: '0.3', version: 2 });
+    await venue.submit(orderBody(id('q3'), 'hank', 'BUY', '10', '1', sol));
+    const cancelled = await venue.request('POST', `/venue/orders/${id('q3')}/cancel`);
+    expect(cancelled.json).toMatchObject({ status: 'CANCELLED', version: 2 });
+    const maker = (await venue.request('GET', `/venue/orders/${id('q1')}`)).json;
+
+    const ids = [id('q1'), id('q2'), id('ghost'), id('q1'), id('q3')];
+    const live = await client.orderStates(ids);
+    expect(live).toEqual({
+      orders: [
+        { orderId: id('q1'), status: 'PARTIALLY_FILLED', filledQuantity: '0.3', version: 2, updatedAt: maker.updatedAt },
+        { orderId: id('q2'), status: 'FILLED', filledQuantity: '0.3', version: 2, updatedAt: taker.json.updatedAt },
+        { orderId: id('q3'), status: 'CANCELLED', filledQuantity: '0', version: 2, updatedAt: cancelled.json.updatedAt },
+      ],
+      missing: [id('ghost')],
+    });
+
+    // A restart keeps only the resting orders in memory: q2 and q3 are read from venue_orders, and not kept.
+    await venue.proc!.stop();
+    await venue.start();
+    const before = await knownOrders();
+    expect(before).toBeGreaterThan(0);
+    expect(await client.orderStates(ids)).toEqual(live);
+    expect(await knownOrders()).toBe(before);
+
+    // Only the worker may ask; bad input is refused with the venue's codes; GET of the path still reads an order so named.
+    for (const caller of ['risk', 'market-data']) {
+      expect(await venue.request('POST', '/venue/orders/states', { orderIds: [id('q1')] }, undefined, { signer: testSigner({ caller }) })).toMatchObject({ status: 403, json: { error: { code: 'FORBIDDEN' } } });
+    }
+    expect(await venue.request('POST', '/venue/orders/states', { orderIds: [] })).toMatchObject({ status: 400, json: { error: { code: 'VALIDATION_FAILED' } } });
+    expect(await venue.request('POST', '/venue/orders/states', undefined, '{"orderIds":')).toMatchObject({ status: 400, json: { error: { code: 'MALFORMED_JSON' } } });
+    expect(await venue.request('GET', '/venue/orders/states')).toMatchObject({ status: 404, json: { error: { code: 'ORDER_NOT_FOUND', details: { orderId: 'states' } } } });
+    await expect(client.orderStates(['a b'])).rejects.toThrow(/answered 400/);
   });
 });

@@ -252,6 +252,116 @@ describe('Venue', () => {
     expect(venue.stats().knownOrders).toBeLessThanOrEqual(5 + 1);
   });
 
+  describe('orderStates (the reconciliation sweeper\'s bulk read)', () => {
+    const summary = (o: { orderId: string; status: string; filledQuantity: string; version: number; updatedAt: string }) => ({
+      orderId: o.orderId,
+      status: o.status,
+      filledQuantity: o.filledQuantity,
+      version: o.version,
+      updatedAt: o.updatedAt,
+    });
+
+    it('answers live and recent orders from memory, in the order asked, a repeated id once, unknown ids missing', async () => {
+      await venue.submit(order('m1', 'alice', 'SELL', '100', '1'));
+      const taker = await venue.submit(order('t1', 'bob', 'BUY', '100', '0.4'));
+      await venue.submit(order('c1', 'carol', 'BUY', '90', '1'));
+      const cancelled = await venue.cancel('c1');
+      const maker = (await venue.getOrder('m1'))!;
+      const getOrders = jest.spyOn(store, 'getOrders');
+      const getOrder = jest.spyOn(store, 'getOrder');
+
+      const answer = await venue.orderStates(['m1', 'nope', 't1', 'm1', 'c1', 'nope2', 't1']);
+      expect(answer).toEqual({
+        orders: [
+          { orderId: 'm1', status: 'PARTIALLY_FILLED', filledQuantity: '0.4', version: 2, updatedAt: maker.updatedAt },
+          { orderId: 't1', status: 'FILLED', filledQuantity: '0.4', version: 2, updatedAt: taker.order.updatedAt },
+          { orderId: 'c1', status: 'CANCELLED', filledQuantity: '0', version: 2, updatedAt: cancelled.updatedAt },
+        ],
+        missing: ['nope', 'nope2'],
+      });
+      // The answer holds these fields only, as decimal strings; the store was asked once, for the ids memory lacks.
+      expect(answer.orders.map((o) => Object.keys(o).sort())).toEqual(Array(3).fill(['filledQuantity', 'orderId', 'status', 'updatedAt', 'version']));
+      expect(getOrders.mock.calls).toEqual([[['nope', 'nope2']]]);
+      expect(getOrder).not.toHaveBeenCalled();
+      // Nothing unknown is remembered.
+      expect(venue.stats().knownOrders).toBe(3);
+    });
+
+    it('waits for a submit of an id in flight, as getOrder does', async () => {
+      const submitting = venue.submit(order('f1', 'alice', 'BUY', '100', '1'));
+      const answer = await venue.orderStates(['f1']);
+      expect(answer).toEqual({ orders: [summary((await submitting).order)], missing: [] });
+      expect(answer.orders[0]).toMatchObject({ status: 'OPEN', filledQuantity: '0', version: 1 });
+    });
+
+    it('reads final orders memory forgot from the store in one query, and does not take them back into memory', async () => {
+      await venue.stop();
+      venue = await startVenue(store, publisher, 5);
+      const resting = await venue.submit(order('rest', 'carol', 'BUY', '90', '1'));
+      const buys: Array<Awaited<ReturnType<Venue['submit']>>['order']> = [];
+      for (let i = 0; i < 30; i += 1) {
+        // A pair that trades: both orders end FILLED; the buy's answer is its final state.
+        await venue.submit(order(`s${i}`, 'alice', 'SELL', '100', '1'));
+        buys.push((await venue.submit(order(`b${i}`, 'bob', 'BUY', '100', '1'))).order);
+        await published(venue);
+      }
+      const [b0, b1, b29] = [buys[0]!, buys[1]!, buys[29]!];
+      const known = venue.stats().knownOrders;
+      const getOrders = jest.spyOn(store, 'getOrders');
+      const getOrder = jest.spyOn(store, 'getOrder');
+      const fillsOf = jest.spyOn(store, 'fillsOf');
+
+      const ids = ['b0', 'rest', 'ghost', 's0', 'b29', 'b0', 'b1'];
+      const answer = await venue.orderStates(ids);
+      expect(answer).toEqual({
+        orders: [
+          summary(b0),
+          summary(resting.order),
+          { orderId: 's0', status: 'FILLED', filledQuantity: '1', version: 2, updatedAt: b0.updatedAt },
+          summary(b29),
+          summary(b1),
+        ],
+        missing: ['ghost'],
+      });
+      expect(answer.orders[0]).toMatchObject({ orderId: 'b0', status: 'FILLED', filledQuantity: '1', version: 2 });
+      // One read of the records of the ids memory lacks (the live and the newest final orders are in memory); no fills.
+      expect(getOrders.mock.calls).toEqual([[['b0', 'ghost', 's0', 'b1']]]);
+      expect(getOrder).not.toHaveBeenCalled();
+      expect(fillsOf).not.toHaveBeenCalled();
+      // Memory did not take them in: it is as it was, and asking again reads the store again.
+      expect(venue.stats().knownOrders).toBe(known);
+      expect(await venue.orderStates(ids)).toEqual(answer);
+      expect(getOrders.mock.calls[1]).toEqual([['b0', 'ghost', 's0', 'b1']]);
+      expect(venue.stats().knownOrders).toBe(known);
+    });
+
+    it('after a restart, answers orders that ended before it from the store and live ones from the rebuilt memory', async () => {
+      await venue.submit(order('r1', 'alice', 'BUY', '100', '1'));
+      const partial = await venue.submit(order('x1', 'xavier', 'SELL', '100', '0.25'));
+      await venue.submit(order('c1', 'carol', 'BUY', '90', '1'));
+      await venue.cancel('c1');
+      await published(venue);
+      const before = await venue.orderStates(['r1', 'x1', 'c1', 'ghost']);
+      expect(before.orders.map((o) => [o.orderId, o.status, o.filledQuantity, o.version])).toEqual([
+        ['r1', 'PARTIALLY_FILLED', '0.25', 2],
+        ['x1', 'FILLED', '0.25', 2],
+        ['c1', 'CANCELLED', '0', 2],
+      ]);
+      expect(partial.order.status).toBe('FILLED');
+      // kill -9: the old instance is dropped; the new one holds the resting order only.
+      const restarted = await startVenue(store, new RecordingPublisher());
+      try {
+        expect(restarted.stats().knownOrders).toBe(1);
+        const getOrders = jest.spyOn(store, 'getOrders');
+        expect(await restarted.orderStates(['r1', 'x1', 'c1', 'ghost'])).toEqual(before);
+        expect(getOrders.mock.calls).toEqual([[['x1', 'c1', 'ghost']]]);
+        expect(restarted.stats().knownOrders).toBe(1);
+      } finally {
+        await restarted.stop();
+      }
+    });
+  });
+
   it('under churn its engine holds only the book: same priority, trade ids go on, ended ids stay refused', async () => {
     const liquidity = (n: number, side: 'BUY' | 'SELL', price: string) => ({
       kind: 'submit' as const,

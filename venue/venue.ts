@@ -39,7 +39,16 @@ import type { EventPublisher } from '../infra/kafka/event-publisher';
 import type { KafkaTopics } from '../infra/kafka/topics';
 import type { Logger } from '../infra/logger';
 import { RecentTraceContexts } from '../infra/telemetry/trace-contexts';
-import { RESTING_STATUSES, type VenueCommit, type VenueFillRecord, type VenueOrder, type VenueOrderRecord } from '../domain/venue-order';
+import {
+  RESTING_STATUSES,
+  toVenueOrderStateSummary,
+  type VenueCommit,
+  type VenueFillRecord,
+  type VenueOrder,
+  type VenueOrderRecord,
+  type VenueOrderStates,
+  type VenueOrderStateSummary,
+} from '../domain/venue-order';
 import type { VenueStore } from '../infra/mongo/venue-store';
 import type { EngineEvent, EngineOrder } from './engine-types';
 import { translateEngineEvents, type Translation } from './event-translator';
@@ -179,6 +188,31 @@ export class Venue {
   async getOrder(orderId: string): Promise<VenueOrder | null> {
     const known = await this.find(orderId);
     return known === undefined ? null : orderView(known);
+  }
+
+  /**
+   * Each order's state, for the reconciliation sweeper: in the order asked (a repeated id once), and `missing` the ids
+   * the venue never saw. Memory first, waiting for a submit of an id in flight as getOrder does; then ONE store read for
+   * the rest (final orders forgotten, or ended before this run). Read-only: what the store answers is not kept, so a
+   * bulk read does not churn the bounded memory of final orders. A final order never changes, so either answers the same.
+   */
+  async orderStates(orderIds: readonly string[]): Promise<VenueOrderStates> {
+    const ids = [...new Set(orderIds)];
+    const inFlight = ids.flatMap((orderId) => this.submitting.get(orderId) ?? []);
+    await Promise.all(inFlight.map((attempt) => attempt.catch(() => undefined)));
+    const found = new Map<string, VenueOrderStateSummary>();
+    for (const orderId of ids) {
+      const known = this.known.get(orderId);
+      if (known !== undefined) found.set(orderId, toVenueOrderStateSummary(known.record));
+    }
+    const notInMemory = ids.filter((orderId) => !found.has(orderId));
+    if (notInMemory.length > 0) {
+      for (const record of await this.deps.store.getOrders(notInMemory)) found.set(record.orderId, toVenueOrderStateSummary(record));
+    }
+    return {
+      orders: ids.flatMap((orderId) => found.get(orderId) ?? []),
+      missing: ids.filter((orderId) => !found.has(orderId)),
+    };
   }
 
   /** L2 snapshot; `sequence` is the last price-feed version it includes. */

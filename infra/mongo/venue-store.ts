@@ -31,6 +31,8 @@ export interface VenueStore {
   /** Resting orders in time priority. */
   restingOrders(): Promise<VenueOrderRecord[]>;
   getOrder(orderId: string): Promise<VenueOrderRecord | null>;
+  /** The records of those of these orders it has, in no particular order: one query (callers bound the ids, e.g. 500). */
+  getOrders(orderIds: readonly string[]): Promise<VenueOrderRecord[]>;
   /** The fills of these orders, each order's in report order. */
   fillsOf(orderIds: readonly string[]): Promise<VenueFillRecord[]>;
   /** The wall-clock time the replay of `file` started at, set on first use, so a restart resumes where it was. */
@@ -126,6 +128,12 @@ export class MongoVenueStore implements VenueStore {
   async getOrder(orderId: string): Promise<VenueOrderRecord | null> {
     const doc = await this.orders.findOne({ _id: orderId });
     return doc === null ? null : stripId(doc);
+  }
+
+  async getOrders(orderIds: readonly string[]): Promise<VenueOrderRecord[]> {
+    if (orderIds.length === 0) return [];
+    const docs = await this.orders.find({ _id: { $in: [...orderIds] } }).toArray();
+    return docs.map(stripId);
   }
 
   async fillsOf(orderIds: readonly string[]): Promise<VenueFillRecord[]> {

@@ -62,6 +62,13 @@ export class InMemoryVenueStore implements VenueStore {
     return order === undefined ? null : structuredClone(order);
   }
 
+  async getOrders(orderIds: readonly string[]): Promise<VenueOrderRecord[]> {
+    return orderIds.flatMap((orderId) => {
+      const order = this.orders.get(orderId);
+      return order === undefined ? [] : [structuredClone(order)];
+    });
+  }
+
   async fillsOf(orderIds: readonly string[]): Promise<VenueFillRecord[]> {
     return [...this.fills.values()].filter((f) => orderIds.includes(f.orderId)).sort((a, b) => a.version - b.version);
   }

@@ -3,12 +3,12 @@ import { describeRoute, resolver } from 'hono-openapi';
 import { DomainError } from '../../domain/errors';
 import type { SymbolRegistry } from '../../domain/symbols';
 import { parseShape } from '../../domain/validation-issues';
-import { VenueOrderSchema } from '../../domain/venue-order';
+import { VenueOrderSchema, VenueOrderStatesSchema } from '../../domain/venue-order';
 import type { ServiceEnv } from '../../infra/http/context';
 import { errorResponses, jsonRequestBody, jsonResponse } from '../../infra/http/openapi';
 import { parseJson, readJsonBody } from '../../infra/http/request';
 import { parseSubmitOrder } from '../request';
-import { CancelBodySchema, OrderIdParamSchema, RESERVED_PREFIX, SubmitOrderBodySchema } from '../schemas';
+import { CancelBodySchema, MAX_ORDER_STATE_IDS, OrderIdParamSchema, OrderStatesBodySchema, RESERVED_PREFIX, SubmitOrderBodySchema } from '../schemas';
 import type { Venue } from '../venue';
 
 const orderIdParameter = {
@@ -19,7 +19,7 @@ const orderIdParameter = {
 };
 
 /** Order entry, called by the order workflow's activities. Every answer is the order's committed state. */
-export function createOrderRoutes(venue: Pick<Venue, 'submit' | 'cancel' | 'getOrder'>, symbols: SymbolRegistry) {
+export function createOrderRoutes(venue: Pick<Venue, 'submit' | 'cancel' | 'getOrder' | 'orderStates'>, symbols: SymbolRegistry) {
   const app = new Hono<ServiceEnv>();
 
   app.post(
@@ -49,6 +49,28 @@ export function createOrderRoutes(venue: Pick<Venue, 'submit' | 'cancel' | 'getO
         c.header('Idempotent-Replayed', 'true');
       }
       return c.json(order, 200);
+    },
+  );
+
+  // No other POST here has a single segment, so neither shadows the other; GET /venue/orders/states reads an order named so.
+  app.post(
+    '/states',
+    describeRoute({
+      summary: 'Many orders\' states at once, for the reconciliation sweeper',
+      description: `Read-only. For each of 1-${MAX_ORDER_STATE_IDS} orderIds, in the order asked (a repeated id answered once), the venue's status, filled quantity, version (the number of the last report sent for it: a version ahead of the last report seen means reports were lost) and updatedAt; the ids the venue never accepted a submit of are in \`missing\`. No fills: GET /venue/orders/{orderId} has them. The body limit (16 KB) holds about 400 UUID order ids.`,
+      tags: ['orders'],
+      requestBody: jsonRequestBody(OrderStatesBodySchema),
+      responses: {
+        200: jsonResponse('The orders the venue has, and the ids it never saw', VenueOrderStatesSchema),
+        ...errorResponses({
+          400: `Not JSON (MALFORMED_JSON); no orderIds, more than ${MAX_ORDER_STATE_IDS}, or an invalid one (VALIDATION_FAILED)`,
+          413: 'Body over the size limit',
+        }),
+      },
+    }),
+    async (c) => {
+      const { orderIds } = parseShape(OrderStatesBodySchema, await readJsonBody(c), 'body');
+      return c.json(await venue.orderStates(orderIds), 200);
     },
   );
 
