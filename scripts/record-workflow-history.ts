@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createTestWorkflowEnvironment } from '../test/harness/temporal-env';
 import { workflowPreloadFiles } from '../infra/temporal/workflow-preload';
 import { fakeOrderActivities, fillReport, sampleOrder, venueReport } from '../test/harness/order-fixtures';
-import { cancelSignal, getOrderQuery, orderWorkflowId, venueReportSignal } from '../workflows/order-contract';
+import { cancelSignal, getOrderQuery, orderWorkflowId, reconcileSignal, venueReportSignal } from '../workflows/order-contract';
 import { orderLifecycle } from '../workflows/order-lifecycle';
 
 /** The fake activities, and (for a scenario whose first submit is lost) the call that makes it fail. */
@@ -80,6 +80,75 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
     });
     while ((await handle.query(getOrderQuery)).status !== 'ACCEPTED') await new Promise((r) => setTimeout(r, 50));
     await handle.signal(venueReportSignal, fillReport(order.orderId, 2, fills[1]!));
+    await handle.result();
+    return handle.fetchHistory();
+  },
+  // Recorded before 'quiet-by-sweep' (with 'fills-with-submit'): a resting order that hears nothing polls the venue
+  // (200 ms, then 400), finds nothing twice, then the fill and the end its lost reports held, settles and ends SETTLED.
+  'order-lifecycle-quiet-poll': async (client, taskQueue, fake) => {
+    const order = sampleOrder('00000000-0000-8000-8000-000000000021', { quantity: '1' });
+    const handle = await client.workflow.start(orderLifecycle, {
+      taskQueue,
+      workflowId: orderWorkflowId(order.orderId),
+      args: [{ order, reconcile: { quietMs: 200, maxQuietMs: 400, gapGraceMs: 200 } }],
+    });
+    const atVenue = {
+      orderId: order.orderId,
+      accountId: 'acct-test',
+      symbol: 'BTC-USD',
+      status: 'OPEN' as const,
+      filledQuantity: '0',
+      remaining: '1',
+      cancelledQuantity: '0',
+      reason: null,
+      version: 1,
+      updatedAt: '2030-01-01T00:00:00.000Z',
+      fills: [],
+    };
+    while (fake.submitted.length === 0) await new Promise((r) => setTimeout(r, 50));
+    fake.venueTruth.set(order.orderId, atVenue);
+    while (fake.reconciliations.length < 2) await new Promise((r) => setTimeout(r, 50));
+    fake.venueTruth.set(order.orderId, {
+      ...atVenue,
+      status: 'FILLED',
+      filledQuantity: '1',
+      remaining: '0',
+      version: 2,
+      updatedAt: '2030-01-01T00:00:00.000Z',
+      fills: [{ tradeId: 'T1', price: '30000', quantity: '1', remaining: '0', fillId: `T1:${order.orderId}`, side: 'BUY', liquidity: 'MAKER', version: 2, occurredAt: '2030-01-01T00:00:00.000Z' }],
+    });
+    await handle.result();
+    return handle.fetchHistory();
+  },
+  // With 'quiet-by-sweep': the order rests and hears nothing; with a quiet poll of 200 ms it still starts no timer. The
+  // venue filled it meanwhile and the reports were lost: the sweeper's reconcile signal makes it ask the venue, which
+  // answers both fills; the workflow settles them and ends SETTLED.
+  'order-lifecycle-swept-reconcile': async (client, taskQueue, fake) => {
+    const order = sampleOrder('00000000-0000-8000-8000-000000000020', { quantity: '1' });
+    const handle = await client.workflow.start(orderLifecycle, {
+      taskQueue,
+      workflowId: orderWorkflowId(order.orderId),
+      args: [{ order, reconcile: { quietMs: 200, maxQuietMs: 400, gapGraceMs: 200 } }],
+    });
+    while (fake.submitted.length === 0) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1_500));
+    fake.venueTruth.set(order.orderId, {
+      orderId: order.orderId,
+      accountId: 'acct-test',
+      symbol: 'BTC-USD',
+      status: 'FILLED',
+      filledQuantity: '1',
+      remaining: '0',
+      cancelledQuantity: '0',
+      reason: null,
+      version: 3,
+      updatedAt: '2030-01-01T00:00:00.000Z',
+      fills: [
+        { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' },
+        { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' },
+      ].map((f, i) => ({ ...f, fillId: `${f.tradeId}:${order.orderId}`, side: 'BUY', liquidity: 'MAKER', version: i + 2, occurredAt: '2030-01-01T00:00:00.000Z' })),
+    });
+    await handle.signal(reconcileSignal, { requestedBy: 'order-sweeper' });
     await handle.result();
     return handle.fetchHistory();
   },

@@ -1,4 +1,6 @@
 import { serve } from '@hono/node-server';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -21,12 +23,14 @@ import { createLogger } from '../infra/logger';
 import { MongoFillStore } from '../infra/mongo/fill-store';
 import { MongoOrderAnomalyStore } from '../infra/mongo/order-anomaly-store';
 import { connectMongo, ensureIndexes } from '../infra/mongo/client';
+import { MongoLease } from '../infra/mongo/lease';
 import { MongoOrderStore } from '../infra/mongo/order-store';
 import { temporalClient, temporalTlsConfig } from '../infra/temporal/client';
 import { TemporalOrderWorkflowGateway } from '../infra/temporal/order-workflows';
 import { WORKFLOW_BUNDLE_FILES, workerTracing } from '../infra/telemetry/temporal-tracing';
 import { workflowPreloadFiles } from '../infra/temporal/workflow-preload';
 import { createOrderIntake } from './order-intake';
+import { startOrderSweeper } from './order-sweeper';
 import { orderProcessorGroups } from './order-processor-group';
 import { createVenueReportIntake } from './venue-report-intake';
 import { startTracing } from '../infra/telemetry/tracing';
@@ -64,8 +68,9 @@ async function main(): Promise<void> {
 
   const venue = new VenueClient({ url: config.venue.url, signer });
   const anomalies = new MongoOrderAnomalyStore(mongo.db);
+  const orders = new MongoOrderStore(mongo.db);
   const activities = createOrderActivities({
-    orders: new MongoOrderStore(mongo.db),
+    orders,
     fills: new MongoFillStore(mongo.db),
     anomalies,
     publisher,
@@ -110,6 +115,19 @@ async function main(): Promise<void> {
   const reportIntake = createVenueReportIntake({ workflows, venue, anomalies, logger });
   const reports = await consume(groups.venueReports, topics.venueReports, (value) => reportIntake(parseMessage(VenueReportSchema, value)));
   const stuck = startStuckOrdersMonitor({ db: mongo.db, stuckSeconds: config.worker.stuckOrderSeconds, logger });
+  // The lost-report safety net for resting orders (their workflows do not poll the venue while they hear nothing):
+  // one worker at a time sweeps, the lease passing on when it stops or dies (after three intervals).
+  const { sweepIntervalMs } = config.worker;
+  const sweeper = startOrderSweeper({
+    orders,
+    venue,
+    workflows,
+    lease: new MongoLease(mongo.db, 'order-sweeper', `${hostname()}:${process.pid}:${randomUUID()}`, 3 * sweepIntervalMs),
+    logger,
+    intervalMs: sweepIntervalMs,
+    graceMs: config.temporal.reconcile.gapGraceMs,
+    askAgainMs: config.temporal.reconcile.maxQuietMs,
+  });
 
   // The probes' and the scraper's port: what the HTTP services have, without routes of its own.
   const app = createServiceApp({
@@ -145,7 +163,7 @@ async function main(): Promise<void> {
   onShutdownSignal(logger, async () => {
     // Stop intake first, then let running activities finish, then close the clients they use.
     await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-    await stuck.stop();
+    await Promise.all([stuck.stop(), sweeper.stop()]);
     await Promise.all([consumer.stop(), reports.stop()]);
     worker.shutdown();
     await running;

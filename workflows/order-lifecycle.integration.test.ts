@@ -135,22 +135,25 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     expect(fake.recorded.map((r) => r.order.status)).toEqual(['NEW', 'ACCEPTED', 'PARTIALLY_FILLED', 'FILLED', 'SETTLED']);
   });
 
-  it('asks the venue after a silence and reaches its truth: fills applied once, the cancel it reported ends the order', async () => {
+  it("waits without a timer while it hears nothing ('quiet-by-sweep'); the sweeper's reconcile signal reaches the venue's truth: fills applied once, the cancel it reported ends the order", async () => {
     const fake = fakeOrderActivities();
     const order = sampleOrder(randomUUID(), { quantity: '1' });
     const fills = [{ tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' }];
-    const result = await withWorker(fake, async (taskQueue) => {
-      const handle = await start(taskQueue, order, undefined, { quietMs: 200, maxQuietMs: 400, gapGraceMs: 100 });
+    const { result, history } = await withWorker(fake, async (taskQueue) => {
+      // A quiet poll of 100 ms would have asked the venue several times in the second below: orders started before
+      // the patch still do (the recorded history order-lifecycle-quiet-poll).
+      const handle = await start(taskQueue, order, undefined, { quietMs: 100, maxQuietMs: 100, gapGraceMs: 100 });
       await until('the venue submit', () => fake.submitted.length === 1);
-      // While the venue has nothing new, polls find nothing and the order stays as it is.
-      fake.venueTruth.set(order.orderId, venueTruth(order, []));
-      await until('a quiet poll', () => fake.reconciliations.length >= 2);
-      expect((await handle.query(getOrderQuery)).status).toBe('ACCEPTED');
-      // Then the venue fills part of it and cancels the rest (self-trade prevention), and every report is lost.
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(fake.reconciliations).toEqual([]);
+      expect((await handle.fetchHistory()).events?.filter((e) => e.timerStartedEventAttributes)).toEqual([]);
+      // The venue filled part of it and cancelled the rest (self-trade prevention), and every report was lost.
       fake.venueTruth.set(order.orderId, venueTruth(order, fills, { status: 'CANCELLED', reason: 'SELF_TRADE_PREVENTION' }));
-      return handle.result();
+      await handle.signal(reconcileSignal, { requestedBy: 'order-sweeper' });
+      return { result: await handle.result(), history: await handle.fetchHistory() };
     });
     expect(result).toMatchObject({ status: 'CANCELLED', filledQuantity: '0.4' });
+    expect(fake.reconciliations).toEqual([{ orderId: order.orderId, afterVersion: 1 }]);
     expect(fake.settled).toEqual([`T1:${order.orderId}`]);
     expect(fake.released).toEqual([order.orderId]);
     expect(fake.recorded.map((r) => [r.order.status, r.reason ?? null])).toEqual([
@@ -159,8 +162,8 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       ['PARTIALLY_FILLED', null],
       ['CANCELLED', 'SELF_TRADE_PREVENTION'],
     ]);
-    // Polls back off: the waits double up to the cap, so a quiet order costs little.
-    expect(fake.reconciliations.every((r, i) => i === 0 || r.afterVersion >= fake.reconciliations[i - 1]!.afterVersion)).toBe(true);
+    expect(history.events?.filter((e) => e.timerStartedEventAttributes)).toEqual([]);
+    expect(markersAndUpserts(history).patches).toEqual(['quiet-by-sweep']);
   });
 
   it("takes the venue's acknowledgement from the submit's answer: no ACCEPTED report needed, the fills numbered after it apply at once", async () => {
@@ -216,7 +219,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       // One activity task and nothing else from outside: no signal, and no poll timer started while it waited.
       expect(activityShapes(history)).toEqual(['NEW+check+submit']);
       expect(signalsAndTimers(history)).toEqual({ signals: 0, timers: 0 });
-      expect(markersAndUpserts(history)).toEqual({ patches: ['fills-with-submit'], upserts: ['TemporalChangeVersion', 'OrderStatus'] });
+      expect(markersAndUpserts(history)).toEqual({ patches: ['quiet-by-sweep'], upserts: ['TemporalChangeVersion', 'OrderStatus'] });
       expect(mirroredStatuses(history)).toEqual(['SETTLED']);
     });
 
@@ -328,12 +331,17 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
     });
   });
 
-  it('records once that the venue does not know a submitted order, and keeps asking', async () => {
+  it('records once that the venue does not know a submitted order, and asks again on every reconcile signal', async () => {
     const fake = fakeOrderActivities();
     const order = sampleOrder(randomUUID());
     await withWorker(fake, async (taskQueue) => {
       const handle = await start(taskQueue, order, undefined, { quietMs: 100, maxQuietMs: 100 });
-      await until('three polls', () => fake.reconciliations.length >= 3);
+      await until('the venue submit', () => fake.submitted.length === 1);
+      for (let i = 1; i <= 3; i += 1) {
+        await handle.signal(reconcileSignal, { requestedBy: 'order-sweeper' });
+        await until(`ask ${i}`, () => fake.reconciliations.length === i);
+      }
+      await until('the anomaly', () => fake.anomalies.length === 1);
       expect(fake.anomalies).toEqual([{ kind: 'VENUE_ORDER_UNKNOWN', details: { lastReportVersion: 1 } }]);
       // The venue still answers a cancel; its report ends the order.
       await handle.signal(cancelSignal, {});
@@ -341,6 +349,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       await handle.signal(venueReportSignal, venueReport(order.orderId, 2, { type: 'CANCELLED', reason: 'USER', remaining: '0.5' }));
       expect(await handle.result()).toMatchObject({ status: 'CANCELLED' });
     });
+    expect(fake.anomalies).toHaveLength(1);
   });
 
   it('sends the venue the protection price the risk engine gave with the hold (the MARKET slippage cap)', async () => {
@@ -446,7 +455,7 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       expect(fake.recorded[3]!.order.updatedAt).toBe(result.updatedAt);
       expect(fake.released).toEqual([order.orderId]);
       expect(mirroredStatuses(history)).toEqual(['ACCEPTED', 'PARTIALLY_FILLED', 'SETTLED']);
-      expect(markersAndUpserts(history).patches).toEqual(['fills-with-submit']);
+      expect(markersAndUpserts(history).patches).toEqual(['quiet-by-sweep']);
     });
 
     it('records them itself when the step answers none (a worker from before the patch)', async () => {
@@ -1002,12 +1011,14 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
       'order-lifecycle-filled-on-arrival.history.bin', // 'fills-with-submit': what the order traded on arrival comes with the submit's answer
       'order-lifecycle-fills.history.bin', // before reconciliation: no 'reconcile-with-venue' marker
       'order-lifecycle-gtd-expiry.history.bin',
+      'order-lifecycle-quiet-poll.history.bin', // before 'quiet-by-sweep': a resting order that hears nothing polls the venue
       'order-lifecycle-reconcile.history.bin',
       'order-lifecycle-recorded-fills.history.bin', // 'settle-and-record': a fill's settle step records it (and SETTLED after the last)
       'order-lifecycle-routed-cancel-at-venue.history.bin', // 'check-and-route': the check step sends the accepted order to the venue
       'order-lifecycle-routed-fills.history.bin',
       'order-lifecycle-routed-rejected.history.bin',
       'order-lifecycle-stale-submit-cancel.history.bin', // a retried check step may have sent the order: asked again once stale
+      'order-lifecycle-swept-reconcile.history.bin', // 'quiet-by-sweep': no quiet poll; the sweeper's reconcile signal asks the venue
       'order-lifecycle-timed-filled-on-arrival.history.bin', // the check step answers the time it recorded those fills at
     ]);
     // That recording: the retry's answer says the order may still reach the venue, so the cancelled order waits (a
@@ -1034,6 +1045,18 @@ describe('orderLifecycle workflow (Temporal test environment, fake activities)',
         .map((arrival) => arrival.at ?? null);
     expect(arrivalTimes(filled)).toEqual([null, null]);
     expect(arrivalTimes(timed)).toEqual(['2030-01-01T00:00:00.000Z', '2030-01-01T00:00:00.000Z']);
+    // Before 'quiet-by-sweep' a resting order's silence cost a timer and an activity task per poll; since, none: it
+    // asks the venue once, when the sweeper's signal says a report was lost.
+    const decoded = (file: string) => temporal.api.history.v1.History.decode(readFileSync(join(__dirname, 'histories', file)));
+    const polled = decoded('order-lifecycle-quiet-poll.history.bin');
+    expect(activityShapes(polled).filter((shape) => shape === 'reconcileWithVenue').length).toBeGreaterThanOrEqual(3);
+    expect(polled.events.filter((e) => e.timerStartedEventAttributes).length).toBeGreaterThanOrEqual(3);
+    expect(markersAndUpserts(polled).patches).toEqual(['fills-with-submit']);
+    const swept = decoded('order-lifecycle-swept-reconcile.history.bin');
+    expect(swept.events.filter((e) => e.timerStartedEventAttributes)).toEqual([]);
+    expect(swept.events.flatMap((e) => (e.workflowExecutionSignaledEventAttributes ? [e.workflowExecutionSignaledEventAttributes.signalName] : []))).toEqual([reconcileSignal.name]);
+    expect(activityShapes(swept).filter((shape) => shape === 'reconcileWithVenue')).toHaveLength(1);
+    expect(markersAndUpserts(swept).patches).toEqual(['quiet-by-sweep']);
   });
 
   // The 'batched-steps' path: what an order to SETTLED costs in Temporal tasks, against the path before it.

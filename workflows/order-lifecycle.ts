@@ -64,8 +64,8 @@ const activities = proxyActivities<OrderActivities>({
  * Every transition goes through the pure state machine, then is persisted, published and mirrored into
  * search attributes. A run that continued as new starts at the venue, where the last one stopped.
  *
- * Eight `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each);
- * a new run asks for one, 'fills-with-submit', at its start, which stands for every behaviour before it too (each
+ * Nine `patched()` markers keep orders started by older code replaying (workflows/histories/ holds one of each);
+ * a new run asks for one, 'quiet-by-sweep', at its start, which stands for every behaviour before it too (each
  * marker comes with an upsert of the TemporalChangeVersion search attribute, a write to the visibility store):
  * - 'route-to-venue': orders accepted before venue routing existed rest until cancelled (restUntilCancelled);
  * - 'reconcile-with-venue': orders routed before reconciliation existed apply reports as they arrive and never
@@ -88,6 +88,11 @@ const activities = proxyActivities<OrderActivities>({
  *   and applied at once, and the submit asks the venue to mark those reports so that the intake does not signal them
  *   (OrderRun.fillsWithSubmit); the check step settles and records those fills too (OrderRun.arrivals): an order filled
  *   on arrival needs one activity task, no signal and no wait for the venue.
+ * - 'quiet-by-sweep': orders started before it poll the venue while they hear nothing (after ORDER_RECONCILE_QUIET_SECONDS,
+ *   doubling up to its maximum: a timer and an activity per poll, for as long as the order rests); since, only a gap in
+ *   the reports' numbers starts a timer, and a report lost with no later one to show the gap is found by the worker's
+ *   order sweeper (workers/order-sweeper.ts), which sends the reconcile signal. A resting order costs nothing while it
+ *   rests.
  * They stay while their recorded histories stand for orders that may still run.
  */
 export async function orderLifecycle(input: OrderLifecycleInput): Promise<OrderView> {
@@ -173,6 +178,12 @@ interface OrderRun {
    */
   fillsWithSubmit: boolean;
   /**
+   * Patch 'quiet-by-sweep', asked once at the run's start: a resting order that hears nothing waits without a timer (no
+   * quiet poll: the worker's order sweeper finds a lost report and sends the reconcile signal); only a gap in the
+   * reports' numbers still starts one.
+   */
+  quietBySweep: boolean;
+  /**
    * Patch 'fills-with-submit': the fills of the submit's answer the check step settled and recorded (by fillId), with the
    * check's time (the time they were recorded at when the answer does not say); applied from here without a settle step
    * of their own.
@@ -204,7 +215,8 @@ function begin(input: OrderLifecycleInput): OrderRun {
   const progress = input.progress ?? initialProgress();
   // The first command of a new run; a run from before it replays with the markers it recorded (asked below and later).
   // One marker per run: the newest stands for every behaviour before it.
-  const fillsWithSubmit = patched('fills-with-submit');
+  const quietBySweep = patched('quiet-by-sweep');
+  const fillsWithSubmit = quietBySweep || patched('fills-with-submit');
   const acksWithSubmit = fillsWithSubmit || patched('ack-with-submit');
   const recordsWithSettlement = acksWithSubmit || patched('settle-and-record');
   const current = recordsWithSettlement || patched('check-and-route');
@@ -222,6 +234,7 @@ function begin(input: OrderLifecycleInput): OrderRun {
     recordsWithSettlement,
     acksWithSubmit,
     fillsWithSubmit,
+    quietBySweep,
     arrivals: undefined,
   };
   setHandler(cancelSignal, (request) => {
@@ -356,8 +369,9 @@ async function awaitNext(run: OrderRun, watch: VenueWatch): Promise<boolean> {
   // transition goes with its release and SETTLED); a report that arrives meanwhile still wakes the wait.
   if (!ready()) await flush(run);
   let timeoutMs = untilExpiryMs(run, watch);
-  if (watch.reconciles && !ready()) {
-    const pollMs = pollDelayMs(watch.timing, watch.quietPolls, lowestQueued(run.progress) !== undefined);
+  const gap = lowestQueued(run.progress) !== undefined;
+  if (watch.reconciles && !ready() && (gap || !run.quietBySweep)) {
+    const pollMs = pollDelayMs(watch.timing, watch.quietPolls, gap);
     timeoutMs = Math.min(timeoutMs ?? pollMs, pollMs);
   }
   return timeoutMs === undefined ? condition(ready).then(() => true) : condition(ready, timeoutMs);
@@ -418,7 +432,8 @@ async function reconcile(run: OrderRun, watch: VenueWatch): Promise<void> {
   const answer = await activities.reconcileWithVenue({ orderId: run.order.orderId, afterVersion: run.progress.lastReportVersion });
   if (!answer.found) {
     // Submitted (the venue committed it before answering), yet unknown there: the venue lost its state.
-    // Resubmitting could trade what the trader may no longer want; people decide. The order keeps polling.
+    // Resubmitting could trade what the trader may no longer want; people decide. The order keeps polling (since
+    // 'quiet-by-sweep', the sweeper keeps asking it to).
     if (!watch.venueMissingRecorded) {
       watch.venueMissingRecorded = true;
       await recordAnomaly(run, { order: toOrderView(run.order), kind: 'VENUE_ORDER_UNKNOWN', details: { lastReportVersion: run.progress.lastReportVersion } });

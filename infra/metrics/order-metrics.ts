@@ -89,3 +89,37 @@ export function recordOrderTransition(order: OrderView, fill: boolean): void {
 export function recordOrderAnomaly(kind: string): void {
   anomalies.inc({ kind: codeLabel(kind) });
 }
+
+/** The order sweeper's passes (workers/order-sweeper.ts): ok, error, or standby (another replica holds the lease). */
+export const orderSweeps = new Counter({
+  name: 'oms_order_sweeps_total',
+  help: 'Passes of the order sweeper over the resting orders, by result (ok, error, standby: another worker holds the lease)',
+  labelNames: ['result'] as const,
+  registers: [metricsRegistry],
+});
+
+export const orderSweepChecked = new Counter({
+  name: 'oms_order_sweep_orders_checked_total',
+  help: 'Resting orders the sweeper compared with the venue',
+  registers: [metricsRegistry],
+});
+
+export const orderSweepFindings = new Counter({
+  name: 'oms_order_sweep_findings_total',
+  help: "Resting orders whose state the venue did not share for longer than the grace, by finding (behind: the venue's fills or end were not applied; unknown_at_venue)",
+  labelNames: ['finding'] as const,
+  registers: [metricsRegistry],
+});
+
+export const orderSweepReconciles = new Counter({
+  name: 'oms_order_sweep_reconciles_total',
+  help: "Reconcile signals the sweeper sent to orders' workflows, by outcome (signalled, closed, not_found)",
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});
+
+export const orderSweepLastSuccess = new Gauge({
+  name: 'oms_order_sweep_last_success_timestamp_seconds',
+  help: 'When this worker last finished a pass of the order sweeper (0: never; a standby replica keeps 0)',
+  registers: [metricsRegistry],
+});

@@ -15,6 +15,8 @@ export const COLLECTIONS = {
   adminAudit: 'admin_actions',
   /** Symbols an admin halted or resumed at runtime (_id the symbol): the risk engine's override of the static table. */
   symbolStatus: 'symbol_status',
+  /** Who runs a job that one process of many should run at a time (infra/mongo/lease.ts; _id the job's name). */
+  leases: 'leases',
 } as const;
 
 /**

@@ -353,6 +353,31 @@ describe('MongoOrderStore (real store)', () => {
     for (const limit of [0, 502, 1.5]) await expect(store.listStuck('2000-01-01T00:00:30.000Z', limit)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
+  it('listByStatusUpdatedBefore pages the orders of some statuses older than the cut-off in (updatedAt, orderId) order, bounded', async () => {
+    const tag = `swept-${randomUUID().slice(0, 8)}`;
+    // In 1999, before every other order of this database. Two share a time: orderId breaks the tie.
+    const rows: Array<[string, OrderStatus, string]> = [
+      ['a', 'ACCEPTED', '1999-01-01T00:00:01.000Z'],
+      ['b', 'PARTIALLY_FILLED', '1999-01-01T00:00:02.000Z'],
+      ['c', 'PENDING_CANCEL', '1999-01-01T00:00:02.000Z'],
+      ['d', 'NEW', '1999-01-01T00:00:03.000Z'],
+      ['e', 'FILLED', '1999-01-01T00:00:04.000Z'],
+      ['f', 'ACCEPTED', '1999-01-01T00:00:05.000Z'],
+      ['g', 'ACCEPTED', '1999-01-01T00:01:00.000Z'],
+    ];
+    for (const [id, status, updatedAt] of rows) await store.recordTransition(orderView({ orderId: `${tag}-${id}`, status, updatedAt }), transition(null));
+    const swept: OrderStatus[] = ['ACCEPTED', 'PARTIALLY_FILLED', 'PENDING_CANCEL'];
+    const cutOff = '1999-01-01T00:00:30.000Z';
+    const ids = (orders: OrderView[]) => orders.map((o) => o.orderId.slice(tag.length + 1));
+    const first = await store.listByStatusUpdatedBefore(swept, cutOff, 2);
+    expect(ids(first)).toEqual(['a', 'b']);
+    const second = await store.listByStatusUpdatedBefore(swept, cutOff, 2, { at: first[1]!.updatedAt, id: first[1]!.orderId });
+    expect(ids(second)).toEqual(['c', 'f']);
+    expect(await store.listByStatusUpdatedBefore(swept, cutOff, 2, { at: second[1]!.updatedAt, id: second[1]!.orderId })).toEqual([]);
+    expect(ids(await store.listByStatusUpdatedBefore(['ACCEPTED'], '1999-01-01T00:05:00.000Z', 10))).toEqual(['a', 'f', 'g']);
+    for (const limit of [0, 501, 1.5]) await expect(store.listByStatusUpdatedBefore(swept, cutOff, limit)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
   it('ensureIndexes is idempotent and creates the listing and audit indexes', async () => {
     await ensureIndexes(db);
     const orderIndexes = await db.collection(COLLECTIONS.orders).indexes();

@@ -4,7 +4,7 @@ import { DomainError } from '../../domain/errors';
 import { orderEventId, OrderViewSchema } from '../../domain/events';
 import { ORDER_STATUSES, TERMINAL_STATUSES, type OrderStatus, type OrderView } from '../../domain/order';
 import { COLLECTIONS } from './client';
-import { afterKeyset, decodeKeysetCursor, encodeKeysetCursor } from './keyset-cursor';
+import { afterKeyset, decodeKeysetCursor, encodeKeysetCursor, type KeysetPosition } from './keyset-cursor';
 import { allDuplicateKeys, isDuplicateKey } from './write-errors';
 
 export interface TransitionEvent {
@@ -207,6 +207,26 @@ export class MongoOrderStore implements OrderStore {
       .sort({ updatedAt: 1, _id: 1 })
       .limit(limit)
       .toArray();
+    return docs.map((doc) => fromDocument(doc));
+  }
+
+  /**
+   * Orders in one of `statuses` whose last transition (updatedAt) is before `updatedBefore`, in (updatedAt, _id) order
+   * strictly after `after` when given, at most `limit` (1..MAX_LIST_LIMIT): the order sweeper's pages, served by the
+   * status_updated index.
+   */
+  async listByStatusUpdatedBefore(
+    statuses: readonly OrderStatus[],
+    updatedBefore: string,
+    limit: number,
+    after?: KeysetPosition,
+  ): Promise<OrderView[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+      throw new DomainError('VALIDATION_FAILED', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`, { limit });
+    }
+    const filter: Filter<OrderDoc> = { status: { $in: [...statuses] }, updatedAt: { $lt: updatedBefore } };
+    if (after !== undefined) Object.assign(filter, { $or: [{ updatedAt: { $gt: after.at } }, { updatedAt: after.at, _id: { $gt: after.id } }] });
+    const docs = await this.orders.find(filter).sort({ updatedAt: 1, _id: 1 }).limit(limit).toArray();
     return docs.map((doc) => fromDocument(doc));
   }
 

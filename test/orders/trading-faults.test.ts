@@ -7,7 +7,7 @@ import { orderProcessorGroups } from '../../workers/order-processor-group';
 import { eventually } from '../harness/processes';
 import { readTopicFrom, TestSystem, topicOffsets } from '../harness/system';
 import { randomUUID } from 'node:crypto';
-import { orderWorkflowId, venueReportSignal } from '../../workflows/order-contract';
+import { orderWorkflowId, reconcileSignal, venueReportSignal } from '../../workflows/order-contract';
 import { internalFetch } from '../harness/internal-calls';
 
 jest.setTimeout(240_000);
@@ -26,7 +26,7 @@ describe('trading under faults', () => {
 
   beforeAll(async () => {
     // Workflows ask the venue after 1 s of silence (2 s at most), so a lost report shows within the test.
-    system = await TestSystem.create('faults', { env: { ORDER_RECONCILE_QUIET_SECONDS: '1', ORDER_RECONCILE_MAX_QUIET_SECONDS: '2', ORDER_RECONCILE_GAP_GRACE_SECONDS: '1' } });
+    system = await TestSystem.create('faults', { env: { ORDER_RECONCILE_QUIET_SECONDS: '1', ORDER_RECONCILE_MAX_QUIET_SECONDS: '2', ORDER_RECONCILE_GAP_GRACE_SECONDS: '1', ORDER_SWEEP_INTERVAL_SECONDS: '1' } });
     await system.startAll();
   }, 120_000);
   afterAll(() => system?.stop(), 60_000);
@@ -54,6 +54,12 @@ describe('trading under faults', () => {
     }
     return placed;
   }
+  /** The sum of a counter's samples on the worker's /metrics that carry `label` (0 when none). */
+  const workerMetric = async (name: string, label: string): Promise<number> => {
+    const text = await (await fetch(`${system.workerUrl}/metrics`)).text();
+    const samples = text.split('\n').filter((l) => l.startsWith(`${name}{`) && l.includes(label));
+    return samples.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  };
   const venueOrder = async (orderId: string) => {
     const response = await internalFetch(`${system.venueUrl}/venue/orders/${orderId}`);
     return response.status === 200 ? ((await response.json()) as { status: string; filledQuantity: string; fills: Array<{ fillId: string }> }) : undefined;
@@ -194,7 +200,7 @@ describe('trading under faults', () => {
     expect((await internalFetch(`${system.venueUrl}/venue/orders/${sell}/cancel`, { method: 'POST' })).status).toBe(200);
   });
 
-  it('reaches the venue\'s truth when its reports are lost on the way: the workflow asks the venue', async () => {
+  it('reaches the venue\'s truth when its reports are lost on the way: the worker\'s order sweeper finds it and the workflow asks the venue', async () => {
     const alice = await system.createAccount({ USD: '0', BTC: '1' });
     const sell = (await system.placeOrder(alice.apiKey, limit('SELL', '0.2', '30500'))).json.orderId as string;
     await system.waitForStatus(alice.apiKey, sell, 'ACCEPTED');
@@ -224,7 +230,8 @@ describe('trading under faults', () => {
     }
     await system.startWorker();
 
-    // The workflow hears nothing, asks the venue, applies the fill it missed and settles both sides.
+    // The workflow hears nothing and starts no timer ('quiet-by-sweep'); the sweeper sees the venue's fill, not in the
+    // store, and signals reconcile; the workflow asks the venue, applies the fill it missed and settles both sides.
     const settled = await system.waitForStatus(alice.apiKey, sell, 'SETTLED');
     expect(settled).toMatchObject({ filledQuantity: '0.2', averagePrice: '30500' });
     const fills = (await system.request('GET', `/api/orders/${sell}/fills`, { apiKey: alice.apiKey })).json.fills as Array<{ fillId: string; fee: string }>;
@@ -237,6 +244,11 @@ describe('trading under faults', () => {
     const history = (await system.temporal.workflow.getHandle(orderWorkflowId(sell)).fetchHistory()).events ?? [];
     expect(history.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === venueReportSignal.name).length).toBeLessThanOrEqual(1);
     expect(history.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'reconcileWithVenue')).toBe(true);
+    const reconciles = history.flatMap((e) => (e.workflowExecutionSignaledEventAttributes?.signalName === reconcileSignal.name ? [e.workflowExecutionSignaledEventAttributes.input] : []));
+    expect(reconciles.length).toBeGreaterThanOrEqual(1);
+    expect(JSON.parse(Buffer.from(reconciles[0]!.payloads![0]!.data!).toString())).toEqual({ requestedBy: 'order-sweeper' });
+    expect(history.filter((e) => e.timerStartedEventAttributes)).toEqual([]);
+    expect(await workerMetric('oms_order_sweep_findings_total', 'finding="behind"')).toBeGreaterThanOrEqual(1);
   });
 
   it('reconciles every order to the venue after kill -9 of the venue while orders are in flight', async () => {
