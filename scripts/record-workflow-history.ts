@@ -60,19 +60,7 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
       { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' },
       { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' },
     ];
-    fake.venueTruth.set(order.orderId, {
-      orderId: order.orderId,
-      accountId: 'acct-test',
-      symbol: 'BTC-USD',
-      status: 'FILLED',
-      filledQuantity: '1',
-      remaining: '0',
-      cancelledQuantity: '0',
-      reason: null,
-      version: 2,
-      updatedAt: '2030-01-01T00:00:00.000Z',
-      fills: fills.map((f, i) => ({ ...f, fillId: `${f.tradeId}:${order.orderId}`, side: 'BUY', liquidity: 'MAKER', version: i + 1, occurredAt: '2030-01-01T00:00:00.000Z' })),
-    });
+    fake.venueTruth.set(order.orderId, venueState(order.orderId, fills, 1));
     const handle = await client.workflow.start(orderLifecycle, {
       taskQueue,
       workflowId: orderWorkflowId(order.orderId),
@@ -92,31 +80,10 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
       workflowId: orderWorkflowId(order.orderId),
       args: [{ order, reconcile: { quietMs: 200, maxQuietMs: 400, gapGraceMs: 200 } }],
     });
-    const atVenue = {
-      orderId: order.orderId,
-      accountId: 'acct-test',
-      symbol: 'BTC-USD',
-      status: 'OPEN' as const,
-      filledQuantity: '0',
-      remaining: '1',
-      cancelledQuantity: '0',
-      reason: null,
-      version: 1,
-      updatedAt: '2030-01-01T00:00:00.000Z',
-      fills: [],
-    };
     while (fake.submitted.length === 0) await new Promise((r) => setTimeout(r, 50));
-    fake.venueTruth.set(order.orderId, atVenue);
+    fake.venueTruth.set(order.orderId, venueState(order.orderId, [], 2));
     while (fake.reconciliations.length < 2) await new Promise((r) => setTimeout(r, 50));
-    fake.venueTruth.set(order.orderId, {
-      ...atVenue,
-      status: 'FILLED',
-      filledQuantity: '1',
-      remaining: '0',
-      version: 2,
-      updatedAt: '2030-01-01T00:00:00.000Z',
-      fills: [{ tradeId: 'T1', price: '30000', quantity: '1', remaining: '0', fillId: `T1:${order.orderId}`, side: 'BUY', liquidity: 'MAKER', version: 2, occurredAt: '2030-01-01T00:00:00.000Z' }],
-    });
+    fake.venueTruth.set(order.orderId, venueState(order.orderId, [{ tradeId: 'T1', price: '30000', quantity: '1', remaining: '0' }], 2));
     await handle.result();
     return handle.fetchHistory();
   },
@@ -132,22 +99,11 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
     });
     while (fake.submitted.length === 0) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 1_500));
-    fake.venueTruth.set(order.orderId, {
-      orderId: order.orderId,
-      accountId: 'acct-test',
-      symbol: 'BTC-USD',
-      status: 'FILLED',
-      filledQuantity: '1',
-      remaining: '0',
-      cancelledQuantity: '0',
-      reason: null,
-      version: 3,
-      updatedAt: '2030-01-01T00:00:00.000Z',
-      fills: [
-        { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' },
-        { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' },
-      ].map((f, i) => ({ ...f, fillId: `${f.tradeId}:${order.orderId}`, side: 'BUY', liquidity: 'MAKER', version: i + 2, occurredAt: '2030-01-01T00:00:00.000Z' })),
-    });
+    const fills = [
+      { tradeId: 'T1', price: '30000', quantity: '0.4', remaining: '0.6' },
+      { tradeId: 'T2', price: '29999.5', quantity: '0.6', remaining: '0' },
+    ];
+    fake.venueTruth.set(order.orderId, venueState(order.orderId, fills, 2));
     await handle.signal(reconcileSignal, { requestedBy: 'order-sweeper' });
     await handle.result();
     return handle.fetchHistory();
@@ -178,6 +134,27 @@ const scenarios: Record<string, (client: Client, taskQueue: string, fake: Fake) 
     return handle.fetchHistory();
   },
 };
+
+/**
+ * The venue's state of a BUY of 1 the recorder's fake venue answers a reconciliation with: OPEN with no fills, FILLED
+ * after fills that add up to 1 (numbered from `firstFill`; report 1 is the venue's acknowledgement in recordings since
+ * 'ack-with-submit', a fill in those before it).
+ */
+function venueState(orderId: string, fills: Array<{ tradeId: string; price: string; quantity: string; remaining: string }>, firstFill: number) {
+  return {
+    orderId,
+    accountId: 'acct-test',
+    symbol: 'BTC-USD',
+    status: fills.length === 0 ? ('OPEN' as const) : ('FILLED' as const),
+    filledQuantity: fills.length === 0 ? '0' : '1',
+    remaining: fills.length === 0 ? '1' : '0',
+    cancelledQuantity: '0',
+    reason: null,
+    version: fills.length === 0 ? 1 : firstFill + fills.length - 1,
+    updatedAt: '2030-01-01T00:00:00.000Z',
+    fills: fills.map((f, i) => ({ ...f, fillId: `${f.tradeId}:${orderId}`, side: 'BUY' as const, liquidity: 'MAKER' as const, version: firstFill + i, occurredAt: '2030-01-01T00:00:00.000Z' })),
+  };
+}
 
 /** The order of each recording of an order filled on arrival, by recording. */
 const FILLED_ON_ARRIVAL = {
