@@ -49,18 +49,18 @@ describe('startOrderSweeper', () => {
   function setup(orders: Array<Pick<OrderView, 'orderId' | 'status' | 'filledQuantity' | 'updatedAt'>>, venue: Map<string, VenueOrderStateSummary>, over: Partial<OrderSweeperOptions> = {}) {
     let clock = T0 + 60_000;
     let leased = true;
-    const pages: Array<{ after: KeysetPosition | undefined; size: number }> = [];
+    const pages: Array<{ status: OrderStatus; after: KeysetPosition | undefined; size: number }> = [];
     const venueCalls: string[][] = [];
     const asked: string[] = [];
     const sorted = [...orders].sort((a, b) => (a.updatedAt === b.updatedAt ? a.orderId.localeCompare(b.orderId) : a.updatedAt.localeCompare(b.updatedAt)));
     const sweeper = startOrderSweeper({
       orders: {
-        async listByStatusUpdatedBefore(statuses: readonly OrderStatus[], updatedBefore: string, limit: number, after?: KeysetPosition) {
+        async listByStatusUpdatedBefore(status: OrderStatus, updatedBefore: string, limit: number, after?: KeysetPosition) {
           const page = sorted
-            .filter((o) => statuses.includes(o.status) && o.updatedAt < updatedBefore)
+            .filter((o) => o.status === status && o.updatedAt < updatedBefore)
             .filter((o) => after === undefined || o.updatedAt > after.at || (o.updatedAt === after.at && o.orderId > after.id))
             .slice(0, limit);
-          pages.push({ after, size: page.length });
+          pages.push({ status, after, size: page.length });
           return page as OrderView[];
         },
       },
@@ -109,9 +109,10 @@ describe('startOrderSweeper', () => {
     const { sweeper, venueCalls, asked } = setup(orders, venue);
     try {
       const result = await sweeper.sweep();
-      // f is FILLED here: not a resting order (its settlement is the workflow's own step).
-      expect(venueCalls).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
-      expect(asked).toEqual(['b', 'd', 'e']);
+      // One status at a time (each page a range of the store's index); f is FILLED here: not a resting order (its
+      // settlement is the workflow's own step).
+      expect(venueCalls).toEqual([['a', 'b'], ['e'], ['c'], ['d']]);
+      expect(asked).toEqual(['b', 'e', 'd']);
       expect(result).toEqual({ swept: true, checked: 5, behind: 2, unknownAtVenue: 1, signalled: 3, wrapped: true });
       expect(SWEPT_STATUSES).not.toContain('FILLED');
     } finally {
@@ -164,7 +165,7 @@ describe('startOrderSweeper', () => {
   it('remembers at most MAX_ASKED_REMEMBERED asked orders: signals stay bounded per askAgainMs however many orders differ', async () => {
     const count = MAX_ASKED_REMEMBERED + 2;
     const orders = Array.from({ length: count }, (_, i) => resting(`o-${String(i).padStart(6, '0')}`));
-    const { sweeper, asked, advance } = setup(orders, new Map(), { pageSize: 500, maxPerPass: count, askAgainMs: 600_000 });
+    const { sweeper, asked, advance } = setup(orders, new Map(), { pageSize: 500, maxPerPass: 2 * count, askAgainMs: 600_000 });
     try {
       expect(await sweeper.sweep()).toMatchObject({ checked: count, unknownAtVenue: count, signalled: MAX_ASKED_REMEMBERED });
       expect(await sweeper.sweep()).toMatchObject({ unknownAtVenue: count, signalled: 0 });

@@ -84,7 +84,8 @@ export function startOrderSweeper(options: OrderSweeperOptions) {
   const pageSize = options.pageSize ?? SWEEP_PAGE_SIZE;
   const maxPerPass = options.maxPerPass ?? 20 * pageSize;
   const asked = new Map<string, number>();
-  let position: KeysetPosition | undefined;
+  /** Where the next pass goes on: the status (an index of SWEPT_STATUSES) and the last order seen in it. */
+  let cursor: { status: number; after?: KeysetPosition } = { status: 0 };
   let running: Promise<SweepResult> | undefined;
   let stopped = false;
 
@@ -112,7 +113,7 @@ export function startOrderSweeper(options: OrderSweeperOptions) {
     const settledBefore = startedAt - options.graceMs;
     const updatedBefore = new Date(settledBefore).toISOString();
     while (result.checked < maxPerPass && !stopped) {
-      const page = await options.orders.listByStatusUpdatedBefore(SWEPT_STATUSES, updatedBefore, pageSize, position);
+      const page = await options.orders.listByStatusUpdatedBefore(SWEPT_STATUSES[cursor.status]!, updatedBefore, pageSize, cursor.after);
       if (page.length > 0) {
         const states = await options.venue.orderStates(page.map((order) => order.orderId));
         const atVenue = new Map(states.orders.map((state) => [state.orderId, state]));
@@ -127,12 +128,15 @@ export function startOrderSweeper(options: OrderSweeperOptions) {
         result.checked += page.length;
         orderSweepChecked.inc(page.length);
         const last = page.at(-1)!;
-        position = { at: last.updatedAt, id: last.orderId };
+        cursor = { status: cursor.status, after: { at: last.updatedAt, id: last.orderId } };
       }
       if (page.length < pageSize) {
-        position = undefined;
-        result.wrapped = true;
-        break;
+        // This status is done: the next one, or after the last, the pass has seen every resting order.
+        cursor = { status: (cursor.status + 1) % SWEPT_STATUSES.length };
+        if (cursor.status === 0) {
+          result.wrapped = true;
+          break;
+        }
       }
     }
     if (result.behind + result.unknownAtVenue > 0) options.logger.warn(result, 'worker.order_sweep_found');

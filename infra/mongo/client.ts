@@ -30,9 +30,10 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { accountId: 1, status: 1, createdAt: -1 }, name: 'account_status_created' },
     // Not unique: clientOrderId is the trader's label, and the store ignores partial filters (INFRA.md).
     { key: { accountId: 1, clientOrderId: 1 }, name: 'account_client_order_id' },
-    // Orders not terminal by the age of their last transition: the worker's oms_orders_stuck gauge and the admin's
-    // listStuck (updatedAt is an ISO UTC string: it sorts as time).
-    { key: { status: 1, updatedAt: 1 }, name: 'status_updated' },
+    // Orders by status and the age of their last transition: the worker's oms_orders_stuck gauge, the admin's listStuck
+    // (updatedAt is an ISO UTC string: it sorts as time) and the order sweeper's pages, whose keyset (updatedAt, _id)
+    // the index holds in order within a status, so a page is a range of the index, however many orders rest.
+    { key: { status: 1, updatedAt: 1, _id: 1 }, name: 'status_updated_id' },
   ],
   [COLLECTIONS.orderEvents]: [{ key: { orderId: 1, version: 1 }, name: 'order_version', unique: true }],
   // fills: _id is the fillId (unique); these serve the per-order and per-account lists.
@@ -79,9 +80,31 @@ export function mongoSecurityOptions(config: Partial<MongoSecurity>): MongoClien
   return options;
 }
 
-/** Creates every index; creating an existing index with the same definition is a no-op, so every process may call it. */
+/** Drops the index unless it is gone already (MongoDB's IndexNotFound): every process may run this at once. */
+export async function dropIndexIfPresent(db: Db, collection: string, name: string): Promise<void> {
+  try {
+    await db.collection(collection).dropIndex(name);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 27 || /index not found/i.test((error as Error).message ?? '')) return;
+    throw error;
+  }
+}
+
+/** Indexes an INDEXES entry replaced, by collection: ensureIndexes drops them once their replacement exists. */
+const RETIRED_INDEXES: Record<string, string[]> = {
+  // Became status_updated_id, which serves every query it served (a prefix) and the order sweeper's keyset.
+  [COLLECTIONS.orders]: ['status_updated'],
+};
+
+/**
+ * Creates every index and drops the retired ones; creating an existing index with the same definition is a no-op and
+ * a retired index already gone is skipped, so every process may call it (at once).
+ */
 export async function ensureIndexes(db: Db): Promise<void> {
   for (const [collection, indexes] of Object.entries(INDEXES)) {
     await db.collection(collection).createIndexes(indexes);
+  }
+  for (const [collection, names] of Object.entries(RETIRED_INDEXES)) {
+    for (const name of names) await dropIndexIfPresent(db, collection, name);
   }
 }

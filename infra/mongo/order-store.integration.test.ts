@@ -4,7 +4,7 @@ import { parseDecimal } from '../../domain/decimal';
 import { DomainError } from '../../domain/errors';
 import { newOrder, toOrderView, type OrderStatus, type OrderView } from '../../domain/order';
 import { loadConfig } from '../config';
-import { COLLECTIONS, connectMongo, ensureIndexes } from './client';
+import { COLLECTIONS, connectMongo, dropIndexIfPresent, ensureIndexes } from './client';
 import { MongoOrderStore } from './order-store';
 
 function orderView(overrides: Partial<OrderView> & { orderId: string }): OrderView {
@@ -353,7 +353,7 @@ describe('MongoOrderStore (real store)', () => {
     for (const limit of [0, 502, 1.5]) await expect(store.listStuck('2000-01-01T00:00:30.000Z', limit)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
-  it('listByStatusUpdatedBefore pages the orders of some statuses older than the cut-off in (updatedAt, orderId) order, bounded', async () => {
+  it('listByStatusUpdatedBefore pages the orders of a status older than the cut-off in (updatedAt, orderId) order, bounded', async () => {
     const tag = `swept-${randomUUID().slice(0, 8)}`;
     // In 1999, before every other order of this database. Two share a time: orderId breaks the tie.
     const rows: Array<[string, OrderStatus, string]> = [
@@ -366,16 +366,22 @@ describe('MongoOrderStore (real store)', () => {
       ['g', 'ACCEPTED', '1999-01-01T00:01:00.000Z'],
     ];
     for (const [id, status, updatedAt] of rows) await store.recordTransition(orderView({ orderId: `${tag}-${id}`, status, updatedAt }), transition(null));
-    const swept: OrderStatus[] = ['ACCEPTED', 'PARTIALLY_FILLED', 'PENDING_CANCEL'];
     const cutOff = '1999-01-01T00:00:30.000Z';
     const ids = (orders: OrderView[]) => orders.map((o) => o.orderId.slice(tag.length + 1));
-    const first = await store.listByStatusUpdatedBefore(swept, cutOff, 2);
-    expect(ids(first)).toEqual(['a', 'b']);
-    const second = await store.listByStatusUpdatedBefore(swept, cutOff, 2, { at: first[1]!.updatedAt, id: first[1]!.orderId });
-    expect(ids(second)).toEqual(['c', 'f']);
-    expect(await store.listByStatusUpdatedBefore(swept, cutOff, 2, { at: second[1]!.updatedAt, id: second[1]!.orderId })).toEqual([]);
-    expect(ids(await store.listByStatusUpdatedBefore(['ACCEPTED'], '1999-01-01T00:05:00.000Z', 10))).toEqual(['a', 'f', 'g']);
-    for (const limit of [0, 501, 1.5]) await expect(store.listByStatusUpdatedBefore(swept, cutOff, limit)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    const first = await store.listByStatusUpdatedBefore('ACCEPTED', cutOff, 1);
+    expect(ids(first)).toEqual(['a']);
+    expect(ids(await store.listByStatusUpdatedBefore('ACCEPTED', cutOff, 1, { at: first[0]!.updatedAt, id: first[0]!.orderId }))).toEqual(['f']);
+    expect(await store.listByStatusUpdatedBefore('ACCEPTED', cutOff, 1, { at: '1999-01-01T00:00:05.000Z', id: `${tag}-f` })).toEqual([]);
+    expect(ids(await store.listByStatusUpdatedBefore('ACCEPTED', '1999-01-01T00:05:00.000Z', 10))).toEqual(['a', 'f', 'g']);
+    // Two at the same time: orderId breaks the tie, and a keyset between them goes on with the second.
+    for (const [id, status, updatedAt] of [['b2', 'PARTIALLY_FILLED', '1999-01-01T00:00:02.000Z']] as const) {
+      await store.recordTransition(orderView({ orderId: `${tag}-${id}`, status, updatedAt }), transition(null));
+    }
+    expect(ids(await store.listByStatusUpdatedBefore('PARTIALLY_FILLED', cutOff, 10))).toEqual(['b', 'b2']);
+    expect(ids(await store.listByStatusUpdatedBefore('PARTIALLY_FILLED', cutOff, 10, { at: '1999-01-01T00:00:02.000Z', id: `${tag}-b` }))).toEqual(['b2']);
+    expect(ids(await store.listByStatusUpdatedBefore('PENDING_CANCEL', cutOff, 10))).toEqual(['c']);
+    expect(await store.listByStatusUpdatedBefore('NEW', '1999-01-01T00:00:02.500Z', 10)).toEqual([]);
+    for (const limit of [0, 501, 1.5]) await expect(store.listByStatusUpdatedBefore('ACCEPTED', cutOff, limit)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
   it('ensureIndexes is idempotent and creates the listing and audit indexes', async () => {
@@ -386,10 +392,25 @@ describe('MongoOrderStore (real store)', () => {
         { accountId: 1, createdAt: -1, _id: -1 },
         { accountId: 1, status: 1, createdAt: -1 },
         { accountId: 1, clientOrderId: 1 },
-        { status: 1, updatedAt: 1 },
+        { status: 1, updatedAt: 1, _id: 1 },
       ]),
     );
     const eventIndex = (await db.collection(COLLECTIONS.orderEvents).indexes()).find((i) => i.name === 'order_version');
     expect(eventIndex).toMatchObject({ key: { orderId: 1, version: 1 }, unique: true });
+  });
+
+  it('ensureIndexes drops the index status_updated_id replaced (a store made by the code before it)', async () => {
+    await db.collection(COLLECTIONS.orders).createIndex({ status: 1, updatedAt: 1 }, { name: 'status_updated' });
+    expect((await db.collection(COLLECTIONS.orders).indexes()).map((i) => i.name)).toContain('status_updated');
+    await ensureIndexes(db);
+    const names = (await db.collection(COLLECTIONS.orders).indexes()).map((i) => i.name);
+    expect(names).toContain('status_updated_id');
+    expect(names).not.toContain('status_updated');
+    // Every process runs it at start-up, at once: a drop that finds the index gone already (another process dropped it
+    // after this one listed it) is no failure.
+    await expect(dropIndexIfPresent(db, COLLECTIONS.orders, 'status_updated')).resolves.toBeUndefined();
+    await db.collection(COLLECTIONS.orders).createIndex({ status: 1, updatedAt: 1 }, { name: 'status_updated' });
+    await Promise.all([ensureIndexes(db), ensureIndexes(db), ensureIndexes(db)]);
+    expect((await db.collection(COLLECTIONS.orders).indexes()).map((i) => i.name)).not.toContain('status_updated');
   });
 });

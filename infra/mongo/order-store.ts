@@ -67,7 +67,7 @@ export interface OrderStore {
   events(orderId: string): Promise<OrderEventRecord[]>;
   /**
    * Orders not terminal whose last transition (updatedAt) is before `updatedBefore`, oldest transition first, at most
-   * `limit` (1..MAX_STUCK_LIMIT): the admin's stuck-orders query, served by the status_updated index.
+   * `limit` (1..MAX_STUCK_LIMIT): the admin's stuck-orders query, served by the status_updated_id index.
    */
   listStuck(updatedBefore: string, limit: number): Promise<OrderView[]>;
 }
@@ -211,20 +211,15 @@ export class MongoOrderStore implements OrderStore {
   }
 
   /**
-   * Orders in one of `statuses` whose last transition (updatedAt) is before `updatedBefore`, in (updatedAt, _id) order
-   * strictly after `after` when given, at most `limit` (1..MAX_LIST_LIMIT): the order sweeper's pages, served by the
-   * status_updated index.
+   * Orders in `status` whose last transition (updatedAt) is before `updatedBefore`, in (updatedAt, _id) order strictly
+   * after `after` when given, at most `limit` (1..MAX_LIST_LIMIT): the order sweeper's pages, each a range of the
+   * status_updated_id index (one status at a time: a range in order, where several would merge or sort).
    */
-  async listByStatusUpdatedBefore(
-    statuses: readonly OrderStatus[],
-    updatedBefore: string,
-    limit: number,
-    after?: KeysetPosition,
-  ): Promise<OrderView[]> {
+  async listByStatusUpdatedBefore(status: OrderStatus, updatedBefore: string, limit: number, after?: KeysetPosition): Promise<OrderView[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
       throw new DomainError('VALIDATION_FAILED', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`, { limit });
     }
-    const filter: Filter<OrderDoc> = { status: { $in: [...statuses] }, updatedAt: { $lt: updatedBefore } };
+    const filter: Filter<OrderDoc> = { status, updatedAt: { $lt: updatedBefore } };
     if (after !== undefined) Object.assign(filter, { $or: [{ updatedAt: { $gt: after.at } }, { updatedAt: after.at, _id: { $gt: after.id } }] });
     const docs = await this.orders.find(filter).sort({ updatedAt: 1, _id: 1 }).limit(limit).toArray();
     return docs.map((doc) => fromDocument(doc));

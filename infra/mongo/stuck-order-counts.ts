@@ -4,7 +4,7 @@ import { COLLECTIONS } from './client';
 
 /**
  * How many orders of each given status made their last transition before `olderThan`: one indexed count per status
- * (index status_updated), each capped at `cap` and given `maxTimeMs`, so a pile-up costs a bounded query.
+ * (index status_updated_id), each capped at `cap` and given `maxTimeMs`, so a pile-up costs a bounded query.
  */
 export async function countStuckOrders(
   db: Db,
