@@ -74,7 +74,8 @@ describe('startOrderSweeper', () => {
         async requestReconcile(orderId, request) {
           expect(request).toEqual({ requestedBy: 'order-sweeper' });
           asked.push(orderId);
-          return 'signalled' as const;
+          // An order whose workflow ended: the store still shows it resting (e.g. a workflow terminated by hand).
+          return orderId === 'ended' ? ('closed' as const) : ('signalled' as const);
         },
       },
       lease: { acquire: async () => leased, release: async () => undefined },
@@ -174,6 +175,17 @@ describe('startOrderSweeper', () => {
       expect(await sweeper.sweep()).toMatchObject({ signalled: MAX_ASKED_REMEMBERED });
       expect(asked).toHaveLength(2 * MAX_ASKED_REMEMBERED);
       expect(asked.slice(MAX_ASKED_REMEMBERED, MAX_ASKED_REMEMBERED + 2)).toEqual(['o-000000', 'o-000001']);
+    } finally {
+      await sweeper.stop();
+    }
+  });
+
+  it('counts only the signals that reached a running workflow, and asks an ended one again only after askAgainMs', async () => {
+    const { sweeper, asked } = setup([resting('ended'), resting('live')], new Map());
+    try {
+      expect(await sweeper.sweep()).toMatchObject({ unknownAtVenue: 2, signalled: 1 });
+      expect(await sweeper.sweep()).toMatchObject({ unknownAtVenue: 2, signalled: 0 });
+      expect(asked).toEqual(['ended', 'live']);
     } finally {
       await sweeper.stop();
     }

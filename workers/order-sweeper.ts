@@ -92,13 +92,16 @@ export function startOrderSweeper(options: OrderSweeperOptions) {
   const forgetOldAsks = (at: number): void => {
     for (const [orderId, when] of asked) if (at - when >= options.askAgainMs) asked.delete(orderId);
   };
-  /** Signals the order unless it was asked within askAgainMs, or MAX_ASKED_REMEMBERED others were (asked when they expire). */
-  const ask = async (orderId: string, at: number): Promise<'signalled' | 'waits'> => {
+  /**
+   * Signals the order unless it was asked within askAgainMs, or MAX_ASKED_REMEMBERED others were (asked when they
+   * expire): the signal's outcome, or 'waits'. A workflow that ended (closed) or never existed is remembered too.
+   */
+  const ask = async (orderId: string, at: number): Promise<'signalled' | 'closed' | 'not-found' | 'waits'> => {
     if (asked.has(orderId) || asked.size >= MAX_ASKED_REMEMBERED) return 'waits';
     const outcome = await options.workflows.requestReconcile(orderId, { requestedBy: 'order-sweeper' });
     orderSweepReconciles.inc({ outcome: outcome.replace('-', '_') });
     asked.set(orderId, at);
-    return 'signalled';
+    return outcome;
   };
 
   const pass = async (): Promise<SweepResult> => {
