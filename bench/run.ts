@@ -36,6 +36,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'ingest', stack: true, run: async () => (await import('./ingest.bench')).runIngestBench() },
   { name: 'lifecycle', stack: true, run: async () => (await import('./lifecycle.bench')).runLifecycleBench() },
   { name: 'market-data-fanout', stack: false, run: async () => (await import('./market-data-fanout.bench')).runMarketDataFanoutBench() },
+  { name: 'order-sweeper', stack: true, run: async () => (await import('./order-sweeper.bench')).runOrderSweeperBench() },
   { name: 'soak', stack: true, inDefault: false, run: async () => (await import('./soak.bench')).runSoakBench() },
 ];
 
