@@ -1,6 +1,7 @@
 import { parseDecimal } from '../domain/decimal';
 import type { OrderStatus, OrderView } from '../domain/order';
 import type { VenueOrderStateSummary } from '../domain/venue-order';
+import type { VenueClient } from '../infra/http/venue-client';
 import type { Logger } from '../infra/logger';
 import { orderSweepChecked, orderSweepFindings, orderSweepLastSuccess, orderSweepReconciles, orderSweeps } from '../infra/metrics/order-metrics';
 import type { KeysetPosition } from '../infra/mongo/keyset-cursor';
@@ -35,7 +36,7 @@ export function compareWithVenue(order: Pick<OrderView, 'filledQuantity'>, atVen
 
 export interface OrderSweeperOptions {
   orders: Pick<MongoOrderStore, 'listByStatusUpdatedBefore'>;
-  venue: { orderStates(orderIds: readonly string[]): Promise<{ orders: VenueOrderStateSummary[]; missing: string[] }> };
+  venue: Pick<VenueClient, 'orderStates'>;
   workflows: Pick<OrderWorkflowGateway, 'requestReconcile'>;
   /** One replica sweeps at a time (infra/mongo/lease.ts); the others stand by. */
   lease: { acquire(): Promise<boolean>; release(): Promise<void> };
@@ -63,6 +64,9 @@ export interface SweepResult {
   /** The pass reached the last resting order (the next starts from the first again). */
   wrapped: boolean;
 }
+
+/** A pass that swept nothing (yet): another holds the lease, or it failed. */
+const noSweep = (): SweepResult => ({ swept: false, checked: 0, behind: 0, unknownAtVenue: 0, signalled: 0, wrapped: false });
 
 /**
  * At most this many orders are remembered as asked: the memory is bounded, and so are the signals, to this many per
@@ -96,7 +100,7 @@ export function startOrderSweeper(options: OrderSweeperOptions) {
    * Signals the order unless it was asked within askAgainMs, or MAX_ASKED_REMEMBERED others were (asked when they
    * expire): the signal's outcome, or 'waits'. A workflow that ended (closed) or never existed is remembered too.
    */
-  const ask = async (orderId: string, at: number): Promise<'signalled' | 'closed' | 'not-found' | 'waits'> => {
+  const ask = async (orderId: string, at: number): Promise<Awaited<ReturnType<OrderSweeperOptions['workflows']['requestReconcile']>> | 'waits'> => {
     if (asked.has(orderId) || asked.size >= MAX_ASKED_REMEMBERED) return 'waits';
     const outcome = await options.workflows.requestReconcile(orderId, { requestedBy: 'order-sweeper' });
     orderSweepReconciles.inc({ outcome: outcome.replace('-', '_') });
@@ -105,7 +109,7 @@ export function startOrderSweeper(options: OrderSweeperOptions) {
   };
 
   const pass = async (): Promise<SweepResult> => {
-    const result: SweepResult = { swept: false, checked: 0, behind: 0, unknownAtVenue: 0, signalled: 0, wrapped: false };
+    const result = noSweep();
     if (!(await options.lease.acquire())) {
       orderSweeps.inc({ result: 'standby' });
       return result;
@@ -153,7 +157,7 @@ export function startOrderSweeper(options: OrderSweeperOptions) {
       .catch((error: unknown) => {
         orderSweeps.inc({ result: 'error' });
         options.logger.warn({ err: error }, 'worker.order_sweep_failed');
-        return { swept: false, checked: 0, behind: 0, unknownAtVenue: 0, signalled: 0, wrapped: false };
+        return noSweep();
       })
       .finally(() => {
         running = undefined;
