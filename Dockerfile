@@ -3,7 +3,8 @@
 #   docker run IMAGE node dist/workers/api.js          order API (5000)      worker.js       Temporal worker + consumers
 #   docker run IMAGE node dist/workers/risk.js         risk engine (5001)    venue.js        venue (5003)
 #   docker run IMAGE node dist/workers/market-data.js  market data (5002)
-# One-shot jobs: create-topics.js, register-search-attributes.js, seed-demo.js (try-outs only), issue-api-key.js.
+# One-shot jobs: create-topics.js, register-search-attributes.js, build-indexes.js, seed-demo.js (try-outs only),
+# issue-api-key.js.
 # Set HEALTHCHECK_PORT to the process's port (the worker has none yet). The build is scripts/build.sh, as in CI.
 # Node 20.19 or later: the compiled CommonJS requires ESM-only packages (require(esm), on by default since 20.19).
 ARG NODE_IMAGE=node:20-bookworm-slim

@@ -15,7 +15,7 @@ export interface ServiceEntryPoint {
 
 export interface JobEntryPoint {
   readonly kind: 'job';
-  readonly name: 'create-topics' | 'register-search-attributes' | 'seed-demo' | 'issue-api-key';
+  readonly name: 'create-topics' | 'register-search-attributes' | 'build-indexes' | 'seed-demo' | 'issue-api-key';
 }
 
 export type EntryPoint = ServiceEntryPoint | JobEntryPoint;
@@ -32,6 +32,7 @@ export const SERVICE_ENTRY_POINTS: readonly ServiceEntryPoint[] = [
 export const JOB_ENTRY_POINTS: readonly JobEntryPoint[] = [
   { kind: 'job', name: 'create-topics' },
   { kind: 'job', name: 'register-search-attributes' },
+  { kind: 'job', name: 'build-indexes' },
   { kind: 'job', name: 'seed-demo' },
   { kind: 'job', name: 'issue-api-key' },
 ];

@@ -96,14 +96,44 @@ const RETIRED_INDEXES: Record<string, string[]> = {
   [COLLECTIONS.orders]: ['status_updated'],
 };
 
+/** What buildIndexes found, as `collection.index` names: the indexes it built and those that were there already. */
+export interface IndexBuild {
+  created: string[];
+  existing: string[];
+}
+
+/** A collection's index names; none when the collection does not exist yet (MongoDB's NamespaceNotFound). */
+async function indexNames(db: Db, collection: string): Promise<Set<string>> {
+  try {
+    const indexes = await db.collection(collection).indexes();
+    return new Set(indexes.map((index) => index.name ?? ''));
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 26) return new Set();
+    throw error;
+  }
+}
+
+/**
+ * Creates every index a collection lacks, waiting for each build, and drops nothing: the build-indexes job runs it
+ * before an upgrade, while the version before still runs (and may still use an index the new one retired). An index
+ * that exists under its name with another key fails the build (MongoDB's IndexOptionsConflict or IndexKeySpecsConflict).
+ */
+export async function buildIndexes(db: Db): Promise<IndexBuild> {
+  const build: IndexBuild = { created: [], existing: [] };
+  for (const [collection, indexes] of Object.entries(INDEXES)) {
+    const before = await indexNames(db, collection);
+    await db.collection(collection).createIndexes(indexes);
+    for (const index of indexes) (before.has(String(index.name)) ? build.existing : build.created).push(`${collection}.${String(index.name)}`);
+  }
+  return build;
+}
+
 /**
  * Creates every index and drops the retired ones; creating an existing index with the same definition is a no-op and
  * a retired index already gone is skipped, so every process may call it (at once).
  */
 export async function ensureIndexes(db: Db): Promise<void> {
-  for (const [collection, indexes] of Object.entries(INDEXES)) {
-    await db.collection(collection).createIndexes(indexes);
-  }
+  await buildIndexes(db);
   for (const [collection, names] of Object.entries(RETIRED_INDEXES)) {
     for (const name of names) await dropIndexIfPresent(db, collection, name);
   }

@@ -4,7 +4,7 @@ import { parseDecimal } from '../../domain/decimal';
 import { DomainError } from '../../domain/errors';
 import { newOrder, toOrderView, type OrderStatus, type OrderView } from '../../domain/order';
 import { loadConfig } from '../config';
-import { COLLECTIONS, connectMongo, dropIndexIfPresent, ensureIndexes } from './client';
+import { buildIndexes, COLLECTIONS, connectMongo, dropIndexIfPresent, ensureIndexes } from './client';
 import { MongoOrderStore } from './order-store';
 
 function orderView(overrides: Partial<OrderView> & { orderId: string }): OrderView {
@@ -412,5 +412,28 @@ describe('MongoOrderStore (real store)', () => {
     await db.collection(COLLECTIONS.orders).createIndex({ status: 1, updatedAt: 1 }, { name: 'status_updated' });
     await Promise.all([ensureIndexes(db), ensureIndexes(db), ensureIndexes(db)]);
     expect((await db.collection(COLLECTIONS.orders).indexes()).map((i) => i.name)).not.toContain('status_updated');
+  });
+
+  it('buildIndexes (the build-indexes job) builds what a store lacks, says so, and drops nothing', async () => {
+    const fresh = client!.db(`${dbName}_build`);
+    try {
+      // A store made by the version before: orders with the index this one retired, no other collection yet.
+      await fresh.collection(COLLECTIONS.orders).createIndex({ accountId: 1, createdAt: -1, _id: -1 }, { name: 'account_created' });
+      await fresh.collection(COLLECTIONS.orders).createIndex({ status: 1, updatedAt: 1 }, { name: 'status_updated' });
+      const first = await buildIndexes(fresh);
+      expect(first.existing).toEqual(['orders.account_created']);
+      expect(first.created).toEqual(expect.arrayContaining(['orders.status_updated_id', 'order_events.order_version', 'account_fills.account_fill', 'api_keys.key_id']));
+      expect(first.created).not.toContain('orders.account_created');
+      const names = (await fresh.collection(COLLECTIONS.orders).indexes()).map((i) => i.name);
+      expect(names).toEqual(expect.arrayContaining(['status_updated_id', 'status_updated']));
+      const second = await buildIndexes(fresh);
+      expect(second.created).toEqual([]);
+      expect([...second.existing].sort()).toEqual([...first.existing, ...first.created].sort());
+      // The processes of the new version drop it at start-up.
+      await ensureIndexes(fresh);
+      expect((await fresh.collection(COLLECTIONS.orders).indexes()).map((i) => i.name)).not.toContain('status_updated');
+    } finally {
+      await fresh.dropDatabase();
+    }
   });
 });

@@ -127,6 +127,27 @@ describe('the built entry points (npm run build, node dist/workers/<name>.js)', 
       });
     });
 
+    it('build-indexes builds the indexes a store lacks, keeps the ones this version retired, and is idempotent', async () => {
+      const indexDb = `${db}_indexes`;
+      const mongo = await connectMongo({ url: config.mongo.url, db: indexDb });
+      try {
+        // A store the version before made: its orders index that status_updated_id replaced stays while it may run.
+        await mongo.db.collection('orders').createIndex({ status: 1, updatedAt: 1 }, { name: 'status_updated' });
+        const done = (output: string) => JSON.parse(output.split('\n').find((line) => line.includes('"build-indexes.done"')) ?? '{}') as { created?: string[]; existing?: number };
+        const first = await runJob('build-indexes', { MONGO_DB: indexDb });
+        expect(first).toMatchObject({ code: 0 });
+        expect(done(first.output).created).toEqual(expect.arrayContaining(['orders.status_updated_id', 'order_events.order_version', 'fills.account_executed']));
+        const names = (await mongo.db.collection('orders').indexes()).map((i) => i.name);
+        expect(names).toEqual(expect.arrayContaining(['status_updated', 'status_updated_id', 'account_created']));
+        const second = await runJob('build-indexes', { MONGO_DB: indexDb });
+        expect(second).toMatchObject({ code: 0 });
+        expect(done(second.output)).toMatchObject({ created: [], existing: done(first.output).created?.length });
+      } finally {
+        await mongo.db.dropDatabase().catch(() => undefined);
+        await mongo.client.close();
+      }
+    });
+
     it('seed-demo seeds the demo accounts and keys; issue-api-key issues a key that is stored', async () => {
       const env = { MONGO_DB: db, OMS_ENV: 'test' };
       const seeded = await runJob('seed-demo', env);

@@ -156,11 +156,19 @@ describe('Helm chart deploy/helm/crypto-oms', () => {
   it.each([
     ['aws', 'pre-install,pre-upgrade'],
     ['local', 'post-install,post-upgrade'],
-  ] as const)('values-%s.yaml: hook Jobs create the topics and register the search attributes (%s)', (values, hook) => {
+  ] as const)('values-%s.yaml: hook Jobs create the topics, register the search attributes and build the indexes (%s)', (values, hook) => {
     const jobs = ofKind(objects[values] ?? [], 'Job');
     const commands = jobs.map((j) => podSpec(j).containers[0]?.command?.join(' '));
-    expect(commands).toEqual(expect.arrayContaining(['node dist/workers/create-topics.js', 'node dist/workers/register-search-attributes.js']));
+    expect(commands).toEqual(
+      expect.arrayContaining(['node dist/workers/create-topics.js', 'node dist/workers/register-search-attributes.js', 'node dist/workers/build-indexes.js']),
+    );
     for (const job of jobs) expect(job.metadata.annotations?.['helm.sh/hook']).toBe(hook);
+    // An index build on a large store may outlast the other jobs' deadline; it reaches only the store.
+    const prefix = values === 'local' ? 'oms' : 'crypto-oms';
+    const deadline = (name: string) => (named(objects[values] ?? [], 'Job', `${prefix}-${name}`)?.spec as { activeDeadlineSeconds?: number } | undefined)?.activeDeadlineSeconds;
+    expect([deadline('build-indexes'), deadline('create-topics')]).toEqual([7200, 600]);
+    const egress = (named(objects[values] ?? [], 'NetworkPolicy', `${prefix}-build-indexes`)?.spec as { egress: Array<{ ports: Array<{ port: number }> }> }).egress;
+    expect(egress.flatMap((rule) => rule.ports.map((p) => p.port)).filter((port) => port !== 53)).toEqual([27017]);
     // What pre-install Jobs read must exist before them: the ConfigMap (and Secret, ServiceAccount) are hooks of a lower
     // weight then; before post-install Jobs they are ordinary resources of the release.
     for (const kind of ['ConfigMap', 'ServiceAccount']) {

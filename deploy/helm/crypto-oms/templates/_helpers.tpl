@@ -157,6 +157,7 @@ venue: { services: [], servers: [kafka, mongo] }
 market-data: { services: [], servers: [kafka, mongo, redis] }
 create-topics: { services: [], servers: [kafka] }
 register-search-attributes: { services: [], servers: [temporal] }
+build-indexes: { services: [], servers: [mongo] }
 seed-demo: { services: [], servers: [kafka, mongo, redis, temporal] }
 {{- end -}}
 
