@@ -7,6 +7,7 @@ import { orderSweepChecked, orderSweepFindings, orderSweepLastSuccess, orderSwee
 import type { KeysetPosition } from '../infra/mongo/keyset-cursor';
 import type { MongoOrderStore } from '../infra/mongo/order-store';
 import type { OrderWorkflowGateway } from '../infra/temporal/order-workflows';
+import { startPeriodic } from '../infra/periodic';
 
 /** The statuses of an order sent to the venue and waiting there: the ones whose reports the sweeper looks for. */
 export const SWEPT_STATUSES: readonly OrderStatus[] = ['ACCEPTED', 'PARTIALLY_FILLED', 'PENDING_CANCEL'];
@@ -90,7 +91,6 @@ export function startOrderSweeper(options: OrderSweeperOptions) {
   const asked = new Map<string, number>();
   /** Where the next pass goes on: the status (an index of SWEPT_STATUSES) and the last order seen in it. */
   let cursor: { status: number; after?: KeysetPosition } = { status: 0 };
-  let running: Promise<SweepResult> | undefined;
   let stopped = false;
 
   const forgetOldAsks = (at: number): void => {
@@ -152,28 +152,21 @@ export function startOrderSweeper(options: OrderSweeperOptions) {
     return result;
   };
 
-  const sweep = (): Promise<SweepResult> => {
-    running ??= pass()
-      .catch((error: unknown) => {
-        orderSweeps.inc({ result: 'error' });
-        options.logger.warn({ err: error }, 'worker.order_sweep_failed');
-        return noSweep();
-      })
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-  const timer = setInterval(() => void sweep(), options.intervalMs);
-  timer.unref();
+  const periodic = startPeriodic(pass, {
+    intervalMs: options.intervalMs,
+    onError: (error) => {
+      orderSweeps.inc({ result: 'error' });
+      options.logger.warn({ err: error }, 'worker.order_sweep_failed');
+      return noSweep();
+    },
+  });
 
   return {
     /** One pass now (or the one running); what it found. */
-    sweep,
+    sweep: periodic.run,
     async stop(): Promise<void> {
       stopped = true;
-      clearInterval(timer);
-      await running;
+      await periodic.stop();
       await options.lease.release().catch((error: unknown) => options.logger.warn({ err: error }, 'worker.order_sweep_lease_release_failed'));
     },
   };

@@ -1,6 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Logger } from '../logger';
+import { startPeriodic } from '../periodic';
 import { FAST_SECONDS_BUCKETS, metricsRegistry } from '../metrics/registry';
 
 export const kafkaPublishDuration = new Histogram({
@@ -72,7 +73,6 @@ export interface LagMonitor {
 export function startLagMonitor(options: { kafka: Kafka; groupId: string; topic: string; logger: Logger; intervalMs?: number }): LagMonitor {
   const { groupId, topic, logger } = options;
   let admin: Admin | undefined;
-  let running: Promise<void> | undefined;
   let stopped = false;
   const refresh = async (): Promise<void> => {
     if (stopped) return;
@@ -85,23 +85,16 @@ export function startLagMonitor(options: { kafka: Kafka; groupId: string; topic:
     const committed = groups.find((g) => g.topic === topic)?.partitions ?? [];
     for (const { partition, lag } of consumerLag(ends, committed)) kafkaConsumerLag.set({ group: groupId, topic, partition: String(partition) }, lag);
   };
-  const tick = (): void => {
-    if (running !== undefined) return;
-    running = refresh()
-      .catch((error: unknown) => logger.debug({ err: error, groupId, topic }, 'kafka_lag_refresh_failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, options.intervalMs ?? CONSUMER_LAG_INTERVAL_MS);
-  timer.unref();
-  tick();
+  const periodic = startPeriodic(refresh, {
+    intervalMs: options.intervalMs ?? CONSUMER_LAG_INTERVAL_MS,
+    runAtStart: true,
+    onError: (error) => logger.debug({ err: error, groupId, topic }, 'kafka_lag_refresh_failed'),
+  });
   return {
     refresh,
     async stop() {
       stopped = true;
-      clearInterval(timer);
-      await running;
+      await periodic.stop();
       await admin?.disconnect().catch(() => undefined);
       admin = undefined;
     },

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import { isTerminal, ORDER_STATUSES, type OrderStatus } from '../../domain/order';
 import type { Logger } from '../logger';
+import { startPeriodic } from '../periodic';
 import { countStuckOrders } from '../mongo/stuck-order-counts';
 import { ordersStuck } from './order-metrics';
 
@@ -17,27 +18,14 @@ export const STUCK_ORDERS_INTERVAL_MS = 30_000;
  */
 export function startStuckOrdersMonitor(options: { db: Db; stuckSeconds: number; logger: Logger; intervalMs?: number; now?: () => number }) {
   const now = options.now ?? Date.now;
-  let running: Promise<void> | undefined;
   const refresh = async (): Promise<void> => {
     const counts = await countStuckOrders(options.db, { statuses: STUCK_STATUSES, olderThan: new Date(now() - options.stuckSeconds * 1_000) });
     for (const [status, count] of counts) ordersStuck.set({ status }, count);
   };
-  const tick = (): void => {
-    if (running !== undefined) return;
-    running = refresh()
-      .catch((error: unknown) => options.logger.warn({ err: error }, 'worker.stuck_orders_refresh_failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, options.intervalMs ?? STUCK_ORDERS_INTERVAL_MS);
-  timer.unref();
-  tick();
-  return {
-    refresh,
-    async stop(): Promise<void> {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const periodic = startPeriodic(refresh, {
+    intervalMs: options.intervalMs ?? STUCK_ORDERS_INTERVAL_MS,
+    runAtStart: true,
+    onError: (error) => options.logger.warn({ err: error }, 'worker.stuck_orders_refresh_failed'),
+  });
+  return { refresh, stop: periodic.stop };
 }
