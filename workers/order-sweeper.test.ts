@@ -163,7 +163,7 @@ describe('startOrderSweeper', () => {
     }
   });
 
-  it('remembers at most MAX_ASKED_REMEMBERED asked orders: signals stay bounded per askAgainMs however many orders differ', async () => {
+  it('remembers at most MAX_ASKED_REMEMBERED asked orders of a finding: signals stay bounded per askAgainMs however many orders differ', async () => {
     const count = MAX_ASKED_REMEMBERED + 2;
     const orders = Array.from({ length: count }, (_, i) => resting(`o-${String(i).padStart(6, '0')}`));
     const { sweeper, asked, advance } = setup(orders, new Map(), { pageSize: 500, maxPerPass: 2 * count, askAgainMs: 600_000 });
@@ -175,6 +175,22 @@ describe('startOrderSweeper', () => {
       expect(await sweeper.sweep()).toMatchObject({ signalled: MAX_ASKED_REMEMBERED });
       expect(asked).toHaveLength(2 * MAX_ASKED_REMEMBERED);
       expect(asked.slice(MAX_ASKED_REMEMBERED, MAX_ASKED_REMEMBERED + 2)).toEqual(['o-000000', 'o-000001']);
+    } finally {
+      await sweeper.stop();
+    }
+  });
+
+  it('asks an order the venue filled however many orders it does not know fill their memory', async () => {
+    const count = MAX_ASKED_REMEMBERED + 1;
+    // Older than the filled one, so every pass meets them first.
+    const unknown = Array.from({ length: count }, (_, i) => resting(`u-${String(i).padStart(6, '0')}`));
+    const filled = resting('filled', 'ACCEPTED', '0', iso(T0 + 1));
+    const venue = new Map([['filled', atVenue({ orderId: 'filled', status: 'FILLED', filledQuantity: '1' })]]);
+    const { sweeper, asked } = setup([...unknown, filled], venue, { pageSize: 500, maxPerPass: 2 * count });
+    try {
+      expect(await sweeper.sweep()).toMatchObject({ unknownAtVenue: count, behind: 1, signalled: MAX_ASKED_REMEMBERED + 1 });
+      expect(asked.at(-1)).toBe('filled');
+      expect(asked).not.toContain(`u-${String(MAX_ASKED_REMEMBERED).padStart(6, '0')}`);
     } finally {
       await sweeper.stop();
     }

@@ -70,9 +70,11 @@ export interface SweepResult {
 const noSweep = (): SweepResult => ({ swept: false, checked: 0, behind: 0, unknownAtVenue: 0, signalled: 0, wrapped: false });
 
 /**
- * At most this many orders are remembered as asked: the memory is bounded, and so are the signals, to this many per
- * askAgainMs however many orders the venue lost. Beyond that, the orders a pass meets later wait; that many orders
- * unknown to the venue is an incident for people (each asked order records VENUE_ORDER_UNKNOWN: alert OrderAnomalies).
+ * At most this many orders of each finding are remembered as asked: the memory is bounded, and so are the signals, to
+ * this many per askAgainMs however many orders differ. Beyond that, the orders a pass meets later wait; that many is an
+ * incident for people (each order unknown to the venue records VENUE_ORDER_UNKNOWN: alert OrderAnomalies). The two
+ * findings are bounded apart, so an order the venue filled (its trader's money waits on the report) is asked however
+ * many orders the venue does not know (a venue that lost its book) fill the other memory.
  */
 export const MAX_ASKED_REMEMBERED = 10_000;
 
@@ -88,23 +90,26 @@ export function startOrderSweeper(options: OrderSweeperOptions) {
   const now = options.now ?? Date.now;
   const pageSize = options.pageSize ?? SWEEP_PAGE_SIZE;
   const maxPerPass = options.maxPerPass ?? 20 * pageSize;
-  const asked = new Map<string, number>();
+  /** The orders asked, by finding, and when. */
+  const asked: Record<Exclude<SweepFinding, 'in-step'>, Map<string, number>> = { behind: new Map(), 'unknown-at-venue': new Map() };
   /** Where the next pass goes on: the status (an index of SWEPT_STATUSES) and the last order seen in it. */
   let cursor: { status: number; after?: KeysetPosition } = { status: 0 };
   let stopped = false;
 
   const forgetOldAsks = (at: number): void => {
-    for (const [orderId, when] of asked) if (at - when >= options.askAgainMs) asked.delete(orderId);
+    for (const memory of Object.values(asked)) for (const [orderId, when] of memory) if (at - when >= options.askAgainMs) memory.delete(orderId);
   };
   /**
-   * Signals the order unless it was asked within askAgainMs, or MAX_ASKED_REMEMBERED others were (asked when they
-   * expire): the signal's outcome, or 'waits'. A workflow that ended (closed) or never existed is remembered too.
+   * Signals the order unless it was asked with this finding within askAgainMs, or MAX_ASKED_REMEMBERED others of its
+   * finding were (asked when they expire): the signal's outcome, or 'waits'. A workflow that ended (closed) or never
+   * existed is remembered too.
    */
-  const ask = async (orderId: string, at: number): Promise<Awaited<ReturnType<OrderSweeperOptions['workflows']['requestReconcile']>> | 'waits'> => {
-    if (asked.has(orderId) || asked.size >= MAX_ASKED_REMEMBERED) return 'waits';
+  const ask = async (orderId: string, finding: keyof typeof asked, at: number): Promise<Awaited<ReturnType<OrderSweeperOptions['workflows']['requestReconcile']>> | 'waits'> => {
+    const memory = asked[finding];
+    if (memory.has(orderId) || memory.size >= MAX_ASKED_REMEMBERED) return 'waits';
     const outcome = await options.workflows.requestReconcile(orderId, { requestedBy: 'order-sweeper' });
     orderSweepReconciles.inc({ outcome: outcome.replace('-', '_') });
-    asked.set(orderId, at);
+    memory.set(orderId, at);
     return outcome;
   };
 
@@ -130,7 +135,7 @@ export function startOrderSweeper(options: OrderSweeperOptions) {
           if (finding === 'behind') result.behind += 1;
           else result.unknownAtVenue += 1;
           orderSweepFindings.inc({ finding: finding === 'behind' ? 'behind' : 'unknown_at_venue' });
-          if ((await ask(order.orderId, startedAt)) === 'signalled') result.signalled += 1;
+          if ((await ask(order.orderId, finding, startedAt)) === 'signalled') result.signalled += 1;
         }
         result.checked += page.length;
         orderSweepChecked.inc(page.length);
