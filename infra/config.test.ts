@@ -88,7 +88,7 @@ describe('loadConfig', () => {
       uiUrl: 'http://localhost:8233',
       reconcile: { quietMs: 30_000, maxQuietMs: 600_000, gapGraceMs: 5_000 },
     });
-    expect(config.worker).toMatchObject({ stuckOrderSeconds: 60, sweepIntervalMs: 30_000 });
+    expect(config.worker).toMatchObject({ stuckOrderSeconds: 60, sweepIntervalMs: 30_000, sweepMaxPerPass: 8_000 });
     expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
     expect(config.kafka.prefix).toBe('');
     expect(config.kafka.topics).toEqual({ orders: 'orders', executions: 'executions', venueReports: 'venue-reports', priceFeeds: 'price-feeds', prices: 'prices' });
@@ -180,6 +180,9 @@ describe('loadConfig', () => {
   it.each([
     ['ORDER_RECONCILE_QUIET_SECONDS', '0'],
     ['ORDER_SWEEP_INTERVAL_SECONDS', '0'],
+    ['ORDER_SWEEP_MAX_ORDERS_PER_PASS', '399'],
+    ['ORDER_SWEEP_MAX_ORDERS_PER_PASS', '1000001'],
+    ['ORDER_SWEEP_MAX_ORDERS_PER_PASS', '8e3'],
     ['API_PORT', 'abc'],
     ['API_PORT', '70000'],
     ['KAFKA_BROKERS', 'no-port'],

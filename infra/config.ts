@@ -441,6 +441,15 @@ const EnvSchema = v.object({
   ORDER_STUCK_SECONDS: PositiveInt(60),
   /** Between two passes of the worker's order sweeper (workers/order-sweeper.ts), which finds resting orders whose venue reports were lost. */
   ORDER_SWEEP_INTERVAL_SECONDS: PositiveInt(30),
+  /**
+   * The most resting orders one pass of the order sweeper compares (a page of 400 at a time); the next pass goes on
+   * from where it stopped. Sized with the number of resting orders: a whole book is covered every
+   * ceil(resting / this) intervals.
+   */
+  ORDER_SWEEP_MAX_ORDERS_PER_PASS: v.optional(
+    v.pipe(v.string(), v.regex(/^\d{1,7}$/, 'must be a whole number of orders'), v.transform(Number), v.minValue(400), v.maxValue(1_000_000)),
+    '8000',
+  ),
   RISK_URL: v.optional(v.pipe(v.string(), v.url('must be a URL')), 'http://127.0.0.1:5001'),
   VENUE_URL: v.optional(v.pipe(v.string(), v.url('must be a URL')), 'http://127.0.0.1:5003'),
   /** Where the order API reaches the market data service's REST routes for the dashboard; default http://127.0.0.1:MARKET_DATA_PORT. */
@@ -549,7 +558,7 @@ export interface AppConfig {
   };
   readonly venue: { readonly port: number; readonly url: string };
   /** The worker's HTTP server; temporalMetricsPort: the Core SDK's Prometheus exporter (on the worker's host), merged into its /metrics. */
-  readonly worker: { readonly host: string; readonly port: number; readonly temporalMetricsPort: number; readonly stuckOrderSeconds: number; readonly sweepIntervalMs: number };
+  readonly worker: { readonly host: string; readonly port: number; readonly temporalMetricsPort: number; readonly stuckOrderSeconds: number; readonly sweepIntervalMs: number; readonly sweepMaxPerPass: number };
   /**
    * Signed calls to the risk engine and the venue (infra/http/internal-auth.ts), as given: read them with
    * internalSigningSecrets() (this process's own, it signs with the first) and internalCallerSecrets() (an internal
@@ -633,7 +642,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throttleMs: e.MARKET_DATA_THROTTLE_MS,
     },
     venue: { port: e.VENUE_PORT, url: e.VENUE_URL },
-    worker: { host: e.WORKER_HOST, port: e.WORKER_PORT, temporalMetricsPort: e.WORKER_TEMPORAL_METRICS_PORT, stuckOrderSeconds: e.ORDER_STUCK_SECONDS, sweepIntervalMs: e.ORDER_SWEEP_INTERVAL_SECONDS * 1_000 },
+    worker: { host: e.WORKER_HOST, port: e.WORKER_PORT, temporalMetricsPort: e.WORKER_TEMPORAL_METRICS_PORT, stuckOrderSeconds: e.ORDER_STUCK_SECONDS, sweepIntervalMs: e.ORDER_SWEEP_INTERVAL_SECONDS * 1_000, sweepMaxPerPass: e.ORDER_SWEEP_MAX_ORDERS_PER_PASS },
     internalAuth: { secrets: ownInternalSecrets(e.OMS_ENV, e.INTERNAL_AUTH_SECRETS), callers: callerSecrets(e.OMS_ENV, e.INTERNAL_AUTH_CALLER_SECRETS) },
     http: { allowedHosts: ['localhost', ...(e.HTTP_ALLOWED_HOSTS ?? [])] },
     dashboard: { dir: e.DASHBOARD_DIR, wsUrl: e.DASHBOARD_WS_URL, marketDataUrl: e.MARKET_DATA_URL ?? `http://127.0.0.1:${e.MARKET_DATA_PORT}` },

@@ -152,6 +152,32 @@ describe('startOrderSweeper', () => {
     }
   });
 
+  it('bounds a pass by time too: it stops once it has run for intervalMs, and the next pass goes on from there', async () => {
+    const orders = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((id) => resting(id));
+    const venue = new Map(orders.map((o) => [o.orderId, atVenue({ orderId: o.orderId })]));
+    // Each venue call takes 400 ms of a 1 s interval: the pass stops after its third page.
+    let clock = T0 + 60_000;
+    const calls: string[][] = [];
+    const { sweeper } = setup(orders, venue, {
+      intervalMs: 1_000,
+      now: () => clock,
+      venue: {
+        async orderStates(orderIds) {
+          calls.push([...orderIds]);
+          clock += 400;
+          return { orders: orderIds.map((id) => venue.get(id)!), missing: [] };
+        },
+      },
+    });
+    try {
+      expect(await sweeper.sweep()).toMatchObject({ checked: 6, wrapped: false });
+      expect(await sweeper.sweep()).toMatchObject({ checked: 2, wrapped: true });
+      expect(calls).toEqual([['a', 'b'], ['c', 'd'], ['e', 'f'], ['g', 'h']]);
+    } finally {
+      await sweeper.stop();
+    }
+  });
+
   it('stands by while another worker holds the lease: no store read, no venue call, no signal', async () => {
     const { sweeper, pages, venueCalls, asked, standBy } = setup([resting('a')], new Map());
     standBy();

@@ -50,7 +50,11 @@ export interface OrderSweeperOptions {
   askAgainMs: number;
   /** Orders per store page and per venue call: SWEEP_PAGE_SIZE unless told. */
   pageSize?: number;
-  /** A pass stops after this many orders and the next one goes on from there: a pass's work is bounded, however many rest. */
+  /**
+   * A pass stops after this many orders (ORDER_SWEEP_MAX_ORDERS_PER_PASS), or once it has run for intervalMs, and the
+   * next one goes on from there: a pass's work is bounded however many orders rest, and a pass never runs past the
+   * lease's renewal (three intervals), so no other worker takes the lease over from one that is still sweeping.
+   */
   maxPerPass?: number;
   now?: () => number;
 }
@@ -124,7 +128,7 @@ export function startOrderSweeper(options: OrderSweeperOptions) {
     forgetOldAsks(startedAt);
     const settledBefore = startedAt - options.graceMs;
     const updatedBefore = new Date(settledBefore).toISOString();
-    while (result.checked < maxPerPass && !stopped) {
+    while (result.checked < maxPerPass && now() - startedAt < options.intervalMs && !stopped) {
       const page = await options.orders.listByStatusUpdatedBefore(SWEPT_STATUSES[cursor.status]!, updatedBefore, pageSize, cursor.after);
       if (page.length > 0) {
         const states = await options.venue.orderStates(page.map((order) => order.orderId));

@@ -127,6 +127,7 @@ async function main(): Promise<void> {
     intervalMs: sweepIntervalMs,
     graceMs: config.temporal.reconcile.gapGraceMs,
     askAgainMs: config.temporal.reconcile.maxQuietMs,
+    maxPerPass: config.worker.sweepMaxPerPass,
   });
 
   // The probes' and the scraper's port: what the HTTP services have, without routes of its own.
