@@ -4,6 +4,7 @@ import { createLogger } from '../infra/logger';
 import type { KeysetPosition } from '../infra/mongo/keyset-cursor';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_MAX_BODY_BYTES } from '../infra/http/service-app';
+import { orderSweepLastCover } from '../infra/metrics/order-metrics';
 import { compareWithVenue, MAX_ASKED_REMEMBERED, startOrderSweeper, SWEEP_PAGE_SIZE, SWEPT_STATUSES, type OrderSweeperOptions } from './order-sweeper';
 
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
@@ -138,14 +139,22 @@ describe('startOrderSweeper', () => {
     }
   });
 
-  it('bounds a pass: it stops after maxPerPass orders and the next pass goes on from there', async () => {
+  it('bounds a pass: it stops after maxPerPass orders, the next pass goes on from there, and the one that reaches the last order marks a cover', async () => {
     const orders = ['a', 'b', 'c', 'd', 'e'].map((id) => resting(id));
     const venue = new Map(orders.map((o) => [o.orderId, atVenue({ orderId: o.orderId })]));
-    const { sweeper, venueCalls } = setup(orders, venue, { maxPerPass: 4 });
+    const { sweeper, venueCalls, advance } = setup(orders, venue, { maxPerPass: 4 });
+    const lastCover = async () => (await orderSweepLastCover.get()).values[0]?.value;
+    orderSweepLastCover.set(0);
     try {
       expect(await sweeper.sweep()).toMatchObject({ checked: 4, wrapped: false });
+      expect(await lastCover()).toBe(0);
+      advance(1_000);
       expect(await sweeper.sweep()).toMatchObject({ checked: 1, wrapped: true });
+      // The pass that reached the last resting order ended a cover of the book: the gauge the alert reads.
+      expect(await lastCover()).toBe((T0 + 61_000) / 1_000);
+      advance(1_000);
       expect(await sweeper.sweep()).toMatchObject({ checked: 4, wrapped: false });
+      expect(await lastCover()).toBe((T0 + 61_000) / 1_000);
       expect(venueCalls).toEqual([['a', 'b'], ['c', 'd'], ['e'], ['a', 'b'], ['c', 'd']]);
     } finally {
       await sweeper.stop();

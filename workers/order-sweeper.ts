@@ -3,7 +3,7 @@ import type { OrderStatus, OrderView } from '../domain/order';
 import type { VenueOrderStateSummary } from '../domain/venue-order';
 import type { VenueClient } from '../infra/http/venue-client';
 import type { Logger } from '../infra/logger';
-import { orderSweepChecked, orderSweepFindings, orderSweepLastSuccess, orderSweepReconciles, orderSweeps } from '../infra/metrics/order-metrics';
+import { orderSweepChecked, orderSweepFindings, orderSweepLastCover, orderSweepLastSuccess, orderSweepReconciles, orderSweeps } from '../infra/metrics/order-metrics';
 import type { KeysetPosition } from '../infra/mongo/keyset-cursor';
 import type { MongoOrderStore } from '../infra/mongo/order-store';
 import type { OrderWorkflowGateway } from '../infra/temporal/order-workflows';
@@ -158,6 +158,7 @@ export function startOrderSweeper(options: OrderSweeperOptions) {
     if (result.behind + result.unknownAtVenue > 0) options.logger.warn(result, 'worker.order_sweep_found');
     orderSweeps.inc({ result: 'ok' });
     orderSweepLastSuccess.set(now() / 1_000);
+    if (result.wrapped) orderSweepLastCover.set(now() / 1_000);
     return result;
   };
 

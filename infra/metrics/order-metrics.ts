@@ -123,3 +123,9 @@ export const orderSweepLastSuccess = new Gauge({
   help: 'When this worker last finished a pass of the order sweeper (0: never; a standby replica keeps 0)',
   registers: [metricsRegistry],
 });
+
+export const orderSweepLastCover = new Gauge({
+  name: 'oms_order_sweep_last_cover_timestamp_seconds',
+  help: 'When this worker\'s order sweeper last reached the last resting order, ending a cover of the whole book (one pass or several; 0: never)',
+  registers: [metricsRegistry],
+});
