@@ -102,28 +102,45 @@ export interface IndexBuild {
   existing: string[];
 }
 
-/** A collection's index names; none when the collection does not exist yet (MongoDB's NamespaceNotFound). */
-async function indexNames(db: Db, collection: string): Promise<Set<string>> {
+/** A collection's indexes by name; none when the collection does not exist yet (MongoDB's NamespaceNotFound). */
+async function indexesByName(db: Db, collection: string): Promise<Map<string, { key: unknown; unique?: boolean | undefined }>> {
   try {
     const indexes = await db.collection(collection).indexes();
-    return new Set(indexes.map((index) => index.name ?? ''));
+    return new Map(indexes.map((index) => [index.name ?? '', { key: index.key, unique: index.unique }]));
   } catch (error) {
-    if ((error as { code?: unknown }).code === 26) return new Set();
+    if ((error as { code?: unknown }).code === 26) return new Map();
     throw error;
   }
 }
 
+/** The index's key and uniqueness as the store and INDEXES both write them (field order counts, 1 and 1.0 alike). */
+const shape = (index: { key: unknown; unique?: boolean | undefined }): string => JSON.stringify([index.key, index.unique === true]);
+
 /**
- * Creates every index a collection lacks, waiting for each build, and drops nothing: the build-indexes job runs it
- * before an upgrade, while the version before still runs (and may still use an index the new one retired). An index
- * that exists under its name with another key fails the build (MongoDB's IndexOptionsConflict or IndexKeySpecsConflict).
+ * Creates the indexes a collection lacks, waiting for each build, and drops nothing: the build-indexes job runs it
+ * before an upgrade, while the version before still runs (and may still use an index the new one retired). Only the
+ * missing ones are sent, with `background: true`: Amazon DocumentDB builds an index in the foreground unless asked,
+ * which locks the collection for the build; MongoDB 4.2 and later ignore the option (their builds hold the lock only
+ * at the start and the end). An existing index is compared here instead of by the server: one under an INDEXES name
+ * with another key or uniqueness fails loudly (the code changed an index without renaming it) rather than being
+ * kept or built twice.
  */
 export async function buildIndexes(db: Db): Promise<IndexBuild> {
   const build: IndexBuild = { created: [], existing: [] };
   for (const [collection, indexes] of Object.entries(INDEXES)) {
-    const before = await indexNames(db, collection);
-    await db.collection(collection).createIndexes(indexes);
-    for (const index of indexes) (before.has(String(index.name)) ? build.existing : build.created).push(`${collection}.${String(index.name)}`);
+    const present = await indexesByName(db, collection);
+    const missing: IndexDescription[] = [];
+    for (const index of indexes) {
+      const name = String(index.name);
+      const found = present.get(name);
+      if (found === undefined) {
+        missing.push({ ...index, background: true });
+        build.created.push(`${collection}.${name}`);
+      } else if (shape(found) !== shape(index)) {
+        throw new Error(`index ${name} of ${collection} exists as ${shape(found)}, not ${shape(index)}: an index that changes needs a new name (and its old one in RETIRED_INDEXES)`);
+      } else build.existing.push(`${collection}.${name}`);
+    }
+    if (missing.length > 0) await db.collection(collection).createIndexes(missing);
   }
   return build;
 }

@@ -432,6 +432,14 @@ describe('MongoOrderStore (real store)', () => {
       // The processes of the new version drop it at start-up.
       await ensureIndexes(fresh);
       expect((await fresh.collection(COLLECTIONS.orders).indexes()).map((i) => i.name)).not.toContain('status_updated');
+      // An index changed in the code under its old name fails loudly, and nothing is built or dropped.
+      await fresh.collection(COLLECTIONS.fills).dropIndex('account_executed');
+      await fresh.collection(COLLECTIONS.fills).createIndex({ accountId: 1, executedAt: 1 }, { name: 'account_executed' });
+      await expect(buildIndexes(fresh)).rejects.toThrow(/index account_executed of fills exists as .*needs a new name/);
+      await expect(ensureIndexes(fresh)).rejects.toThrow(/account_executed/);
+      await fresh.collection(COLLECTIONS.orderEvents).dropIndex('order_version');
+      await fresh.collection(COLLECTIONS.orderEvents).createIndex({ orderId: 1, version: 1 }, { name: 'order_version' });
+      await expect(buildIndexes(fresh)).rejects.toThrow(/index order_version of order_events exists as/);
     } finally {
       await fresh.dropDatabase();
     }
