@@ -426,6 +426,9 @@ describe('MongoOrderStore (real store)', () => {
       expect(first.created).not.toContain('orders.account_created');
       const names = (await fresh.collection(COLLECTIONS.orders).indexes()).map((i) => i.name);
       expect(names).toEqual(expect.arrayContaining(['status_updated_id', 'status_updated']));
+      // Built with background: true (DocumentDB's online build), as the store records it; the one there was left alone.
+      const background = Object.fromEntries((await fresh.collection(COLLECTIONS.orders).indexes()).map((i) => [i.name, (i as { background?: unknown }).background]));
+      expect([background.status_updated_id, background.account_created]).toEqual([true, undefined]);
       const second = await buildIndexes(fresh);
       expect(second.created).toEqual([]);
       expect([...second.existing].sort()).toEqual([...first.existing, ...first.created].sort());
