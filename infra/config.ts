@@ -442,9 +442,9 @@ const EnvSchema = v.object({
   /** Between two passes of the worker's order sweeper (workers/order-sweeper.ts), which finds resting orders whose venue reports were lost. */
   ORDER_SWEEP_INTERVAL_SECONDS: PositiveInt(30),
   /**
-   * The most resting orders one pass of the order sweeper compares (a page of 400 at a time); the next pass goes on
-   * from where it stopped. Sized with the number of resting orders: a whole book is covered every
-   * ceil(resting / this) intervals.
+   * The most resting orders one pass of the order sweeper compares (a page of 400 at a time; a pass also stops after
+   * one interval's work); the next pass goes on from where it stopped. Sized with the number of resting orders: a
+   * whole book is covered every ceil(resting / this) intervals at best.
    */
   ORDER_SWEEP_MAX_ORDERS_PER_PASS: v.optional(
     v.pipe(v.string(), v.regex(/^\d{1,7}$/, 'must be a whole number of orders'), v.transform(Number), v.minValue(400), v.maxValue(1_000_000)),

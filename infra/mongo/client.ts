@@ -146,8 +146,8 @@ export async function buildIndexes(db: Db): Promise<IndexBuild> {
 }
 
 /**
- * Creates every index and drops the retired ones; creating an existing index with the same definition is a no-op and
- * a retired index already gone is skipped, so every process may call it (at once).
+ * Creates every index a collection lacks (buildIndexes) and drops the retired ones; an index already there is only
+ * compared and a retired index already gone is skipped, so every process may call it (at once).
  */
 export async function ensureIndexes(db: Db): Promise<void> {
   await buildIndexes(db);

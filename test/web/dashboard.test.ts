@@ -97,7 +97,7 @@ describe('the trading dashboard in Chromium, end to end', () => {
   const balance = (asset: string, column: 'total' | 'available' | 'held') => region('Balances').locator(`tr[data-asset="${asset}"] td[data-col="${column}"]`);
   /**
    * The best bid and ask as one rendering of the book shows them: read in one evaluation in the page, since the live
-   * book may change between two reads (a run read an ask from before a move and a bid from after it: a crossed book).
+   * book may change between two reads (a run read an ask of 611.94, then a bid of 611.95, in two reads).
    */
   const bestPrices = (): Promise<{ bid: string; ask: string }> =>
     region('Order book').evaluate((panel) => {
