@@ -145,7 +145,13 @@ describe('venue service', () => {
 
     const mongo = await connectMongo({ url: loadConfig().mongo.url, db: venue.env.MONGO_DB! });
     try {
-      const stored = await mongo.db.collection(VENUE_COLLECTIONS.orders).findOne({ _id: id('r1') as never });
+      // The relay projects a commit into orders and fills after the answer: wait for it (a CI run on a loaded machine
+      // read the order at version 1), then check what it wrote.
+      const stored = await eventually('the relay to project the fill', async () => {
+        const order = await mongo.db.collection(VENUE_COLLECTIONS.orders).findOne({ _id: id('r1') as never });
+        const unpublished = await mongo.db.collection(VENUE_COLLECTIONS.outbox).countDocuments({ published: false });
+        return order?.version === 2 && unpublished === 0 ? order : undefined;
+      });
       expect(stored).toMatchObject({ status: 'PARTIALLY_FILLED', remaining: '0.75', version: 2 });
       const fills = await mongo.db.collection(VENUE_COLLECTIONS.fills).find({ orderId: { $in: [id('r1'), id('r2')] } }).toArray();
       expect(fills.map((f) => f._id as unknown as string).sort()).toEqual([state.json.fills[0].fillId, `${state.json.fills[0].tradeId}:${id('r2')}`].sort());
