@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../scripts/stack/settings';
 
@@ -10,7 +10,7 @@ export interface SystemProcess {
   readonly logFile: string;
   /** Resolves with the exit code (or signal) when the process ends. */
   readonly exited: Promise<number | string>;
-  /** Lines the process printed so far (stdout and stderr). */
+  /** Lines the process printed so far (stdout and stderr): its log file, read when asked. */
   output(): string;
   kill(signal: NodeJS.Signals): void;
   /** SIGTERM, then wait for a clean exit (SIGKILL after `graceMs`). */
@@ -53,26 +53,25 @@ export function startSystemProcess(name: string, script: string, env: Record<str
     pruneLogs(LOG_DIR, TEST_LOG_BOUNDS);
   }
   const logFile = join(LOG_DIR, `${name}-${Date.now()}.log`);
-  const log = createWriteStream(logFile);
+  // The process writes its stdout and stderr straight into its log file, and output() reads the file: nothing passes
+  // through this process, which in a bench is the load generator (the ingest bench's API logged 40 MB in one run, all
+  // of it once received, buffered and written here while autocannon timed the API's answers), and nothing of it is
+  // held in memory.
+  const fd = openSync(logFile, 'a');
   // `node --import tsx` keeps it one process, so a kill -9 hits the process itself, not a wrapper.
   const loader = script.endsWith('.js') ? [] : ['--import', 'tsx'];
-  const child: ChildProcess = spawn(process.execPath, [...loader, join(REPO_ROOT, script), ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let buffer = '';
-  const collect = (chunk: Buffer) => {
-    buffer += chunk.toString();
-    log.write(chunk);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<number | string>((resolve) => {
-    child.on('exit', (code, signal) => {
-      log.end();
-      resolve(code ?? signal ?? 'unknown');
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [...loader, join(REPO_ROOT, script), ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', fd, fd],
     });
+  } finally {
+    closeSync(fd); // The child holds its own copy.
+  }
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
   });
   if (child.pid === undefined) throw new Error(`could not start ${script}`);
   const pid = child.pid;
@@ -81,7 +80,13 @@ export function startSystemProcess(name: string, script: string, env: Record<str
     pid,
     logFile,
     exited,
-    output: () => buffer,
+    output: () => {
+      try {
+        return readFileSync(logFile, 'utf8');
+      } catch {
+        return ''; // Pruned by a run beside this one.
+      }
+    },
     kill: (signal) => {
       child.kill(signal);
     },

@@ -1,7 +1,7 @@
-import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pruneLogs, TEST_LOG_BOUNDS } from '../harness/processes';
+import { pruneLogs, startSystemProcess, TEST_LOG_BOUNDS } from '../harness/processes';
 
 /** The logs of the processes tests and benches start (.data/logs/tests) stay bounded in count and age. */
 describe('test process logs', () => {
@@ -45,4 +45,20 @@ describe('test process logs', () => {
   it('answers 0 for a folder that does not exist yet', () => {
     expect(pruneLogs(join(dir, 'missing'), TEST_LOG_BOUNDS)).toBe(0);
   });
+
+  it("a process's output is its log file: all it wrote to stdout and stderr, in order, also after it exited", async () => {
+    // 20,000 lines of 110 bytes: 2.2 MB, far more than a pipe holds.
+    const proc = startSystemProcess('print-lines', 'test/stack/print-lines.ts', { PRINT_LINES: '20000' });
+    expect(await proc.exited).toBe(0);
+    const output = proc.output();
+    expect(output).toBe(readFileSync(proc.logFile, 'utf8'));
+    // Written there by the process itself, not through a pipe to this one (which a bench's load generator would pay for).
+    expect(output).toContain(`print-lines.stdout-is ${proc.logFile}\n`);
+    expect(output).toContain(`print-lines.stderr-is ${proc.logFile}\n`);
+    const lines = output.split('\n').filter((line) => line.startsWith('line '));
+    expect(lines).toHaveLength(20_000);
+    expect(lines.every((line, i) => line.startsWith(`line ${i} `))).toBe(true);
+    expect(output).toContain('print-lines.stderr\n');
+    expect(output.endsWith('print-lines.done\n')).toBe(true);
+  }, 60_000);
 });
