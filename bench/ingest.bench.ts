@@ -134,6 +134,19 @@ function drive(target: Target, settings: { connections: number; duration: number
   });
 }
 
+type Sides<T> = { bare: T; floor: T; api: T };
+
+/** `rounds` runs of `settings` per side, the sides in turn, so that drift in the machine's load hits every side alike. */
+async function interleaved(sides: Sides<Target>, rounds: number, settings: Parameters<typeof drive>[1]): Promise<Sides<Load[]>> {
+  const loads: Sides<Load[]> = { bare: [], floor: [], api: [] };
+  for (let i = 0; i < rounds; i += 1) {
+    loads.bare.push(await drive(sides.bare, settings));
+    loads.floor.push(await drive(sides.floor, settings));
+    loads.api.push(await drive(sides.api, settings));
+  }
+  return loads;
+}
+
 export async function runIngestBench(): Promise<BenchResult> {
   const system = await TestSystem.create('bench-ingest');
   const kafka = new Kafka({ clientId: 'bench-ingest', brokers: [...system.config.kafka.brokers], logLevel: logLevel.NOTHING });
@@ -168,22 +181,12 @@ export async function runIngestBench(): Promise<BenchResult> {
     await drive(baseline, WARMUP);
     await drive(floorSide, WARMUP);
     const apiWarmup = await drive(api, WARMUP);
-    // Interleaved so that drift in the machine's load hits every side alike.
-    const maxRounds = { bare: [] as Load[], floor: [] as Load[], api: [] as Load[] };
-    for (let i = 0; i < MAX_ROUNDS; i += 1) {
-      maxRounds.bare.push(await drive(baseline, MAX_THROUGHPUT));
-      maxRounds.floor.push(await drive(floorSide, MAX_THROUGHPUT));
-      maxRounds.api.push(await drive(api, MAX_THROUGHPUT));
-    }
+    const sides = { bare: baseline, floor: floorSide, api };
+    const maxRounds = await interleaved(sides, MAX_ROUNDS, MAX_THROUGHPUT);
     const bareMax = combined(maxRounds.bare);
     const floorMax = combined(maxRounds.floor);
     const apiMax = combined(maxRounds.api);
-    const fixedRounds = { bare: [] as Load[], floor: [] as Load[], api: [] as Load[] };
-    for (let i = 0; i < FIXED_ROUNDS; i += 1) {
-      fixedRounds.bare.push(await drive(baseline, FIXED_RATE));
-      fixedRounds.floor.push(await drive(floorSide, FIXED_RATE));
-      fixedRounds.api.push(await drive(api, FIXED_RATE));
-    }
+    const fixedRounds = await interleaved(sides, FIXED_ROUNDS, FIXED_RATE);
     const bareFixed = combined(fixedRounds.bare);
     const floorFixed = combined(fixedRounds.floor);
     const apiFixed = combined(fixedRounds.api);
